@@ -1,0 +1,93 @@
+/* main.c — keel's multi-call entry point (not an applet itself).
+ *
+ * keel APPLET ARGS…, or a link named after the applet (/init and /sbin/init run `keel init`).
+ * `keel --list` prints the applets, `keel --version` keel's and every linked library's version.
+ */
+#include "applet.h"
+
+#include <mbedtls/version.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "applets.h" /* generated: applet_table[] */
+
+const struct applet *keel_applet;
+
+#define NAPPLETS (sizeof(applet_table) / sizeof(applet_table[0]))
+
+static const struct applet *find(const char *name)
+{
+	for (size_t i = 0; i < NAPPLETS; i++)
+		if (!strcmp(applet_table[i].name, name))
+			return &applet_table[i];
+	return NULL;
+}
+
+static void version(void)
+{
+	char mbed[32];
+	const struct scmp_version *sv = seccomp_version();
+	mbedtls_version_get_string(mbed);
+	printf("keel %s\n", KEEL_VERSION);
+	printf("musl %s\n", KEEL_MUSL_VERSION);
+	printf("mbedtls %s\n", mbed);
+	printf("zstd %s\n", ZSTD_versionString());
+	printf("libseccomp %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+}
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: keel APPLET [ARGS...]   (or a link named APPLET to keel)\n"
+		   "       keel --list | --version | --help\n\napplets:\n");
+	for (size_t i = 0; i < NAPPLETS; i++)
+		fprintf(f, "  %-10s %s\n", applet_table[i].name, applet_table[i].summary);
+	fprintf(f, "\n`keel APPLET --help` shows an applet's usage.\n");
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+static int run(const struct applet *a, int argc, char **argv)
+{
+	keel_applet = a;
+	int ret = a->main(argc, argv);
+	if (fflush(stdout) && ret == EXIT_OK) { /* a full disk or closed pipe is a failure */
+		fprintf(stderr, "keel %s: writing output failed\n", a->name);
+		ret = EXIT_FAIL;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "keel");
+
+	if (strcmp(base, "keel") && strcmp(base, "keel.debug")) {
+		const struct applet *a = find(base);
+		if (!a) {
+			fprintf(stderr, "keel: unknown applet '%s' (see keel --list)\n", base);
+			return EXIT_USAGE;
+		}
+		return run(a, argc, argv);
+	}
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--list")) {
+		for (size_t i = 0; i < NAPPLETS; i++)
+			puts(applet_table[i].name);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		version();
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help"))
+		return usage(stdout);
+	const struct applet *a = find(argv[1]);
+	if (!a) {
+		fprintf(stderr, "keel: unknown applet '%s' (see keel --list)\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return run(a, argc - 1, argv + 1);
+}

@@ -1,0 +1,148 @@
+/* keel verify - check file digests, dm-verity images, signatures and OCI image layouts
+ *
+ * usage: keel verify digest [--sha512] FILE...
+ *        keel verify digest [--sha512] --check LIST
+ *
+ * digest: print the SHA-256 (or SHA-512) of each FILE as `sha256sum` does ("HEX  FILE";
+ * "-" is standard input). With --check, read such lines from LIST and check every file;
+ * a line per file says OK or FAILED.
+ *
+ * Options:
+ *   --sha512        use SHA-512 instead of SHA-256
+ *   -c, --check     check the digests listed in LIST (format of sha256sum/sha512sum)
+ *
+ * Exit status: 0 all good, 1 a digest did not match, 2 usage, 3 a file could not be read.
+ */
+#include "applet.h"
+#include "args.h"
+#include "buf.h"
+#include "err.h"
+#include "fs.h"
+#include "hash.h"
+#include "log.h"
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const digest_syscalls[] = {"open", "openat", NULL};
+
+static int digest_path(enum hash_alg alg, const char *path, uint8_t *out)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : STDIN_FILENO;
+	if (fd < 0)
+		return -errno;
+	int ret = hash_fd(alg, fd, out, NULL);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return ret;
+}
+
+/* One line of a sha256sum file: "HEX  NAME" or "HEX *NAME" (binary marker). */
+static int check_line(enum hash_alg alg, char *line, size_t lineno, const char *list, int *bad)
+{
+	size_t hl = 2 * hash_size(alg);
+	uint8_t want[HASH_MAX_SIZE], got[HASH_MAX_SIZE];
+
+	if (strlen(line) < hl + 3 || line[hl] != ' ' || (line[hl + 1] != ' ' && line[hl + 1] != '*') ||
+		hex_decode(want, hash_size(alg), line, hl)) {
+		log_err("%s:%zu: not a %s line", list, lineno, hash_name(alg));
+		return EXIT_FAIL;
+	}
+	const char *name = line + hl + 2;
+	int ret = digest_path(alg, name, got);
+	if (ret) {
+		printf("%s: FAILED open or read\n", name);
+		log_err("%s: %s", name, strerror(-ret));
+		*bad = 1;
+		return 0;
+	}
+	int ok = !memcmp(want, got, hash_size(alg));
+	printf("%s: %s\n", name, ok ? "OK" : "FAILED");
+	if (!ok)
+		*bad = 1;
+	return 0;
+}
+
+static int cmd_check(enum hash_alg alg, const char *list)
+{
+	struct buf b = BUF_INIT(64 << 20);
+	struct kerr e = {0};
+	int bad = 0, ret;
+	size_t lineno = 0;
+
+	if (!strcmp(list, "-"))
+		ret = fs_read_fd(STDIN_FILENO, b.max, &b);
+	else
+		ret = fs_read_path(AT_FDCWD, list, b.max, &b, &e);
+	if (ret) {
+		buf_free(&b);
+		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+	}
+	char *p = (char *)b.p, *end = p + b.len;
+	while (p && p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl)
+			*nl = 0;
+		lineno++;
+		if (*p && (ret = check_line(alg, p, lineno, list, &bad))) {
+			buf_free(&b);
+			return ret;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	buf_free(&b);
+	if (!lineno)
+		return kfail(EXIT_FAIL, "%s: no digest lines", list);
+	return bad ? EXIT_NO : EXIT_OK;
+}
+
+static int cmd_digest(int argc, char **argv)
+{
+	int sha512 = 0, check = 0, ret, rc = EXIT_OK;
+	char **ops;
+	const struct opt opts[] = {
+		{"sha512", 0, OPT_FLAG, &sha512},
+		{"check", 'c', OPT_FLAG, &check},
+		{0},
+	};
+	int n = args_parse(opts, argc, argv, &ops);
+	if (n < 0)
+		return args_exit(n);
+	if (n < 1 || (check && n != 1))
+		return kfail(EXIT_USAGE, "digest: %s (see --help)", check ? "--check takes one LIST" : "no FILE");
+	struct kerr e = {0};
+	if ((ret = sandbox_enter(digest_syscalls, &e)))
+		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+	enum hash_alg alg = sha512 ? HASH_SHA512 : HASH_SHA256;
+	if (check)
+		return cmd_check(alg, ops[0]);
+	for (int i = 0; i < n; i++) {
+		uint8_t d[HASH_MAX_SIZE];
+		char hex[2 * HASH_MAX_SIZE + 1];
+		if ((ret = digest_path(alg, ops[i], d))) {
+			log_err("%s: %s", ops[i], strerror(-ret));
+			rc = EXIT_FAIL;
+			continue;
+		}
+		hex_encode(hex, d, hash_size(alg));
+		printf("%s  %s\n", hex, ops[i]);
+	}
+	return rc;
+}
+
+int verify_main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "--help")) {
+		args_help();
+		return EXIT_OK;
+	}
+	if (argc < 2)
+		return kfail(EXIT_USAGE, "which check? digest (see --help)");
+	if (!strcmp(argv[1], "digest"))
+		return cmd_digest(argc - 2, argv + 2);
+	return kfail(EXIT_USAGE, "unknown check '%s' (see --help)", argv[1]);
+}

@@ -1,0 +1,42 @@
+/* fs.h — files: bounded reads, full writes, atomic replacement, and paths confined to a root.
+ *
+ * fs_open_beneath() resolves a path inside a directory and never leaves it: ".." cannot climb
+ * above the root and no symlink is followed anywhere in the path (openat2 with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS; where the kernel lacks openat2, an equivalent walk
+ * one component at a time with O_NOFOLLOW). A leading "/" means the root itself.
+ */
+#ifndef KEEL_FS_H
+#define KEEL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct buf;
+struct kerr;
+
+/* Returns an fd or -errno: -EXDEV (escapes the root), -ELOOP (a symlink in the path), … */
+int fs_open_beneath(int rootfd, const char *path, int flags, mode_t mode);
+/* Split "a/b/c" into the parent directory (opened beneath rootfd, O_DIRECTORY) and "c".
+ * Returns the parent fd or -errno; *base points into path. */
+int fs_open_parent_beneath(int rootfd, const char *path, const char **base);
+
+/* Replace path (beneath rootfd) with data, atomically: a temporary file in the same directory is
+ * written, given mode, fsynced, renamed over path, and the directory is fsynced. On failure
+ * nothing is left behind and path is unchanged. */
+int fs_write_atomic(int rootfd, const char *path, const void *data, size_t len, mode_t mode);
+
+/* Read all of fd (to EOF) into out; more than max bytes is -EFBIG. */
+int fs_read_fd(int fd, size_t max, struct buf *out);
+/* Open path relative to dirfd (AT_FDCWD for a plain path) and read it whole, at most max bytes;
+ * the size is checked before reading. Errors name the file in e. */
+int fs_read_path(int dirfd, const char *path, size_t max, struct buf *out, struct kerr *e);
+
+/* write(2)/pread(2)/pwrite(2) until done; short transfers and EINTR are retried. */
+int fs_write_all(int fd, const void *data, size_t len);
+int fs_pread_all(int fd, void *data, size_t len, off_t off); /* -EIO on early EOF */
+int fs_pwrite_all(int fd, const void *data, size_t len, off_t off);
+
+/* For tests: force the openat2 fallback walk (1) or use openat2 when available (0). */
+void fs_force_fallback(int on);
+
+#endif

@@ -1,0 +1,37 @@
+/* hash.h — SHA-256 and SHA-512 (mbedtls), streaming and one-shot. */
+#ifndef KEEL_HASH_H
+#define KEEL_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
+
+enum hash_alg { HASH_NONE = 0, HASH_SHA256 = 1, HASH_SHA512 = 2 };
+
+#define HASH_MAX_SIZE 64
+
+struct hash_ctx {
+	enum hash_alg alg;
+	union {
+		mbedtls_sha256_context s256;
+		mbedtls_sha512_context s512;
+	} u;
+};
+
+/* "sha256" / "sha512" (lower case, as dm-verity, OCI and Ignition spell them); HASH_NONE if unknown. */
+enum hash_alg hash_alg_from_name(const char *name);
+const char *hash_name(enum hash_alg alg);
+size_t hash_size(enum hash_alg alg); /* 32, 64; 0 if unknown */
+
+int hash_init(struct hash_ctx *c, enum hash_alg alg); /* -EINVAL for an unknown alg */
+void hash_update(struct hash_ctx *c, const void *data, size_t len);
+void hash_final(struct hash_ctx *c, uint8_t *out); /* hash_size(alg) bytes; c is freed */
+void hash_free(struct hash_ctx *c);
+
+int hash_once(enum hash_alg alg, const void *data, size_t len, uint8_t *out);
+/* Hash fd from its current position to EOF with large reads; *total gets the byte count. */
+int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total);
+
+#endif

@@ -1,0 +1,156 @@
+/* fs_test.c — confined opens (openat2 and the fallback walk must agree), atomic writes, bounded reads. */
+#include "t.h"
+#include "buf.h"
+#include "err.h"
+#include "fs.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int rootfd = -1;
+
+static void make_tree(void)
+{
+	char p[512];
+	const char *t = t_tmpdir();
+	snprintf(p, sizeof(p), "%s/root", t);
+	mkdir(p, 0755);
+	rootfd = open(p, O_RDONLY | O_DIRECTORY);
+	mkdirat(rootfd, "a", 0755);
+	mkdirat(rootfd, "a/b", 0755);
+	close(openat(rootfd, "a/b/file", O_CREAT | O_WRONLY, 0644));
+	close(openat(rootfd, "f", O_CREAT | O_WRONLY, 0644));
+	symlinkat("b", rootfd, "a/link");
+	symlinkat("/etc", rootfd, "abs");
+	symlinkat("../..", rootfd, "esc");
+	symlinkat("f", rootfd, "flink");
+}
+
+T_TEST(fs_open_beneath_table)
+{
+	static const struct { const char *path; int flags; int ret; } cases[] = {
+		{"a/b/file", O_RDONLY, 0},
+		{"/a/b/file", O_RDONLY, 0},          /* "/" is the root */
+		{"a//b/./file", O_RDONLY, 0},
+		{"a/../a/b/file", O_RDONLY, 0},
+		{".", O_RDONLY | O_DIRECTORY, 0},
+		{"", O_RDONLY | O_DIRECTORY, 0},
+		{"a/b/", O_RDONLY | O_DIRECTORY, 0},
+		{"..", O_RDONLY, -EXDEV},
+		{"../etc/passwd", O_RDONLY, -EXDEV},
+		{"a/../../etc/passwd", O_RDONLY, -EXDEV},
+		{"/../etc/passwd", O_RDONLY, -EXDEV},
+		{"a/link/file", O_RDONLY, -ELOOP},   /* symlink inside the path */
+		{"abs/passwd", O_RDONLY, -ELOOP},    /* absolute symlink */
+		{"esc/etc/passwd", O_RDONLY, -ELOOP},
+		{"esc", O_RDONLY, -ELOOP},           /* the final component is a symlink */
+		{"flink", O_RDONLY, -ELOOP},
+		{"flink", O_WRONLY | O_TRUNC, -ELOOP},
+		{"f/x", O_RDONLY, -ENOTDIR},
+		{"f", O_RDONLY | O_DIRECTORY, -ENOTDIR},
+		{"missing", O_RDONLY, -ENOENT},
+		{"missing/x", O_RDONLY, -ENOENT},
+		{"a/new", O_WRONLY | O_CREAT | O_EXCL, 0},
+		{"a/new", O_WRONLY | O_CREAT | O_EXCL, -EEXIST},
+		{"a/link/new", O_WRONLY | O_CREAT, -ELOOP},
+	};
+	make_tree();
+	for (int mode = 0; mode < 2; mode++) {
+		fs_force_fallback(mode);
+		for (size_t i = 0; i < T_LEN(cases); i++) {
+			int fd = fs_open_beneath(rootfd, cases[i].path, cases[i].flags, 0644);
+			int got = fd >= 0 ? 0 : fd;
+			t_check(got == cases[i].ret, "%s '%s': got %d (%s), want %d", mode ? "fallback" : "openat2",
+				cases[i].path, got, got ? strerror(-got) : "ok", cases[i].ret);
+			if (fd >= 0)
+				close(fd);
+			if (fd >= 0 && (cases[i].flags & O_CREAT) && cases[i].ret == 0 && mode == 0)
+				unlinkat(rootfd, cases[i].path, 0); /* let the fallback create it again */
+		}
+		unlinkat(rootfd, "a/new", 0);
+	}
+	fs_force_fallback(0);
+	char longname[300];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	t_check(fs_open_beneath(rootfd, longname, O_RDONLY, 0) == -ENAMETOOLONG, "component > NAME_MAX");
+}
+
+static int count_entries(int dirfd)
+{
+	int n = 0, fd = dup(dirfd);
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	rewinddir(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."));
+	closedir(d);
+	return n;
+}
+
+T_TEST(fs_write_atomic_cases)
+{
+	struct stat st;
+	char got[64] = {0};
+	if (rootfd < 0)
+		make_tree();
+	int d = openat(rootfd, "a", O_RDONLY | O_DIRECTORY);
+	int before = count_entries(d);
+
+	t_check(fs_write_atomic(rootfd, "a/conf", "one", 3, 0640) == 0, "create");
+	t_check(fstatat(rootfd, "a/conf", &st, 0) == 0 && (st.st_mode & 07777) == 0640 && st.st_size == 3, "mode 0640, 3 bytes");
+	t_check(fs_write_atomic(rootfd, "/a/conf", "second", 6, 0600) == 0, "replace");
+	int fd = openat(rootfd, "a/conf", O_RDONLY);
+	t_check(read(fd, got, sizeof(got)) == 6 && !memcmp(got, "second", 6), "replaced contents");
+	close(fd);
+	t_check(count_entries(d) == before + 1, "no temporary file left behind");
+
+	t_check(fs_write_atomic(rootfd, "a/link/x", "x", 1, 0644) == -ELOOP, "through a symlink: ELOOP");
+	t_check(fs_write_atomic(rootfd, "../x", "x", 1, 0644) == -EXDEV, "escape: EXDEV");
+	t_check(fs_write_atomic(rootfd, "nodir/x", "x", 1, 0644) == -ENOENT, "missing parent: ENOENT");
+	t_check(fs_write_atomic(rootfd, "a/", "x", 1, 0644) == -EINVAL, "no file name: EINVAL");
+	t_check(fs_write_atomic(rootfd, "a/b", "x", 1, 0644) < 0, "over a directory fails");
+	t_check(fstatat(rootfd, "a/b/file", &st, 0) == 0, "the directory is intact");
+	t_check(count_entries(d) == before + 1, "failures leave nothing behind");
+	/* A symlink at the destination is replaced, never written through. */
+	t_check(fs_write_atomic(rootfd, "flink", "new", 3, 0644) == 0, "over a symlink");
+	t_check(fstatat(rootfd, "flink", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode), "the link became a file");
+	t_check(fstatat(rootfd, "f", &st, 0) == 0 && st.st_size == 0, "its old target is untouched");
+	close(d);
+}
+
+T_TEST(fs_read_bounds)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	struct kerr e = {0};
+	char data[100];
+	memset(data, 'z', sizeof(data));
+	const char *p = t_write("hundred", data, sizeof(data));
+	t_check(fs_read_path(AT_FDCWD, p, 100, &b, &e) == 0 && b.len == 100, "exactly the limit");
+	buf_free(&b);
+	t_check(fs_read_path(AT_FDCWD, p, 99, &b, &e) == -EFBIG && strstr(e.msg, "offset 99"), "limit - 1: %s", e.msg);
+	buf_free(&b);
+
+	/* A 2 GiB (sparse) file is refused from its size, before any read. */
+	char big[512];
+	snprintf(big, sizeof(big), "%s/big", t_tmpdir());
+	int fd = open(big, O_CREAT | O_WRONLY, 0644);
+	t_check(fd >= 0 && ftruncate(fd, 2LL << 30) == 0, "sparse 2 GiB file");
+	close(fd);
+	t_check(fs_read_path(AT_FDCWD, big, 16 << 20, &b, &e) == -EFBIG && b.len == 0 && strstr(e.msg, "2147483648 bytes"),
+		"2 GiB refused: %s", e.msg);
+	unlink(big);
+
+	/* A stream (no size) is cut off by reading, not by trusting st_size. */
+	fd = open("/proc/self/status", O_RDONLY);
+	t_check(fs_read_fd(fd, 10, &b) == -EFBIG && b.len == 10, "proc file over the limit");
+	close(fd);
+	buf_free(&b);
+	t_check(fs_read_path(AT_FDCWD, t_tmpdir(), 10, &b, &e) == -EISDIR, "directory");
+	t_check(fs_read_path(AT_FDCWD, "/nonexistent/x", 10, &b, &e) == -ENOENT && strstr(e.msg, "/nonexistent/x"), "names the file");
+}
