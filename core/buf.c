@@ -41,13 +41,16 @@ int buf_reserve(struct buf *b, size_t extra)
 {
 	if (extra > b->max || b->len > b->max - extra)
 		return -E2BIG;
-	size_t need = b->len + extra + 1; /* + NUL */
+	size_t need = b->len + extra;
+	if (need == SIZE_MAX) /* no room for the NUL */
+		return -E2BIG;
+	need++;
 	if (need <= b->cap)
 		return 0;
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	if (cap > b->max + 1)
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	uint8_t *p = realloc(b->p, cap);
 	if (!p)

@@ -7,14 +7,12 @@
 # non-zero without reporting a failure counts as one failure. Needs build/keel, build/unit and
 # build/host/{unit,fuzz/*} (./build.sh test builds them). A missing peer tool is a failure.
 set -u
-cd "$(dirname "$0")/.."
+self=$(readlink -f "$0")
+cd "$(dirname "$self")/.."
 top=$PWD
 export KEEL=$top/build/keel KEEL_SRC=$top
-export KEEL_TEST_TMP=${KEEL_TEST_TMP:-$(mktemp -d /tmp/keel-test.XXXXXX)}
-trap 'rm -rf "$KEEL_TEST_TMP"' EXIT
 passed=0 failed=0
 declare -a failures=()
-suites=${*:-unit unit-asan fuzz applets compat vm}
 
 # run_suite NAME TIMEOUT CMD…: run, echo its output, add up what it reports.
 run_suite() {
@@ -22,7 +20,7 @@ run_suite() {
 	shift 2
 	echo "=== $name: $*"
 	out=$KEEL_TEST_TMP/$name.out
-	timeout --foreground -k 10 "$limit" "$@" > >(tee "$out") 2>&1
+	timeout --foreground -k 10 "$limit" "$self" --run "$@" > >(tee "$out") 2>&1
 	rc=$?
 	wait
 	if grep -q '^RESULT: ' "$out"; then
@@ -60,6 +58,16 @@ each() {
 	done
 }
 
+# Internal: tests/run.sh --run CMD… runs one suite's command (a function above or a program).
+if [ "${1:-}" = --run ]; then
+	shift
+	"$@"
+	exit
+fi
+
+export KEEL_TEST_TMP=${KEEL_TEST_TMP:-$(mktemp -d /tmp/keel-test.XXXXXX)}
+trap 'rm -rf "$KEEL_TEST_TMP"' EXIT
+suites=${*:-unit unit-asan fuzz applets compat vm}
 for s in $suites; do
 	case $s in
 	unit) run_suite unit 600 build/unit ;;
