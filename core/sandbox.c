@@ -15,7 +15,7 @@
 static const char *const base[] = {
 	"read", "write", "readv", "writev", "close", "lseek", "fstat", "newfstatat", "brk", "mmap",
 	"munmap", "mremap", "madvise", "futex", "clock_gettime", "getpid", "gettid", "rt_sigreturn",
-	"rt_sigprocmask", "exit", "exit_group", NULL,
+	"rt_sigprocmask", "sigaltstack", "exit", "exit_group", NULL,
 };
 
 /* Async-signal-safe: format the number by hand, write, exit. */

@@ -7,7 +7,7 @@
  *
  * Always allowed (what any keel code path needs to finish and report): read, write, readv,
  * writev, close, lseek, fstat/newfstatat, brk, mmap, munmap, mremap, madvise, futex,
- * clock_gettime, getpid, gettid, rt_sigreturn, rt_sigprocmask, exit, exit_group; ioctl with
+ * clock_gettime, getpid, gettid, rt_sigreturn, rt_sigprocmask, sigaltstack, exit, exit_group; ioctl with
  * TIOCGWINSZ only (stdio asks it of a terminal) and fcntl with F_GETFD, F_SETFD, F_GETFL only
  * (open() sets FD_CLOEXEC with it).
  */

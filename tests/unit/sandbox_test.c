@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,8 +18,10 @@ static int in_child(const char *const *allow, int (*fn)(void))
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(devnull, 2); /* the sandbox's one-line report */
+		if (!getenv("KEEL_TEST_VERBOSE")) { /* the sandbox's one-line report */
+			int devnull = open("/dev/null", O_WRONLY);
+			dup2(devnull, 2);
+		}
 		struct kerr e = {0};
 		if (sandbox_enter(allow, &e))
 			_exit(100);
