@@ -73,7 +73,7 @@ static const char *const apply_syscalls[] = {"open", "openat", "openat2", "mkdir
 	"fchmodat", "fsync", "fdatasync", "syncfs", "getdents64", "fstatfs", "statfs", "statx", "stat", "lstat", "access",
 	"faccessat", "getrandom", "socket", "connect", "poll", "ppoll", "select", "pselect6", "sendto", "recvfrom", "sendmsg",
 	"recvmsg", "getsockopt", "setsockopt", "getsockname", "getpeername", "bind", "nanosleep", "clock_nanosleep",
-	"umask", "fcntl", "ioctl", "uname", "getuid", "geteuid", "getgid", "getegid", "shutdown", "readlink", NULL};
+	"umask", "utimensat", "fcntl", "ioctl", "uname", "getuid", "geteuid", "getgid", "getegid", "shutdown", "readlink", NULL};
 
 struct common {
 	const char *root, *base, *ca, *cmdline, *sys, *dev, *mount_dir;
@@ -84,7 +84,7 @@ struct common {
 /* Exit code for a failure: the config's fault (invalid, unsupported, hash) is 1. */
 static int fail_code(int ret)
 {
-	return ret == -EINVAL || ret == -ENOTSUP || ret == -EBADMSG || ret == -E2BIG ? EXIT_NO : EXIT_FAIL;
+	return ret == -EINVAL || ret == -ENOTSUP || ret == -EBADMSG || ret == -E2BIG || ret == -EFBIG ? EXIT_NO : EXIT_FAIL;
 }
 
 static int report_err(const struct common *c, const char *what, int ret, const struct kerr *e)
@@ -167,7 +167,7 @@ static int cmd_validate(int argc, char **argv, bool render)
 		ign_env_free(&env);
 		buf_free_secret(&in);
 		log_err("%s: %s", ops[0], kerr_str(&e, ret));
-		return EXIT_FAIL;
+		return ret == -EFBIG ? EXIT_NO : EXIT_FAIL;
 	}
 	static const char *const none[] = {NULL};
 	if ((ret = sandbox_enter(none, &e))) {
@@ -228,17 +228,17 @@ static void print_report(const struct common *c, const char *root, const struct 
 {
 	if (c->json) {
 		printf("{\"ok\":true,\"applied\":%s,\"directories\":%zu,\"files\":%zu,\"links\":%zu,\"units\":%zu,"
-		       "\"users\":%zu,\"groups\":%zu,\"unchanged\":%zu,\"kernelArguments\":%zu}\n",
-			already ? "false" : "true", r->dirs, r->files, r->links, r->units, r->users, r->groups, r->unchanged, r->kargs);
+		       "\"accountFiles\":%zu,\"unchanged\":%zu,\"kernelArguments\":%zu}\n",
+			already ? "false" : "true", r->dirs, r->files, r->links, r->units, r->accounts, r->unchanged, r->kargs);
 		return;
 	}
 	if (already) {
 		printf("%s: this config was applied already (%s); nothing to do\n", root, IGN_MARKER);
 		return;
 	}
-	printf("%s: provisioned: %zu directories, %zu files, %zu links, %zu unit changes, %zu users, %zu groups"
+	printf("%s: provisioned: %zu directories, %zu files, %zu links, %zu unit changes, %zu account files"
 	       " (%zu unchanged)\n",
-		root, r->dirs, r->files, r->links, r->units, r->users, r->groups, r->unchanged);
+		root, r->dirs, r->files, r->links, r->units, r->accounts, r->unchanged);
 	if (r->kargs)
 		printf("%s: %zu kernel arguments requested: they take effect only when the boot loader passes them (reboot); "
 		       "recorded in %s\n",
@@ -283,8 +283,11 @@ static int run_apply(const struct common *c, struct ign_env *env, struct inputs 
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	uint64_t t;
 	o.now = sde && !parse_u64(sde, 0, INT64_MAX, &t) ? (int64_t)t : (int64_t)time(NULL);
-	if (!(ret = ign_check(cfg, &e)))
-		ret = ign_apply(cfg, &o, &rep, &e);
+	if ((ret = ign_check(cfg, &e))) {
+		ign_free(cfg);
+		return report_err(c, in->has_user ? in->user_name : "base config", ret, &e);
+	}
+	ret = ign_apply(cfg, &o, &rep, &e);
 	ign_free(cfg);
 	if (ret)
 		return report_err(c, c->root, ret, &e);
@@ -320,7 +323,7 @@ static int cmd_apply(int argc, char **argv)
 	in.has_user = true;
 	if ((ret = read_config(&env, ops[0], &in.user, &e)) ||
 		(c.base && (in.has_base = true, ret = read_config(&env, c.base, &in.base, &e)))) {
-		ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		ret = kfail(ret == -EFBIG ? EXIT_NO : EXIT_FAIL, "%s", kerr_str(&e, ret));
 		goto out;
 	}
 	if ((ret = sandbox_enter(apply_syscalls, &e))) {

@@ -224,6 +224,45 @@ static int compare_op(struct plan *p, struct op *o, struct ign_env *env, struct 
 	return 0;
 }
 
+/* The staged file holds what the target has already: nothing to do but maybe mode/owner. */
+static int same_as_existing(struct plan *p, struct op *o, int sfd, struct kerr *e)
+{
+	struct cmpsink c = {.fd = fs_open_beneath(p->rootfd, o->path, O_RDONLY | O_NOCTTY, 0)};
+	uint8_t buf[65536], one;
+	struct stat st;
+	int ret = 0, in = openat(sfd, o->staged, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (c.fd < 0 || in < 0) /* changed under us or unreadable: just replace it */
+		goto out;
+	while (!c.differs) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				ret = kerr_set(e, -errno, "%s: staging %s: %s", o->where, o->path, strerror(errno));
+			break;
+		}
+		if ((ret = cmp_put(&c, buf, (size_t)n)))
+			break;
+	}
+	if (ret || c.differs || read(c.fd, &one, 1) != 0 || fstat(c.fd, &st))
+		goto out;
+	if ((st.st_mode & 07777) == o->mode && st.st_uid == o->uid && st.st_gid == o->gid) {
+		o->skip = true;
+	} else {
+		o->kind = OP_ATTR;
+		o->set_mode = o->set_owner = true;
+	}
+	o->replace = false;
+	unlinkat(sfd, o->staged, 0);
+out:
+	if (c.fd >= 0)
+		close(c.fd);
+	if (in >= 0)
+		close(in);
+	return ret;
+}
+
 static int stage_op(struct plan *p, struct op *o, int sfd, size_t idx, struct ign_env *env, struct kerr *e)
 {
 	int ret = 0;
@@ -246,6 +285,8 @@ static int stage_op(struct plan *p, struct op *o, int sfd, size_t idx, struct ig
 	if (!ret && (fchown(fd, o->uid, o->gid) || fchmod(fd, o->mode) || fsync(fd)))
 		ret = kerr_set(e, -errno, "%s: staging %s: %s", o->where, o->path, strerror(errno));
 	close(fd);
+	if (!ret && o->existing == N_REG && !o->prefix_existing)
+		ret = same_as_existing(p, o, sfd, e);
 	if (o->secret && o->text) {
 		secure_wipe(o->text, o->textlen);
 		free(o->text);
@@ -303,6 +344,37 @@ static int place_file(struct op *o, int sfd, int dfd, const char *base, size_t i
 	return ret;
 }
 
+/* Before the first change in an existing directory: remember its times for an undo. */
+static void save_times(struct plan *p, const char *path, int dfd)
+{
+	char par[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash > path ? (size_t)(slash - path) : 1;
+	struct stat st;
+	memcpy(par, path, n);
+	par[n] = 0;
+	struct pslot *s = ign_plan_slot(p, par);
+	if (!s || s->op >= 0 || s->saved || fstat(dfd, &st))
+		return;
+	s->times[0] = st.st_atim;
+	s->times[1] = st.st_mtim;
+	s->saved = true;
+}
+
+static void restore_times(struct plan *p)
+{
+	for (size_t i = 0; i < p->nslots; i++) {
+		struct pslot *s = &p->slots[i];
+		if (!s->path || !s->saved)
+			continue;
+		int fd = fs_open_beneath(p->rootfd, s->path, O_RDONLY | O_DIRECTORY, 0);
+		if (fd >= 0) {
+			futimens(fd, s->times);
+			close(fd);
+		}
+	}
+}
+
 static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 {
 	const char *base;
@@ -312,6 +384,7 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 	int dfd = fs_open_parent_beneath(p->rootfd, o->path, &base);
 	if (dfd < 0)
 		return dfd;
+	save_times(p, o->path, dfd);
 	switch (o->kind) {
 	case OP_ATTR: {
 		int nofollow = o->existing == N_LNK ? AT_SYMLINK_NOFOLLOW : 0;
@@ -476,8 +549,10 @@ static void count(const struct plan *p, const struct ign_cfg *c, struct ign_repo
 			r->dirs++;
 			break;
 		case OP_FILE:
-			if (!strcmp(o->where, "passwd"))
+			if (!strcmp(o->where, "passwd")) {
+				r->accounts++;
 				break;
+			}
 			if (strstr(o->path, "/systemd/system/"))
 				r->units++;
 			else if (strcmp(o->where, "marker"))
@@ -496,8 +571,6 @@ static void count(const struct plan *p, const struct ign_cfg *c, struct ign_repo
 			break;
 		}
 	}
-	r->users = c->nusers;
-	r->groups = c->ngroups;
 	r->kargs = c->nkargs_add + c->nkargs_del;
 }
 
@@ -505,8 +578,10 @@ int ign_apply(const struct ign_cfg *c, const struct ign_apply_opts *o, struct ig
 {
 	struct plan p = {.rootfd = o->rootfd, .now = o->now};
 	struct statvfs vfs;
+	struct stat rst;
 	int sfd = -1, ret;
 	size_t i = 0;
+	bool root_times = !fstat(o->rootfd, &rst);
 
 	if ((ret = ign_plan(&p, c, e)) || (ret = plan_marker(&p, c, o, e)))
 		goto out;
@@ -551,10 +626,15 @@ undo:
 		if (r && !strstr(e->msg, "undo incomplete"))
 			kerr_wrap(e, ret, "undo incomplete at %s (%s)", p.ops[k].path, strerror(-r));
 	}
+	restore_times(&p);
 out:
 	if (sfd >= 0) {
 		close(sfd);
 		remove_tree(o->rootfd, STAGING, 0);
+	}
+	if (ret && root_times) { /* the staging directory came and went: the root looks untouched */
+		struct timespec ts[2] = {rst.st_atim, rst.st_mtim};
+		futimens(o->rootfd, ts);
 	}
 	ign_plan_free(&p);
 	return ret;

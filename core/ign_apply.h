@@ -37,7 +37,8 @@ struct ign_apply_opts {
 };
 
 struct ign_report {
-	size_t dirs, files, links, units, users, groups, unchanged;
+	size_t dirs, files, links, units, unchanged;
+	size_t accounts; /* account files rewritten (/etc/passwd, group, shadow, gshadow) */
 	size_t kargs; /* kernel arguments requested: need a reboot */
 };
 

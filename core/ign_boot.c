@@ -80,6 +80,8 @@ int ign_find_drive(const char *sysdir, const char *devdir, struct ign_drive *d, 
 	if (str_fmt(path, sizeof(path), "%s/class/block", sysdir))
 		return kerr_set(e, -ENAMETOOLONG, "%s: path too long", sysdir);
 	DIR *dir = opendir(path);
+	if (!dir && errno == ENOENT)
+		return 0; /* no block devices at all */
 	if (!dir)
 		return kerr_set(e, -errno, "%s: %s", path, strerror(errno));
 	struct dirent *de;

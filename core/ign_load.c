@@ -80,9 +80,13 @@ static int load_system_ca(struct ign_env *env, struct kerr *e)
 	if (!ret)
 		ret = http_ca_add(&env->ca, b.p, b.len, e);
 	buf_free(&b);
-	if (ret)
-		kerr_wrap(e, ret, "system CA bundle");
-	return ret;
+	if (ret) { /* the operator's bundle, not the config, is wrong: a runtime failure */
+		kerr_wrap(e, ret, "system CA bundle %s", env->system_ca);
+		if (e)
+			e->code = -EIO;
+		return -EIO;
+	}
+	return 0;
 }
 
 static int fetch_http(struct ign_env *env, const struct ign_res *r, struct hsink *s, struct kerr *e)

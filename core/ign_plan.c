@@ -26,7 +26,7 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
-static struct pslot *slot_find(struct plan *p, const char *path)
+struct pslot *ign_plan_slot(struct plan *p, const char *path)
 {
 	if (!p->nslots)
 		return NULL;
@@ -40,7 +40,7 @@ static struct pslot *slot_find(struct plan *p, const char *path)
 
 static struct pslot *slot_put(struct plan *p, const char *path, enum node_type t, long op)
 {
-	struct pslot *s = slot_find(p, path);
+	struct pslot *s = ign_plan_slot(p, path);
 	if (s) {
 		s->type = t;
 		s->op = op;
@@ -137,7 +137,7 @@ static enum node_type type_of(mode_t m)
  * the parents are real directories (ensure_parents), so fstatat cannot cross a symlink. */
 static int inspect(struct plan *p, const char *path, enum node_type *t, struct stat *st, struct kerr *e)
 {
-	struct pslot *s = slot_find(p, path);
+	struct pslot *s = ign_plan_slot(p, path);
 	if (s) {
 		*t = s->type;
 		if (st)
@@ -167,7 +167,7 @@ static int inspect(struct plan *p, const char *path, enum node_type *t, struct s
 /* Fail if the existing directory dir is on a read-only filesystem. */
 static int check_writable(struct plan *p, const char *dir, const char *where, struct kerr *e)
 {
-	struct pslot *s = slot_find(p, dir);
+	struct pslot *s = ign_plan_slot(p, dir);
 	if (s && s->ro >= 0) {
 		if (s->ro)
 			goto ro;
@@ -203,7 +203,7 @@ static int parent_writable(struct plan *p, const char *path, const char *where, 
 {
 	char par[PATH_MAX];
 	parent_of(path, par);
-	struct pslot *s = slot_find(p, par);
+	struct pslot *s = ign_plan_slot(p, par);
 	if (!s || s->op < 0)
 		return check_writable(p, par, where, e);
 	return 0;
@@ -264,7 +264,7 @@ static int prepare_node(struct plan *p, const char *path, const char *where, enu
 	struct pslot *s;
 	if ((ret = ensure_parents(p, path, where, e)) || (ret = inspect(p, path, t, st, e)))
 		return ret;
-	if ((s = slot_find(p, path)) && s->op >= 0)
+	if ((s = ign_plan_slot(p, path)) && s->op >= 0)
 		return kerr_set(e, -EEXIST, "%s: %s is also written by %s", where, path, p->ops[s->op].where);
 	return parent_writable(p, path, where, e);
 }
@@ -581,7 +581,7 @@ static int plan_dir(struct plan *p, const struct ign_dir *d, struct kerr *e)
 	struct pslot *s;
 	if ((ret = ensure_parents(p, d->path, d->where, e)) || (ret = inspect(p, d->path, &t, &st, e)))
 		return ret;
-	if ((s = slot_find(p, d->path)) && s->op >= 0) { /* planned as a parent of something: set its attributes */
+	if ((s = ign_plan_slot(p, d->path)) && s->op >= 0) { /* planned as a parent of something: set its attributes */
 		struct op *o = &p->ops[s->op];
 		if (o->kind != OP_MKDIR)
 			return kerr_set(e, -EEXIST, "%s: %s is also written by %s", d->where, d->path, o->where);
@@ -733,8 +733,11 @@ static int plan_link(struct plan *p, const struct ign_link *l, struct kerr *e)
 			return kerr_set(e, -ENOENT, "%s.target: %s does not exist (nor is it written by the config)", l->where, l->target);
 		if (tt == N_DIR)
 			return kerr_set(e, -EISDIR, "%s.target: hard link target %s is a directory", l->where, l->target);
-		struct pslot *s = slot_find(p, l->target);
-		if (t != N_NONE && s && s->op < 0 && st.st_ino == tst.st_ino && st.st_dev == tst.st_dev)
+		struct pslot *s = ign_plan_slot(p, l->target);
+		bool kept = !s || s->op < 0 || p->ops[s->op].compare_only; /* the target's inode stays */
+		struct stat real;
+		if (t != N_NONE && kept && !fstatat(p->rootfd, l->target + 1, &real, AT_SYMLINK_NOFOLLOW) &&
+			st.st_ino == real.st_ino && st.st_dev == real.st_dev)
 			return 0; /* already that link */
 		if (t != N_NONE && l->overwrite != IGN_YES)
 			return kerr_set(e, -EEXIST, "%s: %s exists (overwrite is false)", l->where, l->path);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ign.h"
 #include "passwd.h"
@@ -51,6 +52,8 @@ struct pslot {
 	enum node_type type;
 	int8_t ro;                /* -1 unknown, 0 writable, 1 read-only filesystem */
 	long op;                  /* planned by ops[op], -1: exists on the target */
+	bool saved;               /* commit changed this existing directory: times to restore on undo */
+	struct timespec times[2];
 };
 
 struct plan {
@@ -70,6 +73,8 @@ struct plan {
 /* Build the plan of c against the target (p->rootfd and p->now set by the caller). */
 int ign_plan(struct plan *p, const struct ign_cfg *c, struct kerr *e);
 void ign_plan_free(struct plan *p);
+/* The map entry of a path (NULL if the plan never looked at it). */
+struct pslot *ign_plan_slot(struct plan *p, const char *path);
 /* Plan one file entry (the marker is planned this way too). */
 int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e);
 

@@ -120,6 +120,43 @@ path:
 	return set_path(u, s + aend, len - aend, aend, e);
 }
 
+/* RFC 3986 5.2.4: remove "." and ".." segments from the path (the query is left alone). */
+static void remove_dots(char *path)
+{
+	char *q = strchr(path, '?');
+	size_t plen = q ? (size_t)(q - path) : strlen(path), o = 0;
+	char out[URL_PATH_MAX];
+	size_t i = 0;
+	while (i < plen) {
+		/* path[i] is '/' */
+		size_t j = i + 1;
+		while (j < plen && path[j] != '/')
+			j++;
+		size_t sl = j - i - 1;
+		const char *seg = path + i + 1;
+		if (sl == 1 && seg[0] == '.') {
+			if (j == plen)
+				out[o++] = '/';
+		} else if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (o && out[o - 1] != '/')
+				o--;
+			if (o)
+				o--;
+			if (j == plen)
+				out[o++] = '/';
+		} else {
+			memcpy(out + o, path + i, j - i);
+			o += j - i;
+		}
+		i = j;
+	}
+	if (!o)
+		out[o++] = '/';
+	size_t rest = strlen(path + plen);
+	memmove(path + o, path + plen, rest + 1);
+	memcpy(path, out, o);
+}
+
 int url_resolve(struct url *out, const struct url *base, const char *ref, size_t len, struct kerr *e)
 {
 	char tmp[URL_HOST_MAX + URL_PATH_MAX + 32];
@@ -137,8 +174,12 @@ int url_resolve(struct url *out, const struct url *base, const char *ref, size_t
 	if (scheme[0])
 		return kerr_set(e, -EPROTONOSUPPORT, "redirect: to a %s: URL is refused", scheme);
 	*out = *base;
-	if (len && ref[0] == '/')
-		return set_path(out, ref, len, 0, e);
+	int ret;
+	if (len && ref[0] == '/') {
+		if (!(ret = set_path(out, ref, len, 0, e)))
+			remove_dots(out->path);
+		return ret;
+	}
 	/* relative: replace everything after the last '/' of the base path (query dropped) */
 	const char *q = strchr(base->path, '?');
 	size_t blen = q ? (size_t)(q - base->path) : strlen(base->path);
@@ -148,7 +189,9 @@ int url_resolve(struct url *out, const struct url *base, const char *ref, size_t
 		return kerr_set(e, -ENAMETOOLONG, "redirect: location too long");
 	memcpy(tmp, base->path, blen);
 	memcpy(tmp + blen, ref, len);
-	return set_path(out, tmp, blen + len, 0, e);
+	if (!(ret = set_path(out, tmp, blen + len, 0, e)))
+		remove_dots(out->path);
+	return ret;
 }
 
 void url_redact(const struct url *u, char *out, size_t n)

@@ -61,7 +61,10 @@ T_TEST(url_redirects)
 	static const struct { const char *ref; int ret; const char *want; } cases[] = {
 		{"/abs", 0, "https://h:8443/abs"},
 		{"rel", 0, "https://h:8443/dir/rel"},
-		{"../up", 0, "https://h:8443/dir/../up"},
+		{"../up", 0, "https://h:8443/up"},
+		{"../../../x/./y/", 0, "https://h:8443/x/y/"},
+		{"/a/b/../c/.", 0, "https://h:8443/a/c/"},
+		{"./", 0, "https://h:8443/dir/"},
 		{"//other/x", 0, "https://other/x"},
 		{"http://plain/y", 0, "http://plain/y"},
 		{"ftp://x/", -EPROTONOSUPPORT, NULL},
