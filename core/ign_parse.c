@@ -294,7 +294,8 @@ static int check_source(struct pctx *x, const char *src, const char *path, bool 
 	return perr(x, -EINVAL, path, "invalid url scheme");
 }
 
-static int parse_res(struct pctx *x, const struct json *o, const char *path, struct ign_res *r, enum res_kind kind)
+static int parse_res(struct pctx *x, const struct json *o, const char *path, struct ign_res *r, enum res_kind kind,
+	bool need_source)
 {
 	char p[PATHN], q[PATHN], hp[PATHN];
 	const struct json *ver, *hdrs;
@@ -312,6 +313,8 @@ static int parse_res(struct pctx *x, const struct json *o, const char *path, str
 		(ret = get_typed(x, o, "httpHeaders", path, JSON_ARRAY, &hdrs)))
 		return ret;
 	sub(p, path, "source");
+	if (need_source && (!r->source || !*r->source)) /* merged configs and CAs: before anything else */
+		return perr(x, -EINVAL, r->source ? p : path, "source is required");
 	if (r->source && (ret = check_source(x, r->source, p, &http)))
 		return ret;
 	sub(p, path, "compression");
@@ -439,7 +442,7 @@ static int parse_file(struct pctx *x, const struct json *o, const char *path, vo
 	if (v) {
 		sub(p, path, "contents");
 		f->has_contents = true;
-		if ((ret = parse_res(x, v, p, &f->contents, RES_FILE)))
+		if ((ret = parse_res(x, v, p, &f->contents, RES_FILE, false)))
 			return ret;
 	}
 	if ((ret = get_typed(x, o, "append", path, JSON_ARRAY, &v)))
@@ -451,7 +454,7 @@ static int parse_file(struct pctx *x, const struct json *o, const char *path, vo
 		for (size_t i = 0; i < v->u.arr.n; i++) {
 			subi(q, p, i);
 			f->nappend++;
-			if ((ret = parse_res(x, v->u.arr.v[i], q, &f->append[i], RES_FILE)))
+			if ((ret = parse_res(x, v->u.arr.v[i], q, &f->append[i], RES_FILE, false)))
 				return ret;
 		}
 	}
@@ -748,15 +751,7 @@ static const struct key kargs_keys[] = {{"shouldExist", 0}, {"shouldNotExist", 0
 
 static int parse_config_res(struct pctx *x, const struct json *o, const char *path, void *item)
 {
-	struct ign_res *r = item;
-	char p[PATHN];
-	int ret = parse_res(x, o, path, r, RES_CONFIG);
-	if (ret)
-		return ret;
-	sub(p, path, "source");
-	if (!r->source || !*r->source)
-		return perr(x, -EINVAL, r->source ? p : path, "source is required");
-	return 0;
+	return parse_res(x, o, path, item, RES_CONFIG, true);
 }
 
 static int unique_sources(struct pctx *x, const struct ign_res *v, size_t n)
@@ -791,7 +786,7 @@ static int parse_ignition(struct pctx *x, const struct json *o)
 		if ((ret = get_typed(x, cfg, "replace", "ignition.config", JSON_OBJECT, &rep)))
 			return ret;
 		if (rep) {
-			if ((ret = parse_res(x, rep, "ignition.config.replace", &x->c->replace, RES_CONFIG)))
+			if ((ret = parse_res(x, rep, "ignition.config.replace", &x->c->replace, RES_CONFIG, false)))
 				return ret;
 			x->c->has_replace = x->c->replace.source != NULL;
 			if (x->c->replace.source && !*x->c->replace.source)
