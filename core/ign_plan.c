@@ -736,10 +736,12 @@ static int plan_link(struct plan *p, const struct ign_link *l, struct kerr *e)
 		struct pslot *s = ign_plan_slot(p, l->target);
 		bool kept = !s || s->op < 0 || p->ops[s->op].compare_only; /* the target's inode stays */
 		struct stat real;
-		if (t != N_NONE && kept && !fstatat(p->rootfd, l->target + 1, &real, AT_SYMLINK_NOFOLLOW) &&
-			st.st_ino == real.st_ino && st.st_dev == real.st_dev)
+		bool same = t != N_NONE && !fstatat(p->rootfd, l->target + 1, &real, AT_SYMLINK_NOFOLLOW) &&
+			st.st_ino == real.st_ino && st.st_dev == real.st_dev;
+		if (same && kept)
 			return 0; /* already that link */
-		if (t != N_NONE && l->overwrite != IGN_YES)
+		/* the same link to a target this config replaces is made again, overwrite or not */
+		if (t != N_NONE && !same && l->overwrite != IGN_YES)
 			return kerr_set(e, -EEXIST, "%s: %s exists (overwrite is false)", l->where, l->path);
 		return link_op(p, OP_HARDLINK, l->path, l->where, l->target, t, 0, 0, false, e);
 	}
