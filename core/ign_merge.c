@@ -17,12 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(void **arr, size_t n, size_t add, size_t size)
+/* Append count items of size bytes to the array whose pointer is at slot (an "T **", read and
+ * written with memcpy so no type is punned), *n items long. */
+static int push(void *slot, size_t *n, const void *items, size_t count, size_t size)
 {
-	void *v = realloc(*arr, (n + add ? n + add : 1) * size);
+	void *arr;
+	if (!count)
+		return 0;
+	memcpy(&arr, slot, sizeof(arr));
+	void *v = realloc(arr, (*n + count) * size);
 	if (!v)
 		return -ENOMEM;
-	*arr = v;
+	memcpy((char *)v + *n * size, items, count * size);
+	*n += count;
+	memcpy(slot, &v, sizeof(v));
 	return 0;
 }
 
@@ -44,11 +52,8 @@ static int merge_headers(struct ign_res *p, struct ign_res *c)
 			p->headers[j].value = h->value;
 			continue;
 		}
-		void *v = p->headers;
-		if (grow(&v, p->nheaders, 1, sizeof(*h)))
+		if (push(&p->headers, &p->nheaders, h, 1, sizeof(*p->headers)))
 			return -ENOMEM;
-		p->headers = v;
-		p->headers[p->nheaders++] = *h;
 	}
 	return 0;
 }
@@ -99,12 +104,8 @@ static int merge_file(struct ign_file *p, struct ign_file *c)
 		p->has_contents = true;
 	}
 	if (c->nappend) {
-		void *v = p->append;
-		if (grow(&v, p->nappend, c->nappend, sizeof(*p->append)))
+		if (push(&p->append, &p->nappend, c->append, c->nappend, sizeof(*p->append)))
 			return -ENOMEM;
-		p->append = v;
-		memcpy(p->append + p->nappend, c->append, c->nappend * sizeof(*c->append));
-		p->nappend += c->nappend;
 		free(c->append);
 		c->append = NULL;
 		c->nappend = 0;
@@ -188,11 +189,8 @@ static int merge_nodes(struct ign_cfg *p, struct ign_cfg *c)
 		}
 		if (find_node(p, f->path, &kind, &idx))
 			remove_node(p, kind, idx);
-		void *v = p->files;
-		if (grow(&v, p->nfiles, 1, sizeof(*f)))
+		if (push(&p->files, &p->nfiles, f, 1, sizeof(*p->files)))
 			return -ENOMEM;
-		p->files = v;
-		p->files[p->nfiles++] = *f;
 		memset(f, 0, sizeof(*f)); /* moved */
 	}
 	for (size_t i = 0; i < c->ndirs; i++) {
@@ -203,11 +201,8 @@ static int merge_nodes(struct ign_cfg *p, struct ign_cfg *c)
 		}
 		if (find_node(p, d->path, &kind, &idx))
 			remove_node(p, kind, idx);
-		void *v = p->dirs;
-		if (grow(&v, p->ndirs, 1, sizeof(*d)))
+		if (push(&p->dirs, &p->ndirs, d, 1, sizeof(*p->dirs)))
 			return -ENOMEM;
-		p->dirs = v;
-		p->dirs[p->ndirs++] = *d;
 	}
 	for (size_t i = 0; i < c->nlinks; i++) {
 		struct ign_link *l = &c->links[i];
@@ -217,11 +212,8 @@ static int merge_nodes(struct ign_cfg *p, struct ign_cfg *c)
 		}
 		if (find_node(p, l->path, &kind, &idx))
 			remove_node(p, kind, idx);
-		void *v = p->links;
-		if (grow(&v, p->nlinks, 1, sizeof(*l)))
+		if (push(&p->links, &p->nlinks, l, 1, sizeof(*p->links)))
 			return -ENOMEM;
-		p->links = v;
-		p->links[p->nlinks++] = *l;
 	}
 	return 0;
 }
@@ -235,11 +227,8 @@ static int unite(const char ***p, size_t *pn, const char **c, size_t cn)
 			j++;
 		if (j < *pn)
 			continue;
-		void *v = (void *)*p;
-		if (grow(&v, *pn, 1, sizeof(**p)))
+		if (push(p, pn, &c[i], 1, sizeof(**p)))
 			return -ENOMEM;
-		*p = v;
-		(*p)[(*pn)++] = c[i];
 	}
 	return 0;
 }
@@ -264,11 +253,8 @@ static int merge_units(struct ign_cfg *p, struct ign_cfg *c)
 			if (!strcmp(p->units[j].name, cu->name))
 				pu = &p->units[j];
 		if (!pu) {
-			void *v = p->units;
-			if (grow(&v, p->nunits, 1, sizeof(*cu)))
+			if (push(&p->units, &p->nunits, cu, 1, sizeof(*p->units)))
 				return -ENOMEM;
-			p->units = v;
-			p->units[p->nunits++] = *cu;
 			cu->dropins = NULL;
 			cu->ndropins = 0;
 			continue;
@@ -289,11 +275,8 @@ static int merge_units(struct ign_cfg *p, struct ign_cfg *c)
 				pu->dropins[j].where = cd->where;
 				continue;
 			}
-			void *v = pu->dropins;
-			if (grow(&v, pu->ndropins, 1, sizeof(*cd)))
+			if (push(&pu->dropins, &pu->ndropins, cd, 1, sizeof(*pu->dropins)))
 				return -ENOMEM;
-			pu->dropins = v;
-			pu->dropins[pu->ndropins++] = *cd;
 		}
 	}
 	return 0;
@@ -307,11 +290,8 @@ static int merge_users(struct ign_cfg *p, struct ign_cfg *c)
 			if (!strcmp(p->users[j].name, cu->name))
 				pu = &p->users[j];
 		if (!pu) {
-			void *v = p->users;
-			if (grow(&v, p->nusers, 1, sizeof(*cu)))
+			if (push(&p->users, &p->nusers, cu, 1, sizeof(*p->users)))
 				return -ENOMEM;
-			p->users = v;
-			p->users[p->nusers++] = *cu;
 			cu->ssh_keys = cu->groups = NULL;
 			continue;
 		}
@@ -346,11 +326,8 @@ static int merge_users(struct ign_cfg *p, struct ign_cfg *c)
 			if (!strcmp(p->groups[j].name, cg->name))
 				pg = &p->groups[j];
 		if (!pg) {
-			void *v = p->groups;
-			if (grow(&v, p->ngroups, 1, sizeof(*cg)))
+			if (push(&p->groups, &p->ngroups, cg, 1, sizeof(*p->groups)))
 				return -ENOMEM;
-			p->groups = v;
-			p->groups[p->ngroups++] = *cg;
 			continue;
 		}
 		if (cg->has_gid) {
@@ -377,11 +354,8 @@ static int merge_cas(struct ign_cfg *p, struct ign_cfg *c)
 				return -ENOMEM;
 			continue;
 		}
-		void *v = p->cas;
-		if (grow(&v, p->ncas, 1, sizeof(*p->cas)))
+		if (push(&p->cas, &p->ncas, &c->cas[i], 1, sizeof(*p->cas)))
 			return -ENOMEM;
-		p->cas = v;
-		p->cas[p->ncas++] = c->cas[i];
 		c->cas[i].headers = NULL;
 		c->cas[i].nheaders = 0;
 	}
@@ -391,19 +365,10 @@ static int merge_cas(struct ign_cfg *p, struct ign_cfg *c)
 /* Move c's documents and strings to p: the merged entries point into them. */
 static int adopt(struct ign_cfg *p, struct ign_cfg *c)
 {
-	void *v = p->docs;
-	if (grow(&v, p->ndocs, c->ndocs, sizeof(*p->docs)))
+	if (push(&p->docs, &p->ndocs, c->docs, c->ndocs, sizeof(*p->docs)) ||
+		push(&p->strs, &p->nstrs, c->strs, c->nstrs, sizeof(*p->strs)))
 		return -ENOMEM;
-	p->docs = v;
-	memcpy(p->docs + p->ndocs, c->docs, c->ndocs * sizeof(*c->docs));
-	p->ndocs += c->ndocs;
 	c->ndocs = 0;
-	v = p->strs;
-	if (grow(&v, p->nstrs, c->nstrs, sizeof(*p->strs)))
-		return -ENOMEM;
-	p->strs = v;
-	memcpy(p->strs + p->nstrs, c->strs, c->nstrs * sizeof(*c->strs));
-	p->nstrs += c->nstrs;
 	c->nstrs = 0;
 	return 0;
 }
