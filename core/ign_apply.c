@@ -282,7 +282,7 @@ static int stage_op(struct plan *p, struct op *o, int sfd, size_t idx, struct ig
 	for (size_t i = 0; !ret && o->file && i < o->file->nappend; i++)
 		ret = ign_fetch(env, &o->file->append[i], env->max_resource, fd_put, &s, NULL, e);
 	/* owner before mode: chown clears set-id bits */
-	if (!ret && (fchown(fd, o->uid, o->gid) || fchmod(fd, o->mode) || fsync(fd)))
+	if (!ret && (fchown(fd, o->uid, o->gid) || fchmod(fd, o->mode))) /* synced together, below */
 		ret = kerr_set(e, -errno, "%s: staging %s: %s", o->where, o->path, strerror(errno));
 	close(fd);
 	if (!ret && o->existing == N_REG && !o->prefix_existing)
@@ -602,6 +602,13 @@ int ign_apply(const struct ign_cfg *c, const struct ign_apply_opts *o, struct ig
 	for (i = 0; i < p.n; i++)
 		if (p.ops[i].kind == OP_FILE && (ret = stage_op(&p, &p.ops[i], sfd, i, o->env, e)))
 			goto out;
+	/* every staged byte on disk before the first rename: one syncfs for all of them (the
+	 * staging directory is on the target's filesystem; a file placed across filesystems is
+	 * copied and fsynced on its own) */
+	if (syncfs(sfd)) {
+		ret = kerr_set(e, -errno, "sync of %s: %s", IGN_STAGING, strerror(errno));
+		goto out;
+	}
 	/* commit */
 	for (i = 0; i < p.n; i++) {
 		if ((ret = commit_op(&p, &p.ops[i], sfd, i))) {

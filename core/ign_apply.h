@@ -6,10 +6,11 @@
  *              conflicts (an existing file where overwrite is false, a read-only filesystem...).
  *  2. prepare  fetch every byte into a staging directory inside the target (ROOT/.keel-staging),
  *              checking each verification hash; give each staged file its final mode and owner;
- *              fsync it. Files that exist and must not be overwritten are compared instead.
+ *              then one syncfs() makes them all durable. Files that exist and must not be
+ *              overwritten are compared instead.
  *  3. commit   create directories, rename staged files into place (the replaced node kept aside
  *              until the end), make links, rewrite /etc/passwd, group, shadow, gshadow; write the
- *              marker last. Any failure undoes what was done, in reverse order.
+ *              marker last; syncfs() again. Any failure undoes what was done, in reverse order.
  * A failure before 3 has written nothing but the staging directory, which is removed.
  *
  * The marker ROOT/var/lib/keel/provision/applied records the sha512 of the configs applied
