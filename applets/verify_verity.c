@@ -223,6 +223,9 @@ static int cmd_format(int argc, char **argv)
 		close(dfd);
 		return kfail(EXIT_USAGE, "verity format: %s", kerr_str(&e, ret));
 	}
+	long page = sysconf(_SC_PAGESIZE);
+	if (page > 0 && (p.data_block_size > (uint64_t)page || p.hash_block_size > (uint64_t)page))
+		log_warn("warning: the kernel cannot activate a device whose block size exceeds the page size (%ld)", page);
 	if ((rc = hash_open(&h, ops[1]))) {
 		close(dfd);
 		return rc;
