@@ -161,7 +161,7 @@ int verity_sb_decode(struct verity_params *p, const void *in, size_t len, struct
 	struct kerr le = {0};
 	int ret = verity_layout(&q, NULL, &le);
 	if (ret)
-		return kerr_set(e, ret, "superblock: data_blocks %" PRIu64 " (offset 72): %s", q.data_blocks, le.msg);
+		return kerr_set(e, -EINVAL, "superblock: data_blocks %" PRIu64 " (offset 72): %s", q.data_blocks, le.msg);
 	*p = q;
 	return 0;
 }
