@@ -6,6 +6,9 @@
  *        keel verify verity verify [OPTIONS] DATA HASH ROOT_HASH
  *        keel verify verity root-hash [OPTIONS] DATA [HASH]
  *        keel verify verity dump [--hash-offset BYTES] HASH
+ *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] FILE SIG
+ *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] --digest HEX SIG
+ *        keel verify key-id PUBKEY...
  *
  * digest: print the SHA-256 (or SHA-512) of each FILE as `sha256sum` does ("HEX  FILE";
  * "-" is standard input). With --check, read such lines from LIST and check every file;
@@ -36,8 +39,25 @@
  *   --no-superblock           no superblock: parameters come from the options
  *   --threads N               leaf-level hashing threads (default: the CPUs available)
  *
+ * sig: check a detached signature over FILE ("-" is standard input), or over a digest given in
+ * hex, as `openssl dgst -sha256 -sign KEY` or `openssl pkeyutl -sign` make them. Keys are PEM or
+ * DER SubjectPublicKeyInfo (EC P-256/P-384, RSA 2048-8192 bits); without --key, every key file
+ * (*.pem, *.der, *.pub) of the trusted-keys directory is tried (default /usr/lib/keel/keys, where
+ * images install config/keys/). ECDSA signatures may be DER or raw r|s; RSA-PSS takes any salt
+ * length (openssl's digest-length, "max" and "auto" salts alike), MGF1 with the message hash.
+ * key-id: print each key's id (sha256 of its DER SubjectPublicKeyInfo), type and file.
+ *
+ * sig options:
+ *   -k, --key PUBKEY   the one key to trust
+ *   --keys DIR         trusted-keys directory (default /usr/lib/keel/keys)
+ *   --key-id HEX       use only the key with this id
+ *   --alg ALG          ecdsa, rsa-pkcs1 or rsa-pss (default: ecdsa for EC keys, rsa-pkcs1 for RSA)
+ *   --sha512           the message digest is SHA-512 (default SHA-256)
+ *   --digest HEX       verify over this digest instead of a FILE
+ *
  * Exit status: 0 all good; 1 a digest did not match, or a verity image does not verify (data,
- * tree, padding, root hash, a hash device too short, a corrupted superblock); 2 usage; 3 a file
+ * tree, padding, root hash, a hash device too short, a corrupted superblock), or a signature does
+ * not verify (or is malformed, or does not suit the key); 2 usage; 3 a file
  * could not be read or written.
  */
 #include "applet.h"
@@ -170,10 +190,14 @@ int verify_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc < 2)
-		return kfail(EXIT_USAGE, "which check? digest, verity (see --help)");
+		return kfail(EXIT_USAGE, "which check? digest, verity, sig, key-id (see --help)");
 	if (!strcmp(argv[1], "digest"))
 		return cmd_digest(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "verity"))
 		return verify_verity(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "sig"))
+		return verify_sig(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "key-id"))
+		return verify_key_id(argc - 2, argv + 2);
 	return kfail(EXIT_USAGE, "unknown check '%s' (see --help)", argv[1]);
 }
