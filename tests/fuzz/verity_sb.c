@@ -1,14 +1,11 @@
 /* verity_sb.c — fuzz the dm-verity superblock parser: whatever it accepts lays out and
  * re-encodes to the same bytes (pads aside), and building a table line never fails. */
-#include "applet.h"
 #include "err.h"
 #include "verity.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-const struct applet *keel_applet; /* core names the applet in messages */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
