@@ -9,6 +9,7 @@
  *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] FILE SIG
  *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] --digest HEX SIG
  *        keel verify key-id PUBKEY...
+ *        keel verify oci [--key PUBKEY | --keys DIR] [--json] DIR
  *
  * digest: print the SHA-256 (or SHA-512) of each FILE as `sha256sum` does ("HEX  FILE";
  * "-" is standard input). With --check, read such lines from LIST and check every file;
@@ -47,6 +48,13 @@
  * length (openssl's digest-length, "max" and "auto" salts alike), MGF1 with the message hash.
  * key-id: print each key's id (sha256 of its DER SubjectPublicKeyInfo), type and file.
  *
+ * oci: check the OCI image layout DIR: oci-layout, index.json and every blob reachable from it
+ * (nested indexes, manifests, configs, layers; size first, then sha256/sha512 digest; unknown
+ * media types are checked as blobs and otherwise tolerated). With --key or --keys, every image
+ * of index.json must also carry a cosign simple-signing signature in the layout that verifies
+ * with a trusted key and names its digest (critical.image.docker-manifest-digest). Errors name
+ * the blob. --json prints a report object (also on failure, with "error").
+ *
  * sig options:
  *   -k, --key PUBKEY   the one key to trust
  *   --keys DIR         trusted-keys directory (default /usr/lib/keel/keys)
@@ -57,7 +65,8 @@
  *
  * Exit status: 0 all good; 1 a digest did not match, or a verity image does not verify (data,
  * tree, padding, root hash, a hash device too short, a corrupted superblock), or a signature does
- * not verify (or is malformed, or does not suit the key); 2 usage; 3 a file
+ * not verify (or is malformed, or does not suit the key), or an OCI layout does not verify (a
+ * blob missing, of the wrong size or digest, malformed JSON, an unsigned image); 2 usage; 3 a file
  * could not be read or written.
  */
 #include "applet.h"
@@ -190,13 +199,15 @@ int verify_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc < 2)
-		return kfail(EXIT_USAGE, "which check? digest, verity, sig, key-id (see --help)");
+		return kfail(EXIT_USAGE, "which check? digest, verity, sig, key-id, oci (see --help)");
 	if (!strcmp(argv[1], "digest"))
 		return cmd_digest(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "verity"))
 		return verify_verity(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "sig"))
 		return verify_sig(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "oci"))
+		return verify_oci(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "key-id"))
 		return verify_key_id(argc - 2, argv + 2);
 	return kfail(EXIT_USAGE, "unknown check '%s' (see --help)", argv[1]);
