@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef KEEL_KEYS_DIR
@@ -41,6 +42,7 @@ static int load_keys(struct sig_keyring *kr, const char *key, const char *dir)
 int verify_sig(int argc, char **argv)
 {
 	const char *key = NULL, *dir = NULL, *alg_name = NULL, *digest_hex = NULL, *key_id_hex = NULL;
+	uint64_t bench = 0;
 	int sha512 = 0, rc = EXIT_FAIL, ret, fd = -1;
 	struct sig_keyring kr = {.n = 0};
 	struct buf sig = BUF_INIT(64 * 1024);
@@ -53,6 +55,7 @@ int verify_sig(int argc, char **argv)
 		{"alg", 0, OPT_STR, &alg_name},
 		{"sha512", 0, OPT_FLAG, &sha512},
 		{"digest", 0, OPT_STR, &digest_hex},
+		{"bench", 0, OPT_U64, &bench, 1, 100000000}, /* not in --help: tests/bench/ only */
 		{0},
 	};
 	int n = args_parse(opts, argc, argv, &ops);
@@ -101,6 +104,19 @@ int verify_sig(int argc, char **argv)
 	if (ret) {
 		rc = kfail(EXIT_NO, "sig: %s: %s", file ? file : "digest", kerr_str(&e, ret));
 		goto out;
+	}
+	if (bench) { /* verify the same signature again, bench times: tests/bench/verify.bench.sh */
+		struct timespec t0, t1;
+		enum sig_alg a = alg < 0 ? sig_key_default_alg(which) : (enum sig_alg)alg;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (uint64_t i = 0; i < bench; i++)
+			if (sig_verify_digest(which, a, h, digest, sig.p, sig.len, NULL)) {
+				rc = kfail(EXIT_FAIL, "sig: --bench: verification %llu failed", (unsigned long long)i);
+				goto out;
+			}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("%llu verifications in %.3f s: %.1f verify/s\n", (unsigned long long)bench, s, (double)bench / s);
 	}
 	char id[65];
 	hex_encode(id, sig_key_id(which), 32);
