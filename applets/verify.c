@@ -39,6 +39,8 @@
  *   --hash-offset BYTES       start of the hash area in HASH, 512-aligned (HASH may be DATA)
  *   --no-superblock           no superblock: parameters come from the options
  *   --threads N               leaf-level hashing threads (default: the CPUs available)
+ *   -j, --json                format, root-hash, dump: the report as a JSON object (with
+ *                             hash_start_block, what a dm-verity table needs); verify: {"verified"}
  *
  * sig: check a detached signature over FILE ("-" is standard input), or over a digest given in
  * hex, as `openssl dgst -sha256 -sign KEY` or `openssl pkeyutl -sign` make them. Keys are PEM or
@@ -62,6 +64,7 @@
  *   --alg ALG          ecdsa, rsa-pkcs1 or rsa-pss (default: ecdsa for EC keys, rsa-pkcs1 for RSA)
  *   --sha512           the message digest is SHA-512 (default SHA-256)
  *   --digest HEX       verify over this digest instead of a FILE
+ *   -j, --json         print the result as a JSON object
  *
  * Exit status: 0 all good; 1 a digest did not match, or a verity image does not verify (data,
  * tree, padding, root hash, a hash device too short, a corrupted superblock), or a signature does

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "fs.h"
 #include "hash.h"
+#include "json.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sig.h"
@@ -23,6 +24,35 @@
 
 /* hash_fd reads in a second thread (musl: mmap, mprotect, clone). */
 static const char *const sig_syscalls[] = {"mprotect", "clone", NULL};
+
+static void print_json(const char *what, const struct sig_key *k, enum sig_alg alg, const char *err)
+{
+	struct buf b = BUF_INIT(4096);
+	struct jw w;
+	char id[65];
+	jw_init(&w, &b);
+	jw_obj(&w);
+	jw_key(&w, "file");
+	jw_str(&w, what);
+	jw_key(&w, "verified");
+	jw_bool(&w, err == NULL);
+	if (err) {
+		jw_key(&w, "error");
+		jw_str(&w, err);
+	} else {
+		hex_encode(id, sig_key_id(k), 32);
+		jw_key(&w, "algorithm");
+		jw_str(&w, sig_alg_name(alg));
+		jw_key(&w, "key_type");
+		jw_str(&w, sig_key_type_name(k));
+		jw_key(&w, "key_id");
+		jw_str(&w, id);
+	}
+	jw_obj_end(&w);
+	if (!jw_finish(&w))
+		printf("%s\n", (const char *)b.p);
+	buf_free(&b);
+}
 
 static int load_keys(struct sig_keyring *kr, const char *key, const char *dir)
 {
@@ -43,6 +73,7 @@ int verify_sig(int argc, char **argv)
 {
 	const char *key = NULL, *dir = NULL, *alg_name = NULL, *digest_hex = NULL, *key_id_hex = NULL;
 	uint64_t bench = 0;
+	int json = 0;
 	int sha512 = 0, rc = EXIT_FAIL, ret, fd = -1;
 	struct sig_keyring kr = {.n = 0};
 	struct buf sig = BUF_INIT(64 * 1024);
@@ -55,6 +86,7 @@ int verify_sig(int argc, char **argv)
 		{"alg", 0, OPT_STR, &alg_name},
 		{"sha512", 0, OPT_FLAG, &sha512},
 		{"digest", 0, OPT_STR, &digest_hex},
+		{"json", 'j', OPT_FLAG, &json},
 		{"bench", 0, OPT_U64, &bench, 1, 100000000}, /* not in --help: tests/bench/ only */
 		{0},
 	};
@@ -102,6 +134,8 @@ int verify_sig(int argc, char **argv)
 		ret = sig_keyring_verify_digest(&kr, key_id_hex ? want_id : NULL, alg, h, digest, sig.p, sig.len, &which, &e);
 	}
 	if (ret) {
+		if (json)
+			print_json(file ? file : digest_hex, NULL, 0, kerr_str(&e, ret));
 		rc = kfail(EXIT_NO, "sig: %s: %s", file ? file : "digest", kerr_str(&e, ret));
 		goto out;
 	}
@@ -118,10 +152,14 @@ int verify_sig(int argc, char **argv)
 		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("%llu verifications in %.3f s: %.1f verify/s\n", (unsigned long long)bench, s, (double)bench / s);
 	}
-	char id[65];
-	hex_encode(id, sig_key_id(which), 32);
-	printf("%s: OK (%s signature, key %s)\n", file ? file : digest_hex,
-		sig_alg_name(alg >= 0 ? (enum sig_alg)alg : sig_key_default_alg(which)), id);
+	enum sig_alg used = alg >= 0 ? (enum sig_alg)alg : sig_key_default_alg(which);
+	if (json) {
+		print_json(file ? file : digest_hex, which, used, NULL);
+	} else {
+		char id[65];
+		hex_encode(id, sig_key_id(which), 32);
+		printf("%s: OK (%s signature, key %s)\n", file ? file : digest_hex, sig_alg_name(used), id);
+	}
 	rc = EXIT_OK;
 out:
 	if (fd > STDIN_FILENO)

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "err.h"
 #include "fs.h"
+#include "json.h"
 #include "log.h"
 #include "sandbox.h"
 #include "verity.h"
@@ -30,7 +31,7 @@ static const char *const read_syscalls[] = {"pread64", "mprotect", "clone", NULL
 struct vopts {
 	const char *hash, *salt, *uuid;
 	uint64_t format, dbs, hbs, blocks, offset, threads;
-	int nosb;
+	int nosb, json;
 };
 
 static int parse(struct vopts *o, int argc, char **argv, char ***ops)
@@ -46,6 +47,7 @@ static int parse(struct vopts *o, int argc, char **argv, char ***ops)
 		{"hash-offset", 0, OPT_U64, &o->offset, 0, INT64_MAX},
 		{"no-superblock", 0, OPT_FLAG, &o->nosb},
 		{"threads", 0, OPT_U64, &o->threads, 1, VERITY_MAX_THREADS},
+		{"json", 'j', OPT_FLAG, &o->json},
 		{0},
 	};
 	memset(o, 0, sizeof(*o));
@@ -136,6 +138,66 @@ static void print_info(const char *hash_path, const struct verity_params *p, con
 	}
 	if (!p->hash_area_offset)
 		printf("Hash device size: \t%" PRIu64 " [bytes]\n", l.hash_end);
+}
+
+/* --json: the same fields, plus where the tree starts (what a dm table needs). */
+static void print_info_json(const char *hash_path, const struct verity_params *p, const uint8_t *root, const char *err)
+{
+	struct verity_layout l;
+	struct buf b = BUF_INIT(64 * 1024);
+	struct jw w;
+	char uuid[37] = "", hex[2 * VERITY_MAX_SALT + 1];
+	jw_init(&w, &b);
+	jw_obj(&w);
+	jw_key(&w, "hash_device");
+	jw_str(&w, hash_path);
+	if (err) {
+		jw_key(&w, "verified");
+		jw_bool(&w, 0);
+		jw_key(&w, "error");
+		jw_str(&w, err);
+	} else if (p) {
+		verity_layout(p, &l, NULL);
+		if (!p->no_superblock)
+			verity_uuid_format(uuid, p->uuid);
+		jw_key(&w, "uuid");
+		jw_str(&w, uuid);
+		jw_key(&w, "hash_type");
+		jw_uint(&w, p->hash_type);
+		jw_key(&w, "data_blocks");
+		jw_uint(&w, p->data_blocks);
+		jw_key(&w, "data_block_size");
+		jw_uint(&w, p->data_block_size);
+		jw_key(&w, "hash_blocks");
+		jw_uint(&w, l.hash_blocks);
+		jw_key(&w, "hash_block_size");
+		jw_uint(&w, p->hash_block_size);
+		jw_key(&w, "hash_algorithm");
+		jw_str(&w, hash_name(p->alg));
+		hex_encode(hex, p->salt, p->salt_size);
+		jw_key(&w, "salt");
+		jw_str(&w, p->salt_size ? hex : "-");
+		jw_key(&w, "hash_offset");
+		jw_uint(&w, p->hash_area_offset);
+		jw_key(&w, "superblock");
+		jw_bool(&w, !p->no_superblock);
+		jw_key(&w, "hash_start_block");
+		jw_uint(&w, l.hash_start);
+		jw_key(&w, "hash_end");
+		jw_uint(&w, l.hash_end);
+		if (root) {
+			hex_encode(hex, root, hash_size(p->alg));
+			jw_key(&w, "root_hash");
+			jw_str(&w, hex);
+		}
+	} else {
+		jw_key(&w, "verified");
+		jw_bool(&w, 1);
+	}
+	jw_obj_end(&w);
+	if (!jw_finish(&w))
+		printf("%s\n", (const char *)b.p);
+	buf_free(&b);
 }
 
 static int open_ro(const char *path)
@@ -238,7 +300,10 @@ static int cmd_format(int argc, char **argv)
 	close(dfd);
 	if ((rc = hash_close(&h, 1, ops[1])))
 		return rc;
-	print_info(ops[1], &p, root);
+	if (o.json)
+		print_info_json(ops[1], &p, root, NULL);
+	else
+		print_info(ops[1], &p, root);
 	return EXIT_OK;
 }
 
@@ -284,10 +349,14 @@ static int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if ((ret = sandbox_enter(read_syscalls, &e)) || (ret = verity_verify(&p, dfd, hfd, root, &e))) {
+		if (o.json)
+			print_info_json(ops[1], NULL, NULL, kerr_str(&e, ret));
 		rc = kfail(ret == -EBADMSG ? EXIT_NO : EXIT_FAIL, "verity verify %s %s: %s", ops[0], ops[1],
 			kerr_str(&e, ret));
 		goto out;
 	}
+	if (o.json)
+		print_info_json(ops[1], NULL, NULL, NULL);
 	rc = EXIT_OK;
 out:
 	if (dfd >= 0)
@@ -318,7 +387,10 @@ static int cmd_root_hash(int argc, char **argv)
 		goto out;
 	}
 	hex_encode(hex, root, hash_size(p.alg));
-	printf("%s\n", hex);
+	if (o.json)
+		print_info_json(n == 2 ? ops[1] : "", &p, root, NULL);
+	else
+		printf("%s\n", hex);
 	rc = EXIT_OK;
 out:
 	if (dfd >= 0)
@@ -345,8 +417,12 @@ static int cmd_dump(int argc, char **argv)
 		close(hfd);
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 	}
-	if (!(rc = params_for_read(&o, &p, -1, NULL, hfd, ops[0])))
-		print_info(ops[0], &p, NULL);
+	if (!(rc = params_for_read(&o, &p, -1, NULL, hfd, ops[0]))) {
+		if (o.json)
+			print_info_json(ops[0], &p, NULL, NULL);
+		else
+			print_info(ops[0], &p, NULL);
+	}
 	close(hfd);
 	return rc;
 }
