@@ -326,70 +326,41 @@ static int params_for_read(const struct vopts *o, struct verity_params *p, int d
 	return EXIT_OK;
 }
 
-static int cmd_verify(int argc, char **argv)
-{
-	struct vopts o;
-	struct verity_params p;
-	struct kerr e = {0};
-	uint8_t root[HASH_MAX_SIZE];
-	char **ops;
-	int n = parse(&o, argc, argv, &ops), rc = EXIT_FAIL, ret, dfd, hfd = -1;
-	if (n < 0)
-		return args_exit(n);
-	if (n != 3)
-		return kfail(EXIT_USAGE, "verity verify: needs DATA HASH ROOT_HASH (see --help)");
-	if ((dfd = open_ro(ops[0])) < 0 || (hfd = open_ro(ops[1])) < 0)
-		goto out;
-	if ((rc = params_for_read(&o, &p, dfd, ops[0], hfd, ops[1])))
-		goto out;
-	size_t rl = strlen(ops[2]);
-	if (rl != 2 * hash_size(p.alg) || hex_decode(root, hash_size(p.alg), ops[2], rl)) {
-		rc = kfail(EXIT_USAGE, "verity verify: root hash is not %zu hex digits (%s)", 2 * hash_size(p.alg),
-			hash_name(p.alg));
-		goto out;
-	}
-	if ((ret = sandbox_enter(read_syscalls, &e)) || (ret = verity_verify(&p, dfd, hfd, root, &e))) {
-		if (o.json)
-			print_info_json(ops[1], NULL, NULL, kerr_str(&e, ret));
-		rc = kfail(ret == -EBADMSG ? EXIT_NO : EXIT_FAIL, "verity verify %s %s: %s", ops[0], ops[1],
-			kerr_str(&e, ret));
-		goto out;
-	}
-	if (o.json)
-		print_info_json(ops[1], NULL, NULL, NULL);
-	rc = EXIT_OK;
-out:
-	if (dfd >= 0)
-		close(dfd);
-	if (hfd >= 0)
-		close(hfd);
-	return rc;
-}
-
-static int cmd_root_hash(int argc, char **argv)
+/* verify (DATA HASH ROOT_HASH) and root-hash (DATA [HASH]): read-only, the same setup. */
+static int cmd_read(int argc, char **argv, int verify)
 {
 	struct vopts o;
 	struct verity_params p;
 	struct kerr e = {0};
 	uint8_t root[HASH_MAX_SIZE];
 	char hex[2 * HASH_MAX_SIZE + 1], **ops;
+	const char *act = verify ? "verity verify" : "verity root-hash";
 	int n = parse(&o, argc, argv, &ops), rc = EXIT_FAIL, ret, dfd, hfd = -1;
 	if (n < 0)
 		return args_exit(n);
-	if (n < 1 || n > 2)
-		return kfail(EXIT_USAGE, "verity root-hash: needs DATA [HASH] (see --help)");
-	if ((dfd = open_ro(ops[0])) < 0 || (n == 2 && (hfd = open_ro(ops[1])) < 0))
+	if (verify ? n != 3 : n < 1 || n > 2)
+		return kfail(EXIT_USAGE, "%s: needs %s (see --help)", act, verify ? "DATA HASH ROOT_HASH" : "DATA [HASH]");
+	if ((dfd = open_ro(ops[0])) < 0 || (n >= 2 && (hfd = open_ro(ops[1])) < 0))
 		goto out;
-	if ((rc = params_for_read(&o, &p, dfd, ops[0], hfd, n == 2 ? ops[1] : NULL)))
+	if ((rc = params_for_read(&o, &p, dfd, ops[0], hfd, n >= 2 ? ops[1] : NULL)))
 		goto out;
-	if ((ret = sandbox_enter(read_syscalls, &e)) || (ret = verity_root(&p, dfd, root, &e))) {
-		rc = kfail(EXIT_FAIL, "verity root-hash %s: %s", ops[0], kerr_str(&e, ret));
+	size_t rl = verify ? strlen(ops[2]) : 0;
+	if (verify && (rl != 2 * hash_size(p.alg) || hex_decode(root, hash_size(p.alg), ops[2], rl))) {
+		rc = kfail(EXIT_USAGE, "%s: root hash is not %zu hex digits (%s)", act, 2 * hash_size(p.alg), hash_name(p.alg));
+		goto out;
+	}
+	if ((ret = sandbox_enter(read_syscalls, &e)) ||
+		(ret = verify ? verity_verify(&p, dfd, hfd, root, &e) : verity_root(&p, dfd, root, &e))) {
+		if (o.json)
+			print_info_json(n >= 2 ? ops[1] : "", NULL, NULL, kerr_str(&e, ret));
+		rc = kfail(ret == -EBADMSG ? EXIT_NO : EXIT_FAIL, "%s %s%s%s: %s", act, ops[0], n >= 2 ? " " : "",
+			n >= 2 ? ops[1] : "", kerr_str(&e, ret));
 		goto out;
 	}
 	hex_encode(hex, root, hash_size(p.alg));
 	if (o.json)
-		print_info_json(n == 2 ? ops[1] : "", &p, root, NULL);
-	else
+		print_info_json(n >= 2 ? ops[1] : "", verify ? NULL : &p, verify ? NULL : root, NULL);
+	else if (!verify)
 		printf("%s\n", hex);
 	rc = EXIT_OK;
 out:
@@ -434,9 +405,9 @@ int verify_verity(int argc, char **argv)
 	if (!strcmp(argv[0], "format"))
 		return cmd_format(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "verify"))
-		return cmd_verify(argc - 1, argv + 1);
+		return cmd_read(argc - 1, argv + 1, 1);
 	if (!strcmp(argv[0], "root-hash"))
-		return cmd_root_hash(argc - 1, argv + 1);
+		return cmd_read(argc - 1, argv + 1, 0);
 	if (!strcmp(argv[0], "dump"))
 		return cmd_dump(argc - 1, argv + 1);
 	return kfail(EXIT_USAGE, "verity: unknown action '%s' (see --help)", argv[0]);

@@ -6,29 +6,9 @@
 set -u
 : "${KEEL:?}"
 K="$KEEL verify oci"
-W=$(mktemp -d "${KEEL_TEST_TMP:-/tmp}/keel-oci.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W"
-pass() { echo "PASS: oci: $*"; }
-fail() { echo "FAIL: oci: $*"; }
-for t in umoci skopeo openssl jq; do
-	command -v $t >/dev/null || { fail "$t not installed"; exit 0; }
-done
-
-# expect NAME RC [NEEDLE] -- COMMAND…: exit status RC, and NEEDLE (if any) in stderr.
-expect() {
-	local name=$1 want=$2 needle=$3 rc
-	shift 4
-	"$@" >out 2>err
-	rc=$?
-	if [ "$rc" != "$want" ]; then
-		fail "$name: exit $rc, want $want: $(head -c 300 err)"
-	elif [ -n "$needle" ] && ! grep -qF -- "$needle" err; then
-		fail "$name: stderr does not name $needle: $(head -c 300 err)"
-	else
-		pass "$name"
-	fi
-}
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+compat_init oci
+need umoci skopeo openssl jq || exit 0
 # put LAYOUT FILE: store FILE as a sha256 blob; prints its digest and size.
 put() {
 	local h

@@ -8,24 +8,13 @@
 set -u
 : "${KEEL:?}"
 K="$KEEL verify verity"
-W=$(mktemp -d /dev/shm/keel-verity.XXXXXX 2>/dev/null || mktemp -d "${KEEL_TEST_TMP:-/tmp}/keel-verity.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-cd "$W"
-pass() { echo "PASS: verity: $*"; }
-fail() { echo "FAIL: verity: $*"; }
-if ! command -v veritysetup >/dev/null; then
-	fail "veritysetup not installed (cryptsetup-bin)"
-	exit 0
-fi
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+shm=/dev/shm
+[ "$(df --output=avail -k $shm 2>/dev/null | tail -1)" -gt $((3 * 1024 * 1024)) ] 2>/dev/null || shm=
+compat_init verity $shm
+need veritysetup || exit 0
 SALT=e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d
 UUID=a60c98d2-ae9b-4865-bfcb-b4e3ace11033
-
-# flip FILE OFFSET: xor one bit of the byte at OFFSET.
-flip() {
-	local b
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "$(printf '\\%03o' $((b ^ 4)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
 
 # compare NAME DATA [OPTIONS…]: separate hash files.
 compare() {
