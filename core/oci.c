@@ -168,16 +168,18 @@ struct walk {
 	struct kerr *e;
 	size_t visited;
 	char (*seen)[OCI_DIGEST_MAX];
+	uint8_t *seen_sig; /* indexes and manifests walked already: 1 + (it is a signature manifest) */
 	size_t nseen;
 	struct cosign_sig *sigs;
 	size_t nsigs;
 };
 
-static int seen(const struct walk *w, const char *digest)
+/* 1 + the index of digest among the blobs verified so far, or 0. */
+static size_t seen(const struct walk *w, const char *digest)
 {
 	for (size_t i = 0; i < w->nseen; i++)
 		if (!strcmp(w->seen[i], digest))
-			return 1;
+			return i + 1;
 	return 0;
 }
 
@@ -227,8 +229,10 @@ static int check_blob(struct walk *w, const struct oci_desc *d, const char *what
 		goto out;
 	}
 	w->r->bytes += n;
-	if (!seen(w, d->digest_str) && w->nseen < OCI_MAX_BLOBS)
+	if (!seen(w, d->digest_str) && w->nseen < OCI_MAX_BLOBS) {
+		w->seen_sig[w->nseen] = 0;
 		str_copy(w->seen[w->nseen++], OCI_DIGEST_MAX, d->digest_str);
+	}
 out:
 	close(fd);
 	return ret;
@@ -362,10 +366,17 @@ static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, c
 	if (d->size > OCI_MAX_JSON)
 		return bad(w->e, "blob %s (%s): %" PRIu64 " bytes, more than %d for an %s", d->digest_str, what, d->size,
 			OCI_MAX_JSON, idx ? "index" : "manifest");
+	size_t at = seen(w, d->digest_str);
+	if (at && w->seen_sig[at - 1]) { /* walked already, children and all (the same digest, the same bytes) */
+		*is_sig = w->seen_sig[at - 1] - 1;
+		return 0;
+	}
 	struct buf b = BUF_INIT(OCI_MAX_JSON);
 	if (!(ret = check_blob(w, d, what, &b)))
 		ret = idx ? walk_index(w, d, &b, depth) : walk_manifest(w, d, &b, is_sig);
 	buf_free(&b);
+	if (!ret && (at = seen(w, d->digest_str)))
+		w->seen_sig[at - 1] = (uint8_t)(1 + *is_sig);
 	return ret;
 }
 
@@ -438,8 +449,9 @@ int oci_verify(int layout_fd, const struct sig_keyring *keys, struct oci_result 
 
 	memset(r, 0, sizeof(*r));
 	w.seen = calloc(OCI_MAX_BLOBS, sizeof(*w.seen));
+	w.seen_sig = calloc(OCI_MAX_BLOBS, 1);
 	w.sigs = calloc(OCI_MAX_IMAGES, sizeof(*w.sigs));
-	if (!w.seen || !w.sigs) {
+	if (!w.seen || !w.seen_sig || !w.sigs) {
 		ret = kerr_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -472,6 +484,7 @@ out:
 	oci_doc_free(&idx);
 	buf_free(&b);
 	free(w.seen);
+	free(w.seen_sig);
 	free(w.sigs);
 	return ret;
 }

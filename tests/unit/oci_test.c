@@ -191,6 +191,17 @@ T_TEST(oci_layout_walk)
 	t_check(oci_verify(fd, NULL, r, &e) == -EBADMSG && strstr(e.msg, "oci-layout"), "no oci-layout: %s", e.msg);
 	close(fd);
 
+	/* the same manifest twice: walked once */
+	fd = make_layout("dup", 0, 10);
+	char idx[700], path[300];
+	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu},"
+		"{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}]}", OCI_MANIFEST_TYPE, dig[2], man_len,
+		OCI_MANIFEST_TYPE, dig[2], man_len);
+	snprintf(path, sizeof(path), "dup/index.json");
+	t_write(path, idx, strlen(idx));
+	t_check(oci_verify(fd, NULL, r, &e) == 0 && r->manifests == 1 && r->nimages == 2, "duplicate entry: %s", e.msg);
+	close(fd);
+
 	/* signatures required but none there: the manifest is named */
 	struct sig_keyring kr = {.n = 0};
 	fd = make_layout("unsigned", 0, 10);
