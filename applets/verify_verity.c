@@ -105,7 +105,7 @@ static int data_blocks(const struct vopts *o, struct verity_params *p, int fd, c
 		return EXIT_OK;
 	}
 	if ((ret = verity_dev_size(fd, &size)))
-		return kfail(EXIT_FAIL, "%s: size: %s", name, strerror(-ret));
+		return kfail(EXIT_FAIL, "%s: size: %s", name, ret == -EINVAL ? "not a regular file or block device" : strerror(-ret));
 	p->data_blocks = size / p->data_block_size;
 	if (!p->data_blocks)
 		return kfail(EXIT_FAIL, "%s: smaller than one data block (%" PRIu32 " bytes)", name, p->data_block_size);

@@ -59,6 +59,8 @@ for k in rsa2048 rsa3072; do
 done
 openssl dgst -sha256 -sign rsa2048.key -sigopt rsa_padding_mode:pss -out pss-default.sig msg
 expect "PSS with openssl's default salt" 0 "" -- $K sig --key rsa2048.pub --alg rsa-pss msg pss-default.sig
+openssl pkeyutl -sign -inkey rsa2048.key -in msg.d -pkeyopt digest:sha256 -out pkcs1-pk.sig
+expect "pkeyutl PKCS#1 v1.5 signature" 0 "" -- $K sig --key rsa2048.pub msg pkcs1-pk.sig
 openssl pkeyutl -sign -inkey rsa2048.key -in msg.d -pkeyopt digest:sha256 -pkeyopt rsa_padding_mode:pss -out pss-pk.sig
 expect "pkeyutl PSS signature" 0 "" -- $K sig --key rsa2048.pub --alg rsa-pss msg pss-pk.sig
 
