@@ -172,24 +172,38 @@ out:
 int verify_key_id(int argc, char **argv)
 {
 	char **ops;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, fds[STRLIST_MAX];
+	struct kerr e = {0};
 	int n = args_parse((const struct opt[]){{0}}, argc, argv, &ops);
 	if (n < 0)
 		return args_exit(n);
-	if (n < 1)
-		return kfail(EXIT_USAGE, "key-id: needs PUBKEY... (see --help)");
+	if (n < 1 || n > STRLIST_MAX)
+		return kfail(EXIT_USAGE, "key-id: needs 1 to %d PUBKEY files (see --help)", STRLIST_MAX);
+	for (int i = 0; i < n; i++) /* open them all, then parse in the sandbox */
+		if ((fds[i] = open(ops[i], O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+			rc = kfail(EXIT_FAIL, "key-id: %s: %s", ops[i], strerror(errno));
+	int ret = sandbox_enter(sig_syscalls, &e);
+	if (ret) {
+		for (int i = 0; i < n; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+	}
 	for (int i = 0; i < n; i++) {
-		struct sig_key *k;
-		struct kerr e = {0};
-		int ret = sig_key_load(&k, AT_FDCWD, ops[i], &e);
-		if (ret) {
-			rc = kfail(EXIT_FAIL, "key-id: %s", kerr_str(&e, ret));
+		struct buf b = BUF_INIT(SIG_KEY_MAX_FILE);
+		struct sig_key *k = NULL;
+		if (fds[i] < 0)
 			continue;
+		if ((ret = fs_read_fd(fds[i], b.max, &b)) == 0 && (ret = sig_key_parse(&k, b.p, b.len, &e)) == 0) {
+			char id[65];
+			hex_encode(id, sig_key_id(k), 32);
+			printf("%s  %s  %s\n", id, sig_key_type_name(k), ops[i]);
+		} else {
+			rc = kfail(EXIT_FAIL, "key-id: %s: %s", ops[i], kerr_str(&e, ret));
 		}
-		char id[65];
-		hex_encode(id, sig_key_id(k), 32);
-		printf("%s  %s  %s\n", id, sig_key_type_name(k), ops[i]);
 		sig_key_free(k);
+		buf_free(&b);
+		close(fds[i]);
 	}
 	return rc;
 }

@@ -332,6 +332,8 @@ int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total)
 	}
 	if (threaded)
 		pthread_join(th, NULL);
+	sem_destroy(&r.empty);
+	sem_destroy(&r.full);
 	if (ret)
 		hash_free(&c);
 	else
