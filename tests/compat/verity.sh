@@ -31,6 +31,10 @@ compare() {
 	veritysetup verify "$data" k.h "$kr" "$@" >/dev/null 2>&1 || { fail "$name: veritysetup verify rejects keel's tree"; ok=0; }
 	$K verify "$data" v.h "$vr" "$@" || { fail "$name: keel rejects veritysetup's tree"; ok=0; }
 	[ "$($K root-hash "$data" v.h "$@")" = "$vr" ] || { fail "$name: keel root-hash differs"; ok=0; }
+	case " $* " in
+	*" --no-superblock "*) ;;
+	*) [ "$(veritysetup dump v.h "$@" 2>&1)" = "$($K dump v.h "$@" 2>&1)" ] || { fail "$name: dump differs"; ok=0; } ;;
+	esac
 	[ $ok = 1 ] && pass "$name"
 }
 
@@ -100,7 +104,7 @@ for spec in "4096 4096 3149824" "512 1024 3146752" "4096 4096 4194304"; do
 	vr=$(veritysetup format vd vd "${opts[@]}" | awk '/^Root hash:/ { print $3 }')
 	kr=$($K format kd kd "${opts[@]}" | awk '/^Root hash:/ { print $3 }')
 	if [ -n "$vr" ] && [ "$vr" = "$kr" ] && cmp -s kd vd && veritysetup verify kd kd "$kr" "${opts[@]}" >/dev/null 2>&1 &&
-		$K verify vd vd "$vr" "${opts[@]}"; then
+		$K verify vd vd "$vr" "${opts[@]}" && [ "$(veritysetup dump vd "${opts[@]}")" = "$($K dump vd "${opts[@]}")" ]; then
 		pass "hash offset $3 (blocks $1/$2)"
 	else
 		fail "hash offset $3 (blocks $1/$2): roots keel $kr veritysetup $vr"
