@@ -107,6 +107,7 @@ int verify_oci(int argc, char **argv)
 		rc = kfail(EXIT_FAIL, "oci: out of memory");
 		goto out;
 	}
+	hash_fd_threads(1); /* the sandbox below allows the reader thread */
 	if ((ret = sandbox_enter(oci_syscalls, &e))) {
 		rc = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 		goto out;

@@ -117,6 +117,7 @@ int verify_sig(int argc, char **argv)
 		log_err("sig: %s: %s", file, strerror(errno));
 		goto out;
 	}
+	hash_fd_threads(1); /* the sandbox below allows the reader thread */
 	if ((ret = sandbox_enter(sig_syscalls, &e))) {
 		log_err("%s", kerr_str(&e, ret));
 		goto out;

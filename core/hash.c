@@ -252,9 +252,13 @@ int hash_once(enum hash_alg alg, const void *data, size_t len, uint8_t *out)
 	return 0;
 }
 
-/* hash_fd reads in one thread and hashes in the caller's, through a ring of buffers, so that on
- * two cores the copy out of the page cache costs no time. One thread if a thread cannot start. */
+/* With hash_fd_threads(1), hash_fd reads in one thread and hashes in the caller's, through a ring
+ * of buffers, so that on two cores the copy out of the page cache costs no time. One thread
+ * otherwise, or if a thread cannot start. */
 enum { RING = 4, CHUNK = 256 << 10 };
+
+static int fd_threads;
+void hash_fd_threads(int on) { fd_threads = on; }
 
 struct ring {
 	int fd;
@@ -308,7 +312,7 @@ int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total)
 		r.buf[i] = mem + (size_t)i * CHUNK;
 	if ((ret = hash_init(&c, alg)))
 		goto out;
-	if (!sem_init(&r.empty, 0, RING) && !sem_init(&r.full, 0, 0))
+	if (fd_threads && !sem_init(&r.empty, 0, RING) && !sem_init(&r.full, 0, 0))
 		threaded = !pthread_create(&th, NULL, ring_reader, &r);
 	/* The reader's last slot is the one with len <= 0; after it, it has returned. */
 	for (unsigned i = 0;; i++) {
@@ -332,8 +336,10 @@ int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total)
 	}
 	if (threaded)
 		pthread_join(th, NULL);
-	sem_destroy(&r.empty);
-	sem_destroy(&r.full);
+	if (fd_threads) {
+		sem_destroy(&r.empty);
+		sem_destroy(&r.full);
+	}
 	if (ret)
 		hash_free(&c);
 	else

@@ -46,6 +46,9 @@ void hash_free(struct hash_ctx *c);
 int hash_once(enum hash_alg alg, const void *data, size_t len, uint8_t *out);
 /* Hash fd from its current position to EOF with large reads; *total gets the byte count. */
 int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total);
+/* Let hash_fd read in a second thread (off by default). Only for callers whose sandbox allows
+ * what musl's pthread_create needs ("mprotect", "clone"): a seccomp trap is not an error return. */
+void hash_fd_threads(int on);
 
 /* Which SHA-256 implementation new contexts use: "sha-ni" or "mbedtls". */
 const char *hash_sha256_impl(void);

@@ -51,6 +51,11 @@ T_TEST(hash_vectors)
 		int fd = open(path, O_RDONLY);
 		uint64_t n = 0;
 		t_check(hash_fd(vectors[i].alg, fd, got, &n) == 0 && n == total && !memcmp(got, want, hs), "fd %zu", i);
+		hash_fd_threads(1); /* the reader thread */
+		lseek(fd, 0, SEEK_SET);
+		n = 0;
+		t_check(hash_fd(vectors[i].alg, fd, got, &n) == 0 && n == total && !memcmp(got, want, hs), "fd, threaded %zu", i);
+		hash_fd_threads(0);
 		close(fd);
 		free(all);
 	}
