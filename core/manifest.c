@@ -178,8 +178,8 @@ int manifest_load(int fd, uint64_t part_size, const char *keydir, struct manifes
 	uint8_t *area = NULL;
 	struct buf pem[MANIFEST_KEYS_MAX];
 	char *names[MANIFEST_KEYS_MAX];
-	const char *pems[MANIFEST_KEYS_MAX];
-	size_t lens[MANIFEST_KEYS_MAX];
+	const char *pems[MANIFEST_KEYS_MAX] = {0};
+	size_t lens[MANIFEST_KEYS_MAX] = {0};
 	int nk = 0, ret, which = -1;
 	DIR *d = NULL;
 

@@ -20,7 +20,7 @@
  *   salt <hex, 0..256 bytes; "-" = none>
  *   root-hash <hex of the hash size>
  * A manifest is trusted only once its signature verifies against one of the keys given
- * (the initramfs's /etc/keel/keys/*.pem); the text is parsed only after that.
+ * (the initramfs's /etc/keel/keys/NAME.pem files); the text is parsed only after that.
  */
 #ifndef KEEL_MANIFEST_H
 #define KEEL_MANIFEST_H
