@@ -306,6 +306,27 @@ static int mount_root(struct s1 *s, const struct manifest *m)
 	return mnt("tmpfs", STAGE1_SYSROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", &s->e);
 }
 
+/* /run/keel/boot: what stage 1 chose, for the host (update tooling marks the slot successful). */
+static int record_boot(struct s1 *s, const struct manifest *m)
+{
+	char txt[512], root[2 * HASH_MAX_SIZE + 1];
+	hex_encode(root, m->root_hash, hash_size(m->hash));
+	str_copy(s->what, sizeof(s->what), "writing /run/keel/boot");
+	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\n", s->slot, s->disk,
+		s->part_dev, m->version, root))
+		return kerr_set(&s->e, -ENAMETOOLONG, "boot record too long");
+	int ret = mkdir_p("/run/keel", 0755), dfd = -1;
+	if (!ret && (dfd = open("/run/keel", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = fs_write_atomic(dfd, "boot", txt, strlen(txt), 0644);
+	if (dfd >= 0)
+		close(dfd);
+	if (ret)
+		return kerr_set(&s->e, ret, "/run/keel/boot: %s", strerror(-ret));
+	return 0;
+}
+
 static int provision(struct s1 *s)
 {
 	if (access("/bin/provision", X_OK))
@@ -404,7 +425,7 @@ int stage1_main(int argc, char **argv)
 	if (cmdline_has(&s.cmd, "keel.rescue"))
 		rescue(&s, 0);
 	if (ret || (ret = choose_slot(&s, &part)) || (ret = setup_verity(&s, &part, &m)) ||
-		(ret = mount_root(&s, &m)) || (ret = provision(&s)))
+		(ret = mount_root(&s, &m)) || (ret = record_boot(&s, &m)) || (ret = provision(&s)))
 		rescue(&s, ret);
 	str_copy(s.what, sizeof(s.what), "starting the host");
 	if ((ret = host_init(&s, &init)))

@@ -5,7 +5,8 @@
 #                            [--modules LIST] [--extra DIR]
 #
 # Contents (everything owned by 0:0, mtime SOURCE_DATE_EPOCH, entries sorted by name):
-#   /bin/keel                 the binary; /init, /bin/init, /bin/rescue are links to it
+#   /bin/keel                 the binary; /init and /bin/APPLET for every applet link to it
+#                             (stage 1 runs provisioning when /bin/provision exists)
 #   /etc/keel-initramfs       the marker that makes `keel init` (PID 1) run stage 1
 #   /etc/keel/modules         the modules stage 1 loads (config/initramfs/modules, or --modules)
 #   /etc/keel/keys/*.pem      keys trusted to sign slot manifests (config/keys/*.pem, or --key)
@@ -54,8 +55,7 @@ umask 022
 mkdir -p "$stage"/{bin,dev,etc/keel/keys,proc,run,sys,sysroot,tmp,"lib/modules/$kver"}
 install -m 0755 "$keel" "$stage/bin/keel"
 ln -s bin/keel "$stage/init"
-ln -s keel "$stage/bin/init"
-ln -s keel "$stage/bin/rescue"
+for a in $("$keel" --list); do ln -s keel "$stage/bin/$a"; done
 printf 'keel initramfs\n' > "$stage/etc/keel-initramfs"
 grep -v '^[[:space:]]*\(#\|$\)' "$modlist" > "$stage/etc/keel/modules" || die "$modlist: no modules"
 for k in ${keys[@]+"${keys[@]}"}; do
