@@ -130,9 +130,9 @@ $(O)/fuzz/%: $(call obj,$(CORE)) $(O)/obj/tests/fuzz/%.o $(FUZZMAIN)
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-fuzzers: $(patsubst $(TOP)/tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ))
+$(O)/fuzzers: $(patsubst $(TOP)/tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ))
 
-.PHONY: fuzzers
+.PHONY: $(O)/fuzzers
 .SECONDARY:
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 EOF

@@ -315,13 +315,15 @@ static int record_boot(struct s1 *s, const struct manifest *m)
 	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\n", s->slot, s->disk,
 		s->part_dev, m->version, root))
 		return kerr_set(&s->e, -ENAMETOOLONG, "boot record too long");
-	int ret = mkdir_p("/run/keel", 0755), dfd = -1;
-	if (!ret && (dfd = open("/run/keel", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		ret = -errno;
-	if (!ret)
-		ret = fs_write_atomic(dfd, "boot", txt, strlen(txt), 0644);
-	if (dfd >= 0)
-		close(dfd);
+	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
+	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */
+	int ret = mkdir_p("/run/keel", 0755);
+	if (!ret) {
+		int fd = open("/run/keel/boot", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		ret = fd < 0 ? -errno : fs_write_all(fd, txt, strlen(txt));
+		if (fd >= 0)
+			close(fd);
+	}
 	if (ret)
 		return kerr_set(&s->e, ret, "/run/keel/boot: %s", strerror(-ret));
 	return 0;
