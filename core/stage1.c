@@ -368,6 +368,22 @@ static int host_init(struct s1 *s, const char **path)
 	return 0;
 }
 
+/* VmHWM of this process in KiB (-1 if unknown): what PID 1 cost at its peak. */
+static long peak_rss_kib(void)
+{
+	char b[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, b, sizeof(b) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	b[n] = 0;
+	const char *p = strstr(b, "\nVmHWM:");
+	return p ? strtol(p + 8, NULL, 10) : -1;
+}
+
 static void rescue(struct s1 *s, int code) __attribute__((noreturn));
 static void rescue(struct s1 *s, int code)
 {
@@ -432,7 +448,8 @@ int stage1_main(int argc, char **argv)
 	str_copy(s.what, sizeof(s.what), "starting the host");
 	if ((ret = host_init(&s, &init)))
 		rescue(&s, ret);
-	say(&s, "switching root to the host, exec %s%s", init, strcmp(init, "/usr/bin/keel") ? "" : " init");
+	say(&s, "switching root to the host, exec %s%s (stage 1 peak RSS %ld KiB)", init,
+		strcmp(init, "/usr/bin/keel") ? "" : " init", peak_rss_kib());
 	char *keel_argv[] = {"keel", "init", NULL};
 	char *custom_argv[] = {(char *)init, NULL};
 	ret = switch_root(STAGE1_SYSROOT, init, strcmp(init, "/usr/bin/keel") ? custom_argv : keel_argv, &s.e);
