@@ -150,7 +150,8 @@ static int visit_softdeps(struct walk *w, const char *name, const char *section)
 		char nm[NAME_MAX_LEN + 1];
 		if (!next_word(&l, &wd, &wl) || wl != 7 || memcmp(wd, "softdep", 7))
 			continue;
-		if (!next_word(&l, &wd, &wl) || norm(nm, wd, wl) || strcmp(nm, name))
+		char pat[NAME_MAX_LEN + 1];
+		if (!next_word(&l, &wd, &wl) || norm(pat, wd, wl) || fnmatch(pat, name, 0))
 			continue;
 		int on = 0;
 		while (next_word(&l, &wd, &wl)) {
@@ -169,6 +170,7 @@ static int visit_softdeps(struct walk *w, const char *name, const char *section)
 			if ((r = visit(w, nm, 1)))
 				return r;
 		}
+		return 0; /* only the first matching line counts, as in kmod and module-init-tools */
 	}
 	if (r < 0)
 		return kerr_set(w->e, r, "modules.softdep: line longer than %d", MODLINE_MAX);
@@ -214,6 +216,30 @@ static int visit_alias(struct walk *w, const char *name, int soft, int *found)
 	return 0;
 }
 
+/* kmod's fill_softdep: the module's "pre:" softdeps (each with everything it needs), the module
+ * itself, its "post:" softdeps. */
+static int fill(struct walk *w, const char *name, const char *path, size_t pl, int soft)
+{
+	int r;
+	if (in_plan(w->plan, name))
+		return 0;
+	if ((r = visit_softdeps(w, name, "pre:")))
+		return r;
+	if (!in_plan(w->plan, name)) {
+		if (w->plan->n == MODPLAN_MAX)
+			return kerr_set(w->e, -E2BIG, "module %s: more than %d modules to load", name, MODPLAN_MAX);
+		struct modplan_ent *ent = &w->plan->e[w->plan->n];
+		memcpy(ent->path, path, pl);
+		ent->path[pl] = 0;
+		strcpy(ent->name, name);
+		ent->soft = soft;
+		w->plan->n++;
+	}
+	return visit_softdeps(w, name, "post:");
+}
+
+/* kmod's get_probe_list: the modules.dep dependencies, last listed first, each filled with its
+ * softdeps; then the module itself. An alias stands for every module it matches. */
 static int visit(struct walk *w, const char *name, int soft)
 {
 	struct line path = {0}, deps = {0};
@@ -228,23 +254,15 @@ static int visit(struct walk *w, const char *name, int soft)
 		return kerr_set(w->e, -ELOOP, "module %s: dependencies nested deeper than %d", name, MOD_DEPTH);
 	if ((r = dep_find(w->m, name, &path, &deps, w->e)) < 0)
 		return r;
-	if (!r) {
-		if (builtin_has(w->m, name))
-			return 0;
-		int found = 0;
-		w->stack[w->depth++] = name;
-		r = visit_alias(w, name, soft, &found);
-		w->depth--;
-		if (r)
-			return r;
-		if (!found && !soft)
-			return kerr_set(w->e, -ENOENT, "module %s: not in modules.dep, modules.alias or modules.builtin", name);
-		return 0;
-	}
 	w->stack[w->depth++] = name;
-	if ((r = visit_softdeps(w, name, "pre:")))
+	if (!r) {
+		int found = 0; /* kmod's lookup order: module file, then aliases, then built-ins */
+		if ((r = visit_alias(w, name, soft, &found)) || found || builtin_has(w->m, name))
+			goto out;
+		if (!soft)
+			r = kerr_set(w->e, -ENOENT, "module %s: not in modules.dep, modules.alias or modules.builtin", name);
 		goto out;
-	/* dependencies, last listed first */
+	}
 	const char *ends[MODPLAN_MAX];
 	const char *starts[MODPLAN_MAX];
 	int nd = 0;
@@ -253,6 +271,10 @@ static int visit(struct walk *w, const char *name, int soft)
 	while (next_word(&deps, &wd, &wl)) {
 		if (nd == MODPLAN_MAX) {
 			r = kerr_set(w->e, -E2BIG, "module %s: more than %d dependencies", name, MODPLAN_MAX);
+			goto out;
+		}
+		if (wl >= MODPATH_MAX) {
+			r = kerr_set(w->e, -E2BIG, "modules.dep: dependency path of %s longer than %d", name, MODPATH_MAX - 1);
 			goto out;
 		}
 		starts[nd] = wd;
@@ -264,22 +286,10 @@ static int visit(struct walk *w, const char *name, int soft)
 			r = kerr_set(w->e, -EINVAL, "modules.dep: bad dependency of %s", name);
 			goto out;
 		}
-		if ((r = visit(w, nm, soft)))
+		if ((r = fill(w, nm, starts[i], (size_t)(ends[i] - starts[i]), soft)))
 			goto out;
 	}
-	if (!in_plan(w->plan, name)) {
-		if (w->plan->n == MODPLAN_MAX) {
-			r = kerr_set(w->e, -E2BIG, "module %s: more than %d modules to load", name, MODPLAN_MAX);
-			goto out;
-		}
-		struct modplan_ent *ent = &w->plan->e[w->plan->n];
-		memcpy(ent->path, path.p, (size_t)(path.end - path.p));
-		ent->path[path.end - path.p] = 0;
-		strcpy(ent->name, name);
-		ent->soft = soft;
-		w->plan->n++;
-	}
-	r = visit_softdeps(w, name, "post:");
+	r = fill(w, name, path.p, (size_t)(path.end - path.p), soft);
 out:
 	w->depth--;
 	return r;

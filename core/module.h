@@ -1,12 +1,14 @@
 /* module.h — kernel modules: the modules.dep / modules.softdep / modules.alias / modules.builtin
  * indexes that depmod writes, the load order modprobe would use, and finit_module(2).
  *
- * module_plan() computes what loading NAME takes, in order, as kmod's modprobe does: first the
- * "pre:" softdeps of NAME, then its modules.dep dependencies from the last listed to the first
- * (each with its own softdeps), then NAME, then its "post:" softdeps. A name that is not a
- * module file is looked up in modules.alias (every matching module, shell patterns as modprobe
- * matches them); a built-in module needs nothing. Softdeps are soft: one that cannot be found
- * or loaded is skipped. Names compare with '-' and '_' equal.
+ * module_plan() computes what loading NAME takes, in order, as kmod's modprobe does: its
+ * modules.dep dependencies from the last listed to the first, each preceded by its own "pre:"
+ * softdeps and followed by its "post:" ones, then NAME the same way. Only the first softdep line
+ * matching a module counts (as in kmod). A name that is not a module file is looked up in
+ * modules.alias (every matching module, shell patterns as modprobe matches them), then in
+ * modules.builtin (nothing to load). Softdeps are soft: one that cannot be found or loaded is
+ * skipped. Names compare with '-' and '_' equal. /etc/modprobe.d is not read (the initramfs has
+ * none). tests/compat/module.sh checks the order against modprobe --show-depends.
  *
  * The index files are untrusted text read with bounded lengths: at most MODINDEX_MAX bytes each,
  * lines of at most MODLINE_MAX bytes, paths of at most MODPATH_MAX bytes, MODPLAN_MAX modules.
