@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gpt.h"
+#include "json.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -65,44 +66,54 @@ static int open_gpt(const char *disk, int rw, struct gpt *g, int *fdp)
 	return 0;
 }
 
-/* A JSON string (labels come from the disk: escape everything that needs it).
- * TODO: use core/json.h's jw_* writer once core/json.c is on main. */
-static void json_str(const char *v)
+static int emit(struct jw *w, struct buf *b)
 {
-	putchar('"');
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			printf("\\%c", *c);
-		else if (*c < 0x20 || *c == 0x7f)
-			printf("\\u%04x", *c);
-		else
-			putchar(*c);
-	}
-	putchar('"');
+	int ret = jw_finish(w);
+	if (!ret)
+		printf("%s\n", (const char *)b->p);
+	buf_free(b);
+	return ret ? kfail(EXIT_FAIL, "--json: %s", strerror(-ret)) : EXIT_OK;
 }
 
-static void print_json(const char *disk, const struct gpt *g, int next)
+static int print_json(const char *disk, const struct gpt *g, int next)
 {
+	struct buf b = BUF_INIT(1 << 20);
+	struct jw w;
 	struct gpt_part p;
 	char uuid[37];
-	int first = 1;
-	printf("{\"disk\":");
-	json_str(disk);
+	jw_init(&w, &b);
+	jw_obj(&w);
+	jw_key(&w, "disk");
+	jw_str(&w, disk);
+	jw_key(&w, "next");
 	if (next >= 0)
-		printf(",\"next\":%d,\"slots\":[", next + 1);
+		jw_int(&w, next + 1);
 	else
-		printf(",\"next\":null,\"slots\":[");
+		jw_null(&w);
+	jw_key(&w, "slots");
+	jw_arr(&w);
 	for (int i = 0; i < gpt_count(g); i++) {
 		if (gpt_get(g, i, &p) || memcmp(p.type, GPT_TYPE_COREOS_USR, 16))
 			continue;
 		gpt_guid_str(uuid, p.uuid);
-		printf("%s{\"partition\":%d,\"label\":", first ? "" : ",", i + 1);
-		json_str(p.name);
-		printf(",\"uuid\":\"%s\",\"priority\":%u,\"tries\":%u,\"successful\":%s}", uuid,
-			gpt_attr_priority(p.attr), gpt_attr_tries(p.attr), gpt_attr_successful(p.attr) ? "true" : "false");
-		first = 0;
+		jw_obj(&w);
+		jw_key(&w, "partition");
+		jw_int(&w, i + 1);
+		jw_key(&w, "label");
+		jw_str(&w, p.name);
+		jw_key(&w, "uuid");
+		jw_str(&w, uuid);
+		jw_key(&w, "priority");
+		jw_uint(&w, gpt_attr_priority(p.attr));
+		jw_key(&w, "tries");
+		jw_uint(&w, gpt_attr_tries(p.attr));
+		jw_key(&w, "successful");
+		jw_bool(&w, gpt_attr_successful(p.attr));
+		jw_obj_end(&w);
 	}
-	printf("]}\n");
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	return emit(&w, &b);
 }
 
 static void print_table(const char *disk, const struct gpt *g, int next)
@@ -138,13 +149,14 @@ static int cmd_show(int json, const char *disk)
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 	}
 	int next = gpt_prio_next(&g, GPT_TYPE_COREOS_USR);
+	ret = EXIT_OK;
 	if (json)
-		print_json(disk, &g, next);
+		ret = print_json(disk, &g, next);
 	else
 		print_table(disk, &g, next);
 	gpt_free(&g);
 	close(fd);
-	return EXIT_OK;
+	return ret;
 }
 
 static int cmd_set(int argc, char **argv)
@@ -232,9 +244,19 @@ static int cmd_next(int argc, char **argv)
 	}
 	unsigned now = commit && t ? t - 1 : t;
 	if (json) {
-		printf("{\"next\":%d,\"label\":", i + 1);
-		json_str(p.name);
-		printf(",\"tries\":%u}\n", now);
+		struct buf b = BUF_INIT(4096);
+		struct jw w;
+		jw_init(&w, &b);
+		jw_obj(&w);
+		jw_key(&w, "next");
+		jw_int(&w, i + 1);
+		jw_key(&w, "label");
+		jw_str(&w, p.name);
+		jw_key(&w, "tries");
+		jw_uint(&w, now);
+		jw_obj_end(&w);
+		ret = emit(&w, &b);
+		goto out;
 	} else {
 		printf("%d %s tries %u\n", i + 1, p.name, now);
 	}
