@@ -1,5 +1,6 @@
 /* gpt.c — GUID partition tables: both copies checked, attributes, gptprio.next. */
 #include "gpt.h"
+#include "buf.h"
 #include "err.h"
 #include "fs.h"
 
@@ -385,27 +386,14 @@ static const int guid_order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13,
 
 void gpt_guid_str(char out[37], const uint8_t guid[16])
 {
-	static const char hx[] = "0123456789abcdef";
 	int o = 0;
 	for (int i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			out[o++] = '-';
-		uint8_t v = guid[guid_order[i]];
-		out[o++] = hx[v >> 4];
-		out[o++] = hx[v & 15];
+		hex_encode(out + o, &guid[guid_order[i]], 1);
+		o += 2;
 	}
 	out[o] = 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int gpt_guid_parse(uint8_t guid[16], const char *s)
@@ -419,10 +407,8 @@ int gpt_guid_parse(uint8_t guid[16], const char *s)
 				return -EINVAL;
 			continue;
 		}
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
+		if (hex_decode(&guid[guid_order[k++]], 1, s + i, 2))
 			return -EINVAL;
-		guid[guid_order[k++]] = (uint8_t)(hi << 4 | lo);
 		i += 2;
 	}
 	return 0;
