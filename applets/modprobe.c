@@ -20,6 +20,7 @@
 #include "err.h"
 #include "log.h"
 #include "module.h"
+#include "sandbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,13 @@ int modprobe_main(int argc, char **argv)
 	int ret = modindex_load(&mi, dir, &e);
 	if (ret)
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+	/* the index is read: from here on only module files are opened and loaded */
+	static const char *const show_calls[] = {NULL};
+	static const char *const load_calls[] = {"open", "openat", "finit_module", NULL};
+	if ((ret = sandbox_enter(show ? show_calls : load_calls, &e))) {
+		modindex_free(&mi);
+		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+	}
 	struct modplan *plan = calloc(1, sizeof(*plan));
 	int rc = EXIT_OK;
 	if (!plan) {

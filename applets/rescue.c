@@ -209,9 +209,15 @@ static void cmd_mount(int argc, char **argv)
 				flags = (flags | fl[k].set) & ~fl[k].clear;
 				break;
 			}
-		if (k == sizeof(fl) / sizeof(fl[0]) && (strlen(data) + strlen(t) + 2 > sizeof(data) ||
-			!strcat(strcat(data, *data ? "," : ""), t)))
+		if (k < sizeof(fl) / sizeof(fl[0]))
+			continue;
+		if (strlen(data) + strlen(t) + 2 > sizeof(data)) {
+			out("mount: options too long\n");
 			return;
+		}
+		if (*data)
+			strcat(data, ",");
+		strcat(data, t);
 	}
 	if (mount(argv[i], argv[i + 1], type, flags, *data ? data : NULL))
 		err_line("mount", argv[i + 1], errno);

@@ -38,6 +38,15 @@
 #include <unistd.h>
 
 static const char *const show_syscalls[] = {NULL};
+static const char *const write_syscalls[] = {"pwrite64", "fsync", NULL};
+
+/* After the disk is open: only the GPT write-back is left. */
+static int narrow(const char *const calls[])
+{
+	struct kerr e = {0};
+	int ret = sandbox_enter(calls, &e);
+	return ret ? kfail(EXIT_FAIL, "%s", kerr_str(&e, ret)) : 0;
+}
 
 static int find_disk(char *out, size_t n)
 {
@@ -187,6 +196,8 @@ static int cmd_set(int argc, char **argv)
 	int fd, ret;
 	if ((ret = open_gpt(ops[1], 1, &g, &fd)))
 		return ret;
+	if ((ret = narrow(write_syscalls)))
+		goto out;
 	if (gpt_get(&g, (int)idx - 1, &p)) {
 		ret = kfail(EXIT_FAIL, "%s: partition %llu is not in use", ops[1], (unsigned long long)idx);
 		goto out;
@@ -227,6 +238,8 @@ static int cmd_next(int argc, char **argv)
 	int fd, ret;
 	if ((ret = open_gpt(ops[0], commit, &g, &fd)))
 		return ret;
+	if ((ret = narrow(commit ? write_syscalls : show_syscalls)))
+		goto out;
 	int i = gpt_prio_next(&g, GPT_TYPE_COREOS_USR);
 	if (i < 0) {
 		printf(json ? "{\"next\":null}\n" : "no bootable slot\n");

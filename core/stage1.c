@@ -293,6 +293,8 @@ static int mount_root(struct s1 *s, const struct manifest *m)
 	str_copy(s->what, sizeof(s->what), "mounting the state partition");
 	if ((ret = blk_find_label("/sys", "STATE", &st, &s->e)) || (ret = blk_node(&st, node, sizeof(node), &s->e)))
 		return ret;
+	if (strcmp(st.disk, s->disk)) /* a STATE on another disk (a stick, a second volume) is not ours */
+		return kerr_set(&s->e, -EXDEV, "STATE is on %s, the slots on %s", st.disk, s->disk);
 	if ((ret = mnt(node, STAGE1_SYSROOT, "ext4", MS_NOATIME | MS_NODEV, "errors=remount-ro", &s->e)))
 		return ret;
 	say(s, "state %s (ext4) mounted on /", node);
