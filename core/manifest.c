@@ -3,6 +3,8 @@
 #include "buf.h"
 #include "err.h"
 #include "fs.h"
+#include "hash.h"
+#include "sig.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,10 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <mbedtls/ecdsa.h>
-#include <mbedtls/pk.h>
 
-#define KEY_PEM_MAX 16384
 
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
@@ -125,66 +124,28 @@ int manifest_parse(const uint8_t *text, size_t len, struct manifest *m, struct k
 	return 0;
 }
 
-/* TODO(verify): switch to core/sig's sig_verify() once it lands on main; this is the same
- * mbedtls call, kept local so stage 1 can be built and tested before then. */
-static int verify_one(const char *pem, size_t pem_len, const uint8_t *hash, const uint8_t *sig, size_t sig_len)
-{
-	mbedtls_pk_context pk;
-	mbedtls_pk_init(&pk);
-	int ret = -EINVAL;
-	char *z = malloc(pem_len + 1); /* mbedtls wants the NUL counted in the PEM length */
-	if (!z)
-		return -ENOMEM;
-	memcpy(z, pem, pem_len);
-	z[pem_len] = 0;
-	if (mbedtls_pk_parse_public_key(&pk, (const unsigned char *)z, pem_len + 1))
-		goto out;
-	if (!mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECDSA))
-		goto out;
-	/* the ECDSA primitive itself: mbedtls_pk_verify would go through PSA, which wants a seeded
-	 * random generator — not available this early in boot, and not needed to verify */
-	ret = mbedtls_ecdsa_read_signature(mbedtls_pk_ec(pk), hash, 32, sig, sig_len) ? -EBADMSG : 0;
-out:
-	free(z);
-	mbedtls_pk_free(&pk);
-	return ret;
-}
-
 int manifest_verify(const uint8_t *text, size_t text_len, const uint8_t *sig, size_t sig_len,
-	const char *const pems[], const size_t pem_lens[], int n, int *which, struct kerr *e)
+	const struct sig_keyring *kr, const struct sig_key **which, struct kerr *e)
 {
 	uint8_t h[32];
-	int bad_keys = 0;
-	if (!n)
+	if (!kr || !kr->n)
 		return kerr_set(e, -ENOKEY, "slot manifest: no trusted keys");
 	hash_once(HASH_SHA256, text, text_len, h);
-	for (int i = 0; i < n; i++) {
-		int r = verify_one(pems[i], pem_lens[i], h, sig, sig_len);
-		if (!r) {
-			if (which)
-				*which = i;
-			return 0;
-		}
-		if (r == -EINVAL)
-			bad_keys++;
-	}
-	if (bad_keys == n)
-		return kerr_set(e, -ENOKEY, "slot manifest: none of the %d keys is an ECDSA public key", n);
-	return kerr_set(e, -EBADMSG, "slot manifest: signature does not verify with any of %d trusted keys", n);
+	int ret = sig_keyring_verify_digest(kr, NULL, SIG_ECDSA, HASH_SHA256, h, sig, sig_len, which, NULL);
+	if (ret == -ENOKEY)
+		return kerr_set(e, ret, "slot manifest: none of the %zu trusted keys is an ECDSA key", kr->n);
+	if (ret)
+		return kerr_set(e, -EBADMSG, "slot manifest: signature does not verify with any of %zu trusted keys", kr->n);
+	return 0;
 }
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int manifest_load(int fd, uint64_t part_size, const char *keydir, struct manifest *m, char *key,
 	size_t keylen, struct kerr *e)
 {
+	struct sig_keyring kr = {0};
+	const struct sig_key *which = NULL;
 	uint8_t *area = NULL;
-	struct buf pem[MANIFEST_KEYS_MAX];
-	char *names[MANIFEST_KEYS_MAX];
-	const char *pems[MANIFEST_KEYS_MAX] = {0};
-	size_t lens[MANIFEST_KEYS_MAX] = {0};
-	int nk = 0, ret, which = -1;
-	DIR *d = NULL;
+	int ret;
 
 	if (part_size < 2 * MANIFEST_AREA)
 		return kerr_set(e, -EINVAL, "slot of %llu bytes has no room for a manifest", (unsigned long long)part_size);
@@ -199,39 +160,13 @@ int manifest_load(int fd, uint64_t part_size, const char *keydir, struct manifes
 	size_t tl, sl;
 	if ((ret = manifest_split(area, MANIFEST_AREA, &text, &tl, &sig, &sl, e)))
 		goto out;
-	d = opendir(keydir);
-	if (!d) {
-		ret = kerr_set(e, -ENOKEY, "trusted keys %s: %s", keydir, strerror(errno));
+	/* fail closed: a missing, empty or unreadable key directory is an error */
+	if ((ret = sig_keyring_load_dir(&kr, AT_FDCWD, keydir, e))) {
+		if (ret == -ENOENT)
+			ret = -ENOKEY;
 		goto out;
 	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!str_ends(de->d_name, ".pem") || de->d_name[0] == '.')
-			continue;
-		if (nk == MANIFEST_KEYS_MAX) {
-			ret = kerr_set(e, -E2BIG, "%s: more than %d keys", keydir, MANIFEST_KEYS_MAX);
-			goto out;
-		}
-		if (!(names[nk] = strdup(de->d_name))) {
-			ret = kerr_set(e, -ENOMEM, "out of memory");
-			goto out;
-		}
-		buf_init(&pem[nk], KEY_PEM_MAX);
-		nk++;
-	}
-	qsort(names, (size_t)nk, sizeof(names[0]), cmp_str);
-	for (int i = 0; i < nk; i++) {
-		char path[1024];
-		if (str_fmt(path, sizeof(path), "%s/%s", keydir, names[i])) {
-			ret = kerr_set(e, -ENAMETOOLONG, "%s: path too long", keydir);
-			goto out;
-		}
-		if ((ret = fs_read_path(AT_FDCWD, path, KEY_PEM_MAX, &pem[i], e)))
-			goto out;
-		pems[i] = (const char *)pem[i].p ? (const char *)pem[i].p : "";
-		lens[i] = pem[i].len;
-	}
-	if ((ret = manifest_verify(text, tl, sig, sl, pems, lens, nk, &which, e)))
+	if ((ret = manifest_verify(text, tl, sig, sl, &kr, &which, e)))
 		goto out;
 	if ((ret = manifest_parse(text, tl, m, e)))
 		goto out;
@@ -239,15 +174,11 @@ int manifest_load(int fd, uint64_t part_size, const char *keydir, struct manifes
 		ret = kerr_set(e, -EINVAL, "slot manifest: hash offset %llu beyond the slot", (unsigned long long)m->hash_offset);
 		goto out;
 	}
-	if (key)
-		str_copy(key, keylen, names[which]);
-out:
-	if (d)
-		closedir(d);
-	for (int i = 0; i < nk; i++) {
-		free(names[i]);
-		buf_free(&pem[i]);
+	if (key && keylen >= 17) { /* "key " + the first 16 hex digits of its id */
+		hex_encode(key, sig_key_id(which), 8);
 	}
+out:
+	sig_keyring_free(&kr);
 	free(area);
 	return ret;
 }

@@ -31,11 +31,12 @@
 #include "hash.h"
 
 struct kerr;
+struct sig_key;
+struct sig_keyring;
 
 #define MANIFEST_AREA 65536
 #define MANIFEST_TEXT_MAX 4096
 #define MANIFEST_SIG_MAX 512
-#define MANIFEST_KEYS_MAX 16
 
 struct manifest {
 	char version[65];
@@ -54,12 +55,14 @@ int manifest_split(const uint8_t *area, size_t len, const uint8_t **text, size_t
 	const uint8_t **sig, size_t *sig_len, struct kerr *e);
 /* Parse the text strictly. */
 int manifest_parse(const uint8_t *text, size_t len, struct manifest *m, struct kerr *e);
-/* Check the signature against each PEM public key in pems[0..n); 0 when one verifies,
- * *which = its index. -EBADMSG when none does. */
+/* Check the ECDSA P-256 signature (over SHA-256 of the text) with the trusted keys in kr;
+ * 0 when one verifies (*which, may be NULL, is that key), -EBADMSG when none does, -ENOKEY
+ * when kr holds no ECDSA key. */
 int manifest_verify(const uint8_t *text, size_t text_len, const uint8_t *sig, size_t sig_len,
-	const char *const pems[], const size_t pem_lens[], int n, int *which, struct kerr *e);
-/* Read the area at the end of a partition (fd, size in bytes), verify with the PEM files in
- * keydir, parse: the whole path stage 1 takes. *key gets the key file's name. */
+	const struct sig_keyring *kr, const struct sig_key **which, struct kerr *e);
+/* Read the area at the end of a partition (fd, size in bytes), verify with the keys in keydir
+ * (core/sig's trusted-keys directory: *.pem, *.der, *.pub), parse: the whole path stage 1 takes.
+ * key (at least 17 bytes) gets the first 16 hex digits of the signing key's id. */
 int manifest_load(int fd, uint64_t part_size, const char *keydir, struct manifest *m, char *key,
 	size_t keylen, struct kerr *e);
 

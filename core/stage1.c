@@ -242,7 +242,7 @@ static int setup_verity(struct s1 *s, const struct blkdev *part, struct manifest
 	if (ret)
 		return ret;
 	hex_encode(root, m->root_hash, hash_size(m->hash));
-	say(s, "%s: manifest version %s signed by %s; root hash %.16s...", s->slot, m->version, key, root);
+	say(s, "%s: manifest version %s signed by key %s; root hash %.16s...", s->slot, m->version, key, root);
 
 	str_fmt(s->what, sizeof(s->what), "setting up dm-verity for %s", s->slot);
 	if ((ret = manifest_verity_table(m, s->part_dev, table, sizeof(table))))

@@ -63,8 +63,8 @@ done
 [ -r "$key" ] || die "$key: unreadable"
 [[ $version =~ ^[A-Za-z0-9._+-]{1,64}$ ]] || die "--version: 1-64 of [A-Za-z0-9._+-]"
 case $slot_b in same|empty|none) ;; *) die "--slot-b: same, empty or none" ;; esac
-for t in mkfs.erofs veritysetup sgdisk cgpt mke2fs openssl; do
-	command -v "$t" >/dev/null || die "$t not found (build.sh installs erofs-utils cryptsetup-bin gdisk cgpt e2fsprogs openssl)"
+for t in mkfs.erofs sgdisk cgpt mke2fs openssl; do
+	command -v "$t" >/dev/null || die "$t not found (build.sh installs erofs-utils gdisk cgpt e2fsprogs openssl)"
 done
 : "${SOURCE_DATE_EPOCH:=0}"
 export SOURCE_DATE_EPOCH E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH
@@ -100,10 +100,10 @@ blocks=$((data / 4096))
 slot=$w/slot.img
 cp "$fs" "$slot"
 truncate -s "$slot_bytes" "$slot"
-vout=$(veritysetup format --no-superblock --hash=sha256 --data-block-size=4096 --hash-block-size=4096 \
-	--data-blocks="$blocks" --hash-offset="$data" --salt="$salt" "$slot" "$slot") || die "veritysetup format failed"
+vout=$("$keel" verify verity format --no-superblock --hash=sha256 --data-block-size=4096 --hash-block-size=4096 \
+	--data-blocks="$blocks" --hash-offset="$data" --salt="$salt" "$slot" "$slot") || die "keel verify verity format failed"
 roothash=$(printf '%s\n' "$vout" | awk '/^Root hash:/ { print $3 }')
-[ ${#roothash} -eq 64 ] || die "no root hash from veritysetup"
+[ ${#roothash} -eq 64 ] || die "no root hash from keel verify verity format"
 # the tree must end before the manifest area
 hash_blocks=0
 n=$blocks

@@ -5,6 +5,7 @@
 #include "cmdline.h"
 #include "err.h"
 #include "manifest.h"
+#include "sig.h"
 #include "module.h"
 #include "mount.h"
 
@@ -294,25 +295,23 @@ T_TEST(manifest_signature)
 	t_check(have, "test key and signature readable (KEEL_SRC=%s)", src ? src : "(unset)");
 	if (!have)
 		goto out;
-	const char *pems[2] = {(const char *)pub.p, "not a key"};
-	size_t lens[2] = {pub.len, 9};
-	int which = -1;
+	struct sig_keyring kr = {0}, none = {0};
+	struct sig_key *k = NULL;
+	const struct sig_key *which = NULL;
 	struct kerr e = {0};
+	t_check(!sig_key_parse(&k, pub.p, pub.len, &e) && !sig_keyring_add(&kr, k, &e), "test key: %s", e.msg);
 	const uint8_t *text = (const uint8_t *)good_manifest;
 	size_t tl = strlen(good_manifest);
-	t_check(!manifest_verify(text, tl, sig.p, sig.len, pems, lens, 1, &which, &e) && which == 0, "good signature: %s", e.msg);
-	/* the key order does not matter: a bad key before the good one */
-	const char *pems2[2] = {"not a key", (const char *)pub.p};
-	size_t lens2[2] = {9, pub.len};
-	t_check(!manifest_verify(text, tl, sig.p, sig.len, pems2, lens2, 2, &which, &e) && which == 1, "second key: %s", e.msg);
-	/* forged: one text byte changed, one signature bit flipped, no keys, only bad keys */
+	t_check(!manifest_verify(text, tl, sig.p, sig.len, &kr, &which, &e) && which == k, "good signature: %s", e.msg);
+	/* forged: one text byte changed, one signature bit flipped, no keys */
 	char *t = replace(good_manifest, "data-blocks 602", "data-blocks 601");
-	t_check(manifest_verify((const uint8_t *)t, strlen(t), sig.p, sig.len, pems, lens, 1, NULL, &e) == -EBADMSG, "changed text refused");
+	t_check(manifest_verify((const uint8_t *)t, strlen(t), sig.p, sig.len, &kr, NULL, &e) == -EBADMSG, "changed text refused");
 	sig.p[sig.len - 1] ^= 1;
-	t_check(manifest_verify(text, tl, sig.p, sig.len, pems, lens, 1, NULL, &e) == -EBADMSG, "flipped signature refused");
+	t_check(manifest_verify(text, tl, sig.p, sig.len, &kr, NULL, &e) == -EBADMSG, "flipped signature refused");
 	sig.p[sig.len - 1] ^= 1;
-	t_check(manifest_verify(text, tl, sig.p, sig.len, pems, lens, 0, NULL, &e) == -ENOKEY, "no keys: fail closed");
-	t_check(manifest_verify(text, tl, sig.p, sig.len, pems + 1, lens + 1, 1, NULL, &e) == -ENOKEY, "only a bad key: fail closed");
+	t_check(manifest_verify(text, tl, sig.p, sig.len, &none, NULL, &e) == -ENOKEY, "no keys: fail closed");
+	t_check(manifest_verify(text, tl, sig.p, sig.len, NULL, NULL, &e) == -ENOKEY, "no keyring: fail closed");
+	sig_keyring_free(&kr);
 
 	/* the area framing */
 	uint8_t area[1024] = "KEELSLOT";
