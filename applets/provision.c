@@ -45,6 +45,7 @@
 #include "applet.h"
 #include "args.h"
 #include "buf.h"
+#include "cmdline.h"
 #include "err.h"
 #include "fs.h"
 #include "hash.h"
@@ -344,30 +345,29 @@ static int cmd_boot(int argc, char **argv)
 	struct inputs in = {.base = BUF_INIT(CONFIG_MAX), .user = BUF_INIT(CONFIG_MAX)};
 	struct ign_env env;
 	struct kerr e = {0};
-	struct buf cmd = BUF_INIT(1u << 20);
-	char url[8192], src[128];
+	struct cmdline *cmd = calloc(1, sizeof(*cmd));
+	char src[128];
 	char **ops;
 	int n = parse_common(argc, argv, &c, &ops), ret, rootfd;
 	if (n < 0)
 		return args_exit(n);
 	if (n != 0 || !c.root)
 		return kfail(EXIT_USAGE, "boot: --root DIR and no operand (see --help)");
-	if ((rootfd = open_root(c.root, &e)) < 0)
+	if (!cmd)
+		return kfail(EXIT_FAIL, "out of memory");
+	if ((rootfd = open_root(c.root, &e)) < 0) {
+		free(cmd);
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, rootfd));
+	}
 	env_setup(&env, &c);
 	umask(022);
 	/* 1. the kernel command line */
-	const char *cmdline = c.cmdline ? c.cmdline : "/proc/cmdline";
-	if ((ret = fs_read_path(AT_FDCWD, cmdline, cmd.max, &cmd, &e))) {
+	if ((ret = cmdline_read(cmd, c.cmdline ? c.cmdline : "/proc/cmdline", &e))) {
 		ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 		goto out;
 	}
-	ret = ign_cmdline_config(cmd.p ? (char *)cmd.p : "", cmd.len, url, sizeof(url));
-	if (ret < 0) {
-		ret = kfail(EXIT_FAIL, "%s: keel.config= is longer than %zu bytes", cmdline, sizeof(url) - 1);
-		goto out;
-	}
-	if (ret) {
+	const char *url = cmdline_get(cmd, "keel.config");
+	if (url) {
 		in.has_user = true;
 		in.user_name = "keel.config";
 		if ((ret = read_config(&env, url, &in.user, &e))) {
@@ -422,7 +422,8 @@ static int cmd_boot(int argc, char **argv)
 	}
 	ret = run_apply(&c, &env, &in, rootfd);
 out:
-	buf_free_secret(&cmd);
+	secure_wipe(cmd, sizeof(*cmd)); /* a data: URL on the command line is a config */
+	free(cmd);
 	inputs_free(&in);
 	ign_env_free(&env);
 	close(rootfd);

@@ -1,73 +1,20 @@
 /* ign_boot.c — first-boot config sources: kernel command line and config drives. */
 #include "ign_boot.h"
+#include "blk.h"
 #include "buf.h"
 #include "err.h"
 #include "fs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-int ign_cmdline_config(const char *s, size_t len, char *out, size_t n)
-{
-	static const char key[] = "keel.config=";
-	size_t i = 0;
-	int found = 0;
-	while (i < len) {
-		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
-			i++;
-		if (i >= len)
-			break;
-		/* one word: quotes group spaces and are dropped, as the kernel does */
-		char word[8192];
-		size_t w = 0;
-		bool quoted = false, toolong = false;
-		for (; i < len && (quoted || (s[i] != ' ' && s[i] != '\t' && s[i] != '\n')); i++) {
-			if (s[i] == '"') {
-				quoted = !quoted;
-				continue;
-			}
-			if (w + 1 < sizeof(word))
-				word[w++] = s[i];
-			else
-				toolong = true;
-		}
-		word[w] = 0;
-		if (strncmp(word, key, sizeof(key) - 1))
-			continue;
-		if (toolong || w - (sizeof(key) - 1) + 1 > n)
-			return -ENAMETOOLONG;
-		memcpy(out, word + sizeof(key) - 1, w - (sizeof(key) - 1) + 1);
-		found = 1;
-	}
-	return found;
-}
-
-/* KEY=value from a uevent file's contents. */
-static bool uevent_get(const char *ue, const char *key, char *out, size_t n)
-{
-	size_t kl = strlen(key);
-	for (const char *p = ue; *p;) {
-		const char *nl = strchrnul(p, '\n');
-		if ((size_t)(nl - p) > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			size_t vl = (size_t)(nl - p) - kl - 1;
-			if (vl >= n)
-				return false;
-			memcpy(out, p + kl + 1, vl);
-			out[vl] = 0;
-			return true;
-		}
-		p = *nl ? nl + 1 : nl;
-	}
-	return false;
-}
 
 static bool wanted_label(const char *l)
 {
@@ -76,60 +23,44 @@ static bool wanted_label(const char *l)
 
 int ign_find_drive(const char *sysdir, const char *devdir, struct ign_drive *d, struct kerr *e)
 {
-	char path[PATH_MAX];
-	if (str_fmt(path, sizeof(path), "%s/class/block", sysdir))
-		return kerr_set(e, -ENAMETOOLONG, "%s: path too long", sysdir);
-	DIR *dir = opendir(path);
-	if (!dir && errno == ENOENT)
-		return 0; /* no block devices at all */
-	if (!dir)
-		return kerr_set(e, -errno, "%s: %s", path, strerror(errno));
-	struct dirent *de;
-	int found = 0;
-	while (!found && (de = readdir(dir))) {
-		char ue[4096], devname[64] = "", partname[64] = "";
-		if (de->d_name[0] == '.' || !strncmp(de->d_name, "ram", 3) || !strncmp(de->d_name, "zram", 4))
+	struct blkdev *all = calloc(BLK_MAX, sizeof(*all));
+	int n, found = 0;
+	if (!all)
+		return kerr_set(e, -ENOMEM, "out of memory");
+	n = blk_scan(sysdir, all, BLK_MAX, e);
+	if (n == -ENOENT)
+		n = 0; /* no block devices at all */
+	for (int i = 0; i < n && !found; i++) {
+		const struct blkdev *b = &all[i];
+		char label[64];
+		if (!strncmp(b->name, "ram", 3) || !strncmp(b->name, "zram", 4) || strchr(b->name, '/'))
 			continue;
-		if (str_fmt(path, sizeof(path), "%s/class/block/%s/uevent", sysdir, de->d_name))
-			continue;
-		struct buf b = BUF_INIT(sizeof(ue) - 1);
-		if (fs_read_path(AT_FDCWD, path, b.max, &b, NULL) || !b.len) {
-			buf_free(&b);
-			continue;
-		}
-		memcpy(ue, b.p, b.len + 1);
-		buf_free(&b);
-		if (!uevent_get(ue, "DEVNAME", devname, sizeof(devname)) || strchr(devname, '/') || !strcmp(devname, "..")) {
-			continue;
-		}
-		uevent_get(ue, "PARTNAME", partname, sizeof(partname));
 		memset(d, 0, sizeof(*d));
-		if (str_fmt(d->dev, sizeof(d->dev), "%s/%s", devdir, devname))
+		if (str_fmt(d->dev, sizeof(d->dev), "%s/%s", devdir, b->name))
 			continue;
 		int fd = open(d->dev, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0)
 			continue;
 		struct stat st;
-		char label[64];
 		int kind = fstat(fd, &st) || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)) ? FS_UNKNOWN :
 			fslabel_probe(fd, label, sizeof(label));
 		close(fd);
 		if (kind < 0)
 			kind = FS_UNKNOWN;
-		if (wanted_label(partname)) {
-			snprintf(d->label, sizeof(d->label), "%s", partname);
+		if (wanted_label(b->partname)) {
+			str_copy(d->label, sizeof(d->label), b->partname);
 			d->by_partname = 1;
 		} else if (kind != FS_UNKNOWN && wanted_label(label)) {
-			snprintf(d->label, sizeof(d->label), "%s", label);
+			str_copy(d->label, sizeof(d->label), label);
 		} else {
 			continue;
 		}
-		snprintf(d->name, sizeof(d->name), "%s", devname);
+		str_copy(d->name, sizeof(d->name), b->name);
 		d->kind = (enum fs_kind)kind;
 		found = 1;
 	}
-	closedir(dir);
-	return found;
+	free(all);
+	return n < 0 ? n : found;
 }
 
 int ign_read_drive(const struct ign_drive *d, const char *mountdir, struct buf *out, struct kerr *e)

@@ -1,8 +1,8 @@
 /* ign_boot.h — where a first-boot config comes from.
  *
  * In order (the first found wins; ROOT/usr/lib/keel/base.ign is always merged under it):
- *  1. the kernel command line: keel.config=URL (file:/path, file:///path, data:..., http(s)://);
- *     the last keel.config= counts;
+ *  1. the kernel command line (core/cmdline.h): keel.config=URL (file:/path, file:///path,
+ *     data:..., http(s)://); the last keel.config= counts;
  *  2. a config drive: a block device whose GPT partition name (PARTNAME in sysfs) or whose
  *     filesystem label (ISO 9660, FAT, ext4; compared without case) is "config-2" or
  *     "ignition". It is mounted read-only (nosuid, nodev, noexec) and the config read from
@@ -19,10 +19,6 @@
 struct buf;
 struct kerr;
 
-/* The value of the last keel.config= in a kernel command line (quotes as the kernel takes
- * them). Returns 1 and fills out[n], 0 if there is none, -ENAMETOOLONG if it does not fit. */
-int ign_cmdline_config(const char *cmdline, size_t len, char *out, size_t n);
-
 struct ign_drive {
 	char dev[PATH_MAX];    /* devdir/NAME */
 	char name[64];         /* kernel name: sda1, vdb, loop3 */
@@ -31,7 +27,7 @@ struct ign_drive {
 	int by_partname;       /* found by PARTNAME rather than by the filesystem label */
 };
 
-/* Scan sysdir/class/block (devices named in each uevent, opened in devdir). 1 found, 0 none. */
+/* Scan sysdir/class/block (core/blk.h; devices opened as devdir/NAME). 1 found, 0 none. */
 int ign_find_drive(const char *sysdir, const char *devdir, struct ign_drive *d, struct kerr *e);
 
 /* Mount d read-only on mountdir (created if missing), read its config (at most out->max

@@ -5,7 +5,6 @@
 #include "err.h"
 #include "fslabel.h"
 #include "ign.h"
-#include "ign_boot.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -153,25 +152,6 @@ T_TEST(ign_merging)
 		p->files[0].where);
 	t_check(!ign_check(p, &e), "merged config checks: %s", e.msg);
 	ign_free(p);
-}
-
-T_TEST(ign_cmdline)
-{
-	static const struct { const char *in; int ret; const char *out; } cases[] = {
-		{"quiet keel.config=data:,x ro", 1, "data:,x"},
-		{"keel.config=file:/a keel.config=file:/b", 1, "file:/b"},
-		{"a \"keel.config=data:,a b\" c", 1, "data:,a b"},
-		{"keel.config=\"http://h/x?a=1\"\n", 1, "http://h/x?a=1"},
-		{"keel.configx=1 xkeel.config=2", 0, NULL},
-		{"", 0, NULL},
-	};
-	for (size_t i = 0; i < T_LEN(cases); i++) {
-		char out[64] = "";
-		int r = ign_cmdline_config(cases[i].in, strlen(cases[i].in), out, sizeof(out));
-		t_check(r == cases[i].ret && (!r || !strcmp(out, cases[i].out)), "cmdline case %zu: %d %s", i, r, out);
-	}
-	char small[4];
-	t_check(ign_cmdline_config("keel.config=data:,long", 22, small, sizeof(small)) == -ENAMETOOLONG, "too long refused");
 }
 
 T_TEST(fslabels)
