@@ -10,8 +10,25 @@
 #include "url.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Text output: the first error (a full buffer) sticks and is returned at the end. */
+struct out {
+	struct buf *b;
+	int err;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	if (o->err)
+		return;
+	va_start(ap, fmt);
+	o->err = buf_vprintf(o->b, fmt, ap);
+	va_end(ap);
+}
 
 /* A source as it may be shown; hash "" if unknown. */
 static void describe(const struct ign_res *r, char *src, size_t n, char *hash, size_t hn)
@@ -63,7 +80,7 @@ static void owner_str(const struct ign_owner *o, char *out, size_t n)
 		snprintf(out, n, "0");
 }
 
-static void text_file(struct buf *b, const struct ign_file *f)
+static void text_file(struct out *b, const struct ign_file *f)
 {
 	char u[40], g[40], src[300], hash[160];
 	owner_str(&f->user, u, sizeof(u));
@@ -72,11 +89,11 @@ static void text_file(struct buf *b, const struct ign_file *f)
 		describe(&f->contents, src, sizeof(src), hash, sizeof(hash));
 	else
 		snprintf(src, sizeof(src), "none"), hash[0] = 0;
-	buf_printf(b, "file %s mode %s%04o owner %s:%s overwrite %s source %s%s%s\n", f->path, f->has_mode ? "" : "default ",
+	put(b, "file %s mode %s%04o owner %s:%s overwrite %s source %s%s%s\n", f->path, f->has_mode ? "" : "default ",
 		f->has_mode ? f->mode : 0644, u, g, f->overwrite == IGN_YES ? "yes" : "no", src, hash[0] ? " hash " : "", hash);
 	for (size_t i = 0; i < f->nappend; i++) {
 		describe(&f->append[i], src, sizeof(src), hash, sizeof(hash));
-		buf_printf(b, "  append %s%s%s\n", src, hash[0] ? " hash " : "", hash);
+		put(b, "  append %s%s%s\n", src, hash[0] ? " hash " : "", hash);
 	}
 }
 
@@ -244,54 +261,55 @@ int ign_render(const struct ign_cfg *c, bool json, struct buf *b, struct kerr *e
 	if (json)
 		ret = render_json(c, b);
 	else {
-		buf_printf(b, "ignition %s\n", ign_version(c));
+		struct out o = {b, 0};
+		put(&o, "ignition %s\n", ign_version(c));
 		for (size_t i = 0; i < c->nmerge; i++) {
 			char src[300], hash[160];
 			describe(&c->merge[i], src, sizeof(src), hash, sizeof(hash));
-			buf_printf(b, "merge %s%s%s\n", src, hash[0] ? " hash " : "", hash);
+			put(&o, "merge %s%s%s\n", src, hash[0] ? " hash " : "", hash);
 		}
 		if (c->has_replace) {
 			char src[300], hash[160];
 			describe(&c->replace, src, sizeof(src), hash, sizeof(hash));
-			buf_printf(b, "replace %s%s%s\n", src, hash[0] ? " hash " : "", hash);
+			put(&o, "replace %s%s%s\n", src, hash[0] ? " hash " : "", hash);
 		}
 		for (size_t i = 0; i < c->ndirs; i++) {
 			const struct ign_dir *d = &c->dirs[i];
 			char u[40], g[40];
 			owner_str(&d->user, u, sizeof(u));
 			owner_str(&d->group, g, sizeof(g));
-			buf_printf(b, "directory %s mode %s%04o owner %s:%s\n", d->path, d->has_mode ? "" : "default ",
+			put(&o, "directory %s mode %s%04o owner %s:%s\n", d->path, d->has_mode ? "" : "default ",
 				d->has_mode ? d->mode : 0755, u, g);
 		}
 		for (size_t i = 0; i < c->nfiles; i++)
-			text_file(b, &c->files[i]);
+			text_file(&o, &c->files[i]);
 		for (size_t i = 0; i < c->nlinks; i++)
-			buf_printf(b, "%s %s -> %s\n", c->links[i].hard == IGN_YES ? "hardlink" : "symlink", c->links[i].path,
+			put(&o, "%s %s -> %s\n", c->links[i].hard == IGN_YES ? "hardlink" : "symlink", c->links[i].path,
 				c->links[i].target);
 		for (size_t i = 0; i < c->nunits; i++) {
 			const struct ign_unit *u = &c->units[i];
-			buf_printf(b, "unit %s%s%s%s%s dropins %zu\n", u->name, u->contents ? " contents" : "",
+			put(&o, "unit %s%s%s%s%s dropins %zu\n", u->name, u->contents ? " contents" : "",
 				u->enabled == IGN_YES ? " enable" : u->enabled == IGN_NO ? " disable" : "",
 				u->mask == IGN_YES ? " mask" : u->mask == IGN_NO ? " unmask" : "", "", u->ndropins);
 		}
 		for (size_t i = 0; i < c->ngroups; i++)
-			c->groups[i].has_gid ? buf_printf(b, "group %s gid %u%s\n", c->groups[i].name, c->groups[i].gid,
+			c->groups[i].has_gid ? put(&o, "group %s gid %u%s\n", c->groups[i].name, c->groups[i].gid,
 				c->groups[i].should_exist == IGN_NO ? " delete" : "") :
-			buf_printf(b, "group %s%s\n", c->groups[i].name, c->groups[i].should_exist == IGN_NO ? " delete" : "");
+			put(&o, "group %s%s\n", c->groups[i].name, c->groups[i].should_exist == IGN_NO ? " delete" : "");
 		for (size_t i = 0; i < c->nusers; i++) {
 			const struct ign_user *u = &c->users[i];
 			char uid[16] = "auto";
 			if (u->has_uid)
 				snprintf(uid, sizeof(uid), "%u", u->uid);
-			buf_printf(b, "user %s%s uid %s ssh-keys %zu password %s", u->name, u->should_exist == IGN_NO ? " delete" : "",
+			put(&o, "user %s%s uid %s ssh-keys %zu password %s", u->name, u->should_exist == IGN_NO ? " delete" : "",
 				uid, u->nssh_keys, u->password_hash ? "set" : "unchanged");
 			for (size_t k = 0; k < u->ngroups; k++)
-				buf_printf(b, "%s%s", k ? "," : " groups ", u->groups[k]);
-			buf_putc(b, '\n');
+				put(&o, "%s%s", k ? "," : " groups ", u->groups[k]);
+			put(&o, "\n");
 		}
 		if (c->nkargs_add || c->nkargs_del)
-			buf_printf(b, "kernel-arguments add %zu remove %zu (need a reboot)\n", c->nkargs_add, c->nkargs_del);
-		ret = 0;
+			put(&o, "kernel-arguments add %zu remove %zu (need a reboot)\n", c->nkargs_add, c->nkargs_del);
+		ret = o.err;
 	}
 	if (ret)
 		return kerr_set(e, ret, "render: %s", strerror(-ret));
