@@ -43,5 +43,6 @@ pm1=$(IGNITION_CONFIG_FILE=$pb/1000.ign /usr/bin/time -f %M "$IGN" -platform fil
 pm2=$(PATH=$pb/bin:$PATH /usr/bin/time -f %M "$IGN" -platform file -stage files -root "$pb/root" \
 	-config-cache "$pb/cache.json" -state-file "$pb/state" 2>&1 >/dev/null | tail -1)
 pm=$((pm1 > pm2 ? pm1 : pm2))
-ROWS+=("provision: max RSS, apply 1,000 files | $km KiB | $pm KiB | $(awk -v k="$km" -v p="$pm" 'BEGIN { printf "%.2f×", p / k }') | \`/usr/bin/time -f %M keel provision apply …\` vs the same on each ignition stage")
+row_size "provision: max RSS, apply 1,000 files" "$km" "$pm" "/usr/bin/time -f %M keel provision apply …" \
+	"the same on each Ignition stage (the larger)"
 rm -rf "$pb"
