@@ -92,7 +92,7 @@ int ign_marker_matches(int rootfd, const uint8_t id[64], struct kerr *e)
 	memcpy(want, "sha512-", 7);
 	hex_encode(want + 7, id, 64);
 	ret = c && c->type == JSON_STRING && !strcmp(c->u.str.s, want);
-	json_free(&doc);
+	json_free_secret(&doc);
 	buf_free(&b);
 	return ret;
 }

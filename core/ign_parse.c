@@ -980,7 +980,7 @@ void ign_free(struct ign_cfg *c)
 	free(c->kargs_add);
 	free(c->kargs_del);
 	for (size_t i = 0; i < c->ndocs; i++)
-		json_free(&c->docs[i]);
+		json_free_secret(&c->docs[i]);
 	free(c->docs);
 	for (size_t i = 0; i < c->nstrs; i++)
 		free(c->strs[i]);
