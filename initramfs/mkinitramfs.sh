@@ -9,7 +9,7 @@
 #                             (stage 1 runs provisioning when /bin/provision exists)
 #   /etc/keel-initramfs       the marker that makes `keel init` (PID 1) run stage 1
 #   /etc/keel/modules         the modules stage 1 loads (config/initramfs/modules, or --modules)
-#   /etc/keel/keys/*.pem      keys trusted to sign slot manifests (config/keys/*.pem, or --key)
+#   /etc/keel/keys/           keys trusted to sign slot manifests (config/keys/*.{pem,der,pub}, or --key)
 #   /lib/modules/VERSION/     those modules and everything modules.dep / modules.softdep make
 #                             them need (resolved by kmod's modprobe as the oracle), plus a
 #                             modules.dep / modules.softdep / modules.alias for just these,
@@ -45,7 +45,7 @@ fi
 mods=/lib/modules/$kver
 [ -f "$mods/modules.dep" ] || die "$mods/modules.dep missing"
 if [ ${#keys[@]} -eq 0 ]; then
-	for k in "$top"/config/keys/*.pem; do [ -e "$k" ] && keys+=("$k"); done
+	for k in "$top"/config/keys/*.{pem,der,pub}; do [ -e "$k" ] && keys+=("$k"); done
 fi
 : "${SOURCE_DATE_EPOCH:=0}"
 
