@@ -236,8 +236,10 @@ static int set_exec(struct ctx *c, const struct directive *d, const char *v, str
 		cmd.flags |= f;
 	}
 	struct strv w = {0};
-	if ((ret = words(c, d, v, true, &w)))
+	if ((ret = words(c, d, v, true, &w))) {
+		strv_clear(&w);
 		return ret;
+	}
 	ret = -EINVAL;
 	if (w.n == 0) {
 		bad(c, d->key, "empty command");
@@ -317,8 +319,10 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 			strv_clear(l);
 			return 0;
 		}
-		if ((ret = words(c, d, v, false, &w)))
+		if ((ret = words(c, d, v, false, &w))) {
+			strv_clear(&w);
 			return ret;
+		}
 		for (size_t i = 0; i < w.n && !ret; i++) {
 			if (d->kind == V_NAMES && (!unit_name_suffix(w.v[i]) || unit_name_is_template(w.v[i])))
 				ret = bad(c, d->key, "not a valid unit name (NAME.service or NAME.target)");
