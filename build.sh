@@ -106,7 +106,6 @@ write_mk() {
 CORE    := $(sort $(wildcard $(TOP)/core/*.c))
 APPLETS := $(sort $(wildcard $(TOP)/applets/*.c))
 UNITS   := $(sort $(wildcard $(TOP)/tests/unit/*.c))
-FUZZ    := $(sort $(filter-out %/driver.c,$(wildcard $(TOP)/tests/fuzz/*.c)))
 obj = $(patsubst $(TOP)/%.c,$(O)/obj/%.o,$(1))
 
 $(O)/obj/%.o: $(TOP)/%.c
@@ -130,9 +129,6 @@ $(O)/fuzz/%: $(call obj,$(CORE)) $(O)/obj/tests/fuzz/%.o $(FUZZMAIN)
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-fuzzers: $(patsubst $(TOP)/tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ))
-
-.PHONY: fuzzers
 .SECONDARY:
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 EOF
@@ -193,13 +189,16 @@ build_host() {
 	ensure_pkgs "${PKGS_BUILD[@]}" clang libclang-rt-14-dev
 	MUSL_VERSION=$(dpkg-query -W -f='${Version}' musl-dev | sed 's/-[^-]*$//')
 	HOST_CC=clang vendor/vendor.sh build host
-	run_make host unit
+	run_make host unit $(fuzz_targets)
+}
+
+# fuzz/NAME for every harness tests/fuzz/NAME.c (driver.c is the corpus-replay main).
+fuzz_targets() {
 	local f
 	for f in tests/fuzz/*.c; do
-		[ "$f" = tests/fuzz/driver.c ] || [ ! -e "$f" ] && continue
-		f=${f#tests/fuzz/}
-		run_make host "fuzz/${f%.c}"
+		[ -e "$f" ] && [ "$f" != tests/fuzz/driver.c ] && f=${f##*/} && echo "fuzz/${f%.c}"
 	done
+	return 0
 }
 
 # node and npm (for the tuf-js peer) may come from Debian or be installed already by other means.
@@ -220,7 +219,7 @@ cmd_fuzz() {
 	ensure_pkgs "${PKGS_BUILD[@]}" clang libclang-rt-14-dev
 	build
 	HOST_CC=clang vendor/vendor.sh build host
-	run_make fuzz fuzzers
+	run_make fuzz $(fuzz_targets)
 	local secs=${KEEL_FUZZ_SECONDS:-60} f name rc=0
 	for f in "$B"/fuzz/fuzz/*; do
 		name=${f##*/}

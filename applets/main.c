@@ -13,8 +13,6 @@
 
 #include "applets.h" /* generated: applet_table[] */
 
-const struct applet *keel_applet;
-
 #define NAPPLETS (sizeof(applet_table) / sizeof(applet_table[0]))
 
 static const struct applet *find(const char *name)

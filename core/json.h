@@ -88,7 +88,8 @@ const char *json_type_name(enum json_type t);
 int json_canonical(const struct json *v, struct buf *out, struct kerr *e);
 
 /* Writer for machine output: compact RFC 8259 JSON, strings escaped (control characters as
- * \u00XX, invalid UTF-8 replaced by U+FFFD). Errors are sticky and reported by jw_finish(). */
+ * \n \t … or \u00XX, invalid UTF-8 replaced by U+FFFD). Errors are sticky; jw_finish() reports
+ * the first. */
 struct jw {
 	struct buf *b;
 	int depth;

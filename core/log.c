@@ -11,6 +11,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+/* The applet being run (core/applet.h); main() sets it before the applet starts. */
+const struct applet *keel_applet;
+
 static int kmsg_fd = -1;
 static int max_level = -1;
 

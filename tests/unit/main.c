@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 static const struct applet unit_applet = {"unit", NULL, "unit tests", ""};
-const struct applet *keel_applet = &unit_applet;
 
 #define MAX_TESTS 512
 static struct { const char *name; void (*fn)(void); } tests[MAX_TESTS];
@@ -81,6 +80,7 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
+	keel_applet = &unit_applet;
 	atexit(cleanup);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 0; i < ntests; i++) {
