@@ -135,7 +135,7 @@ int ctl_parse_status(const char *p, size_t len, struct ctl_status *s, const char
 	if (nf != 11)
 		return fail(why, "expected 11 tab-separated fields");
 	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)p[i] < 0x20 && p[i] != '\t')
+		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
 			return fail(why, "control character");
 	if (!fl[0] || fl[0] > UNIT_NAME_MAX)
 		return fail(why, "bad unit name");

@@ -727,7 +727,7 @@ void svc_timer(struct mgr *m, struct svc *s)
 		stop_kill(m, s);
 		break;
 	case SUB_STOP_SIGTERM:
-		log_warn("%s: still running %llu ms after signal %d; sending SIGKILL", s->name,
+		fail_msg(s, "still running %llu ms after signal %d; killed with SIGKILL",
 			(unsigned long long)(s->u.timeout_stop_usec / 1000), s->u.kill_signal);
 		s->stop_killed = true;
 		kill_all(m, s, SIGKILL);
