@@ -100,7 +100,7 @@ int notify_recv(int fd, struct notify_msg *m)
 	if (n < 0)
 		return errno == EINTR ? -EAGAIN : -errno;
 	const struct ucred *cred = NULL;
-	int fds[16], nfds = 0;
+	m->nfds = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
@@ -108,8 +108,14 @@ int notify_recv(int fd, struct notify_msg *m)
 			cred = (const struct ucred *)(void *)CMSG_DATA(c);
 		else if (c->cmsg_type == SCM_RIGHTS) {
 			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k && nfds < 16; i++)
-				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			for (size_t i = 0; i < k; i++) {
+				int f;
+				memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (m->nfds < NOTIFY_FDS_MAX)
+					m->fds[m->nfds++] = f;
+				else
+					close(f);
+			}
 		}
 	}
 	int ret = -EINVAL;
@@ -118,9 +124,16 @@ int notify_recv(int fd, struct notify_msg *m)
 		m->uid = cred->uid;
 		ret = notify_parse(data, (size_t)n, m);
 	}
-	for (int i = 0; i < nfds; i++) /* the barrier: closing tells the sender we are done */
-		close(fds[i]);
+	if (ret)
+		notify_msg_done(m);
 	return ret;
+}
+
+void notify_msg_done(struct notify_msg *m)
+{
+	for (int i = 0; i < m->nfds; i++) /* the barrier: closing tells the sender we are done */
+		close(m->fds[i]);
+	m->nfds = 0;
 }
 
 static int64_t now_ms(void)

@@ -20,10 +20,13 @@ struct kerr;
 
 #define NOTIFY_MSG_MAX 4096
 #define NOTIFY_STATUS_MAX 200
+#define NOTIFY_FDS_MAX 16
 
 struct notify_msg {
 	pid_t pid; /* from SCM_CREDENTIALS */
 	uid_t uid;
+	int fds[NOTIFY_FDS_MAX]; /* descriptors that came with it (the barrier) */
+	int nfds;
 	bool ready, stopping, has_status;
 	char status[NOTIFY_STATUS_MAX + 1]; /* control characters replaced by spaces */
 };
@@ -36,8 +39,11 @@ int notify_parse(const char *p, size_t len, struct notify_msg *m);
  * replaced), mode 0666 (any service user may write; the sender's pid decides), SO_PASSCRED. */
 int notify_bind(const char *path, struct kerr *e);
 /* Receive one message: 0 (m filled), -EAGAIN (none waiting), -EINVAL (malformed or without
- * credentials: dropped). Any passed descriptors are closed after parsing. */
+ * credentials: dropped, its descriptors closed). After handling a message, call
+ * notify_msg_done(): closing the passed descriptors releases a sender waiting on the barrier,
+ * so it must come after the sender was identified. */
 int notify_recv(int fd, struct notify_msg *m);
+void notify_msg_done(struct notify_msg *m);
 
 /* Client: send msg to the socket named by path ("@x" = abstract); with wait_ms > 0 wait up to
  * that long for PID 1 to have processed it (-ETIMEDOUT otherwise). */

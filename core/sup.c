@@ -33,6 +33,7 @@ struct conn {
 	struct svc *wait;  /* answering when this job is done */
 	uint64_t wait_id;
 	bool replying;
+	bool refused;      /* not root: answered with an error once its request is read */
 	bool dead;         /* closed; freed after the current batch of events */
 };
 
@@ -212,6 +213,10 @@ static void conn_read(struct loop *l, struct conn *c)
 			continue;
 		struct ctl_req r;
 		const char *why = NULL;
+		if (c->refused) {
+			reply(l, c, "ERR permission denied (root only)");
+			return;
+		}
 		if ((size_t)(nl - c->in) + 1 != c->inlen || ctl_parse_request(c->in, c->inlen, &r, &why)) {
 			reply(l, c, "ERR %s", why ? why : "one request per connection");
 			return;
@@ -227,19 +232,15 @@ static void conn_accept(struct loop *l)
 		int fd = accept4(l->ctlfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		struct ucred cred;
+		struct ucred cred = {.uid = (uid_t)-1};
 		socklen_t len = sizeof(cred);
 		int slot = -1;
 		for (int i = 0; i < SUP_CONNS_MAX && slot < 0; i++)
 			if (!l->conns[i])
 				slot = i;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != geteuid()) {
-			static const char msg[] = "ERR permission denied (root only)\n";
-			send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			log_warn("control: refused a connection from uid %d", (int)cred.uid);
-			close(fd);
-			continue;
-		}
+		bool refused = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != geteuid();
+		if (refused)
+			log_warn("control: refusing a connection from uid %d", (int)cred.uid);
 		struct conn *c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
 			static const char msg[] = "ERR busy\n";
@@ -248,6 +249,7 @@ static void conn_accept(struct loop *l)
 			continue;
 		}
 		c->fd = fd;
+		c->refused = refused;
 		c->w = (struct watch){W_CONN, c};
 		buf_init(&c->out, CTL_REPLY_MAX);
 		c->deadline = mono_usec() + SUP_CONN_TIMEOUT_USEC;
@@ -389,8 +391,10 @@ static void on_notify(struct loop *l)
 		int r = notify_recv(l->notifyfd, &msg);
 		if (r == -EAGAIN)
 			return;
-		if (r == 0)
+		if (r == 0) {
 			mgr_notify(&l->m, &msg);
+			notify_msg_done(&msg);
+		}
 		else if (r == -EINVAL)
 			log_info("notify: malformed message dropped");
 		else

@@ -131,8 +131,10 @@ static int read_spawn(struct mgr *m, struct svc *s)
 	int r = spawn_result(s->spawn_fd, &se);
 	if (r == -EAGAIN)
 		return r;
-	if (r == 1)
+	if (r == 1) {
 		fail_msg(s, "process %d: failed to %s: %s", (int)s->spawn_pid, spawn_step_name(se.step), strerror(se.err));
+		s->spawn_failed = s->spawn_pid;
+	}
 	unwatch_spawn(m, s);
 	return r < 0 ? 1 : r;
 }
@@ -635,6 +637,7 @@ void svc_main_exited(struct mgr *m, struct svc *s, int status)
 	char what[64];
 	if (s->spawn_pid == s->main_pid)
 		read_spawn(m, s);
+	bool spawn_failed = s->spawn_failed == s->main_pid; /* then s->error says why */
 	s->main_pid = 0;
 	enum svc_result r = classify(status, what, sizeof(what));
 	if (stopping_sub(s->sub)) {
@@ -661,7 +664,7 @@ void svc_main_exited(struct mgr *m, struct svc *s, int status)
 		s->result = r;
 	if (r == RES_SUCCESS)
 		log_notice("%s: main process %s", s->name, what);
-	else
+	else if (!spawn_failed)
 		fail_msg(s, "main process %s (%s)", what, c->where);
 	terminate(m, s, ACT_DEACTIVATING);
 }
@@ -671,13 +674,15 @@ void svc_control_exited(struct mgr *m, struct svc *s, int status)
 	char what[64];
 	if (s->spawn_pid == s->control_pid)
 		read_spawn(m, s);
+	bool spawn_failed = s->spawn_failed == s->control_pid;
 	s->control_pid = 0;
 	enum svc_result r = classify(status, what, sizeof(what));
 	if (s->sub == SUB_START_PRE) {
 		const struct unit_cmd *c = &s->u.exec_start_pre.v[s->idx];
 		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE)) {
 			s->result = r;
-			fail_msg(s, "ExecStartPre %s (%s)", what, c->where);
+			if (!spawn_failed)
+				fail_msg(s, "ExecStartPre %s (%s)", what, c->where);
 			terminate(m, s, ACT_DEACTIVATING);
 			return;
 		}

@@ -109,6 +109,7 @@ struct svc {
 	struct watch w_out;
 	int spawn_fd;     /* status pipe of the last process started */
 	pid_t spawn_pid;
+	pid_t spawn_failed; /* the last process whose start failed (s->error says why) */
 	struct watch w_spawn;
 	struct ring log;
 };

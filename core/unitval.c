@@ -466,6 +466,7 @@ int uv_specifiers(const char *in, const char *unit, struct buf *out, const char 
 	buf_reset(out);
 	if ((ret = buf_reserve(out, 1)))
 		return ret;
+	out->p[0] = 0; /* an empty result is "" */
 	for (const char *p = in; *p && !ret; p++) {
 		if (*p != '%') {
 			ret = buf_putc(out, *p);

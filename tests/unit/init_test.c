@@ -198,7 +198,8 @@ T_TEST(notify_socket_roundtrip)
 	struct notify_msg m;
 	t_check(notify_recv(fd, &m) == -EAGAIN, "nothing yet");
 	t_check(!notify_send(path, "READY=1\nSTATUS=hi", 17, 0, &e), "send without waiting: %s", e.msg);
-	t_check(!notify_recv(fd, &m) && m.ready && m.pid == getpid() && !strcmp(m.status, "hi"), "received with credentials");
+	t_check(!notify_recv(fd, &m) && m.ready && m.pid == getpid() && !strcmp(m.status, "hi") && !m.nfds,
+		"received with credentials");
 	/* the barrier: the sender waits until the receiver has the message and closes its fd */
 	pid_t c = fork();
 	if (c == 0)
@@ -208,10 +209,14 @@ T_TEST(notify_socket_roundtrip)
 	int status;
 	usleep(100000);
 	t_check(waitpid(c, &status, WNOHANG) == 0, "sender still waiting before we processed it");
-	t_check(!notify_recv(fd, &m) && m.pid == c, "received from the child");
+	t_check(!notify_recv(fd, &m) && m.pid == c && m.nfds == 1, "received from the child, with the barrier");
+	usleep(100000);
+	t_check(waitpid(c, &status, WNOHANG) == 0, "sender still waiting until the message is done");
+	notify_msg_done(&m);
 	t_check(waitpid(c, &status, 0) == c && WIFEXITED(status) && !WEXITSTATUS(status), "sender released");
 	t_check(notify_send(path, "READY=1", 7, 200, &e) == -ETIMEDOUT, "no receiver processing: times out");
 	notify_recv(fd, &m);
+	notify_msg_done(&m);
 	t_check(notify_send("relative", "READY=1", 7, 0, &e) == -EINVAL, "relative path refused");
 	t_check(notify_send(path, "", 0, 0, &e) == -EINVAL, "empty message refused");
 	/* an over-long datagram is dropped, not cut */
