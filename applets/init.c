@@ -109,11 +109,27 @@ static void __attribute__((noreturn)) pid1_fatal(const char *what)
 	go_down(RB_AUTOBOOT);
 }
 
+/* The console shows kernel messages below its log level; echo our notices that it would hide
+ * (unit started, startup finished, restarts, shutdown) so the console tells the story. */
+static void echo_to_console(void)
+{
+	char buf[64] = "";
+	int fd = open("/proc/sys/kernel/printk", O_RDONLY | O_CLOEXEC), level = 7;
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && buf[0] >= '0' && buf[0] <= '9')
+			level = buf[0] - '0';
+	}
+	log_echo_stderr(level, KLOG_NOTICE);
+}
+
 static int pid1(void)
 {
 	struct kerr e = {0};
 	enum sup_end end = SUP_POWEROFF;
 	log_to_kmsg();
+	echo_to_console();
 	umask(022);
 	if (chdir("/"))
 		log_warn("chdir /: %s", strerror(errno));

@@ -421,6 +421,8 @@ static void after_events(struct loop *l)
 		uint64_t ms = (mono_usec() - l->boot_start) / 1000;
 		if (ok)
 			log_notice("startup finished: %s reached in %llu ms", l->goal->name, (unsigned long long)ms);
+		else if (l->m.shutting_down)
+			log_notice("startup of %s cut short by the shutdown after %llu ms", l->goal->name, (unsigned long long)ms);
 		else
 			log_err("startup: %s failed after %llu ms (%s)", l->goal->name, (unsigned long long)ms, l->goal->error);
 	}

@@ -71,8 +71,11 @@ static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_
 			sub_name(sub));
 		s->state_since = now;
 	}
-	if (a == ACT_ACTIVE && s->active != ACT_ACTIVE)
+	if (a == ACT_ACTIVE && s->active != ACT_ACTIVE) {
 		s->active_since = now;
+		const char *d = s->load == LOAD_LOADED ? s->u.description : NULL;
+		log_notice("started %s%s%s", s->name, d ? " - " : "", d ? d : "");
+	}
 	if (a != ACT_ACTIVE && s->active == ACT_ACTIVE)
 		s->active_exit = now;
 	s->active = a;
