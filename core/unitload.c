@@ -112,6 +112,22 @@ static int open_sub(int dfd, const char *dpath, const char *sub, struct kerr *e)
 		"not a directory (symlinked directories are not followed)" : strerror(errno));
 }
 
+/* The same as a directory stream: 0 with *dir NULL when absent. */
+static int list_sub(const struct unit_dirs *d, int i, const char *sub, DIR **dir, struct kerr *e)
+{
+	*dir = NULL;
+	int fd = open_sub(d->fd[i], d->path[i], sub, e);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (!(*dir = fdopendir(fd))) {
+		close(fd);
+		return kerr_set(e, -errno, "%s/%s: %s", d->path[i], sub, strerror(errno));
+	}
+	return 0;
+}
+
 struct dropin {
 	char name[256];
 	int dir;         /* index into unit_dirs */
@@ -128,18 +144,13 @@ static int list_dropins(const struct unit_dirs *d, const char *subs[2], struct d
 {
 	for (int i = 0; i < UNIT_DIRS; i++)
 		for (int k = 0; k < 2 && subs[k]; k++) {
-			int fd = open_sub(d->fd[i], d->path[i], subs[k], e);
-			if (fd == -ENOENT)
+			DIR *dir;
+			int ret = list_sub(d, i, subs[k], &dir, e);
+			if (ret)
+				return ret;
+			if (!dir)
 				continue;
-			if (fd < 0)
-				return fd;
-			DIR *dir = fdopendir(fd);
-			if (!dir) {
-				close(fd);
-				return kerr_set(e, -errno, "%s/%s: %s", d->path[i], subs[k], strerror(errno));
-			}
 			struct dirent *de;
-			int ret = 0;
 			while (!ret && (de = readdir(dir))) {
 				if (de->d_name[0] == '.' || !str_ends(de->d_name, ".conf"))
 					continue;
@@ -210,18 +221,13 @@ static int dir_deps(const struct unit_dirs *d, const char *name, struct unit *u,
 	for (int i = 0; i < UNIT_DIRS; i++)
 		for (int k = 0; k < 2; k++) {
 			str_fmt(sub, sizeof(sub), "%s%s", name, kinds[k]);
-			int fd = open_sub(d->fd[i], d->path[i], sub, e);
-			if (fd == -ENOENT)
+			DIR *dir;
+			int ret = list_sub(d, i, sub, &dir, e);
+			if (ret)
+				return ret;
+			if (!dir)
 				continue;
-			if (fd < 0)
-				return fd;
-			DIR *dir = fdopendir(fd);
-			if (!dir) {
-				close(fd);
-				return kerr_set(e, -errno, "%s/%s: %s", d->path[i], sub, strerror(errno));
-			}
 			struct dirent *de;
-			int ret = 0;
 			struct strv *l = k ? &u->requires : &u->wants;
 			while (!ret && (de = readdir(dir))) {
 				if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

@@ -305,17 +305,6 @@ bool uv_env_assign(const char *s)
 
 /* ---- words ---------------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int put_utf8(struct buf *w, uint32_t cp)
 {
 	uint8_t o[4];
@@ -348,7 +337,7 @@ static int escape(const char **pp, struct buf *w, const char **why)
 	static const char simple[] = "a\ab\bf\fn\nr\rt\tv\v\\\\\"\"''s ;;";
 	const char *p = *pp;
 	uint32_t v = 0;
-	int digits = 0, base = 16, ret;
+	int digits = 0, ret;
 	if (!*p)
 		return fail(why, "backslash at the end", -EINVAL);
 	for (size_t i = 0; simple[i]; i += 2)
@@ -361,18 +350,22 @@ static int escape(const char **pp, struct buf *w, const char **why)
 	case 'u': digits = 4; p++; break;
 	case 'U': digits = 8; p++; break;
 	default:
-		if (*p >= '0' && *p <= '7') {
-			digits = 3;
-			base = 8;
-			break;
+		if (*p < '0' || *p > '7')
+			return fail(why, "unknown escape", -EINVAL);
+		for (int i = 0; i < 3; i++, p++) {
+			if (*p < '0' || *p > '7')
+				return fail(why, "bad digits in an escape", -EINVAL);
+			v = v * 8 + (uint32_t)(*p - '0');
 		}
-		return fail(why, "unknown escape", -EINVAL);
+		digits = 3;
 	}
-	for (int i = 0; i < digits; i++, p++) {
-		int d = hexval(*p);
-		if (d < 0 || d >= base)
+	if (digits != 3) {
+		uint8_t b[4];
+		if (strnlen(p, (size_t)digits) < (size_t)digits || hex_decode(b, (size_t)digits / 2, p, (size_t)digits))
 			return fail(why, "bad digits in an escape", -EINVAL);
-		v = v * (uint32_t)base + (uint32_t)d;
+		for (int i = 0; i < digits / 2; i++)
+			v = v << 8 | b[i];
+		p += digits;
 	}
 	if (v == 0)
 		return fail(why, "escaped NUL", -EINVAL);
