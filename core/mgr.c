@@ -73,11 +73,39 @@ struct svc *mgr_find(const struct mgr *m, const char *name)
 	return NULL;
 }
 
+static bool down(const struct svc *s) { return s->active == ACT_INACTIVE || s->active == ACT_FAILED; }
+
+/* (Re)read the unit's files. */
+static void load(struct mgr *m, struct svc *s)
+{
+	struct kerr le = {0};
+	unit_free(&s->u);
+	s->error[0] = 0;
+	if (unit_load(&m->dirs, s->name, &s->u, &s->load, &le)) {
+		s->load = LOAD_ERROR;
+		str_copy(s->error, sizeof(s->error), le.msg);
+		log_err("%s", le.msg);
+	} else if (s->load != LOAD_LOADED) {
+		str_fmt(s->error, sizeof(s->error), "unit %s", unit_load_name(s->load));
+	}
+	m->graph_dirty = true;
+}
+
+/* A unit that is down, has no job and no process may be read again from disk. */
+static bool reloadable(const struct svc *s)
+{
+	return down(s) && s->sub != SUB_AUTO_RESTART && s->job == JOB_NONE && !s->main_pid && !s->control_pid &&
+		s->cg_fd < 0;
+}
+
 struct svc *mgr_get(struct mgr *m, const char *name, struct kerr *e)
 {
 	struct svc *s = mgr_find(m, name);
-	if (s)
+	if (s) {
+		if (s->load != LOAD_LOADED && reloadable(s)) /* it may have been written or fixed since */
+			load(m, s);
 		return s;
+	}
 	if (m->n == SVC_MAX) {
 		kerr_set(e, -E2BIG, "more than %d units", SVC_MAX);
 		return NULL;
@@ -100,16 +128,8 @@ struct svc *mgr_get(struct mgr *m, const char *name, struct kerr *e)
 	s->w_spawn = (struct watch){W_SPAWN, s};
 	ring_init(&s->log, m->log_max);
 	s->state_since = mono_usec();
-	struct kerr le = {0};
-	if (unit_load(&m->dirs, name, &s->u, &s->load, &le)) {
-		s->load = LOAD_ERROR;
-		str_copy(s->error, sizeof(s->error), le.msg);
-		log_err("%s", le.msg);
-	} else if (s->load != LOAD_LOADED) {
-		str_fmt(s->error, sizeof(s->error), "unit %s", unit_load_name(s->load));
-	}
+	load(m, s);
 	m->v[m->n++] = s;
-	m->graph_dirty = true;
 	return s;
 }
 
@@ -170,6 +190,8 @@ static void check_cycles(struct mgr *m)
 	if (!m->graph_dirty)
 		return;
 	m->graph_dirty = false;
+	for (size_t i = 0; i < m->n; i++)
+		m->v[i]->cycle = false;
 	unsigned char *color = calloc(m->n, 1);
 	size_t *stack = calloc(m->n, sizeof(size_t));
 	if (color && stack)
@@ -199,13 +221,13 @@ static void cancel(struct mgr *m, struct svc *s)
 	svc_job_done(m, s, false);
 }
 
-static bool down(const struct svc *s) { return s->active == ACT_INACTIVE || s->active == ACT_FAILED; }
-
 int mgr_enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
 {
 	if (m->shutting_down && t != JOB_STOP)
 		return -ESHUTDOWN;
 	uint64_t nid = ++m->next_job_id;
+	if (user && t != JOB_STOP && reloadable(s))
+		load(m, s); /* an administrator's start reads the unit's files again */
 	if (user && (t == JOB_START || t == JOB_RESTART) && s->active == ACT_FAILED) {
 		s->limit_window = 0; /* an administrator's start forgives earlier failures */
 		s->limit_count = 0;
