@@ -1,7 +1,8 @@
 /* ctl.h — the control protocol between `keel init COMMAND` and PID 1.
  *
- * Transport: a unix stream socket (/run/keel/init.sock on the host), directory 0700, socket
- * 0600, and PID 1 checks the peer's SO_PEERCRED uid (root only). One request per connection:
+ * Transport: a unix stream socket (/run/keel/init.sock on the host), mode 0600 from its
+ * creation, in a directory only root may write, and PID 1 checks the peer's SO_PEERCRED uid
+ * (root only). One request per connection:
  *
  *   request  = VERB [" " UNIT] "\n"        at most CTL_REQ_MAX bytes, printable ASCII
  *   VERB     = status | start | stop | restart | log | poweroff | reboot

@@ -281,6 +281,9 @@ static void conn_event(struct loop *l, struct conn *c, uint32_t ev)
 
 /* ---- setup --------------------------------------------------------------------------------------- */
 
+/* The control socket: 0600 from the moment it exists (umask 077 around bind), in a directory of
+ * ours that nobody else may write (made 0755 if missing: the notify socket beside it must be
+ * reachable by service users). The peer's uid is checked again on every connection. */
 static int ctl_listen(const char *path, struct kerr *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -291,15 +294,18 @@ static int ctl_listen(const char *path, struct kerr *e)
 		return kerr_set(e, -EINVAL, "control socket %.200s: not an absolute path that fits", path);
 	str_copy(dir, sizeof(dir), path);
 	*strrchr(dir, '/') = 0;
-	if (dir[0] && mkdir(dir, 0700) && errno != EEXIST)
+	if (dir[0] && mkdir(dir, 0755) && errno != EEXIST)
 		return kerr_set(e, -errno, "%s: %s", dir, strerror(errno));
-	if (dir[0] && (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || chmod(dir, 0700)))
-		return kerr_set(e, -EPERM, "%s: not a directory of ours", dir);
+	if (dir[0] && (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)))
+		return kerr_set(e, -EPERM, "%s: not a directory of ours that only we may write", dir);
 	if (unlink(path) && errno != ENOENT)
 		return kerr_set(e, -errno, "%s: %s", path, strerror(errno));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return kerr_set(e, -errno, "socket: %s", strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(fd, 16)) {
+	mode_t old = umask(077);
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (ret || chmod(path, 0600) || listen(fd, 16)) {
 		ret = kerr_set(e, -errno, "control socket %s: %s", path, strerror(errno));
 		close(fd);
 		return ret;

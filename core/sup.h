@@ -23,7 +23,7 @@ enum sup_end { SUP_POWEROFF = 1, SUP_REBOOT = 2 };
 
 struct sup_opts {
 	const char *root;        /* units, /etc/passwd, EnvironmentFile= beneath it */
-	const char *ctl_path;    /* control socket; its directory is made 0700 */
+	const char *ctl_path;    /* control socket (0600; its directory must be ours, not writable by others) */
 	const char *notify_path; /* sd_notify socket */
 	const char *goal;        /* unit started at boot: multi-user.target */
 	bool cgroups;
