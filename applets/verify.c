@@ -2,6 +2,14 @@
  *
  * usage: keel verify digest [--sha512] FILE...
  *        keel verify digest [--sha512] --check LIST
+ *        keel verify verity format [OPTIONS] DATA HASH
+ *        keel verify verity verify [OPTIONS] DATA HASH ROOT_HASH
+ *        keel verify verity root-hash [OPTIONS] DATA [HASH]
+ *        keel verify verity dump [--hash-offset BYTES] HASH
+ *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] FILE SIG
+ *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] --digest HEX SIG
+ *        keel verify key-id PUBKEY...
+ *        keel verify oci [--key PUBKEY | --keys DIR] [--json] DIR
  *
  * digest: print the SHA-256 (or SHA-512) of each FILE as `sha256sum` does ("HEX  FILE";
  * "-" is standard input). With --check, read such lines from LIST and check every file;
@@ -11,7 +19,58 @@
  *   --sha512        use SHA-512 instead of SHA-256
  *   -c, --check     check the digests listed in LIST (format of sha256sum/sha512sum)
  *
- * Exit status: 0 all good, 1 a digest did not match, 2 usage, 3 a file could not be read.
+ * verity: dm-verity hash trees, byte for byte as cryptsetup's veritysetup makes them, with its
+ * option names. format writes the tree (and a 512-byte superblock) for DATA into HASH and prints
+ * veritysetup's report with its "Root hash:" line; an existing HASH file or device is written in
+ * place, a new file appears only once complete. verify rebuilds the tree, compares every hash
+ * block (digests and zero padding) and the root hash, and names the first bad block. root-hash
+ * prints the root hash of DATA without writing anything (parameters from HASH's superblock or
+ * the options). dump prints a superblock. Without --salt, format uses 32 random bytes and a random
+ * UUID, as veritysetup does: pass --salt and --uuid for reproducible output.
+ *
+ * verity options:
+ *   -h, --hash ALG            sha256 (default) or sha512
+ *   --format N                1 (default) or 0 (Chrome OS)
+ *   -s, --salt HEX            salt, up to 256 bytes; "-" for none
+ *   --uuid UUID               superblock UUID
+ *   --data-block-size BYTES   512 … 524288, power of two (default 4096)
+ *   --hash-block-size BYTES   likewise (default 4096)
+ *   --data-blocks N           data blocks covered (default: the whole blocks of DATA)
+ *   --hash-offset BYTES       start of the hash area in HASH, 512-aligned (HASH may be DATA)
+ *   --no-superblock           no superblock: parameters come from the options
+ *   --threads N               leaf-level hashing threads (default: the CPUs available)
+ *   -j, --json                format, root-hash, dump: the report as a JSON object (with
+ *                             hash_start_block, what a dm-verity table needs); verify: {"verified"}
+ *
+ * sig: check a detached signature over FILE ("-" is standard input), or over a digest given in
+ * hex, as `openssl dgst -sha256 -sign KEY` or `openssl pkeyutl -sign` make them. Keys are PEM or
+ * DER SubjectPublicKeyInfo (EC P-256/P-384, RSA 2048-8192 bits); without --key, every key file
+ * (*.pem, *.der, *.pub) of the trusted-keys directory is tried (default /usr/lib/keel/keys, where
+ * images install config/keys/). ECDSA signatures may be DER or raw r|s; RSA-PSS takes any salt
+ * length (openssl's digest-length, "max" and "auto" salts alike), MGF1 with the message hash.
+ * key-id: print each key's id (sha256 of its DER SubjectPublicKeyInfo), type and file.
+ *
+ * oci: check the OCI image layout DIR: oci-layout, index.json and every blob reachable from it
+ * (nested indexes, manifests, configs, layers; size first, then sha256/sha512 digest; unknown
+ * media types are checked as blobs and otherwise tolerated). With --key or --keys, every image
+ * of index.json must also carry a cosign simple-signing signature in the layout that verifies
+ * with a trusted key and names its digest (critical.image.docker-manifest-digest). Errors name
+ * the blob. --json prints a report object (also on failure, with "error").
+ *
+ * sig options:
+ *   -k, --key PUBKEY   the one key to trust
+ *   --keys DIR         trusted-keys directory (default /usr/lib/keel/keys)
+ *   --key-id HEX       use only the key with this id
+ *   --alg ALG          ecdsa, rsa-pkcs1 or rsa-pss (default: ecdsa for EC keys, rsa-pkcs1 for RSA)
+ *   --sha512           the message digest is SHA-512 (default SHA-256)
+ *   --digest HEX       verify over this digest instead of a FILE
+ *   -j, --json         print the result as a JSON object
+ *
+ * Exit status: 0 all good; 1 a digest did not match, or a verity image does not verify (data,
+ * tree, padding, root hash, a hash device too short, a corrupted superblock), or a signature does
+ * not verify (or is malformed, or does not suit the key), or an OCI layout does not verify (a
+ * blob missing, of the wrong size or digest, malformed JSON, an unsigned image); 2 usage; 3 a file
+ * could not be read or written.
  */
 #include "applet.h"
 #include "args.h"
@@ -21,6 +80,7 @@
 #include "hash.h"
 #include "log.h"
 #include "sandbox.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +88,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const digest_syscalls[] = {"open", "openat", NULL};
+/* threads: hash_fd reads in a second thread (musl: mmap, mprotect, clone, futex, munmap) */
+static const char *const digest_syscalls[] = {"open", "openat", "mprotect", "clone", NULL};
 
 static int digest_path(enum hash_alg alg, const char *path, uint8_t *out)
 {
@@ -115,6 +176,7 @@ static int cmd_digest(int argc, char **argv)
 	if (n < 1 || (check && n != 1))
 		return kfail(EXIT_USAGE, "digest: %s (see --help)", check ? "--check takes one LIST" : "no FILE");
 	struct kerr e = {0};
+	hash_fd_threads(1); /* the sandbox below allows the reader thread */
 	if ((ret = sandbox_enter(digest_syscalls, &e)))
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 	enum hash_alg alg = sha512 ? HASH_SHA512 : HASH_SHA256;
@@ -141,8 +203,16 @@ int verify_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc < 2)
-		return kfail(EXIT_USAGE, "which check? digest (see --help)");
+		return kfail(EXIT_USAGE, "which check? digest, verity, sig, key-id, oci (see --help)");
 	if (!strcmp(argv[1], "digest"))
 		return cmd_digest(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "verity"))
+		return verify_verity(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "sig"))
+		return verify_sig(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "oci"))
+		return verify_oci(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "key-id"))
+		return verify_key_id(argc - 2, argv + 2);
 	return kfail(EXIT_USAGE, "unknown check '%s' (see --help)", argv[1]);
 }

@@ -1,4 +1,8 @@
-/* hash.h — SHA-256 and SHA-512 (mbedtls), streaming and one-shot. */
+/* hash.h — SHA-256 and SHA-512, streaming and one-shot.
+ *
+ * SHA-512 is mbedtls. SHA-256 uses the x86 SHA extensions (SHA-NI) when cpuid says the CPU has
+ * them, chosen once at run time; otherwise mbedtls. Both give the same bytes (tests/unit/hash_test.c
+ * cross-checks them on random inputs). */
 #ifndef KEEL_HASH_H
 #define KEEL_HASH_H
 
@@ -12,11 +16,20 @@ enum hash_alg { HASH_NONE = 0, HASH_SHA256 = 1, HASH_SHA512 = 2 };
 
 #define HASH_MAX_SIZE 64
 
+/* SHA-256 state of the SHA-NI path. */
+struct sha256_ni {
+	uint32_t h[8];
+	uint8_t buf[64];
+	uint64_t len; /* bytes hashed so far */
+};
+
 struct hash_ctx {
 	enum hash_alg alg;
+	int ni; /* SHA-256 through SHA-NI (u.ni) rather than mbedtls (u.s256) */
 	union {
 		mbedtls_sha256_context s256;
 		mbedtls_sha512_context s512;
+		struct sha256_ni ni;
 	} u;
 };
 
@@ -33,5 +46,14 @@ void hash_free(struct hash_ctx *c);
 int hash_once(enum hash_alg alg, const void *data, size_t len, uint8_t *out);
 /* Hash fd from its current position to EOF with large reads; *total gets the byte count. */
 int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total);
+/* Let hash_fd read in a second thread (off by default). Only for callers whose sandbox allows
+ * what musl's pthread_create needs ("mprotect", "clone"): a seccomp trap is not an error return. */
+void hash_fd_threads(int on);
+
+/* Which SHA-256 implementation new contexts use: "sha-ni" or "mbedtls". */
+const char *hash_sha256_impl(void);
+/* For tests and benchmarks: 1 forces the portable (mbedtls) SHA-256, 0 restores the run-time
+ * choice. Returns 1 if SHA-NI is available on this CPU. */
+int hash_force_portable(int on);
 
 #endif

@@ -4,6 +4,7 @@
 #include "hash.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,11 @@ T_TEST(hash_vectors)
 		int fd = open(path, O_RDONLY);
 		uint64_t n = 0;
 		t_check(hash_fd(vectors[i].alg, fd, got, &n) == 0 && n == total && !memcmp(got, want, hs), "fd %zu", i);
+		hash_fd_threads(1); /* the reader thread */
+		lseek(fd, 0, SEEK_SET);
+		n = 0;
+		t_check(hash_fd(vectors[i].alg, fd, got, &n) == 0 && n == total && !memcmp(got, want, hs), "fd, threaded %zu", i);
+		hash_fd_threads(0);
 		close(fd);
 		free(all);
 	}
@@ -64,4 +70,57 @@ T_TEST(hash_names)
 	struct hash_ctx c;
 	t_check(hash_init(&c, HASH_NONE) < 0, "init unknown");
 	t_check(hash_fd(HASH_SHA256, -1, (uint8_t[32]){0}, NULL) < 0, "hash_fd bad fd");
+}
+
+/* The SHA-NI path and mbedtls agree on random inputs of every length 0..300 and on large ones,
+ * one-shot and streamed in uneven pieces. */
+static void digest_both(const uint8_t *in, size_t len, size_t step, uint8_t fast[32], uint8_t slow[32])
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct hash_ctx c;
+		hash_force_portable(pass);
+		hash_init(&c, HASH_SHA256);
+		for (size_t off = 0; off < len; off += step)
+			hash_update(&c, in + off, step > len - off ? len - off : step);
+		hash_final(&c, pass ? slow : fast);
+	}
+	hash_force_portable(0);
+}
+
+T_TEST(hash_sha256_paths_agree)
+{
+	size_t big = (3 << 20) + 77;
+	uint8_t *in = malloc(big), a[32], b[32];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	for (size_t i = 0; i < big; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		in[i] = (uint8_t)x;
+	}
+	int have = hash_force_portable(0);
+	printf("sha256 implementation: %s (SHA-NI %s)\n", hash_sha256_impl(), have ? "present" : "absent");
+	for (size_t len = 0; len <= 300; len++) {
+		digest_both(in + len, len, len ? len : 1, a, b);
+		t_check(!memcmp(a, b, 32), "one-shot length %zu", len);
+		digest_both(in, len, 1 + len % 13, a, b);
+		t_check(!memcmp(a, b, 32), "streamed length %zu", len);
+	}
+	size_t steps[] = {big, 1 << 20, 4096, 63, 65, 1000003};
+	for (size_t i = 0; i < T_LEN(steps); i++) {
+		digest_both(in, big, steps[i], a, b);
+		t_check(!memcmp(a, b, 32), "large input in pieces of %zu", steps[i]);
+	}
+	/* the forced portable path is really mbedtls */
+	hash_force_portable(1);
+	t_check(!strcmp(hash_sha256_impl(), "mbedtls"), "forced portable");
+	hash_force_portable(0);
+	/* the vectors through both paths */
+	for (int pass = 0; pass < 2; pass++) {
+		hash_force_portable(pass);
+		uint8_t want[32];
+		hex_decode(want, 32, vectors[2].hex, 64);
+		hash_once(HASH_SHA256, vectors[2].msg, strlen(vectors[2].msg), a);
+		t_check(!memcmp(a, want, 32), "vector through %s", hash_sha256_impl());
+	}
+	hash_force_portable(0);
+	free(in);
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh — keel against its peers, measured in the same run on the same inputs.
+#
+# Prints one table, `what | keel | peer | ratio | command`: ratio > 1 means keel is faster.
+# Rows come from tests/bench/*.bench.sh, sourced in name order; each calls the helpers below.
+# Inputs live in $BENCH_TMP (tmpfs /dev/shm when there is room: files stay in memory, so the
+# page cache holds them). Run through `./build.sh bench` (builds first) or directly after a build.
+#
+# Helpers for row files:
+#   best_of N CMD…          run CMD N times (output discarded); print the fastest wall time in s
+#   row_time WHAT KEEL_S PEER_S KEEL_CMD PEER_CMD    a row for two times (ratio = peer / keel)
+#   row_rate WHAT KEEL_R PEER_R UNIT KEEL_CMD PEER_CMD   a row for two rates (ratio = keel / peer)
+#   bench_file NAME BYTES   a file of BYTES random bytes in $BENCH_TMP (made once per run)
+set -u
+self=$(readlink -f "$0")
+cd "$(dirname "$self")/../.."
+export KEEL=${KEEL:-$PWD/build/keel}
+[ -x "$KEEL" ] || { echo "bench: $KEEL missing: run ./build.sh first" >&2; exit 3; }
+if [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt $((3 * 1024 * 1024)) ] 2>/dev/null; then
+	BENCH_TMP=$(mktemp -d /dev/shm/keel-bench.XXXXXX)
+else
+	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench.XXXXXX")
+fi
+export BENCH_TMP
+trap 'rm -rf "$BENCH_TMP"' EXIT
+
+now_ns() { date +%s%N; }
+best_of() {
+	local n=$1 best= t0 t1 d i
+	shift
+	for ((i = 0; i < n; i++)); do
+		t0=$(now_ns)
+		"$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; echo 0; return 1; }
+		t1=$(now_ns)
+		d=$((t1 - t0))
+		[ -z "$best" ] || [ "$d" -lt "$best" ] && best=$d
+	done
+	awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
+}
+bench_file() {
+	local f=$BENCH_TMP/$1
+	[ -s "$f" ] || head -c "$2" /dev/urandom > "$f"
+	cat "$f" > /dev/null # in the page cache
+	echo "$f"
+}
+ROWS=()
+row_time() { # what keel_s peer_s keel_cmd peer_cmd
+	local ratio
+	ratio=$(awk -v k="$2" -v p="$3" 'BEGIN { if (k > 0) printf "%.2f×", p / k; else print "-" }')
+	ROWS+=("$1 | $2 s | $3 s | $ratio | \`$4\` vs \`$5\`")
+}
+row_rate() { # what keel_rate peer_rate unit keel_cmd peer_cmd
+	local ratio
+	ratio=$(awk -v k="$2" -v p="$3" 'BEGIN { if (p > 0) printf "%.2f×", k / p; else print "-" }')
+	ROWS+=("$1 | $2 $4 | $3 $4 | $ratio | \`$5\` vs \`$6\`")
+}
+
+echo "keel benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg)"
+for f in tests/bench/*.bench.sh; do
+	[ -e "$f" ] || continue
+	echo "running ${f##*/}…" >&2
+	. "$f"
+done
+echo
+echo "what | keel | peer | ratio | command"
+echo "--- | --- | --- | --- | ---"
+printf '%s\n' "${ROWS[@]}"
