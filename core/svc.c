@@ -63,6 +63,18 @@ void svc_job_done(struct mgr *m, struct svc *s, bool ok)
 	m->changed = true;
 }
 
+/* A unit that is down keeps its log ring but not its pipe (two descriptors per unit). */
+static void close_log(struct mgr *m, struct svc *s)
+{
+	if (s->out_r < 0)
+		return;
+	mgr_output(m, s);
+	epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->out_r, NULL);
+	close(s->out_r);
+	close(s->out_w);
+	s->out_r = s->out_w = -1;
+}
+
 static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_sub sub)
 {
 	uint64_t now = mono_usec();
@@ -80,6 +92,8 @@ static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_
 		s->active_exit = now;
 	s->active = a;
 	s->sub = sub;
+	if ((a == ACT_INACTIVE || a == ACT_FAILED) && !s->main_pid && !s->control_pid)
+		close_log(m, s);
 	if (s->job == JOB_NONE || !s->job_begun)
 		return;
 	if (s->job == JOB_START) {
