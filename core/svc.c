@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define ENVFILE_MAX (1 << 20)
 #define KILL_WAIT_USEC 10000000 /* after SIGKILL when TimeoutStopSec=infinity */
 
 uint64_t mono_usec(void)
@@ -114,306 +112,6 @@ static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_
 	}
 }
 
-static void fail_msg(struct svc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail_msg(struct svc *s, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	struct kerr e;
-	kerr_vset(&e, -1, fmt, ap);
-	va_end(ap);
-	str_copy(s->error, sizeof(s->error), e.msg);
-	log_err("%s: %s", s->name, s->error);
-}
-
-/* ---- processes ---------------------------------------------------------------------------- */
-
-static void unwatch_spawn(struct mgr *m, struct svc *s)
-{
-	if (s->spawn_fd < 0)
-		return;
-	epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->spawn_fd, NULL);
-	close(s->spawn_fd);
-	s->spawn_fd = -1;
-	s->spawn_pid = 0;
-}
-
-/* Read the status pipe of the last spawn; log what failed in the child. Returns 0 when execve
- * succeeded, 1 on a reported failure, -EAGAIN when there is no answer yet. */
-static int read_spawn(struct mgr *m, struct svc *s)
-{
-	struct spawn_err se;
-	if (s->spawn_fd < 0)
-		return -EAGAIN;
-	int r = spawn_result(s->spawn_fd, &se);
-	if (r == -EAGAIN)
-		return r;
-	if (r == 1) {
-		fail_msg(s, "process %d: failed to %s: %s", (int)s->spawn_pid, spawn_step_name(se.step), strerror(se.err));
-		s->spawn_failed = s->spawn_pid;
-	}
-	unwatch_spawn(m, s);
-	return r < 0 ? 1 : r;
-}
-
-static bool group_alive(pid_t pgid) { return kill(-pgid, 0) == 0 || errno == EPERM; }
-
-static bool gone(const struct mgr *m, struct svc *s)
-{
-	if (s->main_pid || s->control_pid)
-		return false;
-	if (m->use_cg)
-		return s->cg_fd < 0 || cg_populated(s->cg_fd) <= 0;
-	size_t k = 0;
-	for (size_t i = 0; i < s->npgids; i++)
-		if (group_alive(s->pgids[i]))
-			s->pgids[k++] = s->pgids[i];
-	s->npgids = k;
-	return k == 0;
-}
-
-static void kill_all(const struct mgr *m, struct svc *s, int sig)
-{
-	if (m->use_cg && s->cg_fd >= 0) {
-		cg_kill(s->cg_fd, sig);
-	} else {
-		for (size_t i = 0; i < s->npgids; i++)
-			kill(-s->pgids[i], sig);
-	}
-	if (s->main_pid)
-		kill(s->main_pid, sig);
-	if (s->control_pid)
-		kill(s->control_pid, sig);
-}
-
-/* Final environment: later assignments of a name replace earlier ones. */
-static int add_env(struct strv *env, const char *assign)
-{
-	size_t nl = strcspn(assign, "=");
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], assign, nl) && env->v[i][nl] == '=') {
-			char *c = strdup(assign);
-			if (!c)
-				return -ENOMEM;
-			free(env->v[i]);
-			env->v[i] = c;
-			return 0;
-		}
-	return strv_push(env, assign);
-}
-
-static int run_cmd(struct mgr *m, struct svc *s, const struct unit_cmd *c, bool main)
-{
-	struct strv argv = {0}, env = {0};
-	const char *why = NULL;
-	struct kerr e = {0};
-	pid_t pid;
-	int errfd, ret = 0;
-	for (size_t i = 0; i < s->env.n && !ret; i++)
-		ret = strv_push(&env, s->env.v[i]);
-	if (!ret && !main && s->main_pid) {
-		char mp[32];
-		str_fmt(mp, sizeof(mp), "MAINPID=%d", (int)s->main_pid);
-		ret = add_env(&env, mp);
-	}
-	if (ret) {
-		fail_msg(s, "%s: %s", c->where, strerror(-ret));
-		goto out;
-	}
-	if (c->flags & CMD_NO_EXPAND) {
-		for (size_t i = 0; i < c->argv.n && !ret; i++)
-			ret = strv_push(&argv, c->argv.v[i]);
-	} else {
-		ret = uv_expand(c->argv.v, c->argv.n, env.v, env.n, &argv, &why);
-	}
-	if (!ret && !argv.n)
-		ret = -EINVAL, why = "the command line expanded to nothing";
-	if (ret) {
-		fail_msg(s, "%s: %s", c->where, why ? why : strerror(-ret));
-		goto out;
-	}
-	const char *path_env = uv_getenv(env.v, env.n, "PATH", 4);
-	struct spawn sp = {
-		.path = c->path, .argv = argv.v, .envp = env.v, .search_path = path_env ? path_env : DEFAULT_PATH,
-		.set_ids = s->set_ids, .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
-		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
-		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
-		.set_nofile = s->u.nofile_soft != UNIT_UNSET, .nofile_soft = s->u.nofile_soft, .nofile_hard = s->u.nofile_hard,
-	};
-	if ((ret = spawn_start(&sp, &pid, &errfd, &e))) {
-		fail_msg(s, "%s: %s", c->where, e.msg);
-		goto out;
-	}
-	unwatch_spawn(m, s);
-	s->spawn_fd = errfd;
-	s->spawn_pid = pid;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->w_spawn};
-	epoll_ctl(m->epfd, EPOLL_CTL_ADD, errfd, &ev);
-	if (main)
-		s->main_pid = pid;
-	else
-		s->control_pid = pid;
-	if (!m->use_cg) {
-		if (s->npgids == SVC_PGIDS_MAX) /* drop the oldest; it is most likely gone */
-			memmove(s->pgids, s->pgids + 1, --s->npgids * sizeof(pid_t));
-		s->pgids[s->npgids++] = pid;
-	}
-	log_info("%s: started %s (pid %d) from %s", s->name, c->path, (int)pid, c->where);
-out:
-	strv_clear(&argv);
-	strv_clear(&env);
-	return ret;
-}
-
-/* ---- preparing a run ------------------------------------------------------------------------ */
-
-static void release_run(struct mgr *m, struct svc *s)
-{
-	strv_clear(&s->env);
-	free(s->cwd);
-	s->cwd = NULL;
-	s->set_ids = false;
-	s->ngroups = 0;
-	if (s->cg_fd >= 0) {
-		close(s->cg_fd);
-		s->cg_fd = -1;
-		if (m->use_cg && cg_remove(&m->cg, s->name) && errno != ENOENT)
-			log_warn("%s: could not remove its cgroup (%s)", s->name, strerror(errno));
-	}
-}
-
-static int prepare_ids(struct mgr *m, struct svc *s, const char **home, const char **shell, struct id_user *pw,
-	struct kerr *e)
-{
-	int ret;
-	const struct unit *u = &s->u;
-	*home = *shell = NULL;
-	if (!u->user && !u->group && !u->supplementary_groups.n)
-		return 0;
-	s->set_ids = true;
-	s->uid = 0;
-	s->gid = 0;
-	if (u->user) {
-		if ((ret = ids_user(m->rootfd, u->user, pw, e)))
-			return ret;
-		s->uid = pw->uid;
-		s->gid = pw->gid;
-		*home = pw->home;
-		*shell = pw->shell;
-	}
-	if (u->group && (ret = ids_group(m->rootfd, u->group, &s->gid, e)))
-		return ret;
-	s->groups[0] = s->gid;
-	s->ngroups = 1;
-	if (u->user && pw->listed && (ret = ids_user_groups(m->rootfd, pw->name, s->gid, s->groups, &s->ngroups, e)))
-		return ret;
-	for (size_t i = 0; i < u->supplementary_groups.n; i++) {
-		gid_t g;
-		if ((ret = ids_group(m->rootfd, u->supplementary_groups.v[i], &g, e)))
-			return ret;
-		bool dup = false;
-		for (size_t k = 0; k < s->ngroups; k++)
-			dup |= s->groups[k] == g;
-		if (!dup && s->ngroups == IDS_GROUPS_MAX + 1)
-			return kerr_set(e, -E2BIG, "more than %d groups", IDS_GROUPS_MAX);
-		if (!dup)
-			s->groups[s->ngroups++] = g;
-	}
-	return 0;
-}
-
-static int prepare_env(struct mgr *m, struct svc *s, const char *home, const char *shell, const char *user,
-	struct kerr *e)
-{
-	char tmp[400];
-	int ret = add_env(&s->env, "PATH=" DEFAULT_PATH);
-	if (!ret && home) {
-		if (!(ret = str_fmt(tmp, sizeof(tmp), "HOME=%s", home)))
-			ret = add_env(&s->env, tmp);
-		if (!ret && !(ret = str_fmt(tmp, sizeof(tmp), "USER=%s", user)))
-			ret = add_env(&s->env, tmp);
-		if (!ret && !(ret = str_fmt(tmp, sizeof(tmp), "LOGNAME=%s", user)))
-			ret = add_env(&s->env, tmp);
-		if (!ret && !(ret = str_fmt(tmp, sizeof(tmp), "SHELL=%s", shell)))
-			ret = add_env(&s->env, tmp);
-	}
-	if (!ret && s->u.type == SVC_NOTIFY && !(ret = str_fmt(tmp, sizeof(tmp), "NOTIFY_SOCKET=%s", m->notify_path)))
-		ret = add_env(&s->env, tmp);
-	for (size_t i = 0; i < s->u.environment.n && !ret; i++)
-		ret = add_env(&s->env, s->u.environment.v[i]);
-	if (ret)
-		return kerr_set(e, ret, "environment: %s", strerror(-ret));
-	/* EnvironmentFile= overrides Environment=, as in systemd */
-	for (size_t i = 0; i < s->u.environment_files.n && !ret; i++) {
-		const char *f = s->u.environment_files.v[i];
-		bool optional = f[0] == '-';
-		struct buf b = BUF_INIT(ENVFILE_MAX);
-		struct strv vars = {0};
-		int fd = fs_open_beneath(m->rootfd, optional ? f + 1 : f, O_RDONLY, 0);
-		if (fd < 0) {
-			if (!(optional && fd == -ENOENT))
-				ret = kerr_set(e, fd, "EnvironmentFile=%s: %s", f, strerror(-fd));
-			continue;
-		}
-		ret = fs_read_fd(fd, ENVFILE_MAX, &b);
-		close(fd);
-		if (ret)
-			kerr_set(e, ret, "EnvironmentFile=%s: %s", f, ret == -EFBIG ? "too large" : strerror(-ret));
-		else
-			ret = uv_envfile(optional ? f + 1 : f, (const char *)b.p, b.len, &vars, e);
-		for (size_t k = 0; k < vars.n && !ret; k++)
-			if ((ret = add_env(&s->env, vars.v[k])))
-				kerr_set(e, ret, "EnvironmentFile=%s: too many variables", f);
-		strv_clear(&vars);
-		buf_free(&b);
-	}
-	return ret;
-}
-
-static int prepare(struct mgr *m, struct svc *s, struct kerr *e)
-{
-	struct id_user pw;
-	const char *home, *shell;
-	int ret;
-	release_run(m, s);
-	if ((ret = prepare_ids(m, s, &home, &shell, &pw, e)) || (ret = prepare_env(m, s, home, shell, pw.name, e)))
-		return ret;
-	const char *wd = s->u.working_directory;
-	if (wd) {
-		bool opt = wd[0] == '-';
-		const char *p = opt ? wd + 1 : wd;
-		char tmp[300];
-		if (!strcmp(p, "~") && str_fmt(tmp, sizeof(tmp), "%s%s", opt ? "-" : "", home ? home : "/"))
-			return kerr_set(e, -ENAMETOOLONG, "home directory too long");
-		if (!(s->cwd = strdup(strcmp(p, "~") ? wd : tmp)))
-			return kerr_set(e, -ENOMEM, "out of memory");
-	}
-	if (m->use_cg) {
-		int fd = cg_service(&m->cg, s->name, e);
-		if (fd < 0)
-			return fd;
-		s->cg_fd = fd;
-		if ((ret = cg_limits(&m->cg, fd, &s->u, e)))
-			return ret;
-		char path[600];
-		if (!str_fmt(path, sizeof(path), "%s/%s/%s/cgroup.events", m->cg.root, CG_SLICE, s->name) &&
-			inotify_add_watch(m->inotify_fd, path, IN_MODIFY) < 0)
-			return kerr_set(e, -errno, "inotify %s: %s", path, strerror(errno));
-	}
-	if (s->out_r < 0) {
-		int p[2];
-		if (pipe2(p, O_CLOEXEC))
-			return kerr_set(e, -errno, "pipe: %s", strerror(errno));
-		fcntl(p[0], F_SETFL, O_NONBLOCK);
-		s->out_r = p[0];
-		s->out_w = p[1];
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->w_out};
-		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, s->out_r, &ev))
-			return kerr_set(e, -errno, "epoll: %s", strerror(errno));
-	}
-	return 0;
-}
-
 /* ---- the state machine ------------------------------------------------------------------------ */
 
 static void finalize(struct mgr *m, struct svc *s);
@@ -421,13 +119,13 @@ static void finalize(struct mgr *m, struct svc *s);
 /* Signal what is left and wait for it to go (or finish now if nothing is left). */
 static void terminate(struct mgr *m, struct svc *s, enum svc_active a)
 {
-	if (gone(m, s)) {
+	if (svc_gone(m, s)) {
 		finalize(m, s);
 		return;
 	}
-	kill_all(m, s, s->u.kill_signal);
+	svc_kill(m, s, s->u.kill_signal);
 	if (s->u.kill_signal != SIGKILL)
-		kill_all(m, s, SIGCONT);
+		svc_kill(m, s, SIGCONT);
 	s->deadline = after_usec(s->u.timeout_stop_usec);
 	set_state(m, s, a, SUB_STOP_SIGTERM);
 }
@@ -461,7 +159,7 @@ static void finalize(struct mgr *m, struct svc *s)
 	if (stopping) {
 		if (s->stop_killed && s->result == RES_SUCCESS)
 			s->result = RES_TIMEOUT;
-		release_run(m, s);
+		svc_release(m, s);
 		if (s->result == RES_SUCCESS)
 			set_state(m, s, ACT_INACTIVE, SUB_DEAD);
 		else
@@ -472,12 +170,12 @@ static void finalize(struct mgr *m, struct svc *s)
 		if (s->u.remain_after_exit) {
 			set_state(m, s, ACT_ACTIVE, SUB_EXITED);
 		} else {
-			release_run(m, s);
+			svc_release(m, s);
 			set_state(m, s, ACT_INACTIVE, SUB_DEAD);
 		}
 		return;
 	}
-	release_run(m, s);
+	svc_release(m, s);
 	uint64_t end = s->active == ACT_ACTIVE ? now : s->active_exit;
 	uint64_t up = s->active_since && end > s->active_since ? end - s->active_since : 0;
 	uint64_t settle = s->u.start_limit_interval ? s->u.start_limit_interval : 10000000;
@@ -518,7 +216,7 @@ static bool start_limit_hit(struct svc *s, uint64_t now)
 static void start_main(struct mgr *m, struct svc *s)
 {
 	set_state(m, s, ACT_ACTIVATING, SUB_START);
-	if (run_cmd(m, s, &s->u.exec_start.v[s->idx], true)) {
+	if (svc_run_cmd(m, s, &s->u.exec_start.v[s->idx], true)) {
 		s->result = RES_RESOURCES;
 		terminate(m, s, ACT_DEACTIVATING);
 		return;
@@ -558,16 +256,16 @@ void svc_begin_start(struct mgr *m, struct svc *s)
 	s->idx = 0;
 	if (start_limit_hit(s, now)) {
 		s->result = RES_START_LIMIT;
-		fail_msg(s, "started more than %llu times within %llu ms; not starting again",
+		svc_fail(s, "started more than %llu times within %llu ms; not starting again",
 			(unsigned long long)s->u.start_limit_burst, (unsigned long long)(s->u.start_limit_interval / 1000));
 		set_state(m, s, ACT_FAILED, SUB_FAILED);
 		return;
 	}
 	s->error[0] = 0;
-	if (prepare(m, s, &e)) {
+	if (svc_prepare(m, s, &e)) {
 		s->result = RES_RESOURCES;
-		fail_msg(s, "%s", e.msg);
-		release_run(m, s);
+		svc_fail(s, "%s", e.msg);
+		svc_release(m, s);
 		set_state(m, s, ACT_FAILED, SUB_FAILED);
 		return;
 	}
@@ -575,7 +273,7 @@ void svc_begin_start(struct mgr *m, struct svc *s)
 		s->deadline = after_usec(s->u.timeout_start_usec);
 	if (s->u.exec_start_pre.n) {
 		set_state(m, s, ACT_ACTIVATING, SUB_START_PRE);
-		if (run_cmd(m, s, &s->u.exec_start_pre.v[0], false)) {
+		if (svc_run_cmd(m, s, &s->u.exec_start_pre.v[0], false)) {
 			s->result = RES_RESOURCES;
 			terminate(m, s, ACT_DEACTIVATING);
 		}
@@ -604,7 +302,7 @@ void svc_begin_stop(struct mgr *m, struct svc *s)
 		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
 		return;
 	case SUB_DEAD: case SUB_FAILED:
-		if (gone(m, s))
+		if (svc_gone(m, s))
 			set_state(m, s, s->active, s->sub);
 		else
 			stop_kill(m, s);
@@ -613,7 +311,7 @@ void svc_begin_stop(struct mgr *m, struct svc *s)
 		if (s->u.exec_stop.n) {
 			struct kerr e = {0};
 			if (m->use_cg && s->cg_fd < 0 && (s->cg_fd = cg_service(&m->cg, s->name, &e)) < 0) {
-				fail_msg(s, "%s", e.msg);
+				svc_fail(s, "%s", e.msg);
 				s->cg_fd = -1;
 				stop_kill(m, s);
 				return;
@@ -621,7 +319,7 @@ void svc_begin_stop(struct mgr *m, struct svc *s)
 			s->idx = 0;
 			s->deadline = after_usec(s->u.timeout_stop_usec);
 			set_state(m, s, ACT_DEACTIVATING, SUB_STOP);
-			if (run_cmd(m, s, &s->u.exec_stop.v[0], false))
+			if (svc_run_cmd(m, s, &s->u.exec_stop.v[0], false))
 				stop_kill(m, s);
 			return;
 		}
@@ -653,7 +351,7 @@ void svc_main_exited(struct mgr *m, struct svc *s, int status)
 {
 	char what[64];
 	if (s->spawn_pid == s->main_pid)
-		read_spawn(m, s);
+		svc_read_spawn(m, s);
 	bool spawn_failed = s->spawn_failed == s->main_pid; /* then s->error says why */
 	s->main_pid = 0;
 	enum svc_result r = classify(status, what, sizeof(what));
@@ -682,7 +380,7 @@ void svc_main_exited(struct mgr *m, struct svc *s, int status)
 	if (r == RES_SUCCESS)
 		log_notice("%s: main process %s", s->name, what);
 	else if (!spawn_failed)
-		fail_msg(s, "main process %s (%s)", what, c->where);
+		svc_fail(s, "main process %s (%s)", what, c->where);
 	terminate(m, s, ACT_DEACTIVATING);
 }
 
@@ -690,7 +388,7 @@ void svc_control_exited(struct mgr *m, struct svc *s, int status)
 {
 	char what[64];
 	if (s->spawn_pid == s->control_pid)
-		read_spawn(m, s);
+		svc_read_spawn(m, s);
 	bool spawn_failed = s->spawn_failed == s->control_pid;
 	s->control_pid = 0;
 	enum svc_result r = classify(status, what, sizeof(what));
@@ -699,12 +397,12 @@ void svc_control_exited(struct mgr *m, struct svc *s, int status)
 		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE)) {
 			s->result = r;
 			if (!spawn_failed)
-				fail_msg(s, "ExecStartPre %s (%s)", what, c->where);
+				svc_fail(s, "ExecStartPre %s (%s)", what, c->where);
 			terminate(m, s, ACT_DEACTIVATING);
 			return;
 		}
 		if (++s->idx < s->u.exec_start_pre.n) {
-			if (run_cmd(m, s, &s->u.exec_start_pre.v[s->idx], false)) {
+			if (svc_run_cmd(m, s, &s->u.exec_start_pre.v[s->idx], false)) {
 				s->result = RES_RESOURCES;
 				terminate(m, s, ACT_DEACTIVATING);
 			}
@@ -718,7 +416,7 @@ void svc_control_exited(struct mgr *m, struct svc *s, int status)
 		const struct unit_cmd *c = &s->u.exec_stop.v[s->idx];
 		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE))
 			log_warn("%s: ExecStop %s (%s)", s->name, what, c->where);
-		if (++s->idx < s->u.exec_stop.n && !run_cmd(m, s, &s->u.exec_stop.v[s->idx], false))
+		if (++s->idx < s->u.exec_stop.n && !svc_run_cmd(m, s, &s->u.exec_stop.v[s->idx], false))
 			return;
 		stop_kill(m, s);
 		return;
@@ -730,7 +428,7 @@ bool svc_waiting_gone(const struct svc *s) { return s->sub == SUB_STOP_SIGTERM |
 
 void svc_check_gone(struct mgr *m, struct svc *s)
 {
-	if (svc_waiting_gone(s) && gone(m, s))
+	if (svc_waiting_gone(s) && svc_gone(m, s))
 		finalize(m, s);
 }
 
@@ -741,7 +439,7 @@ void svc_timer(struct mgr *m, struct svc *s)
 	case SUB_START_PRE:
 	case SUB_START:
 		s->result = RES_TIMEOUT;
-		fail_msg(s, "did not start within %llu ms", (unsigned long long)(s->u.timeout_start_usec / 1000));
+		svc_fail(s, "did not start within %llu ms", (unsigned long long)(s->u.timeout_start_usec / 1000));
 		terminate(m, s, ACT_DEACTIVATING);
 		break;
 	case SUB_STOP:
@@ -749,15 +447,15 @@ void svc_timer(struct mgr *m, struct svc *s)
 		stop_kill(m, s);
 		break;
 	case SUB_STOP_SIGTERM:
-		fail_msg(s, "still running %llu ms after signal %d; killed with SIGKILL",
+		svc_fail(s, "still running %llu ms after signal %d; killed with SIGKILL",
 			(unsigned long long)(s->u.timeout_stop_usec / 1000), s->u.kill_signal);
 		s->stop_killed = true;
-		kill_all(m, s, SIGKILL);
+		svc_kill(m, s, SIGKILL);
 		s->deadline = s->u.timeout_stop_usec == UV_INFINITY ? mono_usec() + KILL_WAIT_USEC : after_usec(s->u.timeout_stop_usec);
 		set_state(m, s, s->active, SUB_STOP_SIGKILL);
 		break;
 	case SUB_STOP_SIGKILL:
-		fail_msg(s, "processes survived SIGKILL; giving up on them");
+		svc_fail(s, "processes survived SIGKILL; giving up on them");
 		s->main_pid = s->control_pid = 0;
 		s->npgids = 0;
 		if (s->cg_fd >= 0) { /* keep the cgroup: it is not empty */
@@ -803,7 +501,7 @@ void mgr_output(struct mgr *m, struct svc *s)
 void mgr_spawn_event(struct mgr *m, struct svc *s)
 {
 	pid_t pid = s->spawn_pid;
-	int r = read_spawn(m, s);
+	int r = svc_read_spawn(m, s);
 	if (r == 0 && pid == s->main_pid && s->u.type == SVC_EXEC && s->sub == SUB_START) {
 		s->deadline = 0;
 		set_state(m, s, ACT_ACTIVE, SUB_RUNNING);

@@ -183,6 +183,14 @@ bool svc_waiting_gone(const struct svc *s);
 void svc_timer(struct mgr *m, struct svc *s);
 void svc_ready(struct mgr *m, struct svc *s, const struct notify_msg *msg);
 void svc_free(struct svc *s);
+/* svcrun.c: the processes of a run */
+void svc_fail(struct svc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int svc_prepare(struct mgr *m, struct svc *s, struct kerr *e);
+void svc_release(struct mgr *m, struct svc *s);
+int svc_run_cmd(struct mgr *m, struct svc *s, const struct unit_cmd *c, bool main);
+int svc_read_spawn(struct mgr *m, struct svc *s);
+bool svc_gone(const struct mgr *m, struct svc *s);
+void svc_kill(const struct mgr *m, struct svc *s, int sig);
 
 /* For `keel init status`. */
 void mgr_status(const struct svc *s, struct ctl_status *out);
