@@ -2,18 +2,13 @@
 #include "svc.h"
 #include "buf.h"
 #include "err.h"
-#include "fs.h"
 #include "log.h"
-#include "spawn.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
