@@ -390,8 +390,11 @@ void mgr_dispatch(struct mgr *m)
 					log_err("%s: %s", s->name, s->error);
 					s->job_begun = true;
 					svc_job_done(m, s, false);
-					if (down(s) && s->active != ACT_FAILED)
-						s->active = ACT_FAILED, s->sub = SUB_FAILED;
+					if (down(s) && s->active != ACT_FAILED) {
+						s->active = ACT_FAILED;
+						s->sub = SUB_FAILED;
+						s->state_since = mono_usec();
+					}
 				} else {
 					svc_begin_start(m, s);
 				}
