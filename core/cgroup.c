@@ -127,7 +127,7 @@ void cg_close(struct cg *cg)
 	cg->rootfd = cg->slicefd = -1;
 }
 
-int cg_service(struct cg *cg, const char *name, struct kerr *e)
+int cg_service(struct cg *cg, const char *name, bool keep, struct kerr *e)
 {
 	if (mkdirat(cg->slicefd, name, 0755) && errno != EEXIST)
 		return kerr_set(e, -errno, "%s/%s/%s: %s", cg->root, CG_SLICE, name, strerror(errno));
@@ -135,12 +135,21 @@ int cg_service(struct cg *cg, const char *name, struct kerr *e)
 	if (fd < 0)
 		return kerr_set(e, -errno, "%s/%s/%s: %s", cg->root, CG_SLICE, name, strerror(errno));
 	int pop = cg_populated(fd);
-	if (pop) {
+	if (pop < 0 || (pop && !keep)) {
 		close(fd);
 		return kerr_set(e, pop < 0 ? pop : -EBUSY, "%s/%s/%s: %s", cg->root, CG_SLICE, name,
 			pop < 0 ? strerror(-pop) : "still has processes from an earlier run");
 	}
 	return fd;
+}
+
+int cg_delegate(int fd, uid_t uid, gid_t gid)
+{
+	static const char *const files[] = {"", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (fchownat(fd, files[i], uid, gid, i ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH))
+			return -errno;
+	return 0;
 }
 
 static int limit(const struct cg *cg, int fd, const struct unit *u, bool avail, bool want, const char *file,

@@ -28,8 +28,12 @@ int cg_mount(const char *path, struct kerr *e);
 int cg_open(struct cg *cg, const char *path, struct kerr *e);
 void cg_close(struct cg *cg);
 
-/* system.slice/NAME (created, or reused if it exists and is empty): returns a directory fd. */
-int cg_service(struct cg *cg, const char *name, struct kerr *e);
+/* system.slice/NAME (created, or reused if it exists and is empty — or has processes, when
+ * keep is set: KillMode=process leaves them there): returns a directory fd. */
+int cg_service(struct cg *cg, const char *name, bool keep, struct kerr *e);
+/* Delegate=: hand the cgroup directory and its cgroup.procs, cgroup.threads and
+ * cgroup.subtree_control to the service's user, so it can manage cgroups below. */
+int cg_delegate(int fd, uid_t uid, gid_t gid);
 /* Write the unit's limits (every file, "max" where unlimited). A limit whose controller is
  * missing is an error. */
 int cg_limits(const struct cg *cg, int fd, const struct unit *u, struct kerr *e);

@@ -14,7 +14,8 @@ const char *spawn_step_name(int step)
 {
 	switch (step) {
 	case STEP_CHDIR: return "chdir to WorkingDirectory";
-	case STEP_LIMITS: return "set LimitNOFILE";
+	case STEP_LIMITS: return "set its Limit*= resource limits";
+	case STEP_OOM_ADJUST: return "set OOMScoreAdjust";
 	case STEP_STDIO: return "set up stdin/stdout/stderr";
 	case STEP_SESSION: return "start a session";
 	case STEP_EXEC: return "execute";
@@ -80,11 +81,29 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	int out = s->out_fd >= 0 ? s->out_fd : null;
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		child_fail(pipefd, STEP_STDIO, errno);
-	if (s->set_nofile) {
-		struct rlimit rl = {s->nofile_soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s->nofile_soft,
-			s->nofile_hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s->nofile_hard};
-		if (setrlimit(RLIMIT_NOFILE, &rl))
+	for (size_t i = 0; i < s->nrlimits; i++) {
+		const struct spawn_rlimit *l = &s->rlimits[i];
+		struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
+			l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard};
+		if (setrlimit(l->resource, &rl))
 			child_fail(pipefd, STEP_LIMITS, errno);
+	}
+	if (s->set_oom) { /* before dropping privileges: lowering it needs CAP_SYS_RESOURCE */
+		char v[16];
+		int n = 0, x = s->oom_score_adj < 0 ? -s->oom_score_adj : s->oom_score_adj;
+		char digits[8];
+		int nd = 0;
+		do
+			digits[nd++] = (char)('0' + x % 10);
+		while ((x /= 10) && nd < 7);
+		if (s->oom_score_adj < 0)
+			v[n++] = '-';
+		while (nd)
+			v[n++] = digits[--nd];
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, v, (size_t)n) != n)
+			child_fail(pipefd, STEP_OOM_ADJUST, errno);
+		close(fd);
 	}
 	if (s->set_ids) {
 		if (setgroups(s->ngroups, s->groups) || setresgid(s->gid, s->gid, s->gid))

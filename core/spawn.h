@@ -1,5 +1,5 @@
 /* spawn.h — start one service process: fork, then in the child join the cgroup, new session,
- * stdin /dev/null and stdout+stderr to the log pipe, rlimits, groups/gid/uid, working
+ * stdin /dev/null and stdout+stderr to the log pipe, rlimits, OOM score, groups/gid/uid, working
  * directory, default signal dispositions, execve. The parent never waits: failures in the child
  * come back through a close-on-exec pipe (EOF means execve succeeded) that the caller polls.
  */
@@ -27,13 +27,18 @@ struct spawn {
 	bool cwd_optional;      /* WorkingDirectory=-… */
 	int out_fd;             /* stdout and stderr; -1: /dev/null */
 	int cgroup_fd;          /* the service's cgroup directory, or -1 */
-	bool set_nofile;
-	uint64_t nofile_soft, nofile_hard; /* UINT64_MAX: infinity */
+	struct spawn_rlimit {
+		int resource;          /* RLIMIT_… */
+		uint64_t soft, hard;   /* UINT64_MAX: infinity */
+	} rlimits[16];
+	size_t nrlimits;
+	bool set_oom;
+	int oom_score_adj;      /* written to /proc/self/oom_score_adj */
 };
 
 /* What failed in the child (also its exit status, as systemd numbers them). */
 enum spawn_step {
-	STEP_CHDIR = 200, STEP_LIMITS = 205, STEP_STDIO = 208, STEP_SESSION = 210, STEP_EXEC = 203,
+	STEP_CHDIR = 200, STEP_LIMITS = 205, STEP_OOM_ADJUST = 206, STEP_STDIO = 208, STEP_SESSION = 210, STEP_EXEC = 203,
 	STEP_GROUP = 216, STEP_USER = 217, STEP_CGROUP = 219,
 };
 struct spawn_err {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,7 +44,7 @@ static const char *sub_name(enum svc_sub s)
 static const char *result_name(enum svc_result r)
 {
 	static const char *const n[] = {"success", "exit-code", "signal", "core-dump", "timeout", "start-limit-hit",
-		"resources", "dependency", "cycle", "load", "canceled"};
+		"resources", "dependency", "cycle", "load", "canceled", "assert"};
 	return n[r];
 }
 
@@ -111,6 +112,13 @@ static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_
 
 static void finalize(struct mgr *m, struct svc *s);
 
+/* KillMode=mixed: once the main and control processes are gone, the rest get SIGKILL. */
+static void mixed_final(struct mgr *m, struct svc *s)
+{
+	if (s->u.kill_mode == KILL_MIXED && !s->main_pid && !s->control_pid)
+		svc_kill(m, s, SIGKILL);
+}
+
 /* Signal what is left and wait for it to go (or finish now if nothing is left). */
 static void terminate(struct mgr *m, struct svc *s, enum svc_active a)
 {
@@ -121,6 +129,7 @@ static void terminate(struct mgr *m, struct svc *s, enum svc_active a)
 	svc_kill(m, s, s->u.kill_signal);
 	if (s->u.kill_signal != SIGKILL)
 		svc_kill(m, s, SIGCONT);
+	mixed_final(m, s);
 	s->deadline = after_usec(s->u.timeout_stop_usec);
 	set_state(m, s, a, SUB_STOP_SIGTERM);
 }
@@ -208,6 +217,27 @@ static bool start_limit_hit(struct svc *s, uint64_t now)
 	return ++s->limit_count > s->u.start_limit_burst;
 }
 
+/* The first Condition…=/Assert…= that does not hold, or NULL. Paths are looked up beneath the
+ * root (on the host: as the host sees them). */
+static const struct unit_cond *failed_condition(const struct mgr *m, const struct svc *s)
+{
+	for (size_t i = 0; i < s->u.nconds; i++) {
+		const struct unit_cond *c = &s->u.conds[i];
+		struct stat st;
+		const char *rel = c->path + strspn(c->path, "/");
+		bool exists = !fstatat(m->rootfd, *rel ? rel : ".", &st, 0), ok = exists;
+		switch (c->kind) {
+		case COND_PATH_EXISTS: break;
+		case COND_PATH_IS_DIRECTORY: ok = exists && S_ISDIR(st.st_mode); break;
+		case COND_FILE_NOT_EMPTY: ok = exists && S_ISREG(st.st_mode) && st.st_size > 0; break;
+		case COND_FILE_IS_EXECUTABLE: ok = exists && S_ISREG(st.st_mode) && (st.st_mode & 0111); break;
+		}
+		if (ok == c->negate)
+			return c;
+	}
+	return NULL;
+}
+
 static void start_main(struct mgr *m, struct svc *s)
 {
 	set_state(m, s, ACT_ACTIVATING, SUB_START);
@@ -241,6 +271,22 @@ void svc_begin_start(struct mgr *m, struct svc *s)
 	if (s->u.kind == UNIT_TARGET) {
 		s->result = RES_SUCCESS;
 		set_state(m, s, ACT_ACTIVE, SUB_ACTIVE);
+		return;
+	}
+	const struct unit_cond *cf = failed_condition(m, s);
+	if (cf) {
+		if (cf->assert) {
+			s->result = RES_ASSERT;
+			svc_fail(s, "%s=%s%s failed", cf->key, cf->negate ? "!" : "", cf->path);
+			set_state(m, s, ACT_FAILED, SUB_FAILED);
+			return;
+		}
+		str_fmt(s->error, sizeof(s->error), "not started: %s=%s%s was not met", cf->key, cf->negate ? "!" : "", cf->path);
+		log_notice("%s: %s", s->name, s->error);
+		s->result = RES_SUCCESS;
+		if (s->job != JOB_NONE)
+			svc_job_done(m, s, true);
+		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
 		return;
 	}
 	s->deadline = 0;
@@ -305,7 +351,8 @@ void svc_begin_stop(struct mgr *m, struct svc *s)
 	case SUB_RUNNING: case SUB_EXITED:
 		if (s->u.exec_stop.n) {
 			struct kerr e = {0};
-			if (m->use_cg && s->cg_fd < 0 && (s->cg_fd = cg_service(&m->cg, s->name, &e)) < 0) {
+			if (m->use_cg && s->cg_fd < 0 &&
+				(s->cg_fd = cg_service(&m->cg, s->name, s->u.kill_mode == KILL_PROCESS, &e)) < 0) {
 				svc_fail(s, "%s", e.msg);
 				s->cg_fd = -1;
 				stop_kill(m, s);
@@ -423,8 +470,12 @@ bool svc_waiting_gone(const struct svc *s) { return s->sub == SUB_STOP_SIGTERM |
 
 void svc_check_gone(struct mgr *m, struct svc *s)
 {
-	if (svc_waiting_gone(s) && svc_gone(m, s))
+	if (!svc_waiting_gone(s))
+		return;
+	if (svc_gone(m, s))
 		finalize(m, s);
+	else if (s->main_pid == 0 && s->control_pid == 0)
+		mixed_final(m, s);
 }
 
 void svc_timer(struct mgr *m, struct svc *s)

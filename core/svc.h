@@ -17,7 +17,8 @@
  * process; every ExecStart= in turn for Type=oneshot). simple is active once forked, exec once
  * execve succeeded, notify on READY=1 from any process in its cgroup, oneshot when the last
  * command exited 0. When the main process ends, whatever is left in the unit's cgroup gets
- * KillSignal= and then SIGKILL after TimeoutStopSec=, and Restart= decides: an automatic
+ * KillSignal= and then SIGKILL after TimeoutStopSec= (KillMode= narrows who gets which), and
+ * Restart= decides: an automatic
  * restart waits RestartSec= doubled for each consecutive restart (capped at
  * RestartMaxDelaySec=; the count resets once the unit has been up for StartLimitIntervalSec=),
  * and more than StartLimitBurst= starts within StartLimitIntervalSec= fail the unit
@@ -54,7 +55,7 @@ enum svc_sub {
 };
 enum svc_result {
 	RES_SUCCESS, RES_EXIT_CODE, RES_SIGNAL, RES_CORE_DUMP, RES_TIMEOUT, RES_START_LIMIT,
-	RES_RESOURCES, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED,
+	RES_RESOURCES, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED, RES_ASSERT,
 };
 enum job_type { JOB_NONE, JOB_START, JOB_STOP, JOB_RESTART };
 

@@ -20,6 +20,8 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define ENVFILE_MAX (1 << 20)
 
+_Static_assert(UL_COUNT <= sizeof(((struct spawn *)0)->rlimits) / sizeof(struct spawn_rlimit), "rlimits");
+
 void svc_fail(struct svc *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -67,6 +69,8 @@ bool svc_gone(const struct mgr *m, struct svc *s)
 {
 	if (s->main_pid || s->control_pid)
 		return false;
+	if (s->u.kill_mode == KILL_PROCESS) /* the rest is not the unit's business any more */
+		return true;
 	if (m->use_cg)
 		return s->cg_fd < 0 || cg_populated(s->cg_fd) <= 0;
 	size_t k = 0;
@@ -79,9 +83,11 @@ bool svc_gone(const struct mgr *m, struct svc *s)
 
 void svc_kill(const struct mgr *m, struct svc *s, int sig)
 {
-	if (m->use_cg && s->cg_fd >= 0) {
+	enum kill_mode km = s->u.kill_mode;
+	bool group = km == KILL_CONTROL_GROUP || (km == KILL_MIXED && sig == SIGKILL);
+	if (group && m->use_cg && s->cg_fd >= 0) {
 		cg_kill(s->cg_fd, sig);
-	} else {
+	} else if (group) {
 		for (size_t i = 0; i < s->npgids; i++)
 			kill(-s->pgids[i], sig);
 	}
@@ -143,8 +149,12 @@ int svc_run_cmd(struct mgr *m, struct svc *s, const struct unit_cmd *c, bool mai
 		.set_ids = s->set_ids, .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
 		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
 		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
-		.set_nofile = s->u.nofile_soft != UNIT_UNSET, .nofile_soft = s->u.nofile_soft, .nofile_hard = s->u.nofile_hard,
+		.set_oom = s->u.has_oom_score_adjust, .oom_score_adj = s->u.oom_score_adjust,
 	};
+	for (int i = 0; i < UL_COUNT; i++)
+		if (s->u.limits[i].set)
+			sp.rlimits[sp.nrlimits++] = (struct spawn_rlimit){unit_limit_resource((enum unit_rlimit)i),
+				s->u.limits[i].soft, s->u.limits[i].hard};
 	if ((ret = spawn_start(&sp, &pid, &errfd, &e))) {
 		svc_fail(s, "%s: %s", c->where, e.msg);
 		goto out;
@@ -180,10 +190,12 @@ void svc_release(struct mgr *m, struct svc *s)
 	s->set_ids = false;
 	s->ngroups = 0;
 	if (s->cg_fd >= 0) {
+		int pop = m->use_cg ? cg_populated(s->cg_fd) : 0, ret;
 		close(s->cg_fd);
 		s->cg_fd = -1;
-		if (m->use_cg && cg_remove(&m->cg, s->name) && errno != ENOENT)
-			log_warn("%s: could not remove its cgroup (%s)", s->name, strerror(errno));
+		/* with KillMode=process, what the unit left behind stays in its cgroup */
+		if (pop == 0 && (ret = cg_remove(&m->cg, s->name)) && ret != -ENOENT)
+			log_warn("%s: could not remove its cgroup (%s)", s->name, strerror(-ret));
 	}
 }
 
@@ -294,10 +306,12 @@ int svc_prepare(struct mgr *m, struct svc *s, struct kerr *e)
 			return kerr_set(e, -ENOMEM, "out of memory");
 	}
 	if (m->use_cg) {
-		int fd = cg_service(&m->cg, s->name, e);
+		int fd = cg_service(&m->cg, s->name, s->u.kill_mode == KILL_PROCESS, e);
 		if (fd < 0)
 			return fd;
 		s->cg_fd = fd;
+		if (s->u.delegate && s->set_ids && s->uid && (ret = cg_delegate(fd, s->uid, s->gid)))
+			return kerr_set(e, ret, "Delegate=: chown of its cgroup: %s", strerror(-ret));
 		if ((ret = cg_limits(&m->cg, fd, &s->u, e)))
 			return ret;
 		char path[600];

@@ -8,14 +8,15 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT };
 static const char *const section_names[] = {"", "Unit", "Service", "Install", ""};
 
 enum kind {
 	V_STR, V_NAMES, V_DOCS, V_EXEC, V_TYPE, V_RESTART, V_TIME, V_TIME_BOTH, V_BOOL, V_CHECK_BOOL,
-	V_UINT, V_ENV, V_ENVFILE, V_WORKDIR, V_ID, V_GROUPS, V_NOFILE, V_BYTES, V_PERCENT, V_WEIGHT,
-	V_TASKS, V_SIGNAL,
+	V_UINT, V_ENV, V_ENVFILE, V_WORKDIR, V_ID, V_GROUPS, V_LIMIT, V_BYTES, V_PERCENT, V_WEIGHT,
+	V_TASKS, V_SIGNAL, V_KILLMODE, V_OOM, V_COND,
 };
 
 #define F(field) offsetof(struct unit, field)
@@ -55,7 +56,28 @@ static const struct directive {
 	{SEC_SERVICE, "Environment", V_ENV, F(environment), true, 0},
 	{SEC_SERVICE, "EnvironmentFile", V_ENVFILE, F(environment_files), true, 0},
 	{SEC_SERVICE, "WorkingDirectory", V_WORKDIR, F(working_directory), true, 0},
-	{SEC_SERVICE, "LimitNOFILE", V_NOFILE, NOFF, false, 0},
+	{SEC_SERVICE, "LimitNOFILE", V_LIMIT, NOFF, false, UL_NOFILE},
+	{SEC_SERVICE, "LimitNPROC", V_LIMIT, NOFF, false, UL_NPROC},
+	{SEC_SERVICE, "LimitCORE", V_LIMIT, NOFF, false, UL_CORE},
+	{SEC_SERVICE, "LimitMEMLOCK", V_LIMIT, NOFF, false, UL_MEMLOCK},
+	{SEC_SERVICE, "LimitSTACK", V_LIMIT, NOFF, false, UL_STACK},
+	{SEC_SERVICE, "LimitAS", V_LIMIT, NOFF, false, UL_AS},
+	{SEC_SERVICE, "LimitFSIZE", V_LIMIT, NOFF, false, UL_FSIZE},
+	{SEC_SERVICE, "LimitDATA", V_LIMIT, NOFF, false, UL_DATA},
+	{SEC_SERVICE, "LimitSIGPENDING", V_LIMIT, NOFF, false, UL_SIGPENDING},
+	{SEC_SERVICE, "LimitMSGQUEUE", V_LIMIT, NOFF, false, UL_MSGQUEUE},
+	{SEC_SERVICE, "LimitLOCKS", V_LIMIT, NOFF, false, UL_LOCKS},
+	{SEC_SERVICE, "KillMode", V_KILLMODE, NOFF, false, 0},
+	{SEC_SERVICE, "Delegate", V_BOOL, F(delegate), false, 0},
+	{SEC_SERVICE, "OOMScoreAdjust", V_OOM, NOFF, false, 0},
+	{SEC_UNIT, "ConditionPathExists", V_COND, NOFF, true, COND_PATH_EXISTS},
+	{SEC_UNIT, "ConditionPathIsDirectory", V_COND, NOFF, true, COND_PATH_IS_DIRECTORY},
+	{SEC_UNIT, "ConditionFileNotEmpty", V_COND, NOFF, true, COND_FILE_NOT_EMPTY},
+	{SEC_UNIT, "ConditionFileIsExecutable", V_COND, NOFF, true, COND_FILE_IS_EXECUTABLE},
+	{SEC_UNIT, "AssertPathExists", V_COND, NOFF, true, COND_PATH_EXISTS | 0x100},
+	{SEC_UNIT, "AssertPathIsDirectory", V_COND, NOFF, true, COND_PATH_IS_DIRECTORY | 0x100},
+	{SEC_UNIT, "AssertFileNotEmpty", V_COND, NOFF, true, COND_FILE_NOT_EMPTY | 0x100},
+	{SEC_UNIT, "AssertFileIsExecutable", V_COND, NOFF, true, COND_FILE_IS_EXECUTABLE | 0x100},
 	{SEC_SERVICE, "MemoryMax", V_BYTES, F(memory_max), false, 0},
 	{SEC_SERVICE, "CPUQuota", V_PERCENT, F(cpu_quota), false, 0},
 	{SEC_SERVICE, "CPUWeight", V_WEIGHT, F(cpu_weight), false, 0},
@@ -72,7 +94,6 @@ static const struct { const char *key, *why; } refused[] = {
 	{"ExecStopPost", "not supported"},
 	{"PIDFile", "Type=forking is not supported"},
 	{"WatchdogSec", "no watchdog support"},
-	{"KillMode", "keel always kills the whole cgroup (systemd's KillMode=control-group)"},
 	{"BindsTo", "not supported; use Requires="},
 	{"Conflicts", "not supported"},
 	{"Alias", "aliases are not supported"},
@@ -123,16 +144,37 @@ int unit_init(struct unit *u, const char *name)
 	u->restart_max_usec = 60000000;
 	u->timeout_start_usec = u->timeout_stop_usec = 90000000;
 	u->kill_signal = SIGTERM;
-	u->nofile_soft = u->nofile_hard = UNIT_UNSET;
 	u->memory_max = UV_INFINITY;
 	u->tasks_max = UV_INFINITY;
 	return 0;
 }
 
+static void conds_clear(struct unit *u)
+{
+	for (size_t i = 0; i < u->nconds; i++)
+		free(u->conds[i].path);
+	free(u->conds);
+	u->conds = NULL;
+	u->nconds = 0;
+}
+
+static const struct { const char *name; int resource; bool bytes; } limit_table[UL_COUNT] = {
+	[UL_NOFILE] = {"LimitNOFILE", RLIMIT_NOFILE, false}, [UL_NPROC] = {"LimitNPROC", RLIMIT_NPROC, false},
+	[UL_CORE] = {"LimitCORE", RLIMIT_CORE, true}, [UL_MEMLOCK] = {"LimitMEMLOCK", RLIMIT_MEMLOCK, true},
+	[UL_STACK] = {"LimitSTACK", RLIMIT_STACK, true}, [UL_AS] = {"LimitAS", RLIMIT_AS, true},
+	[UL_FSIZE] = {"LimitFSIZE", RLIMIT_FSIZE, true}, [UL_DATA] = {"LimitDATA", RLIMIT_DATA, true},
+	[UL_SIGPENDING] = {"LimitSIGPENDING", RLIMIT_SIGPENDING, false},
+	[UL_MSGQUEUE] = {"LimitMSGQUEUE", RLIMIT_MSGQUEUE, true}, [UL_LOCKS] = {"LimitLOCKS", RLIMIT_LOCKS, false},
+};
+
+const char *unit_limit_name(enum unit_rlimit l) { return limit_table[l].name; }
+int unit_limit_resource(enum unit_rlimit l) { return limit_table[l].resource; }
+
 void unit_free(struct unit *u)
 {
 	if (!u)
 		return;
+	conds_clear(u);
 	free(u->description);
 	strv_clear(&u->documentation);
 	strv_clear(&u->after);
@@ -301,7 +343,8 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 	bool b;
 
 	/* scalars that take %-specifiers: expand the whole value first */
-	if (d->spec && (d->kind == V_STR || d->kind == V_ID || d->kind == V_WORKDIR || d->kind == V_ENVFILE)) {
+	if (d->spec && (d->kind == V_STR || d->kind == V_ID || d->kind == V_WORKDIR || d->kind == V_ENVFILE ||
+			    d->kind == V_COND)) {
 		if ((ret = uv_specifiers(value, u->name, &c->tmp, &why)))
 			return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, d->key, why);
 		v = (const char *)c->tmp.p;
@@ -412,33 +455,84 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 			return bad(c, d->key, "not a valid user or group name or number");
 		ret = set_strdup(dst, v);
 		break;
-	case V_NOFILE: {
-		uint64_t soft, hard;
+	case V_LIMIT: {
+		struct unit_limit *l = &u->limits[d->def];
 		if (!*v) {
-			u->nofile_soft = u->nofile_hard = UNIT_UNSET;
+			l->set = false;
 			return 0;
 		}
 		const char *colon = strchr(v, ':');
-		if (colon) {
-			char a[32];
-			if ((size_t)(colon - v) >= sizeof(a))
-				return bad(c, d->key, "number too long");
-			memcpy(a, v, (size_t)(colon - v));
-			a[colon - v] = 0;
-			if ((ret = uv_uint(a, 0, UINT64_MAX - 1, true, &soft, &why)) ||
-				(ret = uv_uint(colon + 1, 0, UINT64_MAX - 1, true, &hard, &why)))
+		char a[32];
+		size_t al = colon ? (size_t)(colon - v) : strlen(v);
+		if (al >= sizeof(a))
+			return bad(c, d->key, "value too long");
+		memcpy(a, v, al);
+		a[al] = 0;
+		const char *parts[2] = {a, colon ? colon + 1 : a};
+		uint64_t val[2];
+		for (int i = 0; i < 2; i++) {
+			if (limit_table[d->def].bytes && strcmp(parts[i], "infinity"))
+				ret = uv_bytes(parts[i], &val[i], &why);
+			else
+				ret = uv_uint(parts[i], 0, UINT64_MAX - 1, true, &val[i], &why);
+			if (ret)
 				return bad(c, d->key, why);
-			if (soft != UV_INFINITY && (hard == UV_INFINITY ? false : soft > hard))
-				return bad(c, d->key, "soft limit above the hard limit");
-			if (soft == UV_INFINITY && hard != UV_INFINITY)
-				return bad(c, d->key, "soft limit above the hard limit");
-		} else {
-			if ((ret = uv_uint(v, 0, UINT64_MAX - 1, true, &soft, &why)))
-				return bad(c, d->key, why);
-			hard = soft;
 		}
-		u->nofile_soft = soft;
-		u->nofile_hard = hard;
+		if (val[0] > val[1])
+			return bad(c, d->key, "soft limit above the hard limit");
+		*l = (struct unit_limit){true, val[0], val[1]};
+		break;
+	}
+	case V_KILLMODE: {
+		static const char *const k[] = {"control-group", "mixed", "process"};
+		if (!*v)
+			return u->kill_mode = KILL_CONTROL_GROUP, 0;
+		if (!strcmp(v, "none"))
+			return bad(c, d->key, "none is not supported (it leaves every process running)");
+		if ((ret = set_enum(c, d->key, v, k, 3, &iv)))
+			return ret;
+		u->kill_mode = (enum kill_mode)iv;
+		break;
+	}
+	case V_OOM: {
+		uint64_t x;
+		bool neg = v[0] == '-';
+		if (!*v) {
+			u->has_oom_score_adjust = false;
+			return 0;
+		}
+		if ((ret = uv_uint(neg ? v + 1 : v, 0, 1000, false, &x, &why)))
+			return bad(c, d->key, "expected a number from -1000 to 1000");
+		u->oom_score_adjust = neg ? -(int)x : (int)x;
+		u->has_oom_score_adjust = true;
+		break;
+	}
+	case V_COND: {
+		if (!*v) {
+			conds_clear(u);
+			return 0;
+		}
+		bool neg = v[0] == '!';
+		const char *path = neg ? v + 1 : v;
+		if (v[0] == '|')
+			return bad(c, d->key, "triggering conditions ('|') are not supported");
+		if (path[0] != '/')
+			return bad(c, d->key, "not an absolute path");
+		if (u->nconds == UNIT_CONDS_MAX)
+			return bad(c, d->key, "too many conditions");
+		struct unit_cond *nc = realloc(u->conds, (u->nconds + 1) * sizeof(*nc));
+		if (!nc)
+			return kerr_set(c->e, -ENOMEM, "out of memory");
+		u->conds = nc;
+		struct unit_cond *x = &nc[u->nconds];
+		memset(x, 0, sizeof(*x));
+		if (!(x->path = strdup(path)))
+			return kerr_set(c->e, -ENOMEM, "out of memory");
+		x->kind = (enum cond_kind)(d->def & 0xff);
+		x->assert = d->def & 0x100;
+		x->negate = neg;
+		str_copy(x->key, sizeof(x->key), d->key);
+		u->nconds++;
 		break;
 	}
 	case V_BYTES:

@@ -54,6 +54,36 @@ struct cmd_list {
 };
 
 #define UNIT_UNSET UINT64_MAX /* for limits: not set (distinct from UV_INFINITY only where noted) */
+#define UNIT_CONDS_MAX 32
+
+/* KillMode=: which processes get KillSignal= and SIGKILL when the unit stops (systemd.kill(5)). */
+enum kill_mode {
+	KILL_CONTROL_GROUP, /* every process in the cgroup (default) */
+	KILL_MIXED,         /* KillSignal= to the main process; SIGKILL to the rest once it is gone */
+	KILL_PROCESS,       /* the main (and control) process only; the rest stay */
+};
+
+/* Limit*= settings keel applies with setrlimit(2). */
+enum unit_rlimit {
+	UL_NOFILE, UL_NPROC, UL_CORE, UL_MEMLOCK, UL_STACK, UL_AS, UL_FSIZE, UL_DATA, UL_SIGPENDING,
+	UL_MSGQUEUE, UL_LOCKS, UL_COUNT,
+};
+struct unit_limit {
+	bool set;
+	uint64_t soft, hard; /* UV_INFINITY: unlimited */
+};
+const char *unit_limit_name(enum unit_rlimit l); /* "LimitNOFILE" … */
+int unit_limit_resource(enum unit_rlimit l);     /* RLIMIT_NOFILE … */
+
+/* Condition…= / Assert…= on a path, checked when the unit is about to start. */
+enum cond_kind { COND_PATH_EXISTS, COND_PATH_IS_DIRECTORY, COND_FILE_NOT_EMPTY, COND_FILE_IS_EXECUTABLE };
+struct unit_cond {
+	enum cond_kind kind;
+	bool negate; /* "!PATH" */
+	bool assert; /* Assert…=: failing fails the start; Condition…=: failing skips it */
+	char *path;
+	char key[32]; /* the directive, for messages */
+};
 
 struct unit {
 	char name[UNIT_NAME_MAX + 1];
@@ -64,6 +94,8 @@ struct unit {
 	struct strv after, before, requires, wants;
 	uint64_t start_limit_interval; /* usec; default 10 s */
 	uint64_t start_limit_burst;    /* default 5; 0 disables the limit */
+	struct unit_cond *conds;
+	size_t nconds;
 	/* [Service] */
 	enum svc_type type;
 	struct cmd_list exec_start_pre, exec_start, exec_stop;
@@ -74,12 +106,16 @@ struct unit {
 	uint64_t timeout_stop_usec;  /* default 90 s; UV_INFINITY: none */
 	bool remain_after_exit;
 	int kill_signal;             /* default SIGTERM */
+	enum kill_mode kill_mode;
+	bool delegate;               /* Delegate=: the service may manage cgroups below its own */
+	bool has_oom_score_adjust;
+	int oom_score_adjust;        /* OOMScoreAdjust=, -1000..1000 */
 	char *user, *group;          /* names or numeric ids; NULL: root */
 	struct strv supplementary_groups;
 	struct strv environment;     /* NAME=VALUE, in order (later wins) */
 	struct strv environment_files; /* paths; a leading '-' means "ignore if missing" */
 	char *working_directory;     /* absolute, or "~" (the user's home); leading '-' kept */
-	uint64_t nofile_soft, nofile_hard; /* LimitNOFILE=; UNIT_UNSET when not given */
+	struct unit_limit limits[UL_COUNT];
 	uint64_t memory_max;         /* bytes or UV_INFINITY; UNIT_UNSET (== UV_INFINITY) means no limit */
 	uint64_t cpu_quota;          /* percent of one CPU, 1..; 0 = not set */
 	uint64_t cpu_weight;         /* 1..10000; 0 = not set */

@@ -95,7 +95,7 @@ T_TEST(unit_good_service)
 		"environment");
 	t_check(u.environment_files.n == 1 && !strcmp(u.environment_files.v[0], "-/etc/default/web"), "envfile");
 	t_check(!strcmp(u.working_directory, "/srv"), "cwd");
-	t_check(u.nofile_soft == 1024 && u.nofile_hard == 4096, "nofile");
+	t_check(u.limits[UL_NOFILE].set && u.limits[UL_NOFILE].soft == 1024 && u.limits[UL_NOFILE].hard == 4096, "nofile");
 	t_check(u.memory_max == 64 << 20 && u.cpu_quota == 50 && u.cpu_weight == 200 && u.tasks_max == 32, "limits");
 	t_check(u.kill_signal == SIGINT, "kill signal");
 	t_check(u.wanted_by.n == 1, "wanted by");
@@ -134,8 +134,53 @@ T_TEST(unit_resets_and_defaults)
 	t_check(!ret, "CRLF line ends: %s", e.msg);
 	unit_free(&u);
 	ret = parse(&u, "p.service", "[Service]\nExecStart=true\nWorkingDirectory=-~\nLimitNOFILE=infinity\n", &e);
-	t_check(!ret && !strcmp(u.exec_start.v[0].path, "true") && u.nofile_soft == UV_INFINITY, "bare program name: %s", e.msg);
+	t_check(!ret && !strcmp(u.exec_start.v[0].path, "true") && u.limits[UL_NOFILE].soft == UV_INFINITY, "bare program name: %s", e.msg);
 	unit_free(&u);
+}
+
+/* What a container runtime's unit (containerd and the like) asks for. */
+T_TEST(unit_container_runtime)
+{
+	struct unit u;
+	struct kerr e;
+	const char *text =
+		"[Unit]\n"
+		"Description=container runtime\n"
+		"After=network.target local-fs.target\n"
+		"ConditionPathExists=/usr/bin/runtimed\n"
+		"AssertPathIsDirectory=!/run/nologin\n"
+		"[Service]\n"
+		"ExecStartPre=-/sbin/modprobe overlay\n"
+		"ExecStart=/usr/bin/runtimed\n"
+		"Type=notify\n"
+		"Delegate=yes\n"
+		"KillMode=process\n"
+		"Restart=always\n"
+		"RestartSec=5\n"
+		"LimitNPROC=infinity\n"
+		"LimitCORE=infinity\n"
+		"LimitMEMLOCK=64K:1M\n"
+		"TasksMax=infinity\n"
+		"OOMScoreAdjust=-999\n"
+		"[Install]\n"
+		"WantedBy=multi-user.target\n";
+	int ret = parse(&u, "runtimed.service", text, &e);
+	t_check(!ret, "runtime unit parses: %s", e.msg);
+	if (ret)
+		return;
+	t_check(u.delegate && u.kill_mode == KILL_PROCESS && u.has_oom_score_adjust && u.oom_score_adjust == -999, "delegate, kill mode, oom");
+	t_check(u.limits[UL_NPROC].set && u.limits[UL_NPROC].soft == UV_INFINITY && u.limits[UL_CORE].hard == UV_INFINITY &&
+			u.limits[UL_MEMLOCK].soft == 65536 && u.limits[UL_MEMLOCK].hard == 1048576 && !u.limits[UL_NOFILE].set,
+		"limits");
+	t_check(u.nconds == 2 && u.conds[0].kind == COND_PATH_EXISTS && !u.conds[0].assert && !u.conds[0].negate &&
+			u.conds[1].kind == COND_PATH_IS_DIRECTORY && u.conds[1].assert && u.conds[1].negate &&
+			!strcmp(u.conds[1].path, "/run/nologin"),
+		"conditions");
+	unit_free(&u);
+	ret = parse(&u, "x.service", "[Unit]\nConditionPathExists=/a\nConditionPathExists=\n[Service]\nExecStart=/bin/a\nKillMode=mixed\nKillMode=\n", &e);
+	t_check(!ret && u.nconds == 0 && u.kill_mode == KILL_CONTROL_GROUP, "empty assignments reset conditions and KillMode: %s", e.msg);
+	unit_free(&u);
+	t_check(!strcmp(unit_limit_name(UL_CORE), "LimitCORE"), "limit names");
 }
 
 T_TEST(unit_forged)
@@ -166,6 +211,19 @@ T_TEST(unit_forged)
 		{"a.service", "[Service]\nExecStart=/bin/a\nCPUQuota=50\n", "t.service:3: CPUQuota=: expected a percentage"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nCPUWeight=0\n", "t.service:3: CPUWeight=: expected a weight"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nLimitNOFILE=10:5\n", "t.service:3: LimitNOFILE=: soft limit above"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nLimitNOFILE=infinity:5\n", "t.service:3: LimitNOFILE=: soft limit above"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nLimitNOFILE=1K\n", "t.service:3: LimitNOFILE=: not a whole decimal"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nLimitCORE=1Q\n", "t.service:3: LimitCORE=: unknown size suffix"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nLimitCPU=10\n", "t.service:3: unknown directive LimitCPU="},
+		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=none\n", "t.service:3: KillMode=: none is not supported"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=all\n", "t.service:3: KillMode=: unknown value"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nOOMScoreAdjust=-1001\n", "t.service:3: OOMScoreAdjust=: expected a number"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nOOMScoreAdjust=abc\n", "t.service:3: OOMScoreAdjust=: expected a number"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nDelegate=cpu memory\n", "t.service:3: Delegate=: not a boolean"},
+		{"a.service", "[Unit]\nConditionPathExists=etc/x\n[Service]\nExecStart=/bin/a\n", "t.service:2: ConditionPathExists=: not an absolute path"},
+		{"a.service", "[Unit]\nConditionPathExists=|/x\n[Service]\nExecStart=/bin/a\n", "t.service:2: ConditionPathExists=: triggering conditions"},
+		{"a.service", "[Unit]\nConditionVirtualization=vm\n[Service]\nExecStart=/bin/a\n", "t.service:2: unknown directive ConditionVirtualization="},
+		{"a.service", "[Service]\nConditionPathExists=/x\nExecStart=/bin/a\n", "t.service:2: ConditionPathExists= belongs in [Unit]"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nEnvironment=1A=x\n", "t.service:3: Environment=: not a NAME=VALUE"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nEnvironmentFile=rel/path\n", "t.service:3: EnvironmentFile=: not an absolute path"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nWorkingDirectory=srv\n", "t.service:3: WorkingDirectory=: not an absolute path"},

@@ -75,6 +75,14 @@ else
 	fail "PID 1 RSS flat" "$(t 'rss after 1000 orphans: ')"
 fi
 [ "$(t 'z cgroup removed: ')" = yes ] && pass "a stopped unit's cgroup is removed" || fail "cgroup removal"
+[ "$(t 'runtime: ')" = "oom_score_adj -999, max processes unlimited" ] &&
+	pass "OOMScoreAdjust=-999 and LimitNPROC=infinity reach the process" || fail "runtime limits" "$(t 'runtime: ')"
+shim=$(t 'runtime started again: ' | sed 's/.*; shim //')
+[ "$(t 'runtime stopped: ')" = "\"active\":\"inactive\"; shim alive in 0::/system.slice/runtime.service/shims" ] &&
+	pass "KillMode=process + Delegate=yes: the runtime stops, its shim lives on in the child cgroup it made" ||
+	fail "KillMode=process" "$(t 'runtime stopped: ')"
+[ "$(t 'runtime started again: ' | sed 's/; shim.*//')" = '"active":"active"' ] && [ -n "$shim" ] &&
+	pass "and the runtime starts again in its cgroup beside the shim" || fail "runtime restart" "$(t 'runtime started again: ')"
 [ "$(t 't started: ')" = '"active":"active"' ] && pass "t.service (ignores SIGTERM) running before poweroff" || fail "t.service start"
 
 if vm_wait_exit 60; then
