@@ -46,6 +46,8 @@
 #include "json.h"
 #include "log.h"
 #include "sandbox.h"
+#include "shutdown.h"
+#include "stage1.h"
 #include "stage2.h"
 #include "sup.h"
 
@@ -59,20 +61,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Stage 1 and the machine shutdown are the boot half of init; until they are part of the
- * tree these guards keep stage 2 building (and say so at run time). */
-#if __has_include("stage1.h")
-#include "stage1.h"
-#define HAVE_STAGE1 1
-#else
-#define STAGE1_MARKER "/etc/keel-initramfs"
-#endif
-#if __has_include("shutdown.h")
-#include "shutdown.h"
-#define HAVE_SHUTDOWN 1
-#endif
-
-int rescue_main(int argc, char **argv) __attribute__((weak));
+int rescue_main(int argc, char **argv); /* applets/rescue.c */
 
 #define RUN_DIR "/run/keel"
 #define CTL_SOCK RUN_DIR "/init.sock"
@@ -86,13 +75,7 @@ static const char *const client_syscalls[] = {"socket", "connect", "sendto", "sh
 
 static void __attribute__((noreturn)) go_down(int how)
 {
-#ifdef HAVE_SHUTDOWN
 	machine_shutdown(how);
-#else
-	log_err("machine shutdown is not part of this build: sync and reboot(2) only");
-	sync();
-	reboot(how);
-#endif
 	log_err("reboot(2) failed: %s", strerror(errno));
 	for (;;)
 		pause();
@@ -101,11 +84,8 @@ static void __attribute__((noreturn)) go_down(int how)
 static void __attribute__((noreturn)) pid1_fatal(const char *what)
 {
 	log_err("stage 2 cannot supervise: %s", what);
-	if (rescue_main) {
-		char *av[] = {"rescue", "--reason", (char *)what, NULL};
-		rescue_main(3, av);
-	}
-	sleep(10);
+	char *av[] = {"rescue", "--reason", (char *)what, NULL};
+	rescue_main(3, av);
 	go_down(RB_AUTOBOOT);
 }
 
@@ -335,13 +315,8 @@ static int client(int argc, char **argv)
 int init_main(int argc, char **argv)
 {
 	if (getpid() == 1) {
-		if (!access(STAGE1_MARKER, F_OK)) {
-#ifdef HAVE_STAGE1
+		if (!access(STAGE1_MARKER, F_OK))
 			return stage1_main(argc, argv);
-#else
-			pid1_fatal("stage 1 is not part of this build");
-#endif
-		}
 		return pid1();
 	}
 	if (argc >= 2 && argv[1][0] != '-')

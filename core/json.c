@@ -64,12 +64,14 @@ static struct chunk *chunk_new(size_t cap)
 	return c;
 }
 
-static void arena_free(struct arena *a)
+static void arena_free(struct arena *a, bool wipe)
 {
 	if (!a)
 		return;
 	for (struct chunk *c = a->head, *next; c; c = next) {
 		next = c->next;
+		if (wipe)
+			explicit_bzero(c, sizeof(*c) + c->cap);
 		free(c);
 	}
 	free(a);
@@ -845,7 +847,7 @@ int json_parse(struct json_doc *doc, const void *in, size_t len, const struct js
 	free(ps.fr);
 	free(ps.pend);
 	if (ret) {
-		arena_free(ps.arena);
+		arena_free(ps.arena, true); /* a failed parse may have decoded secrets already */
 		return ret;
 	}
 	doc->root = ps.root;
@@ -853,14 +855,18 @@ int json_parse(struct json_doc *doc, const void *in, size_t len, const struct js
 	return 0;
 }
 
-void json_free(struct json_doc *doc)
+static void doc_free(struct json_doc *doc, bool wipe)
 {
 	if (!doc)
 		return;
-	arena_free(doc->arena);
+	arena_free(doc->arena, wipe);
 	doc->arena = NULL;
 	doc->root = NULL;
 }
+
+void json_free(struct json_doc *doc) { doc_free(doc, false); }
+
+void json_free_secret(struct json_doc *doc) { doc_free(doc, true); }
 
 const struct json *json_get(const struct json *v, const char *key)
 {

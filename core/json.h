@@ -76,6 +76,9 @@ struct json_doc {
 int json_parse(struct json_doc *doc, const void *in, size_t len, const struct json_limits *lim,
 	struct kerr *e);
 void json_free(struct json_doc *doc); /* accepts a zeroed or freed doc */
+/* The same, wiping every decoded string first: for documents that hold secrets (Ignition
+ * configs with password hashes and file contents). */
+void json_free_secret(struct json_doc *doc);
 
 /* Member of an object by key (NULL if v is not an object or has no such key). */
 const struct json *json_get(const struct json *v, const char *key);

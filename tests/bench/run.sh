@@ -10,11 +10,12 @@
 #   best_of N CMD…          run CMD N times (output discarded); print the fastest wall time in s
 #   row_time WHAT KEEL_S PEER_S KEEL_CMD PEER_CMD    a row for two times (ratio = peer / keel)
 #   row_rate WHAT KEEL_R PEER_R UNIT KEEL_CMD PEER_CMD   a row for two rates (ratio = keel / peer)
+#   row_size WHAT KEEL_KIB PEER_KIB KEEL_CMD PEER_CMD    a row for two sizes (ratio = peer / keel: > 1, keel is smaller)
 #   bench_file NAME BYTES   a file of BYTES random bytes in $BENCH_TMP (made once per run)
 set -u
 self=$(readlink -f "$0")
 cd "$(dirname "$self")/../.."
-export KEEL=${KEEL:-$PWD/build/keel}
+export KEEL=${KEEL:-$PWD/build/keel} KEEL_SRC=$PWD
 [ -x "$KEEL" ] || { echo "bench: $KEEL missing: run ./build.sh first" >&2; exit 3; }
 if [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt $((3 * 1024 * 1024)) ] 2>/dev/null; then
 	BENCH_TMP=$(mktemp -d /dev/shm/keel-bench.XXXXXX)
@@ -53,6 +54,11 @@ row_rate() { # what keel_rate peer_rate unit keel_cmd peer_cmd
 	local ratio
 	ratio=$(awk -v k="$2" -v p="$3" 'BEGIN { if (p > 0) printf "%.2f×", k / p; else print "-" }')
 	ROWS+=("$1 | $2 $4 | $3 $4 | $ratio | \`$5\` vs \`$6\`")
+}
+row_size() { # what keel_kib peer_kib keel_cmd peer_cmd
+	local ratio
+	ratio=$(awk -v k="$2" -v p="$3" 'BEGIN { if (k > 0) printf "%.2f×", p / k; else print "-" }')
+	ROWS+=("$1 | $2 KiB | $3 KiB | $ratio | \`$4\` vs \`$5\`")
 }
 
 echo "keel benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg)"

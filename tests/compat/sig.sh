@@ -81,7 +81,7 @@ expect "PKCS#1 signature checked as PSS: exit 1" 1 "" -- $K sig --key rsa2048.pu
 expect "SHA-512 signature checked as SHA-256: exit 1" 1 "" -- $K sig --key p256.pub msg p256.sha512.sig
 expect "RSA signature with an EC key: exit 1" 1 "" -- $K sig --key p256.pub msg rsa2048.sha256.sig
 expect "P-384 signature with a P-256 key: exit 1" 1 "" -- $K sig --key p256.pub msg p384.raw
-head -c 70 p256.sha256.sig > trunc.sig
+head -c $(($(stat -c %s p256.sha256.sig) - 1)) p256.sha256.sig > trunc.sig # one byte short (DER length varies: 70-72)
 expect "truncated signature: exit 1" 1 "" -- $K sig --key p256.pub msg trunc.sig
 : > empty.sig
 expect "empty signature: exit 1" 1 "" -- $K sig --key p256.pub msg empty.sig

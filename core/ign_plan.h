@@ -1,0 +1,81 @@
+/* ign_plan.h — the plan of changes to a target (private to ign_plan.c and ign_apply.c). */
+#ifndef KEEL_IGN_PLAN_H
+#define KEEL_IGN_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ign.h"
+#include "passwd.h"
+
+enum node_type { N_NONE, N_DIR, N_REG, N_LNK, N_OTHER };
+
+enum op_kind {
+	OP_MKDIR,    /* create a directory */
+	OP_ATTR,     /* change mode/owner of an existing node */
+	OP_FILE,     /* put a staged file in place */
+	OP_SYMLINK,
+	OP_HARDLINK,
+	OP_REMOVE,   /* remove a symlink (disable, unmask) */
+};
+
+struct op {
+	enum op_kind kind;
+	char *path;               /* absolute, clean (owned) */
+	const char *where;        /* JSON path for messages */
+	enum node_type existing;  /* at plan time */
+	bool replace;             /* the existing node is moved aside, then removed at the end */
+	bool set_mode, set_owner;
+	uint32_t mode, uid, gid;
+	/* OP_FILE */
+	const struct ign_file *file; /* contents + append from the config */
+	char *text;               /* or generated contents (owned) */
+	size_t textlen;
+	bool secret;              /* wipe text when done */
+	bool prefix_existing;     /* existing contents + append fragments */
+	bool compare_only;        /* exists, overwrite false: the fetched data must match */
+	bool skip;                /* prepare found nothing to do */
+	char staged[32];
+	/* links */
+	char *target;             /* symlink contents or hard link target (owned) */
+	/* undo */
+	bool done;
+	char backup[32];
+	struct stat old;          /* OP_ATTR: what to restore */
+};
+
+struct pslot {
+	const char *path;
+	enum node_type type;
+	int8_t ro;                /* -1 unknown, 0 writable, 1 read-only filesystem */
+	long op;                  /* planned by ops[op], -1: exists on the target */
+	bool saved;               /* commit changed this existing directory: times to restore on undo */
+	struct timespec times[2];
+};
+
+struct plan {
+	int rootfd;
+	struct op *ops;
+	size_t n, cap;
+	struct pslot *slots;      /* open addressing, power of two */
+	size_t nslots, used;
+	struct pwdb db;
+	bool db_changed[PW_NFILES];
+	struct stat db_st[PW_NFILES]; /* of the existing files (mode and owner kept) */
+	int64_t now;
+	char **strs;              /* strings kept for slots and messages */
+	size_t nstrs;
+};
+
+/* Build the plan of c against the target (p->rootfd and p->now set by the caller). */
+int ign_plan(struct plan *p, const struct ign_cfg *c, struct kerr *e);
+void ign_plan_free(struct plan *p);
+/* The map entry of a path (NULL if the plan never looked at it). */
+struct pslot *ign_plan_slot(struct plan *p, const char *path);
+/* Plan one file entry (the marker is planned this way too). */
+int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e);
+
+#endif

@@ -1,0 +1,211 @@
+/* shutdown.c — the machine's last steps (see shutdown.h). */
+#include "shutdown.h"
+#include "buf.h"
+#include "dm.h"
+#include "err.h"
+#include "fs.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MOUNTS_MAX 256
+
+/* A kernel thread has an empty /proc/PID/cmdline... and so may a zombie; kthreads are children
+ * of kthreadd (PID 2) or PID 2 itself. */
+static int is_kernel_thread(pid_t pid)
+{
+	char path[64], buf[512];
+	if (pid == 2)
+		return 1;
+	str_fmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1; /* gone */
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	char *rp = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	int ppid = 0;
+	char state = 0;
+	if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+		return 1;
+	return ppid == 2;
+}
+
+int shutdown_kill_all(int sig)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	int n = 0;
+	pid_t self = getpid();
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		uint64_t v;
+		if (parse_u64(de->d_name, 2, 0x7fffffff, &v) || (pid_t)v == self || is_kernel_thread((pid_t)v))
+			continue;
+		if (!kill((pid_t)v, sig))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int shutdown_kill_all_wait(unsigned grace_ms)
+{
+	int n = shutdown_kill_all(SIGTERM);
+	if (n < 0)
+		return n;
+	shutdown_kill_all(SIGCONT);
+	uint64_t deadline = ms_now() + grace_ms;
+	while (n > 0 && ms_now() < deadline) {
+		struct timespec ts = {0, 50 * 1000000};
+		nanosleep(&ts, NULL);
+		reap();
+		n = shutdown_kill_all(0);
+	}
+	if (n > 0) {
+		log_notice("shutdown: %d processes did not stop in %u ms: SIGKILL", n, grace_ms);
+		shutdown_kill_all(SIGKILL);
+		for (int i = 0; i < 40 && shutdown_kill_all(0) > 0; i++) {
+			struct timespec ts = {0, 50 * 1000000};
+			nanosleep(&ts, NULL);
+			reap();
+		}
+	}
+	reap();
+	return 0;
+}
+
+/* Mount points from /proc/self/mountinfo (field 5, octal escapes decoded), in file order. */
+static int read_mounts(char ***out)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	int ret = fs_read_path(AT_FDCWD, "/proc/self/mountinfo", b.max, &b, NULL);
+	if (ret) {
+		buf_free(&b);
+		return ret;
+	}
+	char **v = calloc(MOUNTS_MAX, sizeof(*v));
+	int n = 0;
+	if (!v) {
+		buf_free(&b);
+		return -ENOMEM;
+	}
+	char *p = (char *)b.p, *end = p + b.len;
+	while (p < end && n < MOUNTS_MAX) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl)
+			*nl = 0;
+		char *f = p;
+		for (int i = 0; i < 4 && f; i++) { /* skip id, parent, major:minor, root */
+			f = strchr(f, ' ');
+			if (f)
+				f++;
+		}
+		if (f) {
+			char *sp = strchr(f, ' ');
+			if (sp)
+				*sp = 0;
+			char *m = malloc(strlen(f) + 1), *o = m;
+			if (!m)
+				break;
+			for (char *s = f; *s; s++) {
+				if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+					*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+					s += 3;
+				} else {
+					*o++ = *s;
+				}
+			}
+			*o = 0;
+			v[n++] = m;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	buf_free(&b);
+	*out = v;
+	return n;
+}
+
+static void free_mounts(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int shutdown_umount_all(void)
+{
+	char **v;
+	int n, left = 0;
+	for (int round = 0; round < 10; round++) {
+		if ((n = read_mounts(&v)) < 0)
+			return n;
+		int progress = 0;
+		left = 0;
+		for (int i = n - 1; i >= 0; i--) { /* newest (deepest) first */
+			if (!strcmp(v[i], "/"))
+				continue;
+			if (!umount2(v[i], 0))
+				progress++;
+			else if (errno != EINVAL && errno != ENOENT)
+				left++;
+		}
+		free_mounts(v, n);
+		if (!left || !progress)
+			break;
+	}
+	/* what stays busy (and the root) is remounted read-only so the filesystems are clean */
+	if ((n = read_mounts(&v)) < 0)
+		return n;
+	for (int i = n - 1; i >= 0; i--)
+		if (mount(NULL, v[i], NULL, MS_REMOUNT | MS_RDONLY, NULL) && errno != EINVAL && errno != EACCES)
+			log_notice("shutdown: remount %s read-only: %s", v[i], strerror(errno));
+	free_mounts(v, n);
+	return left;
+}
+
+int machine_shutdown(int how)
+{
+	struct kerr e = {0};
+	log_notice("shutdown: stopping remaining processes");
+	shutdown_kill_all_wait(KEEL_SHUTDOWN_GRACE_MS);
+	sync();
+	int left = shutdown_umount_all();
+	if (left > 0)
+		log_notice("shutdown: %d mounts still busy (remounted read-only)", left);
+	int r = dm_remove_all(&e);
+	if (r > 0)
+		log_notice("shutdown: %d device-mapper devices still busy", r);
+	sync();
+	log_notice("shutdown: %s", how == (int)RB_POWER_OFF ? "power off" : how == (int)RB_AUTOBOOT ? "reboot" : "halt");
+	reboot(how);
+	return -errno;
+}

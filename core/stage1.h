@@ -1,0 +1,45 @@
+/* stage1.h — PID 1 inside the initramfs: from the kernel to the verified host root.
+ *
+ * stage1_main() runs when `keel init` is PID 1 and /etc/keel-initramfs exists (applets/init.c
+ * decides). In order:
+ *   1. mount /proc /sys /dev (devtmpfs) /run; stdin/stdout/stderr on /dev/console
+ *   2. read /proc/cmdline (keel.* keys, see below)
+ *   3. load the modules listed in /etc/keel/modules (modules.dep + softdep order, finit_module)
+ *   4. wait (keel.timeout, default 10 s) for a partition labelled USR-A or USR-B
+ *   5. read that disk's GPT; choose the slot with gptprio.next (or keel.slot=); if its tries
+ *      are > 0, decrement them and write the GPT back (both copies) before using it
+ *   6. read the slot's manifest (last 64 KiB), verify its ECDSA P-256 signature against
+ *      /etc/keel/keys/NAME.pem (any one), parse it
+ *   7. create the dm-verity device "usr" (device-mapper ioctls) from the manifest's root hash
+ *   8. mount STATE (ext4, label STATE) on /sysroot; make the host skeleton there (usr etc var
+ *      home root proc sys dev run tmp; bin sbin lib -> usr/...); mount the verity device
+ *      read-only (erofs) on /sysroot/usr; tmpfs on /sysroot/tmp
+ *   9. first-boot provisioning: if /bin/provision exists (the binary has the applet), run
+ *      `keel provision boot --root /sysroot` and wait; non-zero exit is a failure
+ *  10. switch_root to /sysroot and exec the host init: /usr/bin/keel init (or keel.init=)
+ * Any failure prints one line "keel init: FAILED: what: why" on the console and execs
+ * `keel rescue --reason …` (the rescue console). keel.rescue on the command line goes there
+ * after step 4.
+ *
+ * Kernel command line keys:
+ *   keel.rescue            enter the rescue console instead of booting
+ *   keel.slot=USR-A|USR-B  boot this slot (its manifest must still verify); tries untouched
+ *   keel.timeout=SECONDS   how long to wait for the disk (1..300, default 10)
+ *   keel.init=PATH         the host init, an absolute path below /usr (default /usr/bin/keel,
+ *                          run as `keel init`)
+ *   keel.log=LEVEL         err, warn, notice (default), info, debug
+ *   keel.rescue_timeout=S  rescue console idle timeout before reboot (default 600)
+ *   keel.config=…          read by `keel provision`, not by stage 1
+ */
+#ifndef KEEL_STAGE1_H
+#define KEEL_STAGE1_H
+
+#define STAGE1_MARKER "/etc/keel-initramfs"
+#define STAGE1_SYSROOT "/sysroot"
+#define STAGE1_DM_NAME "usr"
+
+/* Never returns when the host starts; on failure it execs the rescue console, and returns
+ * EXIT_FAIL only if even that is impossible. */
+int stage1_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# initramfs/mkimage.sh — build a keel host disk image: GPT, A/B verity slots, state partition.
+#
+#   initramfs/mkimage.sh --keel BIN --key PRIVATE.pem --out DISK.img [options]
+#
+# Layout (GPT, 512-byte sectors, 1 MiB aligned):
+#   1 EFI-SYSTEM  8 MiB   ESP-like boot partition (raw, zero; the VM boots with -kernel/-initrd)
+#   2 USR-A       --slot-mb (default 32) CoreOS USR type 5dfbf5f4-…, priority 1 tries 0 successful 1
+#   3 USR-B       same size and type, priority 0 tries 0 successful 0 (or empty, see --slot-b)
+#   4 STATE       --state-mb (default 32) ext4, label STATE
+# Each slot: an erofs image of the /usr tree (bin/keel, lib/keel/…, plus --extra-usr trees),
+# then its dm-verity hash tree (no superblock, at the 4 KiB-aligned end of the data), and in the
+# last 64 KiB the signed slot manifest (format: README "Slot manifest", core/manifest.h),
+# signed with --key (ECDSA P-256; openssl dgst -sha256 -sign).
+#
+# Options:
+#   --keel BIN            the keel binary for /usr/bin/keel (also /usr/bin/init link)
+#   --key PEM             private key signing the manifests (tests/vm/keys/slot-test.key)
+#   --out FILE            the disk image (sparse)
+#   --version V           image version in the manifest (default 0.1.0)
+#   --extra-usr DIR       copied into the slot's /usr tree (repeatable; later ones win)
+#   --extra-state DIR     copied into the STATE filesystem (repeatable): /etc files, units…
+#   --slot-mb N           slot size (default 32)    --state-mb N   STATE size (default 32)
+#   --slot-b same|empty|none   USR-B holds the same image (default), zeros, or is not created
+#   --attr-a P:T:S        slot A priority:tries:successful (default 1:0:1)
+#   --attr-b P:T:S        slot B (default 0:0:0)
+# Corruption scenarios (tests), applied to slot A after signing:
+#   --corrupt PATH        flip one bit in the first data block of file PATH (below /usr)
+#   --wrong-root-hash     sign a manifest whose root hash is wrong (dm-verity then refuses)
+#   --bad-signature       flip one bit of the manifest signature
+#   --no-manifest         leave the manifest area zero
+# Reproducible: same inputs give the same bytes except the ECDSA signatures (openssl 3.0 signs
+# with a random nonce): SOURCE_DATE_EPOCH for every time stamp, fixed UUIDs and salt derived
+# from --version, files owned by root, sorted.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+keel= key= out= version=0.1.0 slot_mb=32 state_mb=32 slot_b=same attr_a=1:0:1 attr_b=0:0:0
+corrupt= wrong_root= bad_sig= no_manifest=
+extra_usr=() extra_state=()
+die() { echo "mkimage: $*" >&2; exit 3; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keel) keel=$2; shift 2 ;;
+	--key) key=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--version) version=$2; shift 2 ;;
+	--extra-usr) extra_usr+=("$2"); shift 2 ;;
+	--extra-state) extra_state+=("$2"); shift 2 ;;
+	--slot-mb) slot_mb=$2; shift 2 ;;
+	--state-mb) state_mb=$2; shift 2 ;;
+	--slot-b) slot_b=$2; shift 2 ;;
+	--attr-a) attr_a=$2; shift 2 ;;
+	--attr-b) attr_b=$2; shift 2 ;;
+	--corrupt) corrupt=$2; shift 2 ;;
+	--wrong-root-hash) wrong_root=1; shift ;;
+	--bad-signature) bad_sig=1; shift ;;
+	--no-manifest) no_manifest=1; shift ;;
+	*) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//; /^set -e/d' >&2; exit 2 ;;
+	esac
+done
+[ -n "$keel" ] && [ -n "$key" ] && [ -n "$out" ] || die "--keel, --key and --out are required"
+[ -x "$keel" ] || die "$keel: not executable"
+[ -r "$key" ] || die "$key: unreadable"
+[[ $version =~ ^[A-Za-z0-9._+-]{1,64}$ ]] || die "--version: 1-64 of [A-Za-z0-9._+-]"
+case $slot_b in same|empty|none) ;; *) die "--slot-b: same, empty or none" ;; esac
+for t in mkfs.erofs sgdisk cgpt mke2fs openssl; do
+	command -v "$t" >/dev/null || die "$t not found (build.sh installs erofs-utils gdisk cgpt e2fsprogs openssl)"
+done
+: "${SOURCE_DATE_EPOCH:=0}"
+export SOURCE_DATE_EPOCH E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH
+
+# Fixed identifiers, derived from the version so two builds agree.
+h=$(printf 'keel-image %s' "$version" | sha256sum | cut -c1-64)
+guid() { local x; x=$(printf '%s %s' "$h" "$1" | sha256sum | cut -c1-32); echo "${x:0:8}-${x:8:4}-4${x:13:3}-a${x:17:3}-${x:20:12}"; }
+salt=$(printf 'keel-salt %s' "$version" | sha256sum | cut -c1-64)
+
+w=$(mktemp -d "${TMPDIR:-/tmp}/keel-mkimage.XXXXXX")
+trap 'rm -rf "$w"' EXIT
+umask 022
+
+# ---- the /usr tree -----------------------------------------------------------------------------
+root=$w/usr
+mkdir -p "$root"/{bin,sbin,lib/keel,lib/systemd/system,share/keel}
+install -m 0755 "$keel" "$root/bin/keel"
+ln -s keel "$root/bin/init"
+ln -s ../bin/keel "$root/sbin/init"
+printf '%s\n' "$version" > "$root/lib/keel/version"
+for d in ${extra_usr[@]+"${extra_usr[@]}"}; do cp -a "$d/." "$root/"; done
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+
+# ---- slot image: erofs + verity + manifest ------------------------------------------------------
+slot_bytes=$((slot_mb * 1048576))
+fs=$w/usr.erofs
+mkfs.erofs --quiet --all-root -T "$SOURCE_DATE_EPOCH" -U "$(guid erofs)" "$fs" "$root" >/dev/null ||
+	die "mkfs.erofs failed"
+data=$(stat -c %s "$fs")
+data=$(( (data + 4095) / 4096 * 4096 ))
+truncate -s "$data" "$fs"
+blocks=$((data / 4096))
+slot=$w/slot.img
+cp "$fs" "$slot"
+truncate -s "$slot_bytes" "$slot"
+vout=$("$keel" verify verity format --no-superblock --hash=sha256 --data-block-size=4096 --hash-block-size=4096 \
+	--data-blocks="$blocks" --hash-offset="$data" --salt="$salt" "$slot" "$slot") || die "keel verify verity format failed"
+roothash=$(printf '%s\n' "$vout" | awk '/^Root hash:/ { print $3 }')
+[ ${#roothash} -eq 64 ] || die "no root hash from keel verify verity format"
+# the tree must end before the manifest area
+hash_blocks=0
+n=$blocks
+while [ "$n" -gt 1 ]; do n=$(( (n + 127) / 128 )); hash_blocks=$((hash_blocks + n)); done
+tree_end=$((data + hash_blocks * 4096))
+[ "$tree_end" -le $((slot_bytes - 65536)) ] || die "slot of $slot_mb MiB too small for $((data >> 20)) MiB of /usr (--slot-mb)"
+
+manifest() { # root-hash
+	printf 'keel-slot-manifest 1\nversion %s\nfs erofs\nhash sha256\ndata-block-size 4096\nhash-block-size 4096\ndata-blocks %s\nhash-offset %s\nsalt %s\nroot-hash %s\n' \
+		"$version" "$blocks" "$data" "$salt" "$1"
+}
+le32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"; }
+write_manifest() { # slot-file root-hash
+	local m=$w/manifest.txt s=$w/manifest.sig
+	manifest "$2" > "$m"
+	openssl dgst -sha256 -sign "$key" -out "$s" "$m" || die "openssl could not sign with $key"
+	if [ -n "$bad_sig" ] && [ "$1" = "$w/slot-a.img" ]; then
+		local last; last=$(( $(stat -c %s "$s") - 1 ))
+		printf "\\x$(printf %02x $(( $(od -An -tu1 -j"$last" -N1 "$s") ^ 1 )))" |
+			dd of="$s" bs=1 seek="$last" conv=notrunc status=none
+	fi
+	{
+		printf 'KEELSLOT'
+		le32 "$(stat -c %s "$m")"
+		le32 "$(stat -c %s "$s")"
+		cat "$m" "$s"
+	} > "$w/area"
+	dd if="$w/area" of="$1" bs=4096 seek=$(( (slot_bytes - 65536) / 4096 )) conv=notrunc status=none
+}
+cp "$slot" "$w/slot-b.img"
+write_manifest "$w/slot-b.img" "$roothash"
+mv "$slot" "$w/slot-a.img"
+if [ -n "$no_manifest" ]; then
+	:
+elif [ -n "$wrong_root" ]; then
+	write_manifest "$w/slot-a.img" "$(printf 'wrong %s' "$roothash" | sha256sum | cut -c1-64)"
+else
+	write_manifest "$w/slot-a.img" "$roothash"
+fi
+if [ -n "$corrupt" ]; then
+	f=$root/${corrupt#/usr/}
+	[ -f "$f" ] && [ "$(stat -c %s "$f")" -ge 4096 ] || die "--corrupt $corrupt: need a regular file of at least 4 KiB"
+	want=$(head -c 4096 "$f" | sha256sum | cut -c1-64)
+	mkdir "$w/blocks"
+	split -b 4096 -d -a 6 "$fs" "$w/blocks/b"
+	hits=$(cd "$w/blocks" && sha256sum b* | awk -v h="$want" '$1 == h { print substr($2, 2) }')
+	[ "$(printf '%s\n' "$hits" | grep -c .)" = 1 ] ||
+		die "--corrupt $corrupt: its first block is not found exactly once in the image"
+	off=$(( 10#$hits * 4096 + 100 ))
+	rm -rf "$w/blocks"
+	b=$(od -An -tu1 -j"$off" -N1 "$w/slot-a.img" | tr -d ' ')
+	printf "\\x$(printf %02x $((b ^ 0x10)))" | dd of="$w/slot-a.img" bs=1 seek="$off" conv=notrunc status=none
+fi
+
+# ---- STATE ----------------------------------------------------------------------------------------
+st=$w/state
+mkdir -p "$st"
+for d in ${extra_state[@]+"${extra_state[@]}"}; do cp -a "$d/." "$st/"; done
+find "$st" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+truncate -s "$((state_mb * 1048576))" "$w/state.img"
+mke2fs -q -F -t ext4 -L STATE -U "$(guid state-fs)" -E "hash_seed=$(guid state-hash),root_owner=0:0" \
+	-N 4096 -d "$st" "$w/state.img" || die "mke2fs failed"
+
+# ---- the disk --------------------------------------------------------------------------------------
+total=$(( 1 + 8 + slot_mb * 2 + state_mb + 1 ))
+rm -f "$out.tmp"
+truncate -s "${total}M" "$out.tmp"
+T=5dfbf5f4-2848-4bac-aa5e-0d9a20b745a6
+args=(-o -U "$(guid disk)"
+	-n 1:2048:+8M -t 1:ef00 -c 1:EFI-SYSTEM -u "1:$(guid p1)"
+	-n "2:0:+${slot_mb}M" -t "2:$T" -c 2:USR-A -u "2:$(guid p2)")
+if [ "$slot_b" != none ]; then
+	args+=(-n "3:0:+${slot_mb}M" -t "3:$T" -c 3:USR-B -u "3:$(guid p3)")
+	args+=(-n "4:0:+${state_mb}M" -t 4:8300 -c 4:STATE -u "4:$(guid p4)")
+else
+	args+=(-n "4:0:+$((slot_mb + state_mb))M" -t 4:8300 -c 4:STATE -u "4:$(guid p4)")
+fi
+sgdisk "${args[@]}" "$out.tmp" >/dev/null || die "sgdisk failed"
+start() { sgdisk -i "$1" "$out.tmp" | awk '/^First sector:/ { print $3 }'; }
+dd if="$w/slot-a.img" of="$out.tmp" bs=1M seek=$(( $(start 2) / 2048 )) conv=notrunc,sparse status=none
+[ "$slot_b" = same ] && dd if="$w/slot-b.img" of="$out.tmp" bs=1M seek=$(( $(start 3) / 2048 )) conv=notrunc,sparse status=none
+state_off=$(( $(start 4) / 2048 ))
+dd if="$w/state.img" of="$out.tmp" bs=1M seek="$state_off" conv=notrunc,sparse status=none
+IFS=: read -r p t s <<< "$attr_a"; cgpt add -i 2 -P "$p" -T "$t" -S "$s" "$out.tmp"
+if [ "$slot_b" != none ]; then IFS=: read -r p t s <<< "$attr_b"; cgpt add -i 3 -P "$p" -T "$t" -S "$s" "$out.tmp"; fi
+mv "$out.tmp" "$out"
+echo "root-hash $roothash"

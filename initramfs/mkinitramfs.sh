@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# initramfs/mkinitramfs.sh — build keel's initramfs: an uncompressed newc cpio, reproducible.
+#
+#   initramfs/mkinitramfs.sh --keel build/keel --out FILE [--kver VERSION] [--key PEM]...
+#                            [--modules LIST] [--extra DIR]
+#
+# Contents (everything owned by 0:0, mtime SOURCE_DATE_EPOCH, entries sorted by name):
+#   /bin/keel                 the binary; /init and /bin/APPLET for every applet link to it
+#                             (stage 1 runs provisioning when /bin/provision exists)
+#   /etc/keel-initramfs       the marker that makes `keel init` (PID 1) run stage 1
+#   /etc/keel/modules         the modules stage 1 loads (config/initramfs/modules, or --modules)
+#   /etc/keel/keys/*.pem      keys trusted to sign slot manifests (config/keys/*.pem, or --key)
+#   /lib/modules/VERSION/     those modules and everything modules.dep / modules.softdep make
+#                             them need (resolved by kmod's modprobe as the oracle), plus a
+#                             modules.dep / modules.softdep / modules.alias for just these,
+#                             written by depmod
+#   /dev/console, /dev/null   device nodes the kernel needs before devtmpfs is mounted
+#   /dev /proc /sys /run /sysroot /tmp   empty mount points
+#   --extra DIR               copied over the tree last (tests only)
+# The same inputs give the same bytes: GNU cpio --reproducible, sorted names, fixed owner and
+# mtime, no compression (the kernel unpacks it as is; TCG boots faster without a decompressor).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+keel= out= kver= modlist=$top/config/initramfs/modules extra=
+keys=()
+die() { echo "mkinitramfs: $*" >&2; exit 3; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keel) keel=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--kver) kver=$2; shift 2 ;;
+	--key) keys+=("$2"); shift 2 ;;
+	--modules) modlist=$2; shift 2 ;;
+	--extra) extra=$2; shift 2 ;;
+	*) echo "usage: mkinitramfs.sh --keel BIN --out FILE [--kver V] [--key PEM]... [--modules LIST] [--extra DIR]" >&2; exit 2 ;;
+	esac
+done
+[ -n "$keel" ] && [ -n "$out" ] || die "--keel and --out are required"
+[ -x "$keel" ] || die "$keel: not an executable"
+if [ -z "$kver" ]; then
+	v=$(LC_ALL=C ls /boot/vmlinuz-* 2>/dev/null | tail -1) || true
+	[ -n "$v" ] || die "no /boot/vmlinuz-* (package linux-image-amd64)"
+	kver=${v#/boot/vmlinuz-}
+fi
+mods=/lib/modules/$kver
+[ -f "$mods/modules.dep" ] || die "$mods/modules.dep missing"
+if [ ${#keys[@]} -eq 0 ]; then
+	for k in "$top"/config/keys/*.pem; do [ -e "$k" ] && keys+=("$k"); done
+fi
+: "${SOURCE_DATE_EPOCH:=0}"
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/keel-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+umask 022
+mkdir -p "$stage"/{bin,dev,etc/keel/keys,proc,run,sys,sysroot,tmp,"lib/modules/$kver"}
+install -m 0755 "$keel" "$stage/bin/keel"
+ln -s bin/keel "$stage/init"
+for a in $("$keel" --list); do ln -s keel "$stage/bin/$a"; done
+printf 'keel initramfs\n' > "$stage/etc/keel-initramfs"
+grep -v '^[[:space:]]*\(#\|$\)' "$modlist" > "$stage/etc/keel/modules" || die "$modlist: no modules"
+for k in ${keys[@]+"${keys[@]}"}; do
+	install -m 0644 "$k" "$stage/etc/keel/keys/$(basename "$k")"
+done
+mknod -m 0600 "$stage/dev/console" c 5 1
+mknod -m 0666 "$stage/dev/null" c 1 3
+
+# Modules: the closure kmod's modprobe computes (dependencies and softdeps), copied at their
+# paths, then depmod writes the index files for exactly this set.
+while read -r name; do
+	modprobe -S "$kver" --show-depends "$name" 2>/dev/null | awk '$1 == "insmod" { print $2 }' |
+		grep . || die "module $name: not found for kernel $kver"
+done < "$stage/etc/keel/modules" | LC_ALL=C sort -u | while read -r ko; do
+	rel=${ko#"$mods"/}
+	mkdir -p "$stage/lib/modules/$kver/$(dirname "$rel")"
+	cp "$ko" "$stage/lib/modules/$kver/$rel"
+done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -f "$mods/$f" ] && cp "$mods/$f" "$stage/lib/modules/$kver/"
+done
+depmod -b "$stage" "$kver" || die "depmod failed"
+rm -f "$stage/lib/modules/$kver"/*.bin "$stage/lib/modules/$kver"/modules.{order,builtin.modinfo,devname,symbols}
+[ -n "$extra" ] && cp -a "$extra/." "$stage/"
+
+find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio --quiet -o -H newc --reproducible -R 0:0) > "$out.tmp"
+mv "$out.tmp" "$out"

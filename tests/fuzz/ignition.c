@@ -1,0 +1,79 @@
+/* ignition.c — libFuzzer harness for the Ignition config parser and validator (core/ign_parse.c,
+ * ign_check.c, ign_merge.c, ign_render.c).
+ *
+ * Every input either parses or fails with -EINVAL/-ENOTSUP/-E2BIG and a one-line message that
+ * names a place ("path: why"). A config that parses also passes through ign_check, renders as
+ * text and as JSON (and that JSON parses), and merges with a second parse of itself; the merged
+ * config still renders. The unit-file helpers run on the raw input too.
+ */
+#include "buf.h"
+#include "err.h"
+#include "ign.h"
+#include "ign_render.h"
+#include "json.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void check(int cond, const char *what)
+{
+	if (!cond) {
+		fprintf(stderr, "ignition fuzz: %s\n", what);
+		abort();
+	}
+}
+
+static void count_target(void *ctx, const char *t, size_t len, bool required)
+{
+	(void)required;
+	check(len > 0 && !memchr(t, ' ', len), "install target with a space");
+	(*(size_t *)ctx)++;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ign_cfg *c = NULL, *c2 = NULL;
+	struct kerr e = {0};
+	int r = ign_parse(&c, data, size, NULL, &e);
+	if (r) {
+		check(!c, "failed parse returned a config");
+		check(r == -EINVAL || r == -ENOTSUP || r == -E2BIG || r == -ENOMEM, "unexpected error code");
+		check(e.msg[0] && strchr(e.msg, ':') && !strchr(e.msg, '\n'), "error without a one-line place");
+	} else {
+		struct buf b = BUF_INIT(64u << 20);
+		struct json_doc doc = {0};
+		if (!ign_check(c, &e)) {
+			check(!ign_render(c, false, &b, &e), "text render failed");
+			buf_reset(&b);
+			check(!ign_render(c, true, &b, &e), "json render failed");
+			check(!json_parse(&doc, b.p, b.len, NULL, &e), "rendered JSON does not parse");
+			json_free(&doc);
+		}
+		check(!ign_parse(&c2, data, size, "again", &e), "a second parse failed");
+		check(!ign_merge(c, c2, &e), "merge with itself failed");
+		buf_reset(&b);
+		check(!ign_render(c, false, &b, &e), "render after merge failed");
+		buf_free(&b);
+		ign_free(c);
+	}
+	/* the unit-file helpers on the raw bytes (NUL-terminated copy) */
+	char *s = malloc(size + 1);
+	if (!s)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = 0;
+	size_t line = 0, n = 0;
+	ign_unit_syntax_problem(s, &line);
+	size_t found = ign_unit_install(s, count_target, &n);
+	check(found == n, "install target count");
+	ign_path_problem(s);
+	ign_unit_name_problem(s);
+	enum hash_alg alg;
+	uint8_t digest[HASH_MAX_SIZE];
+	ign_hash_parse(s, 5, &alg, digest);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,419 @@
+/* boot_test.c — core/cmdline, core/module, core/manifest, core/blk, core/mount (remove_tree). */
+#include "t.h"
+#include "blk.h"
+#include "buf.h"
+#include "cmdline.h"
+#include "err.h"
+#include "manifest.h"
+#include "sig.h"
+#include "module.h"
+#include "mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+T_TEST(cmdline_words)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		const char *key, *val; /* lookup after parsing; val "(flag)" for a flag, NULL absent */
+	} cases[] = {
+		{"console=ttyS0 keel.slot=USR-B quiet", 0, "keel.slot", "USR-B"},
+		{"console=ttyS0 keel.slot=USR-B quiet", 0, "quiet", "(flag)"},
+		{"keel.init=\"/usr/lib/a b\" x", 0, "keel.init", "/usr/lib/a b"},
+		{"\"keel.init=/usr/x y\"", 0, "keel.init", "/usr/x y"},
+		{"a=1 a=2", 0, "a", "2"},                    /* the last one wins */
+		{"a=b=c", 0, "a", "b=c"},                    /* only the first '=' splits */
+		{"a= b", 0, "a", ""},
+		{"  \t a=1 \n", 0, "a", "1"},
+		{"", 0, "a", NULL},
+		{"a=\"unterminated", -EINVAL, NULL, NULL},   /* forged: open quote */
+		{"=x", -EINVAL, NULL, NULL},                 /* forged: empty key */
+		{"a=\x01", -EINVAL, NULL, NULL},             /* forged: control character */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct cmdline c;
+		int r = cmdline_parse(&c, cases[i].in, strlen(cases[i].in), NULL);
+		t_check(r == cases[i].ret, "case %zu: ret %d want %d", i, r, cases[i].ret);
+		if (r || !cases[i].key)
+			continue;
+		const char *v = cmdline_get(&c, cases[i].key);
+		if (!cases[i].val)
+			t_check(!cmdline_has(&c, cases[i].key), "case %zu: %s present", i, cases[i].key);
+		else if (!strcmp(cases[i].val, "(flag)"))
+			t_check(!v && cmdline_has(&c, cases[i].key), "case %zu: %s not a flag", i, cases[i].key);
+		else
+			t_check(v && !strcmp(v, cases[i].val), "case %zu: %s=%s want %s", i, cases[i].key, v ? v : "(null)", cases[i].val);
+	}
+	/* limits: too long, too many words */
+	char *big = malloc(CMDLINE_MAX + 2);
+	memset(big, 'a', CMDLINE_MAX + 1);
+	big[CMDLINE_MAX + 1] = 0;
+	struct cmdline c;
+	t_check(cmdline_parse(&c, big, CMDLINE_MAX + 1, NULL) == -E2BIG, "longer than CMDLINE_MAX refused");
+	for (int i = 0; i < CMDLINE_MAX; i += 2)
+		big[i] = 'a', big[i + 1] = ' ';
+	t_check(cmdline_parse(&c, big, CMDLINE_MAX, NULL) == -E2BIG, "more than CMDLINE_WORDS refused");
+	free(big);
+}
+
+/* A modules tree shaped like Debian's (dependencies in modules.dep order, softdeps, aliases). */
+static const char *dep =
+	"kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko\n"
+	"kernel/drivers/virtio/virtio_ring.ko:\n"
+	"kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
+	"kernel/drivers/virtio/virtio_pci_modern_dev.ko:\n"
+	"kernel/drivers/virtio/virtio_pci_legacy_dev.ko:\n"
+	"kernel/fs/erofs/erofs.ko: kernel/lib/libcrc32c.ko\n"
+	"kernel/lib/libcrc32c.ko:\n"
+	"kernel/crypto/crc32c_generic.ko:\n"
+	"kernel/arch/x86/crypto/crc32c-intel.ko:\n"
+	"kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko\n"
+	"kernel/lib/crc16.ko:\n"
+	"kernel/fs/mbcache.ko:\n"
+	"kernel/fs/jbd2/jbd2.ko:\n"
+	"kernel/drivers/md/dm-verity.ko: kernel/drivers/md/dm-bufio.ko kernel/drivers/md/dm-mod.ko kernel/lib/reed_solomon/reed_solomon.ko\n"
+	"kernel/drivers/md/dm-bufio.ko: kernel/drivers/md/dm-mod.ko\n"
+	"kernel/drivers/md/dm-mod.ko:\n"
+	"kernel/lib/reed_solomon/reed_solomon.ko:\n"
+	"kernel/a.ko: kernel/b.ko\n"
+	"kernel/b.ko:\n";
+static const char *softdep =
+	"# Soft dependencies extracted from modules themselves.\n"
+	"softdep ext4 pre: crypto-crc32c\n"
+	"softdep jbd2 pre: crypto-crc32c\n"
+	"softdep libcrc32c pre: crc32c\n"
+	"softdep a pre: b post: missing_soft\n"
+	"softdep b pre: a\n"; /* a cycle through softdeps */
+static const char *alias =
+	"alias crypto-crc32c crc32c_intel\n"
+	"alias crc32c crc32c_intel\n"
+	"alias crypto-crc32c crc32c_generic\n"
+	"alias crc32c crc32c_generic\n"
+	"alias fs-erofs erofs\n"
+	"alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\n";
+static const char *builtin = "kernel/lib/crc32.ko\n";
+
+T_TEST(module_order)
+{
+	/* Expected orders: kmod's modprobe --show-depends on Debian 6.1 gives the same for these. */
+	static const struct {
+		const char *name;
+		int ret;
+		const char *order;
+	} cases[] = {
+		{"virtio_pci", 0, "virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci"},
+		{"erofs", 0, "crc32c_intel crc32c_generic libcrc32c erofs"},
+		{"ext4", 0, "crc32c_intel crc32c_generic jbd2 mbcache crc16 ext4"},
+		{"dm-verity", 0, "reed_solomon dm_mod dm_bufio dm_verity"},
+		{"fs-erofs", 0, "crc32c_intel crc32c_generic libcrc32c erofs"},     /* an alias */
+		{"pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", 0,
+			"virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci"}, /* a wildcard alias */
+		{"crc32", 0, ""},                                                  /* built in */
+		{"a", 0, "b a"},                                                   /* softdep cycle stops */
+		{"nosuch", -ENOENT, ""},                                           /* forged: unknown */
+		{"../../etc/x", -ENOENT, ""},                                      /* forged: path */
+	};
+	struct modindex m;
+	t_check(!modindex_set(&m, dep, softdep, alias, builtin, NULL), "index");
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct modplan *p = calloc(1, sizeof(*p));
+		struct kerr e = {0};
+		int r = module_plan(&m, cases[i].name, p, &e);
+		t_check(r == cases[i].ret || (cases[i].ret && r < 0), "case %zu (%s): ret %d want %d: %s", i, cases[i].name, r,
+			cases[i].ret, e.msg);
+		char got[512] = "";
+		for (int k = 0; k < p->n; k++) {
+			if (k)
+				strcat(got, " ");
+			strcat(got, p->e[k].name);
+		}
+		if (!cases[i].ret)
+			t_check(!strcmp(got, cases[i].order), "case %zu (%s): order '%s' want '%s'", i, cases[i].name, got, cases[i].order);
+		free(p);
+	}
+	/* soft flags: crc32c_* reached only through softdeps; erofs and libcrc32c are hard */
+	struct modplan *p = calloc(1, sizeof(*p));
+	module_plan(&m, "erofs", p, NULL);
+	t_check(p->n == 4 && p->e[0].soft && p->e[1].soft && !p->e[2].soft && !p->e[3].soft, "softdep modules marked soft");
+	/* a plan shared by several names does not repeat modules */
+	module_plan(&m, "ext4", p, NULL);
+	t_check(p->n == 8, "erofs + ext4: 8 distinct modules, got %d", p->n);
+	t_check(!strcmp(p->e[3].path, "kernel/fs/erofs/erofs.ko"), "path kept: %s", p->e[3].path);
+	free(p);
+	modindex_free(&m);
+
+	/* forged indexes */
+	static const char *bad[] = {
+		"kernel/x.ko kernel/y.ko\n",     /* no ':' */
+		"kernel/x.txt:\n",               /* not a module path */
+	};
+	for (size_t i = 0; i < T_LEN(bad); i++) {
+		struct modplan *q = calloc(1, sizeof(*q));
+		t_check(!modindex_set(&m, bad[i], NULL, NULL, NULL, NULL), "bad %zu index", i);
+		t_check(module_plan(&m, "x", q, NULL) == -EINVAL, "bad index %zu refused", i);
+		modindex_free(&m);
+		free(q);
+	}
+	struct buf longline = BUF_INIT(1 << 20);
+	buf_puts(&longline, "kernel/x.ko:");
+	for (int i = 0; i < 400; i++)
+		buf_puts(&longline, " kernel/yyyyyyyy.ko");
+	buf_puts(&longline, "\n");
+	struct modplan *q = calloc(1, sizeof(*q));
+	modindex_set(&m, (const char *)longline.p, NULL, NULL, NULL, NULL);
+	t_check(module_plan(&m, "x", q, NULL) == -E2BIG, "overlong modules.dep line refused");
+	modindex_free(&m);
+	buf_free(&longline);
+	free(q);
+}
+
+T_TEST(module_load_dir)
+{
+	/* modindex_load reads the files; a missing modules.dep is an error, the rest optional */
+	const char *d = t_tmpdir();
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/mods", d);
+	mkdir(dir, 0755);
+	struct modindex m;
+	struct kerr e = {0};
+	t_check(modindex_load(&m, dir, &e) == -ENOENT, "no modules.dep: -ENOENT (%s)", e.msg);
+	t_write("mods/modules.dep", dep, strlen(dep));
+	t_check(!modindex_load(&m, dir, &e), "modules.dep only: %s", e.msg);
+	struct modplan *p = calloc(1, sizeof(*p));
+	t_check(!module_plan(&m, "dm_verity", p, &e) && p->n == 4, "plan from files: %d", p->n);
+	/* loading a missing file is an error naming the module */
+	t_check(module_load_plan(dir, p, NULL, NULL, &e) == -ENOENT && strstr(e.msg, "reed_solomon"), "load: %s", e.msg);
+	/* a soft entry that fails is skipped */
+	p->e[0].soft = 1;
+	p->n = 1;
+	int loaded = -1, skipped = -1;
+	t_check(!module_load_plan(dir, p, &loaded, &skipped, &e) && loaded == 0 && skipped == 1, "soft skipped");
+	free(p);
+	modindex_free(&m);
+}
+
+/* A manifest text as mkimage.sh writes it. */
+static const char *good_manifest =
+	"keel-slot-manifest 1\n"
+	"version 0.1.0\n"
+	"fs erofs\n"
+	"hash sha256\n"
+	"data-block-size 4096\n"
+	"hash-block-size 4096\n"
+	"data-blocks 602\n"
+	"hash-offset 2465792\n"
+	"salt 7eea9f24afc635a1e0cf2d58c817e48af28c41713dff68cb13bf43bdd8681813\n"
+	"root-hash 59018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b24\n";
+
+static char *replace(const char *s, const char *from, const char *to)
+{
+	static char out[2048];
+	const char *p = strstr(s, from);
+	if (!p)
+		return NULL;
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(p - s), s, to, p + strlen(from));
+	return out;
+}
+
+T_TEST(manifest_text)
+{
+	struct manifest m;
+	struct kerr e = {0};
+	t_check(!manifest_parse((const uint8_t *)good_manifest, strlen(good_manifest), &m, &e), "good: %s", e.msg);
+	t_check(m.data_blocks == 602 && m.hash_offset == 2465792 && m.salt_len == 32 && m.hash == HASH_SHA256 &&
+		!strcmp(m.version, "0.1.0") && !strcmp(m.fs, "erofs") && m.root_hash[0] == 0x59, "fields");
+	char table[1024];
+	t_check(!manifest_verity_table(&m, "/dev/vda2", table, sizeof(table)) &&
+		!strcmp(table, "1 /dev/vda2 /dev/vda2 4096 4096 602 602 sha256 "
+			"59018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b24 "
+			"7eea9f24afc635a1e0cf2d58c817e48af28c41713dff68cb13bf43bdd8681813"), "table: %s", table);
+	static const struct { const char *from, *to; int ok; } forged[] = {
+		{"salt 7eea9f24afc635a1e0cf2d58c817e48af28c41713dff68cb13bf43bdd8681813", "salt -", 1},
+		{"keel-slot-manifest 1", "keel-slot-manifest 2", 0},
+		{"version 0.1.0", "version 0.1 0", 0},
+		{"version 0.1.0", "version 0.1/0", 0},
+		{"fs erofs", "fs vfat", 0},
+		{"hash sha256", "hash md5", 0},
+		{"data-block-size 4096", "data-block-size 4095", 0},
+		{"data-block-size 4096", "data-block-size 256", 0},
+		{"data-blocks 602", "data-blocks 0", 0},
+		{"data-blocks 602", "data-blocks 0602", 0},
+		{"data-blocks 602", "data-blocks 603", 0},                  /* data runs into the tree */
+		{"hash-offset 2465792", "hash-offset 2465793", 0},
+		{"hash-offset 2465792", "hash-offset 99999999999999999999999", 0},
+		{"salt 7e", "salt 7", 0},
+		{"root-hash 59", "root-hash 5", 0},
+		{"root-hash 59", "root-hash zz", 0},
+		{"fs erofs\nhash sha256", "hash sha256\nfs erofs", 0},      /* order is fixed */
+		{"version 0.1.0\n", "", 0},                                 /* a line missing */
+		{"6b24\n", "6b24\nextra 1\n", 0},                            /* trailing data */
+		{"6b24\n", "6b24", 0},                                       /* no final newline */
+		{"version 0.1.0", "version  0.1.0", 0},
+	};
+	for (size_t i = 0; i < T_LEN(forged); i++) {
+		char *t = replace(good_manifest, forged[i].from, forged[i].to);
+		t_check(t != NULL, "forged %zu: pattern", i);
+		if (!t)
+			continue;
+		int r = manifest_parse((const uint8_t *)t, strlen(t), &m, &e);
+		t_check(forged[i].ok ? r == 0 : r == -EINVAL, "forged %zu (%s): ret %d", i, forged[i].to, r);
+	}
+}
+
+/* Test key pair (P-256) and a signature over good_manifest made with
+ * openssl dgst -sha256 -sign tests/vm/keys/slot-test.key; both read from the tree. */
+static int read_file(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_put(b, tmp, n);
+	fclose(f);
+	return 0;
+}
+
+T_TEST(manifest_signature)
+{
+	const char *src = getenv("KEEL_SRC");
+	char path[1024];
+	struct buf pub = BUF_INIT(1 << 16), sig = BUF_INIT(1 << 16);
+	snprintf(path, sizeof(path), "%s/tests/vm/keys/slot-test.pem", src ? src : ".");
+	int have = !read_file(path, &pub);
+	snprintf(path, sizeof(path), "%s/tests/unit/boot/manifest.sig", src ? src : ".");
+	have = have && !read_file(path, &sig);
+	t_check(have, "test key and signature readable (KEEL_SRC=%s)", src ? src : "(unset)");
+	if (!have)
+		goto out;
+	struct sig_keyring kr = {0}, none = {0};
+	struct sig_key *k = NULL;
+	const struct sig_key *which = NULL;
+	struct kerr e = {0};
+	t_check(!sig_key_parse(&k, pub.p, pub.len, &e) && !sig_keyring_add(&kr, k, &e), "test key: %s", e.msg);
+	const uint8_t *text = (const uint8_t *)good_manifest;
+	size_t tl = strlen(good_manifest);
+	t_check(!manifest_verify(text, tl, sig.p, sig.len, &kr, &which, &e) && which == k, "good signature: %s", e.msg);
+	/* forged: one text byte changed, one signature bit flipped, no keys */
+	char *t = replace(good_manifest, "data-blocks 602", "data-blocks 601");
+	t_check(manifest_verify((const uint8_t *)t, strlen(t), sig.p, sig.len, &kr, NULL, &e) == -EBADMSG, "changed text refused");
+	sig.p[sig.len - 1] ^= 1;
+	t_check(manifest_verify(text, tl, sig.p, sig.len, &kr, NULL, &e) == -EBADMSG, "flipped signature refused");
+	sig.p[sig.len - 1] ^= 1;
+	t_check(manifest_verify(text, tl, sig.p, sig.len, &none, NULL, &e) == -ENOKEY, "no keys: fail closed");
+	t_check(manifest_verify(text, tl, sig.p, sig.len, NULL, NULL, &e) == -ENOKEY, "no keyring: fail closed");
+	sig_keyring_free(&kr);
+
+	/* the area framing */
+	uint8_t area[1024] = "KEELSLOT";
+	const uint8_t *tp, *sp;
+	size_t tlen, slen;
+	area[8] = (uint8_t)tl;
+	area[9] = (uint8_t)(tl >> 8);
+	area[12] = (uint8_t)sig.len;
+	memcpy(area + 16, good_manifest, tl);
+	memcpy(area + 16 + tl, sig.p, sig.len);
+	t_check(!manifest_split(area, sizeof(area), &tp, &tlen, &sp, &slen, &e) && tlen == tl && slen == sig.len &&
+		!memcmp(tp, good_manifest, tl), "split");
+	area[0] = 'k';
+	t_check(manifest_split(area, sizeof(area), &tp, &tlen, &sp, &slen, &e) == -ENOENT, "no magic");
+	area[0] = 'K';
+	area[9] = 0x20; /* text length 8K+ */
+	t_check(manifest_split(area, sizeof(area), &tp, &tlen, &sp, &slen, &e) == -EINVAL, "text too long");
+	area[9] = (uint8_t)(tl >> 8);
+	t_check(manifest_split(area, 16 + tl, &tp, &tlen, &sp, &slen, &e) == -EINVAL, "signature past the area");
+out:
+	buf_free(&pub);
+	buf_free(&sig);
+}
+
+static void mkfile(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+T_TEST(blk_sysfs)
+{
+	/* a fake /sys: class/block/X -> ../../devices/virtio/block/DISK[/PART] */
+	char base[512], p[1024];
+	snprintf(base, sizeof(base), "%s/sys", t_tmpdir());
+	const char *dirs[] = {"", "/class", "/class/block", "/devices", "/devices/v", "/devices/v/block",
+		"/devices/v/block/vda", "/devices/v/block/vda/vda1", "/devices/v/block/vda/vda2", "/devices/v/block/vdb",
+		"/devices/v/block/vdb/vdb1"};
+	for (size_t i = 0; i < T_LEN(dirs); i++) {
+		snprintf(p, sizeof(p), "%s%s", base, dirs[i]);
+		mkdir(p, 0755);
+	}
+	static const struct { const char *name, *target, *uevent; } devs[] = {
+		{"vda", "../../devices/v/block/vda", "MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n"},
+		{"vda1", "../../devices/v/block/vda/vda1", "MAJOR=254\nMINOR=1\nDEVNAME=vda1\nDEVTYPE=partition\nPARTN=1\nPARTNAME=USR-A\n"},
+		{"vda2", "../../devices/v/block/vda/vda2", "MAJOR=254\nMINOR=2\nDEVNAME=vda2\nDEVTYPE=partition\nPARTN=2\nPARTNAME=STATE\n"},
+		{"vdb", "../../devices/v/block/vdb", "MAJOR=254\nMINOR=16\nDEVNAME=vdb\nDEVTYPE=disk\n"},
+		{"vdb1", "../../devices/v/block/vdb/vdb1", "MAJOR=254\nMINOR=17\nDEVNAME=vdb1\nDEVTYPE=partition\nPARTN=1\nPARTNAME=config-2\n"},
+	};
+	for (size_t i = 0; i < T_LEN(devs); i++) {
+		snprintf(p, sizeof(p), "%s/class/block/%s", base, devs[i].name);
+		t_check(!symlink(devs[i].target, p), "symlink %s", p);
+		snprintf(p, sizeof(p), "%s/devices/v/block/%s%s%s/uevent", base,
+			strlen(devs[i].name) > 3 ? (devs[i].name[2] == 'a' ? "vda/" : "vdb/") : "", devs[i].name, "");
+		mkfile(p, devs[i].uevent);
+	}
+	struct blkdev b;
+	struct kerr e = {0};
+	t_check(!blk_find_label(base, "USR-A", &b, &e) && !strcmp(b.name, "vda1") && !strcmp(b.disk, "vda") && b.partn == 1 &&
+		b.dev == makedev(254, 1), "USR-A: %s disk %s partn %u (%s)", b.name, b.disk, b.partn, e.msg);
+	t_check(blk_find_label(base, "USR-B", &b, &e) == -ENOENT, "USR-B absent");
+	t_check(!blk_find_part(base, "vda", 2, &b, &e) && !strcmp(b.partname, "STATE"), "vda partition 2");
+	t_check(!blk_find_part(base, "vdb", 0, &b, &e) && !strcmp(b.name, "vdb"), "a whole disk is partn 0");
+	t_check(blk_wait_label(base, "USR-B", 50, &b, &e) == -ETIMEDOUT, "wait times out");
+	/* forged: a second disk with the same label is refused (which one would we trust?) */
+	snprintf(p, sizeof(p), "%s/devices/v/block/vdb/vdb1/uevent", base);
+	mkfile(p, "MAJOR=254\nMINOR=17\nDEVNAME=vdb1\nDEVTYPE=partition\nPARTN=1\nPARTNAME=USR-A\n");
+	t_check(blk_find_label(base, "USR-A", &b, &e) == -EEXIST && strstr(e.msg, "vda1") && strstr(e.msg, "vdb1"), "duplicate label: %s", e.msg);
+	/* forged: DEVNAME with a slash is ignored (the sysfs name is used), missing MAJOR skips it */
+	mkfile(p, "MAJOR=254\nMINOR=17\nDEVNAME=../../etc\nDEVTYPE=partition\nPARTN=1\nPARTNAME=X\n");
+	t_check(!blk_find_label(base, "X", &b, &e) && !strcmp(b.name, "vdb1"), "bad DEVNAME: %s", b.name);
+	mkfile(p, "MINOR=17\nDEVNAME=vdb1\nDEVTYPE=partition\nPARTN=1\nPARTNAME=Y\n");
+	t_check(blk_find_label(base, "Y", &b, &e) == -ENOENT, "no MAJOR: skipped");
+}
+
+T_TEST(remove_tree_stays_on_device)
+{
+	char base[512], p[1024];
+	snprintf(base, sizeof(base), "%s/rt", t_tmpdir());
+	t_check(!mkdir_p(base, 0755), "mkdir_p");
+	snprintf(p, sizeof(p), "%s/a/b/c", base);
+	t_check(!mkdir_p(p, 0755), "mkdir_p nested");
+	snprintf(p, sizeof(p), "%s/a/b/c/file", base);
+	mkfile(p, "x");
+	snprintf(p, sizeof(p), "%s/link", base);
+	t_check(!symlink("/etc", p), "symlink");
+	struct stat st;
+	stat(base, &st);
+	int fd = open(base, O_RDONLY | O_DIRECTORY);
+	t_check(!remove_tree_on_dev(fd, (unsigned long long)st.st_dev), "remove");
+	snprintf(p, sizeof(p), "%s/a", base);
+	t_check(access(p, F_OK) && !access("/etc/passwd", F_OK) && !access(base, F_OK), "tree gone, symlink target kept");
+	/* another device number: nothing is removed */
+	snprintf(p, sizeof(p), "%s/keep", base);
+	mkfile(p, "x");
+	fd = open(base, O_RDONLY | O_DIRECTORY);
+	t_check(!remove_tree_on_dev(fd, (unsigned long long)st.st_dev + 1) && !access(p, F_OK), "other device kept");
+	snprintf(p, sizeof(p), "%s/x/file", base);
+	t_check(mkdir_p(p, 0755) == 0, "mkdir_p x/file");
+	snprintf(p, sizeof(p), "%s/keep/sub", base);
+	t_check(mkdir_p(p, 0755) == -ENOTDIR, "mkdir_p through a file: -ENOTDIR");
+}

@@ -1,0 +1,247 @@
+/* gpt_test.c — core/gpt: attribute bits (Bottlerocket vector), gptprio.next, both copies, forged tables. */
+#include "t.h"
+#include "err.h"
+#include "gpt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+T_TEST(gpt_attr_bottlerocket_vector)
+{
+	uint64_t a = 0x5555555555555555ull;
+	t_check(gpt_attr_priority(a) == 5 && gpt_attr_tries(a) == 5 && gpt_attr_successful(a) == 1, "decode 0x5555…");
+	a = gpt_attr_set_priority(a, 0);
+	t_check(a == 0x5550555555555555ull, "priority<-0: %016llx", (unsigned long long)a);
+	a = gpt_attr_set_tries(a, 0);
+	t_check(a == 0x5500555555555555ull, "tries<-0: %016llx", (unsigned long long)a);
+	a = gpt_attr_set_successful(a, 0);
+	t_check(a == 0x5400555555555555ull, "successful<-0: %016llx", (unsigned long long)a);
+	t_check(gpt_attr_set_priority(0, 16) == 0 && gpt_attr_set_tries(0, 31) == 15ull << 52, "values masked to their bits");
+}
+
+T_TEST(gpt_crc32_known)
+{
+	t_check(gpt_crc32("123456789", 9) == 0xcbf43926u, "CRC32 check value");
+	t_check(gpt_crc32("", 0) == 0, "empty");
+}
+
+T_TEST(gpt_guid_text)
+{
+	uint8_t g[16];
+	char s[37];
+	t_check(!gpt_guid_parse(g, "5dfbf5f4-2848-4bac-aa5e-0d9a20b745a6") && !memcmp(g, GPT_TYPE_COREOS_USR, 16), "parse CoreOS USR");
+	gpt_guid_str(s, GPT_TYPE_COREOS_USR);
+	t_check(!strcmp(s, "5dfbf5f4-2848-4bac-aa5e-0d9a20b745a6"), "format: %s", s);
+	static const char *bad[] = {"5dfbf5f4-2848-4bac-aa5e-0d9a20b745a", "5dfbf5f4x2848-4bac-aa5e-0d9a20b745a6",
+		"5dfbf5f4-2848-4bac-aa5e-0d9a20b745ag", ""};
+	for (size_t i = 0; i < T_LEN(bad); i++)
+		t_check(gpt_guid_parse(g, bad[i]) == -EINVAL, "bad guid %zu", i);
+}
+
+/* A 1 MiB disk (2048 sectors) with a GPT of 128 entries, built as sgdisk lays it out. */
+#define NS 2048
+static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+
+static void entry(uint8_t *img, int i, const uint8_t type[16], uint64_t first, uint64_t last, uint64_t attr, const char *name)
+{
+	uint8_t *e = img + 2 * 512 + i * 128;
+	memcpy(e, type, 16);
+	memset(e + 16, i + 1, 16);
+	put64(e + 32, first);
+	put64(e + 40, last);
+	put64(e + 48, attr);
+	for (int k = 0; name[k] && k < 36; k++)
+		e[56 + 2 * k] = (uint8_t)name[k];
+}
+
+static void seal(uint8_t *img)
+{
+	/* copy entries to the backup array, then both headers with their CRCs */
+	memcpy(img + (NS - 33) * 512, img + 2 * 512, 128 * 128);
+	uint32_t ecrc = gpt_crc32(img + 2 * 512, 128 * 128);
+	for (int copy = 0; copy < 2; copy++) {
+		uint8_t *h = img + (copy ? (NS - 1) : 1) * 512;
+		memset(h, 0, 512);
+		memcpy(h, "EFI PART", 8);
+		put32(h + 8, 0x00010000);
+		put32(h + 12, 92);
+		put64(h + 24, copy ? NS - 1 : 1);
+		put64(h + 32, copy ? 1 : NS - 1);
+		put64(h + 40, 34);
+		put64(h + 48, NS - 34);
+		memset(h + 56, 0xab, 16);
+		put64(h + 72, copy ? NS - 33 : 2);
+		put32(h + 80, 128);
+		put32(h + 84, 128);
+		put32(h + 88, ecrc);
+		put32(h + 16, gpt_crc32(h, 92));
+	}
+}
+
+static uint8_t *mkdisk(uint64_t attr_a, uint64_t attr_b)
+{
+	static const uint8_t esp[16] = {0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11, 0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b};
+	static const uint8_t linux_fs[16] = {0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47, 0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
+	uint8_t *img = calloc(NS, 512);
+	entry(img, 0, esp, 40, 99, 0, "EFI-SYSTEM");
+	entry(img, 1, GPT_TYPE_COREOS_USR, 100, 599, attr_a, "USR-A");
+	entry(img, 2, GPT_TYPE_COREOS_USR, 600, 1099, attr_b, "USR-B");
+	entry(img, 3, linux_fs, 1100, 1999, 0, "STATE");
+	seal(img);
+	return img;
+}
+
+static uint64_t A(unsigned p, unsigned t, unsigned s)
+{
+	return gpt_attr_set_successful(gpt_attr_set_tries(gpt_attr_set_priority(0, p), t), s);
+}
+
+T_TEST(gpt_prio_next_choice)
+{
+	/* GRUB gptprio.next: highest priority among tries > 0 or successful; the first on a tie */
+	static const struct { unsigned pa, ta, sa, pb, tb, sb; int want; } cases[] = {
+		{1, 0, 1, 0, 0, 0, 1},   /* A successful, B off */
+		{1, 0, 1, 2, 1, 0, 2},   /* B higher with a try left */
+		{1, 0, 1, 2, 0, 0, 1},   /* B higher but no tries, not successful */
+		{2, 0, 1, 2, 3, 0, 1},   /* tie: the first */
+		{0, 5, 1, 0, 5, 1, -1},  /* priority 0 never boots */
+		{3, 0, 0, 1, 0, 0, -1},  /* nothing bootable */
+		{15, 15, 0, 14, 0, 1, 1},
+		{1, 1, 0, 15, 0, 1, 2},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		uint8_t *img = mkdisk(A(cases[i].pa, cases[i].ta, cases[i].sa), A(cases[i].pb, cases[i].tb, cases[i].sb));
+		struct gpt g;
+		struct kerr e = {0};
+		int r = gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 512, &g, &e);
+		t_check(!r, "case %zu: read: %s", i, e.msg);
+		int n = gpt_prio_next(&g, GPT_TYPE_COREOS_USR);
+		t_check(cases[i].want < 0 ? n == -ENOENT : n == cases[i].want, "case %zu: next %d want %d", i, n, cases[i].want);
+		gpt_free(&g);
+		free(img);
+	}
+}
+
+T_TEST(gpt_read_entries)
+{
+	uint8_t *img = mkdisk(A(1, 0, 1), 0);
+	struct gpt g;
+	struct gpt_part p;
+	struct kerr e = {0};
+	t_check(!gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 512, &g, &e), "read: %s", e.msg);
+	t_check(g.primary_ok && g.backup_ok && gpt_count(&g) == 128, "both copies valid");
+	t_check(!gpt_get(&g, 1, &p) && !strcmp(p.name, "USR-A") && p.first_lba == 100 && p.last_lba == 599 &&
+		!memcmp(p.type, GPT_TYPE_COREOS_USR, 16), "entry 2");
+	t_check(gpt_get(&g, 4, &p) == -ENOENT && gpt_get(&g, 128, &p) == -EINVAL, "unused / out of range");
+	t_check(gpt_find_name(&g, "STATE") == 3 && gpt_find_name(&g, "nope") == -ENOENT, "find by name");
+	gpt_free(&g);
+	free(img);
+}
+
+T_TEST(gpt_write_both_copies)
+{
+	uint8_t *img = mkdisk(A(2, 1, 0), A(1, 0, 1));
+	const char *path = t_write("disk.img", img, (size_t)NS * 512);
+	int fd = open(path, O_RDWR);
+	struct gpt g;
+	struct kerr e = {0};
+	t_check(!gpt_read(&(struct gpt_io){.fd = fd}, 0, &g, &e), "read file: %s", e.msg);
+	int n = gpt_prio_next(&g, GPT_TYPE_COREOS_USR);
+	struct gpt_part p;
+	gpt_get(&g, n, &p);
+	t_check(n == 1 && !gpt_set_attr(&g, n, gpt_attr_set_tries(p.attr, gpt_attr_tries(p.attr) - 1)), "decrement");
+	t_check(!gpt_write(fd, &g, &e), "write: %s", e.msg);
+	gpt_free(&g);
+	/* read back: the primary alone, the backup alone (primary destroyed) */
+	uint8_t *disk = malloc((size_t)NS * 512);
+	t_check(pread(fd, disk, (size_t)NS * 512, 0) == NS * 512, "pread");
+	t_check(!gpt_read(&(struct gpt_io){.fd = -1, .mem = disk, .len = (size_t)NS * 512}, 512, &g, &e) && g.primary_ok &&
+		g.backup_ok, "both valid after write: %s", e.msg);
+	gpt_get(&g, 1, &p);
+	t_check(gpt_attr_tries(p.attr) == 0 && gpt_attr_priority(p.attr) == 2, "tries 0 on disk");
+	gpt_free(&g);
+	disk[512 + 20] ^= 1; /* a reserved header byte: the header CRC breaks */
+	t_check(!gpt_read(&(struct gpt_io){.fd = -1, .mem = disk, .len = (size_t)NS * 512}, 512, &g, &e) && !g.primary_ok &&
+		g.backup_ok, "backup used when the primary is damaged");
+	gpt_get(&g, 1, &p);
+	t_check(gpt_attr_tries(p.attr) == 0, "backup carries the new tries too");
+	/* writing from the backup repairs the primary */
+	t_check(pwrite(fd, disk, (size_t)NS * 512, 0) == NS * 512, "pwrite");
+	t_check(!gpt_write(fd, &g, &e), "repair write");
+	gpt_free(&g);
+	t_check(!gpt_read(&(struct gpt_io){.fd = fd}, 0, &g, &e) && g.primary_ok && g.backup_ok, "repaired");
+	gpt_free(&g);
+	close(fd);
+	free(disk);
+	free(img);
+}
+
+T_TEST(gpt_forged)
+{
+	/* each forgery breaks the primary; with the backup broken the same way the read fails */
+	static const struct { int off; uint64_t val; int width; const char *what; } forged[] = {
+		{0, 0x4641, 2, "signature"},
+		{8, 0x00020000, 4, "revision"},
+		{12, 91, 4, "header size too small"},
+		{12, 513, 4, "header size beyond the sector"},
+		{24, 5, 8, "my LBA"},
+		{32, NS, 8, "alternate LBA outside"},
+		{40, 1, 8, "first usable 1"},
+		{48, NS, 8, "last usable outside"},
+		{72, NS - 2, 8, "entry array past the end"},
+		{72, 40, 8, "entry array inside the usable area"},
+		{80, 0, 4, "no entries"},
+		{80, 100000, 4, "too many entries"},
+		{84, 64, 4, "entry size 64"},
+		{84, 4096, 4, "entry size 4096"},
+		{84, 132, 4, "entry size not a multiple of 8"},
+	};
+	for (size_t i = 0; i < T_LEN(forged); i++) {
+		uint8_t *img = mkdisk(A(1, 0, 1), 0);
+		for (int copy = 0; copy < 2; copy++) {
+			uint8_t *h = img + (copy ? NS - 1 : 1) * 512;
+			if (forged[i].width == 2)
+				h[forged[i].off] ^= 0x41;
+			else if (forged[i].width == 4)
+				put32(h + forged[i].off, (uint32_t)forged[i].val);
+			else
+				put64(h + forged[i].off, forged[i].val);
+			put32(h + 16, 0);
+			put32(h + 16, gpt_crc32(h, 92)); /* a forger recomputes the CRC */
+		}
+		struct gpt g;
+		struct kerr e = {0};
+		int r = gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 512, &g, &e);
+		t_check(r < 0 && e.msg[0], "forged %zu (%s): refused (%d: %s)", i, forged[i].what, r, e.msg);
+		free(img);
+	}
+	/* entries: overlapping partitions, a partition outside the usable area, a wrong array CRC */
+	static const struct { uint64_t first, last; } bad_ent[] = {{500, 700}, {30, 99}, {1900, 2040}, {200, 100}};
+	for (size_t i = 0; i < T_LEN(bad_ent); i++) {
+		uint8_t *img = mkdisk(A(1, 0, 1), 0);
+		uint8_t *ent = img + 2 * 512 + 2 * 128; /* USR-B */
+		put64(ent + 32, bad_ent[i].first);
+		put64(ent + 40, bad_ent[i].last);
+		seal(img);
+		struct gpt g;
+		struct kerr e = {0};
+		t_check(gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 512, &g, &e) == -EINVAL,
+			"bad entry %zu refused: %s", i, e.msg);
+		free(img);
+	}
+	uint8_t *img = mkdisk(A(1, 0, 1), 0);
+	img[2 * 512 + 48] ^= 1; /* an attribute bit changed without fixing the CRCs */
+	memcpy(img + (NS - 33) * 512, img + 2 * 512, 128 * 128);
+	struct gpt g;
+	struct kerr e = {0};
+	t_check(gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 512, &g, &e) == -EBADMSG,
+		"entry CRC mismatch in both copies: %s", e.msg);
+	/* a truncated disk */
+	t_check(gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = 2048}, 512, &g, &e) < 0, "4 sectors: refused");
+	t_check(gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 1024, &g, &e) == -EINVAL, "sector 1024");
+	free(img);
+}

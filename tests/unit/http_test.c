@@ -1,0 +1,195 @@
+/* http_test.c — URLs, response heads and the chunked coding (the network is tested by
+ * tests/applets/provision.test against a local server). */
+#include "t.h"
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+#include "url.h"
+
+#include <errno.h>
+#include <string.h>
+
+T_TEST(url_parsing)
+{
+	static const struct { const char *in; int ret; bool tls; const char *host; unsigned port; const char *path; } cases[] = {
+		{"http://example.com", 0, false, "example.com", 80, "/"},
+		{"https://example.com/a/b?x=1#frag", 0, true, "example.com", 443, "/a/b?x=1"},
+		{"HTTP://Example.COM:8080/x", 0, false, "Example.COM", 8080, "/x"},
+		{"http://127.0.0.1:1/", 0, false, "127.0.0.1", 1, "/"},
+		{"http://[::1]:8443/p", 0, false, "::1", 8443, "/p"},
+		{"http://h:/p", 0, false, "h", 80, "/p"},
+		{"http://h?q", 0, false, "h", 80, "/?q"},
+		/* forged */
+		{"http://", -EINVAL},
+		{"http:///x", -EINVAL},
+		{"http://user:pw@host/", -EINVAL},
+		{"http://exa mple.com/", -EINVAL},
+		{"http://h:65536/", -EINVAL},
+		{"http://h:0/", -EINVAL},
+		{"http://h:8x/", -EINVAL},
+		{"http://[::1/", -EINVAL},
+		{"http://[::g]/", -EINVAL},
+		{"http://h/a b", -EINVAL},
+		{"http://h/a\nb", -EINVAL},
+		{"http://h/{x}", -EINVAL},
+		{"ftp://h/x", -EPROTONOSUPPORT},
+		{"data:,x", -EPROTONOSUPPORT},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct url u;
+		struct kerr e = {0};
+		int r = url_parse(&u, cases[i].in, strlen(cases[i].in), &e);
+		if (!cases[i].ret)
+			t_check(!r && u.tls == cases[i].tls && !strcmp(u.host, cases[i].host) && u.port == cases[i].port &&
+					!strcmp(u.path, cases[i].path),
+				"case %zu %s: r=%d host=%s port=%u path=%s", i, cases[i].in, r, u.host, u.port, u.path);
+		else
+			t_check(r == cases[i].ret && e.msg[0], "forged case %zu %s: r=%d", i, cases[i].in, r);
+	}
+	char long_host[400];
+	memset(long_host, 'a', sizeof(long_host));
+	memcpy(long_host, "http://", 7);
+	struct url u;
+	t_check(url_parse(&u, long_host, sizeof(long_host), NULL) == -ENAMETOOLONG, "host too long");
+}
+
+T_TEST(url_redirects)
+{
+	struct url base, out;
+	char s[128];
+	url_parse(&base, "https://h:8443/dir/file?q=secret", 32, NULL);
+	static const struct { const char *ref; int ret; const char *want; } cases[] = {
+		{"/abs", 0, "https://h:8443/abs"},
+		{"rel", 0, "https://h:8443/dir/rel"},
+		{"../up", 0, "https://h:8443/up"},
+		{"../../../x/./y/", 0, "https://h:8443/x/y/"},
+		{"/a/b/../c/.", 0, "https://h:8443/a/c/"},
+		{"./", 0, "https://h:8443/dir/"},
+		{"//other/x", 0, "https://other/x"},
+		{"http://plain/y", 0, "http://plain/y"},
+		{"ftp://x/", -EPROTONOSUPPORT, NULL},
+		{"javascript:alert(1)", -EPROTONOSUPPORT, NULL},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		int r = url_resolve(&out, &base, cases[i].ref, strlen(cases[i].ref), NULL);
+		if (!cases[i].ret) {
+			url_redact(&out, s, sizeof(s));
+			t_check(!r && !strcmp(s, cases[i].want), "case %zu: %s -> %s", i, cases[i].ref, s);
+		} else {
+			t_check(r == cases[i].ret, "case %zu refused", i);
+		}
+	}
+	url_redact(&base, s, sizeof(s));
+	t_check(!strcmp(s, "https://h:8443/dir/file?...") && !strstr(s, "secret"), "redact hides the query: %s", s);
+	char tiny[16];
+	url_redact(&base, tiny, sizeof(tiny));
+	t_check(strlen(tiny) == 15 && !strcmp(tiny + 12, "..."), "redact truncates: %s", tiny);
+}
+
+T_TEST(http_heads)
+{
+	static const struct { const char *in; int ret; int status; long long cl; bool chunked; } cases[] = {
+		{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 0, 200, 5, false},
+		{"HTTP/1.0 404 Not Found\n\n", 0, 404, -1, false},
+		{"HTTP/1.1 200\r\n\r\n", 0, 200, -1, false},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 200, -1, true},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 0, 200, 5, false},
+		{"HTTP/1.1 200 OK\r\nX-Thing:   spaced value  \r\nContent-Encoding: identity\r\n\r\n", 0, 200, -1, false},
+		{"HTTP/1.1 302 Found\r\nLocation: /next\r\n\r\n", 0, 302, -1, false},
+		/* forged */
+		{"HTTP/2 200 OK\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 99 OK\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 2000 OK\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nName : x\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\n folded\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 200 OK\r\nX: a\x01z\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 206 OK\r\nContent-Range: bytes 5-2/10\r\n\r\n", -EPROTO},
+		{"HTTP/1.1 206 OK\r\nContent-Range: bytes 0-9/5\r\n\r\n", -EPROTO},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct http_head h;
+		struct kerr e = {0};
+		size_t len = strlen(cases[i].in);
+		t_check(http_head_len(cases[i].in, len) == len, "case %zu: head length", i);
+		int r = http_parse_head(cases[i].in, len, &h, &e);
+		if (!cases[i].ret)
+			t_check(!r && h.status == cases[i].status && h.content_length == cases[i].cl && h.chunked == cases[i].chunked,
+				"case %zu: r=%d status=%d cl=%lld %s", i, r, h.status, (long long)h.content_length, e.msg);
+		else
+			t_check(r == cases[i].ret && e.msg[0], "forged case %zu refused (r=%d)", i, r);
+	}
+	t_check(http_head_len("HTTP/1.1 200 OK\r\nA: b\r\n", 23) == 0, "incomplete head");
+	struct http_head h;
+	const char *ok = "HTTP/1.1 206 Partial\r\nContent-Range: bytes 100-199/1000\r\n\r\n";
+	t_check(!http_parse_head(ok, strlen(ok), &h, NULL) && h.has_range && h.range_first == 100 && h.range_last == 199 &&
+			h.range_total == 1000, "Content-Range");
+	ok = "HTTP/1.1 206 Partial\r\nContent-Range: bytes 7-7/*\r\n\r\n";
+	t_check(!http_parse_head(ok, strlen(ok), &h, NULL) && h.range_total == -1, "Content-Range with unknown size");
+	struct buf many = BUF_INIT(1 << 20);
+	buf_puts(&many, "HTTP/1.1 200 OK\r\n");
+	for (int i = 0; i < 101; i++)
+		buf_puts(&many, "X: y\r\n");
+	buf_puts(&many, "\r\n");
+	t_check(http_parse_head((char *)many.p, many.len, &h, NULL) == -EPROTO, "101 headers refused");
+	buf_free(&many);
+}
+
+static int collect(void *ctx, const void *d, size_t n)
+{
+	return buf_put(ctx, d, n);
+}
+
+T_TEST(http_chunked)
+{
+	static const struct { const char *in; int ret; const char *out; } cases[] = {
+		{"5\r\nhello\r\n0\r\n\r\n", 1, "hello"},
+		{"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", 1, "hello world"},
+		{"A\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n", 1, "0123456789"},
+		{"5\nhello\n0\n\n", 1, "hello"},
+		{"5\r\nhel", 0, "hel"},
+		/* forged */
+		{"x\r\n", -EPROTO, NULL},
+		{"\r\n", -EPROTO, NULL},
+		{"5\r\nhelloX\r\n", -EPROTO, NULL},
+		{"1000000000000000\r\n", -EPROTO, NULL},
+		{"5\rX", -EPROTO, NULL},
+		{"0\r\nT: \x01\r\n\r\n", -EPROTO, NULL},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct http_chunked c;
+		struct buf out = BUF_INIT(1024);
+		struct kerr e = {0};
+		size_t len = strlen(cases[i].in);
+		http_chunked_init(&c, 0);
+		/* feed one byte at a time: the state machine must not care how input is split */
+		int r = 0;
+		for (size_t k = 0; k < len && r == 0; k++) {
+			size_t u;
+			r = http_chunked_feed(&c, (const uint8_t *)cases[i].in + k, 1, &u, collect, &out, &e);
+		}
+		if (cases[i].ret >= 0)
+			t_check(r == cases[i].ret && out.len == strlen(cases[i].out) && !memcmp(out.p ? (char *)out.p : "", cases[i].out, out.len),
+				"case %zu: r=%d out=%.*s", i, r, (int)out.len, out.p ? (char *)out.p : "");
+		else
+			t_check(r == cases[i].ret && e.msg[0], "forged case %zu refused (r=%d)", i, r);
+		buf_free(&out);
+	}
+	/* a long trailer is bounded */
+	struct http_chunked c;
+	http_chunked_init(&c, 16);
+	size_t u;
+	const char *t = "0\r\nX: 0123456789abcdefghij\r\n\r\n";
+	t_check(http_chunked_feed(&c, (const uint8_t *)t, strlen(t), &u, NULL, NULL, NULL) == -EPROTO, "trailer bounded");
+	/* bytes after the end are left alone */
+	http_chunked_init(&c, 0);
+	t = "0\r\n\r\nEXTRA";
+	t_check(http_chunked_feed(&c, (const uint8_t *)t, strlen(t), &u, NULL, NULL, NULL) == 1 && u == 5, "stops at the end");
+}

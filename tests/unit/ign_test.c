@@ -1,0 +1,191 @@
+/* ign_test.c — the Ignition value rules (paths, modes, hashes, unit names and syntax), merging,
+ * the kernel command line and filesystem labels. */
+#include "t.h"
+#include "buf.h"
+#include "err.h"
+#include "fslabel.h"
+#include "ign.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+T_TEST(ign_paths)
+{
+	static const struct { const char *p; int ok; } cases[] = {
+		{"/etc/hostname", 1}, {"/a", 1}, {"/a/b.c/d-e_f", 1}, {"/.hidden/x", 1}, {"/a/..b", 1}, {"/a/b..", 1},
+		{"", 0}, {"/", 0}, {"etc/x", 0}, {"/etc/", 0}, {"//etc", 0}, {"/etc//x", 0}, {"/etc/./x", 0},
+		{"/etc/../x", 0}, {"/..", 0}, {"/.", 0}, {"/a/\n", 0}, {"/a\x7f", 0},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++)
+		t_check((ign_path_problem(cases[i].p) == NULL) == cases[i].ok, "path case %zu (%s)", i, cases[i].p);
+	char longc[300] = "/";
+	memset(longc + 1, 'a', 256);
+	t_check(ign_path_problem(longc) != NULL, "component over NAME_MAX");
+}
+
+T_TEST(ign_modes)
+{
+	static const struct { long long mode; int minor; int ok; } cases[] = {
+		{0, 0, 1}, {0644, 0, 1}, {0755, 3, 1}, {0777, 0, 1}, {07777, 4, 1}, {04755, 4, 1}, {01777, 5, 1},
+		{04755, 3, 0}, {02755, 0, 0}, {01777, 3, 0}, {010000, 5, 0}, {-1, 4, 0}, {4096, 3, 0},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++)
+		t_check((ign_mode_problem(cases[i].mode, cases[i].minor) == NULL) == cases[i].ok, "mode case %zu (%llo in 3.%d)", i,
+			cases[i].mode, cases[i].minor);
+}
+
+T_TEST(ign_hashes)
+{
+	char s512[200] = "sha512-", s256[100] = "sha256-";
+	memset(s512 + 7, 'a', 128);
+	memset(s256 + 7, '0', 64);
+	enum hash_alg alg;
+	uint8_t d[HASH_MAX_SIZE];
+	t_check(!ign_hash_parse(s512, 0, &alg, d) && alg == HASH_SHA512 && d[0] == 0xaa, "sha512 in 3.0");
+	t_check(!ign_hash_parse(s256, 1, &alg, d) && alg == HASH_SHA256 && d[31] == 0, "sha256 in 3.1");
+	t_check(ign_hash_parse(s256, 0, &alg, d) != NULL, "sha256 in 3.0 refused");
+	s256[20] = 'g';
+	t_check(ign_hash_parse(s256, 1, &alg, d) != NULL, "non-hex refused");
+	t_check(ign_hash_parse("sha512-aa", 3, &alg, d) != NULL, "short refused");
+	t_check(ign_hash_parse("sha512aa", 3, &alg, d) != NULL, "no dash refused");
+	t_check(ign_hash_parse("md5-00", 3, &alg, d) != NULL, "md5 refused");
+	t_check(ign_hash_parse("SHA512-", 3, &alg, d) != NULL, "upper-case algorithm refused");
+}
+
+T_TEST(ign_units)
+{
+	static const struct { const char *n; int ok; } names[] = {
+		{"a.service", 1}, {"foo@bar.service", 1}, {"foo@.service", 1}, {"x.timer", 1}, {"var-lib.mount", 1},
+		{"a", 0}, {"a.bar", 0}, {".service", 0}, {"../x.service", 0}, {"a/b.service", 0}, {"a b.service", 0},
+		{"a\\x.service", 0}, {".hidden.service", 0},
+	};
+	for (size_t i = 0; i < T_LEN(names); i++)
+		t_check((ign_unit_name_problem(names[i].n) == NULL) == names[i].ok, "unit name case %zu (%s)", i, names[i].n);
+	static const struct { const char *s; int ok; size_t line; } texts[] = {
+		{"[Unit]\nDescription=x\n", 1, 0},
+		{"# c\n; c\n\n[Service]\nExecStart=/bin/sh -c \\\n  'echo hi'\nRestart=always\n", 1, 0},
+		{"[Service]\r\nA=1\r\n", 1, 0},
+		{"Description=before any section\n", 1, 0},
+		{"[Service]\nA=1\\", 1, 0},
+		{"[Service\nA=1\n", 0, 1},
+		{"[Unit] junk\n", 0, 1},
+		{"[Unit]\nDescription\n", 0, 2},
+		{"[Unit]\n=x\n", 0, 2},
+	};
+	for (size_t i = 0; i < T_LEN(texts); i++) {
+		size_t line;
+		const char *why = ign_unit_syntax_problem(texts[i].s, &line);
+		t_check((why == NULL) == texts[i].ok && (texts[i].ok || line == texts[i].line), "unit text case %zu: %s line %zu", i,
+			why ? why : "ok", line);
+	}
+	struct buf big = BUF_INIT(1 << 20);
+	buf_puts(&big, "[X]\nA=");
+	for (int i = 0; i < 2100; i++)
+		buf_putc(&big, 'a');
+	size_t line;
+	t_check(ign_unit_syntax_problem((char *)big.p, &line) != NULL && line == 2, "a 2,100-byte line refused");
+	buf_free(&big);
+}
+
+static char got[256];
+static void collect(void *ctx, const char *t, size_t len, bool required)
+{
+	(void)ctx;
+	size_t n = strlen(got);
+	snprintf(got + n, sizeof(got) - n, "%s%.*s%s", n ? " " : "", (int)len, t, required ? "!" : "");
+}
+
+T_TEST(ign_install)
+{
+	static const struct { const char *s; const char *want; } cases[] = {
+		{"[Install]\nWantedBy=multi-user.target\n", "multi-user.target"},
+		{"[Service]\nWantedBy=no.target\n[Install]\nWantedBy = a.target  b.target\nRequiredBy=c.target\nAlso=x\n", "a.target b.target c.target!"},
+		{"[Install]\n#WantedBy=no.target\nWantedBy=\n", ""},
+		{"[Unit]\nDescription=x\n", ""},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		got[0] = 0;
+		ign_unit_install(cases[i].s, collect, NULL);
+		t_check(!strcmp(got, cases[i].want), "install case %zu: %s", i, got);
+	}
+}
+
+static struct ign_cfg *parse(const char *s, const char *label)
+{
+	struct ign_cfg *c = NULL;
+	struct kerr e = {0};
+	if (ign_parse(&c, s, strlen(s), label, &e))
+		t_check(0, "parse failed: %s", e.msg);
+	return c;
+}
+
+T_TEST(ign_merging)
+{
+	struct ign_cfg *p = parse("{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{"
+		"\"files\":[{\"path\":\"/a\",\"mode\":420,\"contents\":{\"source\":\"data:,p\"}},{\"path\":\"/link-then-file\"}],"
+		"\"directories\":[{\"path\":\"/d\",\"mode\":448}],\"links\":[{\"path\":\"/l\",\"target\":\"/x\"}]},"
+		"\"passwd\":{\"users\":[{\"name\":\"core\",\"sshAuthorizedKeys\":[\"k1\"],\"groups\":[\"a\"]}]},"
+		"\"systemd\":{\"units\":[{\"name\":\"u.service\",\"enabled\":true,\"dropins\":[{\"name\":\"a.conf\",\"contents\":\"[X]\\n\"}]}]}}", NULL);
+	struct ign_cfg *c = parse("{\"ignition\":{\"version\":\"3.3.0\",\"timeouts\":{\"httpTotal\":5}},\"storage\":{"
+		"\"files\":[{\"path\":\"/a\",\"contents\":{\"source\":\"data:,c\"}},{\"path\":\"/l\"}],"
+		"\"links\":[{\"path\":\"/link-then-file\",\"target\":\"/y\"}]},"
+		"\"passwd\":{\"users\":[{\"name\":\"core\",\"sshAuthorizedKeys\":[\"k1\",\"k2\"],\"shell\":\"/bin/zsh\"}]},"
+		"\"systemd\":{\"units\":[{\"name\":\"u.service\",\"dropins\":[{\"name\":\"b.conf\"}]},{\"name\":\"v.service\",\"mask\":true}]},"
+		"\"kernelArguments\":{\"shouldExist\":[\"quiet\"]}}", "child");
+	struct kerr e = {0};
+	if (!p || !c)
+		return;
+	t_check(!ign_merge(p, c, &e), "merge: %s", e.msg);
+	t_check(p->minor == 3 && p->has_total_timeout && p->total_timeout == 5, "version and timeouts from the child");
+	t_check(p->nfiles == 2 && !strcmp(p->files[0].path, "/a") && p->files[0].mode == 0644 &&
+			!strcmp(p->files[0].contents.source, "data:,c"), "a file merged field by field");
+	t_check(!strcmp(p->files[1].path, "/l") && p->nlinks == 1 && !strcmp(p->links[0].path, "/link-then-file"),
+		"a child node of another kind replaces the parent's");
+	t_check(p->ndirs == 1 && p->dirs[0].mode == 0700, "untouched entries stay");
+	t_check(p->nusers == 1 && p->users[0].nssh_keys == 2 && p->users[0].ngroups == 1 && !strcmp(p->users[0].shell, "/bin/zsh"),
+		"users: keys united, fields overridden");
+	t_check(p->nunits == 2 && p->units[0].enabled == IGN_YES && p->units[0].ndropins == 2, "units and drop-ins merged");
+	t_check(p->nkargs_add == 1, "kernel arguments");
+	t_check(strstr(p->files[0].where, "child > ") == p->files[0].where, "merged entries name their config: %s",
+		p->files[0].where);
+	t_check(!ign_check(p, &e), "merged config checks: %s", e.msg);
+	ign_free(p);
+}
+
+T_TEST(fslabels)
+{
+	unsigned char *b = calloc(1, 0x8000 + 2048);
+	char label[64];
+	if (!b)
+		return;
+	t_check(fslabel_probe_buf(b, 0x8800, label, sizeof(label)) == FS_UNKNOWN, "zeros: unknown");
+	/* ISO 9660 primary volume descriptor */
+	b[0x8000] = 1;
+	memcpy(b + 0x8001, "CD001", 5);
+	b[0x8006] = 1;
+	memcpy(b + 0x8000 + 40, "config-2                        ", 32);
+	t_check(fslabel_probe_buf(b, 0x8800, label, sizeof(label)) == FS_ISO9660 && !strcmp(label, "config-2"), "iso9660: %s", label);
+	t_check(fslabel_probe_buf(b, 0x8000 + 50, label, sizeof(label)) != FS_ISO9660, "truncated iso9660 not read");
+	memset(b, 0, 0x8800);
+	/* ext4 superblock */
+	b[1024 + 56] = 0x53;
+	b[1024 + 57] = 0xEF;
+	memcpy(b + 1024 + 120, "ignition", 8);
+	t_check(fslabel_probe_buf(b, 4096, label, sizeof(label)) == FS_EXT && !strcmp(label, "ignition"), "ext4: %s", label);
+	memset(b, 0, 4096);
+	/* FAT32 boot sector */
+	b[0] = 0xEB;
+	b[11] = 0x00, b[12] = 0x02, b[13] = 8;
+	b[66] = 0x29;
+	memcpy(b + 71, "IGNITION   ", 11);
+	memcpy(b + 82, "FAT32   ", 8);
+	b[510] = 0x55, b[511] = 0xAA;
+	t_check(fslabel_probe_buf(b, 512, label, sizeof(label)) == FS_VFAT && !strcmp(label, "IGNITION"), "fat32: %s", label);
+	memcpy(b + 71, "NO NAME    ", 11);
+	t_check(fslabel_probe_buf(b, 512, label, sizeof(label)) == FS_VFAT && !label[0], "fat32 without a label");
+	b[11] = 0x01; /* 257-byte sectors: not FAT */
+	t_check(fslabel_probe_buf(b, 512, label, sizeof(label)) == FS_UNKNOWN, "forged sector size refused");
+	free(b);
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# tests/vm/boot.sh — stage 1 in qemu: verity refuses a flipped bit, gptprio.next slot choice with
+# tries written back, and broken roots ending in the rescue console (driven over serial).
+# Six boots of ~8 s each (TCG), plus reproducibility checks of both recipes. The host init is a busybox script (fixtures/boot) that reports
+# and powers off, so these tests do not depend on stage 2.
+VM_SUITE=boot
+. "$(dirname "$0")/lib.sh"
+
+# Fixtures: busybox-static, the reporting init, and a 16 KiB file whose first block we corrupt.
+fx=$VM_CACHE/fx-boot
+rm -rf "$fx"
+mkdir -p "$fx/bin" "$fx/share/keel-test"
+cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
+cp -a "$KEEL_SRC/tests/vm/fixtures/boot/." "$fx/"
+for i in $(seq 0 511); do printf 'keel corrupt-me block line %05d.......................\n' "$i"; done |
+	head -c 16384 > "$fx/share/keel-test/corrupt"
+init=keel.init=/usr/lib/keel-test/init
+
+state_fsck() { # DISK: e2fsck -fn of partition 4
+	local first size
+	first=$(cgpt show -i 4 -b "$1") size=$(cgpt show -i 4 -s "$1")
+	dd if="$1" of="$VM_DIR/state.img" bs=512 skip="$first" count="$size" status=none &&
+		e2fsck -fn "$VM_DIR/state.img" >/dev/null 2>&1
+}
+
+# ---- reproducible recipes (no boot) ---------------------------------------------------------
+i1=$VM_DIR/i1.cpio i2=$VM_DIR/i2.cpio
+"$KEEL_SRC/initramfs/mkinitramfs.sh" --keel "$KEEL" --key "$VM_PUB" --out "$i1" &&
+	"$KEEL_SRC/initramfs/mkinitramfs.sh" --keel "$KEEL" --key "$VM_PUB" --out "$i2" && cmp -s "$i1" "$i2" &&
+	pass "initramfs: two builds are byte-identical" || fail "initramfs reproducible"
+cpio -it --quiet < "$i1" > "$VM_DIR/list" 2>/dev/null
+[ "$(cpio -itv --quiet < "$i1" 2>/dev/null | awk '$3 != "root" || $4 != "root"' | wc -l)" = 0 ] &&
+	grep -qx init "$VM_DIR/list" && grep -qx etc/keel-initramfs "$VM_DIR/list" && grep -q 'dm-verity.ko$' "$VM_DIR/list" &&
+	grep -q 'crc32c_generic.ko$' "$VM_DIR/list" && grep -qx 'etc/keel/keys/slot-test.pem' "$VM_DIR/list" &&
+	[ "$(sort "$VM_DIR/list")" = "$(LC_ALL=C sort "$VM_DIR/list")" ] && [ "$(cat "$VM_DIR/list")" = "$(LC_ALL=C sort "$VM_DIR/list")" ] &&
+	pass "initramfs: sorted, owned by root, /init, marker, key, dm-verity and softdep modules" || fail "initramfs contents"
+SOURCE_DATE_EPOCH=1700000000 "$KEEL_SRC/initramfs/mkinitramfs.sh" --keel "$KEEL" --key "$VM_PUB" --out "$i2" && ! cmp -s "$i1" "$i2" &&
+	pass "initramfs: SOURCE_DATE_EPOCH is honoured (another epoch, other bytes)" || fail "initramfs SOURCE_DATE_EPOCH"
+a=$VM_DIR/r1.img b=$VM_DIR/r2.img
+"$KEEL_SRC/initramfs/mkimage.sh" --keel "$KEEL" --key "$VM_KEY" --out "$a" --slot-mb 8 --state-mb 8 >/dev/null &&
+	"$KEEL_SRC/initramfs/mkimage.sh" --keel "$KEEL" --key "$VM_KEY" --out "$b" --slot-mb 8 --state-mb 8 >/dev/null
+# only the two ECDSA signatures may differ (openssl's random nonce): bytes inside the manifest areas
+outside=$(cmp -l "$a" "$b" | awk -v a1=$(( ($(cgpt show -i 2 -b "$a") + $(cgpt show -i 2 -s "$a")) * 512 - 65536 )) \
+	-v b1=$(( ($(cgpt show -i 3 -b "$a") + $(cgpt show -i 3 -s "$a")) * 512 - 65536 )) \
+	'{ o = $1 - 1; if (!((o >= a1 && o < a1 + 65536) || (o >= b1 && o < b1 + 65536))) n++ } END { print n + 0 }')
+[ "$outside" = 0 ] && pass "disk image: two builds differ only in the manifest signatures" || fail "disk image reproducible" "$outside bytes differ elsewhere"
+
+# ---- boot 1: A (priority 2, tries 1) beats B (priority 1, successful); A has a flipped bit ----
+vm_image boot-ab --extra-usr "$fx" --attr-a 2:1:0 --attr-b 1:0:1 --corrupt /usr/share/keel-test/corrupt >/dev/null ||
+	{ fail "image boot-ab"; exit 0; }
+disk=$(vm_copy boot-ab)
+[ "$(cgpt show -i 2 -T "$disk")" = 1 ] && [ "$("$KEEL" slots next "$disk")" = "2 USR-A tries 1" ] &&
+	pass "before boot: cgpt and keel slots next agree (USR-A, tries 1)" || fail "before boot: cgpt/keel disagree"
+vm_start "$disk" "$init"
+if vm_wait '^TEST done' 60 && vm_wait_exit 30; then
+	grep -aq '^TEST boot: slot=USR-A ' "$VM_LOG" && pass "gptprio.next picks USR-A (priority 2, tries 1)" ||
+		{ fail "gptprio.next picks USR-A"; vm_log_tail; }
+	grep -aq 'tries 1 -> 0' "$VM_LOG" && pass "stage 1 reports tries 1 -> 0" || fail "stage 1 reports tries 1 -> 0"
+	[ "$(cgpt show -i 2 -T "$disk")" = 0 ] && [ "$(cgpt show -i 2 -P "$disk")" = 2 ] && [ "$(cgpt show -i 2 -S "$disk")" = 0 ] &&
+		pass "cgpt show: USR-A tries decremented on disk (P2 T0 S0)" || fail "cgpt show after boot: P$(cgpt show -i 2 -P "$disk") T$(cgpt show -i 2 -T "$disk")"
+	sgdisk -v "$disk" | grep -q 'No problems found' && pass "sgdisk -v: GPT valid after stage 1 wrote it" || fail "sgdisk -v after boot"
+	grep -aq '^TEST root: /=ext4,rw /usr=erofs,ro' "$VM_LOG" && pass "verity root read-only on /usr, STATE on /" ||
+		{ fail "mounts"; vm_log_tail; }
+	grep -aq '^TEST read keel: ok' "$VM_LOG" && pass "intact files of the verity root read fine" || fail "reading /usr/bin/keel"
+	grep -aq '^TEST read corrupt: failed: .*Input/output error' "$VM_LOG" && pass "a flipped bit in the slot: reading that file fails with EIO" ||
+		{ fail "flipped bit refused with EIO"; vm_log_tail; }
+	grep -aq '^TEST initramfs gone: yes' "$VM_LOG" && pass "switch_root emptied the initramfs" || fail "initramfs contents deleted"
+	grep -aq 'reboot: Power down' "$VM_LOG" && pass "host init powered off" || fail "power off"
+	state_fsck "$disk" && pass "STATE is clean after the poweroff (e2fsck -fn)" || fail "STATE fsck after poweroff"
+else
+	fail "boot 1 reached the host init"; vm_log_tail 30
+fi
+vm_stop
+
+# ---- boot 2: same disk: A now has no tries and is not successful, so B (successful) boots ----
+vm_start "$disk" "$init"
+if vm_wait '^TEST done' 60 && vm_wait_exit 30; then
+	grep -aq '^TEST boot: slot=USR-B ' "$VM_LOG" && pass "second boot falls back to USR-B (A: tries 0, not successful)" ||
+		{ fail "fallback to USR-B"; vm_log_tail; }
+	grep -aq '^TEST read corrupt: ok' "$VM_LOG" && pass "USR-B (intact) reads the same file fine" || fail "USR-B file read"
+	[ "$(cgpt show -i 3 -T "$disk")" = 0 ] && [ "$(cgpt show -i 3 -S "$disk")" = 1 ] && [ "$(cgpt show -i 3 -P "$disk")" = 1 ] &&
+		pass "successful slot: attributes untouched (P1 T0 S1)" || fail "USR-B attributes changed"
+else
+	fail "boot 2 reached the host init"; vm_log_tail 30
+fi
+vm_stop
+
+# ---- boot 3: manifest signed over a wrong root hash: dm-verity refuses, rescue console ------
+vm_image boot-badroot --extra-usr "$fx" --wrong-root-hash >/dev/null || { fail "image boot-badroot"; exit 0; }
+disk=$(vm_copy boot-badroot)
+vm_start "$disk" "$init"
+if vm_wait 'rescue# ' 60; then
+	grep -aq 'keel init: FAILED: mounting the verity root of USR-A' "$VM_LOG" && pass "wrong root hash: one FAILED line naming the step" ||
+		{ fail "wrong root hash message"; vm_log_tail; }
+	! grep -aq '^TEST ' "$VM_LOG" && pass "wrong root hash: the host init never ran" || fail "host init ran on a bad root"
+	vm_send slots
+	if vm_wait '^2 +USR-A +1 +0 +1 +\*' 20; then pass "rescue: slots prints the slot table over serial"; else fail "rescue: slots"; vm_log_tail; fi
+	vm_send "ls /etc/keel/keys"
+	vm_wait '^slot-test.pem' 20 && pass "rescue: ls" || fail "rescue: ls"
+	vm_send reboot
+	if vm_wait_exit 30 && grep -aq 'reboot: Restarting system' "$VM_LOG"; then pass "rescue: reboot restarts the machine"; else fail "rescue: reboot"; vm_log_tail; fi
+else
+	fail "wrong root hash ends in the rescue console"; vm_log_tail 30
+fi
+vm_stop
+
+# ---- boot 4: bad signature; the idle timeout reboots ------------------------------------------
+vm_image boot-badsig --extra-usr "$fx" --bad-signature --slot-b none >/dev/null || { fail "image boot-badsig"; exit 0; }
+disk=$(vm_copy boot-badsig)
+vm_start "$disk" "$init" keel.rescue_timeout=3
+if vm_wait 'rescue# ' 60; then
+	grep -aq 'FAILED: checking the manifest of USR-A.*signature does not verify' "$VM_LOG" &&
+		pass "bad manifest signature refused before dm-verity is set up" || { fail "bad signature message"; vm_log_tail; }
+	if vm_wait_exit 30 && grep -aq 'idle for 3 s' "$VM_LOG"; then pass "rescue: idle timeout reboots"; else fail "rescue: idle timeout"; vm_log_tail; fi
+else
+	fail "bad signature ends in the rescue console"; vm_log_tail 30
+fi
+vm_stop
+
+# ---- boot 5: keel.rescue: the console before any slot is touched -------------------------------
+disk=$(vm_copy boot-ab)
+vm_start "$disk" "$init" keel.rescue
+if vm_wait 'rescue# ' 60; then
+	grep -aq 'keel rescue console: keel.rescue on the kernel command line' "$VM_LOG" && pass "keel.rescue enters the rescue console" ||
+		{ fail "keel.rescue reason"; vm_log_tail; }
+	vm_send "cat /proc/cmdline"
+	vm_wait 'panic=-1 loglevel=4 .*keel.rescue' 20 && pass "rescue: cat" || fail "rescue: cat"
+	vm_send "modprobe --show erofs"
+	vm_wait 'insmod /lib/modules/.*/erofs.ko' 20 && pass "rescue: runs a keel applet (modprobe --show)" || fail "rescue: applet"
+	vm_send reboot
+	vm_wait_exit 30 && [ "$(cgpt show -i 2 -T "$disk")" = 1 ] && pass "keel.rescue: tries untouched (still 1)" ||
+		{ fail "keel.rescue left tries alone"; vm_log_tail; }
+else
+	fail "keel.rescue"; vm_log_tail 30
+fi
+vm_stop
+
+# ---- boot 6: missing slot (keel.slot=USR-B on a disk without USR-B) ----------------------------
+disk=$(vm_copy boot-badsig)
+vm_start "$disk" "$init" keel.slot=USR-B
+if vm_wait 'rescue# ' 60; then
+	grep -aq 'FAILED: choosing the slot: keel.slot=USR-B: no such partition' "$VM_LOG" && pass "missing slot: rescue console with the reason" ||
+		{ fail "missing slot message"; vm_log_tail; }
+	vm_send slots
+	vm_wait '^2 +USR-A ' 20 && ! grep -aq 'USR-B  ' "$VM_LOG" && pass "rescue: slots shows only USR-A" || fail "rescue: slots (missing slot)"
+	vm_send poweroff
+	vm_wait_exit 30 && grep -aq 'reboot: Power down' "$VM_LOG" && pass "rescue: poweroff" || { fail "rescue: poweroff"; vm_log_tail; }
+else
+	fail "missing slot ends in the rescue console"; vm_log_tail 30
+fi
+vm_stop

@@ -1,0 +1,161 @@
+# tests/vm/lib.sh — boot keel in qemu (TCG) and talk to it over the serial console.
+# Sourced by tests/vm/*.sh, tests/demo.sh and tests/bench/run.sh. Shared by boot, services and
+# provision tests.
+#
+#   vm_initramfs                       -> path of build/vm/initramfs.cpio (rebuilt when keel,
+#                                         the recipe or the test key change)
+#   vm_image NAME [mkimage args…]      -> build/vm/NAME.img, cached by its inputs (keel, the
+#                                         scripts, the args, the content of --extra-* dirs);
+#                                         never boot it directly: vm_copy first (boots write)
+#   vm_copy NAME                       -> a private copy in $VM_DIR to boot (sparse)
+#   vm_start DISK [CMDLINE…]           start qemu (-accel tcg, serial on a pipe, log in $VM_LOG)
+#   vm_wait REGEX [SECONDS]            wait for a console line matching REGEX (grep -E); fails
+#                                      when qemu exits first or the time runs out
+#   vm_send LINE                       type LINE + newline on the serial console
+#   vm_wait_exit [SECONDS]             wait for qemu to exit (poweroff/reboot: -no-reboot)
+#   vm_stop                            kill our qemu if it still runs
+#   vm_log_tail [N]                    last N console lines (for FAIL messages)
+#   pass NAME / fail NAME [WHY]        PASS:/FAIL: lines
+# Variables: KEEL (the binary), KEEL_SRC (the tree), VM_DIR (a private temp dir; removed at
+# exit), VM_LOG, VM_PID, KEEL_VM_SLOW (multiply timeouts; default 1), KEEL_VM_MEM (MiB, 256).
+set -u
+: "${KEEL_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${KEEL:=$KEEL_SRC/build/keel}"
+VM_CACHE=$KEEL_SRC/build/vm
+VM_KEY=$KEEL_SRC/tests/vm/keys/slot-test.key
+VM_PUB=$KEEL_SRC/tests/vm/keys/slot-test.pem
+: "${SOURCE_DATE_EPOCH:=$(git -C "$KEEL_SRC" log -1 --format=%ct 2>/dev/null || echo 0)}"
+export SOURCE_DATE_EPOCH
+VM_DIR=$(mktemp -d "${KEEL_TEST_TMP:-/tmp}/vm.XXXXXX")
+VM_LOG=$VM_DIR/console.log
+VM_PID=
+VM_FD=
+VM_CATPID=
+mkdir -p "$VM_CACHE"
+
+pass() { echo "PASS: ${VM_SUITE:-vm}: $1"; }
+fail() { echo "FAIL: ${VM_SUITE:-vm}: $1${2:+ ($2)}"; }
+
+vm_kernel() {
+	local k
+	k=$(LC_ALL=C ls /boot/vmlinuz-* 2>/dev/null | tail -1)
+	[ -n "$k" ] || { echo "vm: no /boot/vmlinuz-* (linux-image-amd64)" >&2; return 1; }
+	echo "$k"
+}
+
+# sha256 of a list of files and strings: the cache key of a build product.
+_vm_key() {
+	local x
+	for x in "$@"; do
+		if [ -d "$x" ]; then
+			(cd "$x" && find . -printf '%p %m %l\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
+		elif [ -f "$x" ]; then sha256sum < "$x"
+		else printf '%s\n' "$x"
+		fi
+	done | sha256sum | cut -c1-64
+}
+
+vm_initramfs() {
+	local out=$VM_CACHE/initramfs.cpio key
+	key=$(_vm_key "$KEEL" "$KEEL_SRC/initramfs/mkinitramfs.sh" "$KEEL_SRC/config/initramfs/modules" "$VM_PUB" "$(vm_kernel)")
+	if [ ! -f "$out" ] || [ "$(cat "$out.key" 2>/dev/null)" != "$key" ]; then
+		"$KEEL_SRC/initramfs/mkinitramfs.sh" --keel "$KEEL" --key "$VM_PUB" --out "$out" >&2 || return 1
+		echo "$key" > "$out.key"
+	fi
+	echo "$out"
+}
+
+vm_image() {
+	local name=$1 out key a dirs=()
+	shift
+	out=$VM_CACHE/$name.img
+	for a in "$@"; do [ -d "$a" ] && dirs+=("$a"); done
+	key=$(_vm_key "$KEEL" "$KEEL_SRC/initramfs/mkimage.sh" "$VM_KEY" "$*" ${dirs[@]+"${dirs[@]}"})
+	if [ ! -f "$out" ] || [ "$(cat "$out.key" 2>/dev/null)" != "$key" ]; then
+		"$KEEL_SRC/initramfs/mkimage.sh" --keel "$KEEL" --key "$VM_KEY" --out "$out" "$@" > "$out.info" || return 1
+		echo "$key" > "$out.key"
+	fi
+	echo "$out"
+}
+
+vm_copy() {
+	local src=$VM_CACHE/$1.img dst=$VM_DIR/$1.img
+	cp --sparse=always "$src" "$dst" && echo "$dst"
+}
+
+vm_start() {
+	local disk=$1 kernel initrd
+	shift
+	vm_stop
+	kernel=$(vm_kernel) || return 1
+	initrd=$(vm_initramfs) || return 1
+	rm -f "$VM_DIR/con.in" "$VM_DIR/con.out"
+	mkfifo "$VM_DIR/con.in" "$VM_DIR/con.out"
+	: > "$VM_LOG"
+	cat "$VM_DIR/con.out" >> "$VM_LOG" &
+	VM_CATPID=$!
+	qemu-system-x86_64 -accel tcg -m "${KEEL_VM_MEM:-256}" -smp 1 -nodefaults -no-user-config \
+		-display none -no-reboot -monitor none \
+		-chardev "pipe,id=con,path=$VM_DIR/con" -serial chardev:con \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=4 $*" \
+		-drive "file=$disk,format=raw,if=virtio,cache=unsafe" \
+		> "$VM_DIR/qemu.out" 2>&1 &
+	VM_PID=$!
+	exec {VM_FD}>"$VM_DIR/con.in"
+}
+
+vm_running() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
+
+vm_wait() {
+	local re=$1 secs=${2:-60} t
+	t=$(( $(date +%s%N) / 1000000 + secs * ${KEEL_VM_SLOW:-1} * 1000 ))
+	while :; do
+		grep -aEq -- "$re" "$VM_LOG" 2>/dev/null && return 0
+		if ! vm_running; then
+			sleep 0.2
+			grep -aEq -- "$re" "$VM_LOG" 2>/dev/null && return 0
+			echo "vm: qemu exited before /$re/" >&2
+			return 1
+		fi
+		[ $(( $(date +%s%N) / 1000000 )) -ge "$t" ] && { echo "vm: timed out after ${secs}s waiting for /$re/" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+vm_send() {
+	[ -n "$VM_FD" ] || return 1
+	printf '%s\n' "$1" >&"$VM_FD"
+}
+
+vm_wait_exit() {
+	local secs=${1:-60} t
+	t=$(( $(date +%s) + secs * ${KEEL_VM_SLOW:-1} ))
+	while vm_running; do
+		[ "$(date +%s)" -ge "$t" ] && return 1
+		sleep 0.1
+	done
+	wait "$VM_PID" 2>/dev/null
+	VM_PID=
+	sleep 0.1
+	return 0
+}
+
+vm_stop() {
+	if vm_running; then
+		kill "$VM_PID" 2>/dev/null
+		wait "$VM_PID" 2>/dev/null
+	fi
+	VM_PID=
+	if [ -n "$VM_FD" ]; then exec {VM_FD}>&-; VM_FD=; fi
+	if [ -n "$VM_CATPID" ]; then
+		kill "$VM_CATPID" 2>/dev/null
+		wait "$VM_CATPID" 2>/dev/null
+		VM_CATPID=
+	fi
+}
+
+vm_log_tail() { tail -n "${1:-15}" "$VM_LOG" | tr -d '\r' | sed 's/^/  console: /'; }
+
+_vm_cleanup() { vm_stop; rm -rf "$VM_DIR"; }
+trap _vm_cleanup EXIT
