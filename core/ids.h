@@ -1,9 +1,8 @@
-/* ids.h — users and groups from /etc/passwd and /etc/group beneath a root, read by keel
- * itself (no NSS): the same answer on the host and in tests.
- *
- * A name or a decimal id is looked up; lines are "name:x:uid:gid:gecos:home:shell" and
- * "name:x:gid:member,member". Files are bounded (IDS_FILE_MAX), a malformed line is an error
- * naming file:line, and a numeric id that is not listed resolves to itself (home "/").
+/* ids.h — the users and groups a service runs as, looked up in /etc/passwd and /etc/group
+ * beneath a root (no NSS: the same answer on the host and in tests), through core/passwd's
+ * parser. A name or a decimal id is looked up; a numeric id that is not listed resolves to
+ * itself (home "/"). Files are bounded (IDS_FILE_MAX); an entry whose ids are not numbers is an
+ * error naming the file and the entry.
  */
 #ifndef KEEL_IDS_H
 #define KEEL_IDS_H
@@ -31,8 +30,5 @@ int ids_group(int rootfd, const char *who, gid_t *gid, struct kerr *e);
 /* Supplementary groups of user (as initgroups(3)): gid first, then every group listing the
  * user as a member; at most IDS_GROUPS_MAX. */
 int ids_user_groups(int rootfd, const char *user, gid_t gid, gid_t *groups, size_t *n, struct kerr *e);
-
-/* Parse one line into fields split at ':' (at most max); returns the count. For tests and fuzzing. */
-size_t ids_split(char *line, char **fields, size_t max);
 
 #endif

@@ -267,12 +267,15 @@ T_TEST(ids_lookup)
 	t_check(!ids_user_groups(rootfd, "app", 1000, groups, &n, &e) && n == 3 && groups[0] == 1000 && groups[1] == 29 &&
 			groups[2] == 44,
 		"supplementary groups: %zu", n);
-	write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/sh\nbroken:x:abc:0::/:/bin/sh\n");
-	t_check(ids_user(rootfd, "broken", &u, &e) == -EINVAL && strstr(e.msg, "/etc/passwd:2"), "bad uid: %s", e.msg);
+	write_file(etc, "passwd", "root:x:0:0:root:/root:/bin/sh\nbroken:x:abc:0::/:/bin/sh\nbad2:x:5:-1::/:/bin/sh\n");
+	t_check(ids_user(rootfd, "broken", &u, &e) == -EINVAL && strstr(e.msg, "/etc/passwd: entry broken"), "bad uid: %s", e.msg);
+	t_check(ids_user(rootfd, "bad2", &u, &e) == -EINVAL, "bad gid");
+	t_check(!ids_user(rootfd, "0", &u, &e) && !strcmp(u.name, "root"), "the bad entries do not hide good ones");
 	write_file(etc, "passwd", "root:x:0:0:root:/root\n");
-	t_check(ids_user(rootfd, "root", &u, &e) == -EINVAL && strstr(e.msg, "/etc/passwd:1: expected 7"), "6 fields: %s", e.msg);
-	write_file(etc, "group", "g:x:1\n");
-	t_check(ids_group(rootfd, "g", &g, &e) == -EINVAL, "3 group fields");
+	t_check(ids_user(rootfd, "root", &u, &e) == -ENOENT, "6 fields: not an entry (%s)", e.msg);
+	write_file(etc, "group", "g:x:1\nh:x:zz:\n");
+	t_check(ids_group(rootfd, "g", &g, &e) == -ENOENT, "3 group fields: not an entry");
+	t_check(ids_group(rootfd, "h", &g, &e) == -EINVAL && strstr(e.msg, "entry h"), "bad gid: %s", e.msg);
 	unlink(etc);
 	char gp[500];
 	snprintf(gp, sizeof(gp), "%s/group", etc);
