@@ -1,29 +1,343 @@
-/* keel init - PID 1: stage 1 in the initramfs, then the host's init
+/* keel init - PID 1 (initramfs stage 1, the host's service supervisor) and its control commands
  *
- * usage: keel init
+ * usage: keel init                      (as PID 1)
+ *        keel init --no-machine --root DIR [--cgroup PATH] [--log-size BYTES]
+ *        keel init status [--json] [UNIT]
+ *        keel init start|stop|restart UNIT
+ *        keel init log UNIT
+ *        keel init poweroff|reboot
  *
- * As PID 1 in an initramfs (the marker /etc/keel-initramfs exists): stage 1 — load modules,
- * choose the A/B slot, verify its signed manifest, set up dm-verity, mount the verified root
- * and the state partition, switch_root into the host (see README "Boot sequence").
- * Stage 2 (service supervision) belongs to the services part of keel init.
+ * As PID 1 in the initramfs (/etc/keel-initramfs exists) it runs stage 1. As PID 1 on the
+ * host (stage 2) it mounts cgroup2 (nsdelegate) on /sys/fs/cgroup, sets the hostname from
+ * /etc/hostname, brings up lo, and supervises the units that multi-user.target pulls in (unit
+ * files from /etc/systemd/system and /usr/lib/systemd/system). SIGTERM powers off, SIGINT
+ * (ctrl-alt-del) reboots. It never exits: after stopping every unit it hands over to the
+ * machine shutdown (kill what is left, unmount, detach, reboot(2)).
  *
- * Exit status: stage 1 does not return; 2 usage; 3 failure.
+ * --no-machine runs the same supervisor as an ordinary process for tests: a child subreaper
+ * with units, /etc/passwd and sockets (DIR/run/keel/) beneath --root, no cgroups unless
+ * --cgroup names a cgroup2 directory, and SIGTERM/poweroff end it with exit status 0.
+ *
+ * The other commands talk to PID 1 over its control socket (/run/keel/init.sock, root only):
+ *   status [UNIT]   a table of every loaded unit, or one unit in detail
+ *   start, stop, restart UNIT   queue the job and wait for its end
+ *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
+ *   poweroff, reboot
+ *
+ * Options:
+ *   --root DIR      the tree to work beneath (default /); commands use DIR/run/keel/init.sock
+ *   --socket PATH   the control socket (overrides --root)
+ *   --timeout SEC   give up waiting for PID 1 after SEC seconds (default: 10 for status and
+ *                   log, none for jobs)
+ *   --json          status as JSON
+ *   --no-machine    run the supervisor as an ordinary process (tests)
+ *   --cgroup PATH   with --no-machine: run services in cgroups under this cgroup2 directory
+ *   --log-size N    bytes of log ring per unit (default 65536)
+ *
+ * Exit status: 0 ok (status: every unit healthy; status UNIT: it is active); 1 a unit failed,
+ * is not active, or its job failed; 2 usage; 3 PID 1 unreachable or another failure.
  */
 #include "applet.h"
 #include "args.h"
+#include "buf.h"
+#include "cgroup.h"
+#include "ctl.h"
+#include "err.h"
+#include "json.h"
 #include "log.h"
+#include "sandbox.h"
+#include "shutdown.h"
 #include "stage1.h"
+#include "stage2.h"
+#include "sup.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-int init_main(int argc, char **argv)
+int rescue_main(int argc, char **argv); /* applets/rescue.c */
+
+#define RUN_DIR "/run/keel"
+#define CTL_SOCK RUN_DIR "/init.sock"
+#define NOTIFY_SOCK RUN_DIR "/notify"
+#define CGROUP_PATH "/sys/fs/cgroup"
+#define GOAL "multi-user.target"
+
+static const char *const client_syscalls[] = {"socket", "connect", "sendto", "shutdown", "setsockopt", NULL};
+
+/* ---- PID 1 ------------------------------------------------------------------------------------ */
+
+static void __attribute__((noreturn)) go_down(int how)
 {
-	if (getpid() == 1 && !access(STAGE1_MARKER, F_OK))
-		return stage1_main(argc, argv);
-	char **ops;
-	const struct opt opts[] = {{0}};
+	machine_shutdown(how);
+	log_err("reboot(2) failed: %s", strerror(errno));
+	for (;;)
+		pause();
+}
+
+static void __attribute__((noreturn)) pid1_fatal(const char *what)
+{
+	log_err("stage 2 cannot supervise: %s", what);
+	char *av[] = {"rescue", "--reason", (char *)what, NULL};
+	rescue_main(3, av);
+	go_down(RB_AUTOBOOT);
+}
+
+/* The console shows kernel messages below its log level; echo our notices that it would hide
+ * (unit started, startup finished, restarts, shutdown) so the console tells the story. */
+static void echo_to_console(void)
+{
+	char buf[64] = "";
+	int fd = open("/proc/sys/kernel/printk", O_RDONLY | O_CLOEXEC), level = 7;
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && buf[0] >= '0' && buf[0] <= '9')
+			level = buf[0] - '0';
+	}
+	log_echo_stderr(level, KLOG_NOTICE);
+}
+
+static int pid1(void)
+{
+	struct kerr e = {0};
+	enum sup_end end = SUP_POWEROFF;
+	log_to_kmsg();
+	echo_to_console();
+	umask(022);
+	if (chdir("/"))
+		log_warn("chdir /: %s", strerror(errno));
+	if (reboot(RB_DISABLE_CAD))
+		log_warn("reboot(RB_DISABLE_CAD): %s", strerror(errno));
+	if (cg_mount(CGROUP_PATH, &e))
+		pid1_fatal(e.msg);
+	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || stage2_hostname(rootfd, &e) < 0)
+		log_err("hostname: %s", rootfd < 0 ? strerror(errno) : e.msg);
+	if (rootfd >= 0)
+		close(rootfd);
+	if (stage2_loopback(&e))
+		log_err("loopback: %s", e.msg);
+	struct sup_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
+		.cgroups = true, .cgroup_path = CGROUP_PATH};
+	if (sup_run(&o, &end, &e))
+		pid1_fatal(e.msg);
+	go_down(end == SUP_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF);
+}
+
+static int test_supervisor(const char *root, const char *cgroup, uint64_t log_size)
+{
+	char ctl[256], notify[256];
+	struct kerr e = {0};
+	enum sup_end end = SUP_POWEROFF;
+	if (!root || root[0] != '/')
+		return kfail(EXIT_USAGE, "--no-machine needs --root with an absolute path");
+	if (str_fmt(ctl, sizeof(ctl), "%s%s", root, CTL_SOCK) || str_fmt(notify, sizeof(notify), "%s%s", root, NOTIFY_SOCK))
+		return kfail(EXIT_USAGE, "--root %s: path too long for a socket", root);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		return kfail(EXIT_FAIL, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	struct stat st;
+	char run[256];
+	str_fmt(run, sizeof(run), "%s/run", root);
+	if (stat(run, &st) && mkdir(run, 0755))
+		return kfail(EXIT_FAIL, "%s: %s", run, strerror(errno));
+	struct sup_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
+		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size};
+	if (sup_run(&o, &end, &e))
+		return kfail(EXIT_FAIL, "%s", e.msg);
+	log_notice("stopped (%s)", end == SUP_REBOOT ? "reboot" : "poweroff");
+	return EXIT_OK;
+}
+
+/* ---- the control commands --------------------------------------------------------------------- */
+
+static void print_json(const struct ctl_status *v, size_t n, bool one)
+{
+	struct buf b = BUF_INIT(CTL_REPLY_MAX);
+	struct jw w;
+	jw_init(&w, &b);
+	if (!one) {
+		jw_obj(&w);
+		jw_key(&w, "units");
+		jw_arr(&w);
+	}
+	for (size_t i = 0; i < n; i++) {
+		jw_obj(&w);
+		jw_key(&w, "unit"); jw_str(&w, v[i].unit);
+		jw_key(&w, "load"); jw_str(&w, v[i].load);
+		jw_key(&w, "active"); jw_str(&w, v[i].active);
+		jw_key(&w, "sub"); jw_str(&w, v[i].sub);
+		jw_key(&w, "result"); jw_str(&w, v[i].result);
+		jw_key(&w, "pid"); jw_uint(&w, v[i].pid);
+		jw_key(&w, "restarts"); jw_uint(&w, v[i].restarts);
+		jw_key(&w, "since_ms"); jw_uint(&w, v[i].since_ms);
+		jw_key(&w, "description"); jw_str(&w, v[i].description);
+		jw_key(&w, "status"); jw_str(&w, v[i].text);
+		jw_key(&w, "error"); jw_str(&w, v[i].error);
+		jw_obj_end(&w);
+	}
+	if (!one) {
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+	}
+	if (!jw_finish(&w))
+		printf("%s\n", (char *)b.p);
+	buf_free(&b);
+}
+
+static void print_one(const struct ctl_status *s)
+{
+	printf("%s%s%s\n", s->unit, s->description[0] ? " - " : "", s->description);
+	printf("      load: %s\n", s->load);
+	printf("    active: %s (%s) for %llu.%03llus\n", s->active, s->sub, (unsigned long long)(s->since_ms / 1000),
+		(unsigned long long)(s->since_ms % 1000));
+	if (s->pid)
+		printf("       pid: %llu\n", (unsigned long long)s->pid);
+	printf("  restarts: %llu\n", (unsigned long long)s->restarts);
+	printf("    result: %s\n", s->result);
+	if (s->text[0])
+		printf("    status: %s\n", s->text);
+	if (s->error[0])
+		printf("     error: %s\n", s->error);
+}
+
+static int cmd_status(char *body, size_t len, const char *unit, bool json)
+{
+	size_t n = 0, cap = 0;
+	struct ctl_status *v = NULL;
+	int rc = EXIT_OK;
+	for (char *p = body, *end = body + len; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *why = NULL;
+		if (!nl)
+			return kfail(EXIT_FAIL, "status: reply cut short");
+		if (n == cap) {
+			struct ctl_status *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return kfail(EXIT_FAIL, "out of memory");
+			}
+			v = nv;
+		}
+		if (ctl_parse_status(p, (size_t)(nl - p), &v[n], &why)) {
+			free(v);
+			return kfail(EXIT_FAIL, "status: malformed reply line: %s", why);
+		}
+		if (unit ? strcmp(v[n].active, "active") : !strcmp(v[n].active, "failed") || !strcmp(v[n].load, "error"))
+			rc = EXIT_NO;
+		n++;
+		p = nl + 1;
+	}
+	if (json)
+		print_json(v, n, unit != NULL);
+	else if (unit && n == 1)
+		print_one(&v[0]);
+	else {
+		printf("%-32s %-9s %-12s %-12s %7s %8s  %s\n", "UNIT", "LOAD", "ACTIVE", "SUB", "PID", "RESTARTS", "DESCRIPTION");
+		for (size_t i = 0; i < n; i++)
+			printf("%-32s %-9s %-12s %-12s %7llu %8llu  %s\n", v[i].unit, v[i].load, v[i].active, v[i].sub,
+				(unsigned long long)v[i].pid, (unsigned long long)v[i].restarts, v[i].description);
+	}
+	free(v);
+	return rc;
+}
+
+static int client(int argc, char **argv)
+{
+	const char *root = NULL, *sock = NULL;
+	int json = 0;
+	uint64_t timeout = UINT64_MAX;
+	char **ops, path[256], line[CTL_REQ_MAX + 1];
+	const struct opt opts[] = {
+		{"root", 0, OPT_STR, &root},
+		{"socket", 0, OPT_STR, &sock},
+		{"timeout", 0, OPT_U64, &timeout, 1, 86400},
+		{"json", 'j', OPT_FLAG, &json},
+		{0},
+	};
 	int n = args_parse(opts, argc - 1, argv + 1, &ops);
 	if (n < 0)
 		return args_exit(n);
-	return kfail(EXIT_FAIL, "stage 2 is not part of this build");
+	struct ctl_req r = {0};
+	size_t k;
+	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot"};
+	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
+		if (!strcmp(argv[0], verbs[k]))
+			break;
+	if (k == sizeof(verbs) / sizeof(verbs[0]))
+		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
+	r.verb = (enum ctl_verb)k;
+	if (n > 1 || (n == 1 && str_copy(r.unit, sizeof(r.unit), ops[0])))
+		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);
+	if (ctl_format_request(&r, line, sizeof(line)))
+		return kfail(EXIT_USAGE, "%s: %s (see --help)", argv[0],
+			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service or NAME.target)" :
+			n == 1 ? "takes no unit" : "needs a unit");
+	if (json && r.verb != CTL_STATUS)
+		return kfail(EXIT_USAGE, "--json is for status");
+	if (sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", root ? root : "", CTL_SOCK))
+		return kfail(EXIT_USAGE, "socket path too long");
+	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART;
+	int tmo = timeout != UINT64_MAX ? (int)(timeout * 1000) : job ? -1 : 10000;
+	struct kerr e = {0};
+	int ret = sandbox_enter(client_syscalls, &e);
+	if (ret)
+		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+	struct buf reply = BUF_INIT(CTL_REPLY_MAX);
+	if ((ret = ctl_call(path, line, &reply, tmo, &e))) {
+		buf_free(&reply);
+		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+	}
+	char *body = (char *)reply.p;
+	int rc = EXIT_OK;
+	if (!body || (strncmp(body, "OK\n", 3) && strncmp(body, "ERR ", 4))) {
+		rc = kfail(EXIT_FAIL, "%s: no valid answer from %s", argv[0], path);
+	} else if (body[0] == 'E') {
+		char *nl = strchr(body, '\n');
+		if (nl)
+			*nl = 0;
+		rc = kfail(job ? EXIT_NO : EXIT_FAIL, "%s", body + 4);
+	} else if (r.verb == CTL_STATUS) {
+		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json);
+	} else if (r.verb == CTL_LOG) {
+		fwrite(body + 3, 1, reply.len - 3, stdout);
+	}
+	buf_free(&reply);
+	return rc;
+}
+
+int init_main(int argc, char **argv)
+{
+	if (getpid() == 1) {
+		if (!access(STAGE1_MARKER, F_OK))
+			return stage1_main(argc, argv);
+		return pid1();
+	}
+	if (argc >= 2 && argv[1][0] != '-')
+		return client(argc - 1, argv + 1);
+	const char *root = NULL, *cgroup = NULL;
+	int no_machine = 0;
+	uint64_t log_size = 65536;
+	char **ops;
+	const struct opt opts[] = {
+		{"root", 0, OPT_STR, &root},
+		{"no-machine", 0, OPT_FLAG, &no_machine},
+		{"cgroup", 0, OPT_STR, &cgroup},
+		{"log-size", 0, OPT_U64, &log_size, 4096, 16 << 20},
+		{0},
+	};
+	int n = args_parse(opts, argc - 1, argv + 1, &ops);
+	if (n < 0)
+		return args_exit(n);
+	if (n > 0)
+		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", ops[0]);
+	if (!no_machine)
+		return kfail(EXIT_USAGE, "not PID 1: give a command, or --no-machine --root DIR for a test supervisor");
+	return test_supervisor(root, cgroup, log_size);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ const struct applet *keel_applet;
 
 static int kmsg_fd = -1;
 static int max_level = -1;
+static int echo_min = 1, echo_max = 0; /* none */
 
 int log_to_kmsg(void)
 {
@@ -29,6 +31,12 @@ int log_to_kmsg(void)
 }
 
 void log_set_level(int level) { max_level = level; }
+
+void log_echo_stderr(int min, int max)
+{
+	echo_min = min;
+	echo_max = max;
+}
 
 int log_level(void)
 {
@@ -68,7 +76,8 @@ __attribute__((format(printf, 2, 0))) static void vlog(int level, const char *fm
 		if (line[i] == '\n')
 			line[i] = ' ';
 	line[len++] = '\n';
-	if (kmsg_fd >= 0 && write(kmsg_fd, line, len) == (ssize_t)len)
+	bool sent = kmsg_fd >= 0 && write(kmsg_fd, line, len) == (ssize_t)len;
+	if (sent && (level < echo_min || level > echo_max))
 		return;
 	size_t off = (kmsg_fd >= 0 && line[0] == '<') ? (size_t)(strchr(line, '>') - line + 1) : 0;
 	ssize_t w = write(STDERR_FILENO, line + off, len - off);

@@ -9,6 +9,9 @@ enum { KLOG_ERR = 3, KLOG_WARN = 4, KLOG_NOTICE = 5, KLOG_INFO = 6, KLOG_DEBUG =
 
 /* Send messages to the kernel log (PID 1) instead of stderr. Returns 0 or -errno. */
 int log_to_kmsg(void);
+/* While logging to /dev/kmsg, also write messages of level min..max to stderr (PID 1's console:
+ * what the kernel's console log level would hide). Default: none. */
+void log_echo_stderr(int min, int max);
 /* Messages above this level are dropped (default KLOG_NOTICE; KEEL_LOG=debug|info|... overrides). */
 void log_set_level(int level);
 int log_level(void);
