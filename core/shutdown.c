@@ -171,7 +171,8 @@ int shutdown_umount_all(void)
 		int progress = 0;
 		left = 0;
 		for (int i = n - 1; i >= 0; i--) { /* newest (deepest) first */
-			if (!strcmp(v[i], "/"))
+			/* /proc stays: the next round and the read-only pass read the table from it */
+			if (!strcmp(v[i], "/") || !strcmp(v[i], "/proc"))
 				continue;
 			if (!umount2(v[i], 0))
 				progress++;

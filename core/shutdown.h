@@ -5,7 +5,8 @@
  *      KEEL_SHUTDOWN_GRACE_MS for them to exit (reaping as they go), then SIGKILL the rest;
  *   2. sync();
  *   3. unmount every mount in /proc/self/mountinfo, deepest first, retrying until a round
- *      makes no progress; what stays busy is remounted read-only (the root last);
+ *      makes no progress (/proc, which lists them, stays); what stays busy is remounted
+ *      read-only (the root last);
  *   4. remove every device-mapper device (DM_DEV_REMOVE, retried while busy);
  *   5. sync() and reboot(how).
  * Each step that fails is logged (log.h) and the next one still runs: the machine always goes
