@@ -19,8 +19,10 @@
  *   reboot, poweroff          stop everything and reboot / power off
  *   exit                      leave the console (not when it is PID 1)
  *   APPLET ARGS...            run any keel applet (keel --list)
- * Words are separated by blanks; '…' and "…" group. With no input for --timeout seconds
- * (default 600, 0 = never) the machine reboots.
+ * Words are separated by blanks; '…' and "…" group; a line is at most 1023 bytes (a longer one
+ * is refused, never cut). With no input for --timeout seconds (default 600, 0 = never) the
+ * machine reboots, also while a command runs (it is stopped first) and when the console is
+ * gone (EOF). As PID 1 the console becomes the controlling terminal: ^C interrupts a command.
  *
  * Options:
  *   --reason TEXT     why the console was entered (printed first)
@@ -44,17 +46,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LINE_MAX_LEN 1024
 #define ARGS_MAX 32
+#define KILL_GRACE_S 2
 
 static int pid1;
+static int have_tty;      /* PID 1 owns the console as its controlling terminal */
+static unsigned idle_s;   /* --timeout */
+static volatile sig_atomic_t got_int, got_alarm;
+
+/* No SA_RESTART: a read, open or wait blocked in a command returns EINTR. */
+static void on_signal(int sig)
+{
+	if (sig == SIGINT)
+		got_int = 1;
+	else
+		got_alarm = 1;
+}
+
+static int interrupted(void) { return got_int || got_alarm; }
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void out(const char *fmt, ...)
@@ -95,7 +115,7 @@ static void ls_one(const char *path, int lng)
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	while ((de = readdir(d))) {
+	while (!interrupted() && (de = readdir(d))) {
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		if (n == cap) {
@@ -137,17 +157,17 @@ static void cmd_ls(int argc, char **argv)
 
 static void cmd_cat(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc && !interrupted(); i++) {
 		int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			err_line("cat", argv[i], errno);
 			continue;
 		}
 		char b[8192];
-		ssize_t r;
-		while ((r = read(fd, b, sizeof(b))) > 0)
+		ssize_t r = 0;
+		while (!interrupted() && (r = read(fd, b, sizeof(b))) > 0) /* /dev/kmsg, a FIFO: until ^C */
 			fwrite(b, 1, (size_t)r, stdout);
-		if (r < 0)
+		if (r < 0 && errno != EINTR)
 			err_line("cat", argv[i], errno);
 		close(fd);
 		fflush(stdout);
@@ -268,7 +288,10 @@ static void cmd_rm(int argc, char **argv)
 	}
 }
 
-/* Any keel applet, as a child; the console waits for it. */
+/* Any keel applet, as a child; the console waits for it. With the console as our controlling
+ * terminal the child gets a process group of its own in the foreground, so ^C reaches it (a
+ * SIGINT that reaches the console instead is passed on). When the idle timeout strikes first it
+ * gets SIGTERM, then SIGKILL after KILL_GRACE_S. */
 static void run_applet(int argc, char **argv)
 {
 	char *v[ARGS_MAX + 2];
@@ -285,18 +308,60 @@ static void run_applet(int argc, char **argv)
 	if (!pid) {
 		sigset_t none;
 		sigemptyset(&none);
+		if (have_tty) {
+			setpgid(0, 0);
+			tcsetpgrp(STDIN_FILENO, getpid());
+		}
+		static const int sigs[] = {SIGINT, SIGALRM, SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP};
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_DFL);
 		execv("/proc/self/exe", v);
 		fprintf(stderr, "%s: exec: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st))
+	pid_t target = pid;
+	if (have_tty) {
+		setpgid(pid, pid); /* both sides: whichever runs first */
+		tcsetpgrp(STDIN_FILENO, pid);
+		target = -pid;
+	}
+	int st = 0, stage = 0; /* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
+	for (;;) {
+		pid_t r = waitpid(pid, &st, 0);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			err_line(argv[0], "wait", errno);
+			break;
+		}
+		if (got_int) { /* ^C reached the console, not the command (no terminal, or not yet its) */
+			got_int = 0;
+			kill(target, SIGINT);
+		}
+		if (!got_alarm)
+			continue;
+		got_alarm = 0;
+		if (stage == 2) {
+			out("(%s: still there after SIGKILL; left behind)\n", argv[0]);
+			st = -1;
+			break;
+		}
+		kill(target, stage ? SIGKILL : SIGTERM);
+		if (!stage)
+			kill(target, SIGCONT);
+		stage++;
+		alarm(KILL_GRACE_S);
+	}
+	alarm(0);
+	got_alarm = stage > 0; /* the idle timeout struck */
+	if (have_tty)
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+	if (stage)
+		out("(%s stopped: no input for %u s)\n", argv[0], idle_s);
+	else if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st))
 		out("(%s exited with status %d)\n", argv[0], WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
+	else if (st >= 0 && WIFSIGNALED(st))
 		out("(%s killed by signal %d)\n", argv[0], WTERMSIG(st));
 }
 
@@ -387,32 +452,59 @@ static int dispatch(int argc, char **argv)
 	return 0;
 }
 
-/* Read one line from fd with an idle timeout (ms; <0 none). 1 line, 0 EOF, -ETIMEDOUT. */
-static int read_line(int fd, char *line, size_t n, int timeout_ms)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Read one line from fd; idle_s seconds without a byte (0: no limit) is -ETIMEDOUT. Returns 1 a
+ * line, 0 EOF (not PID 1), -E2BIG a line longer than n - 1 (read to its end and dropped),
+ * -EINTR ^C. As PID 1, EOF (the console hung up) is waited out, and counts as idle. */
+static int read_line(int fd, char *line, size_t n)
 {
 	size_t len = 0;
+	int over = 0;
+	uint64_t last = now_ms();
 	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int r = poll(&p, 1, timeout_ms);
-		if (r < 0 && errno == EINTR) {
-			while (pid1 && waitpid(-1, NULL, WNOHANG) > 0)
-				;
-			continue;
+		int left = -1;
+		if (idle_s) {
+			uint64_t end = last + (uint64_t)idle_s * 1000, t = now_ms();
+			if (t >= end)
+				return -ETIMEDOUT;
+			left = (int)(end - t);
 		}
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r = poll(&p, 1, left);
+		if (got_int) {
+			got_int = 0;
+			return -EINTR;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r == 0)
 			return -ETIMEDOUT;
 		char ch;
 		ssize_t k = read(fd, &ch, 1);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
-			return len ? 1 : 0;
+		if (k <= 0) {
+			if (!pid1)
+				return over ? -E2BIG : len ? 1 : 0;
+			struct timespec ts = {1, 0}; /* nobody there: wait for the console to come back */
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		last = now_ms();
 		if (ch == '\n' || ch == '\r') {
 			line[len] = 0;
-			return 1;
+			return over ? -E2BIG : 1;
 		}
 		if (len + 1 < n)
 			line[len++] = ch;
+		else
+			over = 1;
 	}
 }
 
@@ -427,13 +519,33 @@ int rescue_main(int argc, char **argv)
 		{0},
 	};
 	int n = args_parse(opts, argc - 1, argv + 1, &ops);
-	if (n < 0)
-		return args_exit(n);
-	if (n)
-		return kfail(EXIT_USAGE, "no operands expected (see --help)");
 	pid1 = getpid() == 1;
-	signal(SIGINT, SIG_IGN); /* a stray ^C must not end PID 1 */
+	if (!pid1 && n < 0)
+		return args_exit(n);
+	if (!pid1 && n)
+		return kfail(EXIT_USAGE, "no operands expected (see --help)");
+	if (n) { /* PID 1 never exits: a bad argument (from the kernel command line) gets the defaults */
+		timeout = 600;
+		out("keel rescue: going on with an idle timeout of %d s\n", (int)timeout);
+	}
+	idle_s = (unsigned)timeout;
+	struct sigaction sa = {.sa_handler = on_signal}; /* ^C interrupts the command, never PID 1 */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN); /* tcsetpgrp() from the background */
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &set, NULL); /* stage 2's supervisor had them blocked */
+	if (pid1) {
+		setsid();
+		have_tty = !ioctl(STDIN_FILENO, TIOCSCTTY, 1);
+	}
 	out("\nkeel rescue console%s%s\n", reason ? ": " : "", reason ? reason : "");
 	if (timeout)
 		out("type 'help' for commands; idle for %llu s reboots\n", (unsigned long long)timeout);
@@ -444,18 +556,23 @@ int rescue_main(int argc, char **argv)
 		while (pid1 && waitpid(-1, NULL, WNOHANG) > 0)
 			;
 		out("rescue# ");
-		int r = read_line(STDIN_FILENO, line, sizeof(line), timeout ? (int)(timeout * 1000) : -1);
+		got_int = got_alarm = 0;
+		int r = read_line(STDIN_FILENO, line, sizeof(line));
 		if (r == -ETIMEDOUT) {
-			out("\nidle for %llu s: ", (unsigned long long)timeout);
+			out("\nidle for %u s: ", idle_s);
 			halt_machine(RB_AUTOBOOT);
 			continue;
 		}
-		if (r == 0) {
-			if (!pid1)
-				return EXIT_OK;
-			sleep(1); /* the console went away; wait for it */
+		if (r == -EINTR) {
+			out("\n");
 			continue;
 		}
+		if (r == -E2BIG) {
+			out("line longer than %d bytes: ignored\n", LINE_MAX_LEN - 1);
+			continue;
+		}
+		if (r == 0)
+			return EXIT_OK;
 		char *av[ARGS_MAX + 1];
 		int ac = split(line, av);
 		if (ac < 0) {
@@ -465,7 +582,16 @@ int rescue_main(int argc, char **argv)
 		if (!ac)
 			continue;
 		av[ac] = NULL;
-		if (dispatch(ac, av))
+		alarm(idle_s); /* the idle timeout runs on while a command does */
+		int leave = dispatch(ac, av);
+		alarm(0);
+		if (leave)
 			return EXIT_OK;
+		if (got_int)
+			out("\n(interrupted)\n");
+		if (got_alarm) {
+			out("idle for %u s: ", idle_s);
+			halt_machine(RB_AUTOBOOT);
+		}
 	}
 }

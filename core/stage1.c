@@ -397,9 +397,9 @@ static void rescue(struct s1 *s, int code)
 	if (code)
 		dprintf(STDERR_FILENO, "keel init: FAILED: %s\n", reason);
 	char tmo[32];
-	const char *rt = cmdline_get(&s->cmd, "keel.rescue_timeout");
-	snprintf(tmo, sizeof(tmo), "%s", rt ? rt : "600");
+	snprintf(tmo, sizeof(tmo), "%u", key_uint(s, "keel.rescue_timeout", 600, 0, 86400));
 	char *argv[] = {"keel", "rescue", "--timeout", tmo, "--reason", reason, NULL};
+	execv("/proc/self/exe", argv); /* still there when switch_root got as far as emptying the initramfs */
 	execv("/bin/keel", argv);
 	dprintf(STDERR_FILENO, "keel init: cannot start the rescue console: %s\n", strerror(errno));
 	for (;;)
@@ -418,8 +418,13 @@ int stage1_main(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.t0 = ms_now();
-	if (getpid() != 1 || !is_ramfs("/"))
+	if (getpid() != 1)
 		return kfail(EXIT_USAGE, "stage 1 runs only as PID 1 from an initramfs");
+	if (!is_ramfs("/")) { /* PID 1 never returns: that would panic the kernel */
+		console_stdio();
+		str_copy(s.what, sizeof(s.what), "starting stage 1");
+		rescue(&s, kerr_set(&s.e, -EINVAL, "/ is not an initramfs (ramfs or tmpfs) but has " STAGE1_MARKER));
+	}
 	umask(022);
 	str_copy(s.what, sizeof(s.what), "mounting /proc /sys /dev /run");
 	if ((ret = mount_basic(&s.e))) {

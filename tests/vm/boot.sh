@@ -127,6 +127,10 @@ if vm_wait 'rescue# ' 60; then
 	vm_wait 'panic=-1 loglevel=4 .*keel.rescue' 20 && pass "rescue: cat" || fail "rescue: cat"
 	vm_send "modprobe --show erofs"
 	vm_wait 'insmod /lib/modules/.*/erofs.ko' 20 && pass "rescue: runs a keel applet (modprobe --show)" || fail "rescue: applet"
+	# ^C on the serial console: the console is PID 1's controlling terminal
+	vm_send "cat /dev/kmsg" # prints the kernel log, then waits for more
+	vm_wait 'keel init: \[ *[0-9.]+\] loaded [0-9]+ kernel modules' 20 && printf '\003' >&"$VM_FD" &&
+		vm_wait '^\(interrupted\)' 20 && pass "rescue: ^C interrupts a built-in blocked on a read" || { fail "rescue: ^C (built-in)"; vm_log_tail; }
 	vm_send reboot
 	vm_wait_exit 30 && [ "$(cgpt show -i 2 -T "$disk")" = 1 ] && pass "keel.rescue: tries untouched (still 1)" ||
 		{ fail "keel.rescue left tries alone"; vm_log_tail; }
@@ -137,10 +141,12 @@ vm_stop
 
 # ---- boot 6: missing slot (keel.slot=USR-B on a disk without USR-B) ----------------------------
 disk=$(vm_copy boot-badsig)
-vm_start "$disk" "$init" keel.slot=USR-B
+vm_start "$disk" "$init" keel.slot=USR-B keel.rescue_timeout=soon
 if vm_wait 'rescue# ' 60; then
 	grep -aq 'FAILED: choosing the slot: keel.slot=USR-B: no such partition' "$VM_LOG" && pass "missing slot: rescue console with the reason" ||
 		{ fail "missing slot message"; vm_log_tail; }
+	grep -aq 'ignoring keel.rescue_timeout=soon' "$VM_LOG" && grep -aq 'idle for 600 s reboots' "$VM_LOG" &&
+		pass "a bad keel.rescue_timeout= is named and the default used (PID 1 never exits)" || { fail "bad keel.rescue_timeout"; vm_log_tail; }
 	vm_send slots
 	vm_wait '^2 +USR-A ' 20 && ! grep -aq 'USR-B  ' "$VM_LOG" && pass "rescue: slots shows only USR-A" || fail "rescue: slots (missing slot)"
 	vm_send poweroff
