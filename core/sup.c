@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define SHUTDOWN_MAX_DEFAULT 300000000ULL
+#define ACCEPT_PAUSE_USEC 200000 /* out of descriptors (or memory): stop accepting this long */
 
 struct conn {
 	struct watch w;
@@ -42,6 +43,8 @@ struct loop {
 	int epfd, sigfd, ctlfd, notifyfd;
 	struct watch w_sig, w_ctl, w_notify, w_inotify;
 	struct conn *conns[SUP_CONNS_MAX];
+	uint64_t accept_resume; /* the control socket is unwatched until then (0: watched) */
+	bool accept_failing;    /* said so in the log already */
 	struct svc *goal;
 	uint64_t goal_id, boot_start, shutdown_span, shutdown_deadline;
 	bool goal_reported;
@@ -226,12 +229,37 @@ static void conn_read(struct loop *l, struct conn *c)
 	}
 }
 
+/* The listening socket stays readable while a connection waits in its backlog: when accept
+ * cannot take it (EMFILE, ENFILE, ENOBUFS, ENOMEM) epoll would wake us at once, forever. Stop
+ * watching it for a while instead; timeout_ms() and sup_run() bring it back. */
+static void accept_pause(struct loop *l, int err)
+{
+	if (!l->accept_failing)
+		log_warn("control: cannot accept a connection (%s); retrying every %d ms", strerror(err), ACCEPT_PAUSE_USEC / 1000);
+	l->accept_failing = true;
+	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->ctlfd, &(struct epoll_event){.events = 0, .data.ptr = &l->w_ctl});
+	l->accept_resume = mono_usec() + ACCEPT_PAUSE_USEC;
+}
+
+static void accept_resume(struct loop *l, uint64_t now)
+{
+	if (!l->accept_resume || now < l->accept_resume)
+		return;
+	l->accept_resume = 0;
+	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->ctlfd, &(struct epoll_event){.events = EPOLLIN, .data.ptr = &l->w_ctl});
+}
+
 static void conn_accept(struct loop *l)
 {
 	for (;;) {
 		int fd = accept4(l->ctlfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && errno != EAGAIN)
+			accept_pause(l, errno);
 		if (fd < 0)
 			return;
+		l->accept_failing = false;
 		struct ucred cred = {.uid = (uid_t)-1};
 		socklen_t len = sizeof(cred);
 		int slot = -1;
@@ -447,6 +475,8 @@ static int timeout_ms(struct loop *l)
 			next = l->conns[i]->deadline;
 	if (l->m.shutting_down && (!next || l->shutdown_deadline < next))
 		next = l->shutdown_deadline;
+	if (l->accept_resume && (!next || l->accept_resume < next))
+		next = l->accept_resume;
 	if (!next)
 		return -1;
 	if (next <= now)
@@ -498,6 +528,7 @@ int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
 		for (int i = 0; i < SUP_CONNS_MAX; i++)
 			if (l.conns[i] && l.conns[i]->deadline && l.conns[i]->deadline <= now)
 				conn_close(&l, l.conns[i]);
+		accept_resume(&l, now);
 		after_events(&l);
 		conns_sweep(&l);
 		if (l.m.shutting_down && (mgr_stopped(&l.m) || mono_usec() >= l.shutdown_deadline)) {
