@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 const char *spawn_step_name(int step)
@@ -60,10 +61,33 @@ static void exec_search(const struct spawn *s, int *err)
 	}
 }
 
+/* A descriptor the next dup2() onto 0-2 must not clobber (or that dup2 onto itself would leave
+ * close-on-exec) moves above 2 first; fds 0-2 are free only when PID 1 started without them. */
+static int above_stdio(int fd)
+{
+	return fd >= 0 && fd < 3 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+}
+
+/* Close every descriptor >= 3 but keep. PID 1 opens all of its own close-on-exec; this is for
+ * one inherited without it (from whoever started the supervisor) or a slip in PID 1: none may
+ * reach a service. */
+static void close_others(int keep)
+{
+	if ((keep <= 3 || !syscall(SYS_close_range, 3, keep - 1, 0)) && !syscall(SYS_close_range, keep + 1, ~0U, 0))
+		return;
+	struct rlimit rl; /* before Linux 5.9 */
+	int max = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	for (int fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
 static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 {
 	sigset_t all;
 	int err;
+	if ((pipefd = above_stdio(pipefd)) < 0)
+		_exit(STEP_STDIO);
 	for (int sig = 1; sig < 65; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
@@ -77,10 +101,11 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	}
 	if (setsid() < 0)
 		child_fail(pipefd, STEP_SESSION, errno);
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int out = s->out_fd >= 0 ? s->out_fd : null;
-	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	int null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
+	int out = s->out_fd >= 0 ? above_stdio(s->out_fd) : null;
+	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		child_fail(pipefd, STEP_STDIO, errno);
+	close_others(pipefd);
 	for (size_t i = 0; i < s->nrlimits; i++) {
 		const struct spawn_rlimit *l = &s->rlimits[i];
 		struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,

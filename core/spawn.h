@@ -1,6 +1,6 @@
 /* spawn.h — start one service process: fork, then in the child join the cgroup, new session,
- * stdin /dev/null and stdout+stderr to the log pipe, rlimits, OOM score, groups/gid/uid, working
- * directory, default signal dispositions, execve. The parent never waits: failures in the child
+ * stdin /dev/null and stdout+stderr to the log pipe, every other descriptor closed, rlimits, OOM
+ * score, groups/gid/uid, working directory, default signal dispositions, execve. The parent never waits: failures in the child
  * come back through a close-on-exec pipe (EOF means execve succeeded) that the caller polls.
  */
 #ifndef KEEL_SPAWN_H
