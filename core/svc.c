@@ -23,9 +23,11 @@ uint64_t mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The deadline span from now; 0 (no timer) for infinity or a span too long to add. */
 static uint64_t after_usec(uint64_t span)
 {
-	return span == UV_INFINITY ? 0 : mono_usec() + span;
+	uint64_t now = mono_usec();
+	return span == UV_INFINITY || span > UINT64_MAX - now ? 0 : now + span;
 }
 
 const char *svc_active_name(enum svc_active a)
@@ -194,9 +196,12 @@ static void finalize(struct mgr *m, struct svc *s)
 			delay = cap;
 		s->backoff++;
 		s->restarts++;
-		s->deadline = now + delay;
-		log_notice("%s: %s; restart %u in %llu ms", s->name, result_name(s->result), s->restarts,
-			(unsigned long long)(delay / 1000));
+		s->deadline = after_usec(delay); /* RestartSec=infinity: only a manual start */
+		if (s->deadline)
+			log_notice("%s: %s; restart %u in %llu ms", s->name, result_name(s->result), s->restarts,
+				(unsigned long long)(delay / 1000));
+		else
+			log_notice("%s: %s; no automatic restart (RestartSec=infinity)", s->name, result_name(s->result));
 		set_state(m, s, ACT_ACTIVATING, SUB_AUTO_RESTART);
 		return;
 	}
