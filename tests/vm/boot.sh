@@ -129,7 +129,7 @@ if vm_wait 'rescue# ' 60; then
 	vm_wait 'insmod /lib/modules/.*/erofs.ko' 20 && pass "rescue: runs a keel applet (modprobe --show)" || fail "rescue: applet"
 	# ^C on the serial console: the console is PID 1's controlling terminal
 	vm_send "cat /dev/kmsg" # prints the kernel log, then waits for more
-	vm_wait 'keel init: \[ *[0-9.]+\] loaded [0-9]+ kernel modules' 20 && printf '\003' >&"$VM_FD" &&
+	vm_wait '^[0-9]+,[0-9]+,[0-9]+,[-c];Linux version' 20 && printf '\003' >&"$VM_FD" && # /dev/kmsg's first record
 		vm_wait '^\(interrupted\)' 20 && pass "rescue: ^C interrupts a built-in blocked on a read" || { fail "rescue: ^C (built-in)"; vm_log_tail; }
 	vm_send reboot
 	vm_wait_exit 30 && [ "$(cgpt show -i 2 -T "$disk")" = 1 ] && pass "keel.rescue: tries untouched (still 1)" ||

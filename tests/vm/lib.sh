@@ -102,10 +102,19 @@ vm_start() {
 		-drive "file=$disk,format=raw,if=virtio,cache=unsafe" \
 		> "$VM_DIR/qemu.out" 2>&1 &
 	VM_PID=$!
-	exec {VM_FD}>"$VM_DIR/con.in"
+	exec {VM_FD}<>"$VM_DIR/con.in" # read-write: never blocks, even if qemu dies before opening it
 }
 
 vm_running() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
+
+# qemu is gone: cat copies what is left in the pipe to $VM_LOG and ends at EOF (at most 10 s)
+_vm_drain() {
+	local i=0
+	while [ -n "$VM_CATPID" ] && kill -0 "$VM_CATPID" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 
 vm_wait() {
 	local re=$1 secs=${2:-60} t
@@ -113,7 +122,7 @@ vm_wait() {
 	while :; do
 		grep -aEq -- "$re" "$VM_LOG" 2>/dev/null && return 0
 		if ! vm_running; then
-			sleep 0.2
+			_vm_drain
 			grep -aEq -- "$re" "$VM_LOG" 2>/dev/null && return 0
 			echo "vm: qemu exited before /$re/" >&2
 			return 1
@@ -137,7 +146,7 @@ vm_wait_exit() {
 	done
 	wait "$VM_PID" 2>/dev/null
 	VM_PID=
-	sleep 0.1
+	_vm_drain
 	return 0
 }
 
