@@ -53,6 +53,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,10 +105,31 @@ static void echo_to_console(void)
 	log_echo_stderr(level, KLOG_NOTICE);
 }
 
+/* stderr on a nonblocking open of its own of the console, so log.c never waits long for a
+ * serial line stopped by ^S or flow control (stdin and stdout stay as they are: blocking, for
+ * the rescue console). Services never see it: they get /dev/null and their log pipe. */
+static void console_stderr(void)
+{
+	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd > STDERR_FILENO) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
 static int pid1(void)
 {
 	struct kerr e = {0};
 	enum sup_end end = SUP_POWEROFF;
+	/* held until the supervisor's signalfd takes them (PID 1 drops what it has no handler for) */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGPWR);
+	sigaddset(&sigs, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	console_stderr();
 	log_to_kmsg();
 	echo_to_console();
 	umask(022);

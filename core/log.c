@@ -4,16 +4,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The applet being run (core/applet.h); main() sets it before the applet starts. */
 const struct applet *keel_applet;
+
+#define ERR_WAIT_MS 1000 /* a nonblocking stderr that is full: how long one line may wait */
 
 static int kmsg_fd = -1;
 static int max_level = -1;
@@ -52,6 +56,36 @@ int log_level(void)
 	return max_level;
 }
 
+/* Write to stderr. When it is nonblocking (PID 1 opens the console so: a serial line stopped by
+ * ^S or flow control must not stall it) and full, wait up to ERR_WAIT_MS, then drop the rest;
+ * after that, lines are only tried without waiting until one goes through again. */
+static void write_err(const char *p, size_t n)
+{
+	static bool stalled;
+	int left = stalled ? 0 : ERR_WAIT_MS;
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			stalled = false;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		struct pollfd pf = {STDERR_FILENO, POLLOUT, 0};
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (w < 0 && errno == EAGAIN && left > 0 && poll(&pf, 1, left) > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			left -= (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+			continue;
+		}
+		stalled = w < 0 && errno == EAGAIN;
+		return;
+	}
+}
+
 __attribute__((format(printf, 2, 0))) static void vlog(int level, const char *fmt, va_list ap)
 {
 	char line[1024];
@@ -80,8 +114,7 @@ __attribute__((format(printf, 2, 0))) static void vlog(int level, const char *fm
 	if (sent && (level < echo_min || level > echo_max))
 		return;
 	size_t off = (kmsg_fd >= 0 && line[0] == '<') ? (size_t)(strchr(line, '>') - line + 1) : 0;
-	ssize_t w = write(STDERR_FILENO, line + off, len - off);
-	(void)w;
+	write_err(line + off, len - off);
 }
 
 void log_msg(int level, const char *fmt, ...)
