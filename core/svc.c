@@ -59,10 +59,12 @@ void svc_job_done(struct mgr *m, struct svc *s, bool ok)
 	m->changed = true;
 }
 
-/* A unit that is down keeps its log ring but not its pipe (two descriptors per unit). */
+/* A unit that is down keeps its log ring but not its pipe (two descriptors per unit) — unless
+ * processes it left behind (KillMode=process) still hold the write end: closing the read end
+ * would kill them with SIGPIPE at their next line. The next run goes on with the same pipe. */
 static void close_log(struct mgr *m, struct svc *s)
 {
-	if (s->out_r < 0)
+	if (s->out_r < 0 || svc_leftovers(m, s))
 		return;
 	mgr_output(m, s);
 	epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->out_r, NULL);

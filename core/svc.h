@@ -191,6 +191,8 @@ void svc_release(struct mgr *m, struct svc *s);
 int svc_run_cmd(struct mgr *m, struct svc *s, const struct unit_cmd *c, bool main);
 int svc_read_spawn(struct mgr *m, struct svc *s);
 bool svc_gone(const struct mgr *m, struct svc *s);
+/* Processes of the unit still there (KillMode=process leaves them), main and control aside. */
+bool svc_leftovers(const struct mgr *m, const struct svc *s);
 void svc_kill(const struct mgr *m, struct svc *s, int sig);
 
 /* For `keel init status`. */

@@ -81,6 +81,21 @@ bool svc_gone(const struct mgr *m, struct svc *s)
 	return k == 0;
 }
 
+bool svc_leftovers(const struct mgr *m, const struct svc *s)
+{
+	if (m->use_cg) {
+		int fd = openat(m->cg.slicefd, s->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		int pop = fd >= 0 ? cg_populated(fd) : 0;
+		if (fd >= 0)
+			close(fd);
+		return pop > 0;
+	}
+	for (size_t i = 0; i < s->npgids; i++)
+		if (group_alive(s->pgids[i]))
+			return true;
+	return false;
+}
+
 void svc_kill(const struct mgr *m, struct svc *s, int sig)
 {
 	enum kill_mode km = s->u.kill_mode;
