@@ -251,7 +251,7 @@ static void accept_resume(struct loop *l, uint64_t now)
 
 static void conn_accept(struct loop *l)
 {
-	for (;;) {
+	for (int n = 0; n < 64; n++) { /* bounded per wakeup, like notify and logs (level-triggered) */
 		int fd = accept4(l->ctlfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
@@ -503,6 +503,7 @@ int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
 	if (mgr_enqueue(&l.m, l.goal, JOB_START, false, &l.goal_id))
 		l.goal = NULL;
 	log_notice("starting %s", o->goal);
+	mgr_reap(&l.m); /* children stage 1 left (their SIGCHLD came before our signalfd) */
 	after_events(&l);
 	conns_sweep(&l);
 	for (;;) {
