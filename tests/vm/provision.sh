@@ -131,7 +131,7 @@ vm_stop
 disk=$(vm_copy provision)
 VM_DRIVES=$cfg2 vm_start "$disk"
 if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
-	grep -aq 'config drive vdb' "$VM_LOG" && pass "config drive: found vdb (FAT, label config-2)" || { fail "config drive found"; vm_log_tail 30; }
+	grep -aqF 'config from config drive vdb (filesystem label config-2)' "$VM_LOG" && pass "config drive: found vdb (FAT, label config-2)" || { fail "config drive found"; vm_log_tail 30; }
 	grep -aq '/sysroot: provisioned: ' "$VM_LOG" && pass "config drive: provisioned /sysroot" || { fail "config drive: provisioned"; vm_log_tail 30; }
 	check_provisioned "config drive config-2"
 else
@@ -145,7 +145,7 @@ mkdir -p "$VM_DIR/dump"
 before=$(state_tree "$disk" | grep -Ev "$skeleton")
 VM_DRIVES=$ign vm_start "$disk"
 if vm_wait 'rescue# ' 120; then
-	grep -aq 'config drive vdb' "$VM_LOG" && pass "config drive: found vdb (ISO 9660, label ignition)" || { fail "ISO config drive found"; vm_log_tail 30; }
+	grep -aqF 'config from config drive vdb (filesystem label ignition)' "$VM_LOG" && pass "config drive: found vdb (ISO 9660, label ignition)" || { fail "ISO config drive found"; vm_log_tail 30; }
 	grep -aq 'storage.files\[0\].contents.verification.hash: the sha512 of the data fetched does not match' "$VM_LOG" &&
 		pass "a wrong hash stops the boot in the rescue console, naming the JSON path" || { fail "error line"; vm_log_tail 30; }
 	vm_send poweroff
