@@ -201,14 +201,8 @@ fuzz_targets() {
 	return 0
 }
 
-# node and npm (for the tuf-js peer) may come from Debian or be installed already by other means.
-ensure_node() {
-	command -v node >/dev/null && command -v npm >/dev/null || ensure_pkgs nodejs npm
-}
-
 cmd_test() {
 	ensure_pkgs "${PKGS_BUILD[@]}" "${PKGS_TEST[@]}"
-	ensure_node
 	build
 	run_make musl unit
 	build_host
