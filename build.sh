@@ -28,7 +28,7 @@ PKGS_BUILD=(gcc make musl-tools musl-dev linux-libc-dev gperf bzip2 xz-utils bin
 	debian-archive-keyring)
 PKGS_TEST=(clang libclang-rt-14-dev cryptsetup-bin vboot-utils cgpt gdisk zstd openssl tar cpio
 	qemu-system-x86 linux-image-amd64 kmod erofs-utils squashfs-tools e2fsprogs busybox-static
-	tini runc umoci skopeo ignition jq xxd python3 time socat)
+	tini runc umoci skopeo ignition jq xxd python3 time socat dosfstools mtools xorriso)
 apt_updated=
 ensure_pkgs() {
 	local p missing=()
@@ -201,14 +201,8 @@ fuzz_targets() {
 	return 0
 }
 
-# node and npm (for the tuf-js peer) may come from Debian or be installed already by other means.
-ensure_node() {
-	command -v node >/dev/null && command -v npm >/dev/null || ensure_pkgs nodejs npm
-}
-
 cmd_test() {
 	ensure_pkgs "${PKGS_BUILD[@]}" "${PKGS_TEST[@]}"
-	ensure_node
 	build
 	run_make musl unit
 	build_host

@@ -1,4 +1,4 @@
-/* keel json - check JSON strictly; print it canonical (as TUF signs it) or compact
+/* keel json - check JSON strictly; print it canonical (as TUF signs it)
  *
  * usage: keel json [--canonical] [--max-bytes N] [--max-depth N] FILE
  *

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,17 +164,40 @@ static void free_mounts(char **v, int n)
 	free(v);
 }
 
+/* Is the filesystem mounted on mnt held by PID 1 itself, through its executable or one of its
+ * open files (the console)? At this point every other process is gone. */
+static int held_by_self(const char *mnt)
+{
+	struct stat m, s;
+	if (stat(mnt, &m))
+		return 0;
+	if (!stat("/proc/self/exe", &s) && s.st_dev == m.st_dev)
+		return 1;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	int hit = 0;
+	struct dirent *de;
+	while (!hit && (de = readdir(d))) {
+		char path[64];
+		if (de->d_name[0] != '.' && !str_fmt(path, sizeof(path), "/proc/self/fd/%s", de->d_name))
+			hit = !stat(path, &s) && s.st_dev == m.st_dev;
+	}
+	closedir(d);
+	return hit;
+}
+
 int shutdown_umount_all(void)
 {
 	char **v;
 	int n, left = 0;
+	/* / cannot go, and /proc stays to the end: it is how we see what is still mounted */
 	for (int round = 0; round < 10; round++) {
 		if ((n = read_mounts(&v)) < 0)
 			return n;
 		int progress = 0;
 		left = 0;
 		for (int i = n - 1; i >= 0; i--) { /* newest (deepest) first */
-			/* /proc stays: the next round and the read-only pass read the table from it */
 			if (!strcmp(v[i], "/") || !strcmp(v[i], "/proc"))
 				continue;
 			if (!umount2(v[i], 0))
@@ -183,19 +209,58 @@ int shutdown_umount_all(void)
 		if (!left || !progress)
 			break;
 	}
-	/* what stays busy (and the root) is remounted read-only so the filesystems are clean */
+	/* what stays busy (and the root) is remounted read-only so the filesystems are clean; what
+	 * PID 1 holds itself (on the host: /usr, its executable, and /dev, its console) is expected */
 	if ((n = read_mounts(&v)) < 0)
 		return n;
-	for (int i = n - 1; i >= 0; i--)
+	left = 0;
+	for (int i = n - 1; i >= 0; i--) {
+		if (!strcmp(v[i], "/proc"))
+			continue;
 		if (mount(NULL, v[i], NULL, MS_REMOUNT | MS_RDONLY, NULL) && errno != EINVAL && errno != EACCES)
 			log_notice("shutdown: remount %s read-only: %s", v[i], strerror(errno));
+		if (!strcmp(v[i], "/"))
+			continue;
+		struct statvfs fs;
+		if (!held_by_self(v[i]))
+			left++;
+		else
+			log_notice("shutdown: kept %s: %sin use by PID 1", v[i],
+				!statvfs(v[i], &fs) && (fs.f_flag & ST_RDONLY) ? "read-only, " : "");
+	}
 	free_mounts(v, n);
 	return left;
+}
+
+/* The device-mapper name of the device PID 1 runs from (on the host the verity /usr), or "";
+ * read while /sys is still mounted. */
+static void self_dm_name(char *name, size_t n)
+{
+	struct stat s;
+	struct buf b = BUF_INIT(4096); /* a sysfs file says it is 4096 bytes long */
+	char path[96];
+	name[0] = 0;
+	if (stat("/proc/self/exe", &s) ||
+		str_fmt(path, sizeof(path), "/sys/dev/block/%u:%u/dm/name", major(s.st_dev), minor(s.st_dev)) ||
+		fs_read_path(AT_FDCWD, path, b.max, &b, NULL)) {
+		buf_free(&b);
+		return;
+	}
+	size_t l = b.len;
+	while (l && (b.p[l - 1] == '\n' || b.p[l - 1] == ' '))
+		l--;
+	if (l && l < n && !memchr(b.p, '/', l)) {
+		memcpy(name, b.p, l);
+		name[l] = 0;
+	}
+	buf_free(&b);
 }
 
 int machine_shutdown(int how)
 {
 	struct kerr e = {0};
+	char self_dm[DM_NAME_MAX], status[256];
+	self_dm_name(self_dm, sizeof(self_dm));
 	log_notice("shutdown: stopping remaining processes");
 	shutdown_kill_all_wait(KEEL_SHUTDOWN_GRACE_MS);
 	sync();
@@ -203,6 +268,13 @@ int machine_shutdown(int how)
 	if (left > 0)
 		log_notice("shutdown: %d mounts still busy (remounted read-only)", left);
 	int r = dm_remove_all(&e);
+	/* PID 1's own device cannot go while it runs from it: say so, and count only the others */
+	if (r > 0 && self_dm[0] && !dm_status(self_dm, status, sizeof(status), &e)) {
+		struct statvfs fs;
+		int ro = !statvfs("/proc/self/exe", &fs) && (fs.f_flag & ST_RDONLY);
+		log_notice("shutdown: kept /dev/mapper/%s: %sin use by PID 1", self_dm, ro ? "read-only, " : "");
+		r--;
+	}
 	if (r > 0)
 		log_notice("shutdown: %d device-mapper devices still busy", r);
 	sync();

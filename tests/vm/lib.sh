@@ -8,7 +8,9 @@
 #                                         scripts, the args, the content of --extra-* dirs);
 #                                         never boot it directly: vm_copy first (boots write)
 #   vm_copy NAME                       -> a private copy in $VM_DIR to boot (sparse)
-#   vm_start DISK [CMDLINE…]           start qemu (-accel tcg, serial on a pipe, log in $VM_LOG)
+#   vm_start DISK [CMDLINE…]           start qemu (-accel tcg, serial on a pipe, log in $VM_LOG);
+#                                      DISK is vda, each file in $VM_DRIVES (space-separated)
+#                                      a further read-only virtio disk: vdb, vdc…
 #   vm_wait REGEX [SECONDS]            wait for a console line matching REGEX (grep -E); fails
 #                                      when qemu exits first or the time runs out
 #   vm_send LINE                       type LINE + newline on the serial console
@@ -84,9 +86,10 @@ vm_copy() {
 }
 
 vm_start() {
-	local disk=$1 kernel initrd
+	local disk=$1 kernel initrd d extra=()
 	shift
 	vm_stop
+	for d in ${VM_DRIVES:-}; do extra+=(-drive "file=$d,format=raw,if=virtio,readonly=on"); done
 	kernel=$(vm_kernel) || return 1
 	initrd=$(vm_initramfs) || return 1
 	rm -f "$VM_DIR/con.in" "$VM_DIR/con.out"
@@ -99,7 +102,7 @@ vm_start() {
 		-chardev "pipe,id=con,path=$VM_DIR/con" -serial chardev:con \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 loglevel=4 $*" \
-		-drive "file=$disk,format=raw,if=virtio,cache=unsafe" \
+		-drive "file=$disk,format=raw,if=virtio,cache=unsafe" ${extra[@]+"${extra[@]}"} \
 		> "$VM_DIR/qemu.out" 2>&1 &
 	VM_PID=$!
 	exec {VM_FD}<>"$VM_DIR/con.in" # read-write: never blocks, even if qemu dies before opening it

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # tests/vm/provision.sh — first-boot provisioning in qemu: stage 1 runs `keel provision boot
-# --root /sysroot`, the config comes from the kernel command line (keel.config=data:…) and
-# the image's /usr/lib/keel/base.ign is merged under it. Three boots of ~8 s each (TCG):
-#   1. a user with an SSH key, a file, a unit enabled through its [Install] section, the base
-#      config's file: all on the state partition when the host init starts;
+# --root /sysroot`, the image's /usr/lib/keel/base.ign is merged under the config, then the real
+# host init, `keel init` (stage 2), starts what the config enabled. Four boots of ~10 s (TCG):
+#   1. the config on the kernel command line (keel.config=data:…): a user with an SSH key, files
+#      with their modes and owners, a unit enabled through its [Install] section; keel init
+#      starts that unit (its status and its log, read by a probe unit of the image);
 #   2. the same disk and config again: provisioning sees its marker and changes nothing;
-#   3. a fresh disk and a config whose hash does not match: stage 1 stops in the rescue console
-#      with the one error line naming the JSON path, and the state partition is untouched.
-# The host init is a busybox script that reports and powers off (stage 2, which would start the
-# enabled unit, is not part of this build yet).
+#   3. a fresh disk, no keel.config=, a second disk: FAT labelled config-2 with the config in
+#      openstack/latest/user_data (an OpenStack config drive): applied, the unit started;
+#   4. a fresh disk and a second disk: ISO 9660 labelled ignition with a config.ign whose hash
+#      does not match: stage 1 stops in the rescue console with the one error line naming the
+#      JSON path, and the state partition is untouched.
+# The probe (fixtures/provision/lib/keel-provision-test/probe, enabled in the image) prints
+# "TEST …" lines on the console and powers off with `keel init poweroff`.
 VM_SUITE=provision
 . "$(dirname "$0")/lib.sh"
 
@@ -21,18 +25,30 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' > "$st/etc/passwd"
 printf 'root:x:0:\nwheel:x:10:\n' > "$st/etc/group"
 printf 'root:*:19000:0:99999:7:::\n' > "$st/etc/shadow"
 chmod 600 "$st/etc/shadow"
-init=keel.init=/usr/lib/keel-provision-test/init
+for t in mkfs.fat mmd mcopy xorriso cgpt debugfs; do
+	command -v "$t" > /dev/null || { fail "tools" "no $t (dosfstools, mtools, xorriso, vboot-utils, e2fsprogs)"; exit 0; }
+done
 
 key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeelVmTestKeyForProvisioning0000000 core@vm"
 hello512=$(printf 'provisioned\n' | sha512sum | cut -d' ' -f1)
 config() { # HASH
 	printf '{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"core","groups":["wheel"],"sshAuthorizedKeys":["%s"]}]},' "$key"
-	printf '"storage":{"files":[{"path":"/etc/keel-test/hello","mode":416,"contents":{"source":"data:,provisioned%%0A","verification":{"hash":"sha512-%s"}}}]},' "$1"
-	printf '"systemd":{"units":[{"name":"hello.service","enabled":true,"contents":"[Unit]\\nDescription=hello\\n[Service]\\nType=oneshot\\nExecStart=/usr/bin/busybox echo PROVISIONED-UNIT-RAN\\n[Install]\\nWantedBy=multi-user.target\\n"}]}}'
+	printf '"storage":{"files":[{"path":"/etc/keel-test/hello","mode":416,"contents":{"source":"data:,provisioned%%0A","verification":{"hash":"sha512-%s"}}},' "$1"
+	printf '{"path":"/home/core/notes","mode":384,"user":{"name":"core"},"group":{"name":"wheel"},"contents":{"source":"data:,mine%%0A"}}]},'
+	printf '"systemd":{"units":[{"name":"hello.service","enabled":true,"contents":"[Unit]\\nDescription=hello\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/usr/bin/busybox echo PROVISIONED-UNIT-RAN\\n[Install]\\nWantedBy=multi-user.target\\n"}]}}'
 }
-good="keel.config=data:;base64,$(config "$hello512" | base64 -w0)"
-bad="keel.config=data:;base64,$(config "$(printf 'forged' | sha512sum | cut -d' ' -f1)" | base64 -w0)"
-config "$hello512" | "$KEEL" provision validate - && pass "the test config validates" || fail "the test config validates"
+config "$hello512" > "$VM_DIR/good.ign"
+config "$(printf 'forged' | sha512sum | cut -d' ' -f1)" > "$VM_DIR/bad.ign"
+good="keel.config=data:;base64,$(base64 -w0 < "$VM_DIR/good.ign")"
+"$KEEL" provision validate "$VM_DIR/good.ign" && pass "the test config validates" || fail "the test config validates"
+
+# config drives, as OpenStack and cloud tooling make them: FAT labelled config-2 with
+# openstack/latest/user_data; ISO 9660 (Rock Ridge, Joliet) labelled ignition with config.ign
+cfg2=$VM_DIR/config-2.img ign=$VM_DIR/ignition.iso
+mkfs.fat -C -n config-2 "$cfg2" 2048 > /dev/null 2>&1 && mmd -i "$cfg2" ::openstack ::openstack/latest &&
+	mcopy -i "$cfg2" "$VM_DIR/good.ign" ::openstack/latest/user_data || { fail "FAT config drive"; exit 0; }
+mkdir -p "$VM_DIR/iso" && cp "$VM_DIR/bad.ign" "$VM_DIR/iso/config.ign" &&
+	xorriso -as mkisofs -quiet -V ignition -r -J -o "$ign" "$VM_DIR/iso" 2> /dev/null || { fail "ISO config drive"; exit 0; }
 
 state_tree() { # DISK: every path on the state partition with its type and size (debugfs, read-only)
 	local first size
@@ -43,55 +59,93 @@ state_tree() { # DISK: every path on the state partition with its type and size 
 }
 # what stage 1 itself makes on STATE (its skeleton: directories, /bin /sbin /lib /lib64 links)
 skeleton='^(d [0-7]+ [0-9]+ \./(usr|etc|var|home|root|proc|sys|dev|run|tmp|mnt)|l 777 [0-9]+ \./(bin|sbin|lib|lib64))$'
+state_clean() { # DISK: the state filesystem was left clean (remounted read-only at shutdown: no journal to replay)
+	local first size
+	first=$(cgpt show -i 4 -b "$1") size=$(cgpt show -i 4 -s "$1")
+	dd if="$1" of="$VM_DIR/state.img" bs=512 skip="$first" count="$size" status=none &&
+		dumpe2fs -h "$VM_DIR/state.img" 2> /dev/null > "$VM_DIR/dumpe2fs.out" &&
+		grep -q '^Filesystem state: *clean$' "$VM_DIR/dumpe2fs.out" && ! grep -q needs_recovery "$VM_DIR/dumpe2fs.out"
+}
+t() { grep -a "^TEST $1" "$VM_LOG" | head -1 | tr -d '\r' | sed "s/^TEST $1//"; }
 
+# what a provisioned host shows from inside (the probe's lines); $1 names the boot
+check_provisioned() {
+	local b=$1
+	case "$(t 'pid1: ')" in "keel "*"keel init ") pass "$b: PID 1 is keel init (stage 2)";; *) fail "$b: PID 1" "$(t 'pid1: ')";; esac
+	[ "$(t 'passwd: ')" = "core:x:1000:1000::/home/core:/bin/sh" ] && [ "$(t 'root kept: ')" = 1 ] &&
+		pass "$b: user core in /etc/passwd, root kept" || { fail "$b: user core" "$(t 'passwd: ')"; vm_log_tail 20; }
+	[ "$(t 'group: ')" = "wheel:x:10:core" ] && [ "$(t 'shadow: ')" = "core:!" ] &&
+		pass "$b: core in wheel, locked in /etc/shadow" || fail "$b: group/shadow" "$(t 'group: ') $(t 'shadow: ')"
+	[ "$(t 'key: ')" = "$key" ] && [ "$(t 'key mode: ')" = "600 1000:1000 700 1000:1000 700 1000:1000 " ] &&
+		pass "$b: SSH key in ~core/.ssh/authorized_keys.d/ignition (0600, dirs 0700, owned by core)" ||
+		fail "$b: ssh key" "$(t 'key mode: ')"
+	[ "$(t 'file: ')" = "provisioned 640 0:0" ] && pass "$b: /etc/keel-test/hello 0640 root:root (the config's, over the base's)" ||
+		fail "$b: file" "$(t 'file: ')"
+	[ "$(t 'notes: ')" = "mine 600 core:wheel" ] && pass "$b: /home/core/notes 0600 core:wheel (owner by name, from the new passwd)" ||
+		fail "$b: owned file" "$(t 'notes: ')"
+	[ "$(t 'base: ')" = "from the image's base.ign" ] && pass "$b: the image's base.ign merged under the config" || fail "$b: base.ign"
+	[ "$(t 'wants: ')" = "/etc/systemd/system/hello.service" ] && pass "$b: hello.service enabled (multi-user.target.wants link)" ||
+		fail "$b: unit enabled" "$(t 'wants: ')"
+	[ "$(t 'hello status: ')" = active ] && [ "$(t 'hello log: ')" = "PROVISIONED-UNIT-RAN " ] &&
+		pass "$b: keel init started the enabled unit (active, its output in its log)" ||
+		fail "$b: keel init started hello.service" "$(t 'hello status: ') / $(t 'hello log: ')"
+	case "$(t 'marker: ')" in '{"config":"sha512-') [ "$(t 'staging: ')" = gone ];; *) false;; esac &&
+		pass "$b: marker written, staging directory gone" || fail "$b: marker/staging" "$(t 'marker: ') $(t 'staging: ')"
+	! grep -aq 'ssh-ed25519 AAAA.*provision' "$VM_LOG" && ! grep -aq 'keel provision.*provisioned%0A' "$VM_LOG" &&
+		pass "$b: provisioning printed no config contents" || fail "$b: config echoed on the console"
+}
 
 vm_image provision --extra-usr "$fx" --extra-state "$st" >/dev/null || { fail "image provision"; exit 0; }
 
 # ---- boot 1: provision from the kernel command line ---------------------------------------------
 disk=$(vm_copy provision)
-vm_start "$disk" "$init" "$good"
-if vm_wait '^TEST done' 90 && vm_wait_exit 30; then
+vm_start "$disk" "$good"
+if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
 	grep -aq 'config from the kernel command line (keel.config=)' "$VM_LOG" && pass "stage 1 ran keel provision boot on keel.config=" ||
 		{ fail "provision ran"; vm_log_tail 30; }
 	grep -aq '/sysroot: provisioned: ' "$VM_LOG" && pass "provisioned /sysroot" || { fail "provisioned"; vm_log_tail 30; }
-	grep -aq '^TEST passwd: core:x:1000:1000::/home/core:/bin/sh' "$VM_LOG" && grep -aq '^TEST root kept: 1' "$VM_LOG" &&
-		pass "user core in /etc/passwd, root kept" || { fail "user core"; vm_log_tail 20; }
-	grep -aq '^TEST group: wheel:x:10:core' "$VM_LOG" && grep -aq '^TEST shadow: core:!' "$VM_LOG" &&
-		pass "core in wheel, locked in /etc/shadow" || fail "group/shadow"
-	grep -aqF "TEST key: $key" "$VM_LOG" && grep -aq '^TEST key mode: 600 1000:1000 700 1000:1000 700 1000:1000' "$VM_LOG" &&
-		pass "SSH key in ~core/.ssh/authorized_keys.d/ignition (0600, dirs 0700, owned by core)" || { fail "ssh key"; vm_log_tail 20; }
-	grep -aq '^TEST file: provisioned 640 0:0' "$VM_LOG" && pass "file written with its mode (the config's, over the base's)" ||
-		fail "file"
-	grep -aq "^TEST base: from the image's base.ign" "$VM_LOG" && pass "the image's base.ign merged under the config" || fail "base.ign"
-	grep -aq '^TEST wants: /etc/systemd/system/hello.service' "$VM_LOG" &&
-		grep -aq '^TEST unit: ExecStart=/usr/bin/busybox echo PROVISIONED-UNIT-RAN' "$VM_LOG" &&
-		pass "unit written and enabled (multi-user.target.wants link)" || fail "unit enabled"
-	grep -aq '^TEST marker: {"config":"sha512-' "$VM_LOG" && grep -aq '^TEST staging: gone' "$VM_LOG" &&
-		pass "marker written, staging directory gone" || fail "marker/staging"
-	! grep -aq 'ssh-ed25519 AAAA.*provision' "$VM_LOG" && ! grep -aq 'keel provision.*provisioned%0A' "$VM_LOG" &&
-		pass "provisioning printed no config contents" || fail "config echoed on the console"
+	check_provisioned "kernel command line"
+	grep -aq 'shutdown: kept /dev/mapper/usr: read-only, in use by PID 1' "$VM_LOG" && ! grep -aq 'still busy' "$VM_LOG" &&
+		pass "shutdown: the verity /usr kept (read-only, PID 1 runs from it), nothing reported busy" ||
+		{ fail "shutdown messages"; grep -a "shutdown:" "$VM_LOG" | tr -d "\r" | sed "s/^/  console: /"; }
+	state_clean "$disk" && pass "shutdown: the state filesystem was left clean (no journal to replay)" ||
+		fail "state filesystem clean after poweroff" "$(grep -E '^(Filesystem state|Filesystem features)' "$VM_DIR/dumpe2fs.out" | tr '\n' ' ')"
 else
-	fail "boot 1 reached the host init"; vm_log_tail 40
+	fail "boot 1 reached the probe of keel init"; vm_log_tail 40
 fi
 vm_stop
 
 # ---- boot 2: same disk, same config: nothing to do ----------------------------------------------
-vm_start "$disk" "$init" "$good"
-if vm_wait '^TEST done' 90 && vm_wait_exit 30; then
+vm_start "$disk" "$good"
+if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
 	grep -aq '/sysroot: this config was applied already' "$VM_LOG" && pass "second boot: the marker says applied, nothing done" ||
 		{ fail "second boot no-op"; vm_log_tail 30; }
-	grep -aq '^TEST passwd: core:x:1000:1000:' "$VM_LOG" && pass "second boot: still provisioned" || fail "second boot state"
+	[ "$(t 'passwd: ')" = "core:x:1000:1000::/home/core:/bin/sh" ] && [ "$(t 'hello status: ')" = active ] &&
+		pass "second boot: still provisioned, the unit started again" || fail "second boot state" "$(t 'passwd: ') $(t 'hello status: ')"
 else
-	fail "boot 2 reached the host init"; vm_log_tail 40
+	fail "boot 2 reached the probe of keel init"; vm_log_tail 40
 fi
 vm_stop
 
-# ---- boot 3: a config whose hash does not match: rescue, nothing written ------------------------
+# ---- boot 3: a fresh disk, the config on a FAT config drive labelled config-2 -------------------
+disk=$(vm_copy provision)
+VM_DRIVES=$cfg2 vm_start "$disk"
+if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
+	grep -aqF 'config from config drive vdb (filesystem label config-2)' "$VM_LOG" && pass "config drive: found vdb (FAT, label config-2)" || { fail "config drive found"; vm_log_tail 30; }
+	grep -aq '/sysroot: provisioned: ' "$VM_LOG" && pass "config drive: provisioned /sysroot" || { fail "config drive: provisioned"; vm_log_tail 30; }
+	check_provisioned "config drive config-2"
+else
+	fail "boot 3 (config-2 drive) reached the probe of keel init"; vm_log_tail 40
+fi
+vm_stop
+
+# ---- boot 4: an ISO 9660 drive labelled ignition, a hash that does not match: rescue, nothing written
 disk=$(vm_copy provision)
 mkdir -p "$VM_DIR/dump"
 before=$(state_tree "$disk" | grep -Ev "$skeleton")
-vm_start "$disk" "$init" "$bad"
-if vm_wait 'rescue# ' 90; then
+VM_DRIVES=$ign vm_start "$disk"
+if vm_wait 'rescue# ' 120; then
+	grep -aqF 'config from config drive vdb (filesystem label ignition)' "$VM_LOG" && pass "config drive: found vdb (ISO 9660, label ignition)" || { fail "ISO config drive found"; vm_log_tail 30; }
 	grep -aq 'storage.files\[0\].contents.verification.hash: the sha512 of the data fetched does not match' "$VM_LOG" &&
 		pass "a wrong hash stops the boot in the rescue console, naming the JSON path" || { fail "error line"; vm_log_tail 30; }
 	vm_send poweroff
