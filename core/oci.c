@@ -490,6 +490,9 @@ int oci_verify(int layout_fd, const struct sig_keyring *keys, struct oci_result 
 		str_copy(im->digest, sizeof(im->digest), d->digest_str);
 		if (ref && str_copy(im->ref, sizeof(im->ref), ref))
 			im->ref[0] = 0;
+		for (char *c = im->ref; *c; c++) /* printed by keel verify oci: nothing a terminal obeys */
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		str_fmt(what, sizeof(what), "index.json manifests[%zu]", i);
 		if ((ret = walk_desc(&w, d, 0, what, &im->signature)))
 			goto out;
