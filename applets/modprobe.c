@@ -54,7 +54,7 @@ int modprobe_main(int argc, char **argv)
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 	/* the index is read: from here on only module files are opened and loaded */
 	static const char *const show_calls[] = {NULL};
-	static const char *const load_calls[] = {"open", "openat", "finit_module", NULL};
+	static const char *const load_calls[] = {"open", "openat", "openat2", "finit_module", NULL};
 	if ((ret = sandbox_enter(show ? show_calls : load_calls, &e))) {
 		modindex_free(&mi);
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));

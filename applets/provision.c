@@ -74,7 +74,7 @@ static const char *const apply_syscalls[] = {"open", "openat", "openat2", "mkdir
 	"fchmodat", "fsync", "fdatasync", "syncfs", "getdents64", "fstatfs", "statfs", "statx", "stat", "lstat", "access",
 	"faccessat", "getrandom", "socket", "connect", "poll", "ppoll", "select", "pselect6", "sendto", "recvfrom", "sendmsg",
 	"recvmsg", "getsockopt", "setsockopt", "getsockname", "getpeername", "bind", "nanosleep", "clock_nanosleep",
-	"umask", "utimensat", "fcntl", "ioctl", "uname", "getuid", "geteuid", "getgid", "getegid", "shutdown", "readlink", NULL};
+	"umask", "utimensat", "uname", "getuid", "geteuid", "getgid", "getegid", "shutdown", "readlink", NULL};
 
 struct common {
 	const char *root, *base, *ca, *cmdline, *sys, *dev, *mount_dir;

@@ -19,9 +19,13 @@ int kerr_vset(struct kerr *e, int code, const char *fmt, va_list ap)
 	if (n < 0)
 		e->msg[0] = 0;
 	mark_truncated(e, n);
-	for (char *p = e->msg; *p; p++) /* one line, always */
-		if (*p == '\n' || *p == '\r')
+	for (char *p = e->msg; *p; p++) { /* one line, always, and nothing a terminal obeys */
+		unsigned char c = (unsigned char)*p;
+		if (c == '\n' || c == '\r' || c == '\t')
 			*p = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			*p = '?';
+	}
 	return code;
 }
 

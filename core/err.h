@@ -2,7 +2,9 @@
  *
  * Core functions return 0 or a negative errno. Where the caller needs to know what exactly was
  * wrong with an input (a file, a field, a byte offset), the function also fills a struct kerr
- * with one line of text; the applet prints it as "keel APPLET: what failed: <msg>".
+ * with one line of text; the applet prints it as "keel APPLET: what failed: <msg>". Untrusted
+ * bytes formatted into it cannot break that: line breaks and tabs become spaces, other control
+ * characters '?'.
  */
 #ifndef KEEL_ERR_H
 #define KEEL_ERR_H

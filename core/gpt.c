@@ -218,11 +218,23 @@ int gpt_read(const struct gpt_io *io, uint32_t sector, struct gpt *g, struct ker
 	if (!rp) {
 		g->primary_entries_lba = p.entries_lba;
 		g->backup_lba = p.alt_lba;
+		if (rb && p.alt_lba < arr_sect) { /* the backup array would start below LBA 0 */
+			ret = kerr_set(e, -EINVAL, "GPT primary header (offset 32): alternate LBA %llu leaves no room for the backup entry array",
+				(unsigned long long)p.alt_lba);
+			goto out;
+		}
 		g->backup_entries_lba = !rb ? b.entries_lba : p.alt_lba - arr_sect;
 	} else {
 		g->primary_entries_lba = 2;
 		g->backup_lba = b.my_lba;
 		g->backup_entries_lba = b.entries_lba;
+	}
+	/* gpt_write puts the backup header there: never over a partition */
+	if (g->backup_lba <= g->last_usable) {
+		ret = kerr_set(e, -EINVAL, "GPT %s header (offset 32): backup header at LBA %llu inside the usable LBAs %llu..%llu",
+			rp ? "backup" : "primary", (unsigned long long)g->backup_lba, (unsigned long long)g->first_usable,
+			(unsigned long long)g->last_usable);
+		goto out;
 	}
 	if (g->backup_entries_lba <= g->last_usable || g->primary_entries_lba + arr_sect > g->first_usable) {
 		ret = kerr_set(e, -EINVAL, "GPT: no room for the %s entry array", rp ? "primary" : "backup");
@@ -257,8 +269,8 @@ static void name_utf8(char *out, const uint8_t *in)
 		unsigned u = (unsigned)in[2 * i] | (unsigned)in[2 * i + 1] << 8;
 		if (!u)
 			break;
-		if (u >= 0xd800 && u <= 0xdfff)
-			u = '?';
+		if ((u >= 0xd800 && u <= 0xdfff) || u < 0x20 || (u >= 0x7f && u < 0xa0))
+			u = '?'; /* surrogates; control characters never reach a terminal or a log line */
 		if (u < 0x80) {
 			out[o++] = (char)u;
 		} else if (u < 0x800) {

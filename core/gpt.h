@@ -32,7 +32,7 @@ struct gpt_part {
 	uint8_t uuid[16];
 	uint64_t first_lba, last_lba;
 	uint64_t attr;
-	char name[GPT_NAME_MAX]; /* UTF-8; a non-BMP or unpaired surrogate code unit becomes '?' */
+	char name[GPT_NAME_MAX]; /* UTF-8; a surrogate or control code unit becomes '?' */
 };
 
 struct gpt {

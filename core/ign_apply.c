@@ -375,6 +375,33 @@ static void restore_times(struct plan *p)
 	}
 }
 
+/* Owner (when own) and mode of the directory or regular file base in dfd, through a descriptor:
+ * never through a symlink, and only on the node fstatat saw (the target may change between the
+ * plan and the commit: a directory swapped for a symlink must not chmod what the link names). */
+static int set_attr(int dfd, const char *base, bool own, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat a, b;
+	if (fstatat(dfd, base, &a, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (S_ISLNK(a.st_mode))
+		return -ELOOP;
+	if (!S_ISDIR(a.st_mode) && !S_ISREG(a.st_mode))
+		return -ESTALE;
+	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+		(S_ISDIR(a.st_mode) ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return -errno;
+	int ret = 0;
+	if (fstat(fd, &b))
+		ret = -errno;
+	else if (b.st_dev != a.st_dev || b.st_ino != a.st_ino)
+		ret = -ESTALE;
+	else if ((own && fchown(fd, uid, gid)) || fchmod(fd, mode)) /* owner first: chown clears set-id bits */
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 {
 	const char *base;
@@ -386,18 +413,21 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 		return dfd;
 	save_times(p, o->path, dfd);
 	switch (o->kind) {
-	case OP_ATTR: {
-		int nofollow = o->existing == N_LNK ? AT_SYMLINK_NOFOLLOW : 0;
+	case OP_ATTR:
 		if (fstatat(dfd, base, &o->old, AT_SYMLINK_NOFOLLOW)) {
 			ret = -errno;
 			break;
 		}
-		if ((o->set_owner && fchownat(dfd, base, o->uid, o->gid, AT_SYMLINK_NOFOLLOW)) ||
-			(o->existing != N_LNK && fchmodat(dfd, base, o->set_mode ? o->mode : (o->old.st_mode & 07777), nofollow)))
-			ret = -errno;
+		if ((o->existing == N_LNK) != S_ISLNK(o->old.st_mode)) { /* not what the plan saw */
+			ret = S_ISLNK(o->old.st_mode) ? -ELOOP : -ESTALE;
+			break;
+		}
 		o->done = true; /* even half done: undo restores both */
+		if (o->existing == N_LNK) /* a link's own owner; it has no mode of its own */
+			ret = o->set_owner && fchownat(dfd, base, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+		else
+			ret = set_attr(dfd, base, o->set_owner, o->uid, o->gid, o->set_mode ? o->mode : (o->old.st_mode & 07777));
 		break;
-	}
 	case OP_MKDIR:
 		if (o->replace && (ret = put_aside(o, dfd, base, idx)))
 			break;
@@ -406,8 +436,7 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 			break;
 		}
 		o->done = true;
-		if (fchownat(dfd, base, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) || fchmodat(dfd, base, o->mode, 0))
-			ret = -errno;
+		ret = set_attr(dfd, base, true, o->uid, o->gid, o->mode);
 		break;
 	case OP_FILE:
 		if (o->replace && (ret = put_aside(o, dfd, base, idx)))
@@ -462,9 +491,10 @@ static int undo_op(struct plan *p, struct op *o)
 	if (o->done) {
 		switch (o->kind) {
 		case OP_ATTR:
-			if (fchownat(dfd, base, o->old.st_uid, o->old.st_gid, AT_SYMLINK_NOFOLLOW) ||
-				(o->existing != N_LNK && fchmodat(dfd, base, o->old.st_mode & 07777, 0)))
-				ret = -errno;
+			if (o->existing == N_LNK)
+				ret = fchownat(dfd, base, o->old.st_uid, o->old.st_gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+			else
+				ret = set_attr(dfd, base, true, o->old.st_uid, o->old.st_gid, o->old.st_mode & 07777);
 			break;
 		case OP_MKDIR:
 			if (unlinkat(dfd, base, AT_REMOVEDIR))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define MOD_DEPTH 32
+#define MOD_VISITS 1024 /* names looked up for one plan: alias fan-out cannot grow without bound */
 #define NAME_MAX_LEN 63
 
 struct line {
@@ -134,6 +135,7 @@ struct walk {
 	struct kerr *e;
 	const char *stack[MOD_DEPTH]; /* names being resolved: a cycle is skipped, as modprobe does */
 	int depth;
+	int visits;
 };
 
 static int visit(struct walk *w, const char *name, int soft);
@@ -252,6 +254,9 @@ static int visit(struct walk *w, const char *name, int soft)
 			return 0; /* a softdep cycle */
 	if (w->depth == MOD_DEPTH)
 		return kerr_set(w->e, -ELOOP, "module %s: dependencies nested deeper than %d", name, MOD_DEPTH);
+	if (++w->visits > MOD_VISITS)
+		return kerr_set(w->e, -ELOOP, "module %s: more than %d lookups (aliases and softdeps fan out)", name,
+			MOD_VISITS);
 	if ((r = dep_find(w->m, name, &path, &deps, w->e)) < 0)
 		return r;
 	w->stack[w->depth++] = name;
@@ -358,15 +363,19 @@ void modindex_free(struct modindex *m)
 int module_load_plan(const char *dir, const struct modplan *plan, int *loaded, int *skipped, struct kerr *e)
 {
 	int nl = 0, ns = 0, ret = 0;
-	for (int i = 0; i < plan->n; i++) {
+	int dfd = plan->n ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (plan->n && dfd < 0)
+		ret = kerr_set(e, -errno, "%s: %s", dir, strerror(errno));
+	for (int i = 0; i < plan->n && !ret; i++) {
 		const struct modplan_ent *ent = &plan->e[i];
 		char path[MODPATH_MAX + 256];
 		if (str_fmt(path, sizeof(path), "%s/%s", dir, ent->path)) {
 			ret = kerr_set(e, -ENAMETOOLONG, "module %s: path too long", ent->name);
 			break;
 		}
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		int r = fd < 0 ? -errno : 0;
+		/* modules.dep is untrusted text: its paths stay beneath dir, no symlink followed */
+		int fd = fs_open_beneath(dfd, ent->path, O_RDONLY, 0);
+		int r = fd < 0 ? fd : 0;
 		if (!r && syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
 			r = -errno;
 		if (fd >= 0)
@@ -382,6 +391,8 @@ int module_load_plan(const char *dir, const struct modplan *plan, int *loaded, i
 		ret = kerr_set(e, r, "module %s (%s): %s", ent->name, path, strerror(-r));
 		break;
 	}
+	if (dfd >= 0)
+		close(dfd);
 	if (loaded)
 		*loaded = nl;
 	if (skipped)

@@ -168,6 +168,7 @@ struct walk {
 	struct kerr *e;
 	size_t visited;
 	char (*seen)[OCI_DIGEST_MAX];
+	uint64_t *seen_size; /* the size each was verified with */
 	uint8_t *seen_sig; /* indexes and manifests walked already: 1 + (it is a signature manifest) */
 	size_t nseen;
 	struct cosign_sig *sigs;
@@ -183,13 +184,25 @@ static size_t seen(const struct walk *w, const char *digest)
 	return 0;
 }
 
+/* A blob verified already is not read again, but every descriptor of it must give its size. */
+static int seen_size_ok(struct walk *w, size_t at, const struct oci_desc *d, const char *what)
+{
+	if (w->seen_size[at - 1] == d->size)
+		return 0;
+	return bad(w->e, "blob %s (%s): %" PRIu64 " bytes, its descriptor says size %" PRIu64, d->digest_str, what,
+		w->seen_size[at - 1], d->size);
+}
+
 /* Size first, then digest. keep: read the blob into it (for JSON documents and payloads). */
 static int check_blob(struct walk *w, const struct oci_desc *d, const char *what, struct buf *keep)
 {
 	char path[OCI_DIGEST_MAX + 8];
 	struct stat st;
 	int ret = 0;
-	if (!keep && seen(w, d->digest_str))
+	size_t at = seen(w, d->digest_str);
+	if (at && (ret = seen_size_ok(w, at, d, what)))
+		return ret;
+	if (!keep && at)
 		return 0;
 	str_fmt(path, sizeof(path), "blobs/%s/%s", hash_name(d->alg), strchr(d->digest_str, ':') + 1);
 	int fd = fs_open_beneath(w->fd, path, O_RDONLY | O_NOCTTY, 0);
@@ -229,8 +242,9 @@ static int check_blob(struct walk *w, const struct oci_desc *d, const char *what
 		goto out;
 	}
 	w->r->bytes += n;
-	if (!seen(w, d->digest_str) && w->nseen < OCI_MAX_BLOBS) {
+	if (!at && w->nseen < OCI_MAX_BLOBS) {
 		w->seen_sig[w->nseen] = 0;
+		w->seen_size[w->nseen] = n;
 		str_copy(w->seen[w->nseen++], OCI_DIGEST_MAX, d->digest_str);
 	}
 out:
@@ -367,6 +381,8 @@ static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, c
 		return bad(w->e, "blob %s (%s): %" PRIu64 " bytes, more than %d for an %s", d->digest_str, what, d->size,
 			OCI_MAX_JSON, idx ? "index" : "manifest");
 	size_t at = seen(w, d->digest_str);
+	if (at && (ret = seen_size_ok(w, at, d, what)))
+		return ret;
 	if (at && w->seen_sig[at - 1]) { /* walked already, children and all (the same digest, the same bytes) */
 		*is_sig = w->seen_sig[at - 1] - 1;
 		return 0;
@@ -449,9 +465,10 @@ int oci_verify(int layout_fd, const struct sig_keyring *keys, struct oci_result 
 
 	memset(r, 0, sizeof(*r));
 	w.seen = calloc(OCI_MAX_BLOBS, sizeof(*w.seen));
+	w.seen_size = calloc(OCI_MAX_BLOBS, sizeof(*w.seen_size));
 	w.seen_sig = calloc(OCI_MAX_BLOBS, 1);
 	w.sigs = calloc(OCI_MAX_IMAGES, sizeof(*w.sigs));
-	if (!w.seen || !w.seen_sig || !w.sigs) {
+	if (!w.seen || !w.seen_size || !w.seen_sig || !w.sigs) {
 		ret = kerr_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -473,6 +490,9 @@ int oci_verify(int layout_fd, const struct sig_keyring *keys, struct oci_result 
 		str_copy(im->digest, sizeof(im->digest), d->digest_str);
 		if (ref && str_copy(im->ref, sizeof(im->ref), ref))
 			im->ref[0] = 0;
+		for (char *c = im->ref; *c; c++) /* printed by keel verify oci: nothing a terminal obeys */
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		str_fmt(what, sizeof(what), "index.json manifests[%zu]", i);
 		if ((ret = walk_desc(&w, d, 0, what, &im->signature)))
 			goto out;
@@ -484,6 +504,7 @@ out:
 	oci_doc_free(&idx);
 	buf_free(&b);
 	free(w.seen);
+	free(w.seen_size);
 	free(w.seen_sig);
 	free(w.sigs);
 	return ret;

@@ -76,7 +76,7 @@ void oci_doc_free(struct oci_doc *d); /* accepts a zeroed or freed doc */
 
 struct oci_image {
 	char digest[OCI_DIGEST_MAX];
-	char ref[128];          /* org.opencontainers.image.ref.name, or "" */
+	char ref[128];          /* org.opencontainers.image.ref.name (control characters as '?'), or "" */
 	int signature;          /* this entry is itself a cosign signature manifest */
 	int signed_ok;          /* a trusted key's signature names it */
 	uint8_t key_id[32];     /* that key */

@@ -9,7 +9,8 @@
  * writev, close, lseek, fstat/newfstatat, brk, mmap, munmap, mremap, madvise, futex,
  * clock_gettime, getpid, gettid, rt_sigreturn, rt_sigprocmask, sigaltstack, exit, exit_group; ioctl with
  * TIOCGWINSZ only (stdio asks it of a terminal) and fcntl with F_GETFD, F_SETFD, F_GETFL only
- * (open() sets FD_CLOEXEC with it).
+ * (open() sets FD_CLOEXEC with it). An allowlist naming ioctl or fcntl is an error: they are only
+ * ever allowed narrowed like this.
  */
 #ifndef KEEL_SANDBOX_H
 #define KEEL_SANDBOX_H

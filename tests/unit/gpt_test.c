@@ -245,3 +245,67 @@ T_TEST(gpt_forged)
 	t_check(gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 1024, &g, &e) == -EINVAL, "sector 1024");
 	free(img);
 }
+
+/* Where the table says its backup copy lives: never in the usable area (it would be written over
+ * a partition), never an LBA from which the backup entry array would wrap around below 0. */
+T_TEST(gpt_forged_backup_position)
+{
+	static const struct { uint64_t alt; int backup_there; const char *what; } cases[] = {
+		{0, 0, "alternate LBA 0, backup unreadable"},
+		{20, 0, "alternate LBA below the entry array size, backup unreadable"},
+		{1000, 1, "a valid backup header inside USR-B"},
+		{1000, 0, "alternate LBA inside USR-B, backup unreadable"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		uint8_t *img = mkdisk(A(1, 0, 1), 0);
+		uint8_t *ph = img + 512, *bh = img + (NS - 1) * 512;
+		put64(ph + 32, cases[i].alt);
+		put32(ph + 16, 0);
+		put32(ph + 16, gpt_crc32(ph, 92));
+		if (cases[i].backup_there) { /* the backup header moved to the LBA the primary names */
+			put64(bh + 24, cases[i].alt);
+			put32(bh + 16, 0);
+			put32(bh + 16, gpt_crc32(bh, 92));
+			memcpy(img + cases[i].alt * 512, bh, 512);
+		}
+		memset(bh, 0, 512);
+		struct gpt g;
+		struct kerr e = {0};
+		int r = gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 512, &g, &e);
+		t_check(r == -EINVAL && e.msg[0], "%s: refused (%d: %s; backup at %llu, entries at %llu)", cases[i].what, r,
+			e.msg, (unsigned long long)g.backup_lba, (unsigned long long)g.backup_entries_lba);
+		if (!r)
+			gpt_free(&g);
+		free(img);
+	}
+}
+
+/* A partition name is shown by keel slots and in boot messages: no control characters. */
+T_TEST(gpt_name_controls)
+{
+	static const struct { uint16_t units[8]; const char *want; } cases[] = {
+		{{'U', 'S', 'R', '-', 'A'}, "USR-A"},
+		{{'a', 0x1b, '[', '2', 'J'}, "a?[2J"},
+		{{'a', '\n', 'b', '\r'}, "a?b?"},
+		{{0x7f, 0x85, 0x9f, 0xe9}, "???\xc3\xa9"},
+		{{0xd800, 'x'}, "?x"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		uint8_t *img = mkdisk(A(1, 0, 1), 0);
+		uint8_t *ent = img + 2 * 512 + 1 * 128; /* USR-A */
+		memset(ent + 56, 0, 72);
+		for (int k = 0; k < 8; k++) {
+			ent[56 + 2 * k] = (uint8_t)cases[i].units[k];
+			ent[57 + 2 * k] = (uint8_t)(cases[i].units[k] >> 8);
+		}
+		seal(img);
+		struct gpt g;
+		struct gpt_part p;
+		struct kerr e = {0};
+		t_check(!gpt_read(&(struct gpt_io){.fd = -1, .mem = img, .len = (size_t)NS * 512}, 512, &g, &e) &&
+				!gpt_get(&g, 1, &p) && !strcmp(p.name, cases[i].want),
+			"name %zu: \"%s\", want \"%s\"", i, p.name, cases[i].want);
+		gpt_free(&g);
+		free(img);
+	}
+}

@@ -200,6 +200,35 @@ T_TEST(oci_layout_walk)
 	snprintf(path, sizeof(path), "dup/index.json");
 	t_write(path, idx, strlen(idx));
 	t_check(oci_verify(fd, NULL, r, &e) == 0 && r->manifests == 1 && r->nimages == 2, "duplicate entry: %s", e.msg);
+	/* the second entry lies about the size of a blob walked already: a lie all the same */
+	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu},"
+		"{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}]}", OCI_MANIFEST_TYPE, dig[2], man_len,
+		OCI_MANIFEST_TYPE, dig[2], man_len + 7);
+	t_write(path, idx, strlen(idx));
+	t_check(oci_verify(fd, NULL, r, &e) == -EBADMSG && strstr(e.msg, dig[2]) && strstr(e.msg, "size"),
+		"duplicate entry with a lying size: %s", e.msg);
+	close(fd);
+	/* a blob that is both config and layer, the layer descriptor lying about its size */
+	fd = make_layout("duplayer", 0, 10);
+	char man[800];
+	snprintf(man, sizeof(man), "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+		"\"digest\":\"%s\",\"size\":2},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+		"\"digest\":\"%s\",\"size\":3}]}", dig[0], dig[0]);
+	put_blob("duplayer", man, strlen(man), dig[2]);
+	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}]}",
+		OCI_MANIFEST_TYPE, dig[2], strlen(man));
+	t_write("duplayer/index.json", idx, strlen(idx));
+	t_check(oci_verify(fd, NULL, r, &e) == -EBADMSG && strstr(e.msg, dig[0]) && strstr(e.msg, "size"),
+		"blob seen before, lying size: %s", e.msg);
+	close(fd);
+
+	/* a ref name is printed: its control characters are not */
+	fd = make_layout("ctlref", 0, 10);
+	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,"
+		"\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\\u001b[2J\\n\\u007f\"}}]}", OCI_MANIFEST_TYPE, dig[2], man_len);
+	t_write("ctlref/index.json", idx, strlen(idx));
+	t_check(oci_verify(fd, NULL, r, &e) == 0 && !strcmp(r->images[0].ref, "v1?[2J??"), "ref with controls: %s %s",
+		e.msg, r->images[0].ref);
 	close(fd);
 
 	/* signatures required but none there: the manifest is named */

@@ -44,6 +44,8 @@ T_TEST(sandbox_allowlist)
 	static const char *const none[] = {NULL};
 	static const char *const ppid[] = {"getppid", NULL};
 	static const char *const bogus[] = {"not_a_syscall", NULL};
+	static const char *const whole_ioctl[] = {"getppid", "ioctl", NULL};
+	static const char *const whole_fcntl[] = {"fcntl", NULL};
 	static const struct { const char *name; const char *const *allow; int (*fn)(void); int status; } cases[] = {
 		{"allowed getppid", ppid, call_getppid, 0},
 		{"forbidden getppid", none, call_getppid, SANDBOX_EXIT},
@@ -53,6 +55,8 @@ T_TEST(sandbox_allowlist)
 		{"fcntl F_SETFD is in the base set", none, call_cloexec, 0},
 		{"fcntl F_SETFL is not", none, call_setfl, SANDBOX_EXIT},
 		{"an unknown name is an error, no filter", bogus, call_getppid, 100},
+		{"ioctl allowed whole is an error", whole_ioctl, call_fionread, 100},
+		{"fcntl allowed whole is an error", whole_fcntl, call_setfl, 100},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		int st = in_child(cases[i].allow, cases[i].fn);
