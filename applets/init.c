@@ -328,6 +328,12 @@ static int client(int argc, char **argv)
 	} else if (r.verb == CTL_STATUS) {
 		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json);
 	} else if (r.verb == CTL_LOG) {
+		/* A unit's output is untrusted: on a terminal, its control characters (escape
+		 * sequences that could rewrite the screen) are shown as '?'; a pipe gets the bytes. */
+		if (isatty(STDOUT_FILENO))
+			for (size_t i = 3; i < reply.len; i++)
+				if ((body[i] < 0x20 && body[i] != '\n' && body[i] != '\t') || body[i] == 0x7f)
+					body[i] = '?';
 		fwrite(body + 3, 1, reply.len - 3, stdout);
 	}
 	buf_free(&reply);
