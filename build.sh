@@ -28,7 +28,7 @@ PKGS_BUILD=(gcc make musl-tools musl-dev linux-libc-dev gperf bzip2 xz-utils bin
 	debian-archive-keyring)
 PKGS_TEST=(clang libclang-rt-14-dev cryptsetup-bin vboot-utils cgpt gdisk zstd openssl tar cpio
 	qemu-system-x86 linux-image-amd64 kmod erofs-utils squashfs-tools e2fsprogs busybox-static
-	tini runc umoci skopeo ignition jq xxd python3 time socat dosfstools mtools xorriso)
+	tini runc umoci skopeo ignition jq xxd python3 time socat dosfstools mtools xorriso procps)
 apt_updated=
 ensure_pkgs() {
 	local p missing=()
