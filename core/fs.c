@@ -192,6 +192,24 @@ int fs_pread_all(int fd, void *data, size_t len, off_t off)
 	return 0;
 }
 
+ssize_t fs_read_upto(int fd, void *data, size_t len, off_t off)
+{
+	uint8_t *p = data;
+	size_t got = 0;
+	while (got < len) {
+		size_t want = len - got > (1u << 30) ? (1u << 30) : len - got;
+		ssize_t r = off < 0 ? read(fd, p + got, want) : pread(fd, p + got, want, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 int fs_read_fd(int fd, size_t max, struct buf *out)
 {
 	for (;;) {

@@ -35,6 +35,9 @@ int fs_read_path(int dirfd, const char *path, size_t max, struct buf *out, struc
 int fs_write_all(int fd, const void *data, size_t len);
 int fs_pread_all(int fd, void *data, size_t len, off_t off); /* -EIO on early EOF */
 int fs_pwrite_all(int fd, const void *data, size_t len, off_t off);
+/* Read up to len bytes, short only at end of file: from offset off with pread(2), or (off < 0)
+ * from the current position with read(2), so pipes work. Returns the byte count or -errno. */
+ssize_t fs_read_upto(int fd, void *data, size_t len, off_t off);
 
 /* For tests: force the openat2 fallback walk (1) or use openat2 when available (0). */
 void fs_force_fallback(int on);

@@ -1,5 +1,6 @@
 /* fslabel.c — filesystem type and label from the superblock. */
 #include "fslabel.h"
+#include "fs.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -65,16 +66,8 @@ int fslabel_probe_buf(const unsigned char *b, size_t len, char *label, size_t n)
 int fslabel_probe(int fd, char *label, size_t n)
 {
 	static unsigned char b[PROBE_BYTES];
-	size_t got = 0;
-	while (got < sizeof(b)) {
-		ssize_t r = pread(fd, b + got, sizeof(b) - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			break;
-		got += (size_t)r;
-	}
-	return fslabel_probe_buf(b, got, label, n);
+	ssize_t got = fs_read_upto(fd, b, sizeof(b), 0);
+	if (got < 0)
+		return (int)got;
+	return fslabel_probe_buf(b, (size_t)got, label, n);
 }

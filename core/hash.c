@@ -1,5 +1,6 @@
 /* hash.c — SHA-256/512: mbedtls, and SHA-256 with the x86 SHA extensions when the CPU has them. */
 #include "hash.h"
+#include "fs.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -268,21 +269,7 @@ struct ring {
 };
 
 /* Fill one chunk (short only at end of file). */
-static ssize_t read_chunk(int fd, uint8_t *p)
-{
-	size_t got = 0;
-	while (got < CHUNK) {
-		ssize_t r = read(fd, p + got, CHUNK - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
+static ssize_t read_chunk(int fd, uint8_t *p) { return fs_read_upto(fd, p, CHUNK, -1); }
 
 static void *ring_reader(void *arg)
 {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int rootfd = -1;
@@ -152,4 +153,30 @@ T_TEST(fs_read_bounds)
 	buf_free(&b);
 	t_check(fs_read_path(AT_FDCWD, t_tmpdir(), 10, &b, &e) == -EISDIR, "directory");
 	t_check(fs_read_path(AT_FDCWD, "/nonexistent/x", 10, &b, &e) == -ENOENT && strstr(e.msg, "/nonexistent/x"), "names the file");
+}
+
+T_TEST(fs_read_upto_cases)
+{
+	char got[16];
+	const char *p = t_write("upto", "0123456789", 10);
+	int fd = open(p, O_RDONLY);
+	t_check(fs_read_upto(fd, got, 4, 3) == 4 && !memcmp(got, "3456", 4), "pread from an offset");
+	t_check(fs_read_upto(fd, got, 16, 6) == 4 && !memcmp(got, "6789", 4), "short only at end of file");
+	t_check(fs_read_upto(fd, got, 4, 10) == 0, "at end of file: 0");
+	t_check(fs_read_upto(fd, got, 16, -1) == 10 && !memcmp(got, "0123456789", 10), "off < 0 reads from the position");
+	close(fd);
+	int pfd[2];
+	t_check(pipe(pfd) == 0, "pipe");
+	if (fork() == 0) { /* two writes: the reader must keep going past the first short read */
+		close(pfd[0]);
+		t_check(write(pfd[1], "ab", 2) == 2, "w1");
+		usleep(20000);
+		t_check(write(pfd[1], "cd", 2) == 2, "w2");
+		_exit(0);
+	}
+	close(pfd[1]);
+	t_check(fs_read_upto(pfd[0], got, 8, -1) == 4 && !memcmp(got, "abcd", 4), "a pipe is read to its end");
+	close(pfd[0]);
+	wait(NULL);
+	t_check(fs_read_upto(-1, got, 1, 0) == -EBADF, "bad fd: -EBADF");
 }
