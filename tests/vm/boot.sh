@@ -16,12 +16,6 @@ for i in $(seq 0 511); do printf 'keel corrupt-me block line %05d...............
 	head -c 16384 > "$fx/share/keel-test/corrupt"
 init=keel.init=/usr/lib/keel-test/init
 
-state_fsck() { # DISK: e2fsck -fn of partition 4
-	local first size
-	first=$(cgpt show -i 4 -b "$1") size=$(cgpt show -i 4 -s "$1")
-	dd if="$1" of="$VM_DIR/state.img" bs=512 skip="$first" count="$size" status=none &&
-		e2fsck -fn "$VM_DIR/state.img" >/dev/null 2>&1
-}
 
 # ---- reproducible recipes (no boot) ---------------------------------------------------------
 i1=$VM_DIR/i1.cpio i2=$VM_DIR/i2.cpio
@@ -66,7 +60,7 @@ if vm_wait '^TEST done' 60 && vm_wait_exit 30; then
 		{ fail "flipped bit refused with EIO"; vm_log_tail; }
 	grep -aq '^TEST initramfs gone: yes' "$VM_LOG" && pass "switch_root emptied the initramfs" || fail "initramfs contents deleted"
 	grep -aq 'reboot: Power down' "$VM_LOG" && pass "host init powered off" || fail "power off"
-	state_fsck "$disk" && pass "STATE is clean after the poweroff (e2fsck -fn)" || fail "STATE fsck after poweroff"
+	vm_state_check "$disk" && pass "STATE is clean after the poweroff (e2fsck -fn)" || fail "STATE fsck after poweroff"
 else
 	fail "boot 1 reached the host init"; vm_log_tail 30
 fi

@@ -167,6 +167,25 @@ vm_stop() {
 	fi
 }
 
+# vm_state_image DISK: copy partition 4 (STATE) out of DISK into $VM_DIR/state.img.
+vm_state_image() {
+	local first size
+	first=$(cgpt show -i 4 -b "$1") size=$(cgpt show -i 4 -s "$1")
+	dd if="$1" of="$VM_DIR/state.img" bs=512 skip="$first" count="$size" status=none
+}
+
+# vm_state_check DISK: STATE came back clean: e2fsck -fn finds nothing, and the superblock says
+# "clean" with no journal left to replay (needs_recovery: neither unmounted nor remounted
+# read-only; e2fsck -n skips that and says 0). What e2fsck and dumpe2fs printed is in
+# $VM_DIR/state-check.out.
+vm_state_check() {
+	local out=$VM_DIR/state-check.out
+	vm_state_image "$1" || return 1
+	e2fsck -fn "$VM_DIR/state.img" > "$out" 2>&1 || return 1
+	dumpe2fs -h "$VM_DIR/state.img" >> "$out" 2>/dev/null || return 1
+	grep -q '^Filesystem state: *clean$' "$out" && ! grep -q '^Filesystem features:.*needs_recovery' "$out"
+}
+
 vm_log_tail() { tail -n "${1:-15}" "$VM_LOG" | tr -d '\r' | sed 's/^/  console: /'; }
 
 _vm_cleanup() { vm_stop; rm -rf "$VM_DIR"; }

@@ -51,21 +51,12 @@ mkdir -p "$VM_DIR/iso" && cp "$VM_DIR/bad.ign" "$VM_DIR/iso/config.ign" &&
 	xorriso -as mkisofs -quiet -V ignition -r -J -o "$ign" "$VM_DIR/iso" 2> /dev/null || { fail "ISO config drive"; exit 0; }
 
 state_tree() { # DISK: every path on the state partition with its type and size (debugfs, read-only)
-	local first size
-	first=$(cgpt show -i 4 -b "$1") size=$(cgpt show -i 4 -s "$1")
-	dd if="$1" of="$VM_DIR/state.img" bs=512 skip="$first" count="$size" status=none &&
+	vm_state_image "$1" &&
 		debugfs -R "rdump / $VM_DIR/dump" "$VM_DIR/state.img" >/dev/null 2>&1 &&
 		(cd "$VM_DIR/dump" && find . -printf '%y %m %s %p\n' | LC_ALL=C sort) && rm -rf "$VM_DIR/dump"
 }
 # what stage 1 itself makes on STATE (its skeleton: directories, /bin /sbin /lib /lib64 links)
 skeleton='^(d [0-7]+ [0-9]+ \./(usr|etc|var|home|root|proc|sys|dev|run|tmp|mnt)|l 777 [0-9]+ \./(bin|sbin|lib|lib64))$'
-state_clean() { # DISK: the state filesystem was left clean (remounted read-only at shutdown: no journal to replay)
-	local first size
-	first=$(cgpt show -i 4 -b "$1") size=$(cgpt show -i 4 -s "$1")
-	dd if="$1" of="$VM_DIR/state.img" bs=512 skip="$first" count="$size" status=none &&
-		dumpe2fs -h "$VM_DIR/state.img" 2> /dev/null > "$VM_DIR/dumpe2fs.out" &&
-		grep -q '^Filesystem state: *clean$' "$VM_DIR/dumpe2fs.out" && ! grep -q needs_recovery "$VM_DIR/dumpe2fs.out"
-}
 t() { grep -a "^TEST $1" "$VM_LOG" | head -1 | tr -d '\r' | sed "s/^TEST $1//"; }
 
 # what a provisioned host shows from inside (the probe's lines); $1 names the boot
@@ -108,8 +99,8 @@ if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
 	grep -aq 'shutdown: kept /dev/mapper/usr: read-only, in use by PID 1' "$VM_LOG" && ! grep -aq 'still busy' "$VM_LOG" &&
 		pass "shutdown: the verity /usr kept (read-only, PID 1 runs from it), nothing reported busy" ||
 		{ fail "shutdown messages"; grep -a "shutdown:" "$VM_LOG" | tr -d "\r" | sed "s/^/  console: /"; }
-	state_clean "$disk" && pass "shutdown: the state filesystem was left clean (no journal to replay)" ||
-		fail "state filesystem clean after poweroff" "$(grep -E '^(Filesystem state|Filesystem features)' "$VM_DIR/dumpe2fs.out" | tr '\n' ' ')"
+	vm_state_check "$disk" && pass "shutdown: the state filesystem was left clean (no journal to replay)" ||
+		fail "state filesystem clean after poweroff" "$(grep -E '^(Filesystem state|Filesystem features)' "$VM_DIR/state-check.out" | tr '\n' ' ')"
 else
 	fail "boot 1 reached the probe of keel init"; vm_log_tail 40
 fi

@@ -21,14 +21,6 @@ cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox
 cp -a "$KEEL_SRC/tests/vm/fixtures/services/." "$fx/"
 state=$KEEL_SRC/tests/vm/fixtures/services-state
 
-state_fsck() { # DISK: e2fsck -fn of partition 4 (STATE); a journal left to replay (needs_recovery:
-	# neither unmounted nor remounted read-only) is not clean, though e2fsck -n skips it and says 0
-	local first size
-	first=$(cgpt show -i 4 -b "$1") size=$(cgpt show -i 4 -s "$1")
-	dd if="$1" of="$VM_DIR/state.img" bs=512 skip="$first" count="$size" status=none &&
-		e2fsck -fn "$VM_DIR/state.img" > "$VM_DIR/fsck.out" 2>&1 &&
-		! dumpe2fs -h "$VM_DIR/state.img" 2>/dev/null | tee -a "$VM_DIR/fsck.out" | grep -q '^Filesystem features:.*needs_recovery'
-}
 t() { grep -a "^TEST $1" "$VM_LOG" | head -1 | tr -d '\r' | sed "s/^TEST $1//"; }
 t_all() { grep -a "^TEST $1" "$VM_LOG" | tr -d '\r' | sed "s/^TEST $1//"; }
 
@@ -95,8 +87,8 @@ if vm_wait_exit 60; then
 		pass "poweroff: t.service ignored SIGTERM and was killed after its 2 s grace" ||
 		{ fail "SIGKILL after the grace"; vm_log_tail 20; }
 	grep -aq 'reboot: Power down' "$VM_LOG" && pass "the machine powered off" || { fail "power off"; vm_log_tail 20; }
-	state_fsck "$disk" && pass "STATE is clean after the poweroff (e2fsck -fn)" ||
-		{ fail "STATE fsck after poweroff"; sed 's/^/  fsck: /' "$VM_DIR/fsck.out" | head -10; }
+	vm_state_check "$disk" && pass "STATE is clean after the poweroff (e2fsck -fn)" ||
+		{ fail "STATE fsck after poweroff"; sed 's/^/  fsck: /' "$VM_DIR/state-check.out" | head -10; }
 else
 	fail "qemu exits after keel init poweroff"
 	vm_log_tail 30
