@@ -165,8 +165,6 @@ static void sink_end(struct sink *s)
  * '/' as ~0 and ~1 (RFC 6901), in a quoted key '"' and '\' with a backslash. */
 static void sink_key(struct sink *s, const char *k, size_t n, int pointer)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)k[i];
 		unsigned cp = c;
@@ -175,7 +173,8 @@ static void sink_key(struct sink *s, const char *k, size_t n, int pointer)
 			(unsigned char)k[i + 1] >= 0x80)
 			cp = (unsigned char)k[++i]; /* a C1 control, U+0080..U+009F */
 		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-			char esc[7] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15], 0};
+			char esc[7] = "\\u00";
+			hex_encode(esc + 4, &(uint8_t){(uint8_t)cp}, 1);
 			sink_puts(s, esc);
 		} else if (pointer && c == '~') {
 			sink_puts(s, "~0");
@@ -1173,7 +1172,6 @@ void jw_arr_end(struct jw *w) { jw_close(w, ']', false); }
 /* A string with '"', '\' and control characters escaped, invalid UTF-8 as U+FFFD. */
 static void jw_string(struct jw *w, const char *str, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str, *end = s + n, *run = s;
 
 	jw_put(w, "\"", 1);
@@ -1202,8 +1200,7 @@ static void jw_string(struct jw *w, const char *str, size_t n)
 			case '\t': esc[1] = 't'; break;
 			default:
 				memcpy(esc + 1, "u00", 3);
-				esc[4] = hex[*s >> 4];
-				esc[5] = hex[*s & 15];
+				hex_encode(esc + 4, s, 1); /* writes a NUL at esc[6], inside the array */
 				elen = 6;
 			}
 			jw_put(w, esc, elen);
