@@ -147,24 +147,27 @@ vm_wait_exit() {
 		[ "$(date +%s)" -ge "$t" ] && return 1
 		sleep 0.1
 	done
-	wait "$VM_PID" 2>/dev/null
+	wait "$VM_PID" 2>/dev/null || true
 	VM_PID=
 	_vm_drain
 	return 0
 }
 
+# Never fails (callers may run under set -e, and it runs from the EXIT trap: a killed child's
+# status from wait must not become the script's exit status).
 vm_stop() {
 	if vm_running; then
-		kill "$VM_PID" 2>/dev/null
-		wait "$VM_PID" 2>/dev/null
+		kill "$VM_PID" 2>/dev/null || true
+		wait "$VM_PID" 2>/dev/null || true
 	fi
 	VM_PID=
 	if [ -n "$VM_FD" ]; then exec {VM_FD}>&-; VM_FD=; fi
 	if [ -n "$VM_CATPID" ]; then
-		kill "$VM_CATPID" 2>/dev/null
-		wait "$VM_CATPID" 2>/dev/null
+		kill "$VM_CATPID" 2>/dev/null || true
+		wait "$VM_CATPID" 2>/dev/null || true
 		VM_CATPID=
 	fi
+	return 0
 }
 
 # vm_state_image DISK: copy partition 4 (STATE) out of DISK into $VM_DIR/state.img.
@@ -188,5 +191,5 @@ vm_state_check() {
 
 vm_log_tail() { tail -n "${1:-15}" "$VM_LOG" | tr -d '\r' | sed 's/^/  console: /'; }
 
-_vm_cleanup() { vm_stop; rm -rf "$VM_DIR"; }
+_vm_cleanup() { local rc=$?; vm_stop; rm -rf "$VM_DIR"; return $rc; }
 trap _vm_cleanup EXIT
