@@ -46,8 +46,10 @@
  * hex, as `openssl dgst -sha256 -sign KEY` or `openssl pkeyutl -sign` make them. Keys are PEM or
  * DER SubjectPublicKeyInfo (EC P-256/P-384, RSA 2048-8192 bits); without --key, every key file
  * (*.pem, *.der, *.pub) of the trusted-keys directory is tried (default /usr/lib/keel/keys, where
- * images install config/keys/). ECDSA signatures may be DER or raw r|s; RSA-PSS takes any salt
- * length (openssl's digest-length, "max" and "auto" salts alike), MGF1 with the message hash.
+ * images install config/keys/). ECDSA signatures are DER, in its one canonical encoding only (no
+ * long-form lengths, no needless 00 bytes, no negative or zero INTEGERs, nothing after); raw r|s
+ * (JOSE, PKCS#11) only with --alg ecdsa-raw. RSA-PSS takes any salt length (openssl's
+ * digest-length, "max" and "auto" salts alike), MGF1 with the message hash.
  * key-id: print each key's id (sha256 of its DER SubjectPublicKeyInfo), type and file.
  *
  * oci: check the OCI image layout DIR: oci-layout, index.json and every blob reachable from it
@@ -61,7 +63,8 @@
  *   -k, --key PUBKEY   the one key to trust
  *   --keys DIR         trusted-keys directory (default /usr/lib/keel/keys)
  *   --key-id HEX       use only the key with this id
- *   --alg ALG          ecdsa, rsa-pkcs1 or rsa-pss (default: ecdsa for EC keys, rsa-pkcs1 for RSA)
+ *   --alg ALG          ecdsa, ecdsa-raw, rsa-pkcs1 or rsa-pss (default: ecdsa for EC keys,
+ *                      rsa-pkcs1 for RSA)
  *   --sha512           the message digest is SHA-512 (default SHA-256)
  *   --digest HEX       verify over this digest instead of a FILE
  *   -j, --json         print the result as a JSON object
