@@ -54,10 +54,13 @@
  *
  * oci: check the OCI image layout DIR: oci-layout, index.json and every blob reachable from it
  * (nested indexes, manifests, configs, layers; size first, then sha256/sha512 digest; unknown
- * media types are checked as blobs and otherwise tolerated). With --key or --keys, every image
- * of index.json must also carry a cosign simple-signing signature in the layout that verifies
- * with a trusted key and names its digest (critical.image.docker-manifest-digest). Errors name
- * the blob. --json prints a report object (also on failure, with "error").
+ * media types are checked as blobs and otherwise tolerated). Signatures are cosign's: the
+ * manifest tagged (org.opencontainers.image.ref.name) "sha256-<hex>.sig" holds the signatures of
+ * the image sha256:<hex> of index.json, one cosign simple-signing payload per layer naming that
+ * digest (critical.image.docker-manifest-digest); every other entry of index.json is an image,
+ * whatever its layers. With --key or --keys, every image must be named by such a signature, and
+ * every signature must verify with a trusted key. Errors name the blob. --json prints a report
+ * object (also on failure, with "error").
  *
  * sig options:
  *   -k, --key PUBKEY   the one key to trust
