@@ -46,22 +46,28 @@
  * hex, as `openssl dgst -sha256 -sign KEY` or `openssl pkeyutl -sign` make them. Keys are PEM or
  * DER SubjectPublicKeyInfo (EC P-256/P-384, RSA 2048-8192 bits); without --key, every key file
  * (*.pem, *.der, *.pub) of the trusted-keys directory is tried (default /usr/lib/keel/keys, where
- * images install config/keys/). ECDSA signatures may be DER or raw r|s; RSA-PSS takes any salt
- * length (openssl's digest-length, "max" and "auto" salts alike), MGF1 with the message hash.
+ * images install config/keys/). ECDSA signatures are DER, in its one canonical encoding only (no
+ * long-form lengths, no needless 00 bytes, no negative or zero INTEGERs, nothing after); raw r|s
+ * (JOSE, PKCS#11) only with --alg ecdsa-raw. RSA-PSS takes any salt length (openssl's
+ * digest-length, "max" and "auto" salts alike), MGF1 with the message hash.
  * key-id: print each key's id (sha256 of its DER SubjectPublicKeyInfo), type and file.
  *
  * oci: check the OCI image layout DIR: oci-layout, index.json and every blob reachable from it
  * (nested indexes, manifests, configs, layers; size first, then sha256/sha512 digest; unknown
- * media types are checked as blobs and otherwise tolerated). With --key or --keys, every image
- * of index.json must also carry a cosign simple-signing signature in the layout that verifies
- * with a trusted key and names its digest (critical.image.docker-manifest-digest). Errors name
- * the blob. --json prints a report object (also on failure, with "error").
+ * media types are checked as blobs and otherwise tolerated). Signatures are cosign's: the
+ * manifest tagged (org.opencontainers.image.ref.name) "sha256-<hex>.sig" holds the signatures of
+ * the image sha256:<hex> of index.json, one cosign simple-signing payload per layer naming that
+ * digest (critical.image.docker-manifest-digest); every other entry of index.json is an image,
+ * whatever its layers. With --key or --keys, every image must be named by such a signature, and
+ * every signature must verify with a trusted key. Errors name the blob. --json prints a report
+ * object (also on failure, with "error").
  *
  * sig options:
  *   -k, --key PUBKEY   the one key to trust
  *   --keys DIR         trusted-keys directory (default /usr/lib/keel/keys)
  *   --key-id HEX       use only the key with this id
- *   --alg ALG          ecdsa, rsa-pkcs1 or rsa-pss (default: ecdsa for EC keys, rsa-pkcs1 for RSA)
+ *   --alg ALG          ecdsa, ecdsa-raw, rsa-pkcs1 or rsa-pss (default: ecdsa for EC keys,
+ *                      rsa-pkcs1 for RSA)
  *   --sha512           the message digest is SHA-512 (default SHA-256)
  *   --digest HEX       verify over this digest instead of a FILE
  *   -j, --json         print the result as a JSON object

@@ -97,7 +97,7 @@ int verify_sig(int argc, char **argv)
 		return kfail(EXIT_USAGE, "sig: needs [--key PUBKEY | --keys DIR] FILE SIG, or --digest HEX SIG (see --help)");
 	int alg = -1;
 	if (alg_name && (alg = sig_alg_from_name(alg_name)) < 0)
-		return kfail(EXIT_USAGE, "sig: --alg %s: ecdsa, rsa-pkcs1 or rsa-pss", alg_name);
+		return kfail(EXIT_USAGE, "sig: --alg %s: ecdsa, ecdsa-raw, rsa-pkcs1 or rsa-pss", alg_name);
 	enum hash_alg h = sha512 ? HASH_SHA512 : HASH_SHA256;
 	uint8_t digest[HASH_MAX_SIZE], want_id[32];
 	if (digest_hex && hex_decode(digest, hash_size(h), digest_hex, strlen(digest_hex)))

@@ -210,20 +210,47 @@ static int open_ro(const char *path)
 
 /* The hash file of format: an existing file or device is written in place (as veritysetup does,
  * bytes it does not own are kept); a new file is built under a temporary name beside it and
- * renamed into place once complete, so an interrupted format leaves nothing behind. */
+ * renamed into place once complete, so an interrupted format leaves nothing behind. A symlink at
+ * HASH is never followed (nor replaced), and only a regular file or a block device is written:
+ * a fifo, a directory, a character device or a socket is refused before it is written to. */
 struct hash_out {
 	int fd, dirfd;
 	const char *base;
 	char tmp[300];
 };
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISLNK(m) ? "a symbolic link (not followed)" : S_ISFIFO(m) ? "a fifo" : S_ISDIR(m) ? "a directory"
+		: S_ISCHR(m) ? "a character device" : S_ISSOCK(m) ? "a socket" : "of an unknown type";
+}
+
+static int not_writable_kind(const char *path, mode_t m)
+{
+	return kfail(EXIT_FAIL, "verity format %s: %s: not a regular file or block device", path, file_kind(m));
+}
+
 static int hash_open(struct hash_out *h, const char *path)
 {
+	struct stat st;
 	h->dirfd = -1;
 	h->tmp[0] = 0;
-	h->fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (h->fd >= 0)
+	/* lstat first, so that nothing but a file or a disk is even opened; then O_NOFOLLOW (a symlink
+	 * put there since is ELOOP) and O_NONBLOCK (a fifo put there since does not block us), and
+	 * fstat of what was opened decides */
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return not_writable_kind(path, st.st_mode);
+	h->fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (h->fd >= 0) {
+		int fl;
+		if (fstat(h->fd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
+			return not_writable_kind(path, st.st_mode);
+		if ((fl = fcntl(h->fd, F_GETFL)) < 0 || fcntl(h->fd, F_SETFL, fl & ~O_NONBLOCK))
+			return kfail(EXIT_FAIL, "%s: %s", path, strerror(errno));
 		return 0;
+	}
+	if (errno == ELOOP)
+		return not_writable_kind(path, S_IFLNK);
 	if (errno != ENOENT)
 		return kfail(EXIT_FAIL, "%s: %s", path, strerror(errno));
 	char dir[4096];
@@ -236,7 +263,7 @@ static int hash_open(struct hash_out *h, const char *path)
 		return kfail(EXIT_FAIL, "%s: parent directory: %s", path, strerror(errno));
 	if (str_fmt(h->tmp, sizeof(h->tmp), ".%s.keel-%d", h->base, (int)getpid()))
 		return kfail(EXIT_FAIL, "%s: name too long", path);
-	h->fd = openat(h->dirfd, h->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	h->fd = openat(h->dirfd, h->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (h->fd < 0) {
 		h->tmp[0] = 0;
 		return kfail(EXIT_FAIL, "%s: create: %s", path, strerror(errno));
@@ -289,6 +316,7 @@ static int cmd_format(int argc, char **argv)
 	if (page > 0 && (p.data_block_size > (uint64_t)page || p.hash_block_size > (uint64_t)page))
 		log_warn("warning: the kernel cannot activate a device whose block size exceeds the page size (%ld)", page);
 	if ((rc = hash_open(&h, ops[1]))) {
+		hash_close(&h, 0, ops[1]);
 		close(dfd);
 		return rc;
 	}

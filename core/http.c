@@ -440,14 +440,32 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 		ret = kerr_set(e, -EREMOTEIO, "%s: HTTP %d", where, h->status);
 		goto retry_or_fail;
 	}
+	if (o->range_start && h->status == 416) { /* never "complete already": what is there may be stale */
+		if (h->range_unsatisfied)
+			ret = kerr_set(e, -EREMOTEIO, "%s: HTTP 416: bytes from %llu on not satisfiable, the resource has %lld bytes",
+				where, (unsigned long long)o->range_start, (long long)h->range_total);
+		else
+			ret = kerr_set(e, -EREMOTEIO, "%s: HTTP 416: bytes from %llu on not satisfiable", where,
+				(unsigned long long)o->range_start);
+		goto out;
+	}
 	if (o->range_start ? h->status != 206 && h->status != 200 : h->status != 200) {
 		ret = kerr_set(e, -EREMOTEIO, "%s: HTTP %d", where, h->status);
 		goto out;
 	}
-	if (h->status == 206) {
+	if (h->range_unsatisfied) {
+		ret = kerr_set(e, -EPROTO, "%s: Content-Range without a range in a %d answer", where, h->status);
+		goto out;
+	}
+	if (h->status == 206) { /* exactly the rest: from range_start to the end */
 		if (!h->has_range || h->range_first != o->range_start) {
 			ret = kerr_set(e, -EPROTO, "%s: 206 answer does not start at byte %llu", where,
 				(unsigned long long)o->range_start);
+			goto out;
+		}
+		if (h->range_total >= 0 && h->range_last + 1 != (uint64_t)h->range_total) {
+			ret = kerr_set(e, -EPROTO, "%s: 206 answer ends at byte %llu of %lld, not at the end", where,
+				(unsigned long long)h->range_last, (long long)h->range_total);
 			goto out;
 		}
 		res->range_start = h->range_first;
@@ -464,6 +482,18 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 		ret = kerr_set(e, -EFBIG, "%s: answer of %lld bytes, more than the limit of %llu", where,
 			(long long)h->content_length, (unsigned long long)body->max);
 		goto out;
+	}
+	if (o->range_start && h->status == 200) { /* the whole resource from byte 0: never appended */
+		if (!o->restart) {
+			ret = kerr_set(e, -EPROTO, "%s: bytes from %llu on asked for, the whole resource (HTTP 200) sent, and "
+				"the output cannot start over", where, (unsigned long long)o->range_start);
+			goto out;
+		}
+		if ((ret = o->restart(body->ctx))) {
+			ret = kerr_set(e, ret < 0 ? ret : -EIO, "%s: starting the output over: %s", where,
+				strerror(ret < 0 ? -ret : EIO));
+			goto out;
+		}
 	}
 	/* the body */
 	{

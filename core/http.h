@@ -7,7 +7,11 @@
  * before any body byte was delivered; the back-off doubles from 100 ms to 5 s). The body
  * (Content-Length, chunked, or up to the close) goes to a sink callback as it arrives, so a
  * caller can hash and store it without holding it in memory. Range requests (range_start)
- * resume a download: a 206 answer's Content-Range is checked against the request.
+ * resume a download into a sink that holds the first range_start bytes already: a 206 answer
+ * must carry exactly the rest (Content-Range from range_start to the end of the resource); a 200
+ * answer (a server that ignores Range) is the whole resource from byte 0, and is never appended:
+ * the restart callback must empty the sink first, and without one such an answer is an error;
+ * a 416 is an error that gives the resource's size, never "already complete".
  *
  * Response heads and chunked bodies are parsed by the functions below, separately from the
  * network, so they can be fuzzed.
@@ -52,6 +56,10 @@ struct http_opts {
 	const struct http_header *headers; /* added to the first request only */
 	size_t nheaders;
 	uint64_t range_start;        /* > 0: "Range: bytes=N-", a 206 answer must start at N */
+	/* range_start > 0 answered with 200, the whole resource: called with the sink's ctx before
+	 * its first byte, it must discard what the sink holds (truncate the output to 0 bytes);
+	 * non-zero aborts. NULL: such an answer is -EPROTO and the sink gets nothing. */
+	int (*restart)(void *ctx);
 	const struct http_ca *ca;    /* required for https */
 	const char *user_agent;      /* NULL: "keel" */
 };
@@ -60,7 +68,7 @@ struct http_result {
 	int status;            /* of the final response */
 	uint64_t received;     /* body bytes given to the sink */
 	int64_t length;        /* Content-Length of the final response, -1 if none */
-	uint64_t range_start;  /* first byte of the body (0 unless 206) */
+	uint64_t range_start;  /* first byte of the body (0 unless 206; 0 after a restart) */
 	int64_t total_size;    /* 206: resource size from Content-Range, -1 if unknown */
 	int redirects;         /* followed */
 	int attempts;          /* requests made */
@@ -90,6 +98,7 @@ struct http_head {
 	bool has_range;         /* Content-Range: bytes first-last/total */
 	uint64_t range_first, range_last;
 	int64_t range_total;    /* -1 for "*" */
+	bool range_unsatisfied; /* Content-Range: bytes <star>/total (a 416's): range_total only */
 	size_t nheaders;
 };
 

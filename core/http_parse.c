@@ -46,12 +46,21 @@ static bool name_is(const char *name, size_t n, const char *want)
 	return strlen(want) == n && !strncasecmp(name, want, n);
 }
 
-/* "bytes first-last/total", or "bytes first-last/" and a star */
+/* "bytes first-last/total", or "bytes first-last/" and a star; or (a 416's) "bytes " a star,
+ * "/total" */
 static int content_range(struct http_head *h, const char *v, size_t n)
 {
 	if (n < 6 || strncasecmp(v, "bytes ", 6))
 		return -1;
 	const char *p = v + 6, *end = v + n;
+	if (end - p >= 2 && p[0] == '*' && p[1] == '/') {
+		uint64_t t;
+		if (dec(p + 2, (size_t)(end - p - 2), &t))
+			return -1;
+		h->range_total = (int64_t)t;
+		h->range_unsatisfied = true;
+		return 0;
+	}
 	const char *dash = memchr(p, '-', (size_t)(end - p));
 	const char *slash = dash ? memchr(dash, '/', (size_t)(end - dash)) : NULL;
 	if (!dash || !slash)
@@ -96,7 +105,7 @@ static int header(struct http_head *h, const char *name, size_t nlen, const char
 		h->location[vlen] = 0;
 		h->has_location = true;
 	} else if (name_is(name, nlen, "content-range")) {
-		if (h->has_range || content_range(h, v, vlen))
+		if (h->has_range || h->range_unsatisfied || content_range(h, v, vlen))
 			return kerr_set(e, -EPROTO, "HTTP: malformed Content-Range (offset %zu)", off);
 	}
 	return 0;

@@ -169,7 +169,7 @@ struct walk {
 	size_t visited;
 	char (*seen)[OCI_DIGEST_MAX];
 	uint64_t *seen_size; /* the size each was verified with */
-	uint8_t *seen_sig; /* indexes and manifests walked already: 1 + (it is a signature manifest) */
+	uint8_t *walked; /* indexes and manifests walked already, children and all */
 	size_t nseen;
 	struct cosign_sig *sigs;
 	size_t nsigs;
@@ -243,7 +243,7 @@ static int check_blob(struct walk *w, const struct oci_desc *d, const char *what
 	}
 	w->r->bytes += n;
 	if (!at && w->nseen < OCI_MAX_BLOBS) {
-		w->seen_sig[w->nseen] = 0;
+		w->walked[w->nseen] = 0;
 		w->seen_size[w->nseen] = n;
 		str_copy(w->seen[w->nseen++], OCI_DIGEST_MAX, d->digest_str);
 	}
@@ -252,8 +252,9 @@ out:
 	return ret;
 }
 
-/* A cosign simple-signing layer: payload in p, signature in the layer's annotation. */
-static int collect_sig(struct walk *w, const struct oci_desc *layer, const struct buf *payload)
+/* A cosign simple-signing layer of the signature manifest tagged for the image want: payload in
+ * payload, signature in the layer's annotation; the payload must name want. */
+static int collect_sig(struct walk *w, const struct oci_desc *layer, const struct buf *payload, const char *want)
 {
 	struct cosign_sig *s = &w->sigs[w->nsigs];
 	struct json_doc doc = {0};
@@ -276,6 +277,8 @@ static int collect_sig(struct walk *w, const struct oci_desc *layer, const struc
 		ret = bad(w->e, "signature blob %s: critical.type is not \"%s\"", s->blob, COSIGN_TYPE);
 	else if (!names || parse_digest(names, &alg, dg, &je))
 		ret = bad(w->e, "signature blob %s: critical.image.docker-manifest-digest missing or malformed", s->blob);
+	else if (strcmp(names, want))
+		ret = bad(w->e, "signature blob %s: signs %.80s, not %s, the image its tag names", s->blob, names, want);
 	else
 		str_copy(s->names, sizeof(s->names), names);
 	json_free(&doc);
@@ -296,53 +299,32 @@ static int collect_sig(struct walk *w, const struct oci_desc *layer, const struc
 	return 0;
 }
 
-static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, const char *what, int *is_sig);
+static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, const char *what);
 
-static int walk_manifest(struct walk *w, const struct oci_desc *d, const struct buf *b, int *is_sig)
+static int walk_manifest(struct walk *w, const struct oci_desc *d, const struct buf *b)
 {
 	struct oci_doc doc;
 	struct kerr pe = {0};
-	struct buf payload = BUF_INIT(OCI_MAX_PAYLOAD);
 	char what[OCI_DIGEST_MAX + 40];
 	int ret = oci_doc_parse(&doc, b->p, b->len, 0, &pe);
 	if (ret)
 		return ret == -EBADMSG ? bad(w->e, "manifest %s: %s", d->digest_str, pe.msg) : kerr_set(w->e, ret, "%s", pe.msg);
 	w->r->manifests++;
-	/* a signature manifest holds cosign payloads only; anything else is an image to be signed */
-	size_t ncosign = 0;
-	for (size_t i = 0; i < doc.n; i++)
-		ncosign += !strcmp(doc.descs[i].media_type, COSIGN_PAYLOAD_TYPE);
-	*is_sig = ncosign && ncosign == doc.n;
 	str_fmt(what, sizeof(what), "config of %s", d->digest_str);
 	if ((ret = check_blob(w, &doc.config, what, NULL)))
 		goto out;
 	w->r->configs++;
 	for (size_t i = 0; i < doc.n; i++) {
-		const struct oci_desc *l = &doc.descs[i];
-		int cosign = !strcmp(l->media_type, COSIGN_PAYLOAD_TYPE);
 		str_fmt(what, sizeof(what), "layer %zu of %s", i, d->digest_str);
 		if (++w->visited > OCI_MAX_BLOBS) {
 			ret = bad(w->e, "more than %d descriptors", OCI_MAX_BLOBS);
 			goto out;
 		}
-		if (cosign && l->size > OCI_MAX_PAYLOAD) {
-			ret = bad(w->e, "signature blob %s: %" PRIu64 " bytes, more than %d", l->digest_str, l->size, OCI_MAX_PAYLOAD);
-			goto out;
-		}
-		if ((ret = check_blob(w, l, what, cosign ? &payload : NULL)))
+		if ((ret = check_blob(w, &doc.descs[i], what, NULL)))
 			goto out;
 		w->r->layers++;
-		if (cosign) {
-			if (w->nsigs == OCI_MAX_IMAGES) {
-				ret = bad(w->e, "more than %d signatures", OCI_MAX_IMAGES);
-				goto out;
-			}
-			if ((ret = collect_sig(w, l, &payload)))
-				goto out;
-		}
 	}
 out:
-	buf_free(&payload);
 	oci_doc_free(&doc);
 	return ret;
 }
@@ -357,15 +339,14 @@ static int walk_index(struct walk *w, const struct oci_desc *d, const struct buf
 		return ret == -EBADMSG ? bad(w->e, "index %s: %s", d->digest_str, pe.msg) : kerr_set(w->e, ret, "%s", pe.msg);
 	w->r->indexes++;
 	for (size_t i = 0; i < doc.n && !ret; i++) {
-		int sig = 0;
 		str_fmt(what, sizeof(what), "manifests[%zu] of %s", i, d->digest_str);
-		ret = walk_desc(w, &doc.descs[i], depth + 1, what, &sig);
+		ret = walk_desc(w, &doc.descs[i], depth + 1, what);
 	}
 	oci_doc_free(&doc);
 	return ret;
 }
 
-static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, const char *what, int *is_sig)
+static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, const char *what)
 {
 	int idx = is_index_type(d->media_type), man = is_manifest_type(d->media_type), ret;
 	if (++w->visited > OCI_MAX_BLOBS)
@@ -383,16 +364,99 @@ static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, c
 	size_t at = seen(w, d->digest_str);
 	if (at && (ret = seen_size_ok(w, at, d, what)))
 		return ret;
-	if (at && w->seen_sig[at - 1]) { /* walked already, children and all (the same digest, the same bytes) */
-		*is_sig = w->seen_sig[at - 1] - 1;
+	if (at && w->walked[at - 1]) /* the same digest, the same bytes: walked already */
 		return 0;
-	}
 	struct buf b = BUF_INIT(OCI_MAX_JSON);
 	if (!(ret = check_blob(w, d, what, &b)))
-		ret = idx ? walk_index(w, d, &b, depth) : walk_manifest(w, d, &b, is_sig);
+		ret = idx ? walk_index(w, d, &b, depth) : walk_manifest(w, d, &b);
 	buf_free(&b);
 	if (!ret && (at = seen(w, d->digest_str)))
-		w->seen_sig[at - 1] = (uint8_t)(1 + *is_sig);
+		w->walked[at - 1] = 1;
+	return ret;
+}
+
+/* ---- cosign signatures --------------------------------------------------------------------- */
+
+/* cosign tags the signatures of the manifest "<alg>:<hex>" "<alg>-<hex>.sig": the digest such a
+ * ref names, into out; -1 if ref is no such tag. */
+static int sig_tag_names(const char *ref, char out[OCI_DIGEST_MAX])
+{
+	size_t n = ref ? strlen(ref) : 0;
+	const char *dash = ref ? strchr(ref, '-') : NULL;
+	enum hash_alg alg;
+	uint8_t dg[HASH_MAX_SIZE];
+	if (!dash || n < 4 || n - 4 >= OCI_DIGEST_MAX || strcmp(ref + n - 4, ".sig"))
+		return -1;
+	memcpy(out, ref, n - 4);
+	out[n - 4] = 0;
+	out[dash - ref] = ':';
+	return parse_digest(out, &alg, dg, NULL) ? -1 : 0;
+}
+
+static const char *ref_of(const struct oci_desc *d) { return oci_desc_annotation(d, "org.opencontainers.image.ref.name"); }
+
+/* An entry of index.json tagged as cosign signatures: a manifest whose ref is "<alg>-<hex>.sig";
+ * names gets "<alg>:<hex>". */
+static int sig_tagged(const struct oci_desc *d, char names[OCI_DIGEST_MAX])
+{
+	return is_manifest_type(d->media_type) && !sig_tag_names(ref_of(d), names);
+}
+
+/* Which entries of index.json are signatures: those tagged as such whose tag names the digest of
+ * an entry that is not. Everything else (whatever its layers, annotations or tag) is an image,
+ * and with keys needs a signature. */
+static void classify(const struct oci_doc *idx, struct oci_result *r)
+{
+	char names[OCI_DIGEST_MAX], other[OCI_DIGEST_MAX];
+	for (size_t i = 0; i < idx->n; i++) {
+		if (!sig_tagged(&idx->descs[i], names))
+			continue;
+		for (size_t j = 0; j < idx->n && !r->images[i].signature; j++)
+			r->images[i].signature = !strcmp(idx->descs[j].digest_str, names) && !sig_tagged(&idx->descs[j], other);
+	}
+}
+
+/* Read every signature manifest (again: the bytes parsed are the bytes hashed): its layers must
+ * all be cosign payloads that name the image its tag names; with keys, each is verified. */
+static int read_signatures(struct walk *w, const struct oci_doc *idx)
+{
+	struct buf b = BUF_INIT(OCI_MAX_JSON), payload = BUF_INIT(OCI_MAX_PAYLOAD);
+	struct oci_doc doc = {0};
+	char names[OCI_DIGEST_MAX], what[OCI_DIGEST_MAX + 40];
+	int ret = 0;
+	for (size_t i = 0; i < idx->n && !ret; i++) {
+		const struct oci_desc *d = &idx->descs[i];
+		struct kerr pe = {0};
+		if (!w->r->images[i].signature)
+			continue;
+		sig_tagged(d, names);
+		str_fmt(what, sizeof(what), "index.json manifests[%zu]", i);
+		if ((ret = check_blob(w, d, what, &b)))
+			break;
+		if ((ret = oci_doc_parse(&doc, b.p, b.len, 0, &pe))) {
+			ret = ret == -EBADMSG ? bad(w->e, "manifest %s: %s", d->digest_str, pe.msg) : kerr_set(w->e, ret, "%s", pe.msg);
+			break;
+		}
+		if (!doc.n)
+			ret = bad(w->e, "manifest %s (%s): tagged as cosign signatures, holds none", d->digest_str, w->r->images[i].ref);
+		for (size_t k = 0; k < doc.n && !ret; k++) {
+			const struct oci_desc *l = &doc.descs[k];
+			str_fmt(what, sizeof(what), "layer %zu of %s", k, d->digest_str);
+			if (strcmp(l->media_type, COSIGN_PAYLOAD_TYPE))
+				ret = bad(w->e, "manifest %s (%s): tagged as cosign signatures, layer %zu is %.80s, not %s",
+					d->digest_str, w->r->images[i].ref, k, l->media_type, COSIGN_PAYLOAD_TYPE);
+			else if (l->size > OCI_MAX_PAYLOAD)
+				ret = bad(w->e, "signature blob %s: %" PRIu64 " bytes, more than %d", l->digest_str, l->size,
+					OCI_MAX_PAYLOAD);
+			else if (w->nsigs == OCI_MAX_IMAGES)
+				ret = bad(w->e, "more than %d signatures", OCI_MAX_IMAGES);
+			else if (!(ret = check_blob(w, l, what, &payload)))
+				ret = collect_sig(w, l, &payload, names);
+		}
+		oci_doc_free(&doc);
+	}
+	buf_free(&payload);
+	buf_free(&b);
 	return ret;
 }
 
@@ -428,22 +492,16 @@ static int check_layout_file(struct walk *w)
 	return ret;
 }
 
-/* With keys: every top-level entry that is not itself a signature is named by a verified
- * signature, and every signature verifies and names a top-level entry. */
+/* With keys: every signature verifies, and every image is named by one. */
 static int check_signatures(struct walk *w)
 {
 	struct oci_result *r = w->r;
 	for (size_t i = 0; i < w->nsigs; i++) {
 		const struct cosign_sig *s = &w->sigs[i];
-		int named = 0;
-		for (size_t j = 0; j < r->nimages; j++)
-			named |= !strcmp(r->images[j].digest, s->names) && !r->images[j].signature;
 		if (!s->ok)
 			return bad(w->e, "signature blob %s (for %s): does not verify with any trusted key", s->blob, s->names);
-		if (!named)
-			return bad(w->e, "signature blob %s: signs %s, which is no image of this layout", s->blob, s->names);
 		for (size_t j = 0; j < r->nimages; j++)
-			if (!strcmp(r->images[j].digest, s->names) && !r->images[j].signed_ok) {
+			if (!r->images[j].signature && !strcmp(r->images[j].digest, s->names) && !r->images[j].signed_ok) {
 				r->images[j].signed_ok = 1;
 				memcpy(r->images[j].key_id, s->key_id, 32);
 			}
@@ -466,9 +524,9 @@ int oci_verify(int layout_fd, const struct sig_keyring *keys, struct oci_result 
 	memset(r, 0, sizeof(*r));
 	w.seen = calloc(OCI_MAX_BLOBS, sizeof(*w.seen));
 	w.seen_size = calloc(OCI_MAX_BLOBS, sizeof(*w.seen_size));
-	w.seen_sig = calloc(OCI_MAX_BLOBS, 1);
+	w.walked = calloc(OCI_MAX_BLOBS, 1);
 	w.sigs = calloc(OCI_MAX_IMAGES, sizeof(*w.sigs));
-	if (!w.seen || !w.seen_size || !w.seen_sig || !w.sigs) {
+	if (!w.seen || !w.seen_size || !w.walked || !w.sigs) {
 		ret = kerr_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -485,27 +543,30 @@ int oci_verify(int layout_fd, const struct sig_keyring *keys, struct oci_result 
 	for (size_t i = 0; i < idx.n; i++) {
 		struct oci_image *im = &r->images[r->nimages++];
 		const struct oci_desc *d = &idx.descs[i];
-		const char *ref = oci_desc_annotation(d, "org.opencontainers.image.ref.name");
-		char what[64];
+		const char *ref = ref_of(d);
 		str_copy(im->digest, sizeof(im->digest), d->digest_str);
 		if (ref && str_copy(im->ref, sizeof(im->ref), ref))
 			im->ref[0] = 0;
 		for (char *c = im->ref; *c; c++) /* printed by keel verify oci: nothing a terminal obeys */
 			if ((unsigned char)*c < 0x20 || *c == 0x7f)
 				*c = '?';
+	}
+	classify(&idx, r);
+	for (size_t i = 0; i < idx.n; i++) {
+		char what[64];
 		str_fmt(what, sizeof(what), "index.json manifests[%zu]", i);
-		if ((ret = walk_desc(&w, d, 0, what, &im->signature)))
+		if ((ret = walk_desc(&w, &idx.descs[i], 0, what)))
 			goto out;
 	}
 	r->indexes++; /* index.json itself */
-	if (keys)
+	if (!(ret = read_signatures(&w, &idx)) && keys)
 		ret = check_signatures(&w);
 out:
 	oci_doc_free(&idx);
 	buf_free(&b);
 	free(w.seen);
 	free(w.seen_size);
-	free(w.seen_sig);
+	free(w.walked);
 	free(w.sigs);
 	return ret;
 }

@@ -9,16 +9,19 @@
  * otherwise left alone, as the spec asks. Blobs in the layout that nothing references are not
  * errors.
  *
- * With trusted keys, every top-level entry of index.json must carry a cosign signature: a
- * manifest in the layout whose layers have media type
- * application/vnd.dev.cosign.simplesigning.v1+json, each such layer's payload being
+ * Signatures are cosign's: a signature manifest is an entry of index.json whose
+ * org.opencontainers.image.ref.name is "<alg>-<hex>.sig" (cosign's tag for the signatures of the
+ * manifest "<alg>:<hex>"; skopeo and umoci keep it) where "<alg>:<hex>" is the digest of another
+ * entry of index.json that is not so tagged. Only such a manifest is a signature; every other
+ * entry is an image, whatever its layers, config, annotations or tag (a manifest of cosign
+ * payloads under an ordinary tag is an image like any other, and `cosign save`'s "kind"
+ * annotation exempts nothing). All layers of a signature manifest must have media type
+ * application/vnd.dev.cosign.simplesigning.v1+json, each payload being
  * {"critical":{"image":{"docker-manifest-digest":"<digest>"},"type":"cosign container image
- * signature",…},…} and its annotation dev.cosignproject.cosign/signature the base64 ECDSA
- * (or RSA PKCS#1 v1.5) signature over the payload's SHA-256. A signature manifest is recognised by
- * its content (all its layers are such payloads), wherever it sits: tagged "sha256-<hex>.sig" as
- * cosign names them in a registry, or annotated "kind": "dev.cosignproject.cosign/sigs" as
- * `cosign save` writes; tags and annotations alone exempt nothing. Every signature found must
- * verify with a trusted key and name a top-level entry of the layout (fail closed).
+ * signature"},…} naming the image its tag names, its annotation dev.cosignproject.cosign/signature
+ * the base64 ECDSA (DER) or RSA PKCS#1 v1.5 signature over the payload's SHA-256; this is checked
+ * with or without keys. With trusted keys, every image must be named by a signature, and every
+ * signature must verify with a trusted key (fail closed).
  *
  * Errors: -EBADMSG when the layout does not verify (a digest or size that lies, a missing blob,
  * malformed JSON or descriptor, an unsigned image, a bad signature), with the blob named in e;
@@ -77,7 +80,7 @@ void oci_doc_free(struct oci_doc *d); /* accepts a zeroed or freed doc */
 struct oci_image {
 	char digest[OCI_DIGEST_MAX];
 	char ref[128];          /* org.opencontainers.image.ref.name (control characters as '?'), or "" */
-	int signature;          /* this entry is itself a cosign signature manifest */
+	int signature;          /* this entry is a cosign signature manifest (tag "<alg>-<hex>.sig" naming an image) */
 	int signed_ok;          /* a trusted key's signature names it */
 	uint8_t key_id[32];     /* that key */
 };

@@ -147,31 +147,64 @@ enum sig_alg sig_key_default_alg(const struct sig_key *k)
 	return k->type == SIG_KEY_RSA ? SIG_RSA_PKCS1V15 : SIG_ECDSA;
 }
 
-static const char *const alg_names[] = {"ecdsa", "rsa-pkcs1", "rsa-pss"};
+static const char *const alg_names[] = {"ecdsa", "rsa-pkcs1", "rsa-pss", "ecdsa-raw"};
+#define NALGS (int)(sizeof(alg_names) / sizeof(alg_names[0]))
 
 int sig_alg_from_name(const char *name)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NALGS; i++)
 		if (!strcmp(name, alg_names[i]))
 			return i;
 	return -1;
 }
 
-const char *sig_alg_name(enum sig_alg alg) { return (unsigned)alg < 3 ? alg_names[alg] : "unknown"; }
+const char *sig_alg_name(enum sig_alg alg) { return (unsigned)alg < NALGS ? alg_names[alg] : "unknown"; }
 
-/* r and s from DER (SEQUENCE { INTEGER r, INTEGER s }, nothing after) or raw r ‖ s. */
-static int ecdsa_rs(const struct sig_key *k, const uint8_t *sig, size_t len, mbedtls_mpi *r, mbedtls_mpi *s,
-	struct kerr *e)
+static int is_ecdsa(enum sig_alg alg) { return alg == SIG_ECDSA || alg == SIG_ECDSA_RAW; }
+
+/* One DER INTEGER at *p, the only encoding DER allows: short-form length, positive, minimal (a
+ * 00 byte only before a byte >= 0x80), not zero, at most n bytes of value. */
+static int der_uint(const uint8_t **p, const uint8_t *end, size_t n, mbedtls_mpi *v)
 {
-	size_t n = (k->bits + 7) / 8, l;
-	unsigned char *p = (unsigned char *)sig, *end = p + len;
-	if (len && sig[0] == 0x30 && !mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) &&
-		p + l == end && !mbedtls_asn1_get_mpi(&p, end, r) && !mbedtls_asn1_get_mpi(&p, end, s) && p == end)
+	const uint8_t *q = *p;
+	if (end - q < 2 || q[0] != MBEDTLS_ASN1_INTEGER || q[1] >= 0x80)
+		return -1;
+	size_t l = q[1];
+	q += 2;
+	if (!l || l > (size_t)(end - q) || (q[0] & 0x80)) /* empty, past the end, negative */
+		return -1;
+	if (q[0] == 0) {
+		if (l == 1 || !(q[1] & 0x80)) /* zero, or a 00 that is no sign byte */
+			return -1;
+		q++;
+		l--;
+	}
+	if (l > n || mbedtls_mpi_read_binary(v, q, l))
+		return -1;
+	*p = q + l;
+	return 0;
+}
+
+/* r and s: SIG_ECDSA takes DER only, and only its canonical encoding (SEQUENCE { INTEGER r,
+ * INTEGER s }, nothing after; for P-256/P-384 every length fits the short form, at most 104 bytes
+ * in all), so that one signature has one encoding; SIG_ECDSA_RAW takes r ‖ s, exactly twice the
+ * curve's size. */
+static int ecdsa_rs(const struct sig_key *k, enum sig_alg alg, const uint8_t *sig, size_t len, mbedtls_mpi *r,
+	mbedtls_mpi *s, struct kerr *e)
+{
+	size_t n = (k->bits + 7) / 8;
+	if (alg == SIG_ECDSA_RAW) {
+		if (len == 2 * n && !mbedtls_mpi_read_binary(r, sig, n) && !mbedtls_mpi_read_binary(s, sig + n, n))
+			return 0;
+		return kerr_set(e, -EINVAL, "signature: %zu bytes, not raw r|s (%zu bytes) for %s", len, 2 * n,
+			sig_key_type_name(k));
+	}
+	const uint8_t *p = sig, *end = sig + len;
+	if (len >= 2 && p[0] == (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) && p[1] < 0x80 && p[1] == len - 2 &&
+		(p += 2, !der_uint(&p, end, n, r)) && !der_uint(&p, end, n, s) && p == end)
 		return 0;
-	if (len == 2 * n && !mbedtls_mpi_read_binary(r, sig, n) && !mbedtls_mpi_read_binary(s, sig + n, n))
-		return 0;
-	return kerr_set(e, -EINVAL, "signature: %zu bytes, neither DER nor raw r|s (%zu bytes) for %s", len, 2 * n,
-		sig_key_type_name(k));
+	return kerr_set(e, -EINVAL, "signature: %zu bytes, not a DER ECDSA signature (SEQUENCE of two minimal positive "
+		"INTEGERs) for %s", len, sig_key_type_name(k));
 }
 
 int sig_verify_digest(const struct sig_key *k, enum sig_alg alg, enum hash_alg h, const uint8_t *digest,
@@ -183,13 +216,13 @@ int sig_verify_digest(const struct sig_key *k, enum sig_alg alg, enum hash_alg h
 
 	if (!k || !hl)
 		return kerr_set(e, -EINVAL, "signature: no key or unsupported digest");
-	if (alg == SIG_ECDSA) {
+	if (is_ecdsa(alg)) {
 		if (k->type == SIG_KEY_RSA)
 			return kerr_set(e, -EINVAL, "signature: ECDSA with an RSA key");
 		mbedtls_mpi r, s;
 		mbedtls_mpi_init(&r);
 		mbedtls_mpi_init(&s);
-		ret = ecdsa_rs(k, sig, siglen, &r, &s, e);
+		ret = ecdsa_rs(k, alg, sig, siglen, &r, &s, e);
 		if (!ret && mbedtls_ecdsa_verify((mbedtls_ecp_group *)&k->grp, digest, hl, &k->q, &r, &s))
 			ret = kerr_set(e, -EBADMSG, "signature does not verify (%s key %02x%02x%02x%02x...)",
 				sig_key_type_name(k), k->id[0], k->id[1], k->id[2], k->id[3]);
@@ -331,7 +364,7 @@ int sig_keyring_verify_digest(const struct sig_keyring *kr, const uint8_t *key_i
 		enum sig_alg a = alg < 0 ? sig_key_default_alg(k) : (enum sig_alg)alg;
 		if (key_id && memcmp(k->id, key_id, 32))
 			continue;
-		if ((a == SIG_ECDSA) != (k->type != SIG_KEY_RSA))
+		if (is_ecdsa(a) != (k->type != SIG_KEY_RSA))
 			continue;
 		tried++;
 		if (!sig_verify_digest(k, a, h, digest, sig, siglen, NULL)) {

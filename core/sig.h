@@ -5,8 +5,11 @@
  * DER SubjectPublicKeyInfo (`openssl pkey -pubin -outform DER | sha256sum`).
  *
  * Signatures are what `openssl dgst -sha256 -sign` and `openssl pkeyutl -sign` make:
- *  - ECDSA: DER (SEQUENCE of two INTEGERs) or raw r ‖ s (2 × the curve's size, as JOSE/PKCS#11);
- *    the digest may be SHA-256 or SHA-512 on either curve.
+ *  - ECDSA (SIG_ECDSA): DER, SEQUENCE of two INTEGERs, in its one canonical encoding only (short
+ *    lengths, positive minimal INTEGERs, neither zero, nothing after): what openssl, cosign and
+ *    TUF's ecdsa-sha2-nistp256 write. SIG_ECDSA_RAW: raw r ‖ s, exactly 2 × the curve's size
+ *    (JOSE/PKCS#11), only where a caller asks for it (`keel verify sig --alg ecdsa-raw`).
+ *    The digest may be SHA-256 or SHA-512 on either curve.
  *  - RSA PKCS#1 v1.5 and RSA-PSS with MGF1 over the same hash as the message; PSS accepts any salt
  *    length the encoding allows (so digest-length salts, openssl's "max" default and "auto" all
  *    verify). The signature must be exactly the modulus length.
@@ -28,7 +31,7 @@ struct sig_key; /* opaque; wraps an mbedtls_pk_context */
 #define SIG_KEY_MAX_FILE (64 * 1024) /* a key file larger than this is refused */
 #define SIG_KEYRING_MAX 64
 
-enum sig_alg { SIG_ECDSA, SIG_RSA_PKCS1V15, SIG_RSA_PSS };
+enum sig_alg { SIG_ECDSA, SIG_RSA_PKCS1V15, SIG_RSA_PSS, SIG_ECDSA_RAW };
 enum sig_key_type { SIG_KEY_EC_P256, SIG_KEY_EC_P384, SIG_KEY_RSA };
 
 /* PEM or DER SubjectPublicKeyInfo (RSA or EC P-256/P-384). */
@@ -42,7 +45,7 @@ size_t sig_key_bits(const struct sig_key *k);
 const char *sig_key_type_name(const struct sig_key *k); /* "ecdsa-p256", "ecdsa-p384", "rsa" */
 /* The usual algorithm for the key: ECDSA for EC keys, PKCS#1 v1.5 for RSA (openssl dgst's). */
 enum sig_alg sig_key_default_alg(const struct sig_key *k);
-/* "ecdsa", "rsa-pkcs1", "rsa-pss" <-> enum; -1 if unknown. */
+/* "ecdsa", "rsa-pkcs1", "rsa-pss", "ecdsa-raw" <-> enum; -1 if unknown. */
 int sig_alg_from_name(const char *name);
 const char *sig_alg_name(enum sig_alg alg);
 

@@ -490,6 +490,8 @@ int verity_format(const struct verity_params *p, int data_fd, int hash_fd, uint8
 		return ret;
 	if (fstat(hash_fd, &st))
 		return kerr_set(e, -errno, "hash device: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) /* nothing written to a fifo, a tty, /dev/null… */
+		return kerr_set(e, -EINVAL, "hash device: not a regular file or block device");
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < l.hash_end && ftruncate(hash_fd, (off_t)l.hash_end))
 		return kerr_set(e, -errno, "extend hash file to %" PRIu64 " bytes: %s", l.hash_end, strerror(errno));
 	uint64_t size;

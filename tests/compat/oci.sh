@@ -137,6 +137,27 @@ rm -rf bad; cp -a img bad
 C=$(jq -r '.config.digest' "$(blob img "$M")")
 sign bad "$C" cosign.key "$M"
 expect "signature over another digest: exit 1 naming the signature blob" 1 "$SIGBLOB" -- $K --key cosign.pub bad
+# issue 8: a manifest made of cosign payloads (the real signature's layer, copied) with a config of
+# its own and an ordinary tag is an image like any other: unsigned, it fails
+rm -rf bad; cp -a signed bad
+sm=$(jq -r '.manifests[1].digest' bad/index.json)
+echo '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/evil"]},"rootfs":{"type":"layers","diff_ids":[]}}' > evil.json
+read -r ec ecs < <(put bad evil.json)
+jq -c --arg c "$ec" --argjson cs "$ecs" '.config = {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs}' \
+	"$(blob bad "$sm")" > forged.json
+read -r fd fs < <(put bad forged.json)
+index_set bad ".manifests += [{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$fd\",\"size\":$fs,\"annotations\":{\"org.opencontainers.image.ref.name\":\"evil\"}}]"
+expect "cosign payloads with their own config, tagged evil: exit 1, unsigned" 1 "$fd (evil): no cosign signature" -- $K --key cosign.pub bad
+expect "the same layout without a key: its blobs verify" 0 "" -- $K bad
+# the signature manifest listed again under a .sig tag that names no image of the layout: an image, unsigned
+rm -rf bad; cp -a signed bad
+index_set bad ".manifests += [.manifests[1] | .annotations[\"org.opencontainers.image.ref.name\"] = \"sha256-$(printf %064d 0).sig\"]"
+expect ".sig tag naming no image: exit 1, unsigned" 1 "$sm (sha256-$(printf %064d 0).sig): no cosign signature" -- $K --key cosign.pub bad
+# a skopeo copy of the signed image and its signature manifest, tags kept: still verifies
+rm -rf sk
+skopeo copy --quiet oci:signed:latest oci:sk:latest >/dev/null 2>err || fail "skopeo copy: $(cat err)"
+skopeo copy --quiet "oci:signed:sha256-${M#sha256:}.sig" "oci:sk:sha256-${M#sha256:}.sig" >/dev/null 2>err || fail "skopeo copy: $(cat err)"
+expect "skopeo-copied image and signature verify with the key" 0 "" -- $K --key cosign.pub sk
 rm -rf bad; cp -a signed bad
 sm=$(jq -r '.manifests[1].digest' bad/index.json)
 jq -c '.layers[0].annotations["dev.cosignproject.cosign/signature"] |= (.[0:10] + (if .[10:11] == "A" then "B" else "A" end) + .[11:])' \

@@ -36,9 +36,28 @@ raw_rs() { # SIG BYTES
 		while read -r x; do printf "%0$(($2 * 2))s" "$x" | tr ' ' 0; done | xxd -r -p
 }
 raw_rs p256.sha256.sig 32 > p256.raw
-expect "p256 raw r|s signature" 0 "" -- $K sig --key p256.pub msg p256.raw
+expect "p256 raw r|s signature, --alg ecdsa-raw" 0 "" -- $K sig --key p256.pub --alg ecdsa-raw msg p256.raw
 raw_rs p384.sha256.sig 48 > p384.raw
-expect "p384 raw r|s signature" 0 "" -- $K sig --key p384.pub msg p384.raw
+expect "p384 raw r|s signature, --alg ecdsa-raw" 0 "" -- $K sig --key p384.pub --alg ecdsa-raw msg p384.raw
+expect "raw r|s is not DER: exit 1 without --alg ecdsa-raw" 1 "not a DER ECDSA signature" -- $K sig --key p256.pub msg p256.raw
+expect "DER is not raw r|s: exit 1 with --alg ecdsa-raw" 1 "not raw r|s" -- $K sig --key p256.pub --alg ecdsa-raw msg p256.sha256.sig
+# openssl as the oracle of canonical DER: many signatures, so r and s come in every length openssl
+# writes (with a sign byte, without, a byte shorter), all verify
+ok=0 n=0
+for i in $(seq 1 40); do
+	for k in p256 p384; do
+		n=$((n + 1))
+		printf 'message %s' "$i" > m.$i
+		openssl dgst -sha256 -sign $k.key -out m.$i.$k.sig m.$i
+		$K sig --key $k.pub m.$i m.$i.$k.sig >/dev/null 2>&1 && ok=$((ok + 1))
+	done
+done
+[ $ok = $n ] && pass "$n openssl ECDSA signatures (P-256, P-384) all verify" || fail "only $ok of $n openssl ECDSA signatures verify"
+# the same signature re-encoded with a needless 00 before r (BER, not DER): refused
+der=$(xxd -p -c 256 p256.sha256.sig)
+rl=$((16#${der:6:2}))
+printf '30%02x02%02x00%s' $((16#${der:2:2} + 1)) $((rl + 1)) "${der:8}" | xxd -r -p > ber.sig
+expect "needless 00 before r: exit 1" 1 "not a DER ECDSA signature" -- $K sig --key p256.pub msg ber.sig
 # pkeyutl over a digest, and keel's --digest mode
 openssl dgst -sha256 -binary msg > msg.d
 openssl pkeyutl -sign -inkey p256.key -in msg.d -out pk.sig
@@ -73,14 +92,14 @@ for off in 10 40 70; do
 	expect "one byte of the ECDSA signature changed at $off: exit 1" 1 "" -- $K sig --key p256.pub msg f.sig
 done
 cp p256.raw f.raw; flip f.raw 63
-expect "one byte of a raw signature changed: exit 1" 1 "" -- $K sig --key p256.pub msg f.raw
+expect "one byte of a raw signature changed: exit 1" 1 "" -- $K sig --key p256.pub --alg ecdsa-raw msg f.raw
 cp rsa2048.sha256.sig f.sig; flip f.sig 128
 expect "one byte of the RSA signature changed: exit 1" 1 "" -- $K sig --key rsa2048.pub msg f.sig
 expect "another key: exit 1" 1 "" -- $K sig --key other.pub msg p256.sha256.sig
 expect "PKCS#1 signature checked as PSS: exit 1" 1 "" -- $K sig --key rsa2048.pub --alg rsa-pss msg rsa2048.sha256.sig
 expect "SHA-512 signature checked as SHA-256: exit 1" 1 "" -- $K sig --key p256.pub msg p256.sha512.sig
 expect "RSA signature with an EC key: exit 1" 1 "" -- $K sig --key p256.pub msg rsa2048.sha256.sig
-expect "P-384 signature with a P-256 key: exit 1" 1 "" -- $K sig --key p256.pub msg p384.raw
+expect "P-384 signature with a P-256 key: exit 1" 1 "" -- $K sig --key p256.pub --alg ecdsa-raw msg p384.raw
 head -c $(($(stat -c %s p256.sha256.sig) - 1)) p256.sha256.sig > trunc.sig # one byte short (DER length varies: 70-72)
 expect "truncated signature: exit 1" 1 "" -- $K sig --key p256.pub msg trunc.sig
 : > empty.sig

@@ -1,9 +1,10 @@
 /* http.c — libFuzzer harness for the HTTP response parsers (core/http_parse.c).
  *
  * The input is a response head followed by a chunked body. The head is measured and parsed;
- * a parsed head has a status in 100..599 and a Content-Length that is -1 or non-negative. The
- * body is decoded three ways (whole, byte by byte, in pieces sized by the input) and every way
- * must give the same result, the same data and consume the same bytes.
+ * a parsed head has a status in 100..599, a Content-Length that is -1 or non-negative, and at
+ * most one Content-Range (a range, or a 416's size). The body is decoded three ways (whole, byte
+ * by byte, in pieces sized by the input) and every way must give the same result, the same data
+ * and consume the same bytes.
  */
 #include "buf.h"
 #include "err.h"
@@ -64,6 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(h.content_length >= -1, "negative Content-Length");
 			check(!(h.chunked && h.content_length >= 0), "chunked with a length");
 			check(!h.has_range || h.range_last >= h.range_first, "backwards range");
+			check(!(h.has_range && h.range_unsatisfied), "a range and an unsatisfied range");
+			check(!h.range_unsatisfied || h.range_total >= 0, "unsatisfied range without a size");
 		}
 	}
 	const uint8_t *body = data + hl;

@@ -1,6 +1,7 @@
 /* sig.c — fuzz public-key parsing (PEM and DER) and signature decoding/verification.
  * The first byte picks: 0 parse the rest as a key and use it; 1 the rest is an ECDSA signature
- * for a fixed P-256 key (DER or raw); 2 the rest is an RSA signature (PKCS#1 v1.5 and PSS). */
+ * for a fixed P-256 key (strict DER, then raw r|s); 2 the rest is an RSA signature (PKCS#1 v1.5
+ * and PSS). */
 #include "err.h"
 #include "sig.h"
 #include "../unit/sig_vectors.h"
@@ -45,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 1:
-		if (!sig_verify_digest(p256, SIG_ECDSA, HASH_SHA256, digest, in, len, &e))
+		if (!sig_verify_digest(p256, SIG_ECDSA, HASH_SHA256, digest, in, len, &e) ||
+			!sig_verify_digest(p256, SIG_ECDSA_RAW, HASH_SHA256, digest, in, len, &e))
 			abort(); /* a signature over this digest cannot be found by fuzzing */
 		break;
 	default:

@@ -1,13 +1,21 @@
-/* http_test.c — URLs, response heads and the chunked coding (the network is tested by
- * tests/applets/provision.test against a local server). */
+/* http_test.c — URLs, response heads and the chunked coding; Range resume against a one-shot
+ * server on 127.0.0.1 (the rest of the network is tested by tests/applets/provision.test against
+ * a local server). */
 #include "t.h"
 #include "buf.h"
 #include "err.h"
 #include "http.h"
 #include "url.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 T_TEST(url_parsing)
 {
@@ -133,6 +141,18 @@ T_TEST(http_heads)
 			h.range_total == 1000, "Content-Range");
 	ok = "HTTP/1.1 206 Partial\r\nContent-Range: bytes 7-7/*\r\n\r\n";
 	t_check(!http_parse_head(ok, strlen(ok), &h, NULL) && h.range_total == -1, "Content-Range with unknown size");
+	/* what a 416 carries (RFC 9110 14.4): the unsatisfied-range form, "bytes", a star, a slash and
+	 * the size: the size and no range */
+	ok = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */1000\r\n\r\n";
+	t_check(!http_parse_head(ok, strlen(ok), &h, NULL) && !h.has_range && h.range_unsatisfied && h.range_total == 1000,
+		"Content-Range of a 416");
+	static const char *const bad_unsat[] = {"bytes */", "bytes */x", "bytes */-1", "bytes *", "bytes */*", "bytes */10/2",
+		"bytes */1000000000000000000000"};
+	for (size_t i = 0; i < T_LEN(bad_unsat); i++) {
+		char head[200];
+		snprintf(head, sizeof(head), "HTTP/1.1 416 No\r\nContent-Range: %s\r\n\r\n", bad_unsat[i]);
+		t_check(http_parse_head(head, strlen(head), &h, NULL) == -EPROTO, "forged Content-Range %s refused", bad_unsat[i]);
+	}
 	struct buf many = BUF_INIT(1 << 20);
 	buf_puts(&many, "HTTP/1.1 200 OK\r\n");
 	for (int i = 0; i < 101; i++)
@@ -192,4 +212,99 @@ T_TEST(http_chunked)
 	http_chunked_init(&c, 0);
 	t = "0\r\n\r\nEXTRA";
 	t_check(http_chunked_feed(&c, (const uint8_t *)t, strlen(t), &u, NULL, NULL, NULL) == 1 && u == 5, "stops at the end");
+}
+
+/* ---- Range resume against a one-shot server ------------------------------------------------- */
+
+/* Serve one connection on 127.0.0.1: answer if the request asks for "Range: bytes=5-", else 400.
+ * Returns the port (the child in *pid), or -1. */
+static int serve_once(const char *answer, pid_t *pid)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1) || getsockname(s, (struct sockaddr *)&a, &al)) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	if ((*pid = fork()) == 0) {
+		char req[4096];
+		size_t n = 0;
+		alarm(20);
+		int c = accept(s, NULL, NULL);
+		while (c >= 0 && n < sizeof(req) - 1 && !memmem(req, n, "\r\n\r\n", 4)) {
+			ssize_t r = read(c, req + n, sizeof(req) - 1 - n);
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+		}
+		req[n] = 0;
+		const char *out = strstr(req, "\r\nRange: bytes=5-\r\n") ? answer : "HTTP/1.1 400 No Range\r\nContent-Length: 0\r\n\r\n";
+		if (c >= 0 && write(c, out, strlen(out)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(s);
+	return *pid > 0 ? ntohs(a.sin_port) : -1;
+}
+
+static int truncate_output(void *ctx)
+{
+	buf_reset(ctx);
+	return 0;
+}
+
+/* The output holds bytes 0-4 of "0123456789" from an interrupted download; resume at byte 5. */
+T_TEST(http_range_resume)
+{
+	static const struct { const char *what, *answer; int restart, ret; const char *out, *err; } cases[] = {
+		{"206 from byte 5: appended", "HTTP/1.1 206 Partial\r\nContent-Range: bytes 5-9/10\r\nContent-Length: 5\r\n\r\n56789",
+			1, 0, "0123456789", NULL},
+		{"206 of unknown total: appended", "HTTP/1.1 206 Partial\r\nContent-Range: bytes 5-9/*\r\nContent-Length: 5\r\n\r\n56789",
+			1, 0, "0123456789", NULL},
+		/* a server that ignores Range sends the whole resource: it replaces the output, never follows it */
+		{"200 to a Range request: the whole body once", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+			1, 0, "0123456789", NULL},
+		{"200, chunked: the whole body once", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n0123\r\n6\r\n456789\r\n0\r\n\r\n",
+			1, 0, "0123456789", NULL},
+		{"200 without a way to start over: refused, output untouched", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+			0, -EPROTO, "01234", "cannot start over"},
+		{"206 from byte 3: refused", "HTTP/1.1 206 Partial\r\nContent-Range: bytes 3-9/10\r\nContent-Length: 7\r\n\r\n3456789",
+			1, -EPROTO, "01234", "does not start at byte 5"},
+		{"206 from byte 6: refused", "HTTP/1.1 206 Partial\r\nContent-Range: bytes 6-9/10\r\nContent-Length: 4\r\n\r\n6789",
+			1, -EPROTO, "01234", "does not start at byte 5"},
+		{"206 without Content-Range: refused", "HTTP/1.1 206 Partial\r\nContent-Length: 5\r\n\r\n56789",
+			1, -EPROTO, "01234", "does not start at byte 5"},
+		{"206 that stops before the end: refused", "HTTP/1.1 206 Partial\r\nContent-Range: bytes 5-7/10\r\nContent-Length: 3\r\n\r\n567",
+			1, -EPROTO, "01234", "ends at byte 7 of 10"},
+		{"416: refused, names the size", "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */5\r\nContent-Length: 0\r\n\r\n",
+			1, -EREMOTEIO, "01234", "HTTP 416: bytes from 5 on not satisfiable, the resource has 5 bytes"},
+		{"416 without a size: refused", "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\n\r\n",
+			1, -EREMOTEIO, "01234", "416"},
+		{"200 with Content-Range */N: refused", "HTTP/1.1 200 OK\r\nContent-Range: bytes */10\r\nContent-Length: 10\r\n\r\n0123456789",
+			1, -EPROTO, "01234", "Content-Range"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		pid_t pid = -1;
+		int port = serve_once(cases[i].answer, &pid), st = 0;
+		if (port < 0) {
+			t_check(0, "case %zu: no loopback server: %s", i, strerror(errno));
+			continue;
+		}
+		char url[64];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/f", port);
+		struct buf out = BUF_INIT(1024);
+		buf_puts(&out, "01234");
+		struct http_opts o = {.range_start = 5, .total_timeout_ms = 10000, .restart = cases[i].restart ? truncate_output : NULL};
+		struct http_result res;
+		struct kerr e = {0};
+		int ret = http_get(url, &o, collect, &out, &res, &e);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		t_check(ret == cases[i].ret && out.len == strlen(cases[i].out) && !memcmp(out.p, cases[i].out, out.len) &&
+				(!cases[i].err || strstr(e.msg, cases[i].err)),
+			"case %zu (%s): ret %d, output \"%.*s\", %s", i, cases[i].what, ret, (int)out.len, (char *)out.p, e.msg);
+		buf_free(&out);
+	}
 }

@@ -156,6 +156,83 @@ static char *blob_path(const char *name, const char *digest)
 	return p;
 }
 
+/* index.json of layout name from n entries {digest, size, ref}, all image manifests */
+static void write_index(const char *name, size_t n, const char *const dg[], const size_t sz[], const char *const ref[])
+{
+	char idx[4000], path[300];
+	size_t off = (size_t)snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[");
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(idx + off, sizeof(idx) - off, "%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,"
+			"\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\"}}", i ? "," : "", OCI_MANIFEST_TYPE, dg[i],
+			sz[i], ref[i]);
+	snprintf(idx + off, sizeof(idx) - off, "]}");
+	snprintf(path, sizeof(path), "%s/index.json", name);
+	t_write(path, idx, strlen(idx));
+}
+
+/* A signature manifest: one layer of media type layer_type holding a cosign payload that names
+ * names (its "signature" is no signature: these cases are decided before any key is tried). */
+static size_t put_sig_manifest(const char *name, const char *names, const char *layer_type, char *digest_out)
+{
+	char payload[400], pdig[80], cdig[80], man[1200];
+	snprintf(payload, sizeof(payload), "{\"critical\":{\"identity\":{\"docker-reference\":\"x\"},\"image\":"
+		"{\"docker-manifest-digest\":\"%s\"},\"type\":\"cosign container image signature\"},\"optional\":null}", names);
+	put_blob(name, payload, strlen(payload), pdig);
+	put_blob(name, "{\"config\":{\"Entrypoint\":[\"/evil\"]}}", 35, cdig); /* a config of its own */
+	snprintf(man, sizeof(man), "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+		"\"digest\":\"%s\",\"size\":35},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,\"annotations\":"
+		"{\"dev.cosignproject.cosign/signature\":\"AAAA\"}}]}", cdig, layer_type, pdig, strlen(payload));
+	put_blob(name, man, strlen(man), digest_out);
+	return strlen(man);
+}
+
+/* Which entries of index.json are cosign signatures: only a manifest tagged "<alg>-<hex>.sig"
+ * naming another entry that is not so tagged. A manifest of cosign payloads with a config of its
+ * own under an ordinary tag is an image (issue 8: it used to pass as a signature, unsigned). */
+static void oci_cosign_entries(struct oci_result *r)
+{
+	struct kerr e = {0};
+	struct sig_keyring none = {.n = 0};
+	char image[80], sig[80], tag[90], tag0[90], tagself[90], other[80];
+	int fd = make_layout("cosign", 0, 10);
+	snprintf(image, sizeof(image), "%s", dig[2]);
+	size_t ilen = man_len, slen = put_sig_manifest("cosign", image, COSIGN_PAYLOAD_TYPE, sig);
+	snprintf(tag, sizeof(tag), "sha256-%s.sig", image + 7);
+	snprintf(tag0, sizeof(tag0), "sha256-%s.sig", D64 + 7);
+	snprintf(tagself, sizeof(tagself), "sha256-%s.sig", sig + 7);
+
+	/* the image, its signature, and the same signature manifest again under "v2" */
+	write_index("cosign", 3, (const char *[]){image, sig, sig}, (size_t[]){ilen, slen, slen}, (const char *[]){"v1", tag, "v2"});
+	int ret = oci_verify(fd, NULL, r, &e);
+	t_check(ret == 0 && r->nimages == 3 && !r->images[0].signature && r->images[1].signature &&
+			!r->images[2].signature && r->signatures == 1,
+		"tagged for the image: a signature; cosign payloads tagged v2: an image (%s; %d %d %d)", e.msg,
+		r->images[0].signature, r->images[1].signature, r->images[2].signature);
+	/* cosign payloads alone, under an ordinary tag: an image, unsigned */
+	write_index("cosign", 1, (const char *[]){sig}, (size_t[]){slen}, (const char *[]){"latest"});
+	t_check(oci_verify(fd, &none, r, &e) == -EBADMSG && strstr(e.msg, sig) && strstr(e.msg, "(latest): no cosign signature"),
+		"cosign payloads tagged latest, alone: %s", e.msg);
+	/* a .sig tag naming no entry, or naming an entry tagged .sig itself (its own): an image */
+	write_index("cosign", 2, (const char *[]){image, sig}, (size_t[]){ilen, slen}, (const char *[]){"v1", tag0});
+	t_check(oci_verify(fd, NULL, r, &e) == 0 && !r->images[1].signature && r->signatures == 0, "tag naming nothing: %s", e.msg);
+	write_index("cosign", 2, (const char *[]){image, sig}, (size_t[]){ilen, slen}, (const char *[]){"v1", tagself});
+	t_check(oci_verify(fd, NULL, r, &e) == 0 && !r->images[1].signature, "tag naming itself: %s", e.msg);
+	/* the image tagged as its own signature as well: a signature manifest without cosign layers */
+	write_index("cosign", 2, (const char *[]){image, image}, (size_t[]){ilen, ilen}, (const char *[]){"v1", tag});
+	t_check(oci_verify(fd, NULL, r, &e) == -EBADMSG && strstr(e.msg, "tagged as cosign signatures, layer 0"),
+		"image tagged as its own signature: %s", e.msg);
+	/* a signature manifest whose payload names another image than its tag */
+	slen = put_sig_manifest("cosign", D64, COSIGN_PAYLOAD_TYPE, other);
+	write_index("cosign", 2, (const char *[]){image, other}, (size_t[]){ilen, slen}, (const char *[]){"v1", tag});
+	t_check(oci_verify(fd, NULL, r, &e) == -EBADMSG && strstr(e.msg, "the image its tag names"), "names another: %s", e.msg);
+	/* a signature manifest with a layer that is no cosign payload */
+	slen = put_sig_manifest("cosign", image, "application/vnd.oci.image.layer.v1.tar", other);
+	write_index("cosign", 2, (const char *[]){image, other}, (size_t[]){ilen, slen}, (const char *[]){"v1", tag});
+	t_check(oci_verify(fd, NULL, r, &e) == -EBADMSG && strstr(e.msg, other) && strstr(e.msg, "layer 0 is application"),
+		"ordinary layer in a signature manifest: %s", e.msg);
+	close(fd);
+}
+
 T_TEST(oci_layout_walk)
 {
 	struct oci_result *r = calloc(1, sizeof(*r));
@@ -231,6 +308,7 @@ T_TEST(oci_layout_walk)
 		e.msg, r->images[0].ref);
 	close(fd);
 
+	oci_cosign_entries(r);
 	/* signatures required but none there: the manifest is named */
 	struct sig_keyring kr = {.n = 0};
 	fd = make_layout("unsigned", 0, 10);

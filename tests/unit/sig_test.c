@@ -73,9 +73,14 @@ T_TEST(sig_good)
 		memcpy(raw + 32 * i + 32 - l, v, l);
 		p += 2 + p[1];
 	}
-	t_check(sig_verify(p256, SIG_ECDSA, HASH_SHA256, msg, strlen(msg), raw, 64, &e) == 0, "p256 raw: %s", e.msg);
+	t_check(sig_verify(p256, SIG_ECDSA_RAW, HASH_SHA256, msg, strlen(msg), raw, 64, &e) == 0, "p256 raw: %s", e.msg);
+	t_check(sig_verify(p256, SIG_ECDSA, HASH_SHA256, msg, strlen(msg), raw, 64, &e) == -EINVAL,
+		"raw r|s is not DER: refused unless asked for");
+	t_check(sig_verify(p256, SIG_ECDSA_RAW, HASH_SHA256, msg, strlen(msg), sig, n, &e) == -EINVAL, "DER is not raw");
+	t_check(sig_alg_from_name("ecdsa-raw") == SIG_ECDSA_RAW && !strcmp(sig_alg_name(SIG_ECDSA_RAW), "ecdsa-raw"),
+		"ecdsa-raw by name");
 	raw[5] ^= 1;
-	t_check(sig_verify(p256, SIG_ECDSA, HASH_SHA256, msg, strlen(msg), raw, 64, &e) == -EBADMSG, "raw forged");
+	t_check(sig_verify(p256, SIG_ECDSA_RAW, HASH_SHA256, msg, strlen(msg), raw, 64, &e) == -EBADMSG, "raw forged");
 	sig_key_free(p256);
 	sig_key_free(p384);
 	sig_key_free(rsa);
@@ -124,6 +129,72 @@ T_TEST(sig_forgeries)
 	sig_key_free(p256);
 	sig_key_free(rsa);
 }
+
+/* ECDSA DER is accepted only in its one canonical (DER, not BER) encoding: each entry below is the
+ * good P-256 signature (r and s both with a sign byte) re-encoded, so the r and s inside are the
+ * valid ones and only the encoding is forged. R and S stand for the 32 bytes of r and s. */
+#define R "97da43802f792b8425b28f2a6749ea29b6d181f7bb59b076ae29d52af0fb1aa8"
+#define S "b728bf0da0718302d8a7dcd649c95a75df7b60357aece92dd4b859a408fa3c4f"
+T_TEST(sig_ecdsa_der_strict)
+{
+	static const struct { const char *what, *hex; } good[] = {
+		{"openssl's, both with a sign byte", "3046" "022100" R "022100" S},
+		{"openssl's, no sign byte, s of 31 bytes", NULL}, /* p256_sig_short_hex */
+		/* (r, n - s) is a valid signature too; n - s has its top bit clear: no sign byte */
+		{"r, n - s", "3045" "022100" R "0220" "48d740f15f8e7cfe27582329b636a589dd6b9a782c2ab5571f01711ef368e902"},
+	};
+	static const struct { const char *what, *hex; } forged[] = {
+		{"extra 00 before r", "3047" "02220000" R "022100" S},
+		{"extra 00 before s", "3047" "022100" R "02220000" S},
+		{"two extra 00 before r", "3048" "0223000000" R "022100" S},
+		{"r negative (sign byte dropped)", "3045" "0220" R "022100" S},
+		{"s negative (sign byte dropped)", "3045" "022100" R "0220" S},
+		{"SEQUENCE length in long form (0x81)", "308146" "022100" R "022100" S},
+		{"SEQUENCE length in two bytes (0x82)", "30820046" "022100" R "022100" S},
+		{"SEQUENCE of indefinite length", "3080" "022100" R "022100" S "0000"},
+		{"r length in long form (0x81)", "3047" "02812100" R "022100" S},
+		{"s length in long form (0x81)", "3047" "022100" R "02812100" S},
+		{"trailing byte after the SEQUENCE", "3046" "022100" R "022100" S "00"},
+		{"trailing byte inside the SEQUENCE", "3047" "022100" R "022100" S "00"},
+		{"SEQUENCE length one short", "3045" "022100" R "022100" S},
+		{"SEQUENCE length one long", "3047" "022100" R "022100" S},
+		{"r is zero", "3026" "020100" "022100" S},
+		{"s is zero", "3026" "022100" R "020100"},
+		{"r is empty", "3025" "0200" "022100" S},
+		{"r and s zero", "3006" "020100" "020100"},
+		{"r longer than the curve", "3046" "022101" R "022100" S},
+		{"only r", "3023" "022100" R},
+		{"SET instead of SEQUENCE", "3146" "022100" R "022100" S},
+		{"BIT STRING instead of INTEGER", "3046" "032100" R "022100" S},
+		{"raw r|s", R S},
+	};
+	uint8_t sig[200], d[32];
+	struct kerr e = {0};
+	struct sig_key *p256 = key(p256_pub, strlen(p256_pub));
+	if (!p256)
+		return;
+	hash_once(HASH_SHA256, msg, strlen(msg), d);
+	for (size_t i = 0; i < T_LEN(good); i++) {
+		size_t n = unhex(sig, good[i].hex ? good[i].hex : p256_sig_short_hex);
+		int ret = sig_verify_digest(p256, SIG_ECDSA, HASH_SHA256, d, sig, n, &e);
+		t_check(ret == 0, "good DER %zu (%s) verifies: %d %s", i, good[i].what, ret, e.msg);
+	}
+	for (size_t i = 0; i < T_LEN(forged); i++) {
+		size_t n = unhex(sig, forged[i].hex);
+		struct kerr fe = {0};
+		int ret = sig_verify_digest(p256, SIG_ECDSA, HASH_SHA256, d, sig, n, &fe);
+		t_check(ret == -EINVAL && strstr(fe.msg, "DER"), "forged encoding %zu (%s) refused as malformed: %d %s", i,
+			forged[i].what, ret, fe.msg);
+	}
+	/* raw: exactly 2 x 32 bytes, only when asked for */
+	size_t n = unhex(sig, "00" R S);
+	t_check(sig_verify_digest(p256, SIG_ECDSA_RAW, HASH_SHA256, d, sig, n, &e) == -EINVAL, "raw of 65 bytes refused");
+	n = unhex(sig, R S);
+	t_check(sig_verify_digest(p256, SIG_ECDSA_RAW, HASH_SHA256, d, sig, n, &e) == 0, "raw: %s", e.msg);
+	sig_key_free(p256);
+}
+#undef R
+#undef S
 
 T_TEST(sig_bad_keys)
 {

@@ -59,6 +59,12 @@ static const char p256_sig_hex[] =
 	"304602210097da43802f792b8425b28f2a6749ea29b6d181f7bb59b076ae29d52af0fb1aa8022100b728bf0da0718302"
 	"d8a7dcd649c95a75df7b60357aece92dd4b859a408fa3c4f";
 
+/* another openssl signature with the same key and message: r without a sign byte, s of 31 bytes
+ * (minimal DER with no padding at all) */
+static const char p256_sig_short_hex[] =
+	"3043022041ebf881782a84d0235104fa1fa9eabe994ad23768256748f60b67e5f33e76ed021f2c975d15b38fbde21cda"
+	"665384ddb8d6290295070c4e032431e4f51a123ccd";
+
 static const char p384_sig_hex[] =
 	"3066023100f3d43faf1d54cb668d2c0469d189790ef56d0199d64a33a80a8cdbf7f8b2b176a3b2b50cfc09c229875a8b"
 	"5be62d00df02310093e0babc931a6e81664183233361b3ca1a27f862c61516103553441d9395ae7be2b7df20a216aebe"

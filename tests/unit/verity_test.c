@@ -233,6 +233,17 @@ T_TEST(verity_verify_damage)
 	p.data_blocks = 300;
 	p.hash_area_offset = 4096;
 	t_check(verity_format(&p, dfd, dfd, root, &e) == -EINVAL && strstr(e.msg, "overlaps"), "overlap: %s", e.msg);
+	/* a hash device that is neither a regular file nor a block device: never written */
+	p.hash_area_offset = 0;
+	int pfd[2], nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	t_check(verity_format(&p, dfd, nfd, root, &e) == -EINVAL && strstr(e.msg, "hash device"), "/dev/null: %s", e.msg);
+	t_check(verity_verify(&p, dfd, nfd, root, &e) == -EINVAL && strstr(e.msg, "hash device"), "verify /dev/null: %s", e.msg);
+	close(nfd);
+	if (!pipe(pfd)) {
+		t_check(verity_format(&p, dfd, pfd[1], root, &e) == -EINVAL && strstr(e.msg, "hash device"), "pipe: %s", e.msg);
+		close(pfd[0]);
+		close(pfd[1]);
+	}
 	close(dfd);
 	close(hfd);
 	free(data);
