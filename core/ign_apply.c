@@ -220,6 +220,7 @@ static int compare_op(struct plan *p, struct op *o, struct ign_env *env, struct 
 		o->kind = OP_ATTR;
 		o->skip = false;
 		o->existing = N_REG;
+		o->old = st; /* the file compared: the commit changes that inode or nothing */
 	}
 	return 0;
 }
@@ -251,6 +252,7 @@ static int same_as_existing(struct plan *p, struct op *o, int sfd, struct kerr *
 		o->skip = true;
 	} else {
 		o->kind = OP_ATTR;
+		o->old = st;
 		o->set_mode = o->set_owner = true;
 	}
 	o->replace = false;
@@ -375,29 +377,36 @@ static void restore_times(struct plan *p)
 	}
 }
 
-/* Owner (when own) and mode of the directory or regular file base in dfd, through a descriptor:
- * never through a symlink, and only on the node fstatat saw (the target may change between the
- * plan and the commit: a directory swapped for a symlink must not chmod what the link names). */
-static int set_attr(int dfd, const char *base, bool own, uid_t uid, gid_t gid, mode_t mode)
+int ign_set_attr(int dfd, const char *base, enum node_type want, const struct stat *pin, bool own, uid_t uid,
+	gid_t gid, mode_t mode, bool *touched)
 {
 	struct stat a, b;
+	int fd, ret = 0;
+	if (touched)
+		*touched = false;
+	if (want != N_DIR && want != N_REG)
+		return -EINVAL;
+	/* opened only once fstatat says it is of the type wanted (never a FIFO or a device), a
+	 * directory as one (O_DIRECTORY), then fstat of the descriptor: the same node, that type */
 	if (fstatat(dfd, base, &a, AT_SYMLINK_NOFOLLOW))
 		return -errno;
-	if (S_ISLNK(a.st_mode))
-		return -ELOOP;
-	if (!S_ISDIR(a.st_mode) && !S_ISREG(a.st_mode))
-		return -ESTALE;
-	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-		(S_ISDIR(a.st_mode) ? O_DIRECTORY : 0));
+	if (want == N_DIR ? !S_ISDIR(a.st_mode) : !S_ISREG(a.st_mode))
+		return S_ISLNK(a.st_mode) ? -ELOOP : want == N_DIR ? -ENOTDIR : S_ISDIR(a.st_mode) ? -EISDIR : -ESTALE;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (want == N_DIR ? O_DIRECTORY : 0));
 	if (fd < 0)
 		return -errno;
-	int ret = 0;
 	if (fstat(fd, &b))
 		ret = -errno;
-	else if (b.st_dev != a.st_dev || b.st_ino != a.st_ino)
+	else if ((b.st_mode & S_IFMT) != (a.st_mode & S_IFMT) || b.st_dev != a.st_dev || b.st_ino != a.st_ino)
 		ret = -ESTALE;
-	else if ((own && fchown(fd, uid, gid)) || fchmod(fd, mode)) /* owner first: chown clears set-id bits */
-		ret = -errno;
+	else if (pin && (b.st_dev != pin->st_dev || b.st_ino != pin->st_ino))
+		ret = -ESTALE; /* not the node the plan saw */
+	if (!ret) {
+		if (touched)
+			*touched = true;
+		if ((own && fchown(fd, uid, gid)) || fchmod(fd, mode)) /* owner first: chown clears set-id bits */
+			ret = -errno;
+	}
 	close(fd);
 	return ret;
 }
@@ -405,6 +414,7 @@ static int set_attr(int dfd, const char *base, bool own, uid_t uid, gid_t gid, m
 static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 {
 	const char *base;
+	struct stat st;
 	int ret = 0;
 	if (o->skip)
 		return 0;
@@ -413,20 +423,19 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 		return dfd;
 	save_times(p, o->path, dfd);
 	switch (o->kind) {
-	case OP_ATTR:
-		if (fstatat(dfd, base, &o->old, AT_SYMLINK_NOFOLLOW)) {
-			ret = -errno;
+	case OP_ATTR: /* on the node the plan saw (pinned by its inode), or on nothing */
+		if (o->existing == N_LNK) { /* a link's own owner; it has no mode of its own */
+			if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW))
+				ret = -errno;
+			else if (!S_ISLNK(st.st_mode) || st.st_dev != o->old.st_dev || st.st_ino != o->old.st_ino)
+				ret = -ESTALE;
+			else if ((o->done = true) && o->set_owner && fchownat(dfd, base, o->uid, o->gid, AT_SYMLINK_NOFOLLOW))
+				ret = -errno;
 			break;
 		}
-		if ((o->existing == N_LNK) != S_ISLNK(o->old.st_mode)) { /* not what the plan saw */
-			ret = S_ISLNK(o->old.st_mode) ? -ELOOP : -ESTALE;
-			break;
-		}
-		o->done = true; /* even half done: undo restores both */
-		if (o->existing == N_LNK) /* a link's own owner; it has no mode of its own */
-			ret = o->set_owner && fchownat(dfd, base, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
-		else
-			ret = set_attr(dfd, base, o->set_owner, o->uid, o->gid, o->set_mode ? o->mode : (o->old.st_mode & 07777));
+		/* even half done (owner set, mode not): undo restores both */
+		ret = ign_set_attr(dfd, base, o->existing, &o->old, o->set_owner, o->uid, o->gid,
+			o->set_mode ? o->mode : (o->old.st_mode & 07777), &o->done);
 		break;
 	case OP_MKDIR:
 		if (o->replace && (ret = put_aside(o, dfd, base, idx)))
@@ -436,7 +445,9 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx)
 			break;
 		}
 		o->done = true;
-		ret = set_attr(dfd, base, true, o->uid, o->gid, o->mode);
+		/* through a descriptor of the directory just made: a node put in its place meanwhile
+		 * (a hard link to a file, a symlink) is refused, never given the owner */
+		ret = ign_set_attr(dfd, base, N_DIR, NULL, true, o->uid, o->gid, o->mode, NULL);
 		break;
 	case OP_FILE:
 		if (o->replace && (ret = put_aside(o, dfd, base, idx)))
@@ -494,10 +505,11 @@ static int undo_op(struct plan *p, struct op *o)
 			if (o->existing == N_LNK)
 				ret = fchownat(dfd, base, o->old.st_uid, o->old.st_gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 			else
-				ret = set_attr(dfd, base, true, o->old.st_uid, o->old.st_gid, o->old.st_mode & 07777);
+				ret = ign_set_attr(dfd, base, o->existing, &o->old, true, o->old.st_uid, o->old.st_gid,
+					o->old.st_mode & 07777, NULL);
 			break;
-		case OP_MKDIR:
-			if (unlinkat(dfd, base, AT_REMOVEDIR))
+		case OP_MKDIR: /* what is there now if not a directory is not the one made: left alone */
+			if (unlinkat(dfd, base, AT_REMOVEDIR) && errno != ENOENT && errno != ENOTDIR)
 				ret = -errno;
 			break;
 		case OP_FILE:

@@ -602,6 +602,7 @@ static int plan_dir(struct plan *p, const struct ign_dir *d, struct kerr *e)
 		if (!o)
 			return kerr_set(e, -ENOMEM, "out of memory");
 		o->existing = N_DIR;
+		o->old = st; /* pins the directory seen: the commit changes that inode or nothing */
 		o->set_mode = d->has_mode;
 		o->mode = d->mode;
 		o->set_owner = owner;
@@ -752,6 +753,7 @@ static int plan_link(struct plan *p, const struct ign_link *l, struct kerr *e)
 		if (!o)
 			return kerr_set(e, -ENOMEM, "out of memory");
 		o->existing = N_LNK;
+		o->old = st;
 		o->set_owner = true;
 		o->uid = uid;
 		o->gid = gid;

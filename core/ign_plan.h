@@ -44,7 +44,7 @@ struct op {
 	/* undo */
 	bool done;
 	char backup[32];
-	struct stat old;          /* OP_ATTR: what to restore */
+	struct stat old;          /* OP_ATTR: the node the plan saw (its dev and ino pin it), what undo restores */
 };
 
 struct pslot {
@@ -77,5 +77,14 @@ void ign_plan_free(struct plan *p);
 struct pslot *ign_plan_slot(struct plan *p, const char *path);
 /* Plan one file entry (the marker is planned this way too). */
 int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e);
+
+/* ---- ign_apply.c ----
+ * Owner (when own) and mode of the node base in dfd, through a descriptor opened without
+ * following a symlink: the node must be of type want (N_DIR or N_REG) and, when pin is given,
+ * the very inode pin describes (st_dev, st_ino). A node of another type or identity is refused
+ * before anything changes: -ELOOP (a symlink), -ENOTDIR (not the directory wanted), -EISDIR or
+ * -ESTALE (another type or inode). *touched (may be NULL) says whether fchown/fchmod ran. */
+int ign_set_attr(int dfd, const char *base, enum node_type want, const struct stat *pin, bool own, uid_t uid,
+	gid_t gid, mode_t mode, bool *touched);
 
 #endif

@@ -1,15 +1,20 @@
 /* ign_test.c — the Ignition value rules (paths, modes, hashes, unit names and syntax), merging,
- * the kernel command line and filesystem labels. */
+ * the kernel command line and filesystem labels; the type and inode checks of provision's
+ * attribute changes. */
 #include "t.h"
 #include "buf.h"
 #include "err.h"
 #include "fslabel.h"
 #include "ign.h"
+#include "ign_plan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 T_TEST(ign_paths)
 {
@@ -188,4 +193,50 @@ T_TEST(fslabels)
 	b[11] = 0x01; /* 257-byte sectors: not FAT */
 	t_check(fslabel_probe_buf(b, 512, label, sizeof(label)) == FS_UNKNOWN, "forged sector size refused");
 	free(b);
+}
+
+/* ign_set_attr changes the node it is told about, or nothing: provision's commit makes a directory
+ * and then sets its owner and mode; a file hard-linked in its place meanwhile (here: planted), a
+ * symlink, a FIFO or another inode than the one the plan pinned is refused before any change. */
+T_TEST(ign_set_attr_types)
+{
+	const char *d = t_tmpdir();
+	uid_t uid = geteuid() ? geteuid() : 1000;
+	gid_t gid = geteuid() ? getegid() : 1000;
+	int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	struct stat pin_file, pin_dir, st;
+	t_check(dfd >= 0 && !mkdirat(dfd, "dir", 0700) && (fd = openat(dfd, "secret", O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0 &&
+			!close(fd) && (fd = openat(dfd, "file", O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0 && !close(fd) &&
+			!linkat(dfd, "secret", dfd, "made-dir", 0) && !symlinkat("dir", dfd, "sym") && !mkfifoat(dfd, "fifo", 0600) &&
+			!fstatat(dfd, "file", &pin_file, 0) && !fstatat(dfd, "dir", &pin_dir, 0),
+		"fixtures");
+	static const struct {
+		const char *name;
+		enum node_type want;
+		int pin; /* 0 none, 1 "file", 2 "dir" */
+		int ret;
+	} cases[] = {
+		{"dir", N_DIR, 0, 0}, {"dir", N_DIR, 2, 0}, {"file", N_REG, 0, 0}, {"file", N_REG, 1, 0},
+		{"made-dir", N_DIR, 0, -ENOTDIR}, /* the hard link where the directory was made */
+		{"made-dir", N_REG, 1, -ESTALE},  /* a regular file, but not the one pinned */
+		{"sym", N_DIR, 0, -ELOOP}, {"sym", N_REG, 0, -ELOOP}, {"fifo", N_REG, 0, -ESTALE},
+		{"dir", N_REG, 0, -EISDIR}, {"file", N_DIR, 0, -ENOTDIR}, {"dir", N_DIR, 1, -ESTALE},
+		{"nothing", N_DIR, 0, -ENOENT}, {"dir", N_LNK, 0, -EINVAL},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		const char *names[] = {"dir", "file", "secret"};
+		for (size_t k = 0; k < T_LEN(names); k++) /* every node back to root's (the test's) own */
+			fchownat(dfd, names[k], geteuid(), getegid(), 0), fchmodat(dfd, names[k], k ? 0600 : 0700, 0);
+		bool touched = true;
+		const struct stat *pin = cases[i].pin == 1 ? &pin_file : cases[i].pin == 2 ? &pin_dir : NULL;
+		int ret = ign_set_attr(dfd, cases[i].name, cases[i].want, pin, true, uid, gid, 0750, &touched);
+		t_check(ret == cases[i].ret && touched == !ret, "case %zu (%s): %d (%s), want %d", i, cases[i].name, ret,
+			strerror(-ret), cases[i].ret);
+		if (!ret)
+			t_check(!fstatat(dfd, cases[i].name, &st, 0) && (st.st_mode & 07777) == 0750 && st.st_uid == uid &&
+					st.st_gid == gid, "case %zu (%s): owner and mode set", i, cases[i].name);
+		t_check(!fstatat(dfd, "secret", &st, 0) && (st.st_mode & 07777) == 0600 && st.st_uid == geteuid(),
+			"case %zu (%s): the linked file keeps its owner and mode", i, cases[i].name);
+	}
+	close(dfd);
 }
