@@ -1,6 +1,6 @@
 /* ign_test.c — the Ignition value rules (paths, modes, hashes, unit names and syntax), merging,
  * the kernel command line and filesystem labels; the type and inode checks of provision's
- * attribute changes. */
+ * attribute changes and its commit journal. */
 #include "t.h"
 #include "buf.h"
 #include "err.h"
@@ -239,4 +239,75 @@ T_TEST(ign_set_attr_types)
 			"case %zu (%s): the linked file keeps its owner and mode", i, cases[i].name);
 	}
 	close(dfd);
+}
+
+/* The commit journal: what ign_journal_text writes, ign_journal_parse reads back to the same text;
+ * a forged journal (a path that climbs, a staged name with a slash, a mode or id out of range, a
+ * missing or unknown key, another kind or version) is refused before any op is used. */
+T_TEST(ign_journal)
+{
+	static const char good[] =
+		"{\"journal\":\"keel provision commit\",\"version\":1,\"ops\":["
+		"{\"kind\":\"mkdir\",\"path\":\"/srv\",\"where\":\"storage.directories[0]\",\"existing\":\"none\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":true,\"setOwner\":true,\"mode\":493,\"uid\":0,\"gid\":0},"
+		"{\"kind\":\"file\",\"path\":\"/srv/a\",\"where\":\"storage.files[0]\",\"existing\":\"file\",\"replace\":true,"
+		"\"skip\":false,\"setMode\":true,\"setOwner\":true,\"mode\":420,\"uid\":1000,\"gid\":1000,\"staged\":\"f1\"},"
+		"{\"kind\":\"file\",\"path\":\"/srv/b\",\"where\":\"storage.files[1]\",\"existing\":\"file\",\"replace\":false,"
+		"\"skip\":true,\"setMode\":true,\"setOwner\":true,\"mode\":420,\"uid\":0,\"gid\":0,\"staged\":\"\"},"
+		"{\"kind\":\"symlink\",\"path\":\"/etc/localtime\",\"where\":\"storage.links[0]\",\"existing\":\"none\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0,\"target\":\"../usr/share/zoneinfo/UTC\"},"
+		"{\"kind\":\"hardlink\",\"path\":\"/srv/h\",\"where\":\"storage.links[1]\",\"existing\":\"none\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0,\"target\":\"/srv/a\"},"
+		"{\"kind\":\"attr\",\"path\":\"/etc/app\",\"where\":\"storage.directories[1]\",\"existing\":\"dir\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":true,\"setOwner\":false,\"mode\":448,\"uid\":0,\"gid\":0,"
+		"\"old\":{\"dev\":2049,\"ino\":18446744073709551615,\"mode\":16877,\"uid\":0,\"gid\":0}},"
+		"{\"kind\":\"remove\",\"path\":\"/etc/systemd/system/x.service\",\"where\":\"systemd.units[0]\",\"existing\":\"symlink\","
+		"\"replace\":false,\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0}]}\n";
+	struct plan p = {0};
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	int ret = ign_journal_parse(&p, good, sizeof(good) - 1, &e);
+	t_check(!ret && p.n == 7 && p.ops[1].kind == OP_FILE && !strcmp(p.ops[1].staged, "f1") && p.ops[1].uid == 1000 &&
+			p.ops[5].old.st_ino == (ino_t)18446744073709551615ull && p.ops[5].old.st_dev == 2049 &&
+			!strcmp(p.ops[3].target, "../usr/share/zoneinfo/UTC"),
+		"good journal: %s", e.msg);
+	t_check(!ret && !ign_journal_text(&p, &out) && out.len == sizeof(good) - 1 && !memcmp(out.p, good, out.len),
+		"text of the parsed journal is the journal");
+	ign_plan_free(&p);
+	buf_free(&out);
+	static const struct { const char *from, *to; } forged[] = {
+		{"\"/srv/a\",\"where\"", "\"/srv/../../etc/shadow\",\"where\""}, /* a path that climbs */
+		{"\"/srv\",\"where\"", "\"srv\",\"where\""},                       /* not absolute */
+		{"\"staged\":\"f1\"", "\"staged\":\"../f1\""},                     /* a staged name out of staging */
+		{"\"staged\":\"f1\"", "\"staged\":\"\""},                          /* nothing staged for a file to place */
+		{"\"mode\":493", "\"mode\":4096"},                                 /* mode out of range */
+		{"\"uid\":1000", "\"uid\":4294967296"},                            /* uid out of range */
+		{"\"uid\":1000", "\"uid\":-1"},
+		{"\"mode\":493", "\"mode\":493.0"},
+		{"\"kind\":\"remove\"", "\"kind\":\"exec\""},                     /* an unknown kind */
+		{"\"existing\":\"dir\"", "\"existing\":\"none\""},                /* attributes of nothing */
+		{",\"target\":\"/srv/a\"", ""},                                   /* a hard link without target */
+		{"\"target\":\"/srv/a\"", "\"target\":\"srv/a\""},                /* a hard link target not clean */
+		{",\"old\":{\"dev\":2049,\"ino\":18446744073709551615,\"mode\":16877,\"uid\":0,\"gid\":0}", ""},
+		{"\"ino\":18446744073709551615", "\"ino\":18446744073709551616"},
+		{"\"skip\":true", "\"skip\":1"},                                   /* a wrong type */
+		{"\"replace\":false,\"skip\":false,\"setMode\":true,\"setOwner\":true,\"mode\":493",
+			"\"replace\":false,\"skip\":false,\"setMode\":true,\"setOwner\":true,\"run\":1,\"mode\":493"}, /* an unknown key */
+		{"\"version\":1", "\"version\":2"},
+		{"keel provision commit", "keel provision"},
+		{"]}\n", "]}x"},                                                   /* junk after the document */
+	};
+	for (size_t i = 0; i < T_LEN(forged); i++) {
+		char bad[sizeof(good) + 256];
+		const char *at = strstr(good, forged[i].from);
+		t_check(at != NULL, "forged case %zu: pattern", i);
+		if (!at)
+			continue;
+		snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - good), good, forged[i].to, at + strlen(forged[i].from));
+		struct plan q = {0};
+		e.msg[0] = 0;
+		ret = ign_journal_parse(&q, bad, strlen(bad), &e);
+		t_check(ret == -EINVAL && e.msg[0], "forged case %zu refused: %d %s", i, ret, e.msg);
+		ign_plan_free(&q);
+	}
 }
