@@ -4,6 +4,7 @@
  *        keel provision render [--json] CONFIG
  *        keel provision apply --root DIR [--base FILE] [--force] [OPTIONS] CONFIG
  *        keel provision boot --root DIR [--cmdline FILE] [--sys DIR] [--dev DIR] [OPTIONS]
+ *        keel provision reset --root DIR
  *
  * CONFIG is a file, "-" (standard input), or a file:, data:, http: or https: URL. Ignition
  * spec 3.0.0 to 3.5.0 (ignition.version). Fields keel does not support (storage.disks, raid,
@@ -17,17 +18,29 @@
  *           link, unit, group and user.
  * apply     follow ignition.config.replace/merge, fetch and verify every byte, plan against
  *           DIR, stage into DIR/.keel-staging, then commit; any failure leaves DIR as it was.
- *           DIR/var/lib/keel/provision/applied records the config's sha512: applying the same
- *           config again does nothing (unless --force).
- * boot      first boot (stage 1 runs it with --root /sysroot): the config comes from the
- *           kernel command line (keel.config=URL), else from a config drive (a partition or
- *           filesystem labelled config-2 or ignition); DIR/usr/lib/keel/base.ign is merged
- *           under it. No config at all is not an error.
+ *           DIR/var/lib/keel/provision/applied (the marker) records the config's sha512:
+ *           applying the same config again does nothing (unless --force). A commit cut short
+ *           by a crash or power cut is finished from DIR/.keel-staging/journal, exactly once,
+ *           by the next apply or boot before anything else.
+ * boot      first boot only (stage 1 runs it at every boot with --root /sysroot). Once the
+ *           marker exists DIR is provisioned: nothing is read, fetched or scanned, whatever
+ *           keel.config=, config drives or base.ign say, and boot exits 0. Otherwise the config
+ *           comes from the kernel command line (keel.config=URL), else from a config drive (a
+ *           partition or filesystem labelled config-2 or ignition); DIR/usr/lib/keel/base.ign
+ *           is merged under it; any failure is exit 1 or 3 (stage 1: the rescue console). No
+ *           config at all is not an error: the marker is written all the same, so a config
+ *           drive attached later is never read.
+ * reset     ask for provisioning at the next boot: creates
+ *           DIR/var/lib/keel/provision/first-boot (rm it to take the request back). That boot
+ *           runs boot as on a first boot (a failure stops it in the rescue console) and removes
+ *           the file once DIR is provisioned; a config whose inputs (config and base.ign) are
+ *           those the marker records is not applied twice (apply --force does that).
  *
  * Options:
  *   --root DIR         the target root
  *   --base FILE        a config merged under CONFIG (apply)
- *   --force            apply even if the marker says this config was applied
+ *   --force            apply even if the marker says this config was applied (apply; boot
+ *                      after reset)
  *   --json             machine-readable output
  *   --ca FILE          CA bundle for https (default /etc/ssl/certs/ca-certificates.crt)
  *   --http-timeout S   longest time for one http(s) fetch (default 600; the config's
@@ -255,6 +268,10 @@ static int run_apply(const struct common *c, struct ign_env *env, struct inputs 
 	int ret;
 
 	inputs_id(in);
+	if ((ret = ign_recover(rootfd, &e)) < 0)
+		return report_err(c, c->root, ret, &e);
+	if (ret)
+		log_notice("finished the provisioning commit a crash interrupted (%s/journal)", IGN_STAGING);
 	if (!c->force) {
 		ret = ign_marker_matches(rootfd, in->id, &e);
 		if (ret < 0)
@@ -278,8 +295,10 @@ static int run_apply(const struct common *c, struct ign_env *env, struct inputs 
 			return report_err(c, in->user_name, ret, &e);
 		}
 	}
+	if (!cfg && !(cfg = calloc(1, sizeof(*cfg)))) /* no inputs at all: only the marker */
+		return report_err(c, c->root, -ENOMEM, &e);
 	ign_env_timeouts(env, cfg);
-	struct ign_apply_opts o = {.rootfd = rootfd, .env = env};
+	struct ign_apply_opts o = {.rootfd = rootfd, .env = env, .no_inputs = !in->has_base && !in->has_user};
 	memcpy(o.config_id, in->id, sizeof(o.config_id));
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	uint64_t t;
@@ -292,6 +311,14 @@ static int run_apply(const struct common *c, struct ign_env *env, struct inputs 
 	ign_free(cfg);
 	if (ret)
 		return report_err(c, c->root, ret, &e);
+	if (o.no_inputs) {
+		if (c->json)
+			printf("{\"ok\":true,\"applied\":false,\"config\":null}\n");
+		else
+			printf("%s: no config (no keel.config=, no config drive, no base.ign): nothing to provision; %s written\n",
+				c->root, IGN_MARKER);
+		return EXIT_OK;
+	}
 	print_report(c, c->root, &rep, false);
 	return EXIT_OK;
 }
@@ -304,6 +331,22 @@ static int open_root(const char *root, struct kerr *e)
 	return fd;
 }
 
+/* The options, nops operands and --root, opened as *rootfd: -1 to go on, else the exit code
+ * (--help, usage, no root). */
+static int root_setup(int argc, char **argv, struct common *c, char ***ops, int nops, const char *usage, int *rootfd)
+{
+	struct kerr e = {0};
+	int n = parse_common(argc, argv, c, ops);
+	if (n < 0)
+		return args_exit(n);
+	if (n != nops || !c->root)
+		return kfail(EXIT_USAGE, "%s (see --help)", usage);
+	if ((*rootfd = open_root(c->root, &e)) < 0)
+		return kfail(EXIT_FAIL, "%s", kerr_str(&e, *rootfd));
+	umask(022);
+	return -1;
+}
+
 static int cmd_apply(int argc, char **argv)
 {
 	struct common c = {0};
@@ -311,15 +354,10 @@ static int cmd_apply(int argc, char **argv)
 	struct ign_env env;
 	struct kerr e = {0};
 	char **ops;
-	int n = parse_common(argc, argv, &c, &ops), ret, rootfd;
-	if (n < 0)
-		return args_exit(n);
-	if (n != 1 || !c.root)
-		return kfail(EXIT_USAGE, "apply: --root DIR and one CONFIG (see --help)");
-	if ((rootfd = open_root(c.root, &e)) < 0)
-		return kfail(EXIT_FAIL, "%s", kerr_str(&e, rootfd));
+	int ret, rootfd;
+	if ((ret = root_setup(argc, argv, &c, &ops, 1, "apply: --root DIR and one CONFIG", &rootfd)) >= 0)
+		return ret;
 	env_setup(&env, &c);
-	umask(022);
 	in.user_name = ops[0];
 	in.has_user = true;
 	if ((ret = read_config(&env, ops[0], &in.user, &e)) ||
@@ -345,22 +383,39 @@ static int cmd_boot(int argc, char **argv)
 	struct inputs in = {.base = BUF_INIT(CONFIG_MAX), .user = BUF_INIT(CONFIG_MAX)};
 	struct ign_env env;
 	struct kerr e = {0};
-	struct cmdline *cmd = calloc(1, sizeof(*cmd));
+	struct cmdline *cmd;
 	char src[128];
 	char **ops;
-	int n = parse_common(argc, argv, &c, &ops), ret, rootfd;
-	if (n < 0)
-		return args_exit(n);
-	if (n != 0 || !c.root)
-		return kfail(EXIT_USAGE, "boot: --root DIR and no operand (see --help)");
-	if (!cmd)
+	int ret, rootfd;
+	if ((ret = root_setup(argc, argv, &c, &ops, 0, "boot: --root DIR and no operand", &rootfd)) >= 0)
+		return ret;
+	if (!(cmd = calloc(1, sizeof(*cmd)))) {
+		close(rootfd);
 		return kfail(EXIT_FAIL, "out of memory");
-	if ((rootfd = open_root(c.root, &e)) < 0) {
-		free(cmd);
-		return kfail(EXIT_FAIL, "%s", kerr_str(&e, rootfd));
 	}
 	env_setup(&env, &c);
-	umask(022);
+	/* 0. provisioned already (the marker), unless keel provision reset asked for it again:
+	 * then no config source is read, so none can change the host or stop the boot */
+	int again = 0, done = ign_recover(rootfd, &e);
+	if (done > 0)
+		log_notice("finished the provisioning commit a crash interrupted (%s/journal)", IGN_STAGING);
+	if (done >= 0 && (done = ign_state_has(rootfd, IGN_MARKER, &e)) >= 0)
+		again = ign_state_has(rootfd, IGN_FIRSTBOOT, &e);
+	if (done < 0 || again < 0) {
+		ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, done < 0 ? done : again));
+		goto out;
+	}
+	if (done && !again) {
+		if (c.json)
+			printf("{\"ok\":true,\"applied\":false,\"provisioned\":true}\n");
+		else
+			printf("%s: provisioned already (%s): no config source read (keel provision reset asks for another "
+			       "provisioning)\n", c.root, IGN_MARKER);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (again)
+		log_notice("provisioning again, as keel provision reset asked (%s)", IGN_FIRSTBOOT);
 	/* 1. the kernel command line */
 	if ((ret = cmdline_read(cmd, c.cmdline ? c.cmdline : "/proc/cmdline", &e))) {
 		ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
@@ -408,19 +463,21 @@ static int cmd_boot(int argc, char **argv)
 		ret = kfail(EXIT_FAIL, "%s/usr/lib/keel/base.ign: %s", c.root, strerror(-fd));
 		goto out;
 	}
-	if (!in.has_user && !in.has_base) {
+	if ((ret = sandbox_enter(apply_syscalls, &e))) {
+		ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		goto out;
+	}
+	if (!in.has_user && !in.has_base && done) { /* reset, and nothing found: the marker stays as it is */
 		if (c.json)
 			printf("{\"ok\":true,\"applied\":false,\"config\":null}\n");
 		else
 			printf("%s: no config (no keel.config=, no config drive, no base.ign): nothing to provision\n", c.root);
 		ret = EXIT_OK;
-		goto out;
+	} else { /* no config at all is provisioned too: the marker, so that no later boot looks again */
+		ret = run_apply(&c, &env, &in, rootfd);
 	}
-	if ((ret = sandbox_enter(apply_syscalls, &e))) {
+	if (ret == EXIT_OK && again && (ret = ign_first_boot_done(rootfd, &e)))
 		ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
-		goto out;
-	}
-	ret = run_apply(&c, &env, &in, rootfd);
 out:
 	secure_wipe(cmd, sizeof(*cmd)); /* a data: URL on the command line is a config */
 	free(cmd);
@@ -430,6 +487,23 @@ out:
 	return ret;
 }
 
+static int cmd_reset(int argc, char **argv)
+{
+	struct common c = {0};
+	struct kerr e = {0};
+	char **ops;
+	int ret, rootfd;
+	if ((ret = root_setup(argc, argv, &c, &ops, 0, "reset: --root DIR and no operand", &rootfd)) >= 0)
+		return ret;
+	ret = ign_first_boot_request(rootfd, &e);
+	close(rootfd);
+	if (ret)
+		return kfail(EXIT_FAIL, "%s: %s", c.root, kerr_str(&e, ret));
+	printf("%s: the next boot provisions again (%s): keel.config= or a config drive, with base.ign\n", c.root,
+		IGN_FIRSTBOOT);
+	return EXIT_OK;
+}
+
 int provision_main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "--help")) {
@@ -437,7 +511,7 @@ int provision_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc < 2)
-		return kfail(EXIT_USAGE, "which command? validate, render, apply, boot (see --help)");
+		return kfail(EXIT_USAGE, "which command? validate, render, apply, boot, reset (see --help)");
 	if (!strcmp(argv[1], "validate"))
 		return cmd_validate(argc - 2, argv + 2, false);
 	if (!strcmp(argv[1], "render"))
@@ -446,5 +520,7 @@ int provision_main(int argc, char **argv)
 		return cmd_apply(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "boot"))
 		return cmd_boot(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "reset"))
+		return cmd_reset(argc - 2, argv + 2);
 	return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[1]);
 }

@@ -1,5 +1,7 @@
 /* ign_boot.h — where a first-boot config comes from.
  *
+ * Read only at the first boot: once ROOT has its marker (IGN_MARKER, ign_apply.h) keel provision
+ * boot reads none of these, unless keel provision reset asked for it (IGN_FIRSTBOOT).
  * In order (the first found wins; ROOT/usr/lib/keel/base.ign is always merged under it):
  *  1. the kernel command line (core/cmdline.h): keel.config=URL (file:/path, file:///path,
  *     data:..., http(s)://); the last keel.config= counts;

@@ -73,7 +73,7 @@ static struct pslot *slot_put(struct plan *p, const char *path, enum node_type t
 
 /* ---- ops ------------------------------------------------------------------------------- */
 
-static struct op *op_new(struct plan *p, enum op_kind kind, const char *path, const char *where)
+struct op *ign_plan_op(struct plan *p, enum op_kind kind, const char *path, const char *where)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
@@ -115,7 +115,7 @@ void ign_plan_free(struct plan *p)
 	p->strs = NULL;
 }
 
-static const char *keep(struct plan *p, const char *s)
+const char *ign_plan_keep(struct plan *p, const char *s)
 {
 	char **v = realloc(p->strs, (p->nstrs + 1) * sizeof(*v));
 	if (!v)
@@ -158,7 +158,7 @@ static int inspect(struct plan *p, const char *path, enum node_type *t, struct s
 	*t = type_of(sb.st_mode);
 	if (st)
 		*st = sb;
-	const char *k = keep(p, path);
+	const char *k = ign_plan_keep(p, path);
 	if (!k || !slot_put(p, k, *t, -1))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	return 0;
@@ -211,7 +211,7 @@ static int parent_writable(struct plan *p, const char *path, const char *where, 
 
 static struct op *mkdir_op(struct plan *p, const char *path, const char *where, uint32_t mode, uint32_t uid, uint32_t gid)
 {
-	struct op *o = op_new(p, OP_MKDIR, path, where);
+	struct op *o = ign_plan_op(p, OP_MKDIR, path, where);
 	if (!o)
 		return NULL;
 	o->mode = mode;
@@ -543,7 +543,7 @@ static int plan_home(struct plan *p, const struct ign_user *u, bool is_new, stru
 	struct buf b = BUF_INIT(16u << 20);
 	for (size_t i = 0; i < u->nssh_keys && !ret; i++)
 		ret = buf_printf(&b, "%s\n", u->ssh_keys[i]);
-	struct op *o = ret ? NULL : op_new(p, OP_FILE, path, u->where);
+	struct op *o = ret ? NULL : ign_plan_op(p, OP_FILE, path, u->where);
 	if (!o) {
 		buf_free(&b);
 		return kerr_set(e, -ENOMEM, "out of memory");
@@ -598,10 +598,11 @@ static int plan_dir(struct plan *p, const struct ign_dir *d, struct kerr *e)
 		if ((!d->has_mode || (st.st_mode & 07777) == d->mode) &&
 			(!owner || (st.st_uid == uid && st.st_gid == gid)))
 			return 0;
-		struct op *o = op_new(p, OP_ATTR, d->path, d->where);
+		struct op *o = ign_plan_op(p, OP_ATTR, d->path, d->where);
 		if (!o)
 			return kerr_set(e, -ENOMEM, "out of memory");
 		o->existing = N_DIR;
+		o->old = st; /* pins the directory seen: the commit changes that inode or nothing */
 		o->set_mode = d->has_mode;
 		o->mode = d->mode;
 		o->set_owner = owner;
@@ -659,7 +660,7 @@ int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e)
 		return kerr_set(e, -EEXIST, "%s: %s exists and is not a regular file (overwrite is false)", f->where, f->path);
 	if (t == N_DIR && (ret = empty_dir(p, f->path, f->where, e))) /* only an empty one can be put aside */
 		return ret;
-	if (!(o = op_new(p, OP_FILE, f->path, f->where)))
+	if (!(o = ign_plan_op(p, OP_FILE, f->path, f->where)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	o->file = f;
 	o->existing = t;
@@ -688,7 +689,7 @@ int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e)
 static int link_op(struct plan *p, enum op_kind kind, const char *path, const char *where, const char *target,
 	enum node_type t, uint32_t uid, uint32_t gid, bool owner, struct kerr *e)
 {
-	struct op *o = op_new(p, kind, path, where);
+	struct op *o = ign_plan_op(p, kind, path, where);
 	if (!o || !(o->target = strdup(target)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	o->existing = t;
@@ -748,10 +749,11 @@ static int plan_link(struct plan *p, const struct ign_link *l, struct kerr *e)
 	if (t == N_LNK && same_symlink(p, l->path, l->target)) {
 		if (!owner || (st.st_uid == uid && st.st_gid == gid))
 			return 0;
-		struct op *o = op_new(p, OP_ATTR, l->path, l->where);
+		struct op *o = ign_plan_op(p, OP_ATTR, l->path, l->where);
 		if (!o)
 			return kerr_set(e, -ENOMEM, "out of memory");
 		o->existing = N_LNK;
+		o->old = st;
 		o->set_owner = true;
 		o->uid = uid;
 		o->gid = gid;
@@ -773,7 +775,7 @@ static int text_op(struct plan *p, const char *path, const char *where, const ch
 		return ret;
 	if (t == N_DIR)
 		return kerr_set(e, -EISDIR, "%s: %s is a directory", where, path);
-	struct op *o = op_new(p, OP_FILE, path, where);
+	struct op *o = ign_plan_op(p, OP_FILE, path, where);
 	if (!o || !(o->text = strdup(text)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	o->textlen = strlen(text);
@@ -828,7 +830,7 @@ static void want_one(void *ctx, const char *target, size_t len, bool required)
 	if ((w->ret = inspect(w->p, UNIT_DIR, &t, NULL, w->e)) || t != N_DIR || (w->ret = inspect(w->p, par, &t, NULL, w->e)) ||
 		t != N_DIR || (w->ret = inspect(w->p, path, &t, &st, w->e)) || t != N_LNK)
 		return;
-	struct op *o = op_new(w->p, OP_REMOVE, path, w->u->where);
+	struct op *o = ign_plan_op(w->p, OP_REMOVE, path, w->u->where);
 	if (!o)
 		w->ret = kerr_set(w->e, -ENOMEM, "out of memory");
 	else if ((w->ret = check_writable(w->p, par, w->u->where, w->e)) == 0)
@@ -847,7 +849,7 @@ static int plan_unit(struct plan *p, const struct ign_unit *u, struct kerr *e)
 	snprintf(path, sizeof(path), UNIT_DIR "/%s", u->name);
 	if (u->contents) {
 		snprintf(where, sizeof(where), "%s.contents", u->where);
-		const char *w = keep(p, where);
+		const char *w = ign_plan_keep(p, where);
 		if (!w || (ret = text_op(p, path, w, u->contents, 0644, e)))
 			return w ? ret : kerr_set(e, -ENOMEM, "out of memory");
 		unit_path = path;
@@ -874,7 +876,7 @@ static int plan_unit(struct plan *p, const struct ign_unit *u, struct kerr *e)
 		if ((ret = inspect(p, UNIT_DIR, &t, NULL, e)))
 			return ret;
 		if (t == N_DIR && !(ret = inspect(p, path, &t, &st, e)) && t == N_LNK && same_symlink(p, path, "/dev/null")) {
-			struct op *o = op_new(p, OP_REMOVE, path, u->where);
+			struct op *o = ign_plan_op(p, OP_REMOVE, path, u->where);
 			if (!o)
 				return kerr_set(e, -ENOMEM, "out of memory");
 			o->existing = N_LNK;
@@ -919,7 +921,7 @@ static int plan_unit(struct plan *p, const struct ign_unit *u, struct kerr *e)
 			return 0;
 		}
 	}
-	const char *up = keep(p, unit_path);
+	const char *up = ign_plan_keep(p, unit_path);
 	struct wants w = {.p = p, .u = u, .unit_path = up, .enable = u->enabled == IGN_YES, .e = e};
 	if (!up)
 		w.ret = kerr_set(e, -ENOMEM, "out of memory");
@@ -947,7 +949,7 @@ static int plan_db_files(struct plan *p, struct kerr *e)
 			return kerr_set(e, -EINVAL, "passwd: %s is not a regular file", dbpath[f]);
 		struct buf b = BUF_INIT(64u << 20);
 		struct op *o = NULL;
-		if ((ret = pwdb_serialize(&p->db, f, &b)) || !(o = op_new(p, OP_FILE, dbpath[f], "passwd"))) {
+		if ((ret = pwdb_serialize(&p->db, f, &b)) || !(o = ign_plan_op(p, OP_FILE, dbpath[f], "passwd"))) {
 			buf_free_secret(&b);
 			return kerr_set(e, ret ? ret : -ENOMEM, "passwd: %s: %s", dbpath[f], strerror(ret ? -ret : ENOMEM));
 		}

@@ -11,6 +11,8 @@
 #include "ign.h"
 #include "passwd.h"
 
+struct buf;
+
 enum node_type { N_NONE, N_DIR, N_REG, N_LNK, N_OTHER };
 
 enum op_kind {
@@ -44,7 +46,7 @@ struct op {
 	/* undo */
 	bool done;
 	char backup[32];
-	struct stat old;          /* OP_ATTR: what to restore */
+	struct stat old;          /* OP_ATTR: the node the plan saw (its dev and ino pin it), what undo restores */
 };
 
 struct pslot {
@@ -68,6 +70,7 @@ struct plan {
 	int64_t now;
 	char **strs;              /* strings kept for slots and messages */
 	size_t nstrs;
+	bool undo_incomplete;     /* ign_commit failed and could not undo everything */
 };
 
 /* Build the plan of c against the target (p->rootfd and p->now set by the caller). */
@@ -77,5 +80,31 @@ void ign_plan_free(struct plan *p);
 struct pslot *ign_plan_slot(struct plan *p, const char *path);
 /* Plan one file entry (the marker is planned this way too). */
 int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e);
+/* A copy of s owned by the plan (freed by ign_plan_free); NULL when out of memory. */
+const char *ign_plan_keep(struct plan *p, const char *s);
+/* A new op at the end of the plan (path copied), zeroed but for kind, path and where. */
+struct op *ign_plan_op(struct plan *p, enum op_kind kind, const char *path, const char *where);
+
+/* ---- ign_apply.c ----
+ * Owner (when own) and mode of the node base in dfd, through a descriptor opened without
+ * following a symlink: the node must be of type want (N_DIR or N_REG) and, when pin is given,
+ * the very inode pin describes (st_dev, st_ino). A node of another type or identity is refused
+ * before anything changes: -ELOOP (a symlink), -ENOTDIR (not the directory wanted), -EISDIR or
+ * -ESTALE (another type or inode). *touched (may be NULL) says whether fchown/fchmod ran. */
+int ign_set_attr(int dfd, const char *base, enum node_type want, const struct stat *pin, bool own, uid_t uid,
+	gid_t gid, mode_t mode, bool *touched);
+
+/* ---- ign_journal.c: the commit journal, ROOT/.keel-staging/journal ----
+ * Written (fsync, rename, fsync of the directory) once every staged byte is on disk and before
+ * the first change to the target; it names every op of the plan (kind, path, staged file,
+ * owner and mode, link target, the pinned node of an attribute change) so that a commit a
+ * crash interrupted can be finished from it alone: ign_recover() (ign_apply.h). */
+#define IGN_JOURNAL "journal"
+#define IGN_JOURNAL_MAX (64u << 20)
+/* The journal text of plan p into out. */
+int ign_journal_text(const struct plan *p, struct buf *out);
+/* Parse a journal into p's ops (p->rootfd set by the caller); every field is checked (paths
+ * clean and absolute, staged names, modes, ids) before it is used. */
+int ign_journal_parse(struct plan *p, const void *text, size_t len, struct kerr *e);
 
 #endif

@@ -1,15 +1,20 @@
 /* ign_test.c — the Ignition value rules (paths, modes, hashes, unit names and syntax), merging,
- * the kernel command line and filesystem labels. */
+ * the kernel command line and filesystem labels; the type and inode checks of provision's
+ * attribute changes and its commit journal. */
 #include "t.h"
 #include "buf.h"
 #include "err.h"
 #include "fslabel.h"
 #include "ign.h"
+#include "ign_plan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 T_TEST(ign_paths)
 {
@@ -188,4 +193,121 @@ T_TEST(fslabels)
 	b[11] = 0x01; /* 257-byte sectors: not FAT */
 	t_check(fslabel_probe_buf(b, 512, label, sizeof(label)) == FS_UNKNOWN, "forged sector size refused");
 	free(b);
+}
+
+/* ign_set_attr changes the node it is told about, or nothing: provision's commit makes a directory
+ * and then sets its owner and mode; a file hard-linked in its place meanwhile (here: planted), a
+ * symlink, a FIFO or another inode than the one the plan pinned is refused before any change. */
+T_TEST(ign_set_attr_types)
+{
+	const char *d = t_tmpdir();
+	uid_t uid = geteuid() ? geteuid() : 1000;
+	gid_t gid = geteuid() ? getegid() : 1000;
+	int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	struct stat pin_file, pin_dir, st;
+	t_check(dfd >= 0 && !mkdirat(dfd, "dir", 0700) && (fd = openat(dfd, "secret", O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0 &&
+			!close(fd) && (fd = openat(dfd, "file", O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0 && !close(fd) &&
+			!linkat(dfd, "secret", dfd, "made-dir", 0) && !symlinkat("dir", dfd, "sym") && !mkfifoat(dfd, "fifo", 0600) &&
+			!fstatat(dfd, "file", &pin_file, 0) && !fstatat(dfd, "dir", &pin_dir, 0),
+		"fixtures");
+	static const struct {
+		const char *name;
+		enum node_type want;
+		int pin; /* 0 none, 1 "file", 2 "dir" */
+		int ret;
+	} cases[] = {
+		{"dir", N_DIR, 0, 0}, {"dir", N_DIR, 2, 0}, {"file", N_REG, 0, 0}, {"file", N_REG, 1, 0},
+		{"made-dir", N_DIR, 0, -ENOTDIR}, /* the hard link where the directory was made */
+		{"made-dir", N_REG, 1, -ESTALE},  /* a regular file, but not the one pinned */
+		{"sym", N_DIR, 0, -ELOOP}, {"sym", N_REG, 0, -ELOOP}, {"fifo", N_REG, 0, -ESTALE},
+		{"dir", N_REG, 0, -EISDIR}, {"file", N_DIR, 0, -ENOTDIR}, {"dir", N_DIR, 1, -ESTALE},
+		{"nothing", N_DIR, 0, -ENOENT}, {"dir", N_LNK, 0, -EINVAL},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		const char *names[] = {"dir", "file", "secret"};
+		for (size_t k = 0; k < T_LEN(names); k++) /* every node back to root's (the test's) own */
+			fchownat(dfd, names[k], geteuid(), getegid(), 0), fchmodat(dfd, names[k], k ? 0600 : 0700, 0);
+		bool touched = true;
+		const struct stat *pin = cases[i].pin == 1 ? &pin_file : cases[i].pin == 2 ? &pin_dir : NULL;
+		int ret = ign_set_attr(dfd, cases[i].name, cases[i].want, pin, true, uid, gid, 0750, &touched);
+		t_check(ret == cases[i].ret && touched == !ret, "case %zu (%s): %d (%s), want %d", i, cases[i].name, ret,
+			strerror(-ret), cases[i].ret);
+		if (!ret)
+			t_check(!fstatat(dfd, cases[i].name, &st, 0) && (st.st_mode & 07777) == 0750 && st.st_uid == uid &&
+					st.st_gid == gid, "case %zu (%s): owner and mode set", i, cases[i].name);
+		t_check(!fstatat(dfd, "secret", &st, 0) && (st.st_mode & 07777) == 0600 && st.st_uid == geteuid(),
+			"case %zu (%s): the linked file keeps its owner and mode", i, cases[i].name);
+	}
+	close(dfd);
+}
+
+/* The commit journal: what ign_journal_text writes, ign_journal_parse reads back to the same text;
+ * a forged journal (a path that climbs, a staged name with a slash, a mode or id out of range, a
+ * missing or unknown key, another kind or version) is refused before any op is used. */
+T_TEST(ign_journal)
+{
+	static const char good[] =
+		"{\"journal\":\"keel provision commit\",\"version\":1,\"ops\":["
+		"{\"kind\":\"mkdir\",\"path\":\"/srv\",\"where\":\"storage.directories[0]\",\"existing\":\"none\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":true,\"setOwner\":true,\"mode\":493,\"uid\":0,\"gid\":0},"
+		"{\"kind\":\"file\",\"path\":\"/srv/a\",\"where\":\"storage.files[0]\",\"existing\":\"file\",\"replace\":true,"
+		"\"skip\":false,\"setMode\":true,\"setOwner\":true,\"mode\":420,\"uid\":1000,\"gid\":1000,\"staged\":\"f1\"},"
+		"{\"kind\":\"file\",\"path\":\"/srv/b\",\"where\":\"storage.files[1]\",\"existing\":\"file\",\"replace\":false,"
+		"\"skip\":true,\"setMode\":true,\"setOwner\":true,\"mode\":420,\"uid\":0,\"gid\":0,\"staged\":\"\"},"
+		"{\"kind\":\"symlink\",\"path\":\"/etc/localtime\",\"where\":\"storage.links[0]\",\"existing\":\"none\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0,\"target\":\"../usr/share/zoneinfo/UTC\"},"
+		"{\"kind\":\"hardlink\",\"path\":\"/srv/h\",\"where\":\"storage.links[1]\",\"existing\":\"none\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0,\"target\":\"/srv/a\"},"
+		"{\"kind\":\"attr\",\"path\":\"/etc/app\",\"where\":\"storage.directories[1]\",\"existing\":\"dir\",\"replace\":false,"
+		"\"skip\":false,\"setMode\":true,\"setOwner\":false,\"mode\":448,\"uid\":0,\"gid\":0,"
+		"\"old\":{\"dev\":2049,\"ino\":18446744073709551615,\"mode\":16877,\"uid\":0,\"gid\":0}},"
+		"{\"kind\":\"remove\",\"path\":\"/etc/systemd/system/x.service\",\"where\":\"systemd.units[0]\",\"existing\":\"symlink\","
+		"\"replace\":false,\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0}]}\n";
+	struct plan p = {0};
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	int ret = ign_journal_parse(&p, good, sizeof(good) - 1, &e);
+	t_check(!ret && p.n == 7 && p.ops[1].kind == OP_FILE && !strcmp(p.ops[1].staged, "f1") && p.ops[1].uid == 1000 &&
+			p.ops[5].old.st_ino == (ino_t)18446744073709551615ull && p.ops[5].old.st_dev == 2049 &&
+			!strcmp(p.ops[3].target, "../usr/share/zoneinfo/UTC"),
+		"good journal: %s", e.msg);
+	t_check(!ret && !ign_journal_text(&p, &out) && out.len == sizeof(good) - 1 && !memcmp(out.p, good, out.len),
+		"text of the parsed journal is the journal");
+	ign_plan_free(&p);
+	buf_free(&out);
+	static const struct { const char *from, *to; } forged[] = {
+		{"\"/srv/a\",\"where\"", "\"/srv/../../etc/shadow\",\"where\""}, /* a path that climbs */
+		{"\"/srv\",\"where\"", "\"srv\",\"where\""},                       /* not absolute */
+		{"\"staged\":\"f1\"", "\"staged\":\"../f1\""},                     /* a staged name out of staging */
+		{"\"staged\":\"f1\"", "\"staged\":\"\""},                          /* nothing staged for a file to place */
+		{"\"mode\":493", "\"mode\":4096"},                                 /* mode out of range */
+		{"\"uid\":1000", "\"uid\":4294967296"},                            /* uid out of range */
+		{"\"uid\":1000", "\"uid\":-1"},
+		{"\"mode\":493", "\"mode\":493.0"},
+		{"\"kind\":\"remove\"", "\"kind\":\"exec\""},                     /* an unknown kind */
+		{"\"existing\":\"dir\"", "\"existing\":\"none\""},                /* attributes of nothing */
+		{",\"target\":\"/srv/a\"", ""},                                   /* a hard link without target */
+		{"\"target\":\"/srv/a\"", "\"target\":\"srv/a\""},                /* a hard link target not clean */
+		{",\"old\":{\"dev\":2049,\"ino\":18446744073709551615,\"mode\":16877,\"uid\":0,\"gid\":0}", ""},
+		{"\"ino\":18446744073709551615", "\"ino\":18446744073709551616"},
+		{"\"skip\":true", "\"skip\":1"},                                   /* a wrong type */
+		{"\"replace\":false,\"skip\":false,\"setMode\":true,\"setOwner\":true,\"mode\":493",
+			"\"replace\":false,\"skip\":false,\"setMode\":true,\"setOwner\":true,\"run\":1,\"mode\":493"}, /* an unknown key */
+		{"\"version\":1", "\"version\":2"},
+		{"keel provision commit", "keel provision"},
+		{"]}\n", "]}x"},                                                   /* junk after the document */
+	};
+	for (size_t i = 0; i < T_LEN(forged); i++) {
+		char bad[sizeof(good) + 256];
+		const char *at = strstr(good, forged[i].from);
+		t_check(at != NULL, "forged case %zu: pattern", i);
+		if (!at)
+			continue;
+		snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - good), good, forged[i].to, at + strlen(forged[i].from));
+		struct plan q = {0};
+		e.msg[0] = 0;
+		ret = ign_journal_parse(&q, bad, strlen(bad), &e);
+		t_check(ret == -EINVAL && e.msg[0], "forged case %zu refused: %d %s", i, ret, e.msg);
+		ign_plan_free(&q);
+	}
 }

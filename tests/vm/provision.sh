@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # tests/vm/provision.sh — first-boot provisioning in qemu: stage 1 runs `keel provision boot
 # --root /sysroot`, the image's /usr/lib/keel/base.ign is merged under the config, then the real
-# host init, `keel init` (stage 2), starts what the config enabled. Four boots of ~10 s (TCG):
+# host init, `keel init` (stage 2), starts what the config enabled. Six boots of ~10 s (TCG):
 #   1. the config on the kernel command line (keel.config=data:…): a user with an SSH key, files
-#      with their modes and owners, a unit enabled through its [Install] section; keel init
-#      starts that unit (its status and its log, read by a probe unit of the image);
-#   2. the same disk and config again: provisioning sees its marker and changes nothing;
-#   3. a fresh disk, no keel.config=, a second disk: FAT labelled config-2 with the config in
+#      with their modes and owners, an append, a unit enabled through its [Install] section; keel
+#      init starts that unit (its status and its log, read by a probe unit of the image);
+#   then provisioning is done for that disk, whatever the next boots bring:
+#   2. keel.config=http://127.0.0.1:1/… (a config server that is down; the guest has no network
+#      device, only its own loopback): nothing fetched, the boot goes on;
+#   3. no keel.config=, a drive labelled ignition whose config adds a user: not even looked at;
+#   4. an update (slot A rewritten with an image whose base.ign differs) and the first config on
+#      the command line again: nothing applied again (the append made once, base.ign's new file
+#      absent);
+#   5. a fresh disk, no keel.config=, a second disk: FAT labelled config-2 with the config in
 #      openstack/latest/user_data (an OpenStack config drive): applied, the unit started;
-#   4. a fresh disk and a second disk: ISO 9660 labelled ignition with a config.ign whose hash
+#   6. a fresh disk and a second disk: ISO 9660 labelled ignition with a config.ign whose hash
 #      does not match: stage 1 stops in the rescue console with the one error line naming the
 #      JSON path, and the state partition is untouched.
 # The probe (fixtures/provision/lib/keel-provision-test/probe, enabled in the image) prints
@@ -34,7 +40,8 @@ hello512=$(printf 'provisioned\n' | sha512sum | cut -d' ' -f1)
 config() { # HASH
 	printf '{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"core","groups":["wheel"],"sshAuthorizedKeys":["%s"]}]},' "$key"
 	printf '"storage":{"files":[{"path":"/etc/keel-test/hello","mode":416,"contents":{"source":"data:,provisioned%%0A","verification":{"hash":"sha512-%s"}}},' "$1"
-	printf '{"path":"/home/core/notes","mode":384,"user":{"name":"core"},"group":{"name":"wheel"},"contents":{"source":"data:,mine%%0A"}}]},'
+	printf '{"path":"/home/core/notes","mode":384,"user":{"name":"core"},"group":{"name":"wheel"},"contents":{"source":"data:,mine%%0A"}},'
+	printf '{"path":"/etc/keel-test/appended","append":[{"source":"data:,once%%0A"}]}]},'
 	printf '"systemd":{"units":[{"name":"hello.service","enabled":true,"contents":"[Unit]\\nDescription=hello\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/usr/bin/busybox echo PROVISIONED-UNIT-RAN\\n[Install]\\nWantedBy=multi-user.target\\n"}]}}'
 }
 config "$hello512" > "$VM_DIR/good.ign"
@@ -49,6 +56,14 @@ mkfs.fat -C -n config-2 "$cfg2" 2048 > /dev/null 2>&1 && mmd -i "$cfg2" ::openst
 	mcopy -i "$cfg2" "$VM_DIR/good.ign" ::openstack/latest/user_data || { fail "FAT config drive"; exit 0; }
 mkdir -p "$VM_DIR/iso" && cp "$VM_DIR/bad.ign" "$VM_DIR/iso/config.ign" &&
 	xorriso -as mkisofs -quiet -V ignition -r -J -o "$ign" "$VM_DIR/iso" 2> /dev/null || { fail "ISO config drive"; exit 0; }
+# a stick someone plugs into a provisioned host: labelled ignition, its config adds a user
+late=$VM_DIR/late.iso
+mkdir -p "$VM_DIR/late" && printf '{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"intruder","passwordHash":""}]}}' > "$VM_DIR/late/config.ign" &&
+	xorriso -as mkisofs -quiet -V ignition -r -J -o "$late" "$VM_DIR/late" 2> /dev/null || { fail "late ISO config drive"; exit 0; }
+# an update: the same image but for base.ign, which now writes one more file
+fxu=$VM_CACHE/fx-provision-update
+rm -rf "$fxu" && cp -a "$fx" "$fxu" &&
+	printf '{"ignition":{"version":"3.0.0"},"storage":{"files":[{"path":"/etc/keel-test/from-update","contents":{"source":"data:,new"}}]}}' > "$fxu/lib/keel/base.ign"
 
 state_tree() { # DISK: every path on the state partition with its type and size (debugfs, read-only)
 	vm_state_image "$1" &&
@@ -75,6 +90,7 @@ check_provisioned() {
 	[ "$(t 'notes: ')" = "mine 600 core:wheel" ] && pass "$b: /home/core/notes 0600 core:wheel (owner by name, from the new passwd)" ||
 		fail "$b: owned file" "$(t 'notes: ')"
 	[ "$(t 'base: ')" = "from the image's base.ign" ] && pass "$b: the image's base.ign merged under the config" || fail "$b: base.ign"
+	[ "$(t 'appended: ')" = 1 ] && pass "$b: the append made once" || fail "$b: append" "$(t 'appended: ') times"
 	[ "$(t 'wants: ')" = "/etc/systemd/system/hello.service" ] && pass "$b: hello.service enabled (multi-user.target.wants link)" ||
 		fail "$b: unit enabled" "$(t 'wants: ')"
 	[ "$(t 'hello status: ')" = active ] && [ "$(t 'hello log: ')" = "PROVISIONED-UNIT-RAN " ] &&
@@ -87,6 +103,7 @@ check_provisioned() {
 }
 
 vm_image provision --extra-usr "$fx" --extra-state "$st" >/dev/null || { fail "image provision"; exit 0; }
+vm_image provision-update --extra-usr "$fxu" --extra-state "$st" >/dev/null || { fail "image provision-update"; exit 0; }
 
 # ---- boot 1: provision from the kernel command line ---------------------------------------------
 disk=$(vm_copy provision)
@@ -105,20 +122,53 @@ else
 	fail "boot 1 reached the probe of keel init"; vm_log_tail 40
 fi
 vm_stop
+cp "$VM_LOG" "$VM_DIR/boot1.log"
 
-# ---- boot 2: same disk, same config: nothing to do ----------------------------------------------
-vm_start "$disk" "$good"
-if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
-	grep -aq '/sysroot: this config was applied already' "$VM_LOG" && pass "second boot: the marker says applied, nothing done" ||
-		{ fail "second boot no-op"; vm_log_tail 30; }
+# ---- boots 2-4: the same disk, provisioned: no config source is read any more ---------------------
+# still_provisioned NAME: the boot went on to keel init with boot 1's state, nothing added
+still_provisioned() {
+	grep -aq '/sysroot: provisioned already (/var/lib/keel/provision/applied): no config source read' "$VM_LOG" &&
+		pass "$1: provisioning saw its marker and read no config source" || { fail "$1: provisioned already"; vm_log_tail 30; }
 	[ "$(t 'passwd: ')" = "core:x:1000:1000::/home/core:/bin/sh" ] && [ "$(t 'hello status: ')" = active ] &&
-		pass "second boot: still provisioned, the unit started again" || fail "second boot state" "$(t 'passwd: ') $(t 'hello status: ')"
+		[ "$(t 'appended: ')" = 1 ] && [ "$(t 'intruder: ')" = 0 ] && [ "$(t 'update: ')" = absent ] &&
+		pass "$1: the boot went on; boot 1's state as it was (the append once, no other user, nothing new)" ||
+		fail "$1: state" "$(t 'passwd: ') / $(t 'hello status: ') / appended $(t 'appended: ') / intruder $(t 'intruder: ') / update $(t 'update: ')"
+}
+vm_start "$disk" "keel.config=http://127.0.0.1:1/down.ign"
+if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
+	still_provisioned "a config server that is down (keel.config=http://127.0.0.1:1/…)"
 else
-	fail "boot 2 reached the probe of keel init"; vm_log_tail 40
+	fail "boot 2 (config server down) reached the probe of keel init"; vm_log_tail 40
 fi
 vm_stop
 
-# ---- boot 3: a fresh disk, the config on a FAT config drive labelled config-2 -------------------
+VM_DRIVES=$late vm_start "$disk"
+if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
+	! grep -aq 'config from config drive' "$VM_LOG" && pass "a drive labelled ignition on a provisioned host: not looked at" ||
+		fail "late config drive read"
+	still_provisioned "a late config drive adding a user"
+else
+	fail "boot 3 (late config drive) reached the probe of keel init"; vm_log_tail 40
+fi
+vm_stop
+
+# the update: slot A (the slot that boots) rewritten with the image whose base.ign differs
+upd=$VM_CACHE/provision-update.img
+a_first=$(cgpt show -i 2 -b "$disk") a_size=$(cgpt show -i 2 -s "$disk")
+[ "$a_first" = "$(cgpt show -i 2 -b "$upd")" ] && [ "$a_size" = "$(cgpt show -i 2 -s "$upd")" ] &&
+	dd if="$upd" of="$disk" bs=512 skip="$a_first" seek="$a_first" count="$a_size" conv=notrunc status=none ||
+	fail "update: slot A of the update image copied over slot A"
+vm_start "$disk" "$good"
+if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
+	[ "$(grep -a 'root hash' "$VM_LOG" | head -1)" != "$(grep -a 'root hash' "$VM_DIR/boot1.log" | head -1)" ] &&
+		pass "update: the new /usr (another root hash) booted" || fail "update: the old /usr booted"
+	still_provisioned "an update whose base.ign differs, the first config on the command line again"
+else
+	fail "boot 4 (update) reached the probe of keel init"; vm_log_tail 40
+fi
+vm_stop
+
+# ---- boot 5: a fresh disk, the config on a FAT config drive labelled config-2 -------------------
 disk=$(vm_copy provision)
 VM_DRIVES=$cfg2 vm_start "$disk"
 if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
@@ -126,11 +176,11 @@ if vm_wait '^TEST done' 120 && vm_wait_exit 60; then
 	grep -aq '/sysroot: provisioned: ' "$VM_LOG" && pass "config drive: provisioned /sysroot" || { fail "config drive: provisioned"; vm_log_tail 30; }
 	check_provisioned "config drive config-2"
 else
-	fail "boot 3 (config-2 drive) reached the probe of keel init"; vm_log_tail 40
+	fail "boot 5 (config-2 drive) reached the probe of keel init"; vm_log_tail 40
 fi
 vm_stop
 
-# ---- boot 4: an ISO 9660 drive labelled ignition, a hash that does not match: rescue, nothing written
+# ---- boot 6: an ISO 9660 drive labelled ignition, a hash that does not match: rescue, nothing written
 disk=$(vm_copy provision)
 mkdir -p "$VM_DIR/dump"
 before=$(state_tree "$disk" | grep -Ev "$skeleton")
