@@ -261,28 +261,56 @@ static int setup_verity(struct s1 *s, const struct blkdev *part, struct manifest
 	return 0;
 }
 
-/* The host's skeleton on STATE; /usr must be a real directory (never a symlink planted on the
- * writable partition: the verity root is mounted there). */
-static int skeleton(struct s1 *s)
+int stage1_is_initramfs(const char *root)
+{
+	char p[512];
+	if (!is_ramfs(root) || str_fmt(p, sizeof(p), "%s%s", strcmp(root, "/") ? root : "", STAGE1_MARKER))
+		return 0;
+	return !access(p, F_OK);
+}
+
+static const char *node_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISREG(m) ? "a regular file" : S_ISLNK(m) ? "a symlink elsewhere" : "a special file";
+}
+
+int stage1_skeleton(const char *root, struct kerr *e)
 {
 	static const char *const dirs[] = {"usr", "etc", "var", "home", "root", "proc", "sys", "dev", "run", "tmp", "mnt"};
 	static const char *const links[][2] = {{"bin", "usr/bin"}, {"sbin", "usr/sbin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
-	char p[256];
 	struct stat st;
-	str_copy(s->what, sizeof(s->what), "preparing the state partition");
+	char t[16];
+	int ret = 0, fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(e, -errno, "%s: %s", root, strerror(errno));
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		str_fmt(p, sizeof(p), STAGE1_SYSROOT "/%s", dirs[i]);
-		if (mkdir(p, !strcmp(dirs[i], "tmp") ? 01777 : !strcmp(dirs[i], "root") ? 0700 : 0755) && errno != EEXIST)
-			return kerr_set(&s->e, -errno, "mkdir %s: %s", p, strerror(errno));
-		if (lstat(p, &st) || !S_ISDIR(st.st_mode))
-			return kerr_set(&s->e, -ENOTDIR, "STATE: /%s is not a directory", dirs[i]);
+		if (mkdirat(fd, dirs[i], !strcmp(dirs[i], "tmp") ? 01777 : !strcmp(dirs[i], "root") ? 0700 : 0755) && errno != EEXIST) {
+			ret = kerr_set(e, -errno, "mkdir %s/%s: %s", root, dirs[i], strerror(errno));
+			goto out;
+		}
+		if (fstatat(fd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode)) {
+			ret = kerr_set(e, -ENOTDIR, "STATE: /%s is not a directory", dirs[i]);
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		str_fmt(p, sizeof(p), STAGE1_SYSROOT "/%s", links[i][0]);
-		if (lstat(p, &st) && symlink(links[i][1], p))
-			return kerr_set(&s->e, -errno, "symlink %s: %s", p, strerror(errno));
+		const char *name = links[i][0], *want = links[i][1];
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+			if (errno != ENOENT || symlinkat(want, fd, name)) {
+				ret = kerr_set(e, -errno, "symlink %s/%s: %s", root, name, strerror(errno));
+				goto out;
+			}
+			continue;
+		}
+		ssize_t n = S_ISLNK(st.st_mode) ? readlinkat(fd, name, t, sizeof(t)) : -1;
+		if (n != (ssize_t)strlen(want) || memcmp(t, want, (size_t)n)) {
+			ret = kerr_set(e, -EEXIST, "STATE: /%s is %s, not the symlink %s -> %s", name, node_kind(st.st_mode), name, want);
+			goto out;
+		}
 	}
-	return 0;
+out:
+	close(fd);
+	return ret;
 }
 
 static int mount_root(struct s1 *s, const struct manifest *m)
@@ -298,7 +326,8 @@ static int mount_root(struct s1 *s, const struct manifest *m)
 	if ((ret = mnt(node, STAGE1_SYSROOT, "ext4", MS_NOATIME | MS_NODEV, "errors=remount-ro", &s->e)))
 		return ret;
 	say(s, "state %s (ext4) mounted on /", node);
-	if ((ret = skeleton(s)))
+	str_copy(s->what, sizeof(s->what), "preparing the state partition");
+	if ((ret = stage1_skeleton(STAGE1_SYSROOT, &s->e)))
 		return ret;
 	str_fmt(s->what, sizeof(s->what), "mounting the verity root of %s", s->slot);
 	if ((ret = mnt("/dev/mapper/" STAGE1_DM_NAME, STAGE1_SYSROOT "/usr", m->fs, MS_RDONLY | MS_NODEV, NULL, &s->e)))

@@ -1,7 +1,8 @@
 /* stage1.h — PID 1 inside the initramfs: from the kernel to the verified host root.
  *
- * stage1_main() runs when `keel init` is PID 1 and /etc/keel-initramfs exists (applets/init.c
- * decides). In order:
+ * stage1_main() runs when `keel init` is PID 1 on an initramfs: a ramfs or tmpfs root that has
+ * /etc/keel-initramfs (stage1_is_initramfs; applets/init.c decides). The marker alone is not
+ * enough: on the host, / is STATE, where anything may have been written. In order:
  *   1. mount /proc /sys /dev (devtmpfs) /run; stdin/stdout/stderr on /dev/console
  *   2. read /proc/cmdline (keel.* keys, see below)
  *   3. load the modules listed in /etc/keel/modules (modules.dep + softdep order, finit_module)
@@ -12,7 +13,8 @@
  *      /etc/keel/keys/NAME.pem (any one), parse it
  *   7. create the dm-verity device "usr" (device-mapper ioctls) from the manifest's root hash
  *   8. mount STATE (ext4, label STATE) on /sysroot; make the host skeleton there (usr etc var
- *      home root proc sys dev run tmp; bin sbin lib -> usr/...); mount the verity device
+ *      home root proc sys dev run tmp mnt; bin sbin lib lib64 -> usr/..., exactly: see
+ *      stage1_skeleton); mount the verity device
  *      read-only (erofs) on /sysroot/usr; tmpfs on /sysroot/tmp
  *   9. first-boot provisioning: if /bin/provision exists (the binary has the applet), run
  *      `keel provision boot --root /sysroot` and wait; non-zero exit is a failure
@@ -37,6 +39,21 @@
 #define STAGE1_MARKER "/etc/keel-initramfs"
 #define STAGE1_SYSROOT "/sysroot"
 #define STAGE1_DM_NAME "usr"
+
+struct kerr;
+
+/* 1 when root is an initramfs keel built: its filesystem is ramfs or tmpfs (statfs magic) and
+ * it has the marker STAGE1_MARKER; 0 otherwise (a host root: ext4 or anything else, marker or
+ * not). */
+int stage1_is_initramfs(const char *root);
+
+/* The host's skeleton beneath root (STATE, mounted on /sysroot): usr etc var home root proc sys
+ * dev run tmp mnt are created if missing and must be real directories; bin sbin lib lib64 are
+ * created if missing and must be exactly the symlinks usr/bin, usr/sbin, usr/lib, usr/lib64.
+ * Anything else planted on the writable partition is refused (-ENOTDIR, -EEXIST), never used:
+ * a /usr symlink would redirect the verity mount, and a /lib64 directory would give the verified
+ * binaries in /usr an interpreter (ld.so) and libraries from the writable partition. */
+int stage1_skeleton(const char *root, struct kerr *e);
 
 /* Never returns when the host starts; on failure it execs the rescue console, and returns
  * EXIT_FAIL only if even that is impossible. */

@@ -1,4 +1,5 @@
-/* boot_test.c — core/cmdline, core/module, core/manifest, core/blk, core/mount (remove_tree). */
+/* boot_test.c — core/cmdline, core/module, core/manifest, core/blk, core/mount (remove_tree),
+ * core/stage1 (the skeleton on STATE). */
 #include "t.h"
 #include "blk.h"
 #include "buf.h"
@@ -8,6 +9,7 @@
 #include "sig.h"
 #include "module.h"
 #include "mount.h"
+#include "stage1.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -416,4 +418,95 @@ T_TEST(remove_tree_stays_on_device)
 	t_check(mkdir_p(p, 0755) == 0, "mkdir_p x/file");
 	snprintf(p, sizeof(p), "%s/keep/sub", base);
 	t_check(mkdir_p(p, 0755) == -ENOTDIR, "mkdir_p through a file: -ENOTDIR");
+}
+
+/* stage1_skeleton: what a STATE may hold where the host's skeleton goes. A planted node is
+ * refused by name and left as it was; the right links and directories are kept or made. */
+T_TEST(stage1_skeleton_state)
+{
+	static const char *const links[][2] = {{"bin", "usr/bin"}, {"sbin", "usr/sbin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
+	static const struct { char kind; const char *name, *target; int ret; const char *msg; } cases[] = {
+		{0, NULL, NULL, 0, NULL},   /* an empty STATE: everything made */
+		{'L', NULL, NULL, 0, NULL}, /* the four links already there, as a previous boot made them */
+		{'d', "lib64", NULL, -EEXIST, "STATE: /lib64 is a directory, not the symlink lib64 -> usr/lib64"},
+		{'d', "bin", NULL, -EEXIST, "STATE: /bin is a directory, not the symlink bin -> usr/bin"},
+		{'l', "lib64", "/usr/lib64", -EEXIST, "STATE: /lib64 is a symlink elsewhere, not the symlink lib64 -> usr/lib64"},
+		{'l', "lib64", "usr/lib64/", -EEXIST, "/lib64 is a symlink elsewhere"},
+		{'l', "lib", "usr/lib64", -EEXIST, "/lib is a symlink elsewhere"},
+		{'l', "lib", "usr/li", -EEXIST, "/lib is a symlink elsewhere"},
+		{'l', "sbin", "usr/sbin/../../var/sbin", -EEXIST, "/sbin is a symlink elsewhere"},
+		{'f', "sbin", NULL, -EEXIST, "STATE: /sbin is a regular file, not the symlink sbin -> usr/sbin"},
+		{'p', "lib", NULL, -EEXIST, "STATE: /lib is a special file, not the symlink lib -> usr/lib"},
+		{'l', "usr", "/tmp", -ENOTDIR, "STATE: /usr is not a directory"},
+		{'f', "etc", NULL, -ENOTDIR, "STATE: /etc is not a directory"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char root[512], p[1024], t[64];
+		struct kerr e = {0};
+		struct stat st;
+		snprintf(root, sizeof(root), "%s/state%zu", t_tmpdir(), i);
+		t_check(!mkdir(root, 0755), "case %zu: mkdir", i);
+		if (cases[i].name)
+			snprintf(p, sizeof(p), "%s/%s", root, cases[i].name);
+		switch (cases[i].kind) {
+		case 'L':
+			for (size_t k = 0; k < T_LEN(links); k++) {
+				snprintf(p, sizeof(p), "%s/%s", root, links[k][0]);
+				t_check(!symlink(links[k][1], p), "case %zu: plant %s", i, p);
+			}
+			break;
+		case 'd': t_check(!mkdir(p, 0755), "case %zu: plant %s", i, p); break;
+		case 'l': t_check(!symlink(cases[i].target, p), "case %zu: plant %s", i, p); break;
+		case 'f': mkfile(p, "x"); break;
+		case 'p': t_check(!mkfifo(p, 0644), "case %zu: plant %s", i, p); break;
+		}
+		struct stat before = {0};
+		if (cases[i].name)
+			lstat(p, &before);
+		int r = stage1_skeleton(root, &e);
+		if (cases[i].ret) {
+			t_check(r == cases[i].ret && strstr(e.msg, cases[i].msg), "case %zu: refused (%d: %s)", i, r, e.msg);
+			t_check(!lstat(p, &st) && st.st_mode == before.st_mode && st.st_ino == before.st_ino, "case %zu: %s left alone", i, p);
+			continue;
+		}
+		t_check(!r, "case %zu: %s", i, e.msg);
+		for (size_t k = 0; k < T_LEN(links); k++) {
+			snprintf(p, sizeof(p), "%s/%s", root, links[k][0]);
+			ssize_t n = readlink(p, t, sizeof(t) - 1);
+			t_check(n > 0 && (t[n] = 0, !strcmp(t, links[k][1])), "case %zu: %s -> %s", i, p, links[k][1]);
+		}
+		snprintf(p, sizeof(p), "%s/usr", root);
+		t_check(!lstat(p, &st) && S_ISDIR(st.st_mode), "case %zu: /usr a directory", i);
+		t_check(!stage1_skeleton(root, &e), "case %zu: a second run keeps it: %s", i, e.msg);
+	}
+}
+
+/* Stage 1 only on a ramfs/tmpfs root with the marker: never on a host root (STATE, ext4, …),
+ * whatever it holds. */
+T_TEST(stage1_only_in_initramfs)
+{
+	/* a directory on a disk filesystem and one on tmpfs (/dev/shm), each with the marker */
+	char disk[512], shm[] = "/dev/shm/keel-unit.XXXXXX", p[1024];
+	const char *dirs[] = {t_tmpdir(), ".", NULL};
+	disk[0] = 0;
+	for (int i = 0; dirs[i] && !disk[0]; i++)
+		if (!is_ramfs(dirs[i]))
+			snprintf(disk, sizeof(disk), "%s/host-root", dirs[i]);
+	t_check(disk[0] && is_ramfs("/dev/shm") && mkdtemp(shm), "a disk directory (%s) and a tmpfs one (/dev/shm)", disk);
+	if (!disk[0] || !is_ramfs("/dev/shm"))
+		return;
+	for (int k = 0; k < 2; k++) {
+		const char *root = k ? shm : disk;
+		snprintf(p, sizeof(p), "%s/etc", root);
+		mkdir_p(p, 0755);
+		t_check(!stage1_is_initramfs(root), "%s without the marker: not stage 1", root);
+		snprintf(p, sizeof(p), "%s%s", root, STAGE1_MARKER);
+		mkfile(p, "keel initramfs\n");
+		t_check(stage1_is_initramfs(root) == k, "%s with the marker: %s", root, k ? "stage 1" : "not stage 1 (a host root)");
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/etc", root);
+		rmdir(p);
+	}
+	rmdir(shm);
+	rmdir(disk);
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # tests/vm/boot.sh — stage 1 in qemu: verity refuses a flipped bit, gptprio.next slot choice with
-# tries written back, and broken roots ending in the rescue console (driven over serial).
-# Six boots of ~8 s each (TCG), plus reproducibility checks of both recipes. The host init is a busybox script (fixtures/boot) that reports
-# and powers off, so these tests do not depend on stage 2.
+# tries written back, broken roots ending in the rescue console (driven over serial), and what a
+# writable STATE must not be able to do: a planted /lib64 directory is refused, a planted
+# /etc/keel-initramfs ignored.
+# Eight boots of ~8 s each (TCG), plus reproducibility checks of both recipes. The host init is a
+# busybox script (fixtures/boot) that reports and powers off, so these tests do not depend on
+# stage 2, except boot 8, whose host PID 1 is keel init.
 VM_SUITE=boot
 . "$(dirname "$0")/lib.sh"
 
@@ -149,3 +152,58 @@ else
 	fail "missing slot ends in the rescue console"; vm_log_tail 30
 fi
 vm_stop
+
+# ---- boot 7: a /lib64 directory planted on STATE (its own ld.so for the verified binaries) ----
+st=$VM_CACHE/fx-state-lib64
+rm -rf "$st"
+mkdir -p "$st/lib64"
+printf 'not the verified loader\n' > "$st/lib64/ld-linux-x86-64.so.2"
+vm_image boot-lib64 --extra-usr "$fx" --extra-state "$st" --slot-b none >/dev/null || { fail "image boot-lib64"; exit 0; }
+disk=$(vm_copy boot-lib64)
+vm_start "$disk" "$init"
+if vm_wait 'rescue# ' 60; then
+	grep -aq 'keel init: FAILED: preparing the state partition: STATE: /lib64 is a directory, not the symlink lib64 -> usr/lib64' "$VM_LOG" &&
+		pass "a /lib64 directory planted on STATE: boot refused, naming it" || { fail "planted /lib64 refused"; vm_log_tail; }
+	! grep -aq '^TEST ' "$VM_LOG" && pass "planted /lib64: the host init never ran" || fail "host init ran with a planted /lib64"
+	vm_send poweroff
+	vm_wait_exit 30 || fail "planted /lib64: rescue poweroff"
+else
+	fail "a /lib64 directory planted on STATE ends in the rescue console"; vm_log_tail 30
+fi
+vm_stop
+
+# ---- boot 8: /etc/keel-initramfs planted on STATE; keel init is the host's PID 1 ---------------
+# The host boots normally (stage 1 runs only on a ramfs/tmpfs root).
+st=$VM_CACHE/fx-state-marker
+rm -rf "$st"
+mkdir -p "$st/etc/systemd/system/multi-user.target.wants" "$st/etc/keel-test"
+printf 'keel initramfs\n' > "$st/etc/keel-initramfs"
+cat > "$st/etc/keel-test/report" <<'EOF'
+#!/usr/bin/busybox sh
+bb=/usr/bin/busybox
+$bb echo "TEST stage 2: pid1=$($bb cat /proc/1/comm) $($bb tr '\n' ' ' < /run/keel/boot)" > /dev/console
+/usr/bin/keel init poweroff
+EOF
+cat > "$st/etc/systemd/system/report.service" <<'EOF'
+[Unit]
+Description=report what stage 1 left, then power off
+
+[Service]
+ExecStart=/usr/bin/busybox sh /etc/keel-test/report
+EOF
+ln -s ../report.service "$st/etc/systemd/system/multi-user.target.wants/report.service"
+vm_image boot-marker --extra-usr "$fx" --extra-state "$st" >/dev/null || { fail "image boot-marker"; exit 0; }
+disk=$(vm_copy boot-marker)
+vm_start "$disk"
+if vm_wait '^TEST stage 2: ' 90 && vm_wait_exit 60; then
+	grep -aq '^TEST stage 2: pid1=keel slot=USR-A ' "$VM_LOG" &&
+		pass "/etc/keel-initramfs on STATE: the host boots normally (keel init supervises, stage 1 not rerun)" ||
+		{ fail "host boot with a planted marker"; vm_log_tail; }
+	grep -aq "/etc/keel-initramfs on the host's root ignored" "$VM_LOG" && ! grep -aq 'FAILED' "$VM_LOG" &&
+		pass "the planted marker is named and ignored; nothing failed" || { fail "planted marker warning"; vm_log_tail; }
+	grep -aq 'reboot: Power down' "$VM_LOG" && pass "planted marker: keel init powered off" || fail "planted marker: power off"
+else
+	fail "/etc/keel-initramfs on STATE: host reached"; vm_log_tail 30
+fi
+vm_stop
+
