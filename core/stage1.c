@@ -30,6 +30,8 @@
 
 #define KEYDIR "/etc/keel/keys"
 #define MODLIST "/etc/keel/modules"
+#define FLOOR_INITRAMFS "/etc/keel/min-version"
+#define FLOOR_STATE "/var/lib/keel/min-version"
 
 struct s1 {
 	struct cmdline cmd;
@@ -38,6 +40,8 @@ struct s1 {
 	char slot[16];        /* USR-A / USR-B */
 	char disk[64];
 	char part_dev[96];
+	char floor[MANIFEST_VERSION_MAX + 1]; /* the minimum version so far ("" none) */
+	char floor_src[64];   /* where it came from */
 	uint64_t t0;
 };
 
@@ -221,6 +225,26 @@ out:
 	return ret;
 }
 
+/* Raise the floor with the one in root/path (never lower it; none there: unchanged), then hold
+ * the slot's manifest version against it. */
+static int check_floor(struct s1 *s, const struct manifest *m, const char *root, const char *path, const char *where)
+{
+	char v[MANIFEST_VERSION_MAX + 1];
+	int cmp = -1, ret, fd;
+	str_fmt(s->what, sizeof(s->what), "checking the version of %s against the minimum", s->slot);
+	if ((fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return kerr_set(&s->e, -errno, "%s: %s", root, strerror(errno));
+	ret = manifest_floor_read(fd, path, v, &s->e);
+	close(fd);
+	if (ret && ret != -ENOENT)
+		return kerr_wrap(&s->e, ret, "%s", where);
+	if (!ret && (!s->floor[0] || (!manifest_version_cmp(v, s->floor, &cmp) && cmp > 0))) {
+		str_copy(s->floor, sizeof(s->floor), v);
+		str_fmt(s->floor_src, sizeof(s->floor_src), "%s on %s", path, where);
+	}
+	return manifest_floor_check(m->version, s->floor, s->floor_src, &s->e);
+}
+
 static int setup_verity(struct s1 *s, const struct blkdev *part, struct manifest *m)
 {
 	char key[256] = "", table[1024], root[2 * HASH_MAX_SIZE + 1];
@@ -243,6 +267,8 @@ static int setup_verity(struct s1 *s, const struct blkdev *part, struct manifest
 		return ret;
 	hex_encode(root, m->root_hash, hash_size(m->hash));
 	say(s, "%s: manifest version %s signed by key %s; root hash %.16s...", s->slot, m->version, key, root);
+	if ((ret = check_floor(s, m, "/", FLOOR_INITRAMFS, "the initramfs")))
+		return ret;
 
 	str_fmt(s->what, sizeof(s->what), "setting up dm-verity for %s", s->slot);
 	if ((ret = manifest_verity_table(m, s->part_dev, table, sizeof(table))))
@@ -326,6 +352,10 @@ static int mount_root(struct s1 *s, const struct manifest *m)
 	if ((ret = mnt(node, STAGE1_SYSROOT, "ext4", MS_NOATIME | MS_NODEV, "errors=remount-ro", &s->e)))
 		return ret;
 	say(s, "state %s (ext4) mounted on /", node);
+	if ((ret = check_floor(s, m, STAGE1_SYSROOT, FLOOR_STATE, "STATE")))
+		return ret;
+	if (s->floor[0])
+		say(s, "%s: version %s, minimum %s (%s)", s->slot, m->version, s->floor, s->floor_src);
 	str_copy(s->what, sizeof(s->what), "preparing the state partition");
 	if ((ret = stage1_skeleton(STAGE1_SYSROOT, &s->e)))
 		return ret;
@@ -340,11 +370,11 @@ static int mount_root(struct s1 *s, const struct manifest *m)
 /* /run/keel/boot: what stage 1 chose, for the host (update tooling marks the slot successful). */
 static int record_boot(struct s1 *s, const struct manifest *m)
 {
-	char txt[512], root[2 * HASH_MAX_SIZE + 1];
+	char txt[768], root[2 * HASH_MAX_SIZE + 1];
 	hex_encode(root, m->root_hash, hash_size(m->hash));
 	str_copy(s->what, sizeof(s->what), "writing /run/keel/boot");
-	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\n", s->slot, s->disk,
-		s->part_dev, m->version, root))
+	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\nmin_version=%s\n", s->slot,
+		s->disk, s->part_dev, m->version, root, s->floor))
 		return kerr_set(&s->e, -ENAMETOOLONG, "boot record too long");
 	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
 	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */

@@ -10,9 +10,11 @@
  *   5. read that disk's GPT; choose the slot with gptprio.next (or keel.slot=); if its tries
  *      are > 0, decrement them and write the GPT back (both copies) before using it
  *   6. read the slot's manifest (last 64 KiB), verify its ECDSA P-256 signature against
- *      /etc/keel/keys/NAME.pem (any one), parse it
+ *      /etc/keel/keys/NAME.pem (any one), parse it; its version must reach the minimum version
+ *      (below)
  *   7. create the dm-verity device "usr" (device-mapper ioctls) from the manifest's root hash
- *   8. mount STATE (ext4, label STATE) on /sysroot; make the host skeleton there (usr etc var
+ *   8. mount STATE (ext4, label STATE) on /sysroot; STATE's floor may raise the minimum
+ *      version (below); make the host skeleton there (usr etc var
  *      home root proc sys dev run tmp mnt; bin sbin lib lib64 -> usr/..., exactly: see
  *      stage1_skeleton); mount the verity device
  *      read-only (erofs) on /sysroot/usr; tmpfs on /sysroot/tmp
@@ -22,6 +24,24 @@
  * Any failure prints one line "keel init: FAILED: what: why" on the console and execs
  * `keel rescue --reason …` (the rescue console). keel.rescue on the command line goes there
  * after step 4.
+ *
+ * Minimum version (the floor against rollback to an old, vulnerable release): every correctly
+ * signed manifest verifies, whatever its age, so the version is held against a floor the
+ * trusted side sets. /etc/keel/min-version in the initramfs (mkinitramfs.sh --min-version; it is
+ * signed with the kernel in the UKI) is the floor; /var/lib/keel/min-version on STATE may only
+ * raise it (update tooling writes it once a release is marked good; a lower one is ignored). No
+ * floor file at all: no minimum. Versions are compared as dotted decimal numbers
+ * (manifest_version_cmp: 2026.1.0 < 2026.1.10 < 2026.2); a floor file that is not such a
+ * version, is not a regular file or sits behind a symlink, and a slot version that cannot be
+ * ordered while a floor exists, all refuse the boot (fail closed). A slot below the floor is
+ * refused whether gptprio.next or keel.slot= chose it: "FAILED: checking the version of USR-A
+ * against the minimum: version 1.0 is below the minimum version 1.2 (/etc/keel/min-version on
+ * the initramfs)", and the rescue console. There is deliberately no fallback to the other slot:
+ * PID 1 boots only what the slot policy chose, never a choice of its own that a forged GPT could
+ * steer; a chosen slot below the floor means the GPT was tampered with or the old slot was not
+ * retired, which needs a person (rescue console: `slots`, `keel slots set N --priority 0`). Its
+ * tries were already decremented, so an unsuccessful old slot still runs out of tries. The floor
+ * in force is recorded as min_version= in /run/keel/boot ("" none).
  *
  * Kernel command line keys:
  *   keel.rescue            enter the rescue console instead of booting
