@@ -7,7 +7,8 @@
  *        keel init log UNIT
  *        keel init poweroff|reboot
  *
- * As PID 1 in the initramfs (/etc/keel-initramfs exists) it runs stage 1. As PID 1 on the
+ * As PID 1 in the initramfs (a ramfs/tmpfs root with /etc/keel-initramfs) it runs stage 1;
+ * on any other root (the host's STATE, marker or not) it never does. As PID 1 on the
  * host (stage 2) it mounts cgroup2 (nsdelegate) on /sys/fs/cgroup, sets the hostname from
  * /etc/hostname, brings up lo, and supervises the units that multi-user.target pulls in (unit
  * files from /etc/systemd/system and /usr/lib/systemd/system). SIGTERM powers off, SIGINT
@@ -132,6 +133,8 @@ static int pid1(void)
 	console_stderr();
 	log_to_kmsg();
 	echo_to_console();
+	if (!access(STAGE1_MARKER, F_OK)) /* planted on STATE, or left over: never a reason for stage 1 here */
+		log_warn("%s on the host's root ignored: stage 1 runs only from an initramfs (ramfs or tmpfs root)", STAGE1_MARKER);
 	umask(022);
 	if (chdir("/"))
 		log_warn("chdir /: %s", strerror(errno));
@@ -343,7 +346,7 @@ static int client(int argc, char **argv)
 int init_main(int argc, char **argv)
 {
 	if (getpid() == 1) {
-		if (!access(STAGE1_MARKER, F_OK))
+		if (stage1_is_initramfs("/"))
 			return stage1_main(argc, argv);
 		return pid1();
 	}

@@ -16,7 +16,6 @@ const uint8_t GPT_TYPE_COREOS_USR[16] = {0xf4, 0xf5, 0xfb, 0x5d, 0x48, 0x28, 0xa
 	0x0d, 0x9a, 0x20, 0xb7, 0x45, 0xa6};
 
 #define HDR_MIN 92
-#define SECTOR_MAX 4096
 
 uint32_t gpt_crc32(const void *data, size_t len)
 {
@@ -85,7 +84,7 @@ static int io_size(const struct gpt_io *io, uint32_t *sector, uint64_t *bytes)
 }
 
 struct hdr {
-	uint8_t raw[SECTOR_MAX];
+	uint8_t raw[GPT_SECTOR_MAX];
 	uint32_t size;
 	uint64_t my_lba, alt_lba, first_usable, last_usable, entries_lba;
 	uint32_t nentries, entry_size, entries_crc;
@@ -114,9 +113,11 @@ static int hdr_read(const struct gpt_io *io, uint32_t sector, uint64_t nsect, ui
 	if (le32(h->raw + 8) != 0x00010000)
 		return kerr_set(e, -EINVAL, "GPT %s header (offset 8): revision 0x%08x, want 0x00010000", which, le32(h->raw + 8));
 	h->size = le32(h->raw + 12);
-	if (h->size < HDR_MIN || h->size > sector)
+	/* UEFI: 92 .. the logical block size; gpt_read() took only sectors of <= GPT_SECTOR_MAX,
+	 * the size of struct gpt's copy of the header */
+	if (h->size < HDR_MIN || h->size > sector || h->size > GPT_SECTOR_MAX)
 		return kerr_set(e, -EINVAL, "GPT %s header (offset 12): size %u out of [%d, %u]", which, h->size, HDR_MIN, sector);
-	uint8_t tmp[SECTOR_MAX];
+	uint8_t tmp[GPT_SECTOR_MAX];
 	memcpy(tmp, h->raw, h->size);
 	memset(tmp + 16, 0, 4);
 	if (gpt_crc32(tmp, h->size) != le32(h->raw + 16))
@@ -341,11 +342,15 @@ static int write_copy(int fd, struct gpt *g, const uint8_t *hdr, uint64_t lba, u
 
 int gpt_write(int fd, struct gpt *g, struct kerr *e)
 {
-	uint8_t ph[SECTOR_MAX], bh[SECTOR_MAX];
+	uint8_t ph[GPT_SECTOR_MAX], bh[GPT_SECTOR_MAX];
 	size_t arr = (size_t)g->nentries * g->entry_size;
-	uint32_t ecrc = gpt_crc32(g->entries, arr);
 	int ret;
 
+	/* what gpt_read() guarantees, checked again: ph, bh and g->hdr hold a whole sector */
+	if ((g->sector != 512 && g->sector != 4096) || g->hdr_size < HDR_MIN || g->hdr_size > g->sector ||
+		g->hdr_size > sizeof(g->hdr) || !g->entries)
+		return kerr_set(e, -EINVAL, "GPT: no table read to write (sector %u, header size %u)", g->sector, g->hdr_size);
+	uint32_t ecrc = gpt_crc32(g->entries, arr);
 	memset(ph, 0, sizeof(ph));
 	memcpy(ph, g->hdr, g->hdr_size);
 	put32(ph + 88, ecrc);

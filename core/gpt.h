@@ -10,7 +10,10 @@
  *
  * Attribute bits (vboot cgptlib, Flatcar): 48–51 priority, 52–55 tries, 56 successful.
  * Everything read from the disk is untrusted: sizes are capped (GPT_MAX_ENTRIES entries of at
- * most GPT_MAX_ENTRY_SIZE bytes) and every LBA is checked against the disk size.
+ * most GPT_MAX_ENTRY_SIZE bytes) and every LBA is checked against the disk size. The header
+ * size must be 92 .. the logical sector size (UEFI 2.x §5.3.2: 512 or 4096 here); struct gpt
+ * keeps the whole header of the largest sector (GPT_SECTOR_MAX bytes), so what is read is
+ * written back byte for byte (its reserved tail included) on any disk keel accepts.
  */
 #ifndef KEEL_GPT_H
 #define KEEL_GPT_H
@@ -22,6 +25,7 @@ struct kerr;
 
 #define GPT_MAX_ENTRIES 1024
 #define GPT_MAX_ENTRY_SIZE 1024
+#define GPT_SECTOR_MAX 4096 /* logical sector sizes: 512 and 4096 */
 #define GPT_NAME_MAX 72 /* 36 UTF-16 code units, as UTF-8 (BMP only) plus NUL */
 
 /* 5dfbf5f4-2848-4bac-aa5e-0d9a20b745a6: CoreOS/Flatcar USR partition (the A/B slots) */
@@ -44,8 +48,8 @@ struct gpt {
 	uint32_t nentries, entry_size;
 	uint8_t *entries;      /* nentries * entry_size raw bytes (owned) */
 	int primary_ok, backup_ok; /* which copies were valid when read */
-	uint32_t hdr_size;
-	uint8_t hdr[512];      /* primary header bytes (the valid copy, rebuilt on write) */
+	uint32_t hdr_size;     /* 92 .. sector (checked on read and before a write) */
+	uint8_t hdr[GPT_SECTOR_MAX]; /* header bytes of the valid copy (rebuilt on write) */
 };
 
 /* Source of bytes: a file/device (fd >= 0) or memory (fd < 0, tests and fuzzing). */

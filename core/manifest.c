@@ -11,9 +11,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-
 
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
@@ -181,6 +180,88 @@ out:
 	sig_keyring_free(&kr);
 	free(area);
 	return ret;
+}
+
+/* 1..MANIFEST_VERSION_MAX bytes of digits in dot-separated, non-empty components. */
+static int version_numeric(const char *v, size_t len)
+{
+	if (!len || len > MANIFEST_VERSION_MAX || v[0] == '.' || v[len - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!(v[i] >= '0' && v[i] <= '9') && !(v[i] == '.' && v[i + 1] != '.'))
+			return 0;
+	return 1;
+}
+
+int manifest_version_cmp(const char *a, const char *b, int *cmp)
+{
+	if (!version_numeric(a, strnlen(a, MANIFEST_VERSION_MAX + 1)) || !version_numeric(b, strnlen(b, MANIFEST_VERSION_MAX + 1)))
+		return -EINVAL;
+	*cmp = 0;
+	while (*a || *b) {
+		/* one component of each ("" past the end is 0), without leading zeros: the longer
+		 * number is the larger, numbers of one length compare as their digits */
+		while (*a == '0')
+			a++;
+		while (*b == '0')
+			b++;
+		size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+		int c = la != lb ? (la < lb ? -1 : 1) : memcmp(a, b, la);
+		if (c) {
+			*cmp = c < 0 ? -1 : 1;
+			return 0;
+		}
+		a += la + (a[la] == '.');
+		b += lb + (b[lb] == '.');
+	}
+	return 0;
+}
+
+#define FLOOR_FILE_MAX 128
+
+int manifest_floor_read(int rootfd, const char *path, char out[MANIFEST_VERSION_MAX + 1], struct kerr *e)
+{
+	char b[FLOOR_FILE_MAX + 1];
+	struct stat st;
+	ssize_t n = 0;
+	int ret = 0, fd = fs_open_beneath(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+	if (fd == -ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return kerr_set(e, fd, "%s: %s", path, strerror(-fd));
+	if (fstat(fd, &st))
+		ret = kerr_set(e, -errno, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		ret = kerr_set(e, -EINVAL, "%s: not a regular file", path);
+	else if ((n = fs_read_upto(fd, b, sizeof(b), 0)) < 0)
+		ret = kerr_set(e, (int)n, "%s: read: %s", path, strerror((int)-n));
+	else if (n > FLOOR_FILE_MAX)
+		ret = kerr_set(e, -EFBIG, "%s: more than %d bytes (offset %d)", path, FLOOR_FILE_MAX, FLOOR_FILE_MAX);
+	close(fd);
+	if (ret)
+		return ret;
+	size_t len = (size_t)n;
+	if (len && b[len - 1] == '\n')
+		len--;
+	if (memchr(b, 0, len) || !version_numeric(b, len))
+		return kerr_set(e, -EINVAL, "%s: \"%.*s\" is not a version of digits and dots (e.g. 2026.1.0)", path,
+			(int)(len < MANIFEST_VERSION_MAX ? len : MANIFEST_VERSION_MAX), b);
+	memcpy(out, b, len);
+	out[len] = 0;
+	return 0;
+}
+
+int manifest_floor_check(const char *version, const char *floor, const char *src, struct kerr *e)
+{
+	int cmp;
+	if (!floor || !*floor)
+		return 0;
+	if (manifest_version_cmp(version, floor, &cmp))
+		return kerr_set(e, -EPERM, "version %s cannot be ordered against the minimum version %s (%s): a minimum needs versions of digits and dots",
+			version, floor, src);
+	if (cmp < 0)
+		return kerr_set(e, -EPERM, "version %s is below the minimum version %s (%s)", version, floor, src);
+	return 0;
 }
 
 int manifest_verity_table(const struct manifest *m, const char *dev, char *out, size_t n)

@@ -37,9 +37,10 @@ struct sig_keyring;
 #define MANIFEST_AREA 65536
 #define MANIFEST_TEXT_MAX 4096
 #define MANIFEST_SIG_MAX 512
+#define MANIFEST_VERSION_MAX 64
 
 struct manifest {
-	char version[65];
+	char version[MANIFEST_VERSION_MAX + 1];
 	char fs[16];
 	enum hash_alg hash;
 	uint32_t data_block_size, hash_block_size;
@@ -65,6 +66,23 @@ int manifest_verify(const uint8_t *text, size_t text_len, const uint8_t *sig, si
  * key (at least 17 bytes) gets the first 16 hex digits of the signing key's id. */
 int manifest_load(int fd, uint64_t part_size, const char *keydir, struct manifest *m, char *key,
 	size_t keylen, struct kerr *e);
+
+/* Minimum versions (the floor a slot must reach to boot, see stage1.h).
+ *
+ * Versions are ordered as dotted decimal numbers ("2026.1.0"): component by component, each
+ * compared as a number of any length (leading zeros do not count), a missing component counting
+ * as 0 ("2026.1" == "2026.1.0"). Anything else the manifest allows ("2026.1.0-rc1", "v2", "1..2",
+ * ".1") cannot be ordered: manifest_version_cmp() returns -EINVAL, and a floor never admits such
+ * a version (fail closed). *cmp gets -1, 0 or 1. */
+int manifest_version_cmp(const char *a, const char *b, int *cmp);
+/* Read a floor file beneath rootfd (no symlinks anywhere in path): a regular file (opened
+ * O_NONBLOCK, so a FIFO never blocks PID 1) holding one version that manifest_version_cmp()
+ * orders, optionally followed by one newline, at most 128 bytes in all. -ENOENT (e not set) when
+ * there is none; any other problem is an error naming path (fail closed). */
+int manifest_floor_read(int rootfd, const char *path, char out[MANIFEST_VERSION_MAX + 1], struct kerr *e);
+/* 0 when version is at or above floor (or floor is empty: no minimum); -EPERM, naming the
+ * version, the floor and src (where the floor came from), when it is below or cannot be ordered. */
+int manifest_floor_check(const char *version, const char *floor, const char *src, struct kerr *e);
 
 /* The dm-verity table line for the data/hash device dev (e.g. /dev/vda2). */
 int manifest_verity_table(const struct manifest *m, const char *dev, char *out, size_t n);

@@ -30,6 +30,8 @@
 
 #define KEYDIR "/etc/keel/keys"
 #define MODLIST "/etc/keel/modules"
+#define FLOOR_INITRAMFS "/etc/keel/min-version"
+#define FLOOR_STATE "/var/lib/keel/min-version"
 
 struct s1 {
 	struct cmdline cmd;
@@ -38,6 +40,8 @@ struct s1 {
 	char slot[16];        /* USR-A / USR-B */
 	char disk[64];
 	char part_dev[96];
+	char floor[MANIFEST_VERSION_MAX + 1]; /* the minimum version so far ("" none) */
+	char floor_src[64];   /* where it came from */
 	uint64_t t0;
 };
 
@@ -221,6 +225,26 @@ out:
 	return ret;
 }
 
+/* Raise the floor with the one in root/path (never lower it; none there: unchanged), then hold
+ * the slot's manifest version against it. */
+static int check_floor(struct s1 *s, const struct manifest *m, const char *root, const char *path, const char *where)
+{
+	char v[MANIFEST_VERSION_MAX + 1];
+	int cmp = -1, ret, fd;
+	str_fmt(s->what, sizeof(s->what), "checking the version of %s against the minimum", s->slot);
+	if ((fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return kerr_set(&s->e, -errno, "%s: %s", root, strerror(errno));
+	ret = manifest_floor_read(fd, path, v, &s->e);
+	close(fd);
+	if (ret && ret != -ENOENT)
+		return kerr_wrap(&s->e, ret, "%s", where);
+	if (!ret && (!s->floor[0] || (!manifest_version_cmp(v, s->floor, &cmp) && cmp > 0))) {
+		str_copy(s->floor, sizeof(s->floor), v);
+		str_fmt(s->floor_src, sizeof(s->floor_src), "%s on %s", path, where);
+	}
+	return manifest_floor_check(m->version, s->floor, s->floor_src, &s->e);
+}
+
 static int setup_verity(struct s1 *s, const struct blkdev *part, struct manifest *m)
 {
 	char key[256] = "", table[1024], root[2 * HASH_MAX_SIZE + 1];
@@ -243,6 +267,8 @@ static int setup_verity(struct s1 *s, const struct blkdev *part, struct manifest
 		return ret;
 	hex_encode(root, m->root_hash, hash_size(m->hash));
 	say(s, "%s: manifest version %s signed by key %s; root hash %.16s...", s->slot, m->version, key, root);
+	if ((ret = check_floor(s, m, "/", FLOOR_INITRAMFS, "the initramfs")))
+		return ret;
 
 	str_fmt(s->what, sizeof(s->what), "setting up dm-verity for %s", s->slot);
 	if ((ret = manifest_verity_table(m, s->part_dev, table, sizeof(table))))
@@ -261,28 +287,56 @@ static int setup_verity(struct s1 *s, const struct blkdev *part, struct manifest
 	return 0;
 }
 
-/* The host's skeleton on STATE; /usr must be a real directory (never a symlink planted on the
- * writable partition: the verity root is mounted there). */
-static int skeleton(struct s1 *s)
+int stage1_is_initramfs(const char *root)
+{
+	char p[512];
+	if (!is_ramfs(root) || str_fmt(p, sizeof(p), "%s%s", strcmp(root, "/") ? root : "", STAGE1_MARKER))
+		return 0;
+	return !access(p, F_OK);
+}
+
+static const char *node_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISREG(m) ? "a regular file" : S_ISLNK(m) ? "a symlink elsewhere" : "a special file";
+}
+
+int stage1_skeleton(const char *root, struct kerr *e)
 {
 	static const char *const dirs[] = {"usr", "etc", "var", "home", "root", "proc", "sys", "dev", "run", "tmp", "mnt"};
 	static const char *const links[][2] = {{"bin", "usr/bin"}, {"sbin", "usr/sbin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
-	char p[256];
 	struct stat st;
-	str_copy(s->what, sizeof(s->what), "preparing the state partition");
+	char t[16];
+	int ret = 0, fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(e, -errno, "%s: %s", root, strerror(errno));
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		str_fmt(p, sizeof(p), STAGE1_SYSROOT "/%s", dirs[i]);
-		if (mkdir(p, !strcmp(dirs[i], "tmp") ? 01777 : !strcmp(dirs[i], "root") ? 0700 : 0755) && errno != EEXIST)
-			return kerr_set(&s->e, -errno, "mkdir %s: %s", p, strerror(errno));
-		if (lstat(p, &st) || !S_ISDIR(st.st_mode))
-			return kerr_set(&s->e, -ENOTDIR, "STATE: /%s is not a directory", dirs[i]);
+		if (mkdirat(fd, dirs[i], !strcmp(dirs[i], "tmp") ? 01777 : !strcmp(dirs[i], "root") ? 0700 : 0755) && errno != EEXIST) {
+			ret = kerr_set(e, -errno, "mkdir %s/%s: %s", root, dirs[i], strerror(errno));
+			goto out;
+		}
+		if (fstatat(fd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode)) {
+			ret = kerr_set(e, -ENOTDIR, "STATE: /%s is not a directory", dirs[i]);
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		str_fmt(p, sizeof(p), STAGE1_SYSROOT "/%s", links[i][0]);
-		if (lstat(p, &st) && symlink(links[i][1], p))
-			return kerr_set(&s->e, -errno, "symlink %s: %s", p, strerror(errno));
+		const char *name = links[i][0], *want = links[i][1];
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+			if (errno != ENOENT || symlinkat(want, fd, name)) {
+				ret = kerr_set(e, -errno, "symlink %s/%s: %s", root, name, strerror(errno));
+				goto out;
+			}
+			continue;
+		}
+		ssize_t n = S_ISLNK(st.st_mode) ? readlinkat(fd, name, t, sizeof(t)) : -1;
+		if (n != (ssize_t)strlen(want) || memcmp(t, want, (size_t)n)) {
+			ret = kerr_set(e, -EEXIST, "STATE: /%s is %s, not the symlink %s -> %s", name, node_kind(st.st_mode), name, want);
+			goto out;
+		}
 	}
-	return 0;
+out:
+	close(fd);
+	return ret;
 }
 
 static int mount_root(struct s1 *s, const struct manifest *m)
@@ -298,7 +352,12 @@ static int mount_root(struct s1 *s, const struct manifest *m)
 	if ((ret = mnt(node, STAGE1_SYSROOT, "ext4", MS_NOATIME | MS_NODEV, "errors=remount-ro", &s->e)))
 		return ret;
 	say(s, "state %s (ext4) mounted on /", node);
-	if ((ret = skeleton(s)))
+	if ((ret = check_floor(s, m, STAGE1_SYSROOT, FLOOR_STATE, "STATE")))
+		return ret;
+	if (s->floor[0])
+		say(s, "%s: version %s, minimum %s (%s)", s->slot, m->version, s->floor, s->floor_src);
+	str_copy(s->what, sizeof(s->what), "preparing the state partition");
+	if ((ret = stage1_skeleton(STAGE1_SYSROOT, &s->e)))
 		return ret;
 	str_fmt(s->what, sizeof(s->what), "mounting the verity root of %s", s->slot);
 	if ((ret = mnt("/dev/mapper/" STAGE1_DM_NAME, STAGE1_SYSROOT "/usr", m->fs, MS_RDONLY | MS_NODEV, NULL, &s->e)))
@@ -311,11 +370,11 @@ static int mount_root(struct s1 *s, const struct manifest *m)
 /* /run/keel/boot: what stage 1 chose, for the host (update tooling marks the slot successful). */
 static int record_boot(struct s1 *s, const struct manifest *m)
 {
-	char txt[512], root[2 * HASH_MAX_SIZE + 1];
+	char txt[768], root[2 * HASH_MAX_SIZE + 1];
 	hex_encode(root, m->root_hash, hash_size(m->hash));
 	str_copy(s->what, sizeof(s->what), "writing /run/keel/boot");
-	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\n", s->slot, s->disk,
-		s->part_dev, m->version, root))
+	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\nmin_version=%s\n", s->slot,
+		s->disk, s->part_dev, m->version, root, s->floor))
 		return kerr_set(&s->e, -ENAMETOOLONG, "boot record too long");
 	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
 	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */

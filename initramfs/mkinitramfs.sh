@@ -2,7 +2,7 @@
 # initramfs/mkinitramfs.sh — build keel's initramfs: an uncompressed newc cpio, reproducible.
 #
 #   initramfs/mkinitramfs.sh --keel build/keel --out FILE [--kver VERSION] [--key PEM]...
-#                            [--modules LIST] [--extra DIR]
+#                            [--modules LIST] [--min-version V] [--extra DIR]
 #
 # Contents (everything owned by 0:0, mtime SOURCE_DATE_EPOCH, entries sorted by name):
 #   /bin/keel                 the binary; /init and /bin/APPLET for every applet link to it
@@ -10,6 +10,9 @@
 #   /etc/keel-initramfs       the marker that makes `keel init` (PID 1) run stage 1
 #   /etc/keel/modules         the modules stage 1 loads (config/initramfs/modules, or --modules)
 #   /etc/keel/keys/           keys trusted to sign slot manifests (config/keys/*.{pem,der,pub}, or --key)
+#   /etc/keel/min-version     with --min-version V: the oldest slot version stage 1 boots (dotted
+#                             decimal numbers, e.g. 2026.1.0; a STATE floor may only raise it;
+#                             core/stage1.h). Without it there is no minimum.
 #   /lib/modules/VERSION/     those modules and everything modules.dep / modules.softdep make
 #                             them need (resolved by kmod's modprobe as the oracle), plus a
 #                             modules.dep / modules.softdep / modules.alias for just these,
@@ -21,7 +24,7 @@
 # mtime, no compression (the kernel unpacks it as is; TCG boots faster without a decompressor).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-keel= out= kver= modlist=$top/config/initramfs/modules extra=
+keel= out= kver= modlist=$top/config/initramfs/modules extra= min_version=
 keys=()
 die() { echo "mkinitramfs: $*" >&2; exit 3; }
 while [ $# -gt 0 ]; do
@@ -31,12 +34,15 @@ while [ $# -gt 0 ]; do
 	--kver) kver=$2; shift 2 ;;
 	--key) keys+=("$2"); shift 2 ;;
 	--modules) modlist=$2; shift 2 ;;
+	--min-version) min_version=$2; shift 2 ;;
 	--extra) extra=$2; shift 2 ;;
-	*) echo "usage: mkinitramfs.sh --keel BIN --out FILE [--kver V] [--key PEM]... [--modules LIST] [--extra DIR]" >&2; exit 2 ;;
+	*) echo "usage: mkinitramfs.sh --keel BIN --out FILE [--kver V] [--key PEM]... [--modules LIST] [--min-version V] [--extra DIR]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$keel" ] && [ -n "$out" ] || die "--keel and --out are required"
 [ -x "$keel" ] || die "$keel: not an executable"
+[ -z "$min_version" ] || { [[ $min_version =~ ^[0-9]+(\.[0-9]+)*$ ]] && [ ${#min_version} -le 64 ]; } ||
+	die "--min-version $min_version: 1-64 characters of digits and dots (e.g. 2026.1.0)"
 if [ -z "$kver" ]; then
 	v=$(LC_ALL=C ls /boot/vmlinuz-* 2>/dev/null | tail -1) || true
 	[ -n "$v" ] || die "no /boot/vmlinuz-* (package linux-image-amd64)"
@@ -58,6 +64,7 @@ ln -s bin/keel "$stage/init"
 for a in $("$keel" --list); do ln -s keel "$stage/bin/$a"; done
 printf 'keel initramfs\n' > "$stage/etc/keel-initramfs"
 grep -v '^[[:space:]]*\(#\|$\)' "$modlist" > "$stage/etc/keel/modules" || die "$modlist: no modules"
+[ -z "$min_version" ] || printf '%s\n' "$min_version" > "$stage/etc/keel/min-version"
 for k in ${keys[@]+"${keys[@]}"}; do
 	install -m 0644 "$k" "$stage/etc/keel/keys/$(basename "$k")"
 done

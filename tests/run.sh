@@ -45,7 +45,8 @@ fuzz_replay() {
 		[ -x "$h" ] || continue
 		name=${h##*/}
 		[ -d "tests/fuzz/corpus/$name" ] || { echo "FAIL: fuzz/$name: no seed corpus tests/fuzz/corpus/$name"; continue; }
-		"$h" "tests/fuzz/corpus/$name"
+		# a seed that crashes the harness ends its replay: that is a failure, not fewer passes
+		"$h" "tests/fuzz/corpus/$name" || echo "FAIL: fuzz/$name: the replay exited with status $?"
 	done
 }
 

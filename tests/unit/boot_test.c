@@ -1,4 +1,5 @@
-/* boot_test.c — core/cmdline, core/module, core/manifest, core/blk, core/mount (remove_tree). */
+/* boot_test.c — core/cmdline, core/module, core/manifest, core/blk, core/mount (remove_tree),
+ * core/stage1 (the skeleton on STATE). */
 #include "t.h"
 #include "blk.h"
 #include "buf.h"
@@ -8,6 +9,7 @@
 #include "sig.h"
 #include "module.h"
 #include "mount.h"
+#include "stage1.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -416,4 +418,216 @@ T_TEST(remove_tree_stays_on_device)
 	t_check(mkdir_p(p, 0755) == 0, "mkdir_p x/file");
 	snprintf(p, sizeof(p), "%s/keep/sub", base);
 	t_check(mkdir_p(p, 0755) == -ENOTDIR, "mkdir_p through a file: -ENOTDIR");
+}
+
+/* stage1_skeleton: what a STATE may hold where the host's skeleton goes. A planted node is
+ * refused by name and left as it was; the right links and directories are kept or made. */
+T_TEST(stage1_skeleton_state)
+{
+	static const char *const links[][2] = {{"bin", "usr/bin"}, {"sbin", "usr/sbin"}, {"lib", "usr/lib"}, {"lib64", "usr/lib64"}};
+	static const struct { char kind; const char *name, *target; int ret; const char *msg; } cases[] = {
+		{0, NULL, NULL, 0, NULL},   /* an empty STATE: everything made */
+		{'L', NULL, NULL, 0, NULL}, /* the four links already there, as a previous boot made them */
+		{'d', "lib64", NULL, -EEXIST, "STATE: /lib64 is a directory, not the symlink lib64 -> usr/lib64"},
+		{'d', "bin", NULL, -EEXIST, "STATE: /bin is a directory, not the symlink bin -> usr/bin"},
+		{'l', "lib64", "/usr/lib64", -EEXIST, "STATE: /lib64 is a symlink elsewhere, not the symlink lib64 -> usr/lib64"},
+		{'l', "lib64", "usr/lib64/", -EEXIST, "/lib64 is a symlink elsewhere"},
+		{'l', "lib", "usr/lib64", -EEXIST, "/lib is a symlink elsewhere"},
+		{'l', "lib", "usr/li", -EEXIST, "/lib is a symlink elsewhere"},
+		{'l', "sbin", "usr/sbin/../../var/sbin", -EEXIST, "/sbin is a symlink elsewhere"},
+		{'f', "sbin", NULL, -EEXIST, "STATE: /sbin is a regular file, not the symlink sbin -> usr/sbin"},
+		{'p', "lib", NULL, -EEXIST, "STATE: /lib is a special file, not the symlink lib -> usr/lib"},
+		{'l', "usr", "/tmp", -ENOTDIR, "STATE: /usr is not a directory"},
+		{'f', "etc", NULL, -ENOTDIR, "STATE: /etc is not a directory"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char root[512], p[1024], t[64];
+		struct kerr e = {0};
+		struct stat st;
+		snprintf(root, sizeof(root), "%s/state%zu", t_tmpdir(), i);
+		t_check(!mkdir(root, 0755), "case %zu: mkdir", i);
+		if (cases[i].name)
+			snprintf(p, sizeof(p), "%s/%s", root, cases[i].name);
+		switch (cases[i].kind) {
+		case 'L':
+			for (size_t k = 0; k < T_LEN(links); k++) {
+				snprintf(p, sizeof(p), "%s/%s", root, links[k][0]);
+				t_check(!symlink(links[k][1], p), "case %zu: plant %s", i, p);
+			}
+			break;
+		case 'd': t_check(!mkdir(p, 0755), "case %zu: plant %s", i, p); break;
+		case 'l': t_check(!symlink(cases[i].target, p), "case %zu: plant %s", i, p); break;
+		case 'f': mkfile(p, "x"); break;
+		case 'p': t_check(!mkfifo(p, 0644), "case %zu: plant %s", i, p); break;
+		}
+		struct stat before = {0};
+		if (cases[i].name)
+			lstat(p, &before);
+		int r = stage1_skeleton(root, &e);
+		if (cases[i].ret) {
+			t_check(r == cases[i].ret && strstr(e.msg, cases[i].msg), "case %zu: refused (%d: %s)", i, r, e.msg);
+			t_check(!lstat(p, &st) && st.st_mode == before.st_mode && st.st_ino == before.st_ino, "case %zu: %s left alone", i, p);
+			continue;
+		}
+		t_check(!r, "case %zu: %s", i, e.msg);
+		for (size_t k = 0; k < T_LEN(links); k++) {
+			snprintf(p, sizeof(p), "%s/%s", root, links[k][0]);
+			ssize_t n = readlink(p, t, sizeof(t) - 1);
+			t_check(n > 0 && (t[n] = 0, !strcmp(t, links[k][1])), "case %zu: %s -> %s", i, p, links[k][1]);
+		}
+		snprintf(p, sizeof(p), "%s/usr", root);
+		t_check(!lstat(p, &st) && S_ISDIR(st.st_mode), "case %zu: /usr a directory", i);
+		t_check(!stage1_skeleton(root, &e), "case %zu: a second run keeps it: %s", i, e.msg);
+	}
+}
+
+/* Versions as dotted decimal numbers; anything else cannot be ordered (-EINVAL). */
+T_TEST(manifest_version_order)
+{
+	static const struct { const char *a, *b; int ret, cmp; } cases[] = {
+		{"2026.1.0", "2026.1.0", 0, 0},
+		{"2026.1.0", "2026.1.1", 0, -1},
+		{"2026.1.10", "2026.1.9", 0, 1},   /* numbers, not strings */
+		{"2026.2", "2026.1.99", 0, 1},
+		{"2026.1", "2026.1.0", 0, 0},      /* a missing component is 0 */
+		{"2026.1", "2026.1.0.1", 0, -1},
+		{"2026.01.0", "2026.1", 0, 0},     /* leading zeros do not count */
+		{"0", "0.0.0", 0, 0},
+		{"10", "9.99", 0, 1},
+		{"1", "0001", 0, 0},
+		{"99999999999999999999999999", "99999999999999999999999998", 0, 1}, /* longer than 64 bits */
+		{"100000000000000000000", "99999999999999999999", 0, 1},
+		{"0.100000000000000000000", "0.99999999999999999999", 0, 1},
+		/* forged: cannot be ordered, whichever side */
+		{"2026.1.0-rc1", "2026.1.0", -EINVAL, 0},
+		{"2026.1.0", "2026.1.0+build", -EINVAL, 0},
+		{"v2026", "1", -EINVAL, 0},
+		{"", "1", -EINVAL, 0},
+		{"1", "", -EINVAL, 0},
+		{".1", "1", -EINVAL, 0},
+		{"1.", "1", -EINVAL, 0},
+		{"1..2", "1.2", -EINVAL, 0},
+		{"1.2", "1 .2", -EINVAL, 0},
+		{"-1", "1", -EINVAL, 0},
+		{"1.2\n", "1.2", -EINVAL, 0},
+		{"11111111111111111111111111111111111111111111111111111111111111111", "1", -EINVAL, 0}, /* 65 bytes */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		int c = 7, r = manifest_version_cmp(cases[i].a, cases[i].b, &c);
+		t_check(r == cases[i].ret && (r || c == cases[i].cmp), "case %zu: %s vs %s: %d/%d, want %d/%d", i, cases[i].a,
+			cases[i].b, r, c, cases[i].ret, cases[i].cmp);
+		if (!r) { /* antisymmetric */
+			int c2 = 7;
+			t_check(!manifest_version_cmp(cases[i].b, cases[i].a, &c2) && c2 == -c, "case %zu: reversed %d", i, c2);
+		}
+	}
+	/* 64 bytes is the longest a manifest allows, and still orders */
+	char v64[65];
+	memset(v64, '1', 64);
+	v64[64] = 0;
+	int c = 7;
+	t_check(!manifest_version_cmp(v64, "1", &c) && c == 1, "64 digits: %d", c);
+}
+
+T_TEST(manifest_floor)
+{
+	static const struct { const char *version, *floor; int ret; } checks[] = {
+		{"2026.1.0", "", 0},             /* no floor: any version, any format */
+		{"2026.1.0-rc1", "", 0},
+		{"2026.1.0", "2026.1.0", 0},
+		{"2026.1.1", "2026.1", 0},
+		{"2026.1.0", "2026.1.1", -EPERM},
+		{"2025.12.31", "2026", -EPERM},
+		{"2026.1.0-rc1", "2026.1.0", -EPERM}, /* cannot be ordered: refused */
+		{"2027", "2026.1.0-rc1", -EPERM},
+	};
+	for (size_t i = 0; i < T_LEN(checks); i++) {
+		struct kerr e = {0};
+		int r = manifest_floor_check(checks[i].version, checks[i].floor, "test floor", &e);
+		t_check(r == checks[i].ret && (!r || (strstr(e.msg, checks[i].version) && strstr(e.msg, checks[i].floor) &&
+			strstr(e.msg, "(test floor)"))), "check %zu: %s against %s: %d (%s)", i, checks[i].version, checks[i].floor, r, e.msg);
+	}
+	struct kerr e = {0};
+	t_check(manifest_floor_check("1.0", "1.2", "/etc/keel/min-version on the initramfs", &e) == -EPERM &&
+		!strcmp(e.msg, "version 1.0 is below the minimum version 1.2 (/etc/keel/min-version on the initramfs)"), "message: %s", e.msg);
+
+	/* floor files beneath a root: only a regular file holding one version */
+	static const struct { const char *text; int len; int ret; const char *want; } files[] = {
+		{"2026.1.0\n", -1, 0, "2026.1.0"},
+		{"2026.1.0", -1, 0, "2026.1.0"},
+		{"7", -1, 0, "7"},
+		{"", -1, -EINVAL, NULL},
+		{"\n", -1, -EINVAL, NULL},
+		{"2026.1.0\n\n", -1, -EINVAL, NULL},
+		{" 2026.1.0", -1, -EINVAL, NULL},
+		{"2026.1.0\r\n", -1, -EINVAL, NULL},
+		{"2026.1.0-rc1\n", -1, -EINVAL, NULL},
+		{"2026\0.1\n", 8, -EINVAL, NULL},
+		{"\x1b[2J1.0", -1, -EINVAL, NULL},
+		{"11111111111111111111111111111111111111111111111111111111111111111\n", -1, -EINVAL, NULL}, /* 65 digits */
+	};
+	int rootfd = open(t_tmpdir(), O_PATH | O_DIRECTORY);
+	char p[1024], v[MANIFEST_VERSION_MAX + 1];
+	snprintf(p, sizeof(p), "%s/var/lib/keel", t_tmpdir());
+	t_check(!mkdir_p(p, 0755), "mkdir");
+	t_check(manifest_floor_read(rootfd, "var/lib/keel/min-version", v, &e) == -ENOENT, "none: -ENOENT");
+	snprintf(p, sizeof(p), "%s/var/lib/keel/min-version", t_tmpdir());
+	for (size_t i = 0; i < T_LEN(files); i++) {
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		size_t l = files[i].len < 0 ? strlen(files[i].text) : (size_t)files[i].len;
+		t_check(fd >= 0 && write(fd, files[i].text, l) == (ssize_t)l && !close(fd), "file %zu: write", i);
+		memset(&e, 0, sizeof(e));
+		int r = manifest_floor_read(rootfd, "var/lib/keel/min-version", v, &e);
+		t_check(r == files[i].ret && (r ? strstr(e.msg, "var/lib/keel/min-version") && !strchr(e.msg, 0x1b) :
+			!strcmp(v, files[i].want)), "file %zu: %d (%s)", i, r, r ? e.msg : v);
+	}
+	/* a long file, a FIFO (must not block), a directory, a symlink in the path: refused */
+	int fd = open(p, O_WRONLY | O_TRUNC);
+	for (int i = 0; i < 20; i++)
+		t_check(write(fd, "1.1.1.1.1.1.1.1.", 16) == 16, "write");
+	close(fd);
+	t_check(manifest_floor_read(rootfd, "var/lib/keel/min-version", v, &e) == -EFBIG, "320 bytes: %s", e.msg);
+	unlink(p);
+	t_check(!mkfifo(p, 0644) && manifest_floor_read(rootfd, "var/lib/keel/min-version", v, &e) == -EINVAL &&
+		strstr(e.msg, "not a regular file"), "FIFO: %s", e.msg);
+	unlink(p);
+	t_check(!mkdir(p, 0755) && manifest_floor_read(rootfd, "var/lib/keel/min-version", v, &e) == -EINVAL, "directory: %s", e.msg);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/elsewhere", t_tmpdir());
+	mkfile(p, "1.0\n");
+	snprintf(p, sizeof(p), "%s/var/lib/keel/min-version", t_tmpdir());
+	t_check(!symlink("../../../elsewhere", p), "symlink");
+	int r = manifest_floor_read(rootfd, "var/lib/keel/min-version", v, &e);
+	t_check(r < 0 && r != -ENOENT, "a symlink is not followed: %d (%s)", r, e.msg);
+	close(rootfd);
+}
+
+/* Stage 1 only on a ramfs/tmpfs root with the marker: never on a host root (STATE, ext4, …),
+ * whatever it holds. */
+T_TEST(stage1_only_in_initramfs)
+{
+	/* a directory on a disk filesystem and one on tmpfs (/dev/shm), each with the marker */
+	char disk[512], shm[] = "/dev/shm/keel-unit.XXXXXX", p[1024];
+	const char *dirs[] = {t_tmpdir(), ".", NULL};
+	disk[0] = 0;
+	for (int i = 0; dirs[i] && !disk[0]; i++)
+		if (!is_ramfs(dirs[i]))
+			snprintf(disk, sizeof(disk), "%s/host-root", dirs[i]);
+	t_check(disk[0] && is_ramfs("/dev/shm") && mkdtemp(shm), "a disk directory (%s) and a tmpfs one (/dev/shm)", disk);
+	if (!disk[0] || !is_ramfs("/dev/shm"))
+		return;
+	for (int k = 0; k < 2; k++) {
+		const char *root = k ? shm : disk;
+		snprintf(p, sizeof(p), "%s/etc", root);
+		mkdir_p(p, 0755);
+		t_check(!stage1_is_initramfs(root), "%s without the marker: not stage 1", root);
+		snprintf(p, sizeof(p), "%s%s", root, STAGE1_MARKER);
+		mkfile(p, "keel initramfs\n");
+		t_check(stage1_is_initramfs(root) == k, "%s with the marker: %s", root, k ? "stage 1" : "not stage 1 (a host root)");
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/etc", root);
+		rmdir(p);
+	}
+	rmdir(shm);
+	rmdir(disk);
 }

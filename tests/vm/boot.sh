@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # tests/vm/boot.sh — stage 1 in qemu: verity refuses a flipped bit, gptprio.next slot choice with
-# tries written back, and broken roots ending in the rescue console (driven over serial).
-# Six boots of ~8 s each (TCG), plus reproducibility checks of both recipes. The host init is a busybox script (fixtures/boot) that reports
-# and powers off, so these tests do not depend on stage 2.
+# tries written back, broken roots ending in the rescue console (driven over serial), and what a
+# writable STATE must not be able to do: a planted /lib64 directory is refused, a planted
+# /etc/keel-initramfs ignored, its floor file only raises the minimum version; slots below the
+# minimum version are refused.
+# Ten boots of ~8 s each (TCG), plus reproducibility checks of both recipes. The host init is a
+# busybox script (fixtures/boot) that reports and powers off, so these tests do not depend on
+# stage 2, except boot 8, whose host PID 1 is keel init.
 VM_SUITE=boot
 . "$(dirname "$0")/lib.sh"
 
@@ -149,3 +153,96 @@ else
 	fail "missing slot ends in the rescue console"; vm_log_tail 30
 fi
 vm_stop
+
+# refused NAME WHAT LINE CMDLINE…: a copy of image NAME, booted, must stop in the rescue console
+# with "keel init: FAILED: LINE", before the verity root is mounted and the host init runs; then
+# the console powers it off.
+refused() {
+	local name=$1 what=$2 line=$3 disk
+	shift 3
+	disk=$(vm_copy "$name")
+	vm_start "$disk" "$@"
+	if vm_wait 'rescue# ' 60; then
+		grep -aqF "keel init: FAILED: $line" "$VM_LOG" && pass "$what: boot refused, one FAILED line naming it" ||
+			{ fail "$what: the FAILED line"; vm_log_tail; }
+		! grep -aq '^TEST \|mounted read-only on /usr' "$VM_LOG" && pass "$what: no verity root mounted, no host init" ||
+			fail "$what: the boot went on"
+		vm_send poweroff
+		vm_wait_exit 30 || fail "$what: rescue poweroff"
+	else
+		fail "$what: ends in the rescue console"; vm_log_tail 30
+	fi
+	vm_stop
+}
+
+# ---- boot 7: a /lib64 directory planted on STATE (its own ld.so for the verified binaries) ----
+st=$VM_CACHE/fx-state-lib64
+rm -rf "$st"
+mkdir -p "$st/lib64"
+printf 'not the verified loader\n' > "$st/lib64/ld-linux-x86-64.so.2"
+vm_image boot-lib64 --extra-usr "$fx" --extra-state "$st" --slot-b none >/dev/null || { fail "image boot-lib64"; exit 0; }
+refused boot-lib64 "a /lib64 directory planted on STATE" \
+	"preparing the state partition: STATE: /lib64 is a directory, not the symlink lib64 -> usr/lib64" "$init"
+
+# ---- boot 8: /etc/keel-initramfs planted on STATE; keel init is the host's PID 1 ---------------
+# The host boots normally (stage 1 runs only on a ramfs/tmpfs root). STATE's floor equals the
+# image version (0.1.0): at the floor boots.
+st=$VM_CACHE/fx-state-marker
+rm -rf "$st"
+mkdir -p "$st/etc/systemd/system/multi-user.target.wants" "$st/etc/keel-test" "$st/var/lib/keel"
+printf 'keel initramfs\n' > "$st/etc/keel-initramfs"
+printf '0.1.0\n' > "$st/var/lib/keel/min-version"
+cat > "$st/etc/keel-test/report" <<'EOF'
+#!/usr/bin/busybox sh
+bb=/usr/bin/busybox
+$bb echo "TEST stage 2: pid1=$($bb cat /proc/1/comm) $($bb tr '\n' ' ' < /run/keel/boot)" > /dev/console
+/usr/bin/keel init poweroff
+EOF
+cat > "$st/etc/systemd/system/report.service" <<'EOF'
+[Unit]
+Description=report what stage 1 left, then power off
+
+[Service]
+ExecStart=/usr/bin/busybox sh /etc/keel-test/report
+EOF
+ln -s ../report.service "$st/etc/systemd/system/multi-user.target.wants/report.service"
+vm_image boot-marker --extra-usr "$fx" --extra-state "$st" >/dev/null || { fail "image boot-marker"; exit 0; }
+disk=$(vm_copy boot-marker)
+vm_start "$disk"
+if vm_wait '^TEST stage 2: ' 90 && vm_wait_exit 60; then
+	grep -aq '^TEST stage 2: pid1=keel slot=USR-A .*min_version=0.1.0' "$VM_LOG" &&
+		pass "/etc/keel-initramfs on STATE: the host boots normally (keel init supervises, stage 1 not rerun)" ||
+		{ fail "host boot with a planted marker"; vm_log_tail; }
+	grep -aq "/etc/keel-initramfs on the host's root ignored" "$VM_LOG" && ! grep -aq 'FAILED' "$VM_LOG" &&
+		pass "the planted marker is named and ignored; nothing failed" || { fail "planted marker warning"; vm_log_tail; }
+	grep -aq 'USR-A: version 0.1.0, minimum 0.1.0 (/var/lib/keel/min-version on STATE)' "$VM_LOG" &&
+		pass "a slot at STATE's floor boots" || { fail "slot at the floor"; vm_log_tail; }
+	grep -aq 'reboot: Power down' "$VM_LOG" && pass "planted marker: keel init powered off" || fail "planted marker: power off"
+else
+	fail "/etc/keel-initramfs on STATE: host reached"; vm_log_tail 30
+fi
+vm_stop
+
+# ---- boot 9: initramfs floor 0.1.1 above the slots' 0.1.0; keel.slot= forces USR-B -------------
+# STATE's floor (0.1.0) is lower: it cannot lower the initramfs's.
+if VM_INITRD=$(vm_initramfs --min-version 0.1.1) &&
+	[ "$(cpio -i --quiet --to-stdout etc/keel/min-version < "$VM_INITRD" 2>/dev/null)" = 0.1.1 ]; then
+	pass "mkinitramfs --min-version 0.1.1 writes /etc/keel/min-version"
+else
+	fail "mkinitramfs --min-version"
+fi
+refused boot-marker "a slot below the initramfs floor, forced by keel.slot=" \
+	"checking the version of USR-B against the minimum: version 0.1.0 is below the minimum version 0.1.1 (/etc/keel/min-version on the initramfs)" \
+	keel.slot=USR-B
+
+# ---- boot 10: STATE's floor 0.2 raises the initramfs's 0.1.0 above the slot -------------------
+st=$VM_CACHE/fx-state-floor
+rm -rf "$st"
+mkdir -p "$st/var/lib/keel"
+printf '0.2\n' > "$st/var/lib/keel/min-version"
+VM_INITRD=$(vm_initramfs --min-version 0.1.0) || fail "mkinitramfs --min-version 0.1.0"
+vm_image boot-floor --extra-usr "$fx" --extra-state "$st" --slot-b none >/dev/null || { fail "image boot-floor"; exit 0; }
+refused boot-floor "a slot below STATE's floor, which raises the initramfs's" \
+	"checking the version of USR-A against the minimum: version 0.1.0 is below the minimum version 0.2 (/var/lib/keel/min-version on STATE)" \
+	"$init"
+unset VM_INITRD

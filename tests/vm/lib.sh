@@ -2,8 +2,10 @@
 # Sourced by tests/vm/*.sh, tests/demo.sh and tests/bench/run.sh. Shared by boot, services and
 # provision tests.
 #
-#   vm_initramfs                       -> path of build/vm/initramfs.cpio (rebuilt when keel,
-#                                         the recipe or the test key change)
+#   vm_initramfs [mkinitramfs args…]   -> path of build/vm/initramfs.cpio (rebuilt when keel,
+#                                         the recipe or the test key change); with args (e.g.
+#                                         --min-version V) another cached file with those
+#   VM_INITRD=FILE                     makes vm_start boot that initramfs instead
 #   vm_image NAME [mkimage args…]      -> build/vm/NAME.img, cached by its inputs (keel, the
 #                                         scripts, the args, the content of --extra-* dirs);
 #                                         never boot it directly: vm_copy first (boots write)
@@ -59,9 +61,10 @@ _vm_key() {
 
 vm_initramfs() {
 	local out=$VM_CACHE/initramfs.cpio key
-	key=$(_vm_key "$KEEL" "$KEEL_SRC/initramfs/mkinitramfs.sh" "$KEEL_SRC/config/initramfs/modules" "$VM_PUB" "$(vm_kernel)")
+	[ $# -eq 0 ] || out=$VM_CACHE/initramfs-$(printf '%s\n' "$@" | sha256sum | cut -c1-12).cpio
+	key=$(_vm_key "$KEEL" "$KEEL_SRC/initramfs/mkinitramfs.sh" "$KEEL_SRC/config/initramfs/modules" "$VM_PUB" "$(vm_kernel)" "$*")
 	if [ ! -f "$out" ] || [ "$(cat "$out.key" 2>/dev/null)" != "$key" ]; then
-		"$KEEL_SRC/initramfs/mkinitramfs.sh" --keel "$KEEL" --key "$VM_PUB" --out "$out" >&2 || return 1
+		"$KEEL_SRC/initramfs/mkinitramfs.sh" --keel "$KEEL" --key "$VM_PUB" --out "$out" "$@" >&2 || return 1
 		echo "$key" > "$out.key"
 	fi
 	echo "$out"
@@ -91,7 +94,7 @@ vm_start() {
 	vm_stop
 	for d in ${VM_DRIVES:-}; do extra+=(-drive "file=$d,format=raw,if=virtio,readonly=on"); done
 	kernel=$(vm_kernel) || return 1
-	initrd=$(vm_initramfs) || return 1
+	initrd=${VM_INITRD:-$(vm_initramfs)} || return 1
 	rm -f "$VM_DIR/con.in" "$VM_DIR/con.out"
 	mkfifo "$VM_DIR/con.in" "$VM_DIR/con.out"
 	: > "$VM_LOG"
