@@ -1,4 +1,4 @@
-/* json.c — libFuzzer harness for core/json.c.
+/* json.c — libFuzzer harness for core/json_parse.c, json_canon.c and json_write.c.
  *
  * Parses with small limits. When the input parses:
  *   - json_canonical succeeds unless a number is not an int64 integer;
