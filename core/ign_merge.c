@@ -362,13 +362,15 @@ static int merge_cas(struct ign_cfg *p, struct ign_cfg *c)
 	return 0;
 }
 
-/* Move c's documents and strings to p: the merged entries point into them. */
+/* Move c's documents and strings to p: the merged entries point into them. Each list changes
+ * owner as soon as it is copied, so a failure between the two frees nothing twice. */
 static int adopt(struct ign_cfg *p, struct ign_cfg *c)
 {
-	if (push(&p->docs, &p->ndocs, c->docs, c->ndocs, sizeof(*p->docs)) ||
-		push(&p->strs, &p->nstrs, c->strs, c->nstrs, sizeof(*p->strs)))
+	if (push(&p->docs, &p->ndocs, c->docs, c->ndocs, sizeof(*p->docs)))
 		return -ENOMEM;
 	c->ndocs = 0;
+	if (push(&p->strs, &p->nstrs, c->strs, c->nstrs, sizeof(*p->strs)))
+		return -ENOMEM;
 	c->nstrs = 0;
 	return 0;
 }
