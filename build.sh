@@ -123,9 +123,11 @@ $(O)/keel.debug: $(call obj,$(CORE) $(APPLETS))
 $(O)/keel: $(O)/keel.debug
 	@strip --strip-all -R .comment -R .note.gnu.build-id $< -o $@
 
+# The unit tests fail allocations on purpose (tests/unit/alloc.c); nothing else is wrapped.
+UNITWRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
 $(O)/unit: $(call obj,$(CORE) $(UNITS))
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+	@$(CC) $(CFLAGS) $(LDFLAGS) $(UNITWRAP) $^ $(LIBS) -o $@
 
 $(O)/fuzz/%: $(call obj,$(CORE)) $(O)/obj/tests/fuzz/%.o $(FUZZMAIN)
 	@mkdir -p $(@D)

@@ -5,6 +5,7 @@
  */
 #include "applet.h"
 
+#include <errno.h>
 #include <mbedtls/version.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -45,15 +46,29 @@ static int usage(FILE *f)
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
-static int run(const struct applet *a, int argc, char **argv)
+/* The exit code once the output is out: output that did not all arrive (a full disk, a pipe
+ * closed early with SIGPIPE ignored) makes a success a runtime failure. fflush() alone misses
+ * a write that failed earlier: stdio drops what it could not write, so the last fflush may
+ * have nothing left to write and succeed; the stream's error flag stays set. */
+static int finish(const char *who, int ret)
 {
-	keel_applet = a;
-	int ret = a->main(argc, argv);
-	if (fflush(stdout) && ret == EXIT_OK) { /* a full disk or closed pipe is a failure */
-		fprintf(stderr, "keel %s: writing output failed\n", a->name);
+	int bad = fflush(stdout) != 0;
+	const char *why = bad ? strerror(errno) : NULL;
+
+	if ((bad || ferror(stdout)) && ret == EXIT_OK) {
+		fprintf(stderr, "%s: writing output failed%s%s\n", who, why ? ": " : "", why ? why : "");
 		ret = EXIT_FAIL;
 	}
 	return ret;
+}
+
+static int run(const struct applet *a, int argc, char **argv)
+{
+	char who[64];
+
+	keel_applet = a;
+	snprintf(who, sizeof(who), "keel %s", a->name);
+	return finish(who, a->main(argc, argv));
 }
 
 int main(int argc, char **argv)
@@ -74,14 +89,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--list")) {
 		for (size_t i = 0; i < NAPPLETS; i++)
 			puts(applet_table[i].name);
-		return EXIT_OK;
+		return finish("keel", EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		version();
-		return EXIT_OK;
+		return finish("keel", EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--help"))
-		return usage(stdout);
+		return finish("keel", usage(stdout));
 	const struct applet *a = find(argv[1]);
 	if (!a) {
 		fprintf(stderr, "keel: unknown applet '%s' (see keel --list)\n", argv[1]);

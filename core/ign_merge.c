@@ -14,6 +14,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,32 +35,95 @@ static int push(void *slot, size_t *n, const void *items, size_t count, size_t s
 	return 0;
 }
 
+/* Remove entry i of the array arr, *n entries of size bytes. */
+static void drop(void *arr, size_t *n, size_t i, size_t size)
+{
+	memmove((char *)arr + i * size, (char *)arr + (i + 1) * size, (*n - i - 1) * size);
+	(*n)--;
+}
+
+/* The entry of arr[0..n) (entries of size bytes) whose string at key_off is key: its index, or
+ * n. For an array of strings, key_off is 0 and size that of a pointer. */
+static size_t find(const void *arr, size_t n, size_t size, size_t key_off, const char *key)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *k;
+		memcpy(&k, (const char *)arr + i * size + key_off, sizeof(k));
+		if (!strcmp(k, key))
+			return i;
+	}
+	return n;
+}
+
+/* Merges the child's entry c into the parent's entry p with the same key (one list's type). */
+typedef int merge_fn(void *p, void *c);
+
+/* The lists of objects: merge the child's list c[0..cn) into the parent's list at slot (an
+ * "T **", *pn entries of size bytes), entry by entry on the string at key_off. An entry whose
+ * key the parent has is merged into the parent's; any other is moved to the end of the parent's
+ * list and zeroed in the child, which then owns nothing of it. */
+static int merge_list(void *slot, size_t *pn, void *c, size_t cn, size_t size, size_t key_off, merge_fn *merge)
+{
+	for (size_t i = 0; i < cn; i++) {
+		char *ce = (char *)c + i * size, *arr;
+		const char *key;
+		size_t j;
+		int ret;
+
+		memcpy(&arr, slot, sizeof(arr));
+		memcpy(&key, ce + key_off, sizeof(key));
+		j = find(arr, *pn, size, key_off, key);
+		if (j < *pn) {
+			if ((ret = merge(arr + j * size, ce)))
+				return ret;
+			continue;
+		}
+		if (push(slot, pn, ce, 1, size))
+			return -ENOMEM;
+		memset(ce, 0, size);
+	}
+	return 0;
+}
+
+/* Unite string list c into p (order kept, duplicates skipped). */
+static int unite(const char ***p, size_t *pn, const char **c, size_t cn)
+{
+	for (size_t i = 0; i < cn; i++)
+		if (find(*p, *pn, sizeof(**p), 0, c[i]) == *pn && push(p, pn, &c[i], 1, sizeof(**p)))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Drop the strings of list c from p. */
+static void subtract(const char **p, size_t *pn, const char **c, size_t cn)
+{
+	for (size_t i = 0; i < cn; i++) {
+		size_t j = find(p, *pn, sizeof(*p), 0, c[i]);
+		if (j < *pn)
+			drop(p, pn, j, sizeof(*p));
+	}
+}
+
+/* HTTP headers by name; a child header without a value removes the parent's (and is not added). */
 static int merge_headers(struct ign_res *p, struct ign_res *c)
 {
 	for (size_t i = 0; i < c->nheaders; i++) {
 		struct ign_header *h = &c->headers[i];
-		size_t j = 0;
-		while (j < p->nheaders && strcmp(p->headers[j].name, h->name))
-			j++;
-		if (!h->value) { /* removes the parent's */
-			if (j < p->nheaders) {
-				memmove(&p->headers[j], &p->headers[j + 1], (p->nheaders - j - 1) * sizeof(*h));
-				p->nheaders--;
-			}
-			continue;
-		}
-		if (j < p->nheaders) {
+		size_t j = find(p->headers, p->nheaders, sizeof(*h), offsetof(struct ign_header, name), h->name);
+		if (j < p->nheaders && !h->value)
+			drop(p->headers, &p->nheaders, j, sizeof(*h));
+		else if (j < p->nheaders)
 			p->headers[j].value = h->value;
-			continue;
-		}
-		if (push(&p->headers, &p->nheaders, h, 1, sizeof(*p->headers)))
+		else if (h->value && push(&p->headers, &p->nheaders, h, 1, sizeof(*h)))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int merge_res(struct ign_res *p, struct ign_res *c)
+/* struct ign_res: contents, append fragments, certificate authorities. */
+static int merge_res(void *pv, void *cv)
 {
+	struct ign_res *p = pv, *c = cv;
 	if (c->source)
 		p->source = c->source;
 	if (c->compression)
@@ -85,13 +149,19 @@ static void set8(int8_t *p, int8_t c)
 		*p = c;
 }
 
-static int merge_file(struct ign_file *p, struct ign_file *c)
+static void set_mode(bool *p_has, uint32_t *p, bool c_has, uint32_t c)
 {
-	set8(&p->overwrite, c->overwrite);
-	if (c->has_mode) {
-		p->has_mode = true;
-		p->mode = c->mode;
+	if (c_has) {
+		*p_has = true;
+		*p = c;
 	}
+}
+
+static int merge_file(void *pv, void *cv)
+{
+	struct ign_file *p = pv, *c = cv;
+	set8(&p->overwrite, c->overwrite);
+	set_mode(&p->has_mode, &p->mode, c->has_mode, c->mode);
 	merge_owner(&p->user, &c->user);
 	merge_owner(&p->group, &c->group);
 	if (c->has_contents) {
@@ -114,20 +184,20 @@ static int merge_file(struct ign_file *p, struct ign_file *c)
 	return 0;
 }
 
-static void merge_dir(struct ign_dir *p, const struct ign_dir *c)
+static int merge_dir(void *pv, void *cv)
 {
+	struct ign_dir *p = pv, *c = cv;
 	set8(&p->overwrite, c->overwrite);
-	if (c->has_mode) {
-		p->has_mode = true;
-		p->mode = c->mode;
-	}
+	set_mode(&p->has_mode, &p->mode, c->has_mode, c->mode);
 	merge_owner(&p->user, &c->user);
 	merge_owner(&p->group, &c->group);
 	p->where = c->where;
+	return 0;
 }
 
-static void merge_link(struct ign_link *p, const struct ign_link *c)
+static int merge_link(void *pv, void *cv)
 {
+	struct ign_link *p = pv, *c = cv;
 	set8(&p->overwrite, c->overwrite);
 	set8(&p->hard, c->hard);
 	if (c->target)
@@ -135,6 +205,7 @@ static void merge_link(struct ign_link *p, const struct ign_link *c)
 	merge_owner(&p->user, &c->user);
 	merge_owner(&p->group, &c->group);
 	p->where = c->where;
+	return 0;
 }
 
 static void free_file(struct ign_file *f)
@@ -145,230 +216,120 @@ static void free_file(struct ign_file *f)
 	free(f->append);
 }
 
-/* Remove entry i of a node list (kind 0 files, 1 dirs, 2 links). */
-static void remove_node(struct ign_cfg *c, int kind, size_t i)
-{
-	if (kind == 0) {
-		free_file(&c->files[i]);
-		memmove(&c->files[i], &c->files[i + 1], (c->nfiles - i - 1) * sizeof(*c->files));
-		c->nfiles--;
-	} else if (kind == 1) {
-		memmove(&c->dirs[i], &c->dirs[i + 1], (c->ndirs - i - 1) * sizeof(*c->dirs));
-		c->ndirs--;
-	} else {
-		memmove(&c->links[i], &c->links[i + 1], (c->nlinks - i - 1) * sizeof(*c->links));
-		c->nlinks--;
-	}
-}
+/* Files, directories and links share one key space: a child node first removes the parent's
+ * node of another kind at its path (each config has one node per path), then merges with or
+ * joins the list of its own kind. */
+enum node_kind { NODE_FILE, NODE_DIR, NODE_LINK };
 
-/* Find path in the parent's node lists; *kind and *idx say where. */
-static bool find_node(const struct ign_cfg *c, const char *path, int *kind, size_t *idx)
+static void drop_other_kinds(struct ign_cfg *p, const char *path, enum node_kind kind)
 {
-	for (size_t i = 0; i < c->nfiles; i++)
-		if (!strcmp(c->files[i].path, path))
-			return *kind = 0, *idx = i, true;
-	for (size_t i = 0; i < c->ndirs; i++)
-		if (!strcmp(c->dirs[i].path, path))
-			return *kind = 1, *idx = i, true;
-	for (size_t i = 0; i < c->nlinks; i++)
-		if (!strcmp(c->links[i].path, path))
-			return *kind = 2, *idx = i, true;
-	return false;
+	size_t f = find(p->files, p->nfiles, sizeof(*p->files), offsetof(struct ign_file, path), path);
+	size_t d = find(p->dirs, p->ndirs, sizeof(*p->dirs), offsetof(struct ign_dir, path), path);
+	size_t l = find(p->links, p->nlinks, sizeof(*p->links), offsetof(struct ign_link, path), path);
+
+	if (kind != NODE_FILE && f < p->nfiles) {
+		free_file(&p->files[f]);
+		drop(p->files, &p->nfiles, f, sizeof(*p->files));
+	}
+	if (kind != NODE_DIR && d < p->ndirs)
+		drop(p->dirs, &p->ndirs, d, sizeof(*p->dirs));
+	if (kind != NODE_LINK && l < p->nlinks)
+		drop(p->links, &p->nlinks, l, sizeof(*p->links));
 }
 
 static int merge_nodes(struct ign_cfg *p, struct ign_cfg *c)
 {
-	int kind;
-	size_t idx;
-	for (size_t i = 0; i < c->nfiles; i++) {
-		struct ign_file *f = &c->files[i];
-		if (find_node(p, f->path, &kind, &idx) && kind == 0) {
-			if (merge_file(&p->files[idx], f))
-				return -ENOMEM;
-			continue;
-		}
-		if (find_node(p, f->path, &kind, &idx))
-			remove_node(p, kind, idx);
-		if (push(&p->files, &p->nfiles, f, 1, sizeof(*p->files)))
-			return -ENOMEM;
-		memset(f, 0, sizeof(*f)); /* moved */
-	}
-	for (size_t i = 0; i < c->ndirs; i++) {
-		struct ign_dir *d = &c->dirs[i];
-		if (find_node(p, d->path, &kind, &idx) && kind == 1) {
-			merge_dir(&p->dirs[idx], d);
-			continue;
-		}
-		if (find_node(p, d->path, &kind, &idx))
-			remove_node(p, kind, idx);
-		if (push(&p->dirs, &p->ndirs, d, 1, sizeof(*p->dirs)))
-			return -ENOMEM;
-	}
-	for (size_t i = 0; i < c->nlinks; i++) {
-		struct ign_link *l = &c->links[i];
-		if (find_node(p, l->path, &kind, &idx) && kind == 2) {
-			merge_link(&p->links[idx], l);
-			continue;
-		}
-		if (find_node(p, l->path, &kind, &idx))
-			remove_node(p, kind, idx);
-		if (push(&p->links, &p->nlinks, l, 1, sizeof(*p->links)))
-			return -ENOMEM;
-	}
+	for (size_t i = 0; i < c->nfiles; i++)
+		drop_other_kinds(p, c->files[i].path, NODE_FILE);
+	for (size_t i = 0; i < c->ndirs; i++)
+		drop_other_kinds(p, c->dirs[i].path, NODE_DIR);
+	for (size_t i = 0; i < c->nlinks; i++)
+		drop_other_kinds(p, c->links[i].path, NODE_LINK);
+	if (merge_list(&p->files, &p->nfiles, c->files, c->nfiles, sizeof(*c->files),
+			offsetof(struct ign_file, path), merge_file) ||
+		merge_list(&p->dirs, &p->ndirs, c->dirs, c->ndirs, sizeof(*c->dirs),
+			offsetof(struct ign_dir, path), merge_dir) ||
+		merge_list(&p->links, &p->nlinks, c->links, c->nlinks, sizeof(*c->links),
+			offsetof(struct ign_link, path), merge_link))
+		return -ENOMEM;
 	return 0;
 }
 
-/* Unite string list c into p (order kept, duplicates skipped). */
-static int unite(const char ***p, size_t *pn, const char **c, size_t cn)
+static int merge_dropin(void *pv, void *cv)
 {
-	for (size_t i = 0; i < cn; i++) {
-		size_t j = 0;
-		while (j < *pn && strcmp((*p)[j], c[i]))
-			j++;
-		if (j < *pn)
-			continue;
-		if (push(p, pn, &c[i], 1, sizeof(**p)))
-			return -ENOMEM;
-	}
+	struct ign_dropin *p = pv, *c = cv;
+	if (c->contents)
+		p->contents = c->contents;
+	p->where = c->where;
 	return 0;
 }
 
-/* Drop the strings of list c from p. */
-static void subtract(const char **p, size_t *pn, const char **c, size_t cn)
+static int merge_unit(void *pv, void *cv)
 {
-	for (size_t i = 0; i < cn; i++)
-		for (size_t j = 0; j < *pn; j++)
-			if (!strcmp(p[j], c[i])) {
-				memmove(&p[j], &p[j + 1], (*pn - j - 1) * sizeof(*p));
-				(*pn)--;
-				break;
-			}
+	struct ign_unit *p = pv, *c = cv;
+	set8(&p->enabled, c->enabled);
+	set8(&p->mask, c->mask);
+	if (c->contents)
+		p->contents = c->contents;
+	p->where = c->where;
+	return merge_list(&p->dropins, &p->ndropins, c->dropins, c->ndropins, sizeof(*c->dropins),
+		offsetof(struct ign_dropin, name), merge_dropin);
 }
 
-static int merge_units(struct ign_cfg *p, struct ign_cfg *c)
+static int merge_user(void *pv, void *cv)
 {
-	for (size_t i = 0; i < c->nunits; i++) {
-		struct ign_unit *cu = &c->units[i], *pu = NULL;
-		for (size_t j = 0; j < p->nunits && !pu; j++)
-			if (!strcmp(p->units[j].name, cu->name))
-				pu = &p->units[j];
-		if (!pu) {
-			if (push(&p->units, &p->nunits, cu, 1, sizeof(*p->units)))
-				return -ENOMEM;
-			cu->dropins = NULL;
-			cu->ndropins = 0;
-			continue;
-		}
-		set8(&pu->enabled, cu->enabled);
-		set8(&pu->mask, cu->mask);
-		if (cu->contents)
-			pu->contents = cu->contents;
-		pu->where = cu->where;
-		for (size_t k = 0; k < cu->ndropins; k++) {
-			struct ign_dropin *cd = &cu->dropins[k];
-			size_t j = 0;
-			while (j < pu->ndropins && strcmp(pu->dropins[j].name, cd->name))
-				j++;
-			if (j < pu->ndropins) {
-				if (cd->contents)
-					pu->dropins[j].contents = cd->contents;
-				pu->dropins[j].where = cd->where;
-				continue;
-			}
-			if (push(&pu->dropins, &pu->ndropins, cd, 1, sizeof(*pu->dropins)))
-				return -ENOMEM;
-		}
+	struct ign_user *p = pv, *c = cv;
+	if (c->password_hash)
+		p->password_hash = c->password_hash;
+	if (c->has_uid) {
+		p->has_uid = true;
+		p->uid = c->uid;
 	}
+	if (c->gecos)
+		p->gecos = c->gecos;
+	if (c->home)
+		p->home = c->home;
+	if (c->primary_group)
+		p->primary_group = c->primary_group;
+	if (c->shell)
+		p->shell = c->shell;
+	set8(&p->no_create_home, c->no_create_home);
+	set8(&p->no_user_group, c->no_user_group);
+	set8(&p->no_log_init, c->no_log_init);
+	set8(&p->system, c->system);
+	set8(&p->should_exist, c->should_exist);
+	p->has_groups |= c->has_groups;
+	if (unite(&p->ssh_keys, &p->nssh_keys, c->ssh_keys, c->nssh_keys) ||
+		unite(&p->groups, &p->ngroups, c->groups, c->ngroups))
+		return -ENOMEM;
+	p->where = c->where;
 	return 0;
 }
 
-static int merge_users(struct ign_cfg *p, struct ign_cfg *c)
+static int merge_group(void *pv, void *cv)
 {
-	for (size_t i = 0; i < c->nusers; i++) {
-		struct ign_user *cu = &c->users[i], *pu = NULL;
-		for (size_t j = 0; j < p->nusers && !pu; j++)
-			if (!strcmp(p->users[j].name, cu->name))
-				pu = &p->users[j];
-		if (!pu) {
-			if (push(&p->users, &p->nusers, cu, 1, sizeof(*p->users)))
-				return -ENOMEM;
-			cu->ssh_keys = cu->groups = NULL;
-			continue;
-		}
-		if (cu->password_hash)
-			pu->password_hash = cu->password_hash;
-		if (cu->has_uid) {
-			pu->has_uid = true;
-			pu->uid = cu->uid;
-		}
-		if (cu->gecos)
-			pu->gecos = cu->gecos;
-		if (cu->home)
-			pu->home = cu->home;
-		if (cu->primary_group)
-			pu->primary_group = cu->primary_group;
-		if (cu->shell)
-			pu->shell = cu->shell;
-		set8(&pu->no_create_home, cu->no_create_home);
-		set8(&pu->no_user_group, cu->no_user_group);
-		set8(&pu->no_log_init, cu->no_log_init);
-		set8(&pu->system, cu->system);
-		set8(&pu->should_exist, cu->should_exist);
-		pu->has_groups |= cu->has_groups;
-		if (unite(&pu->ssh_keys, &pu->nssh_keys, cu->ssh_keys, cu->nssh_keys) ||
-			unite(&pu->groups, &pu->ngroups, cu->groups, cu->ngroups))
-			return -ENOMEM;
-		pu->where = cu->where;
+	struct ign_group *p = pv, *c = cv;
+	if (c->has_gid) {
+		p->has_gid = true;
+		p->gid = c->gid;
 	}
-	for (size_t i = 0; i < c->ngroups; i++) {
-		struct ign_group *cg = &c->groups[i], *pg = NULL;
-		for (size_t j = 0; j < p->ngroups && !pg; j++)
-			if (!strcmp(p->groups[j].name, cg->name))
-				pg = &p->groups[j];
-		if (!pg) {
-			if (push(&p->groups, &p->ngroups, cg, 1, sizeof(*p->groups)))
-				return -ENOMEM;
-			continue;
-		}
-		if (cg->has_gid) {
-			pg->has_gid = true;
-			pg->gid = cg->gid;
-		}
-		if (cg->password_hash)
-			pg->password_hash = cg->password_hash;
-		set8(&pg->system, cg->system);
-		set8(&pg->should_exist, cg->should_exist);
-		pg->where = cg->where;
-	}
+	if (c->password_hash)
+		p->password_hash = c->password_hash;
+	set8(&p->system, c->system);
+	set8(&p->should_exist, c->should_exist);
+	p->where = c->where;
 	return 0;
 }
 
-static int merge_cas(struct ign_cfg *p, struct ign_cfg *c)
-{
-	for (size_t i = 0; i < c->ncas; i++) {
-		size_t j = 0;
-		while (j < p->ncas && strcmp(p->cas[j].source, c->cas[i].source))
-			j++;
-		if (j < p->ncas) {
-			if (merge_res(&p->cas[j], &c->cas[i]))
-				return -ENOMEM;
-			continue;
-		}
-		if (push(&p->cas, &p->ncas, &c->cas[i], 1, sizeof(*p->cas)))
-			return -ENOMEM;
-		c->cas[i].headers = NULL;
-		c->cas[i].nheaders = 0;
-	}
-	return 0;
-}
-
-/* Move c's documents and strings to p: the merged entries point into them. */
+/* Move c's documents and strings to p: the merged entries point into them. Each list changes
+ * owner as soon as it is copied, so a failure between the two frees nothing twice. */
 static int adopt(struct ign_cfg *p, struct ign_cfg *c)
 {
-	if (push(&p->docs, &p->ndocs, c->docs, c->ndocs, sizeof(*p->docs)) ||
-		push(&p->strs, &p->nstrs, c->strs, c->nstrs, sizeof(*p->strs)))
+	if (push(&p->docs, &p->ndocs, c->docs, c->ndocs, sizeof(*p->docs)))
 		return -ENOMEM;
 	c->ndocs = 0;
+	if (push(&p->strs, &p->nstrs, c->strs, c->nstrs, sizeof(*p->strs)))
+		return -ENOMEM;
 	c->nstrs = 0;
 	return 0;
 }
@@ -388,7 +349,15 @@ int ign_merge(struct ign_cfg *p, struct ign_cfg *c, struct kerr *e)
 		p->has_total_timeout = true;
 		p->total_timeout = c->total_timeout;
 	}
-	if ((ret = merge_cas(p, c)) || (ret = merge_nodes(p, c)) || (ret = merge_units(p, c)) || (ret = merge_users(p, c)))
+	if ((ret = merge_list(&p->cas, &p->ncas, c->cas, c->ncas, sizeof(*c->cas),
+			offsetof(struct ign_res, source), merge_res)) ||
+		(ret = merge_nodes(p, c)) ||
+		(ret = merge_list(&p->units, &p->nunits, c->units, c->nunits, sizeof(*c->units),
+			offsetof(struct ign_unit, name), merge_unit)) ||
+		(ret = merge_list(&p->users, &p->nusers, c->users, c->nusers, sizeof(*c->users),
+			offsetof(struct ign_user, name), merge_user)) ||
+		(ret = merge_list(&p->groups, &p->ngroups, c->groups, c->ngroups, sizeof(*c->groups),
+			offsetof(struct ign_group, name), merge_group)))
 		goto out;
 	if ((ret = unite(&p->kargs_add, &p->nkargs_add, c->kargs_add, c->nkargs_add)) ||
 		(ret = unite(&p->kargs_del, &p->nkargs_del, c->kargs_del, c->nkargs_del)))

@@ -26,7 +26,7 @@ const struct json_limits ign_json_limits = {
 struct pctx {
 	struct ign_cfg *c;
 	int minor;
-	struct kerr *e;
+	struct kerr *e; /* never NULL: the caller's record or a local one (see ign_parse) */
 };
 
 __attribute__((format(printf, 4, 5))) static int perr(struct pctx *x, int code, const char *path, const char *fmt, ...)
@@ -918,7 +918,10 @@ const char *ign_version(const struct ign_cfg *c)
 int ign_parse(struct ign_cfg **out, const void *data, size_t len, const char *label, struct kerr *e)
 {
 	struct ign_cfg *c = calloc(1, sizeof(*c));
-	struct pctx x = {.c = c, .e = e};
+	struct kerr local = {0};
+	/* The checks read the code back from the record ("return x->e->code" after a chain of
+	 * calls); e may be NULL (err.h), so they get a record of their own then. */
+	struct pctx x = {.c = c, .e = e ? e : &local};
 	int ret;
 
 	*out = NULL;

@@ -1,5 +1,6 @@
-/* json.h — a strict JSON parser (RFC 8259), the canonical-JSON writer TUF signs with, and a
- * small writer for applets' --json output.
+/* json.h — JSON in three files, one header: the strict parser (RFC 8259, json_parse.c), the
+ * canonical-JSON writer TUF signs with (json_canon.c) and the writer behind applets' --json
+ * output (json_write.c).
  *
  * The parser refuses what a lenient one would guess at: duplicate keys, invalid UTF-8 (overlong
  * forms, surrogates, > U+10FFFF), lone or reversed surrogate escapes, U+0000 in strings,
@@ -71,6 +72,8 @@ struct json_doc {
 	void *arena; /* private */
 };
 
+/* ---- json_parse.c ---- */
+
 /* Parse in[0..len). lim NULL means json_default_limits. On error returns -EINVAL (malformed),
  * -E2BIG (a limit) or -ENOMEM, doc->root is NULL and e says where and why. */
 int json_parse(struct json_doc *doc, const void *in, size_t len, const struct json_limits *lim,
@@ -85,10 +88,14 @@ const struct json *json_get(const struct json *v, const char *key);
 /* Type name for messages: "null", "boolean", "number", "string", "array", "object". */
 const char *json_type_name(enum json_type t);
 
+/* ---- json_canon.c ---- */
+
 /* Canonical JSON (OLPC, as securesystemslib and tuf-js sign it): object keys sorted by their
  * UTF-8 bytes, no insignificant white space, only integers (a fraction or exponent is -EINVAL),
  * strings with only '"' and '\\' escaped. Appends to out. */
 int json_canonical(const struct json *v, struct buf *out, struct kerr *e);
+
+/* ---- json_write.c ---- */
 
 /* Writer for machine output: compact RFC 8259 JSON, strings escaped (control characters as
  * \n \t … or \u00XX, invalid UTF-8 replaced by U+FFFD). Errors are sticky; jw_finish() reports

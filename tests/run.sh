@@ -38,15 +38,25 @@ run_suite() {
 	failed=$((failed + f))
 }
 
-# Replay every seed of every fuzz harness (built with ASan+UBSan); one seed is one test.
+# Replay the seeds of every fuzz harness (built with ASan+UBSan); one harness is one test. The
+# driver (tests/fuzz/driver.c) prints its PASS/FAIL line and exits 0 or 2; any other status, a
+# harness source without a binary or a corpus without a harness is a failure as well.
 fuzz_replay() {
-	local h name
-	for h in build/host/fuzz/*; do
-		[ -x "$h" ] || continue
-		name=${h##*/}
-		[ -d "tests/fuzz/corpus/$name" ] || { echo "FAIL: fuzz/$name: no seed corpus tests/fuzz/corpus/$name"; continue; }
-		# a seed that crashes the harness ends its replay: that is a failure, not fewer passes
-		"$h" "tests/fuzz/corpus/$name" || echo "FAIL: fuzz/$name: the replay exited with status $?"
+	local src name rc
+	for src in tests/fuzz/*.c; do
+		name=${src##*/}
+		name=${name%.c}
+		[ "$name" = driver ] && continue
+		if [ ! -x "build/host/fuzz/$name" ]; then
+			echo "FAIL: fuzz/$name: build/host/fuzz/$name was not built"
+			continue
+		fi
+		"build/host/fuzz/$name" "tests/fuzz/corpus/$name"
+		rc=$?
+		[ "$rc" = 0 ] || [ "$rc" = 2 ] || echo "FAIL: fuzz/$name: the replay exited with status $rc"
+	done
+	for src in tests/fuzz/corpus/*; do
+		[ -e "tests/fuzz/${src##*/}.c" ] || echo "FAIL: fuzz: $src has no harness tests/fuzz/${src##*/}.c"
 	done
 }
 

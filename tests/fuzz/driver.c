@@ -1,28 +1,54 @@
 /* driver.c — replays a fuzz harness's seed corpus without libFuzzer (the ASan+UBSan build that
- * ./build.sh test runs). Arguments are files or directories; each file is one input, reported as
- * "PASS: fuzz/HARNESS: FILE" when the harness returns without a sanitizer report. */
+ * ./build.sh test runs). Arguments are files or directories; each file is one seed.
+ *
+ * Each seed runs in a child process, so whatever ends it — a sanitizer report, a harness's
+ * invariant (abort, __builtin_trap), a leak found when the child exits — is pinned to that seed
+ * and the other seeds still run. The harness gets one result line:
+ *   PASS: fuzz/NAME: N seeds replayed
+ *   FAIL: fuzz/NAME: K of N seeds failed         (after one "  SEED: why" line for each)
+ *   FAIL: fuzz/NAME: no seeds in ARGS            (a harness that replays nothing is a failure)
+ * Exit status: 0 after a PASS line, 2 after a FAIL line; any other status means the driver
+ * itself did not finish (tests/run.sh counts that as a failure too).
+ */
 #include <dirent.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int run_file(const char *harness, const char *path)
+static const char *harness;
+static int seeds, failed;
+
+__attribute__((format(printf, 2, 3))) static void seed_failed(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("  %s: ", path);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	failed++;
+}
+
+static int read_file(const char *path, uint8_t **out, size_t *outlen)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f) {
-		printf("FAIL: fuzz/%s: cannot open %s\n", harness, path);
-		return 1;
-	}
 	uint8_t *data = NULL;
 	size_t len = 0, cap = 0;
+
+	if (!f)
+		return -1;
 	for (;;) {
 		if (len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			uint8_t *p = realloc(data, cap);
+			uint8_t *p = realloc(data, cap = cap ? cap * 2 : 4096);
 			if (!p)
 				abort();
 			data = p;
@@ -32,52 +58,99 @@ static int run_file(const char *harness, const char *path)
 			break;
 		len += r;
 	}
+	if (ferror(f)) {
+		fclose(f);
+		free(data);
+		return -1;
+	}
 	fclose(f);
 	/* an exact-size copy so ASan sees reads past the input */
-	uint8_t *exact = malloc(len ? len : 1);
-	if (!exact)
+	*out = malloc(len ? len : 1);
+	if (!*out)
 		abort();
-	memcpy(exact, data, len);
+	memcpy(*out, data, len);
+	*outlen = len;
 	free(data);
-	LLVMFuzzerTestOneInput(exact, len);
-	free(exact);
-	printf("PASS: fuzz/%s: %s\n", harness, path);
 	return 0;
+}
+
+static void run_seed(const char *path)
+{
+	uint8_t *data;
+	size_t len;
+	int st;
+	pid_t pid;
+
+	seeds++;
+	if (read_file(path, &data, &len)) {
+		seed_failed(path, "cannot read it");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		seed_failed(path, "fork failed");
+	} else if (!pid) {
+		LLVMFuzzerTestOneInput(data, len);
+		free(data);
+		exit(0); /* LeakSanitizer checks here */
+	} else if (waitpid(pid, &st, 0) != pid) {
+		seed_failed(path, "waitpid failed");
+	} else if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+		seed_failed(path, "killed by signal %d (%s)%s", sig, strsignal(sig),
+			sig == SIGABRT || sig == SIGILL ? ": an invariant of the harness failed, see above" : "");
+	} else if (WEXITSTATUS(st)) {
+		seed_failed(path, "exit status %d: sanitizer report above", WEXITSTATUS(st));
+	}
+	free(data);
 }
 
 int main(int argc, char **argv)
 {
-	const char *harness = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	int bad = 0, files = 0;
+	harness = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++) {
+		struct dirent **ents;
 		struct stat st;
+		int n;
+
 		if (stat(argv[i], &st)) {
-			printf("FAIL: fuzz/%s: %s missing\n", harness, argv[i]);
-			bad = 1;
+			seeds++;
+			seed_failed(argv[i], "missing");
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			bad |= run_file(harness, argv[i]);
-			files++;
+			run_seed(argv[i]);
 			continue;
 		}
-		struct dirent **ents;
-		int n = scandir(argv[i], &ents, NULL, alphasort);
+		n = scandir(argv[i], &ents, NULL, alphasort);
+		if (n < 0) {
+			seeds++;
+			seed_failed(argv[i], "cannot list it");
+			continue;
+		}
 		for (int j = 0; j < n; j++) {
 			char path[4096];
 			if (ents[j]->d_name[0] != '.') {
 				snprintf(path, sizeof(path), "%s/%s", argv[i], ents[j]->d_name);
-				bad |= run_file(harness, path);
-				files++;
+				run_seed(path);
 			}
 			free(ents[j]);
 		}
-		free(n >= 0 ? ents : NULL);
+		free(ents);
 	}
-	if (!files) {
-		printf("FAIL: fuzz/%s: empty corpus\n", harness);
-		bad = 1;
+	if (!seeds) {
+		printf("FAIL: fuzz/%s: no seeds in", harness);
+		for (int i = 1; i < argc; i++)
+			printf(" %s", argv[i]);
+		printf("\n");
+		return 2;
 	}
-	return bad;
+	if (failed) {
+		printf("FAIL: fuzz/%s: %d of %d seeds failed\n", harness, failed, seeds);
+		return 2;
+	}
+	printf("PASS: fuzz/%s: %d seed%s replayed\n", harness, seeds, seeds == 1 ? "" : "s");
+	return 0;
 }

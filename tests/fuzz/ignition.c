@@ -4,7 +4,9 @@
  * Every input either parses or fails with -EINVAL/-ENOTSUP/-E2BIG and a one-line message that
  * names a place ("path: why"). A config that parses also passes through ign_check, renders as
  * text and as JSON (and that JSON parses), and merges with a second parse of itself; the merged
- * config still renders. The unit-file helpers run on the raw input too.
+ * config still renders, and the same as before unless a file has append fragments (merging
+ * concatenates those): merging a config into itself changes nothing else. The unit-file
+ * helpers run on the raw input too.
  */
 #include "buf.h"
 #include "err.h"
@@ -43,8 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(r == -EINVAL || r == -ENOTSUP || r == -E2BIG || r == -ENOMEM, "unexpected error code");
 		check(e.msg[0] && strchr(e.msg, ':') && !strchr(e.msg, '\n'), "error without a one-line place");
 	} else {
-		struct buf b = BUF_INIT(64u << 20);
+		struct buf b = BUF_INIT(64u << 20), before = BUF_INIT(64u << 20), after = BUF_INIT(64u << 20);
 		struct json_doc doc = {0};
+		bool appends = false;
 		if (!ign_check(c, &e)) {
 			check(!ign_render(c, false, &b, &e), "text render failed");
 			buf_reset(&b);
@@ -52,11 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(!json_parse(&doc, b.p, b.len, NULL, &e), "rendered JSON does not parse");
 			json_free(&doc);
 		}
+		for (size_t i = 0; i < c->nfiles; i++)
+			appends |= c->files[i].nappend > 0;
+		check(!ign_render(c, false, &before, &e) && !ign_render(c, true, &before, &e), "render failed");
 		check(!ign_parse(&c2, data, size, "again", &e), "a second parse failed");
 		check(!ign_merge(c, c2, &e), "merge with itself failed");
-		buf_reset(&b);
-		check(!ign_render(c, false, &b, &e), "render after merge failed");
+		check(!ign_render(c, false, &after, &e) && !ign_render(c, true, &after, &e), "render after merge failed");
+		check(appends || (before.len == after.len && !memcmp(before.p, after.p, before.len)),
+			"merged into itself, the config renders differently");
 		buf_free(&b);
+		buf_free(&before);
+		buf_free(&after);
 		ign_free(c);
 	}
 	/* the unit-file helpers on the raw bytes (NUL-terminated copy) */

@@ -1,5 +1,8 @@
 /* modindex.c — fuzz core/module: the input is split at NUL bytes into modules.dep,
- * modules.softdep, modules.alias, modules.builtin and a module name to plan. */
+ * modules.softdep, modules.alias, modules.builtin and a module name to plan.
+ *
+ * A plan names each module once (by name and by path), every path within MODPATH_MAX, and
+ * planning the same name again adds nothing. */
 #include "module.h"
 
 #include "applet.h"
@@ -27,11 +30,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct modindex m;
 	static struct modplan plan;
 	if (!modindex_set(&m, part[0], part[1], part[2], part[3], NULL)) {
+		const char *name = part[4][0] ? part[4] : "erofs";
 		plan.n = 0;
-		module_plan(&m, part[4][0] ? part[4] : "erofs", &plan, NULL);
-		for (int i = 0; i < plan.n; i++)
-			if (strlen(plan.e[i].path) >= MODPATH_MAX)
-				__builtin_trap();
+		if (!module_plan(&m, name, &plan, NULL)) {
+			int n = plan.n;
+			for (int i = 0; i < plan.n; i++) {
+				if (strlen(plan.e[i].path) >= MODPATH_MAX)
+					__builtin_trap();
+				for (int j = 0; j < i; j++)
+					if (!strcmp(plan.e[i].name, plan.e[j].name) || !strcmp(plan.e[i].path, plan.e[j].path))
+						__builtin_trap(); /* a module planned twice */
+			}
+			if (module_plan(&m, name, &plan, NULL) || plan.n != n)
+				__builtin_trap(); /* planned again, it added something */
+		}
 		modindex_free(&m);
 	}
 	free(copy);

@@ -1,6 +1,10 @@
-/* err_test.c — struct kerr messages stay one clean line whatever is formatted into them. */
+/* err_test.c — struct kerr messages stay one clean line whatever is formatted into them, and
+ * core functions take a NULL record as err.h promises. */
 #include "t.h"
+#include "buf.h"
 #include "err.h"
+#include "ign.h"
+#include "json.h"
 
 #include <errno.h>
 #include <string.h>
@@ -24,4 +28,67 @@ T_TEST(kerr_one_clean_line)
 		kerr_wrap(&w, -EIO, "file");
 		t_check(!strcmp(w.msg, cases[i].want), "wrapped %zu: \"%s\"", i, w.msg);
 	}
+}
+
+/* err.h: the record may be NULL. Every invalid config below fails the same way with and without
+ * one (each reaches a different check of ign_parse.c that reads the code back from the record). */
+T_TEST(kerr_null_record)
+{
+	static const char *const bad[] = {
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":1}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":\"/a\",\"overwrite\":1}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":{}}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":\"/a\",\"contents\":1}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":\"/a\",\"contents\":{\"x\":1}}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":\"/a\",\"contents\":"
+		"{\"source\":\"data:,\",\"verification\":{\"x\":1}}}]}}",
+		"{\"ignition\":{\"version\":\"3.1.0\"},\"storage\":{\"files\":[{\"path\":\"/a\",\"contents\":"
+		"{\"source\":\"https://h/\",\"httpHeaders\":[1]}}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":\"/a\",\"user\":{\"id\":\"x\"}}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":\"/a\",\"mode\":\"x\"}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"directories\":[{\"path\":\"/a\",\"x\":1}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"links\":[{\"path\":\"/a\",\"target\":1}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"x\":1}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"systemd\":{\"units\":[{\"name\":\"a.service\",\"dropins\":[{\"name\":1}]}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"systemd\":{\"units\":[{\"name\":\"a.service\",\"enabled\":\"x\"}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"systemd\":{\"units\":[{\"name\":\"a.service\",\"contents\":\"[Unit\"}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"systemd\":{\"x\":1}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"passwd\":{\"users\":[{\"name\":\"a\",\"sshAuthorizedKeys\":[1]}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"passwd\":{\"users\":[{\"name\":\"a:b\"}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"passwd\":{\"groups\":[{\"name\":\"a\",\"gid\":\"x\"}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"passwd\":{\"groups\":[{\"name\":\"a:b\"}]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"passwd\":{\"x\":1}}",
+		"{\"ignition\":{\"version\":\"3.0.0\",\"x\":1}}",
+		"{\"ignition\":{\"version\":\"3.0.0\",\"config\":{\"x\":1}}}",
+		"{\"ignition\":{\"version\":\"3.0.0\",\"timeouts\":{\"httpTotal\":\"x\"}}}",
+		"{\"ignition\":{\"version\":\"3.0.0\",\"timeouts\":{\"httpResponseHeaders\":-1}}}",
+		"{\"ignition\":{\"version\":\"3.0.0\",\"security\":{\"x\":1}}}",
+		"{\"ignition\":{\"version\":\"3.0.0\",\"security\":{\"tls\":{\"x\":1}}}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"},\"x\":1}",
+		"{\"ignition\":{\"version\":\"3.3.0\"},\"kernelArguments\":{\"shouldExist\":[1]}}",
+		"{\"ignition\":{\"version\":\"3.0.0\"}",
+	};
+	for (size_t i = 0; i < T_LEN(bad); i++) {
+		struct ign_cfg *c = NULL;
+		struct kerr e = {0};
+		int with = ign_parse(&c, bad[i], strlen(bad[i]), NULL, &e);
+		ign_free(c);
+		c = NULL;
+		int without = ign_parse(&c, bad[i], strlen(bad[i]), "label", NULL);
+		ign_free(c);
+		t_check(with < 0 && without == with && e.code == with, "config %zu: %d with a record (%s), %d without", i,
+			with, e.msg, without);
+	}
+	static const char good[] = "{\"ignition\":{\"version\":\"3.0.0\"},\"storage\":{\"files\":[{\"path\":\"/a\"}]}}";
+	struct ign_cfg *p = NULL, *c = NULL;
+	t_check(!ign_parse(&p, good, strlen(good), NULL, NULL) && !ign_parse(&c, good, strlen(good), "c", NULL) &&
+			!ign_merge(p, c, NULL) && p->nfiles == 1 && !ign_check(p, NULL), "a good config parses, merges, checks");
+	ign_free(p);
+	struct json_doc d = {0};
+	t_check(json_parse(&d, "[1,", 3, NULL, NULL) == -EINVAL && !d.root, "json_parse");
+	t_check(!json_parse(&d, "[1.5]", 5, NULL, NULL), "json_parse of a non-integer");
+	struct buf b = BUF_INIT(64);
+	t_check(json_canonical(d.root, &b, NULL) == -EINVAL && !b.len, "json_canonical");
+	buf_free(&b);
+	json_free(&d);
 }

@@ -727,3 +727,68 @@ T_TEST(json_writer)
 	t_check(jw_finish(&w) == -EINVAL && b.len == 0, "NULL with a length is misuse");
 	buf_free(&b);
 }
+
+/* Each allocation of a parse, a canonicalisation and a --json write fails in turn: the call
+ * returns -ENOMEM (with a message), leaves nothing behind, and the next try gets further. The
+ * document is deep (frame stacks grow), wide (the pending vector grows) and long (arena chunks
+ * and output buffers grow). */
+T_TEST(json_alloc_failures)
+{
+	struct buf in = BUF_INIT(1 << 20);
+	struct json_doc doc = {0};
+	struct kerr e = {0};
+	long n, steps[3] = {0};
+	int ret = 0, failed = 1;
+
+	for (int i = 0; i < 20; i++)
+		buf_puts(&in, "{\"k\":[");
+	for (int i = 0; i < 100; i++)
+		buf_printf(&in, "%s{\"z%d\":\"%0300d\",\"a%d\":%d}", i ? "," : "", i, i, i, i);
+	for (int i = 0; i < 20; i++)
+		buf_puts(&in, "]}");
+	for (n = 1; failed && n < 5000; n++) {
+		memset(&e, 0, sizeof(e));
+		t_alloc_fail(n);
+		ret = json_parse(&doc, in.p, in.len, NULL, &e);
+		failed = t_alloc_failed();
+		if (failed && (ret != -ENOMEM || doc.root || doc.arena || !strstr(e.msg, "out of memory")))
+			break;
+	}
+	steps[0] = n - 1;
+	t_check(!ret && !failed && steps[0] > 3, "parse: %d after %ld allocations: %s", ret, steps[0], e.msg);
+	for (n = 1, failed = 1; failed && n < 5000; n++) {
+		struct buf out = BUF_INIT(1 << 20);
+		memset(&e, 0, sizeof(e));
+		t_alloc_fail(n);
+		ret = json_canonical(doc.root, &out, &e);
+		failed = t_alloc_failed();
+		if (failed && (ret != -ENOMEM || out.len || !strstr(e.msg, "out of memory"))) {
+			buf_free(&out);
+			break;
+		}
+		buf_free(&out);
+	}
+	steps[1] = n - 1;
+	t_check(!ret && !failed && steps[1] > 3, "canonical: %d after %ld allocations: %s", ret, steps[1], e.msg);
+	for (n = 1, failed = 1; failed && n < 5000; n++) {
+		struct buf out = BUF_INIT(1 << 20);
+		struct jw w;
+		jw_init(&w, &out);
+		t_alloc_fail(n);
+		jw_obj(&w);
+		for (size_t i = 0; i < 20; i++) {
+			jw_key(&w, "a-long-enough-key-to-grow-the-buffer");
+			jw_str(&w, in.p ? (const char *)in.p : "");
+		}
+		jw_obj_end(&w);
+		ret = jw_finish(&w);
+		failed = t_alloc_failed();
+		buf_free(&out);
+		if (failed != (ret == -ENOMEM))
+			break;
+	}
+	steps[2] = n - 1;
+	t_check(!ret && !failed && steps[2] > 3, "jw: %d after %ld allocations", ret, steps[2]);
+	json_free(&doc);
+	buf_free(&in);
+}

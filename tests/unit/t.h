@@ -24,6 +24,12 @@ const char *t_tmpdir(void);
 /* Write a file below t_tmpdir(); returns its full path (static storage, valid until next call). */
 const char *t_write(const char *name, const void *data, size_t len);
 
+/* Allocation failures (tests/unit/alloc.c): from now on the nth call to malloc, calloc, realloc,
+ * strdup or strndup returns NULL (0: none); t_alloc_failed() ends that and returns whether it
+ * happened. */
+void t_alloc_fail(long n);
+int t_alloc_failed(void);
+
 #define t_check(cond, ...) t_report(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
 #define T_TEST(name)                                                                  \

@@ -1,4 +1,6 @@
-/* json.c — strict RFC 8259 parser, OLPC canonical JSON, and the writer behind --json.
+/* json_parse.c — the strict RFC 8259 parser (json_parse, json_get), and the two helpers the
+ * canonical and --json writers share with it (json_impl.h): the JSON-pointer error locator and
+ * the UTF-8 sequence check.
  *
  * The parser never recurses. It keeps an explicit stack of the containers that are open (at
  * most max_depth) and one "pending" vector with the children of all of them: a container's
@@ -15,11 +17,11 @@
  * itself); control characters in keys are shown as \u00XX so a message stays one clean line.
  */
 #include "json.h"
+#include "json_impl.h"
 #include "buf.h"
 #include "err.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdalign.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,21 +191,8 @@ static void sink_key(struct sink *s, const char *k, size_t n, int pointer)
 	}
 }
 
-/* An open array or object, for the parser and for json_canonical. */
-struct frame {
-	const struct json *node;
-	struct json *build; /* parser: the same node, being filled in */
-	size_t start;      /* parser: its first child in the pending vector */
-	size_t idx;        /* array: index of the current element; canonical: of the current child */
-	const char *key;   /* object: key of the current member */
-	size_t key_len;
-	int in_child;      /* the current element or member is being read or written */
-	int fresh;         /* parser: just opened */
-	const struct json_member **order; /* canonical: members sorted by key */
-};
-
 /* The JSON pointer of the place frames[0..n) describe. */
-static void fmt_pointer(char *out, size_t cap, const struct frame *fr, size_t n)
+static void fmt_pointer(char *out, size_t cap, const struct json_frame *fr, size_t n)
 {
 	struct sink s = {out, cap, 0, 0};
 
@@ -224,7 +213,8 @@ static void fmt_pointer(char *out, size_t cap, const struct frame *fr, size_t n)
 	sink_end(&s);
 }
 
-static int where_err(struct kerr *e, int code, size_t off, const struct frame *fr, size_t n,
+/* See json_impl.h. */
+int json_where_err(struct kerr *e, int code, size_t off, const struct json_frame *fr, size_t n,
 	const char *why)
 {
 	char ptr[160];
@@ -235,10 +225,8 @@ static int where_err(struct kerr *e, int code, size_t off, const struct frame *f
 
 /* ---- UTF-8 --------------------------------------------------------------------------------- */
 
-/* The well-formed sequence at p (RFC 3629: no overlong forms, no surrogates, nothing above
- * U+10FFFF): returns its length with *ok = 1, or the length of the maximal ill-formed prefix
- * (at least 1) with *ok = 0. p < end. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end, int *ok)
+/* See json_impl.h. */
+size_t json_utf8_seq(const unsigned char *p, const unsigned char *end, int *ok)
 {
 	unsigned c = p[0], lo = 0x80, hi = 0xbf;
 	size_t n;
@@ -313,7 +301,7 @@ struct parser {
 	const struct json_limits *lim;
 	struct kerr *e;
 	struct arena *arena;
-	struct frame *fr;
+	struct json_frame *fr;
 	size_t nfr, capfr;
 	struct pend *pend;
 	size_t npend, cappend;
@@ -334,7 +322,7 @@ static int perr(struct parser *ps, int code, const unsigned char *at, const char
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return where_err(ps->e, code, off_of(ps, at), ps->fr, ps->nfr, why);
+	return json_where_err(ps->e, code, off_of(ps, at), ps->fr, ps->nfr, why);
 }
 
 static int nomem(struct parser *ps) { return perr(ps, -ENOMEM, ps->p, "out of memory"); }
@@ -454,7 +442,7 @@ static int parse_string(struct parser *ps, const char **str, size_t *len)
 			if (ret)
 				return ret;
 		} else {
-			k = utf8_seq(p, q, &ok);
+			k = json_utf8_seq(p, q, &ok);
 			if (!ok)
 				return perr(ps, -EINVAL, p, "invalid UTF-8 in string");
 			memcpy(out + n, p, k);
@@ -601,7 +589,7 @@ static int push_frame(struct parser *ps, struct json *v)
 {
 	if (ps->nfr == ps->capfr) {
 		size_t cap = ps->capfr ? ps->capfr * 2 : 16;
-		struct frame *f;
+		struct json_frame *f;
 
 		if (cap > SIZE_MAX / sizeof(*f))
 			return nomem(ps);
@@ -611,7 +599,7 @@ static int push_frame(struct parser *ps, struct json *v)
 		ps->fr = f;
 		ps->capfr = cap;
 	}
-	ps->fr[ps->nfr++] = (struct frame){.node = v, .build = v, .start = ps->npend, .fresh = 1};
+	ps->fr[ps->nfr++] = (struct json_frame){.node = v, .build = v, .start = ps->npend, .fresh = 1};
 	return 0;
 }
 
@@ -688,13 +676,13 @@ static int check_dups(struct parser *ps, struct pend *p, size_t n)
 	sink_key(&s, dup->key, dup->key_len > 80 ? 80 : dup->key_len, 0);
 	sink_puts(&s, dup->key_len > 80 ? "...\"" : "\"");
 	sink_end(&s);
-	return where_err(ps->e, -EINVAL, dup->key_off, ps->fr, ps->nfr, why);
+	return json_where_err(ps->e, -EINVAL, dup->key_off, ps->fr, ps->nfr, why);
 }
 
 /* The open container's closing bracket was read: move its children into the arena. */
 static int close_container(struct parser *ps)
 {
-	struct frame *f = &ps->fr[ps->nfr - 1];
+	struct json_frame *f = &ps->fr[ps->nfr - 1];
 	struct json *v = f->build;
 	size_t n = ps->npend - f->start;
 	struct pend *p = n ? ps->pend + f->start : NULL; /* pend is NULL until a child came */
@@ -726,7 +714,7 @@ static int close_container(struct parser *ps)
 }
 
 /* A member's key and colon; the cursor is at the key. */
-static int parse_key(struct parser *ps, struct frame *f)
+static int parse_key(struct parser *ps, struct json_frame *f)
 {
 	const unsigned char *at = ps->p;
 	const char *key;
@@ -759,7 +747,7 @@ static int parse_next(struct parser *ps, int *more)
 
 	*more = 1;
 	while (ps->nfr) {
-		struct frame *f = &ps->fr[ps->nfr - 1];
+		struct json_frame *f = &ps->fr[ps->nfr - 1];
 		int array = f->node->type == JSON_ARRAY;
 		unsigned char close = array ? ']' : '}';
 
@@ -899,381 +887,4 @@ const char *json_type_name(enum json_type t)
 		return "object";
 	}
 	return "unknown";
-}
-
-/* ---- canonical JSON ------------------------------------------------------------------------ */
-
-struct canon {
-	struct buf *out;
-	struct kerr *e;
-	struct frame *fr;
-	size_t nfr, capfr;
-	int told; /* e was filled */
-};
-
-static int cerr(struct canon *c, int code, const struct json *v, const char *why)
-{
-	c->told = 1;
-	return where_err(c->e, code, v ? v->off : 0, c->fr, c->nfr, why);
-}
-
-static int cmp_member(const void *a, const void *b)
-{
-	const struct json_member *x = *(const struct json_member *const *)a;
-	const struct json_member *y = *(const struct json_member *const *)b;
-	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-	int r = memcmp(x->key, y->key, n);
-
-	if (r)
-		return r;
-	return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
-}
-
-/* Only '"' and '\' are escaped; every other byte is written as it is. */
-static int canon_string(struct buf *out, const char *s, size_t n)
-{
-	size_t run = 0;
-	int ret = buf_putc(out, '"');
-
-	for (size_t i = 0; !ret && i < n; i++) {
-		if (s[i] != '"' && s[i] != '\\')
-			continue;
-		ret = buf_put(out, s + run, i - run);
-		if (!ret)
-			ret = buf_putc(out, '\\');
-		run = i;
-	}
-	if (!ret)
-		ret = buf_put(out, s + run, n - run);
-	return ret ? ret : buf_putc(out, '"');
-}
-
-static int canon_open(struct canon *c, const struct json *v)
-{
-	const struct json_member **order = NULL;
-	size_t n = v->type == JSON_ARRAY ? v->u.arr.n : v->u.obj.n;
-
-	if (n && !(v->type == JSON_ARRAY ? (void *)v->u.arr.v : (void *)v->u.obj.m))
-		return cerr(c, -EINVAL, v, "malformed document");
-	if (c->nfr == c->capfr) {
-		size_t cap = c->capfr ? c->capfr * 2 : 16;
-		struct frame *f;
-
-		if (cap > SIZE_MAX / sizeof(*f) || !(f = realloc(c->fr, cap * sizeof(*f))))
-			return cerr(c, -ENOMEM, v, "out of memory");
-		c->fr = f;
-		c->capfr = cap;
-	}
-	if (v->type == JSON_OBJECT && n) {
-		if (n > SIZE_MAX / sizeof(*order) || !(order = malloc(n * sizeof(*order))))
-			return cerr(c, -ENOMEM, v, "out of memory");
-		for (size_t i = 0; i < n; i++)
-			order[i] = &v->u.obj.m[i];
-		qsort(order, n, sizeof(*order), cmp_member);
-	}
-	c->fr[c->nfr++] = (struct frame){.node = v, .order = order};
-	if (order) {
-		for (size_t i = 1; i < n; i++) {
-			if (!cmp_member(&order[i - 1], &order[i]))
-				return cerr(c, -EINVAL, v, "duplicate key");
-		}
-	}
-	return buf_putc(c->out, v->type == JSON_ARRAY ? '[' : '{');
-}
-
-static int canon_value(struct canon *c, const struct json *v)
-{
-	char num[24];
-
-	if (!v)
-		return cerr(c, -EINVAL, NULL, "malformed document");
-	switch (v->type) {
-	case JSON_NULL:
-		return buf_puts(c->out, "null");
-	case JSON_BOOL:
-		return buf_puts(c->out, v->u.b ? "true" : "false");
-	case JSON_NUMBER:
-		if (!v->u.num.is_int) {
-			char why[120];
-			const char *t = v->u.num.text ? v->u.num.text : "";
-			int frac = strpbrk(t, ".eE") != NULL;
-			snprintf(why, sizeof(why), "%s in canonical JSON: %.40s%s",
-				frac ? "only integers are allowed" : "integer out of range", t,
-				strlen(t) > 40 ? "..." : "");
-			return cerr(c, -EINVAL, v, why);
-		}
-		snprintf(num, sizeof(num), "%" PRId64, v->u.num.i);
-		return buf_puts(c->out, num);
-	case JSON_STRING:
-		if (!v->u.str.s && v->u.str.len)
-			return cerr(c, -EINVAL, v, "malformed document");
-		return canon_string(c->out, v->u.str.s ? v->u.str.s : "", v->u.str.len);
-	case JSON_ARRAY:
-	case JSON_OBJECT:
-		return canon_open(c, v);
-	}
-	return cerr(c, -EINVAL, v, "malformed document");
-}
-
-/* The next child of the innermost open container, or its closing bracket. */
-static int canon_step(struct canon *c)
-{
-	struct frame *f = &c->fr[c->nfr - 1];
-	const struct json *v = f->node;
-	size_t n = v->type == JSON_ARRAY ? v->u.arr.n : v->u.obj.n;
-	const struct json *child;
-	int ret;
-
-	if (f->in_child) {
-		f->in_child = 0;
-		f->idx++;
-	}
-	if (f->idx == n) {
-		free(f->order);
-		c->nfr--;
-		return buf_putc(c->out, v->type == JSON_ARRAY ? ']' : '}');
-	}
-	if (f->idx) {
-		ret = buf_putc(c->out, ',');
-		if (ret)
-			return ret;
-	}
-	if (v->type == JSON_ARRAY) {
-		child = v->u.arr.v[f->idx];
-	} else {
-		const struct json_member *m = f->order[f->idx];
-		if (!m->key && m->key_len)
-			return cerr(c, -EINVAL, v, "malformed document");
-		f->key = m->key ? m->key : "";
-		f->key_len = m->key_len;
-		ret = canon_string(c->out, f->key, f->key_len);
-		if (!ret)
-			ret = buf_putc(c->out, ':');
-		if (ret)
-			return ret;
-		child = m->val;
-	}
-	f->in_child = 1;
-	return canon_value(c, child);
-}
-
-int json_canonical(const struct json *v, struct buf *out, struct kerr *e)
-{
-	struct canon c = {.out = out, .e = e};
-	size_t start = out->len;
-	int ret;
-
-	ret = canon_value(&c, v);
-	while (!ret && c.nfr)
-		ret = canon_step(&c);
-	if (ret && !c.told) /* the output buffer refused */
-		kerr_set(e, ret, "canonical JSON: %s", ret == -E2BIG ?
-			"output larger than the buffer allows" : "out of memory");
-	while (c.nfr)
-		free(c.fr[--c.nfr].order);
-	free(c.fr);
-	if (ret) {
-		out->len = start;
-		if (out->p)
-			out->p[start] = 0;
-	}
-	return ret;
-}
-
-/* ---- writer for machine output ------------------------------------------------------------- */
-
-enum { JW_MAX_DEPTH = 63 };
-
-void jw_init(struct jw *w, struct buf *b)
-{
-	memset(w, 0, sizeof(*w));
-	w->b = b;
-}
-
-static void jw_fail(struct jw *w, int err)
-{
-	if (!w->err)
-		w->err = err;
-}
-
-static void jw_put(struct jw *w, const void *s, size_t n)
-{
-	int ret;
-
-	if (w->err)
-		return;
-	ret = buf_put(w->b, s, n);
-	if (ret)
-		jw_fail(w, ret);
-}
-
-static uint64_t jw_bit(const struct jw *w) { return (uint64_t)1 << w->depth; }
-
-/* Before a value: is one allowed here? Writes the comma an array needs. */
-static int jw_begin(struct jw *w)
-{
-	if (w->err)
-		return 0;
-	if (w->depth && (w->in_obj & jw_bit(w))) {
-		if (!w->after_key)
-			jw_fail(w, -EINVAL); /* a value where a key is needed */
-	} else if (w->need_comma & jw_bit(w)) {
-		if (!w->depth)
-			jw_fail(w, -EINVAL); /* a second top-level value */
-		jw_put(w, ",", 1);
-	}
-	return !w->err;
-}
-
-static void jw_done(struct jw *w)
-{
-	w->need_comma |= jw_bit(w);
-	w->after_key = false;
-}
-
-static void jw_open(struct jw *w, char c, bool obj)
-{
-	if (!jw_begin(w))
-		return;
-	if (w->depth >= JW_MAX_DEPTH) {
-		jw_fail(w, -EINVAL);
-		return;
-	}
-	jw_put(w, &c, 1);
-	w->after_key = false;
-	w->depth++;
-	w->need_comma &= ~jw_bit(w);
-	if (obj)
-		w->in_obj |= jw_bit(w);
-	else
-		w->in_obj &= ~jw_bit(w);
-}
-
-static void jw_close(struct jw *w, char c, bool obj)
-{
-	if (w->err)
-		return;
-	if (!w->depth || !(w->in_obj & jw_bit(w)) != !obj || w->after_key) {
-		jw_fail(w, -EINVAL);
-		return;
-	}
-	jw_put(w, &c, 1);
-	w->in_obj &= ~jw_bit(w);
-	w->need_comma &= ~jw_bit(w);
-	w->depth--;
-	jw_done(w);
-}
-
-void jw_obj(struct jw *w) { jw_open(w, '{', true); }
-void jw_obj_end(struct jw *w) { jw_close(w, '}', true); }
-void jw_arr(struct jw *w) { jw_open(w, '[', false); }
-void jw_arr_end(struct jw *w) { jw_close(w, ']', false); }
-
-/* A string with '"', '\' and control characters escaped, invalid UTF-8 as U+FFFD. */
-static void jw_string(struct jw *w, const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str, *end = s + n, *run = s;
-
-	jw_put(w, "\"", 1);
-	while (s < end && !w->err) {
-		char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
-		size_t k = 1, elen = 2;
-		int ok = 1;
-
-		if (*s >= 0x80)
-			k = utf8_seq(s, end, &ok);
-		if (ok && *s >= 0x20 && *s != '"' && *s != '\\') {
-			s += k;
-			continue;
-		}
-		jw_put(w, run, (size_t)(s - run));
-		if (!ok) {
-			jw_put(w, "\xef\xbf\xbd", 3);
-		} else {
-			switch (*s) {
-			case '"': esc[1] = '"'; break;
-			case '\\': esc[1] = '\\'; break;
-			case '\b': esc[1] = 'b'; break;
-			case '\f': esc[1] = 'f'; break;
-			case '\n': esc[1] = 'n'; break;
-			case '\r': esc[1] = 'r'; break;
-			case '\t': esc[1] = 't'; break;
-			default:
-				memcpy(esc + 1, "u00", 3);
-				hex_encode(esc + 4, s, 1); /* writes a NUL at esc[6], inside the array */
-				elen = 6;
-			}
-			jw_put(w, esc, elen);
-		}
-		s += k;
-		run = s;
-	}
-	jw_put(w, run, (size_t)(end - run));
-	jw_put(w, "\"", 1);
-}
-
-void jw_key(struct jw *w, const char *key)
-{
-	if (w->err)
-		return;
-	if (!key || !w->depth || !(w->in_obj & jw_bit(w)) || w->after_key) {
-		jw_fail(w, -EINVAL);
-		return;
-	}
-	if (w->need_comma & jw_bit(w))
-		jw_put(w, ",", 1);
-	jw_string(w, key, strlen(key));
-	jw_put(w, ":", 1);
-	w->after_key = true;
-}
-
-void jw_strn(struct jw *w, const char *s, size_t n)
-{
-	if (!s && n)
-		jw_fail(w, -EINVAL);
-	if (!jw_begin(w))
-		return;
-	jw_string(w, s ? s : "", n);
-	jw_done(w);
-}
-
-void jw_str(struct jw *w, const char *s)
-{
-	if (!s)
-		jw_fail(w, -EINVAL);
-	jw_strn(w, s, s ? strlen(s) : 0);
-}
-
-static void jw_raw(struct jw *w, const char *text)
-{
-	if (!jw_begin(w))
-		return;
-	jw_put(w, text, strlen(text));
-	jw_done(w);
-}
-
-void jw_int(struct jw *w, int64_t v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%" PRId64, v);
-	jw_raw(w, num);
-}
-
-void jw_uint(struct jw *w, uint64_t v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%" PRIu64, v);
-	jw_raw(w, num);
-}
-
-void jw_bool(struct jw *w, bool v) { jw_raw(w, v ? "true" : "false"); }
-void jw_null(struct jw *w) { jw_raw(w, "null"); }
-
-int jw_finish(struct jw *w)
-{
-	if (!w->err && (w->depth || w->after_key || !(w->need_comma & 1)))
-		jw_fail(w, -EINVAL); /* unbalanced, a key without value, or nothing written */
-	return w->err;
 }

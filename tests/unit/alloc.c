@@ -1,0 +1,48 @@
+/* alloc.c — allocation-failure injection for the unit tests.
+ *
+ * build.sh links the unit binary, and only it, with -Wl,--wrap= for malloc, calloc, realloc,
+ * strdup and strndup: every such call in core (and, in the static musl build, in libc itself)
+ * comes here first. Release code carries no hook. t_alloc_fail(n) makes the nth of those calls
+ * from then on fail with ENOMEM; t_alloc_failed() stops that and says whether it happened.
+ */
+#include "t.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+
+static long fail_at, calls;
+static int failed;
+
+void t_alloc_fail(long n)
+{
+	fail_at = n;
+	calls = 0;
+	failed = 0;
+}
+
+int t_alloc_failed(void)
+{
+	fail_at = 0;
+	return failed;
+}
+
+static int fail_now(void)
+{
+	if (!fail_at || ++calls != fail_at)
+		return 0;
+	failed = 1;
+	errno = ENOMEM;
+	return 1;
+}
+
+void *__wrap_malloc(size_t n) { return fail_now() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t size) { return fail_now() ? NULL : __real_calloc(n, size); }
+void *__wrap_realloc(void *p, size_t n) { return fail_now() ? NULL : __real_realloc(p, n); }
+char *__wrap_strdup(const char *s) { return fail_now() ? NULL : __real_strdup(s); }
+char *__wrap_strndup(const char *s, size_t n) { return fail_now() ? NULL : __real_strndup(s, n); }
