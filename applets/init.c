@@ -38,19 +38,19 @@
  * Exit status: 0 ok (status: every unit healthy; status UNIT: it is active); 1 a unit failed,
  * is not active, or its job failed; 2 usage; 3 PID 1 unreachable or another failure.
  */
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "cgroup.h"
-#include "ctl.h"
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "sandbox.h"
-#include "shutdown.h"
-#include "stage1.h"
-#include "stage2.h"
-#include "sup.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "init/cgroup.h"
+#include "init/ctl.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/sandbox.h"
+#include "boot/shutdown.h"
+#include "boot/stage1.h"
+#include "init/host_setup.h"
+#include "init/svc_loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,14 +15,14 @@
  *
  * Exit status: 0 valid, 1 not valid JSON (or not canonicalizable), 2 usage, 3 unreadable.
  */
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "fs.h"
-#include "json.h"
-#include "log.h"
-#include "sandbox.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * keel APPLET ARGS…, or a link named after the applet (/init and /sbin/init run `keel init`).
  * `keel --list` prints the applets, `keel --version` keel's and every linked library's version.
  */
-#include "applet.h"
+#include "base/applet.h"
 
 #include <errno.h>
 #include <mbedtls/version.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#include "applets.h" /* generated: applet_table[] */
+#include "gen/applets.h" /* generated: applet_table[] */
 
 #define NAPPLETS (sizeof(applet_table) / sizeof(applet_table[0]))
 

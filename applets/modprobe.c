@@ -14,13 +14,13 @@
  *
  * Exit status: 0 loaded (or shown); 2 usage; 3 a module is unknown or failed to load.
  */
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "log.h"
-#include "module.h"
-#include "sandbox.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "boot/module.h"
+#include "base/sandbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>

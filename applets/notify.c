@@ -15,13 +15,13 @@
  * Exit status: 0 sent; 1 NOTIFY_SOCKET is not set; 2 usage; 3 the message could not be sent
  * or was not acknowledged.
  */
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "log.h"
-#include "notify.h"
-#include "sandbox.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "init/notify.h"
+#include "base/sandbox.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -55,21 +55,21 @@
  * Exit status: 0 done (or nothing to do), 1 the config is invalid or a hash does not match,
  * 2 usage, 3 a runtime failure (fetching, the target refused a change, I/O).
  */
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "cmdline.h"
-#include "err.h"
-#include "fs.h"
-#include "hash.h"
-#include "ign.h"
-#include "ign_apply.h"
-#include "ign_boot.h"
-#include "ign_load.h"
-#include "ign_render.h"
-#include "json.h"
-#include "log.h"
-#include "sandbox.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "boot/cmdline.h"
+#include "base/err.h"
+#include "base/fs.h"
+#include "trust/hash.h"
+#include "provision/ign.h"
+#include "provision/ign_apply.h"
+#include "provision/ign_boot.h"
+#include "provision/ign_load.h"
+#include "provision/ign_render.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>

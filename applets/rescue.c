@@ -30,13 +30,13 @@
  *
  * Exit status: 0 after exit; 2 usage.
  */
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "log.h"
-#include "mount.h"
-#include "shutdown.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "disk/mount.h"
+#include "boot/shutdown.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -21,15 +21,15 @@
  *
  * Exit status: 0 ok; 1 no bootable slot (next); 2 usage; 3 the disk or its GPT is unreadable.
  */
-#include "applet.h"
-#include "args.h"
-#include "blk.h"
-#include "buf.h"
-#include "err.h"
-#include "gpt.h"
-#include "json.h"
-#include "log.h"
-#include "sandbox.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "disk/blk.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "disk/gpt.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -78,15 +78,15 @@
  * blob missing, of the wrong size or digest, malformed JSON, an unsigned image); 2 usage; 3 a file
  * could not be read or written.
  */
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "fs.h"
-#include "hash.h"
-#include "log.h"
-#include "sandbox.h"
-#include "verify.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fs.h"
+#include "trust/hash.h"
+#include "base/log.h"
+#include "base/sandbox.h"
+#include "applets/verify.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,14 +1,14 @@
 /* verify_oci.c — `keel verify oci`: an OCI image layout and, with keys, its cosign signatures. */
-#include "verify.h"
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "oci.h"
-#include "sandbox.h"
-#include "sig.h"
+#include "applets/verify.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "trust/oci.h"
+#include "base/sandbox.h"
+#include "trust/sig.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,15 +1,15 @@
 /* verify_sig.c — `keel verify sig` (detached signatures) and `keel verify key-id`, on core/sig. */
-#include "verify.h"
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "fs.h"
-#include "hash.h"
-#include "json.h"
-#include "log.h"
-#include "sandbox.h"
-#include "sig.h"
+#include "applets/verify.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fs.h"
+#include "trust/hash.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/sandbox.h"
+#include "trust/sig.h"
 
 #include <errno.h>
 #include <fcntl.h>

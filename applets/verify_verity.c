@@ -1,15 +1,15 @@
 /* verify_verity.c — `keel verify verity format|verify|root-hash|dump`: veritysetup's actions,
  * options and output, on core/verity. */
-#include "verify.h"
-#include "applet.h"
-#include "args.h"
-#include "buf.h"
-#include "err.h"
-#include "fs.h"
-#include "json.h"
-#include "log.h"
-#include "sandbox.h"
-#include "verity.h"
+#include "applets/verify.h"
+#include "base/applet.h"
+#include "base/args.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/sandbox.h"
+#include "trust/verity.h"
 
 #include <errno.h>
 #include <fcntl.h>

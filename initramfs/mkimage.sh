@@ -10,7 +10,7 @@
 #   4 STATE       --state-mb (default 32) ext4, label STATE
 # Each slot: an erofs image of the /usr tree (bin/keel, lib/keel/…, plus --extra-usr trees),
 # then its dm-verity hash tree (no superblock, at the 4 KiB-aligned end of the data), and in the
-# last 64 KiB the signed slot manifest (format: README "Slot manifest", core/manifest.h),
+# last 64 KiB the signed slot manifest (format: README "Slot manifest", core/trust/manifest.h),
 # signed with --key (ECDSA P-256; openssl dgst -sha256 -sign).
 #
 # Options:

@@ -12,7 +12,7 @@
 #   /etc/keel/keys/           keys trusted to sign slot manifests (config/keys/*.{pem,der,pub}, or --key)
 #   /etc/keel/min-version     with --min-version V: the oldest slot version stage 1 boots (dotted
 #                             decimal numbers, e.g. 2026.1.0; a STATE floor may only raise it;
-#                             core/stage1.h). Without it there is no minimum.
+#                             core/boot/stage1.h). Without it there is no minimum.
 #   /lib/modules/VERSION/     those modules and everything modules.dep / modules.softdep make
 #                             them need (resolved by kmod's modprobe as the oracle), plus a
 #                             modules.dep / modules.softdep / modules.alias for just these,

@@ -3,16 +3,16 @@
  * A line that parses, printed back (one space between words, a word with white space in double
  * quotes), parses to the same words; cmdline_get() gives the last occurrence of each key.
  */
-#include "cmdline.h"
+#include "boot/cmdline.h"
 
-#include "applet.h"
+#include "base/applet.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* core/log.c and core/args.c name the running applet; weak so a shared definition may win */
+/* core/base/log.c and core/base/args.c name the running applet; weak so a shared definition may win */
 __attribute__((weak)) const struct applet *keel_applet;
 
 static void check(int cond, const char *what)

@@ -1,13 +1,13 @@
-/* ctl.c — libFuzzer harness for the control protocol parsers (core/ctl.c) and the sd_notify
- * message parser (core/notify.c), the bytes PID 1 and its clients read from each other.
+/* ctl.c — libFuzzer harness for the control protocol parsers (core/init/ctl.c) and the sd_notify
+ * message parser (core/init/notify.c), the bytes PID 1 and its clients read from each other.
  *
  * A request that parses formats back to exactly the same line. A status line that parses
  * formats back to a line that parses to the same record. A notify message that parses leaves
  * no control character in its STATUS text.
  */
-#include "buf.h"
-#include "ctl.h"
-#include "notify.h"
+#include "base/buf.h"
+#include "init/ctl.h"
+#include "init/notify.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,12 +1,12 @@
-/* dataurl.c — libFuzzer harness for the data: URL decoder (core/dataurl.c).
+/* dataurl.c — libFuzzer harness for the data: URL decoder (core/net/dataurl.c).
  *
  * dataurl_size agrees with dataurl_decode on success and failure. What decodes, encoded again
  * (as base64, and as %XX escapes), decodes to the same bytes. "data:," + the input is decoded
  * as well, so plain data is reached without a valid header.
  */
-#include "buf.h"
-#include "dataurl.h"
-#include "err.h"
+#include "base/buf.h"
+#include "net/dataurl.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <stdint.h>

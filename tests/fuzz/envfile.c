@@ -4,9 +4,9 @@
  * file and a line. The assignments written back as a file (each value in double quotes, with
  * \" \\ \$ \` escaped) read back as the same assignments.
  */
-#include "buf.h"
-#include "err.h"
-#include "unitval.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "init/unit_value.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
-/* fslabel.c — libFuzzer harness for superblock probing (core/fslabel.c): a config drive is
+/* fslabel.c — libFuzzer harness for superblock probing (core/disk/fslabel.c): a config drive is
  * untrusted. The input is the start of a device; a label found is printable ASCII without
  * trailing spaces, and only a recognised filesystem has one.
  */
-#include "fslabel.h"
+#include "disk/fslabel.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -3,9 +3,9 @@
  * disk); bits 1-7 pick an entry whose tries are changed before the write. Every table that reads
  * is written back (gpt_write on a copy of the disk in a memfd) and read again; the invariant: the
  * table read back is the table written, both copies valid, the disk's size unchanged. */
-#include "gpt.h"
+#include "disk/gpt.h"
 
-#include "applet.h"
+#include "base/applet.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* core/log.c and core/args.c name the running applet; weak so a shared definition may win */
+/* core/base/log.c and core/base/args.c name the running applet; weak so a shared definition may win */
 __attribute__((weak)) const struct applet *keel_applet;
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)

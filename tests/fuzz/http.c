@@ -1,4 +1,4 @@
-/* http.c — libFuzzer harness for the HTTP response parsers (core/http_parse.c).
+/* http.c — libFuzzer harness for the HTTP response parsers (core/net/http_parse.c).
  *
  * The input is a response head followed by a chunked body. The head is measured and parsed;
  * a parsed head has a status in 100..599, a Content-Length that is -1 or non-negative, and at
@@ -6,9 +6,9 @@
  * by byte, in pieces sized by the input) and every way must give the same result, the same data
  * and consume the same bytes.
  */
-#include "buf.h"
-#include "err.h"
-#include "http.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "net/http.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,13 +1,13 @@
-/* ign_journal.c — libFuzzer harness for provision's commit journal (core/ign_journal.c).
+/* ign_journal.c — libFuzzer harness for provision's commit journal (core/provision/ign_journal.c).
  *
  * A journal that parses is written again by ign_journal_text, and that text parses to the same
  * text (the recovery reads exactly what the commit wrote); every op it yields has a clean
  * absolute path, a staged name of the form fN (or none), a mode below 010000.
  */
-#include "buf.h"
-#include "err.h"
-#include "ign.h"
-#include "ign_plan.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "provision/ign.h"
+#include "provision/ign_plan.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* ignition.c — libFuzzer harness for the Ignition config parser and validator (core/ign_parse.c,
+/* ignition.c — libFuzzer harness for the Ignition config parser and validator (core/provision/ign_parse.c,
  * ign_check.c, ign_merge.c, ign_render.c).
  *
  * Every input either parses or fails with -EINVAL/-ENOTSUP/-E2BIG and a one-line message that
@@ -8,11 +8,11 @@
  * concatenates those): merging a config into itself changes nothing else. The unit-file
  * helpers run on the raw input too.
  */
-#include "buf.h"
-#include "err.h"
-#include "ign.h"
-#include "ign_render.h"
-#include "json.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "provision/ign.h"
+#include "provision/ign_render.h"
+#include "base/json.h"
 
 #include <errno.h>
 #include <stdint.h>

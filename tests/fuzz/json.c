@@ -1,4 +1,4 @@
-/* json.c — libFuzzer harness for core/json_parse.c, json_canon.c and json_write.c.
+/* json.c — libFuzzer harness for core/base/json_parse.c, json_canon.c and json_write.c.
  *
  * Parses with small limits. When the input parses:
  *   - json_canonical succeeds unless a number is not an int64 integer;
@@ -11,9 +11,9 @@
  * The raw input is also written as one string through jw_strn: unless it holds a NUL (written
  * as \u0000, which the parser refuses), that output parses back.
  */
-#include "buf.h"
-#include "err.h"
-#include "json.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -5,10 +5,10 @@
  * leading zeros, nothing after root-hash), except the case of hex digits: a text that parses,
  * printed from what was parsed, is that text up to case and parses to the same manifest.
  */
-#include "manifest.h"
+#include "trust/manifest.h"
 
-#include "applet.h"
-#include "buf.h"
+#include "base/applet.h"
+#include "base/buf.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* core/log.c and core/args.c name the running applet; weak so a shared definition may win */
+/* core/base/log.c and core/base/args.c name the running applet; weak so a shared definition may win */
 __attribute__((weak)) const struct applet *keel_applet;
 
 static void check(int cond, const char *what)

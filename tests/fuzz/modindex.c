@@ -3,15 +3,15 @@
  *
  * A plan names each module once (by name and by path), every path within MODPATH_MAX, and
  * planning the same name again adds nothing. */
-#include "module.h"
+#include "boot/module.h"
 
-#include "applet.h"
+#include "base/applet.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* core/log.c and core/args.c name the running applet; weak so a shared definition may win */
+/* core/base/log.c and core/base/args.c name the running applet; weak so a shared definition may win */
 __attribute__((weak)) const struct applet *keel_applet;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

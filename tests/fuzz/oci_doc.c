@@ -1,7 +1,7 @@
 /* oci_doc.c — fuzz the OCI index/manifest/descriptor parser. The first byte picks index (odd)
  * or manifest (even); whatever parses has well-formed descriptors. */
-#include "err.h"
-#include "oci.h"
+#include "base/err.h"
+#include "trust/oci.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
-/* passwd.c — libFuzzer harness for the account databases (core/passwd.c).
+/* passwd.c — libFuzzer harness for the account databases (core/base/passwd.c).
  *
  * The first byte picks the file (passwd, group, shadow, gshadow); the rest, up to a NUL, is its
  * contents, and what follows the NUL is a login.defs. A file that parses is written back byte for
  * byte (a final newline added); then a user is added, made a member of the groups, renamed in a
  * field and removed, and every entry written stays one line of the right number of fields.
  */
-#include "buf.h"
-#include "err.h"
-#include "passwd.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/passwd.h"
 
 #include <errno.h>
 #include <stdint.h>

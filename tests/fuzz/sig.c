@@ -2,8 +2,8 @@
  * The first byte picks: 0 parse the rest as a key and use it; 1 the rest is an ECDSA signature
  * for a fixed P-256 key (strict DER, then raw r|s); 2 the rest is an RSA signature (PKCS#1 v1.5
  * and PSS). */
-#include "err.h"
-#include "sig.h"
+#include "base/err.h"
+#include "trust/sig.h"
 #include "../unit/sig_vectors.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* unit.c — libFuzzer harness for core/unit.c and core/unitval.c (the unit-file parser).
+/* unit.c — libFuzzer harness for core/init/unit_parse.c and core/init/unit_value.c (the unit-file parser).
  *
  * The first byte picks the unit name (service, target, instance); the rest is the file text,
  * applied as a unit file and then again as a drop-in. When it parses and checks:
@@ -8,10 +8,10 @@
  * The text is also fed, as one C string, to the word splitter, the time-span and size parsers
  * and the specifier expander; results are checked for NUL-free words within the limits.
  */
-#include "buf.h"
-#include "err.h"
-#include "unit.h"
-#include "unitval.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "init/unit_parse.h"
+#include "init/unit_value.h"
 
 #include <errno.h>
 #include <stdint.h>

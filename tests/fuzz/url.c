@@ -1,4 +1,4 @@
-/* url.c — libFuzzer harness for http(s) URLs (core/url.c): parse, resolve a redirect, redact.
+/* url.c — libFuzzer harness for http(s) URLs (core/net/url.c): parse, resolve a redirect, redact.
  *
  * The input is a base URL, a newline, and a Location value. A URL that parses has a host, a
  * path starting with '/', and prints (url_redact) without its query and with nothing but
@@ -6,8 +6,8 @@
  * against a parsed base obeys the same rules, and a relative one keeps the base's scheme, host
  * and port and has no "." or ".." segment left.
  */
-#include "err.h"
-#include "url.h"
+#include "base/err.h"
+#include "net/url.h"
 
 #include <stdint.h>
 #include <stdio.h>

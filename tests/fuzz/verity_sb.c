@@ -1,7 +1,7 @@
 /* verity_sb.c — fuzz the dm-verity superblock parser: whatever it accepts lays out and
  * re-encodes to the same bytes (pads aside), and building a table line never fails. */
-#include "err.h"
-#include "verity.h"
+#include "base/err.h"
+#include "trust/verity.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* args_test.c — the declarative option parser. */
 #include "t.h"
-#include "args.h"
+#include "base/args.h"
 
 #include <fcntl.h>
 #include <stdio.h>

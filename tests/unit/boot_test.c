@@ -1,15 +1,15 @@
 /* boot_test.c — core/cmdline, core/module, core/manifest, core/blk, core/mount (remove_tree),
  * core/stage1 (the skeleton on STATE). */
 #include "t.h"
-#include "blk.h"
-#include "buf.h"
-#include "cmdline.h"
-#include "err.h"
-#include "manifest.h"
-#include "sig.h"
-#include "module.h"
-#include "mount.h"
-#include "stage1.h"
+#include "disk/blk.h"
+#include "base/buf.h"
+#include "boot/cmdline.h"
+#include "base/err.h"
+#include "trust/manifest.h"
+#include "trust/sig.h"
+#include "boot/module.h"
+#include "disk/mount.h"
+#include "boot/stage1.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* buf_test.c — bounded buffers, refusing strings, hex and decimal parsing. */
 #include "t.h"
-#include "buf.h"
+#include "base/buf.h"
 
 #include <errno.h>
 #include <stdlib.h>

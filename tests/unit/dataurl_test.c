@@ -1,8 +1,8 @@
 /* dataurl_test.c — RFC 2397 decoding, each case checked against ignition-validate's verdict. */
 #include "t.h"
-#include "buf.h"
-#include "dataurl.h"
-#include "err.h"
+#include "base/buf.h"
+#include "net/dataurl.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <string.h>

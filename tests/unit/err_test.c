@@ -1,10 +1,10 @@
 /* err_test.c — struct kerr messages stay one clean line whatever is formatted into them, and
  * core functions take a NULL record as err.h promises. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "ign.h"
-#include "json.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "provision/ign.h"
+#include "base/json.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* fs_test.c — confined opens (openat2 and the fallback walk must agree), atomic writes, bounded reads. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "fs.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* gpt_test.c — core/gpt: attribute bits (Bottlerocket vector), gptprio.next, both copies, forged tables. */
 #include "t.h"
-#include "err.h"
-#include "gpt.h"
+#include "base/err.h"
+#include "disk/gpt.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* hash_test.c — SHA-256/512 against the FIPS 180-4 / NIST example vectors, streaming and fd. */
 #include "t.h"
-#include "buf.h"
-#include "hash.h"
+#include "base/buf.h"
+#include "trust/hash.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -2,10 +2,10 @@
  * server on 127.0.0.1 (the rest of the network is tested by tests/applets/provision.test against
  * a local server). */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "http.h"
-#include "url.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "net/http.h"
+#include "net/url.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

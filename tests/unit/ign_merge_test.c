@@ -2,10 +2,10 @@
  * merge cut short by any failed allocation leaves the parent whole (tests/unit/alloc.c fails
  * each allocation in turn; the ASan build sees every double free, use after free and leak). */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "ign.h"
-#include "ign_render.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "provision/ign.h"
+#include "provision/ign_render.h"
 
 #include <errno.h>
 #include <stdio.h>

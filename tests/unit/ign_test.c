@@ -2,11 +2,11 @@
  * the kernel command line and filesystem labels; the type and inode checks of provision's
  * attribute changes and its commit journal. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "fslabel.h"
-#include "ign.h"
-#include "ign_plan.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "disk/fslabel.h"
+#include "provision/ign.h"
+#include "provision/ign_plan.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,14 +2,14 @@
  * protocol, sd_notify messages and sockets, /etc/passwd and /etc/group lookups, the hostname
  * file, spawning with a status pipe. Forged inputs next to good ones. */
 #include "t.h"
-#include "buf.h"
-#include "ctl.h"
-#include "err.h"
-#include "ids.h"
-#include "notify.h"
-#include "ring.h"
-#include "spawn.h"
-#include "stage2.h"
+#include "base/buf.h"
+#include "init/ctl.h"
+#include "base/err.h"
+#include "init/ids.h"
+#include "init/notify.h"
+#include "init/log_ring.h"
+#include "init/svc_spawn.h"
+#include "init/host_setup.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,9 +6,9 @@
  * is caught by ASan.
  */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "json.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
 
 #include <dirent.h>
 #include <errno.h>

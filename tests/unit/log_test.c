@@ -1,6 +1,6 @@
 /* log_test.c — log.c's stderr when it is nonblocking and full (PID 1's console under ^S). */
 #include "t.h"
-#include "log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

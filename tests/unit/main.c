@@ -1,6 +1,6 @@
 /* main.c — runs every registered unit test (or those named on the command line). */
 #include "t.h"
-#include "applet.h"
+#include "base/applet.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* module_test.c — core/module against hostile index files (the ordinary cases: boot_test.c). */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "module.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "boot/module.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,12 +1,12 @@
 /* oci_test.c — descriptors and documents against forgeries; a small layout written here verifies
  * and every kind of damage to it is refused with the blob named. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "hash.h"
-#include "json.h"
-#include "oci.h"
-#include "sig.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "trust/hash.h"
+#include "base/json.h"
+#include "trust/oci.h"
+#include "trust/sig.h"
 
 #include <errno.h>
 #include <fcntl.h>

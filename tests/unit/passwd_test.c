@@ -1,8 +1,8 @@
 /* passwd_test.c — account databases: untouched lines survive byte for byte, edits are exact. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "passwd.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/passwd.h"
 
 #include <errno.h>
 #include <string.h>

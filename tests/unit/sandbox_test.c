@@ -1,7 +1,7 @@
 /* sandbox_test.c — an allowlisted call works; anything else ends the process with status 159. */
 #include "t.h"
-#include "err.h"
-#include "sandbox.h"
+#include "base/err.h"
+#include "base/sandbox.h"
 
 #include <fcntl.h>
 #include <stdio.h>

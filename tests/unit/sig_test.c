@@ -1,8 +1,8 @@
 /* sig_test.c — openssl-made keys and signatures verify; every forgery and misfit is refused. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "sig.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "trust/sig.h"
 #include "sig_vectors.h"
 
 #include <errno.h>

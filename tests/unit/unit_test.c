@@ -1,9 +1,9 @@
 /* unit_test.c — unit-file syntax and directives, the search path, masks, drop-ins, .wants/;
  * every good file has forged neighbours that must be refused with file:line. */
 #include "t.h"
-#include "err.h"
-#include "unit.h"
-#include "unitload.h"
+#include "base/err.h"
+#include "init/unit_parse.h"
+#include "init/unit_load.h"
 
 #include <errno.h>
 #include <fcntl.h>

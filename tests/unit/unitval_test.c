@@ -1,9 +1,9 @@
 /* unitval_test.c — values of unit-file settings: spans, sizes, words, specifiers, expansion,
  * EnvironmentFile= contents; a forged input next to every good one. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "unitval.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "init/unit_value.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,9 +1,9 @@
 /* verity_test.c — dm-verity trees against cryptsetup's known root hashes, superblock round trips
  * and forgeries, verification catching every kind of damage. */
 #include "t.h"
-#include "buf.h"
-#include "err.h"
-#include "verity.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "trust/verity.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,324 @@
+/* fs.c — confined path resolution, atomic replacement and bounded I/O. */
+#include "base/fs.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int no_openat2;
+
+void fs_force_fallback(int on) { no_openat2 = on; }
+
+/* Lexically normalise path (no symlinks are ever followed, so this is exact): drop "." and empty
+ * components, let ".." remove the previous one, and refuse ".." at the top. */
+static int normalise(const char *path, char *out, size_t n)
+{
+	size_t len = 0;
+	const char *p = path;
+
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *end = strchrnul(p, '/');
+		size_t clen = (size_t)(end - p);
+		if (clen == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (clen == 2 && p[0] == '.' && p[1] == '.') {
+			if (!len)
+				return -EXDEV;
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--; /* the slash */
+		} else {
+			if (clen > NAME_MAX)
+				return -ENAMETOOLONG;
+			if (len + !!len + clen + 1 > n)
+				return -ENAMETOOLONG;
+			if (len)
+				out[len++] = '/';
+			memcpy(out + len, p, clen);
+			len += clen;
+		}
+		p = end;
+	}
+	if (!len) {
+		if (n < 2)
+			return -ENAMETOOLONG;
+		out[len++] = '.';
+	}
+	out[len] = 0;
+	return 0;
+}
+
+static int walk(int rootfd, const char *norm, int flags, mode_t mode)
+{
+	char comp[NAME_MAX + 1];
+	int dirfd = rootfd, fd;
+	const char *p = norm;
+
+	for (;;) {
+		const char *end = strchrnul(p, '/');
+		size_t clen = (size_t)(end - p);
+		memcpy(comp, p, clen);
+		comp[clen] = 0;
+		if (!*end) {
+			fd = openat(dirfd, comp, flags | O_NOFOLLOW, mode);
+			if (fd < 0)
+				fd = -errno;
+			break;
+		}
+		fd = openat(dirfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fd = -errno;
+			if (fd == -ENOTDIR) { /* a symlink where a directory should be is ELOOP */
+				struct stat st;
+				if (!fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+					fd = -ELOOP;
+			}
+			break;
+		}
+		if (dirfd != rootfd)
+			close(dirfd);
+		dirfd = fd;
+		p = end + 1;
+	}
+	if (dirfd != rootfd)
+		close(dirfd);
+	return fd;
+}
+
+int fs_open_beneath(int rootfd, const char *path, int flags, mode_t mode)
+{
+	char norm[PATH_MAX];
+	int ret = normalise(path, norm, sizeof(norm));
+	if (ret)
+		return ret;
+	if (!no_openat2) {
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		long fd = syscall(SYS_openat2, rootfd, norm, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS && errno != EPERM) /* EPERM: openat2 refused by an older seccomp */
+			return -errno;
+	}
+	return walk(rootfd, norm, flags | O_CLOEXEC, mode);
+}
+
+int fs_open_parent_beneath(int rootfd, const char *path, const char **base)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *b = slash ? slash + 1 : path;
+
+	if (!*b || !strcmp(b, ".") || !strcmp(b, ".."))
+		return -EINVAL;
+	if (strlen(b) > NAME_MAX)
+		return -ENAMETOOLONG;
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	if (dlen >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, dlen);
+	dir[dlen] = 0;
+	*base = b;
+	return fs_open_beneath(rootfd, dlen ? dir : ".", O_RDONLY | O_DIRECTORY, 0);
+}
+
+int fs_write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int fs_pwrite_all(int fd, const void *data, size_t len, off_t off)
+{
+	const uint8_t *p = data;
+	while (len) {
+		ssize_t w = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : len, off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		off += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int fs_pread_all(int fd, void *data, size_t len, off_t off)
+{
+	uint8_t *p = data;
+	while (len) {
+		ssize_t r = pread(fd, p, len > (1u << 30) ? (1u << 30) : len, off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!r)
+			return -EIO;
+		p += r;
+		off += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+ssize_t fs_read_upto(int fd, void *data, size_t len, off_t off)
+{
+	uint8_t *p = data;
+	size_t got = 0;
+	while (got < len) {
+		size_t want = len - got > (1u << 30) ? (1u << 30) : len - got;
+		ssize_t r = off < 0 ? read(fd, p + got, want) : pread(fd, p + got, want, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int fs_read_fd(int fd, size_t max, struct buf *out)
+{
+	for (;;) {
+		size_t room = 65536;
+		if (out->len >= max) { /* probe for one more byte: exactly max is fine */
+			uint8_t c;
+			ssize_t r = read(fd, &c, 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -errno;
+			return r ? -EFBIG : 0;
+		}
+		if (room > max - out->len)
+			room = max - out->len;
+		int ret = buf_reserve(out, room);
+		if (ret)
+			return ret;
+		ssize_t r = read(fd, out->p + out->len, room);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!r)
+			return 0;
+		out->len += (size_t)r;
+		out->p[out->len] = 0;
+	}
+}
+
+int fs_read_path(int dirfd, const char *path, size_t max, struct buf *out, struct kerr *e)
+{
+	struct stat st;
+	int ret;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return kerr_set(e, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		ret = kerr_set(e, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = kerr_set(e, -EISDIR, "%s: is a directory", path);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		ret = kerr_set(e, -EFBIG, "%s: %lld bytes, more than the limit of %zu (offset %zu)", path,
+			(long long)st.st_size, max, max);
+		goto out;
+	}
+	ret = fs_read_fd(fd, max, out);
+	if (ret == -EFBIG)
+		kerr_set(e, ret, "%s: more than the limit of %zu bytes (offset %zu)", path, max, max);
+	else if (ret)
+		kerr_set(e, ret, "%s: read: %s", path, strerror(-ret));
+out:
+	close(fd);
+	return ret;
+}
+
+int fs_write_atomic(int rootfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+	const char *base;
+	char tmp[NAME_MAX + 1];
+	int dirfd, fd = -1, ret;
+
+	dirfd = fs_open_parent_beneath(rootfd, path, &base);
+	if (dirfd < 0)
+		return dirfd;
+	for (int tries = 0;; tries++) {
+		uint32_t rnd;
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint32_t)getpid() * 2654435761u + (uint32_t)tries;
+		if (str_fmt(tmp, sizeof(tmp), ".%.200s.keel-%08x", base, rnd)) {
+			ret = -ENAMETOOLONG;
+			goto out;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || tries > 16) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	if ((ret = fs_write_all(fd, data, len)))
+		goto fail;
+	if (fchmod(fd, mode) || fsync(fd)) {
+		ret = -errno;
+		goto fail;
+	}
+	if (close(fd)) {
+		fd = -1;
+		ret = -errno;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmp, dirfd, base)) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = fsync(dirfd) ? -errno : 0;
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
+out:
+	close(dirfd);
+	return ret;
+}

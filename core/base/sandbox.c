@@ -1,0 +1,103 @@
+/* sandbox.c — seccomp allowlists through libseccomp. */
+#include "base/sandbox.h"
+#include "base/applet.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const base[] = {
+	"read", "write", "readv", "writev", "close", "lseek", "fstat", "newfstatat", "brk", "mmap",
+	"munmap", "mremap", "madvise", "futex", "clock_gettime", "getpid", "gettid", "rt_sigreturn",
+	"rt_sigprocmask", "sigaltstack", "exit", "exit_group", NULL,
+};
+
+/* Async-signal-safe: format the number by hand, write, exit. */
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	char line[160], num[16];
+	int n = 0, len = 0;
+	unsigned v = (unsigned)si->si_syscall;
+	do
+		num[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < (int)sizeof(num));
+	const char *name = keel_applet ? keel_applet->name : "?";
+	const char *parts[] = {"keel ", name, ": sandbox: forbidden system call ", NULL};
+	for (int i = 0; parts[i]; i++)
+		for (const char *p = parts[i]; *p && len < (int)sizeof(line) - 24; p++)
+			line[len++] = *p;
+	while (n)
+		line[len++] = num[--n];
+	line[len++] = '\n';
+	syscall(SYS_write, 2, line, (size_t)len);
+	syscall(SYS_exit_group, SANDBOX_EXIT);
+}
+
+static int allow_names(scmp_filter_ctx ctx, const char *const names[], struct kerr *e)
+{
+	for (int i = 0; names[i]; i++) {
+		if (!strcmp(names[i], "ioctl") || !strcmp(names[i], "fcntl")) /* only ever narrowed, below */
+			return kerr_set(e, -EINVAL, "sandbox: %s may not be allowed whole", names[i]);
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr == __NR_SCMP_ERROR)
+			return kerr_set(e, -EINVAL, "sandbox: unknown system call '%s'", names[i]);
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (r && r != -EEXIST)
+			return kerr_set(e, r, "sandbox: allow %s: %s", names[i], strerror(-r));
+	}
+	return 0;
+}
+
+int sandbox_enter(const char *const allow[], struct kerr *e)
+{
+	struct sigaction sa;
+	int ret;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx)
+		return kerr_set(e, -ENOMEM, "sandbox: seccomp_init failed");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL)) {
+		ret = kerr_set(e, -errno, "sandbox: sigaction: %s", strerror(errno));
+		goto out;
+	}
+	if ((ret = allow_names(ctx, base, e)) || (ret = allow_names(ctx, allow, e)))
+		goto out;
+	/* Narrow calls libc makes on its own: stdio's terminal check, open()'s O_CLOEXEC. */
+	static const struct { int nr; scmp_datum_t arg1; const char *what; } narrow[] = {
+		{SCMP_SYS(ioctl), TIOCGWINSZ, "ioctl(TIOCGWINSZ)"},
+		{SCMP_SYS(fcntl), F_GETFD, "fcntl(F_GETFD)"},
+		{SCMP_SYS(fcntl), F_SETFD, "fcntl(F_SETFD)"},
+		{SCMP_SYS(fcntl), F_GETFL, "fcntl(F_GETFL)"},
+	};
+	for (size_t i = 0; i < sizeof(narrow) / sizeof(narrow[0]); i++) {
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, narrow[i].nr, 1,
+			SCMP_A1(SCMP_CMP_EQ, narrow[i].arg1));
+		if (ret && ret != -EEXIST) {
+			kerr_set(e, ret, "sandbox: allow %s: %s", narrow[i].what, strerror(-ret));
+			goto out;
+		}
+	}
+	if ((ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) ||
+		(ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1))) {
+		kerr_set(e, ret, "sandbox: filter attributes: %s", strerror(-ret));
+		goto out;
+	}
+	ret = seccomp_load(ctx);
+	if (ret)
+		kerr_set(e, ret, "sandbox: load filter: %s", strerror(-ret));
+out:
+	seccomp_release(ctx);
+	return ret;
+}

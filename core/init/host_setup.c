@@ -1,0 +1,73 @@
+/* host_setup.c — hostname and loopback for the host PID 1 (see host_setup.h). */
+#include "init/host_setup.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int stage2_parse_hostname(const char *p, size_t len, char *out)
+{
+	const char *end = p + len, *nl = memchr(p, '\n', len);
+	const char *le = nl ? nl : end;
+	while (p < le && (*p == ' ' || *p == '\t'))
+		p++;
+	while (le > p && (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r'))
+		le--;
+	size_t n = (size_t)(le - p);
+	if (!n || n > HOSTNAME_MAX || *p == '-' || *p == '.')
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') ||
+			    p[i] == '-' || p[i] == '.'))
+			return -EINVAL;
+	memcpy(out, p, n);
+	out[n] = 0;
+	return 0;
+}
+
+int stage2_hostname(int rootfd, struct kerr *e)
+{
+	struct buf b = BUF_INIT(4096);
+	char name[HOSTNAME_MAX + 1];
+	int fd = fs_open_beneath(rootfd, "etc/hostname", O_RDONLY, 0), ret;
+	if (fd == -ENOENT)
+		return 1;
+	if (fd < 0)
+		return kerr_set(e, fd, "/etc/hostname: %s", strerror(-fd));
+	ret = fs_read_fd(fd, b.max, &b);
+	close(fd);
+	if (ret)
+		kerr_set(e, ret, "/etc/hostname: %s", ret == -EFBIG ? "too large" : strerror(-ret));
+	else if ((ret = stage2_parse_hostname((const char *)b.p, b.len, name)))
+		kerr_set(e, ret, "/etc/hostname: not a host name (letters, digits, '-', '.'; at most %d)", HOSTNAME_MAX);
+	else if (sethostname(name, strlen(name)))
+		ret = kerr_set(e, -errno, "sethostname %s: %s", name, strerror(errno));
+	buf_free(&b);
+	return ret;
+}
+
+int stage2_loopback(struct kerr *e)
+{
+	struct ifreq ifr;
+	int ret = 0, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return kerr_set(e, -errno, "socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		ret = kerr_set(e, -errno, "lo: SIOCGIFFLAGS: %s", strerror(errno));
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			ret = kerr_set(e, -errno, "lo: SIOCSIFFLAGS: %s", strerror(errno));
+	}
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,566 @@
+/* svc_jobs.c — all units: loading, jobs, ordering, cycles, reaping, notify routing (see svc_state.h). */
+#include "init/svc_state.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define POLL_USEC 50000 /* without cgroups: how often "are the unit's processes gone?" is asked */
+
+int mgr_init(struct mgr *m, const struct mgr_opts *o, int epfd, struct kerr *e)
+{
+	int ret;
+	memset(m, 0, sizeof(*m));
+	m->rootfd = m->inotify_fd = -1;
+	m->cg.rootfd = m->cg.slicefd = -1;
+	m->epfd = epfd;
+	m->log_max = o->log_max ? o->log_max : SVC_LOG_DEFAULT;
+	if (str_copy(m->notify_path, sizeof(m->notify_path), o->notify_path))
+		return kerr_set(e, -ENAMETOOLONG, "notify socket path too long");
+	if ((ret = unit_dirs_open(&m->dirs, o->root, e)))
+		return ret;
+	if ((m->rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		ret = kerr_set(e, -errno, "%s: %s", o->root, strerror(errno));
+		goto fail;
+	}
+	if (o->cgroups) {
+		if ((ret = cg_open(&m->cg, o->cgroup_path, e)))
+			goto fail;
+		m->use_cg = true;
+		if ((m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+			ret = kerr_set(e, -errno, "inotify: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	mgr_free(m);
+	return ret;
+}
+
+void mgr_free(struct mgr *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		svc_free(m->v[i]);
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+	unit_dirs_close(&m->dirs);
+	cg_close(&m->cg);
+	if (m->rootfd >= 0)
+		close(m->rootfd);
+	if (m->inotify_fd >= 0)
+		close(m->inotify_fd);
+	m->rootfd = m->inotify_fd = -1;
+}
+
+struct svc *mgr_find(const struct mgr *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i]->name, name))
+			return m->v[i];
+	return NULL;
+}
+
+static bool down(const struct svc *s) { return s->active == ACT_INACTIVE || s->active == ACT_FAILED; }
+
+/* (Re)read the unit's files. */
+static void load(struct mgr *m, struct svc *s)
+{
+	struct kerr le = {0};
+	unit_free(&s->u);
+	s->error[0] = 0;
+	if (unit_load(&m->dirs, s->name, &s->u, &s->load, &le)) {
+		s->load = LOAD_ERROR;
+		str_copy(s->error, sizeof(s->error), le.msg);
+		log_err("%s", le.msg);
+	} else if (s->load != LOAD_LOADED) {
+		str_fmt(s->error, sizeof(s->error), "unit %s", unit_load_name(s->load));
+	}
+	m->graph_dirty = true;
+}
+
+/* A unit that is down, has no job and no process may be read again from disk. */
+static bool reloadable(const struct svc *s)
+{
+	return down(s) && s->sub != SUB_AUTO_RESTART && s->job == JOB_NONE && !s->main_pid && !s->control_pid &&
+		s->cg_fd < 0;
+}
+
+struct svc *mgr_get(struct mgr *m, const char *name, struct kerr *e)
+{
+	struct svc *s = mgr_find(m, name);
+	if (s) {
+		if (s->load != LOAD_LOADED && reloadable(s)) /* it may have been written or fixed since */
+			load(m, s);
+		return s;
+	}
+	if (m->n == SVC_MAX) {
+		kerr_set(e, -E2BIG, "more than %d units", SVC_MAX);
+		return NULL;
+	}
+	struct svc **v = realloc(m->v, (m->n + 1) * sizeof(*v));
+	if (!v || !(s = calloc(1, sizeof(*s)))) {
+		if (v)
+			m->v = v;
+		kerr_set(e, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	m->v = v;
+	if (str_copy(s->name, sizeof(s->name), name)) {
+		free(s);
+		kerr_set(e, -EINVAL, "unit name too long");
+		return NULL;
+	}
+	s->cg_fd = s->out_r = s->out_w = s->spawn_fd = -1;
+	s->w_out = (struct watch){W_OUT, s};
+	s->w_spawn = (struct watch){W_SPAWN, s};
+	ring_init(&s->log, m->log_max);
+	s->state_since = mono_usec();
+	load(m, s);
+	m->v[m->n++] = s;
+	return s;
+}
+
+/* ---- ordering ------------------------------------------------------------------------------- */
+
+static bool explicit_after(const struct svc *a, const struct svc *b)
+{
+	return (a->load == LOAD_LOADED && strv_has(&a->u.after, b->name)) ||
+		(b->load == LOAD_LOADED && strv_has(&b->u.before, a->name));
+}
+
+/* Is a ordered after b? A target is implicitly after what it wants or requires. */
+static bool after(const struct svc *a, const struct svc *b)
+{
+	if (a == b)
+		return false;
+	if (explicit_after(a, b))
+		return true;
+	return a->load == LOAD_LOADED && a->u.kind == UNIT_TARGET &&
+		(strv_has(&a->u.wants, b->name) || strv_has(&a->u.requires, b->name)) && !explicit_after(b, a);
+}
+
+static bool dfs(struct mgr *m, size_t i, unsigned char *color, size_t *stack, size_t depth)
+{
+	bool found = false;
+	color[i] = 1;
+	stack[depth] = i;
+	for (size_t j = 0; j < m->n; j++) {
+		if (!after(m->v[i], m->v[j]))
+			continue;
+		if (color[j] == 1) {
+			/* a cycle: stack from j to i, back to j */
+			struct buf b = BUF_INIT(CTL_TEXT_MAX);
+			size_t k = depth;
+			while (stack[k] != j)
+				k--;
+			buf_puts(&b, "ordering cycle: ");
+			for (size_t x = k; x <= depth; x++) {
+				buf_printf(&b, "%s after ", m->v[stack[x]]->name);
+				m->v[stack[x]]->cycle = true;
+			}
+			buf_puts(&b, m->v[j]->name);
+			log_err("%s", b.p ? (char *)b.p : "ordering cycle (description too long)");
+			for (size_t x = k; x <= depth; x++)
+				str_copy(m->v[stack[x]]->error, sizeof(m->v[stack[x]]->error), b.p ? (char *)b.p : "ordering cycle");
+			buf_free(&b);
+			found = true;
+		} else if (color[j] == 0) {
+			found |= dfs(m, j, color, stack, depth + 1);
+		}
+	}
+	color[i] = 2;
+	return found;
+}
+
+static void check_cycles(struct mgr *m)
+{
+	if (!m->graph_dirty)
+		return;
+	m->graph_dirty = false;
+	for (size_t i = 0; i < m->n; i++)
+		m->v[i]->cycle = false;
+	unsigned char *color = calloc(m->n, 1);
+	size_t *stack = calloc(m->n, sizeof(size_t));
+	if (color && stack)
+		for (size_t i = 0; i < m->n; i++)
+			if (!color[i])
+				dfs(m, i, color, stack, 0);
+	free(color);
+	free(stack);
+}
+
+/* ---- jobs ---------------------------------------------------------------------------------- */
+
+int mgr_job_done(const struct svc *s, uint64_t id, bool *ok)
+{
+	if (s->done_id < id)
+		return 0;
+	*ok = s->done_id == id ? s->done_ok : true;
+	return 1;
+}
+
+static void pull_deps(struct mgr *m, struct svc *s);
+
+static void cancel(struct mgr *m, struct svc *s)
+{
+	if (s->job == JOB_NONE)
+		return;
+	svc_job_done(m, s, false);
+}
+
+int mgr_enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
+{
+	if (m->shutting_down && t != JOB_STOP)
+		return -ESHUTDOWN;
+	uint64_t nid = ++m->next_job_id;
+	if (user && t != JOB_STOP && reloadable(s))
+		load(m, s); /* an administrator's start reads the unit's files again */
+	if (user && (t == JOB_START || t == JOB_RESTART) && s->active == ACT_FAILED) {
+		s->limit_window = 0; /* an administrator's start forgives earlier failures */
+		s->limit_count = 0;
+		s->backoff = 0;
+	}
+	switch (t) {
+	case JOB_START:
+		if (s->job == JOB_START || s->job == JOB_RESTART) {
+			*id = s->job_id;
+			return 0;
+		}
+		if (s->job == JOB_STOP) {
+			s->job = JOB_RESTART; /* finish stopping, then start */
+			*id = s->job_id;
+			break;
+		}
+		if (s->active == ACT_ACTIVE || (s->active == ACT_ACTIVATING && s->sub != SUB_AUTO_RESTART)) {
+			/* already up or coming up on its own: nothing to do */
+			s->job = JOB_START;
+			s->job_id = *id = nid;
+			s->job_begun = true;
+			if (s->active == ACT_ACTIVE)
+				svc_job_done(m, s, true);
+			break;
+		}
+		s->job = JOB_START;
+		s->job_id = *id = nid;
+		s->job_begun = false;
+		break;
+	case JOB_STOP:
+		if (s->job == JOB_STOP) {
+			*id = s->job_id;
+			return 0;
+		}
+		cancel(m, s);
+		s->job = JOB_STOP;
+		s->job_id = *id = nid;
+		s->job_begun = false;
+		for (size_t i = 0; i < m->n; i++) {
+			struct svc *o = m->v[i];
+			uint64_t ignore;
+			if (o != s && o->load == LOAD_LOADED && strv_has(&o->u.requires, s->name) &&
+				(!down(o) || o->job == JOB_START || o->job == JOB_RESTART || o->sub == SUB_AUTO_RESTART))
+				mgr_enqueue(m, o, JOB_STOP, false, &ignore);
+		}
+		return 0;
+	case JOB_RESTART:
+		if (s->job == JOB_RESTART) {
+			*id = s->job_id;
+			return 0;
+		}
+		if (s->job == JOB_STOP) {
+			s->job = JOB_RESTART;
+			*id = s->job_id;
+			break;
+		}
+		cancel(m, s);
+		s->job = (down(s) && s->sub != SUB_AUTO_RESTART) ? JOB_START : JOB_RESTART;
+		s->job_id = *id = nid;
+		s->job_begun = false;
+		for (size_t i = 0; i < m->n; i++) {
+			struct svc *o = m->v[i];
+			uint64_t ignore;
+			if (o != s && o->load == LOAD_LOADED && strv_has(&o->u.requires, s->name) && !down(o))
+				mgr_enqueue(m, o, JOB_RESTART, false, &ignore);
+		}
+		break;
+	case JOB_NONE:
+		return -EINVAL;
+	}
+	pull_deps(m, s);
+	check_cycles(m);
+	return 0;
+}
+
+static void pull_deps(struct mgr *m, struct svc *s)
+{
+	if (s->load != LOAD_LOADED)
+		return;
+	const struct strv *lists[2] = {&s->u.requires, &s->u.wants};
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			struct kerr e = {0};
+			struct svc *o = mgr_get(m, lists[l]->v[i], &e);
+			uint64_t ignore;
+			if (!o) {
+				log_err("%s: %s", s->name, e.msg);
+				continue;
+			}
+			if (o->load != LOAD_LOADED) {
+				if (l == 1)
+					log_notice("%s: wanted unit %s is %s", s->name, o->name, unit_load_name(o->load));
+				continue;
+			}
+			if (o->job == JOB_NONE && (o->active == ACT_ACTIVE || (o->active == ACT_ACTIVATING && o->sub != SUB_AUTO_RESTART)))
+				continue;
+			if (o->job != JOB_START && o->job != JOB_RESTART)
+				mgr_enqueue(m, o, JOB_START, false, &ignore);
+		}
+}
+
+/* May s's start begin? 1 yes, 0 wait, -1 fail (a required unit did not come up). */
+static int start_ready(struct mgr *m, struct svc *s)
+{
+	if (s->cycle || s->load != LOAD_LOADED)
+		return 1; /* svc_begin_start() reports it */
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *o = m->v[i];
+		if (o != s && o->job != JOB_NONE && after(s, o))
+			return 0;
+	}
+	for (size_t i = 0; i < s->u.requires.n; i++) {
+		struct svc *o = mgr_find(m, s->u.requires.v[i]);
+		if (!o || o->load != LOAD_LOADED) {
+			str_fmt(s->error, sizeof(s->error), "required unit %s is %s", s->u.requires.v[i],
+				o ? unit_load_name(o->load) : "not loaded");
+			return -1;
+		}
+		if (after(s, o) && !(o->active == ACT_ACTIVE || (o->active == ACT_INACTIVE && o->result == RES_SUCCESS && o->done_ok))) {
+			str_fmt(s->error, sizeof(s->error), "required unit %s did not start (%s)", o->name, svc_active_name(o->active));
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* May s's stop begin? Units ordered after it stop first. */
+static bool stop_ready(struct mgr *m, struct svc *s)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *o = m->v[i];
+		if (o != s && (o->job == JOB_STOP || (o->job == JOB_RESTART && o->job_begun)) && after(o, s))
+			return false;
+	}
+	return true;
+}
+
+void mgr_dispatch(struct mgr *m)
+{
+	bool progress = true;
+	while (progress) {
+		progress = false;
+		bool in_flight = false, waiting = false;
+		for (size_t i = 0; i < m->n; i++) {
+			struct svc *s = m->v[i];
+			if (s->job == JOB_NONE)
+				continue;
+			if (s->job_begun) {
+				in_flight = true;
+				continue;
+			}
+			if (s->job == JOB_START) {
+				int r = start_ready(m, s);
+				if (r == 0) {
+					waiting = true;
+					continue;
+				}
+				if (r < 0) {
+					s->result = RES_DEPENDENCY;
+					log_err("%s: %s", s->name, s->error);
+					s->job_begun = true;
+					svc_job_done(m, s, false);
+					if (down(s) && s->active != ACT_FAILED) {
+						s->active = ACT_FAILED;
+						s->sub = SUB_FAILED;
+						s->state_since = mono_usec();
+					}
+				} else {
+					svc_begin_start(m, s);
+				}
+				progress = true;
+			} else {
+				if (!stop_ready(m, s)) {
+					waiting = true;
+					continue;
+				}
+				svc_begin_stop(m, s);
+				progress = true;
+			}
+		}
+		if (!progress && waiting && !in_flight) {
+			/* every job waits on another: an ordering knot the cycle check did not see; break it */
+			for (size_t i = 0; i < m->n; i++) {
+				struct svc *s = m->v[i];
+				if (s->job == JOB_NONE || s->job_begun)
+					continue;
+				log_err("%s: jobs wait on each other; starting this one first", s->name);
+				if (s->job == JOB_START)
+					svc_begin_start(m, s);
+				else
+					svc_begin_stop(m, s);
+				progress = true;
+				break;
+			}
+		}
+	}
+}
+
+/* ---- events ------------------------------------------------------------------------------------ */
+
+void mgr_reap(struct mgr *m)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0)
+			break;
+		for (size_t i = 0; i < m->n; i++) {
+			struct svc *s = m->v[i];
+			if (pid == s->main_pid) {
+				svc_main_exited(m, s, status);
+				break;
+			}
+			if (pid == s->control_pid) {
+				svc_control_exited(m, s, status);
+				break;
+			}
+		}
+	}
+	/* an orphan's end may have emptied a unit (without cgroups nothing else tells us) */
+	for (size_t i = 0; i < m->n; i++)
+		svc_check_gone(m, m->v[i]);
+}
+
+static pid_t session_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
+	char *p = strrchr(buf, ')');
+	int ppid, pgrp, sid;
+	char st;
+	if (!p || sscanf(p + 1, " %c %d %d %d", &st, &ppid, &pgrp, &sid) != 4)
+		return -1;
+	return sid;
+}
+
+void mgr_notify(struct mgr *m, const struct notify_msg *msg)
+{
+	struct svc *s = NULL;
+	if (m->use_cg) {
+		char name[UNIT_NAME_MAX + 1];
+		if (!cg_pid_service(msg->pid, name, sizeof(name)))
+			s = mgr_find(m, name);
+	} else {
+		pid_t sid = session_of(msg->pid);
+		for (size_t i = 0; i < m->n && !s; i++) {
+			struct svc *c = m->v[i];
+			if (msg->pid == c->main_pid || msg->pid == c->control_pid)
+				s = c;
+			for (size_t k = 0; k < c->npgids && !s && sid > 0; k++)
+				if (c->pgids[k] == sid)
+					s = c;
+		}
+	}
+	if (!s || s->load != LOAD_LOADED) {
+		log_info("notify: message from pid %d, which belongs to no unit; dropped", (int)msg->pid);
+		return;
+	}
+	svc_ready(m, s, msg);
+}
+
+void mgr_cgroup_event(struct mgr *m)
+{
+	char buf[4096];
+	while (read(m->inotify_fd, buf, sizeof(buf)) > 0)
+		;
+	for (size_t i = 0; i < m->n; i++)
+		svc_check_gone(m, m->v[i]);
+}
+
+void mgr_timers(struct mgr *m)
+{
+	uint64_t now = mono_usec();
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *s = m->v[i];
+		if (s->deadline && s->deadline <= now)
+			svc_timer(m, s);
+		else if (!m->use_cg)
+			svc_check_gone(m, s);
+	}
+}
+
+uint64_t mgr_next_deadline(const struct mgr *m)
+{
+	uint64_t next = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct svc *s = m->v[i];
+		uint64_t d = s->deadline;
+		if (!m->use_cg && svc_waiting_gone(s)) {
+			uint64_t p = mono_usec() + POLL_USEC;
+			d = d && d < p ? d : p;
+		}
+		if (d && (!next || d < next))
+			next = d;
+	}
+	return next;
+}
+
+void mgr_shutdown(struct mgr *m)
+{
+	if (m->shutting_down)
+		return;
+	m->shutting_down = true;
+	log_notice("stopping all units");
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *s = m->v[i];
+		if (s->job == JOB_START || s->job == JOB_RESTART)
+			cancel(m, s);
+		if (s->sub == SUB_AUTO_RESTART)
+			s->deadline = 0;
+		if (!down(s) || s->sub == SUB_AUTO_RESTART || s->main_pid || s->control_pid) {
+			s->job = JOB_STOP;
+			s->job_id = ++m->next_job_id;
+			s->job_begun = false;
+		}
+	}
+}
+
+bool mgr_stopped(const struct mgr *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct svc *s = m->v[i];
+		if (s->job != JOB_NONE || s->main_pid || s->control_pid || !down(s))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,178 @@
+/* svc_spawn.c — fork/exec of service processes (see svc_spawn.h). */
+#include "init/svc_spawn.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+const char *spawn_step_name(int step)
+{
+	switch (step) {
+	case STEP_CHDIR: return "chdir to WorkingDirectory";
+	case STEP_LIMITS: return "set its Limit*= resource limits";
+	case STEP_OOM_ADJUST: return "set OOMScoreAdjust";
+	case STEP_STDIO: return "set up stdin/stdout/stderr";
+	case STEP_SESSION: return "start a session";
+	case STEP_EXEC: return "execute";
+	case STEP_GROUP: return "set groups";
+	case STEP_USER: return "set user";
+	case STEP_CGROUP: return "join the cgroup";
+	}
+	return "?";
+}
+
+/* In the child: report and exit. Only async-signal-safe calls from here on. */
+static void __attribute__((noreturn)) child_fail(int pipefd, int step, int err)
+{
+	struct spawn_err se = {step, err};
+	ssize_t w = write(pipefd, &se, sizeof(se));
+	(void)w;
+	_exit(step);
+}
+
+static void exec_search(const struct spawn *s, int *err)
+{
+	char full[4096];
+	if (strchr(s->path, '/')) {
+		execve(s->path, s->argv, s->envp);
+		*err = errno;
+		return;
+	}
+	*err = ENOENT;
+	size_t plen = strlen(s->path);
+	for (const char *p = s->search_path; p && *p;) {
+		const char *c = strchr(p, ':');
+		size_t dl = c ? (size_t)(c - p) : strlen(p);
+		if (dl && dl + 1 + plen < sizeof(full)) {
+			memcpy(full, p, dl);
+			full[dl] = '/';
+			memcpy(full + dl + 1, s->path, plen + 1);
+			execve(full, s->argv, s->envp);
+			if (errno != ENOENT && errno != ENOTDIR)
+				*err = errno;
+		}
+		p = c ? c + 1 : p + dl;
+	}
+}
+
+/* A descriptor the next dup2() onto 0-2 must not clobber (or that dup2 onto itself would leave
+ * close-on-exec) moves above 2 first; fds 0-2 are free only when PID 1 started without them. */
+static int above_stdio(int fd)
+{
+	return fd >= 0 && fd < 3 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+}
+
+/* Close every descriptor >= 3 but keep. PID 1 opens all of its own close-on-exec; this is for
+ * one inherited without it (from whoever started the supervisor) or a slip in PID 1: none may
+ * reach a service. */
+static void close_others(int keep)
+{
+	if ((keep <= 3 || !syscall(SYS_close_range, 3, keep - 1, 0)) && !syscall(SYS_close_range, keep + 1, ~0U, 0))
+		return;
+	struct rlimit rl; /* before Linux 5.9 */
+	int max = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	for (int fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
+static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
+{
+	sigset_t all;
+	int err;
+	if ((pipefd = above_stdio(pipefd)) < 0)
+		_exit(STEP_STDIO);
+	for (int sig = 1; sig < 65; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	if (s->cgroup_fd >= 0) {
+		int fd = openat(s->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0\n", 2) != 2)
+			child_fail(pipefd, STEP_CGROUP, errno);
+		close(fd);
+	}
+	if (setsid() < 0)
+		child_fail(pipefd, STEP_SESSION, errno);
+	int null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
+	int out = s->out_fd >= 0 ? above_stdio(s->out_fd) : null;
+	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		child_fail(pipefd, STEP_STDIO, errno);
+	close_others(pipefd);
+	for (size_t i = 0; i < s->nrlimits; i++) {
+		const struct spawn_rlimit *l = &s->rlimits[i];
+		struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
+			l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard};
+		if (setrlimit(l->resource, &rl))
+			child_fail(pipefd, STEP_LIMITS, errno);
+	}
+	if (s->set_oom) { /* before dropping privileges: lowering it needs CAP_SYS_RESOURCE */
+		char v[16];
+		int n = 0, x = s->oom_score_adj < 0 ? -s->oom_score_adj : s->oom_score_adj;
+		char digits[8];
+		int nd = 0;
+		do
+			digits[nd++] = (char)('0' + x % 10);
+		while ((x /= 10) && nd < 7);
+		if (s->oom_score_adj < 0)
+			v[n++] = '-';
+		while (nd)
+			v[n++] = digits[--nd];
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, v, (size_t)n) != n)
+			child_fail(pipefd, STEP_OOM_ADJUST, errno);
+		close(fd);
+	}
+	if (s->set_ids) {
+		if (setgroups(s->ngroups, s->groups) || setresgid(s->gid, s->gid, s->gid))
+			child_fail(pipefd, STEP_GROUP, errno);
+		if (setresuid(s->uid, s->uid, s->uid))
+			child_fail(pipefd, STEP_USER, errno);
+	}
+	if (chdir(s->cwd ? s->cwd : "/") && !s->cwd_optional)
+		child_fail(pipefd, STEP_CHDIR, errno);
+	exec_search(s, &err);
+	child_fail(pipefd, STEP_EXEC, err);
+}
+
+int spawn_start(const struct spawn *s, pid_t *pid, int *errfd, struct kerr *e)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC))
+		return kerr_set(e, -errno, "pipe: %s", strerror(errno));
+	pid_t c = fork();
+	if (c < 0) {
+		int err = errno;
+		close(p[0]);
+		close(p[1]);
+		return kerr_set(e, -err, "fork: %s", strerror(err));
+	}
+	if (c == 0)
+		child(s, p[1]);
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	*pid = c;
+	*errfd = p[0];
+	return 0;
+}
+
+int spawn_result(int errfd, struct spawn_err *err)
+{
+	ssize_t r = read(errfd, err, sizeof(*err));
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+	if (r == 0)
+		return 0;
+	if (r != (ssize_t)sizeof(*err)) {
+		err->step = STEP_EXEC;
+		err->err = EIO;
+	}
+	return 1;
+}

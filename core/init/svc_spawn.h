@@ -1,0 +1,55 @@
+/* svc_spawn.h — start one service process: fork, then in the child join the cgroup, new session,
+ * stdin /dev/null and stdout+stderr to the log pipe, every other descriptor closed, rlimits, OOM
+ * score, groups/gid/uid, working directory, default signal dispositions, execve. The parent never waits: failures in the child
+ * come back through a close-on-exec pipe (EOF means execve succeeded) that the caller polls.
+ */
+#ifndef KEEL_SPAWN_H
+#define KEEL_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct kerr;
+
+struct spawn {
+	const char *path;       /* absolute, or a bare name looked up in search_path */
+	char *const *argv;
+	char *const *envp;
+	const char *search_path; /* "dir:dir:…" for bare names */
+	bool set_ids;
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t ngroups;
+	const char *cwd;        /* NULL: "/" */
+	bool cwd_optional;      /* WorkingDirectory=-… */
+	int out_fd;             /* stdout and stderr; -1: /dev/null */
+	int cgroup_fd;          /* the service's cgroup directory, or -1 */
+	struct spawn_rlimit {
+		int resource;          /* RLIMIT_… */
+		uint64_t soft, hard;   /* UINT64_MAX: infinity */
+	} rlimits[16];
+	size_t nrlimits;
+	bool set_oom;
+	int oom_score_adj;      /* written to /proc/self/oom_score_adj */
+};
+
+/* What failed in the child (also its exit status, as systemd numbers them). */
+enum spawn_step {
+	STEP_CHDIR = 200, STEP_LIMITS = 205, STEP_OOM_ADJUST = 206, STEP_STDIO = 208, STEP_SESSION = 210, STEP_EXEC = 203,
+	STEP_GROUP = 216, STEP_USER = 217, STEP_CGROUP = 219,
+};
+struct spawn_err {
+	int step;
+	int err; /* errno */
+};
+const char *spawn_step_name(int step);
+
+/* Fork the child. *errfd is the nonblocking read end of the status pipe. */
+int spawn_start(const struct spawn *s, pid_t *pid, int *errfd, struct kerr *e);
+/* Read the status pipe: 0 = execve succeeded (EOF), 1 = *err filled, -EAGAIN = not yet. */
+int spawn_result(int errfd, struct spawn_err *err);
+
+#endif

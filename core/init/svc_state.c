@@ -1,0 +1,599 @@
+/* svc_state.c — one unit's run: start, ready, exit, restart, stop (see svc_state.h). */
+#include "init/svc_state.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KILL_WAIT_USEC 10000000 /* after SIGKILL when TimeoutStopSec=infinity */
+
+uint64_t mono_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The deadline span from now; 0 (no timer) for infinity or a span too long to add. */
+static uint64_t after_usec(uint64_t span)
+{
+	uint64_t now = mono_usec();
+	return span == UV_INFINITY || span > UINT64_MAX - now ? 0 : now + span;
+}
+
+const char *svc_active_name(enum svc_active a)
+{
+	static const char *const n[] = {"inactive", "activating", "active", "deactivating", "failed"};
+	return n[a];
+}
+
+static const char *sub_name(enum svc_sub s)
+{
+	static const char *const n[] = {"dead", "start-pre", "start", "running", "exited", "auto-restart", "stop",
+		"stop-sigterm", "stop-sigkill", "failed", "active"};
+	return n[s];
+}
+
+static const char *result_name(enum svc_result r)
+{
+	static const char *const n[] = {"success", "exit-code", "signal", "core-dump", "timeout", "start-limit-hit",
+		"resources", "dependency", "cycle", "load", "canceled", "assert"};
+	return n[r];
+}
+
+void svc_job_done(struct mgr *m, struct svc *s, bool ok)
+{
+	s->done_id = s->job_id;
+	s->done_ok = ok;
+	s->job = JOB_NONE;
+	s->job_begun = false;
+	m->changed = true;
+}
+
+/* A unit that is down keeps its log ring but not its pipe (two descriptors per unit) — unless
+ * processes it left behind (KillMode=process) still hold the write end: closing the read end
+ * would kill them with SIGPIPE at their next line. The next run goes on with the same pipe. */
+static void close_log(struct mgr *m, struct svc *s)
+{
+	if (s->out_r < 0 || svc_leftovers(m, s))
+		return;
+	mgr_output(m, s);
+	epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->out_r, NULL);
+	close(s->out_r);
+	close(s->out_w);
+	s->out_r = s->out_w = -1;
+}
+
+static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_sub sub)
+{
+	uint64_t now = mono_usec();
+	if (a != s->active || sub != s->sub) {
+		log_info("%s: %s (%s) -> %s (%s)", s->name, svc_active_name(s->active), sub_name(s->sub), svc_active_name(a),
+			sub_name(sub));
+		s->state_since = now;
+	}
+	if (a == ACT_ACTIVE && s->active != ACT_ACTIVE) {
+		s->active_since = now;
+		const char *d = s->load == LOAD_LOADED ? s->u.description : NULL;
+		log_notice("started %s%s%s", s->name, d ? " - " : "", d ? d : "");
+	}
+	if (a != ACT_ACTIVE && s->active == ACT_ACTIVE)
+		s->active_exit = now;
+	s->active = a;
+	s->sub = sub;
+	if ((a == ACT_INACTIVE || a == ACT_FAILED) && !s->main_pid && !s->control_pid)
+		close_log(m, s);
+	if (s->job == JOB_NONE || !s->job_begun)
+		return;
+	if (s->job == JOB_START) {
+		if (a == ACT_ACTIVE)
+			svc_job_done(m, s, true);
+		else if (a == ACT_FAILED || sub == SUB_AUTO_RESTART)
+			svc_job_done(m, s, false);
+		else if (a == ACT_INACTIVE)
+			svc_job_done(m, s, s->oneshot_ok);
+	} else if (a == ACT_INACTIVE || a == ACT_FAILED) { /* stop, or the stop half of a restart */
+		if (s->job == JOB_RESTART) {
+			s->job = JOB_START;
+			s->job_begun = false;
+			m->changed = true;
+		} else {
+			svc_job_done(m, s, true);
+		}
+	}
+}
+
+/* ---- the state machine ------------------------------------------------------------------------ */
+
+static void finalize(struct mgr *m, struct svc *s);
+
+/* KillMode=mixed: once the main and control processes are gone, the rest get SIGKILL. */
+static void mixed_final(struct mgr *m, struct svc *s)
+{
+	if (s->u.kill_mode == KILL_MIXED && !s->main_pid && !s->control_pid)
+		svc_kill(m, s, SIGKILL);
+}
+
+/* Signal what is left and wait for it to go (or finish now if nothing is left). */
+static void terminate(struct mgr *m, struct svc *s, enum svc_active a)
+{
+	if (svc_gone(m, s)) {
+		finalize(m, s);
+		return;
+	}
+	svc_kill(m, s, s->u.kill_signal);
+	if (s->u.kill_signal != SIGKILL)
+		svc_kill(m, s, SIGCONT);
+	mixed_final(m, s);
+	s->deadline = after_usec(s->u.timeout_stop_usec);
+	set_state(m, s, a, SUB_STOP_SIGTERM);
+}
+
+static bool restart_wanted(const struct svc *s)
+{
+	bool clean = s->result == RES_SUCCESS;
+	bool sig = s->result == RES_SIGNAL || s->result == RES_CORE_DUMP;
+	switch (s->result) {
+	case RES_START_LIMIT: case RES_DEPENDENCY: case RES_CYCLE: case RES_LOAD: case RES_CANCELED:
+		return false;
+	default:
+		break;
+	}
+	switch (s->u.restart) {
+	case RESTART_NO: return false;
+	case RESTART_ALWAYS: return true;
+	case RESTART_ON_SUCCESS: return clean;
+	case RESTART_ON_FAILURE: return !clean;
+	case RESTART_ON_ABNORMAL: return sig || s->result == RES_TIMEOUT;
+	case RESTART_ON_ABORT: return sig;
+	}
+	return false;
+}
+
+static void finalize(struct mgr *m, struct svc *s)
+{
+	uint64_t now = mono_usec();
+	s->deadline = 0;
+	bool stopping = m->shutting_down || ((s->job == JOB_STOP || s->job == JOB_RESTART) && s->job_begun);
+	if (stopping) {
+		if (s->stop_killed && s->result == RES_SUCCESS)
+			s->result = RES_TIMEOUT;
+		svc_release(m, s);
+		if (s->result == RES_SUCCESS)
+			set_state(m, s, ACT_INACTIVE, SUB_DEAD);
+		else
+			set_state(m, s, ACT_FAILED, SUB_FAILED);
+		return;
+	}
+	if (s->oneshot_ok && s->result == RES_SUCCESS) {
+		if (s->u.remain_after_exit) {
+			set_state(m, s, ACT_ACTIVE, SUB_EXITED);
+		} else {
+			svc_release(m, s);
+			set_state(m, s, ACT_INACTIVE, SUB_DEAD);
+		}
+		return;
+	}
+	svc_release(m, s);
+	uint64_t end = s->active == ACT_ACTIVE ? now : s->active_exit;
+	uint64_t up = s->active_since && end > s->active_since ? end - s->active_since : 0;
+	uint64_t settle = s->u.start_limit_interval ? s->u.start_limit_interval : 10000000;
+	if (up >= settle) /* it ran long enough: start the backoff over */
+		s->backoff = 0;
+	if (restart_wanted(s)) {
+		uint64_t base = s->u.restart_usec, cap = s->u.restart_max_usec > base ? s->u.restart_max_usec : base;
+		uint64_t delay = base;
+		for (unsigned i = 0; i < s->backoff && delay < cap; i++)
+			delay = delay > cap / 2 ? cap : delay * 2;
+		if (delay > cap)
+			delay = cap;
+		s->backoff++;
+		s->restarts++;
+		s->deadline = after_usec(delay); /* RestartSec=infinity: only a manual start */
+		if (s->deadline)
+			log_notice("%s: %s; restart %u in %llu ms", s->name, result_name(s->result), s->restarts,
+				(unsigned long long)(delay / 1000));
+		else
+			log_notice("%s: %s; no automatic restart (RestartSec=infinity)", s->name, result_name(s->result));
+		set_state(m, s, ACT_ACTIVATING, SUB_AUTO_RESTART);
+		return;
+	}
+	if (s->result == RES_SUCCESS)
+		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
+	else
+		set_state(m, s, ACT_FAILED, SUB_FAILED);
+}
+
+static bool start_limit_hit(struct svc *s, uint64_t now)
+{
+	if (!s->u.start_limit_burst || !s->u.start_limit_interval)
+		return false;
+	if (!s->limit_window || now - s->limit_window >= s->u.start_limit_interval) {
+		s->limit_window = now;
+		s->limit_count = 0;
+	}
+	return ++s->limit_count > s->u.start_limit_burst;
+}
+
+/* The first Condition…=/Assert…= that does not hold, or NULL. Paths are looked up beneath the
+ * root (on the host: as the host sees them). */
+static const struct unit_cond *failed_condition(const struct mgr *m, const struct svc *s)
+{
+	for (size_t i = 0; i < s->u.nconds; i++) {
+		const struct unit_cond *c = &s->u.conds[i];
+		struct stat st;
+		const char *rel = c->path + strspn(c->path, "/");
+		bool exists = !fstatat(m->rootfd, *rel ? rel : ".", &st, 0), ok = exists;
+		switch (c->kind) {
+		case COND_PATH_EXISTS: break;
+		case COND_PATH_IS_DIRECTORY: ok = exists && S_ISDIR(st.st_mode); break;
+		case COND_FILE_NOT_EMPTY: ok = exists && S_ISREG(st.st_mode) && st.st_size > 0; break;
+		case COND_FILE_IS_EXECUTABLE: ok = exists && S_ISREG(st.st_mode) && (st.st_mode & 0111); break;
+		}
+		if (ok == c->negate)
+			return c;
+	}
+	return NULL;
+}
+
+static void start_main(struct mgr *m, struct svc *s)
+{
+	set_state(m, s, ACT_ACTIVATING, SUB_START);
+	if (svc_run_cmd(m, s, &s->u.exec_start.v[s->idx], true)) {
+		s->result = RES_RESOURCES;
+		terminate(m, s, ACT_DEACTIVATING);
+		return;
+	}
+	if (s->u.type == SVC_SIMPLE) {
+		s->deadline = 0;
+		set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
+	}
+}
+
+void svc_begin_start(struct mgr *m, struct svc *s)
+{
+	struct kerr e = {0};
+	uint64_t now = mono_usec();
+	if (s->job != JOB_NONE)
+		s->job_begun = true;
+	if (s->load != LOAD_LOADED || s->cycle) {
+		s->result = s->cycle ? RES_CYCLE : RES_LOAD;
+		if (s->load == LOAD_MASKED || s->load == LOAD_NOT_FOUND)
+			str_fmt(s->error, sizeof(s->error), "unit %s", unit_load_name(s->load));
+		set_state(m, s, s->load == LOAD_MASKED || s->load == LOAD_NOT_FOUND ? ACT_INACTIVE : ACT_FAILED,
+			s->load == LOAD_MASKED || s->load == LOAD_NOT_FOUND ? SUB_DEAD : SUB_FAILED);
+		if (s->job != JOB_NONE)
+			svc_job_done(m, s, false);
+		return;
+	}
+	if (s->u.kind == UNIT_TARGET) {
+		s->result = RES_SUCCESS;
+		set_state(m, s, ACT_ACTIVE, SUB_ACTIVE);
+		return;
+	}
+	const struct unit_cond *cf = failed_condition(m, s);
+	if (cf) {
+		if (cf->assert) {
+			s->result = RES_ASSERT;
+			svc_fail(s, "%s=%s%s failed", cf->key, cf->negate ? "!" : "", cf->path);
+			set_state(m, s, ACT_FAILED, SUB_FAILED);
+			return;
+		}
+		str_fmt(s->error, sizeof(s->error), "not started: %s=%s%s was not met", cf->key, cf->negate ? "!" : "", cf->path);
+		log_notice("%s: %s", s->name, s->error);
+		s->result = RES_SUCCESS;
+		if (s->job != JOB_NONE)
+			svc_job_done(m, s, true);
+		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
+		return;
+	}
+	s->deadline = 0;
+	s->result = RES_SUCCESS;
+	s->oneshot_ok = s->stop_killed = false;
+	s->active_since = s->active_exit = 0;
+	s->status_text[0] = 0;
+	s->idx = 0;
+	if (start_limit_hit(s, now)) {
+		s->result = RES_START_LIMIT;
+		svc_fail(s, "started more than %llu times within %llu ms; not starting again",
+			(unsigned long long)s->u.start_limit_burst, (unsigned long long)(s->u.start_limit_interval / 1000));
+		set_state(m, s, ACT_FAILED, SUB_FAILED);
+		return;
+	}
+	s->error[0] = 0;
+	if (svc_prepare(m, s, &e)) {
+		s->result = RES_RESOURCES;
+		svc_fail(s, "%s", e.msg);
+		svc_release(m, s);
+		set_state(m, s, ACT_FAILED, SUB_FAILED);
+		return;
+	}
+	if (s->u.type != SVC_SIMPLE)
+		s->deadline = after_usec(s->u.timeout_start_usec);
+	if (s->u.exec_start_pre.n) {
+		set_state(m, s, ACT_ACTIVATING, SUB_START_PRE);
+		if (svc_run_cmd(m, s, &s->u.exec_start_pre.v[0], false)) {
+			s->result = RES_RESOURCES;
+			terminate(m, s, ACT_DEACTIVATING);
+		}
+		return;
+	}
+	start_main(m, s);
+}
+
+static void stop_kill(struct mgr *m, struct svc *s) { terminate(m, s, ACT_DEACTIVATING); }
+
+void svc_begin_stop(struct mgr *m, struct svc *s)
+{
+	if (s->job != JOB_NONE)
+		s->job_begun = true;
+	if (s->u.kind == UNIT_TARGET || s->load != LOAD_LOADED) {
+		set_state(m, s, s->active == ACT_FAILED ? ACT_FAILED : ACT_INACTIVE, s->active == ACT_FAILED ? SUB_FAILED : SUB_DEAD);
+		return;
+	}
+	switch (s->sub) {
+	case SUB_STOP: case SUB_STOP_SIGTERM: case SUB_STOP_SIGKILL:
+		if (s->active == ACT_ACTIVATING) /* a failed start winding down: now it is a stop */
+			s->active = ACT_DEACTIVATING;
+		return; /* finalize() completes the job */
+	case SUB_AUTO_RESTART:
+		s->deadline = 0;
+		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
+		return;
+	case SUB_DEAD: case SUB_FAILED:
+		if (svc_gone(m, s))
+			set_state(m, s, s->active, s->sub);
+		else
+			stop_kill(m, s);
+		return;
+	case SUB_RUNNING: case SUB_EXITED:
+		if (s->u.exec_stop.n) {
+			struct kerr e = {0};
+			if (m->use_cg && s->cg_fd < 0 &&
+				(s->cg_fd = cg_service(&m->cg, s->name, s->u.kill_mode == KILL_PROCESS, &e)) < 0) {
+				svc_fail(s, "%s", e.msg);
+				s->cg_fd = -1;
+				stop_kill(m, s);
+				return;
+			}
+			s->idx = 0;
+			s->deadline = after_usec(s->u.timeout_stop_usec);
+			set_state(m, s, ACT_DEACTIVATING, SUB_STOP);
+			if (svc_run_cmd(m, s, &s->u.exec_stop.v[0], false))
+				stop_kill(m, s);
+			return;
+		}
+		stop_kill(m, s);
+		return;
+	default: /* activating */
+		stop_kill(m, s);
+		return;
+	}
+}
+
+/* Classify a wait status: returns the result; clean exits and SIGHUP/INT/TERM/PIPE are success. */
+static enum svc_result classify(int status, char *what, size_t n)
+{
+	if (WIFEXITED(status)) {
+		str_fmt(what, n, "exited with status %d", WEXITSTATUS(status));
+		return WEXITSTATUS(status) ? RES_EXIT_CODE : RES_SUCCESS;
+	}
+	int sig = WTERMSIG(status);
+	str_fmt(what, n, "killed by signal %d%s", sig, WCOREDUMP(status) ? " (core dumped)" : "");
+	if (sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE)
+		return RES_SUCCESS;
+	return WCOREDUMP(status) ? RES_CORE_DUMP : RES_SIGNAL;
+}
+
+static bool stopping_sub(enum svc_sub sub) { return sub == SUB_STOP || sub == SUB_STOP_SIGTERM || sub == SUB_STOP_SIGKILL; }
+
+void svc_main_exited(struct mgr *m, struct svc *s, int status)
+{
+	char what[64];
+	if (s->spawn_pid == s->main_pid)
+		svc_read_spawn(m, s);
+	bool spawn_failed = s->spawn_failed == s->main_pid; /* then s->error says why */
+	s->main_pid = 0;
+	enum svc_result r = classify(status, what, sizeof(what));
+	if (stopping_sub(s->sub)) {
+		log_info("%s: main process %s", s->name, what);
+		svc_check_gone(m, s);
+		return;
+	}
+	const struct unit_cmd *c = &s->u.exec_start.v[s->idx];
+	if (s->u.type == SVC_ONESHOT && s->sub == SUB_START) {
+		if (r == RES_SUCCESS || (c->flags & CMD_IGNORE_FAILURE)) {
+			if (++s->idx < s->u.exec_start.n) {
+				start_main(m, s);
+				return;
+			}
+			s->oneshot_ok = true;
+			s->deadline = 0;
+			terminate(m, s, ACT_ACTIVATING);
+			return;
+		}
+	}
+	if (c->flags & CMD_IGNORE_FAILURE) /* '-': a failure is recorded in the log only */
+		r = RES_SUCCESS;
+	if (s->result == RES_SUCCESS)
+		s->result = r;
+	if (r == RES_SUCCESS)
+		log_notice("%s: main process %s", s->name, what);
+	else if (!spawn_failed)
+		svc_fail(s, "main process %s (%s)", what, c->where);
+	terminate(m, s, ACT_DEACTIVATING);
+}
+
+void svc_control_exited(struct mgr *m, struct svc *s, int status)
+{
+	char what[64];
+	if (s->spawn_pid == s->control_pid)
+		svc_read_spawn(m, s);
+	bool spawn_failed = s->spawn_failed == s->control_pid;
+	s->control_pid = 0;
+	enum svc_result r = classify(status, what, sizeof(what));
+	if (s->sub == SUB_START_PRE) {
+		const struct unit_cmd *c = &s->u.exec_start_pre.v[s->idx];
+		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE)) {
+			s->result = r;
+			if (!spawn_failed)
+				svc_fail(s, "ExecStartPre %s (%s)", what, c->where);
+			terminate(m, s, ACT_DEACTIVATING);
+			return;
+		}
+		if (++s->idx < s->u.exec_start_pre.n) {
+			if (svc_run_cmd(m, s, &s->u.exec_start_pre.v[s->idx], false)) {
+				s->result = RES_RESOURCES;
+				terminate(m, s, ACT_DEACTIVATING);
+			}
+			return;
+		}
+		s->idx = 0;
+		start_main(m, s);
+		return;
+	}
+	if (s->sub == SUB_STOP) {
+		const struct unit_cmd *c = &s->u.exec_stop.v[s->idx];
+		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE))
+			log_warn("%s: ExecStop %s (%s)", s->name, what, c->where);
+		if (++s->idx < s->u.exec_stop.n && !svc_run_cmd(m, s, &s->u.exec_stop.v[s->idx], false))
+			return;
+		stop_kill(m, s);
+		return;
+	}
+	svc_check_gone(m, s);
+}
+
+bool svc_waiting_gone(const struct svc *s) { return s->sub == SUB_STOP_SIGTERM || s->sub == SUB_STOP_SIGKILL; }
+
+void svc_check_gone(struct mgr *m, struct svc *s)
+{
+	if (!svc_waiting_gone(s))
+		return;
+	if (svc_gone(m, s))
+		finalize(m, s);
+	else if (s->main_pid == 0 && s->control_pid == 0)
+		mixed_final(m, s);
+}
+
+void svc_timer(struct mgr *m, struct svc *s)
+{
+	s->deadline = 0;
+	switch (s->sub) {
+	case SUB_START_PRE:
+	case SUB_START:
+		s->result = RES_TIMEOUT;
+		svc_fail(s, "did not start within %llu ms", (unsigned long long)(s->u.timeout_start_usec / 1000));
+		terminate(m, s, ACT_DEACTIVATING);
+		break;
+	case SUB_STOP:
+		log_warn("%s: ExecStop did not finish within %llu ms", s->name, (unsigned long long)(s->u.timeout_stop_usec / 1000));
+		stop_kill(m, s);
+		break;
+	case SUB_STOP_SIGTERM:
+		svc_fail(s, "still running %llu ms after signal %d; killed with SIGKILL",
+			(unsigned long long)(s->u.timeout_stop_usec / 1000), s->u.kill_signal);
+		s->stop_killed = true;
+		svc_kill(m, s, SIGKILL);
+		s->deadline = s->u.timeout_stop_usec == UV_INFINITY ? mono_usec() + KILL_WAIT_USEC : after_usec(s->u.timeout_stop_usec);
+		set_state(m, s, s->active, SUB_STOP_SIGKILL);
+		break;
+	case SUB_STOP_SIGKILL:
+		svc_fail(s, "processes survived SIGKILL; giving up on them");
+		s->main_pid = s->control_pid = 0;
+		s->npgids = 0;
+		if (s->cg_fd >= 0) { /* keep the cgroup: it is not empty */
+			close(s->cg_fd);
+			s->cg_fd = -1;
+		}
+		if (s->result == RES_SUCCESS)
+			s->result = RES_TIMEOUT;
+		finalize(m, s);
+		break;
+	case SUB_AUTO_RESTART:
+		if (s->job == JOB_NONE)
+			svc_begin_start(m, s);
+		break;
+	default:
+		break;
+	}
+}
+
+void svc_ready(struct mgr *m, struct svc *s, const struct notify_msg *msg)
+{
+	if (msg->has_status)
+		str_copy(s->status_text, sizeof(s->status_text), msg->status);
+	if (msg->ready && s->u.type == SVC_NOTIFY && s->sub == SUB_START) {
+		s->deadline = 0;
+		log_info("%s: ready (READY=1 from pid %d)", s->name, (int)msg->pid);
+		set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
+	}
+}
+
+void mgr_output(struct mgr *m, struct svc *s)
+{
+	char buf[4096];
+	(void)m;
+	for (int i = 0; i < 64; i++) { /* bounded per wakeup; epoll is level-triggered */
+		ssize_t r = read(s->out_r, buf, sizeof(buf));
+		if (r <= 0)
+			return;
+		ring_write(&s->log, buf, (size_t)r);
+	}
+}
+
+void mgr_spawn_event(struct mgr *m, struct svc *s)
+{
+	pid_t pid = s->spawn_pid;
+	int r = svc_read_spawn(m, s);
+	if (r == 0 && pid == s->main_pid && s->u.type == SVC_EXEC && s->sub == SUB_START) {
+		s->deadline = 0;
+		set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
+	}
+}
+
+void mgr_status(const struct svc *s, struct ctl_status *o)
+{
+	memset(o, 0, sizeof(*o));
+	str_copy(o->unit, sizeof(o->unit), s->name);
+	str_copy(o->load, sizeof(o->load), unit_load_name(s->load));
+	str_copy(o->active, sizeof(o->active), svc_active_name(s->active));
+	str_copy(o->sub, sizeof(o->sub), sub_name(s->sub));
+	str_copy(o->result, sizeof(o->result), result_name(s->result));
+	o->pid = (uint64_t)(s->main_pid > 0 ? s->main_pid : 0);
+	o->restarts = s->restarts;
+	uint64_t now = mono_usec();
+	o->since_ms = s->state_since && now > s->state_since ? (now - s->state_since) / 1000 : 0;
+	if (s->load == LOAD_LOADED && s->u.description)
+		str_copy(o->description, sizeof(o->description), s->u.description);
+	str_copy(o->text, sizeof(o->text), s->status_text);
+	str_copy(o->error, sizeof(o->error), s->error);
+}
+
+void svc_free(struct svc *s)
+{
+	if (!s)
+		return;
+	strv_clear(&s->env);
+	free(s->cwd);
+	if (s->cg_fd >= 0)
+		close(s->cg_fd);
+	if (s->out_r >= 0)
+		close(s->out_r);
+	if (s->out_w >= 0)
+		close(s->out_w);
+	if (s->spawn_fd >= 0)
+		close(s->spawn_fd);
+	ring_free(&s->log);
+	unit_free(&s->u);
+	free(s);
+}

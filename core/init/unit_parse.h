@@ -1,0 +1,144 @@
+/* unit_parse.h — systemd unit files, the subset keel init runs, parsed strictly.
+ *
+ * A unit is NAME.service or NAME.target. unit_parse() applies one file (the unit file, then each
+ * drop-in in turn) to a struct unit; unit_check() validates the result once all files are in.
+ * Syntax (systemd.syntax(7)): [Section] headers; Key=Value with white space around '=' ignored;
+ * '#' and ';' start comment lines; a line ending in '\' continues on the next (the backslash
+ * becomes a space, comment lines in between are skipped); an empty assignment resets a list
+ * (or a scalar to its default). Sections and keys starting with "X-" are extensions and are
+ * skipped, as systemd does. Anything else unknown — a section, a directive, a value, a setting
+ * in the wrong section — is an error naming "file:line". See README.md for the directive table.
+ *
+ * Where the files are found (search path, masking, drop-ins, .wants/) is unit_load.h.
+ */
+#ifndef KEEL_UNIT_H
+#define KEEL_UNIT_H
+
+#include "init/unit_value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kerr;
+
+#define UNIT_FILE_MAX (256 * 1024) /* bytes of one unit file or drop-in */
+#define UNIT_CMDS_MAX 64           /* command lines in one Exec*= list */
+
+enum unit_kind { UNIT_SERVICE, UNIT_TARGET };
+enum svc_type { SVC_SIMPLE, SVC_EXEC, SVC_NOTIFY, SVC_ONESHOT };
+enum restart_mode {
+	RESTART_NO,
+	RESTART_ON_SUCCESS,
+	RESTART_ON_FAILURE,
+	RESTART_ON_ABNORMAL,
+	RESTART_ON_ABORT,
+	RESTART_ALWAYS,
+};
+
+/* Command-line prefixes (systemd.service(5)); '+', '!' and '!!' are refused. */
+#define CMD_IGNORE_FAILURE 1u /* '-': a non-zero exit counts as success */
+#define CMD_ARGV0 2u          /* '@': the second word is argv[0] */
+#define CMD_NO_EXPAND 4u      /* ':': no $VARIABLE expansion */
+
+struct unit_cmd {
+	unsigned flags;
+	char *path;      /* program: absolute, or a bare name looked up in PATH at start */
+	struct strv argv; /* argv[0] first (the path itself unless '@') */
+	char where[64];  /* "file:line" basename for messages */
+};
+
+struct cmd_list {
+	struct unit_cmd *v;
+	size_t n;
+};
+
+#define UNIT_UNSET UINT64_MAX /* for limits: not set (distinct from UV_INFINITY only where noted) */
+#define UNIT_CONDS_MAX 32
+
+/* KillMode=: which processes get KillSignal= and SIGKILL when the unit stops (systemd.kill(5)). */
+enum kill_mode {
+	KILL_CONTROL_GROUP, /* every process in the cgroup (default) */
+	KILL_MIXED,         /* KillSignal= to the main process; SIGKILL to the rest once it is gone */
+	KILL_PROCESS,       /* the main (and control) process only; the rest stay */
+};
+
+/* Limit*= settings keel applies with setrlimit(2). */
+enum unit_rlimit {
+	UL_NOFILE, UL_NPROC, UL_CORE, UL_MEMLOCK, UL_STACK, UL_AS, UL_FSIZE, UL_DATA, UL_SIGPENDING,
+	UL_MSGQUEUE, UL_LOCKS, UL_COUNT,
+};
+struct unit_limit {
+	bool set;
+	uint64_t soft, hard; /* UV_INFINITY: unlimited */
+};
+const char *unit_limit_name(enum unit_rlimit l); /* "LimitNOFILE" … */
+int unit_limit_resource(enum unit_rlimit l);     /* RLIMIT_NOFILE … */
+
+/* Condition…= / Assert…= on a path, checked when the unit is about to start. */
+enum cond_kind { COND_PATH_EXISTS, COND_PATH_IS_DIRECTORY, COND_FILE_NOT_EMPTY, COND_FILE_IS_EXECUTABLE };
+struct unit_cond {
+	enum cond_kind kind;
+	bool negate; /* "!PATH" */
+	bool assert; /* Assert…=: failing fails the start; Condition…=: failing skips it */
+	char *path;
+	char key[32]; /* the directive, for messages */
+};
+
+struct unit {
+	char name[UNIT_NAME_MAX + 1];
+	enum unit_kind kind;
+	/* [Unit] */
+	char *description;
+	struct strv documentation;
+	struct strv after, before, requires, wants;
+	uint64_t start_limit_interval; /* usec; default 10 s */
+	uint64_t start_limit_burst;    /* default 5; 0 disables the limit */
+	struct unit_cond *conds;
+	size_t nconds;
+	/* [Service] */
+	enum svc_type type;
+	struct cmd_list exec_start_pre, exec_start, exec_stop;
+	enum restart_mode restart;
+	uint64_t restart_usec;       /* base delay, default 100 ms; doubles per consecutive restart */
+	uint64_t restart_max_usec;   /* cap of the backoff, default 60 s (RestartMaxDelaySec=) */
+	uint64_t timeout_start_usec; /* default 90 s; UV_INFINITY: none */
+	uint64_t timeout_stop_usec;  /* default 90 s; UV_INFINITY: none */
+	bool remain_after_exit;
+	int kill_signal;             /* default SIGTERM */
+	enum kill_mode kill_mode;
+	bool delegate;               /* Delegate=: the service may manage cgroups below its own */
+	bool has_oom_score_adjust;
+	int oom_score_adjust;        /* OOMScoreAdjust=, -1000..1000 */
+	char *user, *group;          /* names or numeric ids; NULL: root */
+	struct strv supplementary_groups;
+	struct strv environment;     /* NAME=VALUE, in order (later wins) */
+	struct strv environment_files; /* paths; a leading '-' means "ignore if missing" */
+	char *working_directory;     /* absolute, or "~" (the user's home); leading '-' kept */
+	struct unit_limit limits[UL_COUNT];
+	uint64_t memory_max;         /* bytes or UV_INFINITY; UNIT_UNSET (== UV_INFINITY) means no limit */
+	uint64_t cpu_quota;          /* percent of one CPU, 1..; 0 = not set */
+	uint64_t cpu_weight;         /* 1..10000; 0 = not set */
+	uint64_t tasks_max;          /* count or UV_INFINITY */
+	/* [Install] */
+	struct strv wanted_by, required_by;
+	/* bookkeeping */
+	bool seen_service, seen_unit;
+};
+
+/* Set defaults for a unit named name (suffix decides service or target); -EINVAL if the name is
+ * not a valid, non-template unit name. */
+int unit_init(struct unit *u, const char *name);
+void unit_free(struct unit *u); /* accepts NULL or a zeroed unit */
+
+/* Apply the file text p[0..len) (read from path) to u. Errors name "path:line". */
+int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e);
+
+/* After the last drop-in: required settings present, combinations valid (a service has exactly
+ * one ExecStart= unless Type=oneshot; a target has no [Service] section…). */
+int unit_check(const struct unit *u, struct kerr *e);
+
+const char *svc_type_name(enum svc_type t);
+const char *restart_name(enum restart_mode r);
+
+#endif

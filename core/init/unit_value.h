@@ -1,0 +1,90 @@
+/* unit_value.h — the values of systemd unit-file settings: booleans, time spans, sizes, signals,
+ * unit and variable names, quoted word lists (systemd's quoting and C escapes), %-specifiers,
+ * $VARIABLE expansion of command lines, and EnvironmentFile= contents.
+ *
+ * Every function walks its input with a bound on every length. On a malformed value it returns
+ * -EINVAL (-ERANGE for a number out of range, -E2BIG past a limit) and points *why at a static
+ * phrase ("unterminated quote") that the caller puts after "file:line: Key=: ".
+ */
+#ifndef KEEL_UNITVAL_H
+#define KEEL_UNITVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct kerr;
+
+#define UV_INFINITY UINT64_MAX /* "infinity" for time spans and sizes */
+#define UV_LIST_MAX 1024       /* entries in one list setting (dependencies, variables, words) */
+#define UV_VALUE_MAX 65536     /* bytes of one value after continuation lines are joined */
+#define UNIT_NAME_MAX 255      /* bytes of a unit name, as systemd */
+
+/* A growable list of owned strings, at most UV_LIST_MAX of them; v[n] is NULL. */
+struct strv {
+	char **v;
+	size_t n;
+};
+int strv_push(struct strv *l, const char *s);         /* copies s */
+int strv_push_n(struct strv *l, const char *s, size_t len);
+void strv_clear(struct strv *l);                       /* frees every string, keeps nothing */
+bool strv_has(const struct strv *l, const char *s);
+
+/* yes/no, true/false, on/off, 1/0 (case-insensitive). */
+int uv_bool(const char *s, bool *out, const char **why);
+/* systemd.time(7) spans: "90", "1min 30s", "1.5s", "500ms", "infinity" (UV_INFINITY). A bare
+ * number is seconds. Units: us usec ms msec s sec second(s) m min minute(s) h hr hour(s) d day(s)
+ * w week(s). Result in microseconds. */
+int uv_timespan(const char *s, uint64_t *usec, const char **why);
+/* Sizes: "512", "64K", "1.5G" (1024-based K M G T P E, optional B alone), "infinity". */
+int uv_bytes(const char *s, uint64_t *out, const char **why);
+/* Whole unsigned decimal in [min, max]; "infinity" allowed (UV_INFINITY) when inf. */
+int uv_uint(const char *s, uint64_t min, uint64_t max, bool inf, uint64_t *out, const char **why);
+/* "SIGTERM", "TERM" or a number 1..64. */
+int uv_signal(const char *s, int *sig, const char **why);
+
+/* Unit names: [A-Za-z0-9:_.\\-] plus one '@' (template "a@.service" or instance "a@x.service"),
+ * at most UNIT_NAME_MAX bytes, ending in ".service" or ".target". Returns the suffix (".service"
+ * or ".target") or NULL when invalid. */
+const char *unit_name_suffix(const char *name);
+/* The template of an instance name: "getty@tty1.service" -> "getty@.service"; 0 or -EINVAL
+ * (not an instance). out has UNIT_NAME_MAX + 1 bytes. */
+int unit_name_template(const char *name, char *out);
+/* True for a template name such as "getty@.service" (cannot be started itself). */
+bool unit_name_is_template(const char *name);
+
+/* [A-Za-z_][A-Za-z0-9_]*, at most 255 bytes. */
+bool uv_env_name(const char *s, size_t n);
+/* NAME=VALUE with a valid NAME and no control characters but tab in VALUE. */
+bool uv_env_assign(const char *s);
+
+/* Split a value into words the way systemd does for ExecStart=, Environment=, After=…:
+ * white space separates words; a word may be wrapped whole in "…" or '…' (the quote must open
+ * the word and be followed by white space or the end); C escapes (\a \b \f \n \r \t \v \\ \" \'
+ * \s \; \xHH \NNN octal \uHHHH \UHHHHHHHH) are decoded everywhere; a decoded NUL, a quote inside
+ * a word and an unknown escape are errors. With exec set, a lone unquoted ";" (systemd's old
+ * command separator) is refused. Words are appended to out. */
+int uv_words(const char *s, bool exec, struct strv *out, const char **why);
+
+/* Expand %-specifiers of a unit: %n (full name), %N (name without suffix), %p (prefix: before
+ * '@' or %N), %i (instance, empty if none), %% (a '%'). Any other specifier is an error. The
+ * result replaces out's contents. */
+int uv_specifiers(const char *in, const char *unit, struct buf *out, const char **why);
+
+/* Expand a command line's words with env ("NAME=VALUE" strings, later entries win): a word that
+ * is exactly $NAME becomes the value's white-space separated words (none if unset or empty);
+ * ${NAME} anywhere in a word is replaced by the value (empty if unset); $$ is a literal '$';
+ * any other '$' stays. Appends to out; at most UV_LIST_MAX words of UV_VALUE_MAX bytes. */
+int uv_expand(char *const argv[], size_t argc, char *const env[], size_t nenv, struct strv *out,
+	const char **why);
+/* The value of NAME in env (last wins), or NULL. */
+const char *uv_getenv(char *const env[], size_t nenv, const char *name, size_t namelen);
+
+/* EnvironmentFile= contents: lines "NAME=VALUE" where VALUE is unquoted (no quotes or
+ * backslashes; surrounding white space dropped), or wrapped whole in "…" (escapes \" \\ \$ \`
+ * and backslash-newline) or '…' (literal); blank lines and lines starting with # or ; are
+ * skipped. Anything else is an error naming path:line. Assignments are appended to out. */
+int uv_envfile(const char *path, const char *p, size_t len, struct strv *out, struct kerr *e);
+
+#endif
