@@ -38,6 +38,8 @@
  * Exit status: 0 ok (status: every unit healthy; status UNIT: it is active); 1 a unit failed,
  * is not active, or its job failed; 2 usage; 3 PID 1 unreachable or another failure.
  */
+#include "applets/init_stage1.h"
+#include "applets/table.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -63,8 +65,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int rescue_main(int argc, char **argv); /* applets/rescue.c */
-
 #define RUN_DIR "/run/keel"
 #define CTL_SOCK RUN_DIR "/init.sock"
 #define NOTIFY_SOCK RUN_DIR "/notify"
@@ -87,7 +87,9 @@ static void __attribute__((noreturn)) pid1_fatal(const char *what)
 {
 	log_err("stage 2 cannot supervise: %s", what);
 	char *av[] = {"rescue", "--reason", (char *)what, NULL};
-	rescue_main(3, av);
+	const struct applet *rescue = applet_find("rescue");
+	if (rescue)
+		rescue->main(3, av);
 	go_down(RB_AUTOBOOT);
 }
 
@@ -347,7 +349,7 @@ int init_main(int argc, char **argv)
 {
 	if (getpid() == 1) {
 		if (stage1_is_initramfs("/"))
-			return stage1_main(argc, argv);
+			return init_stage1();
 		return pid1();
 	}
 	if (argc >= 2 && argv[1][0] != '-')

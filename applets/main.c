@@ -3,6 +3,7 @@
  * keel APPLET ARGS…, or a link named after the applet (/init and /sbin/init run `keel init`).
  * `keel --list` prints the applets, `keel --version` keel's and every linked library's version.
  */
+#include "applets/table.h"
 #include "base/applet.h"
 
 #include <errno.h>
@@ -16,7 +17,7 @@
 
 #define NAPPLETS (sizeof(applet_table) / sizeof(applet_table[0]))
 
-static const struct applet *find(const char *name)
+const struct applet *applet_find(const char *name)
 {
 	for (size_t i = 0; i < NAPPLETS; i++)
 		if (!strcmp(applet_table[i].name, name))
@@ -77,7 +78,7 @@ int main(int argc, char **argv)
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "keel");
 
 	if (strcmp(base, "keel") && strcmp(base, "keel.debug")) {
-		const struct applet *a = find(base);
+		const struct applet *a = applet_find(base);
 		if (!a) {
 			fprintf(stderr, "keel: unknown applet '%s' (see keel --list)\n", base);
 			return EXIT_USAGE;
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help"))
 		return finish("keel", usage(stdout));
-	const struct applet *a = find(argv[1]);
+	const struct applet *a = applet_find(argv[1]);
 	if (!a) {
 		fprintf(stderr, "keel: unknown applet '%s' (see keel --list)\n", argv[1]);
 		return EXIT_USAGE;

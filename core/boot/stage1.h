@@ -1,8 +1,11 @@
 /* stage1.h — PID 1 inside the initramfs: from the kernel to the verified host root.
  *
- * stage1_main() runs when `keel init` is PID 1 on an initramfs: a ramfs or tmpfs root that has
+ * Stage 1 runs when `keel init` is PID 1 on an initramfs: a ramfs or tmpfs root that has
  * /etc/keel-initramfs (stage1_is_initramfs; applets/init.c decides). The marker alone is not
- * enough: on the host, / is STATE, where anything may have been written. In order:
+ * enough: on the host, / is STATE, where anything may have been written. The program (console
+ * lines, the order below, what a failure leads to, the exec of provisioning, the host init and
+ * the rescue console) is applets/init_stage1.c; this file has its steps, each returning 0 or
+ * -errno with e filled, never printing or exiting. In order:
  *   1. mount /proc /sys /dev (devtmpfs) /run; stdin/stdout/stderr on /dev/console
  *   2. read /proc/cmdline (keel.* keys, see below)
  *   3. load the modules listed in /etc/keel/modules (modules.dep + softdep order, finit_module)
@@ -56,16 +59,81 @@
 #ifndef KEEL_STAGE1_H
 #define KEEL_STAGE1_H
 
+#include "boot/cmdline.h"
+#include "trust/manifest.h"
+
+#include <stdbool.h>
+
 #define STAGE1_MARKER "/etc/keel-initramfs"
 #define STAGE1_SYSROOT "/sysroot"
 #define STAGE1_DM_NAME "usr"
+#define STAGE1_KEYDIR "/etc/keel/keys"
+#define STAGE1_MODLIST "/etc/keel/modules"
+#define STAGE1_FLOOR_INITRAMFS "/etc/keel/min-version"
+#define STAGE1_FLOOR_STATE "/var/lib/keel/min-version"
+#define STAGE1_HOST_INIT "/usr/bin/keel"
 
 struct kerr;
+
+/* What stage 1 has found so far; each step fills its part. */
+struct stage1 {
+	struct cmdline cmd;   /* /proc/cmdline */
+	char disk[64];        /* the disk with the slots (sysfs name, e.g. vda) */
+	char slot[16];        /* USR-A / USR-B */
+	char part_dev[96];    /* the slot's partition node */
+	char state_dev[128];  /* STATE's partition node */
+	char key[256];        /* the key that signed the slot's manifest */
+	char floor[MANIFEST_VERSION_MAX + 1]; /* the minimum version so far ("" none) */
+	char floor_src[64];   /* where it came from */
+	struct manifest m;    /* the slot's manifest */
+};
+
+/* What stage1_choose_slot saw and did (for the console). */
+struct stage1_choice {
+	char gpt_dev[128];    /* the disk's node */
+	const char *damaged;  /* "primary" / "backup": that GPT copy is damaged; NULL both fine */
+	unsigned partn;       /* the chosen partition (1-based), once chosen and its tries written */
+	unsigned priority, tries, successful;
+	bool decremented;     /* tries > 0 and gptprio chose it: tries - 1 written back */
+	bool forced;          /* keel.slot= chose it: tries untouched */
+};
 
 /* 1 when root is an initramfs keel built: its filesystem is ramfs or tmpfs (statfs magic) and
  * it has the marker STAGE1_MARKER; 0 otherwise (a host root: ext4 or anything else, marker or
  * not). */
 int stage1_is_initramfs(const char *root);
+
+/* 1 when key is a keel.* key stage 1 does not know (the console warns; it is ignored). */
+int stage1_unknown_key(const char *key);
+
+/* Step 3: load the modules named in list (one a line, '#' comments) with their dependencies
+ * from moddir (NULL: /lib/modules/RELEASE of the running kernel). No list: 0 and *loaded -1. */
+int stage1_modules(const char *list, const char *moddir, int *loaded, int *skipped, struct kerr *e);
+
+/* Step 4: wait up to timeout_s seconds for a partition labelled USR-A or USR-B under sys (the
+ * sysfs mount); fills s->disk. -ETIMEDOUT when none appeared. */
+int stage1_wait_disk(struct stage1 *s, const char *sys, unsigned timeout_s, struct kerr *e);
+
+/* Step 5: read s->disk's GPT, choose the slot (keel.slot= in s->cmd, else gptprio.next with its
+ * tries decremented and written back), fill s->slot and s->part_dev; c says what was seen and
+ * done, also on failure (c->damaged once the GPT is read, c->partn once the slot is chosen). */
+int stage1_choose_slot(struct stage1 *s, const char *sys, struct stage1_choice *c, struct kerr *e);
+
+/* Step 6: read, verify (keys in keydir) and parse the manifest at the end of s->part_dev into
+ * s->m; s->key names the signing key. */
+int stage1_manifest(struct stage1 *s, const char *keydir, struct kerr *e);
+
+/* Raise s->floor with the minimum version in root/path (never lower it; none there: unchanged;
+ * where says whose file it is), then hold s->m.version against it (-EPERM below it). */
+int stage1_floor(struct stage1 *s, const char *root, const char *path, const char *where, struct kerr *e);
+
+/* Step 7: the dm-verity device STAGE1_DM_NAME from s->m over s->part_dev, and its node in
+ * /dev/mapper. */
+int stage1_verity(const struct stage1 *s, struct kerr *e);
+
+/* Step 8: the partition labelled STATE under sys, on the slots' disk only (-EXDEV otherwise),
+ * mounted (ext4) on STAGE1_SYSROOT; fills s->state_dev. */
+int stage1_mount_state(struct stage1 *s, const char *sys, struct kerr *e);
 
 /* The host's skeleton beneath root (STATE, mounted on /sysroot): usr etc var home root proc sys
  * dev run tmp mnt are created if missing and must be real directories; bin sbin lib lib64 are
@@ -75,8 +143,16 @@ int stage1_is_initramfs(const char *root);
  * binaries in /usr an interpreter (ld.so) and libraries from the writable partition. */
 int stage1_skeleton(const char *root, struct kerr *e);
 
-/* Never returns when the host starts; on failure it execs the rescue console, and returns
- * EXIT_FAIL only if even that is impossible. */
-int stage1_main(int argc, char **argv);
+/* The verity device read-only on STAGE1_SYSROOT/usr; then a tmpfs on STAGE1_SYSROOT/tmp. */
+int stage1_mount_usr(const struct stage1 *s, struct kerr *e);
+int stage1_mount_tmp(struct kerr *e);
+
+/* dir/boot (dir is /run/keel): what stage 1 chose, for the host (update tooling marks the slot
+ * successful): slot= disk= device= version= root_hash= min_version=, created exclusively. */
+int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e);
+
+/* The host init: keel.init= in cmd, which must be an absolute path below /usr/ without "..",
+ * so the host never runs code from the writable state partition; else STAGE1_HOST_INIT. */
+int stage1_host_init(const struct cmdline *cmd, const char **path, struct kerr *e);
 
 #endif

@@ -3,9 +3,9 @@
  * switch_root(newroot, …) does what util-linux/busybox switch_root do: make every mount private,
  * move /dev /proc /sys /run below newroot, delete the initramfs contents (only when / really is
  * a ramfs or tmpfs, judged by statfs magic, and never crossing into another filesystem), move
- * newroot onto /, chroot into it, and exec init. It returns only on failure (-errno, e says
- * which step) — by then the initramfs may be partly deleted, so the caller should go to the
- * rescue console of the new root or reboot.
+ * newroot onto /, chroot into it and chdir /. The caller then execs the new root's init. On
+ * failure (-errno, e says which step) the initramfs may be partly deleted, so the caller should
+ * go to the rescue console of the new root or reboot.
  */
 #ifndef KEEL_MOUNT_H
 #define KEEL_MOUNT_H
@@ -26,6 +26,6 @@ int is_ramfs(const char *path);
 /* Remove everything below dirfd that lives on device dev (never crossing mounts). */
 int remove_tree_on_dev(int dirfd, unsigned long long dev);
 
-int switch_root(const char *newroot, const char *init, char *const argv[], struct kerr *e);
+int switch_root(const char *newroot, struct kerr *e);
 
 #endif

@@ -1,0 +1,259 @@
+/* init_stage1.c — stage 1 of `keel init`: PID 1 in the initramfs, from the kernel to the verified
+ * host root (sequence and kernel command line in core/boot/stage1.h, whose steps it runs). This
+ * is the program around them: the console lines ("keel init: [  1.234] …"), which step runs next,
+ * the exec of provisioning and of the host init, and the rescue console on any failure. */
+#include "applets/init_stage1.h"
+#include "base/applet.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "boot/cmdline.h"
+#include "boot/stage1.h"
+#include "disk/mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+	struct stage1 s;      /* large (command line): not on the stack */
+	struct kerr e;
+	char what[128];       /* the step that failed */
+	uint64_t t0;
+} g;
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One progress line on the console: "keel init: [  1.234] message". */
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	uint64_t t = ms_now() - g.t0;
+	dprintf(STDERR_FILENO, "keel init: [%3llu.%03llu] %s\n", (unsigned long long)(t / 1000),
+		(unsigned long long)(t % 1000), line);
+}
+
+__attribute__((format(printf, 1, 2))) static void step(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g.what, sizeof(g.what), fmt, ap);
+	va_end(ap);
+}
+
+static void console_stdio(void)
+{
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+static unsigned key_uint(const char *key, unsigned dflt, unsigned min, unsigned max)
+{
+	const char *v = cmdline_get(&g.s.cmd, key);
+	uint64_t x;
+	if (!v)
+		return dflt;
+	if (parse_u64(v, min, max, &x)) {
+		say("ignoring %s=%s (not a number in %u..%u)", key, v, min, max);
+		return dflt;
+	}
+	return (unsigned)x;
+}
+
+/* First-boot provisioning, when the initramfs has it (/bin/provision): `keel provision boot
+ * --root /sysroot` in a process of its own, waited for; anything but exit status 0 fails. */
+static int provision(void)
+{
+	if (access("/bin/provision", X_OK))
+		return 0;
+	step("first-boot provisioning");
+	say("running keel provision boot --root " STAGE1_SYSROOT);
+	pid_t pid = fork();
+	if (pid < 0)
+		return kerr_set(&g.e, -errno, "fork: %s", strerror(errno));
+	if (!pid) {
+		char *argv[] = {"keel", "provision", "boot", "--root", STAGE1_SYSROOT, NULL};
+		execv("/bin/keel", argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return kerr_set(&g.e, -errno, "wait: %s", strerror(errno));
+	if (WIFEXITED(st) && !WEXITSTATUS(st))
+		return 0;
+	if (WIFEXITED(st))
+		return kerr_set(&g.e, -EIO, "keel provision exited with status %d", WEXITSTATUS(st));
+	return kerr_set(&g.e, -EIO, "keel provision killed by signal %d", WTERMSIG(st));
+}
+
+/* VmHWM of this process in KiB (-1 if unknown): what PID 1 cost at its peak. */
+static long peak_rss_kib(void)
+{
+	char b[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, b, sizeof(b) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	b[n] = 0;
+	const char *p = strstr(b, "\nVmHWM:");
+	return p ? strtol(p + 8, NULL, 10) : -1;
+}
+
+/* "keel init: FAILED: what: why" (code != 0), then exec `keel rescue` in place of PID 1. */
+static void __attribute__((noreturn)) rescue(int code)
+{
+	char reason[700];
+	if (code)
+		snprintf(reason, sizeof(reason), "%s: %s", g.what, kerr_str(&g.e, code));
+	else
+		snprintf(reason, sizeof(reason), "keel.rescue on the kernel command line");
+	if (code)
+		dprintf(STDERR_FILENO, "keel init: FAILED: %s\n", reason);
+	char tmo[32];
+	snprintf(tmo, sizeof(tmo), "%u", key_uint("keel.rescue_timeout", 600, 0, 86400));
+	char *argv[] = {"keel", "rescue", "--timeout", tmo, "--reason", reason, NULL};
+	execv("/proc/self/exe", argv); /* still there when switch_root got as far as emptying the initramfs */
+	execv("/bin/keel", argv);
+	dprintf(STDERR_FILENO, "keel init: cannot start the rescue console: %s\n", strerror(errno));
+	for (;;)
+		pause();
+}
+
+/* Steps 3-8 of stage1.h up to the mounted host root, each printing what it did. */
+static int to_sysroot(void)
+{
+	struct stage1 *s = &g.s;
+	struct stage1_choice c;
+	char root[2 * HASH_MAX_SIZE + 1];
+	int ret;
+
+	step("choosing the slot");
+	ret = stage1_choose_slot(s, "/sys", &c, &g.e);
+	if (c.damaged)
+		say("%s: the %s GPT copy is damaged; it is rewritten on the next write", c.gpt_dev, c.damaged);
+	if (c.partn && c.decremented)
+		say("slot %s chosen (partition %u: priority %u, tries %u -> %u, successful %u)", s->slot, c.partn,
+			c.priority, c.tries, c.tries - 1, c.successful);
+	else if (c.partn)
+		say("slot %s chosen (partition %u: priority %u, tries %u, successful %u%s)", s->slot, c.partn,
+			c.priority, c.tries, c.successful, c.forced ? ", forced by keel.slot" : "");
+	if (ret)
+		return ret;
+	step("checking the manifest of %s (%s)", s->slot, s->part_dev);
+	if ((ret = stage1_manifest(s, STAGE1_KEYDIR, &g.e)))
+		return ret;
+	hex_encode(root, s->m.root_hash, hash_size(s->m.hash));
+	say("%s: manifest version %s signed by key %s; root hash %.16s...", s->slot, s->m.version, s->key, root);
+	step("checking the version of %s against the minimum", s->slot);
+	if ((ret = stage1_floor(s, "/", STAGE1_FLOOR_INITRAMFS, "the initramfs", &g.e)))
+		return ret;
+	step("setting up dm-verity for %s", s->slot);
+	if ((ret = stage1_verity(s, &g.e)))
+		return ret;
+	step("mounting the state partition");
+	if ((ret = stage1_mount_state(s, "/sys", &g.e)))
+		return ret;
+	say("state %s (ext4) mounted on /", s->state_dev);
+	step("checking the version of %s against the minimum", s->slot);
+	if ((ret = stage1_floor(s, STAGE1_SYSROOT, STAGE1_FLOOR_STATE, "STATE", &g.e)))
+		return ret;
+	if (s->floor[0])
+		say("%s: version %s, minimum %s (%s)", s->slot, s->m.version, s->floor, s->floor_src);
+	step("preparing the state partition");
+	if ((ret = stage1_skeleton(STAGE1_SYSROOT, &g.e)))
+		return ret;
+	step("mounting the verity root of %s", s->slot);
+	if ((ret = stage1_mount_usr(s, &g.e)))
+		return ret;
+	say("verity root /dev/mapper/%s (%s, %s) mounted read-only on /usr", STAGE1_DM_NAME, s->m.fs, s->slot);
+	step("mounting /tmp");
+	if ((ret = stage1_mount_tmp(&g.e)))
+		return ret;
+	step("writing /run/keel/boot");
+	if ((ret = stage1_record_boot(s, "/run/keel", &g.e)))
+		return ret;
+	return provision();
+}
+
+int init_stage1(void)
+{
+	struct stage1 *s = &g.s;
+	const char *init;
+	int ret, loaded, skipped;
+
+	memset(&g, 0, sizeof(g));
+	g.t0 = ms_now();
+	if (getpid() != 1)
+		return kfail(EXIT_USAGE, "stage 1 runs only as PID 1 from an initramfs");
+	if (!is_ramfs("/")) { /* PID 1 never returns: that would panic the kernel */
+		console_stdio();
+		step("starting stage 1");
+		rescue(kerr_set(&g.e, -EINVAL, "/ is not an initramfs (ramfs or tmpfs) but has " STAGE1_MARKER));
+	}
+	umask(022);
+	step("mounting /proc /sys /dev /run");
+	if ((ret = mount_basic(&g.e))) {
+		console_stdio();
+		rescue(ret);
+	}
+	console_stdio();
+	say("stage 1, keel %s", KEEL_VERSION);
+	step("reading /proc/cmdline");
+	if ((ret = cmdline_read(&s->cmd, "/proc/cmdline", &g.e)))
+		rescue(ret);
+	const char *lv = cmdline_get(&s->cmd, "keel.log");
+	if (lv)
+		setenv("KEEL_LOG", lv, 1);
+	for (int i = 0; i < s->cmd.n; i++)
+		if (stage1_unknown_key(s->cmd.key[i]))
+			say("unknown key %s on the kernel command line (ignored)", s->cmd.key[i]);
+	step("loading kernel modules");
+	if ((ret = stage1_modules(STAGE1_MODLIST, NULL, &loaded, &skipped, &g.e)))
+		rescue(ret);
+	if (loaded >= 0)
+		say("loaded %d kernel modules (%d optional ones unavailable)", loaded, skipped);
+	unsigned timeout = key_uint("keel.timeout", 10, 1, 300);
+	step("waiting for the disk");
+	ret = stage1_wait_disk(s, "/sys", timeout, &g.e);
+	if (cmdline_has(&s->cmd, "keel.rescue"))
+		rescue(0);
+	if (ret || (ret = to_sysroot()))
+		rescue(ret);
+	step("starting the host");
+	if ((ret = stage1_host_init(&s->cmd, &init, &g.e)))
+		rescue(ret);
+	bool keel = !strcmp(init, STAGE1_HOST_INIT);
+	say("switching root to the host, exec %s%s (stage 1 peak RSS %ld KiB)", init, keel ? " init" : "", peak_rss_kib());
+	char *keel_argv[] = {"keel", "init", NULL};
+	char *custom_argv[] = {(char *)init, NULL};
+	if (!(ret = switch_root(STAGE1_SYSROOT, &g.e))) {
+		execv(init, keel ? keel_argv : custom_argv);
+		ret = kerr_set(&g.e, -errno, "switch_root: exec %s: %s", init, strerror(errno));
+	}
+	rescue(ret);
+}
