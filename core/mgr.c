@@ -23,7 +23,9 @@ int mgr_init(struct mgr *m, const struct mgr_opts *o, int epfd, struct kerr *e)
 	m->rootfd = m->inotify_fd = -1;
 	m->cg.rootfd = m->cg.slicefd = -1;
 	m->epfd = epfd;
+	fdsink_init(&m->sink);
 	m->log_max = o->log_max ? o->log_max : SVC_LOG_DEFAULT;
+	m->nofile = o->nofile;
 	if (str_copy(m->notify_path, sizeof(m->notify_path), o->notify_path))
 		return kerr_set(e, -ENAMETOOLONG, "notify socket path too long");
 	if ((ret = unit_dirs_open(&m->dirs, o->root, e)))
@@ -435,6 +437,8 @@ void mgr_reap(struct mgr *m)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0)
 			break;
+		if (fdsink_reaped(&m->sink, pid))
+			continue;
 		for (size_t i = 0; i < m->n; i++) {
 			struct svc *s = m->v[i];
 			if (pid == s->main_pid) {

@@ -34,6 +34,7 @@
 
 #include "cgroup.h"
 #include "ctl.h"
+#include "fdsink.h"
 #include "notify.h"
 #include "ids.h"
 #include "ring.h"
@@ -42,6 +43,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #define SVC_MAX 1024          /* loaded units */
@@ -121,6 +123,7 @@ struct mgr_opts {
 	bool cgroups;            /* run services in cgroups (required on the host) */
 	const char *cgroup_path; /* "/sys/fs/cgroup" */
 	size_t log_max;          /* bytes of log ring per unit */
+	struct rlimit nofile;    /* services' RLIMIT_NOFILE unless LimitNOFILE= (rlim_max 0: inherit PID 1's) */
 };
 
 struct mgr {
@@ -134,10 +137,12 @@ struct mgr {
 	int epfd;
 	char notify_path[108];
 	size_t log_max;
+	struct rlimit nofile;
 	uint64_t next_job_id;
 	bool graph_dirty;   /* units were loaded since the last cycle check */
 	bool shutting_down;
 	bool changed;       /* a job finished: answer whoever waits for it */
+	struct fdsink sink; /* descriptors from clients, closed off PID 1 (its children are reaped here) */
 };
 
 uint64_t mono_usec(void);
