@@ -8,11 +8,13 @@
  *        keel init poweroff|reboot
  *
  * As PID 1 in the initramfs (/etc/keel-initramfs exists) it runs stage 1. As PID 1 on the
- * host (stage 2) it mounts cgroup2 (nsdelegate) on /sys/fs/cgroup, sets the hostname from
- * /etc/hostname, brings up lo, and supervises the units that multi-user.target pulls in (unit
- * files from /etc/systemd/system and /usr/lib/systemd/system). SIGTERM powers off, SIGINT
- * (ctrl-alt-del) reboots. It never exits: after stopping every unit it hands over to the
- * machine shutdown (kill what is left, unmount, detach, reboot(2)).
+ * host (stage 2) it sets the kernel's link protection and other hardening sysctls
+ * (fs.protected_*, kptr_restrict, dmesg_restrict, sysrq…; see core/stage2.h), mounts cgroup2
+ * (nsdelegate) on /sys/fs/cgroup, sets the hostname from /etc/hostname, brings up lo, and
+ * supervises the units that multi-user.target pulls in (unit files from /etc/systemd/system
+ * and /usr/lib/systemd/system). SIGTERM powers off, SIGINT (ctrl-alt-del) reboots. It never
+ * exits: after stopping every unit it hands over to the machine shutdown (kill what is left,
+ * unmount, detach, reboot(2)).
  *
  * --no-machine runs the same supervisor as an ordinary process for tests: a child subreaper
  * with units, /etc/passwd and sockets (DIR/run/keel/) beneath --root, no cgroups unless
@@ -135,6 +137,7 @@ static int pid1(void)
 	umask(022);
 	if (chdir("/"))
 		log_warn("chdir /: %s", strerror(errno));
+	stage2_sysctl("/proc/sys"); /* before anything else runs: link protection and the like */
 	if (reboot(RB_DISABLE_CAD))
 		log_warn("reboot(RB_DISABLE_CAD): %s", strerror(errno));
 	if (cg_mount(CGROUP_PATH, &e))

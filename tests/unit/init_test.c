@@ -452,6 +452,54 @@ T_TEST(hostname_file)
 	}
 }
 
+/* Read a small file below dir into out (NUL-terminated, newline kept); "" if unreadable. */
+static const char *slurp(const char *dir, const char *name)
+{
+	static char out[64];
+	char path[600];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, out, sizeof(out) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	out[n > 0 ? n : 0] = 0;
+	return out;
+}
+
+T_TEST(stage2_sysctl_defaults)
+{
+	char dir[400], sub[500];
+	snprintf(dir, sizeof(dir), "%s/procsys", t_tmpdir());
+	static const char *const dirs[] = {"", "fs", "kernel", "net", "net/ipv4", "net/ipv4/conf", "net/ipv4/conf/default"};
+	for (size_t i = 0; i < T_LEN(dirs); i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, dirs[i]);
+		mkdir(sub, 0755);
+	}
+	for (size_t i = 0; i < stage2_nsysctls; i++)
+		write_file(dir, stage2_sysctls[i].path, "0\n");
+	/* the forged knobs: one this kernel lacks, one that is a directory, one a symlink */
+	snprintf(sub, sizeof(sub), "%s/kernel/sysrq", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/kernel/pid_max", dir);
+	unlink(sub);
+	mkdir(sub, 0755);
+	snprintf(sub, sizeof(sub), "%s/kernel/core_uses_pid", dir);
+	unlink(sub);
+	write_file(dir, "elsewhere", "0\n");
+	symlink("../elsewhere", sub);
+	t_check(stage2_sysctl(dir) == 3, "three not written, the rest did not stop");
+	static const struct { const char *path, *want; } want[] = {
+		{"fs/protected_hardlinks", "1"}, {"fs/protected_symlinks", "1"}, {"fs/protected_fifos", "1"},
+		{"fs/protected_regular", "2"}, {"kernel/kptr_restrict", "1"}, {"kernel/dmesg_restrict", "1"},
+		{"net/ipv4/conf/default/rp_filter", "2"}, {"net/ipv4/conf/default/accept_source_route", "0"},
+		{"net/ipv4/conf/default/promote_secondaries", "1"}, {"elsewhere", "0\n"},
+	};
+	for (size_t i = 0; i < T_LEN(want); i++)
+		t_check(!strcmp(slurp(dir, want[i].path), want[i].want), "%s: '%s'", want[i].path, slurp(dir, want[i].path));
+	snprintf(sub, sizeof(sub), "%s/absent", dir);
+	t_check(stage2_sysctl(sub) == (int)stage2_nsysctls, "no /proc/sys: nothing written, not fatal");
+}
+
 T_TEST(spawn_status_pipe)
 {
 	char *argv[] = {"sh", "-c", "echo out; echo err >&2; exit 7", NULL};

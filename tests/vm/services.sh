@@ -3,10 +3,11 @@
 # three units (Type=notify, one that crashes twice then stays up, one that Requires= the first)
 # all active, the crash-looping one restarted with growing delays; 200 (then 1000 more) orphaned
 # zombies reaped with PID 1's RSS flat; services in their own cgroups with limits; hostname and
-# loopback; uid 65534 trying to freeze PID 1 with sockets whose last close blocks, sent with a
-# notify message, while status keeps answering within 1 s; on poweroff a unit ignoring SIGTERM
-# is killed after its grace, and the STATE file system comes back clean (e2fsck -fn on the
-# image after qemu exits).
+# loopback; the kernel protections stage 2 sets (fs.protected_*, kptr_restrict, …); uid 65534
+# trying to freeze PID 1 with sockets whose last close blocks, sent with a notify message,
+# while status keeps answering within 1 s; on poweroff a unit ignoring SIGTERM is killed after
+# its grace, and the STATE file system comes back clean (e2fsck -fn on the image after qemu
+# exits).
 # Inside the VM a probe unit (fixtures/services/lib/keel-test/probe) reports "TEST …" lines on
 # the console and powers off; units come from fixtures/services-state on STATE.
 VM_SUITE=services
@@ -98,6 +99,8 @@ else
 fi
 [ "$(t 'a after the attack: ')" = '"active":"active"' ] && pass "a Type=notify unit restarts after the attack (its barrier released)" ||
 	fail "notify after the attack" "$(t 'a after the attack: ')"
+want="fs/protected_hardlinks=1 fs/protected_symlinks=1 fs/protected_fifos=1 fs/protected_regular=2 kernel/kptr_restrict=1 kernel/dmesg_restrict=1 kernel/sysrq=16 kernel/pid_max=4194304 "
+[ "$(t 'sysctl: ')" = "$want" ] && pass "stage 2 set the kernel's protections ($want)" || fail "sysctls" "$(t 'sysctl: ')"
 [ "$(t 't started: ')" = '"active":"active"' ] && pass "t.service (ignores SIGTERM) running before poweroff" || fail "t.service start"
 
 if vm_wait_exit 60; then
