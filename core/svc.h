@@ -70,6 +70,7 @@ struct watch {
 
 struct svc {
 	char name[UNIT_NAME_MAX + 1];
+	size_t pos;    /* in mgr.v: units are only ever added */
 	struct unit u; /* valid when load == LOAD_LOADED */
 	enum unit_load load;
 	bool cycle;
@@ -129,6 +130,7 @@ struct mgr_opts {
 struct mgr {
 	struct svc **v;
 	size_t n;
+	struct svc **by_name; /* v sorted by name (mgr_find) */
 	struct unit_dirs dirs;
 	int rootfd;
 	bool use_cg;
@@ -140,6 +142,13 @@ struct mgr {
 	struct rlimit nofile;
 	uint64_t next_job_id;
 	bool graph_dirty;   /* units were loaded since the last cycle check */
+	/* The ordering index (mgr.c), rebuilt when stale: n×n bit matrices over unit positions */
+	bool index_dirty;
+	size_t index_n;     /* units it covers */
+	uint64_t *ord;      /* row i, bit j: v[i] is ordered after v[j]; NULL: not built */
+	uint64_t *ord_t;    /* row j, bit i: the same (who is ordered after v[j]) */
+	uint64_t *req_by;   /* row j, bit i: v[i] (loaded) has Requires=v[j] */
+	unsigned enqueue_depth; /* cycles are checked when the outermost enqueue ends */
 	bool shutting_down;
 	bool changed;       /* a job finished: answer whoever waits for it */
 	struct fdsink sink; /* descriptors from clients, closed off PID 1 (its children are reaped here) */
