@@ -8,12 +8,14 @@
  *        keel init poweroff|reboot
  *
  * As PID 1 in the initramfs (a ramfs/tmpfs root with /etc/keel-initramfs) it runs stage 1;
- * on any other root (the host's STATE, marker or not) it never does. As PID 1 on the
- * host (stage 2) it mounts cgroup2 (nsdelegate) on /sys/fs/cgroup, sets the hostname from
- * /etc/hostname, brings up lo, and supervises the units that multi-user.target pulls in (unit
- * files from /etc/systemd/system and /usr/lib/systemd/system). SIGTERM powers off, SIGINT
- * (ctrl-alt-del) reboots. It never exits: after stopping every unit it hands over to the
- * machine shutdown (kill what is left, unmount, detach, reboot(2)).
+ * on any other root (the host's STATE, marker or not) it never does. As PID 1 on the host
+ * (stage 2) it sets the kernel's link protection and other hardening sysctls (fs.protected_*,
+ * kptr_restrict, dmesg_restrict, sysrq…; see core/init/host_setup.h), mounts cgroup2
+ * (nsdelegate) on /sys/fs/cgroup, sets the hostname from /etc/hostname, brings up lo, and
+ * supervises the units that multi-user.target pulls in (unit files from /etc/systemd/system
+ * and /usr/lib/systemd/system). SIGTERM powers off, SIGINT (ctrl-alt-del) reboots. It never
+ * exits: after stopping every unit it hands over to the machine shutdown (kill what is left,
+ * unmount, detach, reboot(2)).
  *
  * --no-machine runs the same supervisor as an ordinary process for tests: a child subreaper
  * with units, /etc/passwd and sockets (DIR/run/keel/) beneath --root, no cgroups unless
@@ -140,6 +142,7 @@ static int pid1(void)
 	umask(022);
 	if (chdir("/"))
 		log_warn("chdir /: %s", strerror(errno));
+	stage2_sysctl("/proc/sys"); /* before anything else runs: link protection and the like */
 	if (reboot(RB_DISABLE_CAD))
 		log_warn("reboot(RB_DISABLE_CAD): %s", strerror(errno));
 	if (cg_mount(CGROUP_PATH, &e))

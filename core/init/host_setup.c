@@ -1,8 +1,9 @@
-/* host_setup.c — hostname and loopback for the host PID 1 (see host_setup.h). */
+/* host_setup.c — kernel settings, hostname and loopback for the host PID 1 (see host_setup.h). */
 #include "init/host_setup.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +52,55 @@ int stage2_hostname(int rootfd, struct kerr *e)
 		ret = kerr_set(e, -errno, "sethostname %s: %s", name, strerror(errno));
 	buf_free(&b);
 	return ret;
+}
+
+const struct stage2_sysctl stage2_sysctls[] = {
+	{"fs/protected_hardlinks", "1"},
+	{"fs/protected_symlinks", "1"},
+	{"fs/protected_fifos", "1"},
+	{"fs/protected_regular", "2"},
+	{"kernel/kptr_restrict", "1"},
+	{"kernel/dmesg_restrict", "1"},
+	{"kernel/sysrq", "16"},
+	{"kernel/core_uses_pid", "1"},
+	{"kernel/pid_max", "4194304"},
+	{"net/ipv4/conf/default/rp_filter", "2"},
+	{"net/ipv4/conf/default/accept_source_route", "0"},
+	{"net/ipv4/conf/default/promote_secondaries", "1"},
+};
+const size_t stage2_nsysctls = sizeof(stage2_sysctls) / sizeof(stage2_sysctls[0]);
+
+int stage2_sysctl(const char *sysdir)
+{
+	int failed = 0, dirfd = open(sysdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		log_warn("sysctl: %s: %s; kernel settings left as they are", sysdir, strerror(errno));
+		return (int)stage2_nsysctls;
+	}
+	for (size_t i = 0; i < stage2_nsysctls; i++) {
+		const struct stage2_sysctl *s = &stage2_sysctls[i];
+		char name[64];
+		str_copy(name, sizeof(name), s->path);
+		for (char *p = name; *p; p++)
+			if (*p == '/')
+				*p = '.';
+		size_t len = strlen(s->value);
+		int err = 0, fd = openat(dirfd, s->path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC); /* as echo V > */
+		if (fd < 0)
+			err = errno;
+		else if ((errno = 0, write(fd, s->value, len)) != (ssize_t)len)
+			err = errno ? errno : EIO;
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			failed++;
+			log_warn("sysctl: %s = %s not set: %s", name, s->value, err == ENOENT ? "not in this kernel" : strerror(err));
+		} else {
+			log_info("sysctl: %s = %s", name, s->value);
+		}
+	}
+	close(dirfd);
+	return failed;
 }
 
 int stage2_loopback(struct kerr *e)

@@ -1,5 +1,5 @@
-/* host_setup.h — the host PID 1's own setup before it supervises anything: cgroup2 (cgroup.h),
- * the hostname and the loopback interface.
+/* host_setup.h — the host PID 1's own setup before it supervises anything: the kernel's own
+ * hardening settings, cgroup2 (cgroup.h), the hostname and the loopback interface.
  */
 #ifndef KEEL_STAGE2_H
 #define KEEL_STAGE2_H
@@ -17,5 +17,28 @@ int stage2_hostname(int rootfd, struct kerr *e);
 int stage2_parse_hostname(const char *p, size_t len, char *out);
 /* Bring "lo" up (SIOCSIFFLAGS); the kernel then gives it 127.0.0.1 and ::1. */
 int stage2_loopback(struct kerr *e);
+
+/* The kernel settings a host init is expected to make (systemd's sysctl.d defaults that harden
+ * or that keel relies on, plus stricter link and file protection), written beneath sysdir
+ * ("/proc/sys"):
+ *   fs.protected_hardlinks 1, fs.protected_symlinks 1   no links to others' files, no following
+ *                                                        others' symlinks in sticky directories
+ *   fs.protected_fifos 1, fs.protected_regular 2        no O_CREAT opens of others' FIFOs and
+ *                                                        files in sticky world- (and group-)
+ *                                                        writable directories
+ *   kernel.kptr_restrict 1, kernel.dmesg_restrict 1     kernel addresses and log for root only
+ *   kernel.sysrq 16                                      magic SysRq: sync only
+ *   kernel.core_uses_pid 1, kernel.pid_max 4194304       fewer pid reuses (notify senders are
+ *                                                        identified by pid)
+ *   net.ipv4.conf.default.rp_filter 2, .accept_source_route 0, .promote_secondaries 1
+ * Each value written is logged (info); a knob this kernel does not have, or a write it refuses,
+ * is logged (warning) and skipped: never fatal. Returns how many were not written. */
+struct stage2_sysctl {
+	const char *path;  /* beneath sysdir: "fs/protected_hardlinks" */
+	const char *value;
+};
+extern const struct stage2_sysctl stage2_sysctls[];
+extern const size_t stage2_nsysctls;
+int stage2_sysctl(const char *sysdir);
 
 #endif

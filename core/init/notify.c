@@ -90,17 +90,19 @@ fail:;
 int notify_recv(int fd, struct notify_msg *m)
 {
 	char data[NOTIFY_MSG_MAX + 1];
+	/* room for every descriptor one message can carry: those that do not fit would be released
+	 * by the kernel right here, and their last close may block (see fdsink.h) */
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {data, sizeof(data)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	m->nfds = 0;
 	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
 	if (n < 0)
 		return errno == EINTR ? -EAGAIN : -errno;
 	const struct ucred *cred = NULL;
-	m->nfds = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
@@ -108,32 +110,15 @@ int notify_recv(int fd, struct notify_msg *m)
 			cred = (const struct ucred *)(void *)CMSG_DATA(c);
 		else if (c->cmsg_type == SCM_RIGHTS) {
 			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k; i++) {
-				int f;
-				memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (m->nfds < NOTIFY_FDS_MAX)
-					m->fds[m->nfds++] = f;
-				else
-					close(f);
-			}
+			for (size_t i = 0; i < k && m->nfds < NOTIFY_FDS_MAX; i++)
+				memcpy(&m->fds[m->nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 		}
 	}
-	int ret = -EINVAL;
-	if (cred && cred->pid > 0 && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) && (size_t)n <= NOTIFY_MSG_MAX) {
-		m->pid = cred->pid;
-		m->uid = cred->uid;
-		ret = notify_parse(data, (size_t)n, m);
-	}
-	if (ret)
-		notify_msg_done(m);
-	return ret;
-}
-
-void notify_msg_done(struct notify_msg *m)
-{
-	for (int i = 0; i < m->nfds; i++) /* the barrier: closing tells the sender we are done */
-		close(m->fds[i]);
-	m->nfds = 0;
+	if (!cred || cred->pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > NOTIFY_MSG_MAX)
+		return -EINVAL;
+	m->pid = cred->pid;
+	m->uid = cred->uid;
+	return notify_parse(data, (size_t)n, m);
 }
 
 static int64_t now_ms(void)

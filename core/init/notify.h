@@ -8,6 +8,11 @@
  * Barrier: notify_send() with wait_ms > 0 also passes the write end of a pipe (SCM_RIGHTS)
  * and waits until PID 1 has closed it, i.e. has processed the message (systemd-notify does the
  * same with BARRIER=1). That keeps the sender alive — and identifiable — until then.
+ *
+ * Descriptors are accepted only as that barrier: PID 1 keeps none (FDSTORE=1 and
+ * FDSTOREREMOVE=1 are ignored, as systemd does with FileDescriptorStoreMax=0). Any that come
+ * with a message, from anyone, are released through fdsink.h, never closed by PID 1 itself: the
+ * socket is writable by every user, and the last close of a file someone else chose may block.
  */
 #ifndef KEEL_NOTIFY_H
 #define KEEL_NOTIFY_H
@@ -20,12 +25,12 @@ struct kerr;
 
 #define NOTIFY_MSG_MAX 4096
 #define NOTIFY_STATUS_MAX 200
-#define NOTIFY_FDS_MAX 16
+#define NOTIFY_FDS_MAX 253 /* SCM_MAX_FD: the most one message can carry */
 
 struct notify_msg {
 	pid_t pid; /* from SCM_CREDENTIALS */
 	uid_t uid;
-	int fds[NOTIFY_FDS_MAX]; /* descriptors that came with it (the barrier) */
+	int fds[NOTIFY_FDS_MAX]; /* descriptors that came with it (the barrier); the caller's */
 	int nfds;
 	bool ready, stopping, has_status;
 	char status[NOTIFY_STATUS_MAX + 1]; /* control characters replaced by spaces */
@@ -39,11 +44,10 @@ int notify_parse(const char *p, size_t len, struct notify_msg *m);
  * replaced), mode 0666 (any service user may write; the sender's pid decides), SO_PASSCRED. */
 int notify_bind(const char *path, struct kerr *e);
 /* Receive one message: 0 (m filled), -EAGAIN (none waiting), -EINVAL (malformed or without
- * credentials: dropped, its descriptors closed). After handling a message, call
- * notify_msg_done(): closing the passed descriptors releases a sender waiting on the barrier,
- * so it must come after the sender was identified. */
+ * credentials: to be dropped). Whatever the result, m->fds[0..nfds) are the caller's, who must
+ * let go of them (through an fdsink) after handling the message: that releases a sender waiting
+ * on the barrier, so it must come after the sender was identified. */
 int notify_recv(int fd, struct notify_msg *m);
-void notify_msg_done(struct notify_msg *m);
 
 /* Client: send msg to the socket named by path ("@x" = abstract); with wait_ms > 0 wait up to
  * that long for PID 1 to have processed it (-ETIMEDOUT otherwise). */

@@ -20,7 +20,7 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define ENVFILE_MAX (1 << 20)
 
-_Static_assert(UL_COUNT <= sizeof(((struct spawn *)0)->rlimits) / sizeof(struct spawn_rlimit), "rlimits");
+_Static_assert(UL_COUNT + 1 <= sizeof(((struct spawn *)0)->rlimits) / sizeof(struct spawn_rlimit), "rlimits");
 
 void svc_fail(struct svc *s, const char *fmt, ...)
 {
@@ -170,6 +170,10 @@ int svc_run_cmd(struct mgr *m, struct svc *s, const struct unit_cmd *c, bool mai
 		if (s->u.limits[i].set)
 			sp.rlimits[sp.nrlimits++] = (struct spawn_rlimit){unit_limit_resource((enum unit_rlimit)i),
 				s->u.limits[i].soft, s->u.limits[i].hard};
+	if (!s->u.limits[UL_NOFILE].set && m->nofile.rlim_max) /* what PID 1 had before raising its own */
+		sp.rlimits[sp.nrlimits++] = (struct spawn_rlimit){RLIMIT_NOFILE,
+			m->nofile.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)m->nofile.rlim_cur,
+			m->nofile.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t)m->nofile.rlim_max};
 	if ((ret = spawn_start(&sp, &pid, &errfd, &e))) {
 		svc_fail(s, "%s: %s", c->where, e.msg);
 		goto out;

@@ -23,7 +23,9 @@ int mgr_init(struct mgr *m, const struct mgr_opts *o, int epfd, struct kerr *e)
 	m->rootfd = m->inotify_fd = -1;
 	m->cg.rootfd = m->cg.slicefd = -1;
 	m->epfd = epfd;
+	fdsink_init(&m->sink);
 	m->log_max = o->log_max ? o->log_max : SVC_LOG_DEFAULT;
+	m->nofile = o->nofile;
 	if (str_copy(m->notify_path, sizeof(m->notify_path), o->notify_path))
 		return kerr_set(e, -ENAMETOOLONG, "notify socket path too long");
 	if ((ret = unit_dirs_open(&m->dirs, o->root, e)))
@@ -54,7 +56,12 @@ void mgr_free(struct mgr *m)
 	for (size_t i = 0; i < m->n; i++)
 		svc_free(m->v[i]);
 	free(m->v);
-	m->v = NULL;
+	free(m->by_name);
+	free(m->ord);
+	free(m->ord_t);
+	free(m->req_by);
+	m->v = m->by_name = NULL;
+	m->ord = m->ord_t = m->req_by = NULL;
 	m->n = 0;
 	unit_dirs_close(&m->dirs);
 	cg_close(&m->cg);
@@ -65,12 +72,15 @@ void mgr_free(struct mgr *m)
 	m->rootfd = m->inotify_fd = -1;
 }
 
+static int name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct svc *const *)elem)->name);
+}
+
 struct svc *mgr_find(const struct mgr *m, const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i]->name, name))
-			return m->v[i];
-	return NULL;
+	struct svc **p = m->n ? bsearch(name, m->by_name, m->n, sizeof(*m->by_name), name_cmp) : NULL;
+	return p ? *p : NULL;
 }
 
 static bool down(const struct svc *s) { return s->active == ACT_INACTIVE || s->active == ACT_FAILED; }
@@ -88,7 +98,7 @@ static void load(struct mgr *m, struct svc *s)
 	} else if (s->load != LOAD_LOADED) {
 		str_fmt(s->error, sizeof(s->error), "unit %s", unit_load_name(s->load));
 	}
-	m->graph_dirty = true;
+	m->graph_dirty = m->index_dirty = true;
 }
 
 /* A unit that is down, has no job and no process may be read again from disk. */
@@ -111,13 +121,15 @@ struct svc *mgr_get(struct mgr *m, const char *name, struct kerr *e)
 		return NULL;
 	}
 	struct svc **v = realloc(m->v, (m->n + 1) * sizeof(*v));
-	if (!v || !(s = calloc(1, sizeof(*s)))) {
-		if (v)
-			m->v = v;
+	struct svc **by = v ? realloc(m->by_name, (m->n + 1) * sizeof(*by)) : NULL;
+	if (v)
+		m->v = v;
+	if (by)
+		m->by_name = by;
+	if (!v || !by || !(s = calloc(1, sizeof(*s)))) {
 		kerr_set(e, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	m->v = v;
 	if (str_copy(s->name, sizeof(s->name), name)) {
 		free(s);
 		kerr_set(e, -EINVAL, "unit name too long");
@@ -129,6 +141,17 @@ struct svc *mgr_get(struct mgr *m, const char *name, struct kerr *e)
 	ring_init(&s->log, m->log_max);
 	s->state_since = mono_usec();
 	load(m, s);
+	size_t lo = 0, hi = m->n; /* its place by name */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(m->by_name[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(m->by_name + lo + 1, m->by_name + lo, (m->n - lo) * sizeof(*m->by_name));
+	m->by_name[lo] = s;
+	s->pos = m->n;
 	m->v[m->n++] = s;
 	return s;
 }
@@ -141,8 +164,10 @@ static bool explicit_after(const struct svc *a, const struct svc *b)
 		(b->load == LOAD_LOADED && strv_has(&b->u.before, a->name));
 }
 
-/* Is a ordered after b? A target is implicitly after what it wants or requires. */
-static bool after(const struct svc *a, const struct svc *b)
+/* The definition: is a ordered after b? A target is implicitly after what it wants or requires.
+ * The index below holds it for every pair; this builds it, and stands in when the index cannot
+ * be built (out of memory). */
+static bool after_def(const struct svc *a, const struct svc *b)
 {
 	if (a == b)
 		return false;
@@ -152,14 +177,131 @@ static bool after(const struct svc *a, const struct svc *b)
 		(strv_has(&a->u.wants, b->name) || strv_has(&a->u.requires, b->name)) && !explicit_after(b, a);
 }
 
+/* The ordering index. Asked pair by pair (each question a scan of name lists), every cycle
+ * check and every dispatch pass cost O(n^2 * L) for n units with lists of L names: 1,024 units
+ * with long After= lists kept PID 1 busy for minutes. Instead the relation is built once after
+ * units were (re)loaded — each name looked up by bsearch, O(L_total log n + n^2/64) — into bit
+ * matrices whose rows are walked in position order, as the pairwise loops went. */
+static size_t row_words(size_t n) { return (n + 63) / 64; }
+
+static void bit_set(uint64_t *mat, size_t w, size_t row, size_t col) { mat[row * w + col / 64] |= 1ULL << (col % 64); }
+
+static bool bit_get(const uint64_t *mat, size_t w, size_t row, size_t col)
+{
+	return mat[row * w + col / 64] >> (col % 64) & 1;
+}
+
+/* The next set bit of row at or after col, or n. */
+static size_t row_next(const uint64_t *mat, size_t n, size_t row, size_t col)
+{
+	const uint64_t *r = mat + row * row_words(n);
+	while (col < n) {
+		uint64_t bits = r[col / 64] >> (col % 64);
+		if (bits)
+			return col + (size_t)__builtin_ctzll(bits);
+		col = (col / 64 + 1) * 64;
+	}
+	return n;
+}
+
+/* A bit for each loaded unit named in names (but self): (self, unit) or, transposed, (unit, self). */
+static void mark(const struct mgr *m, uint64_t *mat, const struct strv *names, size_t self, bool transposed)
+{
+	size_t w = row_words(m->n);
+	for (size_t k = 0; k < names->n; k++) {
+		const struct svc *o = mgr_find(m, names->v[k]);
+		if (o && o->pos != self)
+			bit_set(mat, w, transposed ? o->pos : self, transposed ? self : o->pos);
+	}
+}
+
+static void index_drop(struct mgr *m)
+{
+	free(m->ord);
+	free(m->ord_t);
+	free(m->req_by);
+	m->ord = m->ord_t = m->req_by = NULL;
+}
+
+/* Rebuild the index if units were (re)loaded since; false if it cannot be had. */
+static bool index_fresh(struct mgr *m)
+{
+	if (!m->index_dirty && m->index_n == m->n)
+		return m->ord != NULL;
+	index_drop(m);
+	size_t n = m->n, w = row_words(n), words = n * w;
+	if (!words)
+		words = 1;
+	uint64_t *expl = calloc(words, sizeof(uint64_t));
+	m->ord = calloc(words, sizeof(uint64_t));
+	m->ord_t = calloc(words, sizeof(uint64_t));
+	m->req_by = calloc(words, sizeof(uint64_t));
+	if (!expl || !m->ord || !m->ord_t || !m->req_by) {
+		free(expl);
+		index_drop(m);
+		return false;
+	}
+	m->index_dirty = false;
+	m->index_n = n;
+	for (size_t i = 0; i < n; i++) { /* explicit_after(v[i], v[j]) */
+		const struct svc *s = m->v[i];
+		if (s->load != LOAD_LOADED)
+			continue;
+		mark(m, expl, &s->u.after, i, false);
+		mark(m, expl, &s->u.before, i, true);
+		mark(m, m->req_by, &s->u.requires, i, true);
+	}
+	memcpy(m->ord, expl, words * sizeof(uint64_t));
+	for (size_t i = 0; i < n; i++) { /* a target after what it wants or requires, unless ordered otherwise */
+		const struct svc *s = m->v[i];
+		if (s->load != LOAD_LOADED || s->u.kind != UNIT_TARGET)
+			continue;
+		const struct strv *lists[2] = {&s->u.wants, &s->u.requires};
+		for (int l = 0; l < 2; l++)
+			for (size_t k = 0; k < lists[l]->n; k++) {
+				const struct svc *o = mgr_find(m, lists[l]->v[k]);
+				if (o && o->pos != i && !bit_get(expl, w, o->pos, i))
+					bit_set(m->ord, w, i, o->pos);
+			}
+	}
+	free(expl);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = row_next(m->ord, n, i, 0); j < n; j = row_next(m->ord, n, i, j + 1))
+			bit_set(m->ord_t, w, j, i);
+	return true;
+}
+
+/* Is a ordered after b? Call index_fresh() first (its answer says whether the index is there). */
+static bool after(const struct mgr *m, const struct svc *a, const struct svc *b)
+{
+	return m->ord ? bit_get(m->ord, row_words(m->n), a->pos, b->pos) : after_def(a, b);
+}
+
+/* The next position from j on whose unit v[i] is ordered after (down: that is ordered after
+ * v[i]), or n. */
+static size_t next_order(const struct mgr *m, size_t i, size_t j, bool down)
+{
+	if (m->ord)
+		return row_next(down ? m->ord_t : m->ord, m->n, i, j);
+	while (j < m->n && !(down ? after_def(m->v[j], m->v[i]) : after_def(m->v[i], m->v[j])))
+		j++;
+	return j;
+}
+
+/* Does o (loaded) require s? */
+static bool requires(struct mgr *m, const struct svc *o, const struct svc *s)
+{
+	if (o->load != LOAD_LOADED)
+		return false;
+	return index_fresh(m) ? bit_get(m->req_by, row_words(m->n), s->pos, o->pos) : strv_has(&o->u.requires, s->name);
+}
+
 static bool dfs(struct mgr *m, size_t i, unsigned char *color, size_t *stack, size_t depth)
 {
 	bool found = false;
 	color[i] = 1;
 	stack[depth] = i;
-	for (size_t j = 0; j < m->n; j++) {
-		if (!after(m->v[i], m->v[j]))
-			continue;
+	for (size_t j = next_order(m, i, 0, false); j < m->n; j = next_order(m, i, j + 1, false)) {
 		if (color[j] == 1) {
 			/* a cycle: stack from j to i, back to j */
 			struct buf b = BUF_INIT(CTL_TEXT_MAX);
@@ -194,6 +336,7 @@ static void check_cycles(struct mgr *m)
 		m->v[i]->cycle = false;
 	unsigned char *color = calloc(m->n, 1);
 	size_t *stack = calloc(m->n, sizeof(size_t));
+	index_fresh(m);
 	if (color && stack)
 		for (size_t i = 0; i < m->n; i++)
 			if (!color[i])
@@ -213,6 +356,7 @@ int mgr_job_done(const struct svc *s, uint64_t id, bool *ok)
 }
 
 static void pull_deps(struct mgr *m, struct svc *s);
+static int enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id);
 
 static void cancel(struct mgr *m, struct svc *s)
 {
@@ -221,7 +365,17 @@ static void cancel(struct mgr *m, struct svc *s)
 	svc_job_done(m, s, false);
 }
 
+/* Jobs pull in more jobs (and units); cycles are looked for once, when the first one is queued. */
 int mgr_enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
+{
+	m->enqueue_depth++;
+	int ret = enqueue(m, s, t, user, id);
+	if (!--m->enqueue_depth)
+		check_cycles(m);
+	return ret;
+}
+
+static int enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
 {
 	if (m->shutting_down && t != JOB_STOP)
 		return -ESHUTDOWN;
@@ -269,9 +423,9 @@ int mgr_enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64
 		for (size_t i = 0; i < m->n; i++) {
 			struct svc *o = m->v[i];
 			uint64_t ignore;
-			if (o != s && o->load == LOAD_LOADED && strv_has(&o->u.requires, s->name) &&
+			if (o != s && requires(m, o, s) &&
 				(!down(o) || o->job == JOB_START || o->job == JOB_RESTART || o->sub == SUB_AUTO_RESTART))
-				mgr_enqueue(m, o, JOB_STOP, false, &ignore);
+				enqueue(m, o, JOB_STOP, false, &ignore);
 		}
 		return 0;
 	case JOB_RESTART:
@@ -291,15 +445,14 @@ int mgr_enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64
 		for (size_t i = 0; i < m->n; i++) {
 			struct svc *o = m->v[i];
 			uint64_t ignore;
-			if (o != s && o->load == LOAD_LOADED && strv_has(&o->u.requires, s->name) && !down(o))
-				mgr_enqueue(m, o, JOB_RESTART, false, &ignore);
+			if (o != s && requires(m, o, s) && !down(o))
+				enqueue(m, o, JOB_RESTART, false, &ignore);
 		}
 		break;
 	case JOB_NONE:
 		return -EINVAL;
 	}
 	pull_deps(m, s);
-	check_cycles(m);
 	return 0;
 }
 
@@ -325,7 +478,7 @@ static void pull_deps(struct mgr *m, struct svc *s)
 			if (o->job == JOB_NONE && (o->active == ACT_ACTIVE || (o->active == ACT_ACTIVATING && o->sub != SUB_AUTO_RESTART)))
 				continue;
 			if (o->job != JOB_START && o->job != JOB_RESTART)
-				mgr_enqueue(m, o, JOB_START, false, &ignore);
+				enqueue(m, o, JOB_START, false, &ignore);
 		}
 }
 
@@ -334,11 +487,10 @@ static int start_ready(struct mgr *m, struct svc *s)
 {
 	if (s->cycle || s->load != LOAD_LOADED)
 		return 1; /* svc_begin_start() reports it */
-	for (size_t i = 0; i < m->n; i++) {
-		struct svc *o = m->v[i];
-		if (o != s && o->job != JOB_NONE && after(s, o))
+	index_fresh(m);
+	for (size_t i = next_order(m, s->pos, 0, false); i < m->n; i = next_order(m, s->pos, i + 1, false))
+		if (m->v[i]->job != JOB_NONE)
 			return 0;
-	}
 	for (size_t i = 0; i < s->u.requires.n; i++) {
 		struct svc *o = mgr_find(m, s->u.requires.v[i]);
 		if (!o || o->load != LOAD_LOADED) {
@@ -346,7 +498,7 @@ static int start_ready(struct mgr *m, struct svc *s)
 				o ? unit_load_name(o->load) : "not loaded");
 			return -1;
 		}
-		if (after(s, o) && !(o->active == ACT_ACTIVE || (o->active == ACT_INACTIVE && o->result == RES_SUCCESS && o->done_ok))) {
+		if (after(m, s, o) && !(o->active == ACT_ACTIVE || (o->active == ACT_INACTIVE && o->result == RES_SUCCESS && o->done_ok))) {
 			str_fmt(s->error, sizeof(s->error), "required unit %s did not start (%s)", o->name, svc_active_name(o->active));
 			return -1;
 		}
@@ -357,9 +509,10 @@ static int start_ready(struct mgr *m, struct svc *s)
 /* May s's stop begin? Units ordered after it stop first. */
 static bool stop_ready(struct mgr *m, struct svc *s)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		struct svc *o = m->v[i];
-		if (o != s && (o->job == JOB_STOP || (o->job == JOB_RESTART && o->job_begun)) && after(o, s))
+	index_fresh(m);
+	for (size_t i = next_order(m, s->pos, 0, true); i < m->n; i = next_order(m, s->pos, i + 1, true)) {
+		const struct svc *o = m->v[i];
+		if (o->job == JOB_STOP || (o->job == JOB_RESTART && o->job_begun))
 			return false;
 	}
 	return true;
@@ -435,6 +588,8 @@ void mgr_reap(struct mgr *m)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0)
 			break;
+		if (fdsink_reaped(&m->sink, pid))
+			continue;
 		for (size_t i = 0; i < m->n; i++) {
 			struct svc *s = m->v[i];
 			if (pid == s->main_pid) {

@@ -3,6 +3,7 @@
 #include "base/buf.h"
 #include "init/ctl.h"
 #include "base/err.h"
+#include "init/fdsink.h"
 #include "base/log.h"
 #include "init/notify.h"
 #include "init/svc_state.h"
@@ -22,6 +23,7 @@
 
 #define SHUTDOWN_MAX_DEFAULT 300000000ULL
 #define ACCEPT_PAUSE_USEC 200000 /* out of descriptors (or memory): stop accepting this long */
+#define NOTIFY_PAUSE_USEC 100000 /* the descriptor sink is full: stop reading notify this long */
 
 struct conn {
 	struct watch w;
@@ -34,7 +36,7 @@ struct conn {
 	struct svc *wait;  /* answering when this job is done */
 	uint64_t wait_id;
 	bool replying;
-	bool refused;      /* not root: answered with an error once its request is read */
+	bool refused;      /* not root: never read; answered with an error once its request is sent */
 	bool dead;         /* closed; freed after the current batch of events */
 };
 
@@ -45,6 +47,7 @@ struct loop {
 	struct conn *conns[SUP_CONNS_MAX];
 	uint64_t accept_resume; /* the control socket is unwatched until then (0: watched) */
 	bool accept_failing;    /* said so in the log already */
+	uint64_t notify_resume; /* the notify socket is unwatched until then (0: watched) */
 	struct svc *goal;
 	uint64_t goal_id, boot_start, shutdown_span, shutdown_deadline;
 	bool goal_reported;
@@ -59,12 +62,22 @@ static int watch_fd(struct loop *l, int fd, uint32_t events, struct watch *w)
 
 /* ---- control connections ----------------------------------------------------------------------- */
 
+/* A peer that is not root is never read: what it queued may hold descriptors, and its socket
+ * goes the way of those (fdsink.h). A root client's is closed here. */
+static void conn_release(struct loop *l, int fd, bool refused)
+{
+	if (refused)
+		fdsink_put(&l->m.sink, &fd, 1);
+	else
+		close(fd);
+}
+
 static void conn_close(struct loop *l, struct conn *c)
 {
 	if (c->dead)
 		return;
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	conn_release(l, c->fd, c->refused);
 	c->fd = -1;
 	c->dead = true;
 	buf_free(&c->out);
@@ -216,10 +229,6 @@ static void conn_read(struct loop *l, struct conn *c)
 			continue;
 		struct ctl_req r;
 		const char *why = NULL;
-		if (c->refused) {
-			reply(l, c, "ERR permission denied (root only)");
-			return;
-		}
 		if ((size_t)(nl - c->in) + 1 != c->inlen || ctl_parse_request(c->in, c->inlen, &r, &why)) {
 			reply(l, c, "ERR %s", why ? why : "one request per connection");
 			return;
@@ -273,7 +282,7 @@ static void conn_accept(struct loop *l)
 		if (!c) {
 			static const char msg[] = "ERR busy\n";
 			send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
+			conn_release(l, fd, refused);
 			continue;
 		}
 		c->fd = fd;
@@ -282,9 +291,12 @@ static void conn_accept(struct loop *l)
 		buf_init(&c->out, CTL_REPLY_MAX);
 		c->deadline = mono_usec() + SUP_CONN_TIMEOUT_USEC;
 		l->conns[slot] = c;
-		if (watch_fd(l, fd, EPOLLIN, &c->w)) {
+		/* a peer that is not root is never read (a read would release what descriptors it
+		 * queued right here): it is answered once it has shut down its side */
+		if (watch_fd(l, fd, refused ? EPOLLRDHUP : EPOLLIN, &c->w)) {
 			l->conns[slot] = NULL;
-			close(fd);
+			conn_release(l, fd, refused);
+			buf_free(&c->out);
 			free(c);
 		}
 	}
@@ -294,7 +306,9 @@ static void conn_event(struct loop *l, struct conn *c, uint32_t ev)
 {
 	if (c->dead)
 		return;
-	if (c->replying) {
+	if (c->refused && !c->replying) {
+		reply(l, c, "ERR permission denied (root only)");
+	} else if (c->replying) {
 		if (ev & (EPOLLERR | EPOLLHUP))
 			conn_close(l, c);
 		else
@@ -341,6 +355,34 @@ static int ctl_listen(const char *path, struct kerr *e)
 	return fd;
 }
 
+/* Room for every descriptor a notify message can carry, whatever PID 1 holds itself: one that
+ * cannot be installed is released by the kernel right in recvmsg(), and that last close may
+ * block (fdsink.h). PID 1 raises its own limit as far as the kernel allows (fs.nr_open, at most
+ * 2^20; as an unprivileged test supervisor: to its hard limit); *old gets what it had, which
+ * services start with (select() breaks on descriptors above 1023). */
+static void raise_nofile(struct rlimit *old)
+{
+	char buf[32] = "";
+	uint64_t max = 0;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, old))
+		return;
+	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	if (n > 0 && !parse_u64(buf, 1, UINT64_MAX, &max) && max > (1u << 20))
+		max = 1u << 20;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)max;
+	if (rl.rlim_max > old->rlim_max && !setrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	rl.rlim_cur = rl.rlim_max = old->rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_warn("RLIMIT_NOFILE: %s", strerror(errno));
+}
+
 static int loop_init(struct loop *l, const struct sup_opts *o, struct kerr *e)
 {
 	sigset_t set;
@@ -360,7 +402,8 @@ static int loop_init(struct loop *l, const struct sup_opts *o, struct kerr *e)
 		return kerr_set(e, -errno, "signalfd: %s", strerror(errno));
 	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return kerr_set(e, -errno, "epoll: %s", strerror(errno));
-	struct mgr_opts mo = {o->root, o->notify_path, o->cgroups, o->cgroup_path, o->log_max};
+	struct mgr_opts mo = {o->root, o->notify_path, o->cgroups, o->cgroup_path, o->log_max, {0, 0}};
+	raise_nofile(&mo.nofile);
 	if ((ret = mgr_init(&l->m, &mo, l->epfd, e)))
 		return ret;
 	if ((l->ctlfd = ctl_listen(o->ctl_path, e)) < 0)
@@ -384,8 +427,13 @@ static void loop_free(struct loop *l)
 		if (l->conns[i])
 			conn_close(l, l->conns[i]);
 	conns_sweep(l);
+	/* the sockets clients write to go the way of their descriptors (the notify socket may hold
+	 * messages with some); what the sink cannot take now stays open until the machine goes down */
+	int socks[] = {l->ctlfd, l->notifyfd};
+	fdsink_put(&l->m.sink, socks, 2);
+	fdsink_flush(&l->m.sink);
 	mgr_free(&l->m);
-	int fds[] = {l->sigfd, l->ctlfd, l->notifyfd, l->epfd};
+	int fds[] = {l->sigfd, l->epfd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -418,20 +466,44 @@ static void on_signals(struct loop *l)
 	mgr_reap(&l->m);
 }
 
+/* The descriptor sink is full (its children stuck, or fork failing): stop reading notify for a
+ * while — each message may bring descriptors — instead of holding more; notify_check() resumes. */
+static void notify_pause(struct loop *l)
+{
+	if (!l->notify_resume)
+		log_warn("notify: descriptors from clients are not being closed fast enough; pausing notify");
+	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->notifyfd, &(struct epoll_event){.events = 0, .data.ptr = &l->w_notify});
+	l->notify_resume = mono_usec() + NOTIFY_PAUSE_USEC;
+}
+
+static void notify_check(struct loop *l, uint64_t now)
+{
+	if (!l->notify_resume || now < l->notify_resume)
+		return;
+	if (fdsink_busy(&l->m.sink)) {
+		l->notify_resume = now + NOTIFY_PAUSE_USEC;
+		return;
+	}
+	l->notify_resume = 0;
+	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->notifyfd, &(struct epoll_event){.events = EPOLLIN, .data.ptr = &l->w_notify});
+}
+
 static void on_notify(struct loop *l)
 {
 	for (int i = 0; i < 64; i++) {
 		struct notify_msg msg;
-		int r = notify_recv(l->notifyfd, &msg);
-		if (r == -EAGAIN)
+		if (fdsink_busy(&l->m.sink)) {
+			notify_pause(l);
 			return;
-		if (r == 0) {
-			mgr_notify(&l->m, &msg);
-			notify_msg_done(&msg);
 		}
+		int r = notify_recv(l->notifyfd, &msg);
+		if (r == 0)
+			mgr_notify(&l->m, &msg);
 		else if (r == -EINVAL)
 			log_info("notify: malformed message dropped");
-		else
+		/* after processing: closing them is what releases a sender waiting on the barrier */
+		fdsink_put(&l->m.sink, msg.fds, (size_t)msg.nfds);
+		if (r && r != -EINVAL)
 			return;
 	}
 }
@@ -477,6 +549,8 @@ static int timeout_ms(struct loop *l)
 		next = l->shutdown_deadline;
 	if (l->accept_resume && (!next || l->accept_resume < next))
 		next = l->accept_resume;
+	if (l->notify_resume && (!next || l->notify_resume < next))
+		next = l->notify_resume;
 	if (!next)
 		return -1;
 	if (next <= now)
@@ -506,6 +580,7 @@ int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
 	mgr_reap(&l.m); /* children stage 1 left (their SIGCHLD came before our signalfd) */
 	after_events(&l);
 	conns_sweep(&l);
+	fdsink_flush(&l.m.sink);
 	for (;;) {
 		struct epoll_event evs[32];
 		int n = epoll_wait(l.epfd, evs, 32, timeout_ms(&l));
@@ -530,8 +605,10 @@ int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
 			if (l.conns[i] && l.conns[i]->deadline && l.conns[i]->deadline <= now)
 				conn_close(&l, l.conns[i]);
 		accept_resume(&l, now);
+		notify_check(&l, now);
 		after_events(&l);
 		conns_sweep(&l);
+		fdsink_flush(&l.m.sink);
 		if (l.m.shutting_down && (mgr_stopped(&l.m) || mono_usec() >= l.shutdown_deadline)) {
 			if (!mgr_stopped(&l.m))
 				log_err("units still running after the shutdown time limit; going down anyway");

@@ -68,18 +68,28 @@ static int above_stdio(int fd)
 	return fd >= 0 && fd < 3 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
 }
 
-/* Close every descriptor >= 3 but keep. PID 1 opens all of its own close-on-exec; this is for
- * one inherited without it (from whoever started the supervisor) or a slip in PID 1: none may
- * reach a service. */
-static void close_others(int keep)
+void spawn_close_except(int from, const int *keep, size_t n)
 {
-	if ((keep <= 3 || !syscall(SYS_close_range, 3, keep - 1, 0)) && !syscall(SYS_close_range, keep + 1, ~0U, 0))
+	unsigned lo = (unsigned)from; /* the next descriptor that may have to go */
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++) { /* the gaps between the kept ones */
+		if (keep[i] < from || (unsigned)keep[i] < lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			ok = !syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	if (ok && !syscall(SYS_close_range, lo, ~0U, 0))
 		return;
 	struct rlimit rl; /* before Linux 5.9 */
 	int max = getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
-	for (int fd = 3; fd < max; fd++)
-		if (fd != keep)
+	for (int fd = from; fd < max; fd++) {
+		bool kept = false;
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = keep[i] == fd;
+		if (!kept)
 			close(fd);
+	}
 }
 
 static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
@@ -105,7 +115,9 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	int out = s->out_fd >= 0 ? above_stdio(s->out_fd) : null;
 	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		child_fail(pipefd, STEP_STDIO, errno);
-	close_others(pipefd);
+	/* PID 1 opens all of its own close-on-exec; this is for one inherited without it (from
+	 * whoever started the supervisor) or a slip in PID 1: none may reach a service */
+	spawn_close_except(3, &pipefd, 1);
 	for (size_t i = 0; i < s->nrlimits; i++) {
 		const struct spawn_rlimit *l = &s->rlimits[i];
 		struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,

@@ -52,4 +52,7 @@ int spawn_start(const struct spawn *s, pid_t *pid, int *errfd, struct kerr *e);
 /* Read the status pipe: 0 = execve succeeded (EOF), 1 = *err filled, -EAGAIN = not yet. */
 int spawn_result(int errfd, struct spawn_err *err);
 
+/* In a child: close every descriptor from `from` up, except keep[0..n) (ascending). */
+void spawn_close_except(int from, const int *keep, size_t n);
+
 #endif

@@ -34,6 +34,7 @@
 
 #include "init/cgroup.h"
 #include "init/ctl.h"
+#include "init/fdsink.h"
 #include "init/notify.h"
 #include "init/ids.h"
 #include "init/log_ring.h"
@@ -42,6 +43,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #define SVC_MAX 1024          /* loaded units */
@@ -68,6 +70,7 @@ struct watch {
 
 struct svc {
 	char name[UNIT_NAME_MAX + 1];
+	size_t pos;    /* in mgr.v: units are only ever added */
 	struct unit u; /* valid when load == LOAD_LOADED */
 	enum unit_load load;
 	bool cycle;
@@ -121,11 +124,13 @@ struct mgr_opts {
 	bool cgroups;            /* run services in cgroups (required on the host) */
 	const char *cgroup_path; /* "/sys/fs/cgroup" */
 	size_t log_max;          /* bytes of log ring per unit */
+	struct rlimit nofile;    /* services' RLIMIT_NOFILE unless LimitNOFILE= (rlim_max 0: inherit PID 1's) */
 };
 
 struct mgr {
 	struct svc **v;
 	size_t n;
+	struct svc **by_name; /* v sorted by name (mgr_find) */
 	struct unit_dirs dirs;
 	int rootfd;
 	bool use_cg;
@@ -134,10 +139,19 @@ struct mgr {
 	int epfd;
 	char notify_path[108];
 	size_t log_max;
+	struct rlimit nofile;
 	uint64_t next_job_id;
 	bool graph_dirty;   /* units were loaded since the last cycle check */
+	/* The ordering index (svc_jobs.c), rebuilt when stale: n×n bit matrices over unit positions */
+	bool index_dirty;
+	size_t index_n;     /* units it covers */
+	uint64_t *ord;      /* row i, bit j: v[i] is ordered after v[j]; NULL: not built */
+	uint64_t *ord_t;    /* row j, bit i: the same (who is ordered after v[j]) */
+	uint64_t *req_by;   /* row j, bit i: v[i] (loaded) has Requires=v[j] */
+	unsigned enqueue_depth; /* cycles are checked when the outermost enqueue ends */
 	bool shutting_down;
 	bool changed;       /* a job finished: answer whoever waits for it */
+	struct fdsink sink; /* descriptors from clients, closed off PID 1 (its children are reaped here) */
 };
 
 uint64_t mono_usec(void);

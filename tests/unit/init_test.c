@@ -5,14 +5,17 @@
 #include "base/buf.h"
 #include "init/ctl.h"
 #include "base/err.h"
+#include "init/fdsink.h"
 #include "init/ids.h"
 #include "init/notify.h"
 #include "init/log_ring.h"
 #include "init/svc_spawn.h"
 #include "init/host_setup.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +23,21 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Wait for every child the sink forked (and only those). */
+static void sink_reap(struct fdsink *s)
+{
+	while (s->nkids) {
+		int status;
+		pid_t pid = waitpid(s->kids[0], &status, 0);
+		if (pid < 0 || !fdsink_reaped(s, pid))
+			break;
+	}
+}
 
 static char *ring_str(const struct ring *r)
 {
@@ -212,11 +228,16 @@ T_TEST(notify_socket_roundtrip)
 	t_check(!notify_recv(fd, &m) && m.pid == c && m.nfds == 1, "received from the child, with the barrier");
 	usleep(100000);
 	t_check(waitpid(c, &status, WNOHANG) == 0, "sender still waiting until the message is done");
-	notify_msg_done(&m);
+	struct fdsink sink;
+	fdsink_init(&sink);
+	fdsink_put(&sink, m.fds, (size_t)m.nfds);
+	t_check(!fdsink_flush(&sink) && sink.nkids == 1, "the barrier goes to a sink child");
 	t_check(waitpid(c, &status, 0) == c && WIFEXITED(status) && !WEXITSTATUS(status), "sender released");
 	t_check(notify_send(path, "READY=1", 7, 200, &e) == -ETIMEDOUT, "no receiver processing: times out");
 	notify_recv(fd, &m);
-	notify_msg_done(&m);
+	fdsink_put(&sink, m.fds, (size_t)m.nfds);
+	fdsink_flush(&sink);
+	sink_reap(&sink);
 	t_check(notify_send("relative", "READY=1", 7, 0, &e) == -EINVAL, "relative path refused");
 	t_check(notify_send(path, "", 0, 0, &e) == -EINVAL, "empty message refused");
 	/* an over-long datagram is dropped, not cut */
@@ -227,10 +248,139 @@ T_TEST(notify_socket_roundtrip)
 	memset(huge, 'A', NOTIFY_MSG_MAX + 100);
 	huge[1] = '=';
 	sendto(s, huge, NOTIFY_MSG_MAX + 100, 0, (struct sockaddr *)&sa, sizeof(sa));
-	t_check(notify_recv(fd, &m) == -EINVAL, "over-long datagram dropped");
+	t_check(notify_recv(fd, &m) == -EINVAL && !m.nfds, "over-long datagram dropped");
 	free(huge);
+	/* descriptors come back with a message that is dropped (the caller lets go of them), all of
+	 * them: the control buffer has room for SCM_MAX_FD, nothing is truncated (and released) */
+	int many[NOTIFY_FDS_MAX];
+	for (int i = 0; i < NOTIFY_FDS_MAX; i++)
+		many[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	union {
+		char buf[CMSG_SPACE(sizeof(many))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = {"READY", 5};
+	struct msghdr mh = {.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(many));
+	memcpy(CMSG_DATA(cm), many, sizeof(many));
+	/* the raw call: musl's sendmsg() takes at most 1024 bytes of control data (252 descriptors) */
+	t_check(syscall(SYS_sendmsg, s, &mh, 0) == 5, "253 descriptors sent");
+	for (int i = 0; i < NOTIFY_FDS_MAX; i++)
+		close(many[i]);
+	t_check(notify_recv(fd, &m) == -EINVAL && m.nfds == NOTIFY_FDS_MAX, "malformed, with all 253 descriptors: %d", m.nfds);
+	bool cloexec = true;
+	for (int i = 0; i < m.nfds; i++)
+		cloexec &= fcntl(m.fds[i], F_GETFD) == FD_CLOEXEC;
+	t_check(cloexec, "received close-on-exec");
+	fdsink_put(&sink, m.fds, (size_t)m.nfds);
+	t_check(!fdsink_flush(&sink), "handed over");
+	sink_reap(&sink);
 	close(s);
 	close(fd);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A TCP socket over loopback whose last close() blocks: unsent data, a peer that never reads
+ * (never accepted), SO_LINGER {1, 10^9 s}. *lfd is the listener (close it to end the linger). */
+static int lingering_socket(int *lfd)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t slen = sizeof(sin);
+	int small = 4096, fd;
+	struct linger lg = {1, 1000000000};
+	char junk[4096] = {0};
+	*lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*lfd < 0 || setsockopt(*lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) ||
+		bind(*lfd, (struct sockaddr *)&sin, sizeof(sin)) || listen(*lfd, 4) || getsockname(*lfd, (struct sockaddr *)&sin, &slen))
+		return -1;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)))
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) && errno != EINPROGRESS)
+		return -1;
+	struct pollfd p = {fd, POLLOUT, 0};
+	poll(&p, 1, 1000);
+	for (int idle = 0; idle < 4;) {
+		if (send(fd, junk, sizeof(junk), MSG_NOSIGNAL) > 0)
+			idle = 0;
+		else
+			idle++, usleep(2000);
+	}
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) ? -1 : fd;
+}
+
+T_TEST(fdsink_never_blocks)
+{
+	struct fdsink s;
+	int lfd, status;
+	fdsink_init(&s);
+	/* the forged input: a socket whose close here would block for 10^9 s */
+	int fd = lingering_socket(&lfd);
+	t_check(fd >= 0, "lingering socket: %s", strerror(errno));
+	long long t0 = now_ms();
+	fdsink_put(&s, &fd, 1);
+	t_check(!fdsink_flush(&s) && s.nkids == 1 && !s.nheld, "handed to one child");
+	t_check(now_ms() - t0 < 500, "without waiting for it (%lld ms)", now_ms() - t0);
+	t_check(fcntl(fd, F_GETFD) < 0 && errno == EBADF, "our descriptor is closed");
+	pid_t kid = s.kids[0];
+	t_check(waitpid(kid, &status, 0) == kid && WIFEXITED(status) && !WEXITSTATUS(status), "the child exits (no linger on exit)");
+	t_check(fdsink_reaped(&s, kid) && !s.nkids && !fdsink_reaped(&s, kid), "and is known as ours once");
+	close(lfd);
+
+	/* the good input: pipes' write ends; their readers see EOF once the child is gone */
+	enum { N = 300 }; /* more than one message carries: two children */
+	static int r[N], w[N];
+	for (int i = 0; i < N; i++) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC))
+			abort();
+		r[i] = p[0];
+		w[i] = p[1];
+	}
+	fdsink_put(&s, w, N);
+	t_check(s.nheld == N && !fdsink_busy(&s), "held until flushed; room for more");
+	t_check(!fdsink_flush(&s) && s.nkids == 2 && s.handed == 1 + N, "300 in two parcels (252 + 48): %zu children", s.nkids);
+	sink_reap(&s);
+	bool eof = true;
+	for (int i = 0; i < N; i++) {
+		struct pollfd p = {r[i], POLLIN, 0};
+		eof &= poll(&p, 1, 1000) == 1 && (p.revents & POLLHUP);
+		close(r[i]);
+	}
+	t_check(eof, "every write end closed");
+
+	/* children at their maximum: held, busy, handed over once one is reaped */
+	for (size_t i = 0; i < FDSINK_CHILDREN_MAX; i++)
+		s.kids[s.nkids++] = 1000000 + (pid_t)i; /* stand-ins */
+	int p[2];
+	pipe2(p, O_CLOEXEC);
+	fdsink_put(&s, &p[1], 1);
+	t_check(fdsink_flush(&s) == -EBUSY && s.nheld == 1 && fdsink_busy(&s), "too many children: held, busy");
+	struct pollfd pp = {p[0], POLLIN, 0};
+	t_check(poll(&pp, 1, 100) == 0, "still open");
+	t_check(fdsink_reaped(&s, 1000000) && !fdsink_busy(&s), "one reaped: not busy");
+	t_check(!fdsink_flush(&s) && !s.nheld, "then handed over");
+	s.nkids = 0; /* drop the stand-ins; keep the real one */
+	for (size_t i = 0; i < FDSINK_CHILDREN_MAX; i++)
+		if (s.kids[i] < 1000000)
+			s.kids[s.nkids++] = s.kids[i];
+	sink_reap(&s);
+	t_check(poll(&pp, 1, 1000) == 1 && (pp.revents & POLLHUP), "and closed");
+	close(p[0]);
+	int neg = -1;
+	fdsink_put(&s, &neg, 1);
+	t_check(!s.nheld && !fdsink_flush(&s) && !s.nkids, "negative entries skipped, nothing to do");
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -300,6 +450,54 @@ T_TEST(hostname_file)
 		else
 			t_check(ret == -EINVAL, "hostname %zu refused", i);
 	}
+}
+
+/* Read a small file below dir into out (NUL-terminated, newline kept); "" if unreadable. */
+static const char *slurp(const char *dir, const char *name)
+{
+	static char out[64];
+	char path[600];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, out, sizeof(out) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	out[n > 0 ? n : 0] = 0;
+	return out;
+}
+
+T_TEST(stage2_sysctl_defaults)
+{
+	char dir[400], sub[500];
+	snprintf(dir, sizeof(dir), "%s/procsys", t_tmpdir());
+	static const char *const dirs[] = {"", "fs", "kernel", "net", "net/ipv4", "net/ipv4/conf", "net/ipv4/conf/default"};
+	for (size_t i = 0; i < T_LEN(dirs); i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, dirs[i]);
+		mkdir(sub, 0755);
+	}
+	for (size_t i = 0; i < stage2_nsysctls; i++)
+		write_file(dir, stage2_sysctls[i].path, "0\n");
+	/* the forged knobs: one this kernel lacks, one that is a directory, one a symlink */
+	snprintf(sub, sizeof(sub), "%s/kernel/sysrq", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/kernel/pid_max", dir);
+	unlink(sub);
+	mkdir(sub, 0755);
+	snprintf(sub, sizeof(sub), "%s/kernel/core_uses_pid", dir);
+	unlink(sub);
+	write_file(dir, "elsewhere", "0\n");
+	symlink("../elsewhere", sub);
+	t_check(stage2_sysctl(dir) == 3, "three not written, the rest did not stop");
+	static const struct { const char *path, *want; } want[] = {
+		{"fs/protected_hardlinks", "1"}, {"fs/protected_symlinks", "1"}, {"fs/protected_fifos", "1"},
+		{"fs/protected_regular", "2"}, {"kernel/kptr_restrict", "1"}, {"kernel/dmesg_restrict", "1"},
+		{"net/ipv4/conf/default/rp_filter", "2"}, {"net/ipv4/conf/default/accept_source_route", "0"},
+		{"net/ipv4/conf/default/promote_secondaries", "1"}, {"elsewhere", "0\n"},
+	};
+	for (size_t i = 0; i < T_LEN(want); i++)
+		t_check(!strcmp(slurp(dir, want[i].path), want[i].want), "%s: '%s'", want[i].path, slurp(dir, want[i].path));
+	snprintf(sub, sizeof(sub), "%s/absent", dir);
+	t_check(stage2_sysctl(sub) == (int)stage2_nsysctls, "no /proc/sys: nothing written, not fatal");
 }
 
 T_TEST(spawn_status_pipe)

@@ -21,7 +21,8 @@
 #   vm_log_tail [N]                    last N console lines (for FAIL messages)
 #   pass NAME / fail NAME [WHY]        PASS:/FAIL: lines
 # Variables: KEEL (the binary), KEEL_SRC (the tree), VM_DIR (a private temp dir; removed at
-# exit), VM_LOG, VM_PID, KEEL_VM_SLOW (multiply timeouts; default 1), KEEL_VM_MEM (MiB, 256).
+# exit), VM_LOG, VM_PID, KEEL_VM_SLOW (multiply timeouts; default 1), KEEL_VM_MEM (MiB, 256),
+# KEEL_VM_SMP (CPUs, 1).
 set -u
 : "${KEEL_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${KEEL:=$KEEL_SRC/build/keel}"
@@ -100,7 +101,7 @@ vm_start() {
 	: > "$VM_LOG"
 	cat "$VM_DIR/con.out" >> "$VM_LOG" &
 	VM_CATPID=$!
-	qemu-system-x86_64 -accel tcg -m "${KEEL_VM_MEM:-256}" -smp 1 -nodefaults -no-user-config \
+	qemu-system-x86_64 -accel tcg -m "${KEEL_VM_MEM:-256}" -smp "${KEEL_VM_SMP:-1}" -nodefaults -no-user-config \
 		-display none -no-reboot -monitor none \
 		-chardev "pipe,id=con,path=$VM_DIR/con" -serial chardev:con \
 		-kernel "$kernel" -initrd "$initrd" \
