@@ -26,7 +26,7 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
-struct pslot *ign_plan_slot(struct plan *p, const char *path)
+struct ign_slot *ign_plan_slot(struct ign_plan *p, const char *path)
 {
 	if (!p->nslots)
 		return NULL;
@@ -38,9 +38,9 @@ struct pslot *ign_plan_slot(struct plan *p, const char *path)
 	}
 }
 
-static struct pslot *slot_put(struct plan *p, const char *path, enum node_type t, long op)
+static struct ign_slot *slot_put(struct ign_plan *p, const char *path, enum ign_node_type t, long op)
 {
-	struct pslot *s = ign_plan_slot(p, path);
+	struct ign_slot *s = ign_plan_slot(p, path);
 	if (s) {
 		s->type = t;
 		s->op = op;
@@ -48,7 +48,7 @@ static struct pslot *slot_put(struct plan *p, const char *path, enum node_type t
 	}
 	if (2 * (p->used + 1) > p->nslots) {
 		size_t n = p->nslots ? p->nslots * 2 : 256;
-		struct pslot *v = calloc(n, sizeof(*v)), *old = p->slots;
+		struct ign_slot *v = calloc(n, sizeof(*v)), *old = p->slots;
 		if (!v)
 			return NULL;
 		for (size_t i = 0; i < p->nslots; i++) {
@@ -66,24 +66,24 @@ static struct pslot *slot_put(struct plan *p, const char *path, enum node_type t
 	size_t i = fnv(path) & (p->nslots - 1);
 	while (p->slots[i].path)
 		i = (i + 1) & (p->nslots - 1);
-	p->slots[i] = (struct pslot){.path = path, .type = t, .ro = -1, .op = op};
+	p->slots[i] = (struct ign_slot){.path = path, .type = t, .ro = -1, .op = op};
 	p->used++;
 	return &p->slots[i];
 }
 
 /* ---- ops ------------------------------------------------------------------------------- */
 
-struct op *ign_plan_op(struct plan *p, enum op_kind kind, const char *path, const char *where)
+struct ign_op *ign_plan_op(struct ign_plan *p, enum ign_op_kind kind, const char *path, const char *where)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct op *v = realloc(p->ops, cap * sizeof(*v));
+		struct ign_op *v = realloc(p->ops, cap * sizeof(*v));
 		if (!v)
 			return NULL;
 		p->ops = v;
 		p->cap = cap;
 	}
-	struct op *o = &p->ops[p->n];
+	struct ign_op *o = &p->ops[p->n];
 	memset(o, 0, sizeof(*o));
 	if (!(o->path = strdup(path)))
 		return NULL;
@@ -93,10 +93,10 @@ struct op *ign_plan_op(struct plan *p, enum op_kind kind, const char *path, cons
 	return o;
 }
 
-void ign_plan_free(struct plan *p)
+void ign_plan_free(struct ign_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		struct op *o = &p->ops[i];
+		struct ign_op *o = &p->ops[i];
 		if (o->text && o->secret)
 			secure_wipe(o->text, o->textlen);
 		free(o->text);
@@ -115,7 +115,7 @@ void ign_plan_free(struct plan *p)
 	p->strs = NULL;
 }
 
-const char *ign_plan_keep(struct plan *p, const char *s)
+const char *ign_plan_keep(struct ign_plan *p, const char *s)
 {
 	char **v = realloc(p->strs, (p->nstrs + 1) * sizeof(*v));
 	if (!v)
@@ -128,16 +128,16 @@ const char *ign_plan_keep(struct plan *p, const char *s)
 
 /* ---- inspecting the target ------------------------------------------------------------- */
 
-static enum node_type type_of(mode_t m)
+static enum ign_node_type type_of(mode_t m)
 {
-	return S_ISDIR(m) ? N_DIR : S_ISREG(m) ? N_REG : S_ISLNK(m) ? N_LNK : N_OTHER;
+	return S_ISDIR(m) ? IGN_N_DIR : S_ISREG(m) ? IGN_N_REG : S_ISLNK(m) ? IGN_N_LNK : IGN_N_OTHER;
 }
 
 /* What is at path (absolute) now, as planned or on the target. The caller has made sure
  * the parents are real directories (ensure_parents), so fstatat cannot cross a symlink. */
-static int inspect(struct plan *p, const char *path, enum node_type *t, struct stat *st, struct kerr *e)
+static int inspect(struct ign_plan *p, const char *path, enum ign_node_type *t, struct stat *st, struct kerr *e)
 {
-	struct pslot *s = ign_plan_slot(p, path);
+	struct ign_slot *s = ign_plan_slot(p, path);
 	if (s) {
 		*t = s->type;
 		if (st)
@@ -150,7 +150,7 @@ static int inspect(struct plan *p, const char *path, enum node_type *t, struct s
 	if (fstatat(p->rootfd, path + 1, &sb, AT_SYMLINK_NOFOLLOW)) {
 		if (errno != ENOENT)
 			return kerr_set(e, -errno, "%s: %s", path, strerror(errno));
-		*t = N_NONE;
+		*t = IGN_N_NONE;
 		if (st)
 			memset(st, 0, sizeof(*st));
 		return 0;
@@ -165,9 +165,9 @@ static int inspect(struct plan *p, const char *path, enum node_type *t, struct s
 }
 
 /* Fail if the existing directory dir is on a read-only filesystem. */
-static int check_writable(struct plan *p, const char *dir, const char *where, struct kerr *e)
+static int check_writable(struct ign_plan *p, const char *dir, const char *where, struct kerr *e)
 {
-	struct pslot *s = ign_plan_slot(p, dir);
+	struct ign_slot *s = ign_plan_slot(p, dir);
 	if (s && s->ro >= 0) {
 		if (s->ro)
 			goto ro;
@@ -199,33 +199,33 @@ static void parent_of(const char *path, char *out)
 }
 
 /* If the parent of path exists on the target (is not planned), it must be writable. */
-static int parent_writable(struct plan *p, const char *path, const char *where, struct kerr *e)
+static int parent_writable(struct ign_plan *p, const char *path, const char *where, struct kerr *e)
 {
 	char par[PATH_MAX];
 	parent_of(path, par);
-	struct pslot *s = ign_plan_slot(p, par);
+	struct ign_slot *s = ign_plan_slot(p, par);
 	if (!s || s->op < 0)
 		return check_writable(p, par, where, e);
 	return 0;
 }
 
-static struct op *mkdir_op(struct plan *p, const char *path, const char *where, uint32_t mode, uint32_t uid, uint32_t gid)
+static struct ign_op *mkdir_op(struct ign_plan *p, const char *path, const char *where, uint32_t mode, uint32_t uid, uint32_t gid)
 {
-	struct op *o = ign_plan_op(p, OP_MKDIR, path, where);
+	struct ign_op *o = ign_plan_op(p, IGN_OP_MKDIR, path, where);
 	if (!o)
 		return NULL;
 	o->mode = mode;
 	o->set_mode = o->set_owner = true;
 	o->uid = uid;
 	o->gid = gid;
-	if (!slot_put(p, o->path, N_DIR, (long)(o - p->ops)))
+	if (!slot_put(p, o->path, IGN_N_DIR, (long)(o - p->ops)))
 		return NULL;
 	return o;
 }
 
 /* Make sure every parent of path is a directory (planning 0755 root:root ones as needed).
  * A symlink among them is an error: keel never follows links while writing. */
-static int ensure_parents(struct plan *p, const char *path, const char *where, struct kerr *e)
+static int ensure_parents(struct ign_plan *p, const char *path, const char *where, struct kerr *e)
 {
 	char pre[PATH_MAX];
 	const char *q = path;
@@ -233,17 +233,17 @@ static int ensure_parents(struct plan *p, const char *path, const char *where, s
 	int ret;
 	while ((q = strchr(q + 1, '/'))) {
 		size_t n = (size_t)(q - path);
-		enum node_type t;
+		enum ign_node_type t;
 		memcpy(pre, path, n);
 		pre[n] = 0;
 		if ((ret = inspect(p, pre, &t, NULL, e)))
 			return ret;
-		if (t == N_DIR)
+		if (t == IGN_N_DIR)
 			continue;
-		if (t == N_LNK)
+		if (t == IGN_N_LNK)
 			return kerr_set(e, -ELOOP, "%s: %s is a symbolic link on the target; keel never follows links while writing",
 				where, pre);
-		if (t != N_NONE)
+		if (t != IGN_N_NONE)
 			return kerr_set(e, -ENOTDIR, "%s: %s is not a directory", where, pre);
 		if (!checked) {
 			if ((ret = parent_writable(p, pre, where, e)))
@@ -257,11 +257,11 @@ static int ensure_parents(struct plan *p, const char *path, const char *where, s
 }
 
 /* Common start of every node: parents, what exists, writable parent. */
-static int prepare_node(struct plan *p, const char *path, const char *where, enum node_type *t, struct stat *st,
+static int prepare_node(struct ign_plan *p, const char *path, const char *where, enum ign_node_type *t, struct stat *st,
 	struct kerr *e)
 {
 	int ret;
-	struct pslot *s;
+	struct ign_slot *s;
 	if ((ret = ensure_parents(p, path, where, e)) || (ret = inspect(p, path, t, st, e)))
 		return ret;
 	if ((s = ign_plan_slot(p, path)) && s->op >= 0)
@@ -271,7 +271,7 @@ static int prepare_node(struct plan *p, const char *path, const char *where, enu
 
 /* ---- owners ---------------------------------------------------------------------------- */
 
-static int resolve_owner(struct plan *p, const struct ign_owner *u, const struct ign_owner *g, const char *where,
+static int resolve_owner(struct ign_plan *p, const struct ign_owner *u, const struct ign_owner *g, const char *where,
 	uint32_t *uid, uint32_t *gid, struct kerr *e)
 {
 	*uid = u->has_id ? u->id : 0;
@@ -297,7 +297,7 @@ static int resolve_owner(struct plan *p, const struct ign_owner *u, const struct
 
 static const char *const dbpath[PW_NFILES] = {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"};
 
-static int read_beneath(struct plan *p, const char *path, size_t max, struct buf *out, struct stat *st, struct kerr *e)
+static int read_beneath(struct ign_plan *p, const char *path, size_t max, struct buf *out, struct stat *st, struct kerr *e)
 {
 	int fd = fs_open_beneath(p->rootfd, path, O_RDONLY | O_NOCTTY, 0);
 	if (fd == -ENOENT)
@@ -315,7 +315,7 @@ static int read_beneath(struct plan *p, const char *path, size_t max, struct buf
 	return 0;
 }
 
-static int load_db(struct plan *p, struct kerr *e)
+static int load_db(struct ign_plan *p, struct kerr *e)
 {
 	int ret;
 	pwdb_init(&p->db);
@@ -336,7 +336,7 @@ static int load_db(struct plan *p, struct kerr *e)
 	return ret < 0 ? ret : 0;
 }
 
-static int db_add(struct plan *p, enum pw_file f, const char *const *v, int n, const char *where, struct kerr *e)
+static int db_add(struct ign_plan *p, enum pw_file f, const char *const *v, int n, const char *where, struct kerr *e)
 {
 	int ret = pw_add(&p->db, f, v, n);
 	if (ret)
@@ -345,7 +345,7 @@ static int db_add(struct plan *p, enum pw_file f, const char *const *v, int n, c
 	return 0;
 }
 
-static int plan_group(struct plan *p, const struct ign_group *g, struct kerr *e)
+static int plan_group(struct ign_plan *p, const struct ign_group *g, struct kerr *e)
 {
 	struct pw_rec *r = pw_find(&p->db, PW_GROUP, g->name);
 	char id[16];
@@ -383,7 +383,7 @@ static int plan_group(struct plan *p, const struct ign_group *g, struct kerr *e)
 	return 0;
 }
 
-static int user_group(struct plan *p, const struct ign_user *u, uint32_t uid, uint32_t *gid, struct kerr *e)
+static int user_group(struct ign_plan *p, const struct ign_user *u, uint32_t uid, uint32_t *gid, struct kerr *e)
 {
 	char id[16];
 	int ret;
@@ -419,14 +419,14 @@ static int user_group(struct plan *p, const struct ign_user *u, uint32_t uid, ui
 	return 0;
 }
 
-static int set_field(struct plan *p, enum pw_file f, struct pw_rec *r, int field, const char *v, const char *where,
+static int set_field(struct ign_plan *p, enum pw_file f, struct pw_rec *r, int field, const char *v, const char *where,
 	struct kerr *e)
 {
 	int ret = r ? pw_set(&p->db, f, r, field, v) : 0;
 	return ret ? kerr_set(e, ret, "%s: %s", where, strerror(-ret)) : 0;
 }
 
-static int plan_user(struct plan *p, const struct ign_user *u, struct kerr *e)
+static int plan_user(struct ign_plan *p, const struct ign_user *u, struct kerr *e)
 {
 	struct pw_rec *r = pw_find(&p->db, PW_PASSWD, u->name);
 	char id[16], gidstr[16], day[24];
@@ -493,11 +493,11 @@ static int plan_user(struct plan *p, const struct ign_user *u, struct kerr *e)
 }
 
 /* Home directory and ~/.ssh/authorized_keys.d/ignition of user u (after the accounts). */
-static int plan_home(struct plan *p, const struct ign_user *u, bool is_new, struct kerr *e)
+static int plan_home(struct ign_plan *p, const struct ign_user *u, bool is_new, struct kerr *e)
 {
 	struct pw_rec *r = pw_find(&p->db, PW_PASSWD, u->name);
 	char path[PATH_MAX];
-	enum node_type t;
+	enum ign_node_type t;
 	struct stat st;
 	int ret;
 	if (!r || u->should_exist == IGN_NO)
@@ -515,9 +515,9 @@ static int plan_home(struct plan *p, const struct ign_user *u, bool is_new, stru
 	if (is_new && u->no_create_home != IGN_YES) {
 		if ((ret = prepare_node(p, home, u->where, &t, &st, e)))
 			return ret;
-		if (t == N_NONE && !mkdir_op(p, home, u->where, 0700, (uint32_t)uid, (uint32_t)gid))
+		if (t == IGN_N_NONE && !mkdir_op(p, home, u->where, 0700, (uint32_t)uid, (uint32_t)gid))
 			return kerr_set(e, -ENOMEM, "out of memory");
-		if (t != N_NONE && t != N_DIR)
+		if (t != IGN_N_NONE && t != IGN_N_DIR)
 			return kerr_set(e, -ENOTDIR, "%s: home %s exists and is not a directory", u->where, home);
 	}
 	if (!u->nssh_keys)
@@ -528,34 +528,34 @@ static int plan_home(struct plan *p, const struct ign_user *u, bool is_new, stru
 			return kerr_set(e, -ENAMETOOLONG, "%s: home too long", u->where);
 		if ((ret = prepare_node(p, path, u->where, &t, &st, e)))
 			return ret;
-		if (t == N_NONE) {
+		if (t == IGN_N_NONE) {
 			if (!mkdir_op(p, path, u->where, 0700, (uint32_t)uid, (uint32_t)gid))
 				return kerr_set(e, -ENOMEM, "out of memory");
-		} else if (t != N_DIR) {
+		} else if (t != IGN_N_DIR) {
 			return kerr_set(e, -ENOTDIR, "%s: %s exists and is not a directory", u->where, path);
 		}
 	}
 	snprintf(path, sizeof(path), "%s/.ssh/authorized_keys.d/ignition", home);
 	if ((ret = prepare_node(p, path, u->where, &t, &st, e)))
 		return ret;
-	if (t == N_DIR)
+	if (t == IGN_N_DIR)
 		return kerr_set(e, -EISDIR, "%s: %s is a directory", u->where, path);
 	struct buf b = BUF_INIT(16u << 20);
 	for (size_t i = 0; i < u->nssh_keys && !ret; i++)
 		ret = buf_printf(&b, "%s\n", u->ssh_keys[i]);
-	struct op *o = ret ? NULL : ign_plan_op(p, OP_FILE, path, u->where);
+	struct ign_op *o = ret ? NULL : ign_plan_op(p, IGN_OP_FILE, path, u->where);
 	if (!o) {
 		buf_free(&b);
 		return kerr_set(e, -ENOMEM, "out of memory");
 	}
 	o->text = buf_steal(&b, &o->textlen);
 	o->existing = t;
-	o->replace = t != N_NONE;
+	o->replace = t != IGN_N_NONE;
 	o->mode = 0600;
 	o->uid = (uint32_t)uid;
 	o->gid = (uint32_t)gid;
 	o->set_mode = o->set_owner = true;
-	if (!slot_put(p, o->path, N_REG, (long)(o - p->ops)))
+	if (!slot_put(p, o->path, IGN_N_REG, (long)(o - p->ops)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -570,20 +570,20 @@ static int depth_of(const char *path)
 	return n;
 }
 
-static int plan_dir(struct plan *p, const struct ign_dir *d, struct kerr *e)
+static int plan_dir(struct ign_plan *p, const struct ign_dir *d, struct kerr *e)
 {
-	enum node_type t;
+	enum ign_node_type t;
 	struct stat st;
 	uint32_t uid, gid;
 	int ret;
 	if ((ret = resolve_owner(p, &d->user, &d->group, d->where, &uid, &gid, e)))
 		return ret;
-	struct pslot *s;
+	struct ign_slot *s;
 	if ((ret = ensure_parents(p, d->path, d->where, e)) || (ret = inspect(p, d->path, &t, &st, e)))
 		return ret;
 	if ((s = ign_plan_slot(p, d->path)) && s->op >= 0) { /* planned as a parent of something: set its attributes */
-		struct op *o = &p->ops[s->op];
-		if (o->kind != OP_MKDIR)
+		struct ign_op *o = &p->ops[s->op];
+		if (o->kind != IGN_OP_MKDIR)
 			return kerr_set(e, -EEXIST, "%s: %s is also written by %s", d->where, d->path, o->where);
 		o->mode = d->has_mode ? d->mode : 0755;
 		o->uid = uid;
@@ -593,15 +593,15 @@ static int plan_dir(struct plan *p, const struct ign_dir *d, struct kerr *e)
 	}
 	if ((ret = parent_writable(p, d->path, d->where, e)))
 		return ret;
-	if (t == N_DIR) {
+	if (t == IGN_N_DIR) {
 		bool owner = d->user.has_id || d->user.name || d->group.has_id || d->group.name;
 		if ((!d->has_mode || (st.st_mode & 07777) == d->mode) &&
 			(!owner || (st.st_uid == uid && st.st_gid == gid)))
 			return 0;
-		struct op *o = ign_plan_op(p, OP_ATTR, d->path, d->where);
+		struct ign_op *o = ign_plan_op(p, IGN_OP_ATTR, d->path, d->where);
 		if (!o)
 			return kerr_set(e, -ENOMEM, "out of memory");
-		o->existing = N_DIR;
+		o->existing = IGN_N_DIR;
 		o->old = st; /* pins the directory seen: the commit changes that inode or nothing */
 		o->set_mode = d->has_mode;
 		o->mode = d->mode;
@@ -610,17 +610,17 @@ static int plan_dir(struct plan *p, const struct ign_dir *d, struct kerr *e)
 		o->gid = owner ? gid : st.st_gid;
 		return 0;
 	}
-	if (t != N_NONE && d->overwrite != IGN_YES)
+	if (t != IGN_N_NONE && d->overwrite != IGN_YES)
 		return kerr_set(e, -EEXIST, "%s: %s exists and is not a directory (overwrite is false)", d->where, d->path);
-	struct op *o = mkdir_op(p, d->path, d->where, d->has_mode ? d->mode : 0755, uid, gid);
+	struct ign_op *o = mkdir_op(p, d->path, d->where, d->has_mode ? d->mode : 0755, uid, gid);
 	if (!o)
 		return kerr_set(e, -ENOMEM, "out of memory");
 	o->existing = t;
-	o->replace = t != N_NONE;
+	o->replace = t != IGN_N_NONE;
 	return 0;
 }
 
-static int empty_dir(struct plan *p, const char *path, const char *where, struct kerr *e)
+static int empty_dir(struct ign_plan *p, const char *path, const char *where, struct kerr *e)
 {
 	int fd = fs_open_beneath(p->rootfd, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
@@ -642,9 +642,9 @@ static int empty_dir(struct plan *p, const char *path, const char *where, struct
 	return ret;
 }
 
-int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e)
+int ign_plan_file(struct ign_plan *p, const struct ign_file *f, struct kerr *e)
 {
-	enum node_type t;
+	enum ign_node_type t;
 	struct stat st;
 	uint32_t uid, gid;
 	int ret;
@@ -653,19 +653,19 @@ int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e)
 		return ret;
 	bool source = f->has_contents && f->contents.source;
 	bool owner = f->user.has_id || f->user.name || f->group.has_id || f->group.name;
-	struct op *o;
-	if (t == N_REG && f->overwrite != IGN_YES && !source && !f->nappend)
+	struct ign_op *o;
+	if (t == IGN_N_REG && f->overwrite != IGN_YES && !source && !f->nappend)
 		return 0; /* exists, nothing to write: Ignition leaves it alone (mode and owner too) */
-	if (t != N_NONE && t != N_REG && f->overwrite != IGN_YES)
+	if (t != IGN_N_NONE && t != IGN_N_REG && f->overwrite != IGN_YES)
 		return kerr_set(e, -EEXIST, "%s: %s exists and is not a regular file (overwrite is false)", f->where, f->path);
-	if (t == N_DIR && (ret = empty_dir(p, f->path, f->where, e))) /* only an empty one can be put aside */
+	if (t == IGN_N_DIR && (ret = empty_dir(p, f->path, f->where, e))) /* only an empty one can be put aside */
 		return ret;
-	if (!(o = ign_plan_op(p, OP_FILE, f->path, f->where)))
+	if (!(o = ign_plan_op(p, IGN_OP_FILE, f->path, f->where)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	o->file = f;
 	o->existing = t;
 	o->set_mode = o->set_owner = true;
-	if (t == N_REG && f->overwrite != IGN_YES) {
+	if (t == IGN_N_REG && f->overwrite != IGN_YES) {
 		if (source) {
 			o->compare_only = true; /* must already hold exactly these bytes */
 		} else {
@@ -676,33 +676,33 @@ int ign_plan_file(struct plan *p, const struct ign_file *f, struct kerr *e)
 		o->uid = owner ? uid : st.st_uid;
 		o->gid = owner ? gid : st.st_gid;
 	} else {
-		o->replace = t != N_NONE;
+		o->replace = t != IGN_N_NONE;
 		o->mode = f->has_mode ? f->mode : 0644;
 		o->uid = uid;
 		o->gid = gid;
 	}
-	if (!slot_put(p, o->path, N_REG, (long)(o - p->ops)))
+	if (!slot_put(p, o->path, IGN_N_REG, (long)(o - p->ops)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
 
-static int link_op(struct plan *p, enum op_kind kind, const char *path, const char *where, const char *target,
-	enum node_type t, uint32_t uid, uint32_t gid, bool owner, struct kerr *e)
+static int link_op(struct ign_plan *p, enum ign_op_kind kind, const char *path, const char *where, const char *target,
+	enum ign_node_type t, uint32_t uid, uint32_t gid, bool owner, struct kerr *e)
 {
-	struct op *o = ign_plan_op(p, kind, path, where);
+	struct ign_op *o = ign_plan_op(p, kind, path, where);
 	if (!o || !(o->target = strdup(target)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	o->existing = t;
-	o->replace = t != N_NONE;
+	o->replace = t != IGN_N_NONE;
 	o->set_owner = owner;
 	o->uid = uid;
 	o->gid = gid;
-	if (!slot_put(p, o->path, kind == OP_SYMLINK ? N_LNK : N_REG, (long)(o - p->ops)))
+	if (!slot_put(p, o->path, kind == IGN_OP_SYMLINK ? IGN_N_LNK : IGN_N_REG, (long)(o - p->ops)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
 
-static int same_symlink(struct plan *p, const char *path, const char *target)
+static int same_symlink(struct ign_plan *p, const char *path, const char *target)
 {
 	char cur[PATH_MAX + 1];
 	int dfd;
@@ -717,9 +717,9 @@ static int same_symlink(struct plan *p, const char *path, const char *target)
 	return !strcmp(cur, target);
 }
 
-static int plan_link(struct plan *p, const struct ign_link *l, struct kerr *e)
+static int plan_link(struct ign_plan *p, const struct ign_link *l, struct kerr *e)
 {
-	enum node_type t, tt;
+	enum ign_node_type t, tt;
 	struct stat st, tst;
 	uint32_t uid, gid;
 	int ret;
@@ -730,66 +730,66 @@ static int plan_link(struct plan *p, const struct ign_link *l, struct kerr *e)
 	if (l->hard == IGN_YES) {
 		if ((ret = ensure_parents(p, l->target, l->where, e)) || (ret = inspect(p, l->target, &tt, &tst, e)))
 			return ret;
-		if (tt == N_NONE)
+		if (tt == IGN_N_NONE)
 			return kerr_set(e, -ENOENT, "%s.target: %s does not exist (nor is it written by the config)", l->where, l->target);
-		if (tt == N_DIR)
+		if (tt == IGN_N_DIR)
 			return kerr_set(e, -EISDIR, "%s.target: hard link target %s is a directory", l->where, l->target);
-		struct pslot *s = ign_plan_slot(p, l->target);
+		struct ign_slot *s = ign_plan_slot(p, l->target);
 		bool kept = !s || s->op < 0 || p->ops[s->op].compare_only; /* the target's inode stays */
 		struct stat real;
-		bool same = t != N_NONE && !fstatat(p->rootfd, l->target + 1, &real, AT_SYMLINK_NOFOLLOW) &&
+		bool same = t != IGN_N_NONE && !fstatat(p->rootfd, l->target + 1, &real, AT_SYMLINK_NOFOLLOW) &&
 			st.st_ino == real.st_ino && st.st_dev == real.st_dev;
 		if (same && kept)
 			return 0; /* already that link */
 		/* the same link to a target this config replaces is made again, overwrite or not */
-		if (t != N_NONE && !same && l->overwrite != IGN_YES)
+		if (t != IGN_N_NONE && !same && l->overwrite != IGN_YES)
 			return kerr_set(e, -EEXIST, "%s: %s exists (overwrite is false)", l->where, l->path);
-		return link_op(p, OP_HARDLINK, l->path, l->where, l->target, t, 0, 0, false, e);
+		return link_op(p, IGN_OP_HARDLINK, l->path, l->where, l->target, t, 0, 0, false, e);
 	}
-	if (t == N_LNK && same_symlink(p, l->path, l->target)) {
+	if (t == IGN_N_LNK && same_symlink(p, l->path, l->target)) {
 		if (!owner || (st.st_uid == uid && st.st_gid == gid))
 			return 0;
-		struct op *o = ign_plan_op(p, OP_ATTR, l->path, l->where);
+		struct ign_op *o = ign_plan_op(p, IGN_OP_ATTR, l->path, l->where);
 		if (!o)
 			return kerr_set(e, -ENOMEM, "out of memory");
-		o->existing = N_LNK;
+		o->existing = IGN_N_LNK;
 		o->old = st;
 		o->set_owner = true;
 		o->uid = uid;
 		o->gid = gid;
 		return 0;
 	}
-	if (t != N_NONE && l->overwrite != IGN_YES)
+	if (t != IGN_N_NONE && l->overwrite != IGN_YES)
 		return kerr_set(e, -EEXIST, "%s: %s exists and is not this link (overwrite is false)", l->where, l->path);
-	return link_op(p, OP_SYMLINK, l->path, l->where, l->target, t, uid, gid, owner, e);
+	return link_op(p, IGN_OP_SYMLINK, l->path, l->where, l->target, t, uid, gid, owner, e);
 }
 
 /* ---- units ----------------------------------------------------------------------------- */
 
-static int text_op(struct plan *p, const char *path, const char *where, const char *text, uint32_t mode, struct kerr *e)
+static int text_op(struct ign_plan *p, const char *path, const char *where, const char *text, uint32_t mode, struct kerr *e)
 {
-	enum node_type t;
+	enum ign_node_type t;
 	struct stat st;
 	int ret;
 	if ((ret = prepare_node(p, path, where, &t, &st, e)))
 		return ret;
-	if (t == N_DIR)
+	if (t == IGN_N_DIR)
 		return kerr_set(e, -EISDIR, "%s: %s is a directory", where, path);
-	struct op *o = ign_plan_op(p, OP_FILE, path, where);
+	struct ign_op *o = ign_plan_op(p, IGN_OP_FILE, path, where);
 	if (!o || !(o->text = strdup(text)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	o->textlen = strlen(text);
 	o->existing = t;
-	o->replace = t != N_NONE;
+	o->replace = t != IGN_N_NONE;
 	o->mode = mode;
 	o->set_mode = o->set_owner = true;
-	if (!slot_put(p, o->path, N_REG, (long)(o - p->ops)))
+	if (!slot_put(p, o->path, IGN_N_REG, (long)(o - p->ops)))
 		return kerr_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
 
 struct wants {
-	struct plan *p;
+	struct ign_plan *p;
 	const struct ign_unit *u;
 	const char *unit_path; /* where the unit file lives, as the host sees it */
 	bool enable;
@@ -801,7 +801,7 @@ static void want_one(void *ctx, const char *target, size_t len, bool required)
 {
 	struct wants *w = ctx;
 	char path[PATH_MAX], name[NAME_MAX + 1];
-	enum node_type t;
+	enum ign_node_type t;
 	struct stat st;
 	if (w->ret)
 		return;
@@ -815,34 +815,34 @@ static void want_one(void *ctx, const char *target, size_t len, bool required)
 	if (w->enable) {
 		if ((w->ret = prepare_node(w->p, path, w->u->where, &t, &st, w->e)))
 			return;
-		if (t == N_LNK && same_symlink(w->p, path, w->unit_path))
+		if (t == IGN_N_LNK && same_symlink(w->p, path, w->unit_path))
 			return;
-		if (t != N_NONE && t != N_LNK) {
+		if (t != IGN_N_NONE && t != IGN_N_LNK) {
 			w->ret = kerr_set(w->e, -EEXIST, "%s.enabled: %s exists and is not a link", w->u->where, path);
 			return;
 		}
-		w->ret = link_op(w->p, OP_SYMLINK, path, w->u->where, w->unit_path, t, 0, 0, false, w->e);
+		w->ret = link_op(w->p, IGN_OP_SYMLINK, path, w->u->where, w->unit_path, t, 0, 0, false, w->e);
 		return;
 	}
 	/* disable: remove the link if it is there (parents must be plain directories) */
 	char par[PATH_MAX];
 	parent_of(path, par);
-	if ((w->ret = inspect(w->p, UNIT_DIR, &t, NULL, w->e)) || t != N_DIR || (w->ret = inspect(w->p, par, &t, NULL, w->e)) ||
-		t != N_DIR || (w->ret = inspect(w->p, path, &t, &st, w->e)) || t != N_LNK)
+	if ((w->ret = inspect(w->p, UNIT_DIR, &t, NULL, w->e)) || t != IGN_N_DIR || (w->ret = inspect(w->p, par, &t, NULL, w->e)) ||
+		t != IGN_N_DIR || (w->ret = inspect(w->p, path, &t, &st, w->e)) || t != IGN_N_LNK)
 		return;
-	struct op *o = ign_plan_op(w->p, OP_REMOVE, path, w->u->where);
+	struct ign_op *o = ign_plan_op(w->p, IGN_OP_REMOVE, path, w->u->where);
 	if (!o)
 		w->ret = kerr_set(w->e, -ENOMEM, "out of memory");
 	else if ((w->ret = check_writable(w->p, par, w->u->where, w->e)) == 0)
-		o->existing = N_LNK;
+		o->existing = IGN_N_LNK;
 }
 
-static int plan_unit(struct plan *p, const struct ign_unit *u, struct kerr *e)
+static int plan_unit(struct ign_plan *p, const struct ign_unit *u, struct kerr *e)
 {
 	char path[PATH_MAX], where[300];
 	const char *contents = u->contents, *unit_path = NULL;
 	struct buf b = BUF_INIT(1u << 20);
-	enum node_type t;
+	enum ign_node_type t;
 	struct stat st;
 	int ret = 0;
 
@@ -866,20 +866,20 @@ static int plan_unit(struct plan *p, const struct ign_unit *u, struct kerr *e)
 	if (u->mask == IGN_YES) {
 		if ((ret = prepare_node(p, path, u->where, &t, &st, e)))
 			return ret;
-		if (!(t == N_LNK && same_symlink(p, path, "/dev/null"))) {
-			if (t == N_DIR)
+		if (!(t == IGN_N_LNK && same_symlink(p, path, "/dev/null"))) {
+			if (t == IGN_N_DIR)
 				return kerr_set(e, -EISDIR, "%s.mask: %s is a directory", u->where, path);
-			if ((ret = link_op(p, OP_SYMLINK, path, u->where, "/dev/null", t, 0, 0, false, e)))
+			if ((ret = link_op(p, IGN_OP_SYMLINK, path, u->where, "/dev/null", t, 0, 0, false, e)))
 				return ret;
 		}
 	} else if (u->mask == IGN_NO && !u->contents) {
 		if ((ret = inspect(p, UNIT_DIR, &t, NULL, e)))
 			return ret;
-		if (t == N_DIR && !(ret = inspect(p, path, &t, &st, e)) && t == N_LNK && same_symlink(p, path, "/dev/null")) {
-			struct op *o = ign_plan_op(p, OP_REMOVE, path, u->where);
+		if (t == IGN_N_DIR && !(ret = inspect(p, path, &t, &st, e)) && t == IGN_N_LNK && same_symlink(p, path, "/dev/null")) {
+			struct ign_op *o = ign_plan_op(p, IGN_OP_REMOVE, path, u->where);
 			if (!o)
 				return kerr_set(e, -ENOMEM, "out of memory");
-			o->existing = N_LNK;
+			o->existing = IGN_N_LNK;
 			if ((ret = check_writable(p, UNIT_DIR, u->where, e)))
 				return ret;
 		}
@@ -933,23 +933,23 @@ static int plan_unit(struct plan *p, const struct ign_unit *u, struct kerr *e)
 
 /* ---- the account database files ------------------------------------------------------- */
 
-static int plan_db_files(struct plan *p, struct kerr *e)
+static int plan_db_files(struct ign_plan *p, struct kerr *e)
 {
 	static const uint32_t new_mode[PW_NFILES] = {0644, 0644, 0640, 0640};
 	for (int f = 0; f < PW_NFILES; f++) {
 		struct pw_table *t = &p->db.t[f];
 		if (!t->changed)
 			continue;
-		enum node_type nt;
+		enum ign_node_type nt;
 		struct stat st;
 		int ret;
 		if ((ret = prepare_node(p, dbpath[f], "passwd", &nt, &st, e)))
 			return ret;
-		if (nt != N_NONE && nt != N_REG)
+		if (nt != IGN_N_NONE && nt != IGN_N_REG)
 			return kerr_set(e, -EINVAL, "passwd: %s is not a regular file", dbpath[f]);
 		struct buf b = BUF_INIT(64u << 20);
-		struct op *o = NULL;
-		if ((ret = pwdb_serialize(&p->db, f, &b)) || !(o = ign_plan_op(p, OP_FILE, dbpath[f], "passwd"))) {
+		struct ign_op *o = NULL;
+		if ((ret = pwdb_serialize(&p->db, f, &b)) || !(o = ign_plan_op(p, IGN_OP_FILE, dbpath[f], "passwd"))) {
 			buf_free_secret(&b);
 			return kerr_set(e, ret ? ret : -ENOMEM, "passwd: %s: %s", dbpath[f], strerror(ret ? -ret : ENOMEM));
 		}
@@ -960,9 +960,9 @@ static int plan_db_files(struct plan *p, struct kerr *e)
 		o->text = buf_steal(&b, &o->textlen);
 		o->secret = f == PW_SHADOW || f == PW_GSHADOW;
 		o->existing = nt;
-		o->replace = nt != N_NONE;
+		o->replace = nt != IGN_N_NONE;
 		o->set_mode = o->set_owner = true;
-		if (nt == N_REG) {
+		if (nt == IGN_N_REG) {
 			o->mode = st.st_mode & 07777;
 			o->uid = st.st_uid;
 			o->gid = st.st_gid;
@@ -974,7 +974,7 @@ static int plan_db_files(struct plan *p, struct kerr *e)
 			else if (o->mode == 0640)
 				o->mode = 0600;
 		}
-		if (!slot_put(p, o->path, N_REG, (long)(o - p->ops)))
+		if (!slot_put(p, o->path, IGN_N_REG, (long)(o - p->ops)))
 			return kerr_set(e, -ENOMEM, "out of memory");
 	}
 	return 0;
@@ -988,7 +988,7 @@ static int cmp_depth(const void *a, const void *b)
 	return depth_of(x->path) - depth_of(y->path);
 }
 
-int ign_plan(struct plan *p, const struct ign_cfg *c, struct kerr *e)
+int ign_plan(struct ign_plan *p, const struct ign_cfg *c, struct kerr *e)
 {
 	int ret;
 	bool *is_new = calloc(c->nusers + 1, sizeof(*is_new));

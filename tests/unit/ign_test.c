@@ -212,16 +212,16 @@ T_TEST(ign_set_attr_types)
 		"fixtures");
 	static const struct {
 		const char *name;
-		enum node_type want;
+		enum ign_node_type want;
 		int pin; /* 0 none, 1 "file", 2 "dir" */
 		int ret;
 	} cases[] = {
-		{"dir", N_DIR, 0, 0}, {"dir", N_DIR, 2, 0}, {"file", N_REG, 0, 0}, {"file", N_REG, 1, 0},
-		{"made-dir", N_DIR, 0, -ENOTDIR}, /* the hard link where the directory was made */
-		{"made-dir", N_REG, 1, -ESTALE},  /* a regular file, but not the one pinned */
-		{"sym", N_DIR, 0, -ELOOP}, {"sym", N_REG, 0, -ELOOP}, {"fifo", N_REG, 0, -ESTALE},
-		{"dir", N_REG, 0, -EISDIR}, {"file", N_DIR, 0, -ENOTDIR}, {"dir", N_DIR, 1, -ESTALE},
-		{"nothing", N_DIR, 0, -ENOENT}, {"dir", N_LNK, 0, -EINVAL},
+		{"dir", IGN_N_DIR, 0, 0}, {"dir", IGN_N_DIR, 2, 0}, {"file", IGN_N_REG, 0, 0}, {"file", IGN_N_REG, 1, 0},
+		{"made-dir", IGN_N_DIR, 0, -ENOTDIR}, /* the hard link where the directory was made */
+		{"made-dir", IGN_N_REG, 1, -ESTALE},  /* a regular file, but not the one pinned */
+		{"sym", IGN_N_DIR, 0, -ELOOP}, {"sym", IGN_N_REG, 0, -ELOOP}, {"fifo", IGN_N_REG, 0, -ESTALE},
+		{"dir", IGN_N_REG, 0, -EISDIR}, {"file", IGN_N_DIR, 0, -ENOTDIR}, {"dir", IGN_N_DIR, 1, -ESTALE},
+		{"nothing", IGN_N_DIR, 0, -ENOENT}, {"dir", IGN_N_LNK, 0, -EINVAL},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		const char *names[] = {"dir", "file", "secret"};
@@ -263,11 +263,11 @@ T_TEST(ign_journal)
 		"\"old\":{\"dev\":2049,\"ino\":18446744073709551615,\"mode\":16877,\"uid\":0,\"gid\":0}},"
 		"{\"kind\":\"remove\",\"path\":\"/etc/systemd/system/x.service\",\"where\":\"systemd.units[0]\",\"existing\":\"symlink\","
 		"\"replace\":false,\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0}]}\n";
-	struct plan p = {0};
+	struct ign_plan p = {0};
 	struct buf out = BUF_INIT(1u << 20);
 	struct kerr e = {0};
 	int ret = ign_journal_parse(&p, good, sizeof(good) - 1, &e);
-	t_check(!ret && p.n == 7 && p.ops[1].kind == OP_FILE && !strcmp(p.ops[1].staged, "f1") && p.ops[1].uid == 1000 &&
+	t_check(!ret && p.n == 7 && p.ops[1].kind == IGN_OP_FILE && !strcmp(p.ops[1].staged, "f1") && p.ops[1].uid == 1000 &&
 			p.ops[5].old.st_ino == (ino_t)18446744073709551615ull && p.ops[5].old.st_dev == 2049 &&
 			!strcmp(p.ops[3].target, "../usr/share/zoneinfo/UTC"),
 		"good journal: %s", e.msg);
@@ -304,7 +304,7 @@ T_TEST(ign_journal)
 		if (!at)
 			continue;
 		snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - good), good, forged[i].to, at + strlen(forged[i].from));
-		struct plan q = {0};
+		struct ign_plan q = {0};
 		e.msg[0] = 0;
 		ret = ign_journal_parse(&q, bad, strlen(bad), &e);
 		t_check(ret == -EINVAL && e.msg[0], "forged case %zu refused: %d %s", i, ret, e.msg);
