@@ -1,4 +1,5 @@
-/* ign_plan.h — the plan of changes to a target (private to the ign_plan*.c files, ign_apply.c and ign_journal.c). */
+/* ign_plan.h — the plan of changes to a target (private to provision: the ign_plan*.c files,
+ * ign_apply.c, ign_journal.c). */
 #ifndef KEEL_IGN_PLAN_H
 #define KEEL_IGN_PLAN_H
 
@@ -84,6 +85,44 @@ int ign_plan_file(struct ign_plan *p, const struct ign_file *f, struct kerr *e);
 const char *ign_plan_keep(struct ign_plan *p, const char *s);
 /* A new op at the end of the plan (path copied), zeroed but for kind, path and where. */
 struct ign_op *ign_plan_op(struct ign_plan *p, enum ign_op_kind kind, const char *path, const char *where);
+
+/* ---- shared by the ign_plan*.c files ----
+ * ign_plan_paths.c: the map of paths and the checks of every node. */
+/* Record path (kept by the caller for the plan's life) as of type t, planned by ops[op] (-1: exists). */
+struct ign_slot *ign_plan_slot_put(struct ign_plan *p, const char *path, enum ign_node_type t, long op);
+/* What is at path (absolute) now, as planned or on the target; st (may be NULL) of an existing node. */
+int ign_plan_inspect(struct ign_plan *p, const char *path, enum ign_node_type *t, struct stat *st, struct kerr *e);
+/* Fail if the existing directory dir is on a read-only filesystem. */
+int ign_plan_writable(struct ign_plan *p, const char *dir, const char *where, struct kerr *e);
+/* The parent directory of path (absolute) into out (PATH_MAX bytes; "/" for "/x"). */
+void ign_plan_parent_of(const char *path, char *out);
+/* If the parent of path exists on the target (is not planned), it must be writable. */
+int ign_plan_parent_writable(struct ign_plan *p, const char *path, const char *where, struct kerr *e);
+/* A planned directory at path with mode and owner (NULL when out of memory). */
+struct ign_op *ign_plan_mkdir(struct ign_plan *p, const char *path, const char *where, uint32_t mode, uint32_t uid,
+	uint32_t gid);
+/* Every parent of path a directory (0755 root:root ones planned as needed); a symlink among them is an error. */
+int ign_plan_parents(struct ign_plan *p, const char *path, const char *where, struct kerr *e);
+/* Common start of every node: parents, what exists (*t, *st), writable parent, not planned twice. */
+int ign_plan_prepare(struct ign_plan *p, const char *path, const char *where, enum ign_node_type *t, struct stat *st,
+	struct kerr *e);
+/* ign_plan_accounts.c: a file beneath the root into out (1: there is none); the account databases
+ * (then groups, users, homes in that order); the rewritten database files, last. */
+int ign_plan_read(struct ign_plan *p, const char *path, size_t max, struct buf *out, struct stat *st, struct kerr *e);
+int ign_plan_load_db(struct ign_plan *p, struct kerr *e);
+int ign_plan_group(struct ign_plan *p, const struct ign_group *g, struct kerr *e);
+int ign_plan_user(struct ign_plan *p, const struct ign_user *u, struct kerr *e);
+int ign_plan_home(struct ign_plan *p, const struct ign_user *u, bool is_new, struct kerr *e);
+int ign_plan_db_files(struct ign_plan *p, struct kerr *e);
+/* ign_plan_storage.c: directories (parents first), files (ign_plan_file above), links; a symlink
+ * or hard link op; whether the symlink at path already points at target. */
+int ign_plan_dir(struct ign_plan *p, const struct ign_dir *d, struct kerr *e);
+int ign_plan_link(struct ign_plan *p, const struct ign_link *l, struct kerr *e);
+int ign_plan_link_op(struct ign_plan *p, enum ign_op_kind kind, const char *path, const char *where, const char *target,
+	enum ign_node_type t, uint32_t uid, uint32_t gid, bool owner, struct kerr *e);
+int ign_plan_same_symlink(struct ign_plan *p, const char *path, const char *target);
+/* ign_plan_units.c: unit file, drop-ins, mask, enablement links of one unit. */
+int ign_plan_unit(struct ign_plan *p, const struct ign_unit *u, struct kerr *e);
 
 /* ---- ign_apply.c ----
  * Owner (when own) and mode of the node base in dfd, through a descriptor opened without
