@@ -2,6 +2,7 @@
 #include "provision/ign_plan.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "init/unit_parse.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -135,6 +136,12 @@ int ign_plan_unit(struct ign_plan *p, const struct ign_unit *u, struct kerr *e)
 	}
 	if (u->enabled == IGN_UNSET)
 		return 0;
+	if (!unit_name_suffix(u->name) || unit_name_is_template(u->name)) { /* what keel init takes from a .wants/ */
+		if (u->enabled == IGN_NO)
+			return 0; /* keel init never runs it: not enabled */
+		return kerr_set(e, -EINVAL, "%s.enabled: keel init runs .service and .target units (not templates): a link to %s "
+			"in a .wants/ directory would make it refuse that target", u->where, u->name);
+	}
 	if (!contents) { /* the unit file already on the target: /etc first, then the image's */
 		static const char *const dirs[] = {UNIT_DIR, "/usr/lib/systemd/system"};
 		char name[NAME_MAX + 1];
@@ -168,12 +175,23 @@ int ign_plan_unit(struct ign_plan *p, const struct ign_unit *u, struct kerr *e)
 			return 0;
 		}
 	}
+	/* [Install] as keel init's own parser reads it (continuation lines, quotes, %-specifiers of
+	 * the unit's name): the links made are the ones keel init follows */
 	const char *up = ign_plan_keep(p, unit_path);
 	struct wants w = {.p = p, .u = u, .unit_path = up, .enable = u->enabled == IGN_YES, .e = e};
+	struct unit inst = {0};
+	snprintf(inst.name, sizeof(inst.name), "%s", u->name);
 	if (!up)
 		w.ret = kerr_set(e, -ENOMEM, "out of memory");
-	else if (!ign_unit_install(contents, want_one, &w))
+	else if ((ret = unit_parse_install(&inst, u->name, contents, u->contents ? strlen(contents) : b.len, e)))
+		w.ret = kerr_wrap(e, ret, "%s: [Install]", u->where);
+	for (size_t i = 0; !w.ret && i < inst.wanted_by.n; i++)
+		want_one(&w, inst.wanted_by.v[i], strlen(inst.wanted_by.v[i]), false);
+	for (size_t i = 0; !w.ret && i < inst.required_by.n; i++)
+		want_one(&w, inst.required_by.v[i], strlen(inst.required_by.v[i]), true);
+	if (!w.ret && !inst.wanted_by.n && !inst.required_by.n)
 		want_one(&w, "multi-user.target", 17, false); /* HOST.md: the default target */
+	unit_free(&inst);
 	buf_free(&b);
 	return w.ret;
 }
