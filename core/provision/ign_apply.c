@@ -176,8 +176,9 @@ static int remove_tree(int dfd, const char *name, int depth)
 		return errno == ENOENT ? 0 : -errno;
 	DIR *d = fdopendir(fd);
 	if (!d) {
+		int err = errno; /* before close() may change it */
 		close(fd);
-		return -errno;
+		return -err;
 	}
 	struct dirent *de;
 	int ret = 0;
@@ -748,8 +749,9 @@ int ign_recover(int rootfd, struct kerr *e)
 		return errno == ENOENT ? 0 : kerr_set(e, -errno, "%s: %s", IGN_STAGING, strerror(errno));
 	if ((jfd = openat(sfd, IGN_JOURNAL, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)) < 0) {
 		/* a run that stopped before its commit began: it changed nothing */
+		int err = errno; /* before close() may change it */
 		close(sfd);
-		ret = errno == ENOENT ? remove_tree(rootfd, STAGING, 0) : -errno;
+		ret = err == ENOENT ? remove_tree(rootfd, STAGING, 0) : -err;
 		return ret ? kerr_set(e, ret, "removing a stale %s: %s", IGN_STAGING, strerror(-ret)) : 0;
 	}
 	ret = fs_read_fd(jfd, b.max, &b);

@@ -118,10 +118,10 @@ int ign_plan_writable(struct ign_plan *p, const char *dir, const char *where, st
 	if (fd < 0)
 		return kerr_set(e, fd, "%s: %s: %s", where, dir, strerror(-fd));
 	struct statvfs vfs;
-	int r = fstatvfs(fd, &vfs);
+	int r = fstatvfs(fd, &vfs) ? errno : 0; /* before close() may change errno */
 	close(fd);
 	if (r)
-		return kerr_set(e, -errno, "%s: %s: %s", where, dir, strerror(errno));
+		return kerr_set(e, -r, "%s: %s: %s", where, dir, strerror(r));
 	if (s)
 		s->ro = (vfs.f_flag & ST_RDONLY) != 0;
 	if (!(vfs.f_flag & ST_RDONLY))

@@ -93,8 +93,9 @@ static int empty_dir(struct ign_plan *p, const char *path, const char *where, st
 		return kerr_set(e, fd, "%s: %s: %s", where, path, strerror(-fd));
 	DIR *d = fdopendir(fd);
 	if (!d) {
+		int err = errno; /* before close() may change it */
 		close(fd);
-		return kerr_set(e, -errno, "%s: %s: %s", where, path, strerror(errno));
+		return kerr_set(e, -err, "%s: %s: %s", where, path, strerror(err));
 	}
 	struct dirent *de;
 	int ret = 0;

@@ -300,6 +300,37 @@ T_TEST(ign_enable_links)
 	}
 }
 
+/* errno is read before a close() that may change it (issue 9 item 4). With every close() failing
+ * with EIO (t_close_fail), ign_recover still finds a staging directory without a journal (a run
+ * that stopped before its commit: nothing changed) and removes it, and a journal that is a
+ * symlink is still refused as one (ELOOP). Before, both read errno after close(sfd): EIO. */
+T_TEST(ign_errno_after_close)
+{
+	static const struct { const char *journal_link; int want; } cases[] = {
+		{NULL, 0},      /* no journal: the stale staging directory is removed */
+		{"x", -ELOOP},  /* a symlink where the journal is: refused as a symlink */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char root[512], staging[600], journal[700];
+		struct kerr e = {0};
+		struct stat st;
+		snprintf(root, sizeof(root), "%s/errno%zu", t_tmpdir(), i);
+		snprintf(staging, sizeof(staging), "%s%s", root, IGN_STAGING);
+		snprintf(journal, sizeof(journal), "%s/%s", staging, IGN_JOURNAL);
+		t_check(!mkdir(root, 0755) && !mkdir(staging, 0700), "case %zu: mkdir", i);
+		if (cases[i].journal_link)
+			t_check(!symlink(cases[i].journal_link, journal), "case %zu: symlink", i);
+		int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		t_close_fail(1);
+		int ret = ign_recover(rootfd, &e);
+		t_close_fail(0);
+		t_check(ret == cases[i].want, "case %zu: ign_recover with close() failing: %d, not %d (%s)", i, ret, cases[i].want,
+			e.msg);
+		t_check(!lstat(staging, &st) == (cases[i].want != 0), "case %zu: staging %s", i, cases[i].want ? "kept" : "removed");
+		close(rootfd);
+	}
+}
+
 static struct ign_cfg *parse(const char *s, const char *label)
 {
 	struct ign_cfg *c = NULL;
