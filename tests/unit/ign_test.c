@@ -5,7 +5,6 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "disk/fslabel.h"
-#include "disk/mount.h"
 #include "init/unit_load.h"
 #include "init/unit_parse.h"
 #include "provision/ign.h"
@@ -236,8 +235,12 @@ T_TEST(ign_enable_links)
 			cases[i].unit);
 		if (cases[i].image) {
 			char file[700];
-			snprintf(file, sizeof(file), "%s/usr/lib/systemd/system", root);
-			t_check(!mkdir_p(file, 0755), "case %zu: mkdir", i);
+			static const char *const sub[] = {"/usr", "/lib", "/systemd", "/system"};
+			snprintf(file, sizeof(file), "%s", root);
+			for (size_t k = 0; k < T_LEN(sub); k++) {
+				snprintf(file + strlen(file), sizeof(file) - strlen(file), "%s", sub[k]);
+				t_check(!mkdir(file, 0755), "case %zu: mkdir %s", i, file);
+			}
 			snprintf(file + strlen(file), sizeof(file) - strlen(file), "/%s", cases[i].unit);
 			FILE *f = fopen(file, "w");
 			t_check(f && fputs(cases[i].contents, f) >= 0 && !fclose(f), "case %zu: %s", i, file);
