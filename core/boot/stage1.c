@@ -378,7 +378,7 @@ static int record_boot(struct s1 *s, const struct manifest *m)
 		return kerr_set(&s->e, -ENAMETOOLONG, "boot record too long");
 	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
 	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */
-	int ret = mkdir_p("/run/keel", 0755);
+	int ret = mount_mkdir_p("/run/keel", 0755);
 	if (!ret) {
 		int fd = open("/run/keel/boot", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		ret = fd < 0 ? -errno : fs_write_all(fd, txt, strlen(txt));
