@@ -713,7 +713,7 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 
 static int parse(struct unit *u, const char *path, const char *p, size_t len, bool install_only, struct kerr *e)
 {
-	struct ctx c = {.u = u, .path = path, .line = 0, .e = e, .tmp = BUF_INIT(UV_VALUE_MAX), .install_only = install_only};
+	struct ctx c = {.u = u, .path = path, .e = e, .tmp = BUF_INIT(UV_VALUE_MAX), .install_only = install_only};
 	struct buf logical = BUF_INIT(UV_VALUE_MAX);
 	const char *cur = p, *end = p + len, *ls, *le;
 	enum section sec = SEC_NONE;
