@@ -123,8 +123,8 @@ $(O)/keel.debug: $(call obj,$(CORE) $(APPLETS))
 $(O)/keel: $(O)/keel.debug
 	@strip --strip-all -R .comment -R .note.gnu.build-id $< -o $@
 
-# The unit tests fail allocations on purpose (tests/unit/alloc.c); nothing else is wrapped.
-UNITWRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+# The unit tests fail allocations and close(2) on purpose (tests/unit/alloc.c); nothing else is wrapped.
+UNITWRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=close
 $(O)/unit: $(call obj,$(CORE) $(UNITS))
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $(UNITWRAP) $^ $(LIBS) -o $@

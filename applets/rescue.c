@@ -258,7 +258,7 @@ static void cmd_mkdir(int argc, char **argv)
 {
 	int p = argc > 1 && !strcmp(argv[1], "-p");
 	for (int i = 1 + p; i < argc; i++) {
-		int r = p ? mkdir_p(argv[i], 0755) : (mkdir(argv[i], 0755) ? -errno : 0);
+		int r = p ? mount_mkdir_p(argv[i], 0755) : (mkdir(argv[i], 0755) ? -errno : 0);
 		if (r)
 			err_line("mkdir", argv[i], -r);
 	}

@@ -309,7 +309,7 @@ int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e)
 		return kerr_set(e, -ENAMETOOLONG, "boot record too long");
 	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
 	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */
-	int ret = mkdir_p(dir, 0755);
+	int ret = mount_mkdir_p(dir, 0755);
 	if (!ret) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		ret = fd < 0 ? -errno : fs_write_all(fd, txt, strlen(txt));

@@ -13,7 +13,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-int mkdir_p(const char *path, unsigned mode)
+int mount_mkdir_p(const char *path, unsigned mode)
 {
 	char p[4096];
 	if (str_copy(p, sizeof(p), path))
@@ -38,7 +38,7 @@ int mkdir_p(const char *path, unsigned mode)
 int mnt(const char *src, const char *dst, const char *type, unsigned long flags, const char *data,
 	struct kerr *e)
 {
-	int ret = mkdir_p(dst, 0755);
+	int ret = mount_mkdir_p(dst, 0755);
 	if (ret)
 		return kerr_set(e, ret, "mkdir %s: %s", dst, strerror(-ret));
 	if (mount(src, dst, type, flags, data))
@@ -140,7 +140,7 @@ int switch_root(const char *newroot, struct kerr *e)
 			return kerr_set(e, -ENAMETOOLONG, "switch_root: path too long");
 		struct stat st;
 		if (lstat(dst, &st) || !S_ISDIR(st.st_mode)) {
-			if ((ret = mkdir_p(dst, 0755)))
+			if ((ret = mount_mkdir_p(dst, 0755)))
 				return kerr_set(e, ret, "switch_root: %s: not a directory", dst);
 		}
 		if (mount(moves[i], dst, NULL, MS_MOVE, NULL)) {

@@ -16,7 +16,7 @@ struct kerr;
 int mnt(const char *src, const char *dst, const char *type, unsigned long flags, const char *data,
 	struct kerr *e);
 /* mkdir -p (each missing component with mode). */
-int mkdir_p(const char *path, unsigned mode);
+int mount_mkdir_p(const char *path, unsigned mode);
 /* /proc, /sys, /dev (devtmpfs), /run (tmpfs, mode 0755); each skipped if already mounted there. */
 int mount_basic(struct kerr *e);
 /* 1 if path is a mount point (its device differs from its parent's, or mountinfo says so). */

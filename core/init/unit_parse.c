@@ -215,6 +215,7 @@ struct ctx {
 	unsigned line;
 	struct kerr *e;
 	struct buf tmp;
+	bool install_only; /* unit_parse_install() */
 };
 
 static int bad(struct ctx *c, const char *key, const char *why)
@@ -646,6 +647,8 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 		return kerr_set(c->e, -EINVAL, "%s:%u: malformed section header", c->path, c->line);
 	size_t n = (size_t)(e - s - 2);
 	s++;
+	if (c->install_only)
+		return *sec = n == 7 && !memcmp(s, "Install", 7) ? SEC_INSTALL : SEC_EXT, 0;
 	if (n >= 2 && s[0] == 'X' && s[1] == '-')
 		return *sec = SEC_EXT, 0;
 	for (int i = SEC_UNIT; i <= SEC_INSTALL; i++)
@@ -663,6 +666,8 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 
 static int assignment(struct ctx *c, enum section sec, const char *line)
 {
+	if (c->install_only && sec != SEC_INSTALL)
+		return 0;
 	const char *eq = strchr(line, '=');
 	if (!eq)
 		return kerr_set(c->e, -EINVAL, "%s:%u: expected Key=Value", c->path, c->line);
@@ -693,6 +698,8 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 			return apply(c, d, v);
 		other = d;
 	}
+	if (c->install_only)
+		return 0;
 	if (other)
 		return kerr_set(c->e, -EINVAL, "%s:%u: %s= belongs in [%s], not [%s]", c->path, c->line, other->key,
 			section_names[other->sec], section_names[sec]);
@@ -704,9 +711,9 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 		section_names[sec]);
 }
 
-int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e)
+static int parse(struct unit *u, const char *path, const char *p, size_t len, bool install_only, struct kerr *e)
 {
-	struct ctx c = {.u = u, .path = path, .line = 0, .e = e, .tmp = BUF_INIT(UV_VALUE_MAX)};
+	struct ctx c = {.u = u, .path = path, .e = e, .tmp = BUF_INIT(UV_VALUE_MAX), .install_only = install_only};
 	struct buf logical = BUF_INIT(UV_VALUE_MAX);
 	const char *cur = p, *end = p + len, *ls, *le;
 	enum section sec = SEC_NONE;
@@ -763,6 +770,16 @@ int unit_parse(struct unit *u, const char *path, const char *p, size_t len, stru
 	buf_free(&logical);
 	buf_free(&c.tmp);
 	return ret;
+}
+
+int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e)
+{
+	return parse(u, path, p, len, false, e);
+}
+
+int unit_parse_install(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e)
+{
+	return parse(u, path, p, len, true, e);
 }
 
 int unit_check(const struct unit *u, struct kerr *e)

@@ -134,6 +134,12 @@ void unit_free(struct unit *u); /* accepts NULL or a zeroed unit */
 /* Apply the file text p[0..len) (read from path) to u. Errors name "path:line". */
 int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e);
 
+/* Only [Install] of the file text p[0..len), for what `systemctl enable` and keel provision link:
+ * the same syntax, quoting, %-specifiers (of u->name) and value checks as unit_parse() fill
+ * u->wanted_by and u->required_by; other sections and other [Install] settings are skipped. u
+ * needs only its name (zeroed otherwise; any unit type); free it with unit_free(). */
+int unit_parse_install(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e);
+
 /* After the last drop-in: required settings present, combinations valid (a service has exactly
  * one ExecStart= unless Type=oneshot; a target has no [Service] section…). */
 int unit_check(const struct unit *u, struct kerr *e);

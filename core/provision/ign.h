@@ -202,9 +202,5 @@ const char *ign_unit_name_problem(const char *name);
 /* Syntax of a unit file or drop-in, as systemd and Ignition parse it: sections "[Name]",
  * "Key=value" lines (continued with a final backslash), comments, lines up to 2048 bytes. */
 const char *ign_unit_syntax_problem(const char *contents, size_t *line);
-/* The targets named by WantedBy= (wanted) or RequiredBy= in the [Install] section; calls fn
- * for each (name, required). Returns the number found. */
-size_t ign_unit_install(const char *contents, void (*fn)(void *ctx, const char *target, size_t len, bool required),
-	void *ctx);
 
 #endif

@@ -176,8 +176,9 @@ static int remove_tree(int dfd, const char *name, int depth)
 		return errno == ENOENT ? 0 : -errno;
 	DIR *d = fdopendir(fd);
 	if (!d) {
+		int err = errno; /* before close() may change it */
 		close(fd);
-		return -errno;
+		return -err;
 	}
 	struct dirent *de;
 	int ret = 0;
@@ -262,7 +263,7 @@ static int copy_existing(int rootfd, const char *path, int out, uint64_t max, co
 }
 
 /* overwrite is false and the file exists: the data fetched must be what it holds. */
-static int compare_op(struct plan *p, struct op *o, struct ign_env *env, struct kerr *e)
+static int compare_op(struct ign_plan *p, struct ign_op *o, struct ign_env *env, struct kerr *e)
 {
 	struct cmpsink c = {.fd = fs_open_beneath(p->rootfd, o->path, O_RDONLY | O_NOCTTY, 0)};
 	uint8_t one;
@@ -284,16 +285,16 @@ static int compare_op(struct plan *p, struct op *o, struct ign_env *env, struct 
 		return kerr_set(e, -EEXIST, "%s: %s exists with other contents (overwrite is false)", o->where, o->path);
 	o->skip = true; /* the same bytes: only mode and owner may need a change */
 	if ((st.st_mode & 07777) != o->mode || st.st_uid != o->uid || st.st_gid != o->gid) {
-		o->kind = OP_ATTR;
+		o->kind = IGN_OP_ATTR;
 		o->skip = false;
-		o->existing = N_REG;
+		o->existing = IGN_N_REG;
 		o->old = st; /* the file compared: the commit changes that inode or nothing */
 	}
 	return 0;
 }
 
 /* The staged file holds what the target has already: nothing to do but maybe mode/owner. */
-static int same_as_existing(struct plan *p, struct op *o, int sfd, struct kerr *e)
+static int same_as_existing(struct ign_plan *p, struct ign_op *o, int sfd, struct kerr *e)
 {
 	struct cmpsink c = {.fd = fs_open_beneath(p->rootfd, o->path, O_RDONLY | O_NOCTTY, 0)};
 	uint8_t buf[65536], one;
@@ -318,7 +319,7 @@ static int same_as_existing(struct plan *p, struct op *o, int sfd, struct kerr *
 	if ((st.st_mode & 07777) == o->mode && st.st_uid == o->uid && st.st_gid == o->gid) {
 		o->skip = true;
 	} else {
-		o->kind = OP_ATTR;
+		o->kind = IGN_OP_ATTR;
 		o->old = st;
 		o->set_mode = o->set_owner = true;
 	}
@@ -332,7 +333,7 @@ out:
 	return ret;
 }
 
-static int stage_op(struct plan *p, struct op *o, int sfd, size_t idx, struct ign_env *env, struct kerr *e)
+static int stage_op(struct ign_plan *p, struct ign_op *o, int sfd, size_t idx, struct ign_env *env, struct kerr *e)
 {
 	int ret = 0;
 	if (o->compare_only)
@@ -354,7 +355,7 @@ static int stage_op(struct plan *p, struct op *o, int sfd, size_t idx, struct ig
 	if (!ret && (fchown(fd, o->uid, o->gid) || fchmod(fd, o->mode))) /* synced together, below */
 		ret = kerr_set(e, -errno, "%s: staging %s: %s", o->where, o->path, strerror(errno));
 	close(fd);
-	if (!ret && o->existing == N_REG && !o->prefix_existing)
+	if (!ret && o->existing == IGN_N_REG && !o->prefix_existing)
 		ret = same_as_existing(p, o, sfd, e);
 	if (o->secret && o->text) {
 		secure_wipe(o->text, o->textlen);
@@ -379,14 +380,14 @@ static bool exists_at(int dfd, const char *name)
 	return !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
 }
 
-static void backup_name(struct op *o, size_t idx)
+static void backup_name(struct ign_op *o, size_t idx)
 {
 	snprintf(o->backup, sizeof(o->backup), ".keel-old-%zu", idx);
 }
 
 /* Move the node at (dfd, base) aside as .keel-old-<idx>; resume: unless that happened before
  * the crash, and a node gone meanwhile leaves nothing to put aside. */
-static int put_aside(struct op *o, int dfd, const char *base, size_t idx, bool resume)
+static int put_aside(struct ign_op *o, int dfd, const char *base, size_t idx, bool resume)
 {
 	backup_name(o, idx);
 	if (resume && exists_at(dfd, o->backup))
@@ -399,7 +400,7 @@ static int put_aside(struct op *o, int dfd, const char *base, size_t idx, bool r
 }
 
 /* resume: the op was done before the crash; its backup, if any, is still to be dropped. */
-static void found_done(struct op *o, int dfd, size_t idx)
+static void found_done(struct ign_op *o, int dfd, size_t idx)
 {
 	o->done = true;
 	backup_name(o, idx);
@@ -416,7 +417,7 @@ static bool same_link(int dfd, const char *base, const char *target)
 
 /* Staged file -> its place; across filesystems, a copy into the directory first, and the staged
  * file removed once the copy is in place (a staged file that is gone was placed). */
-static int place_file(struct op *o, int sfd, int dfd, const char *base, size_t idx, bool resume)
+static int place_file(struct ign_op *o, int sfd, int dfd, const char *base, size_t idx, bool resume)
 {
 	if (!renameat(sfd, o->staged, dfd, base))
 		return 0;
@@ -456,7 +457,7 @@ static int place_file(struct op *o, int sfd, int dfd, const char *base, size_t i
 }
 
 /* Before the first change in an existing directory: remember its times for an undo. */
-static void save_times(struct plan *p, const char *path, int dfd)
+static void save_times(struct ign_plan *p, const char *path, int dfd)
 {
 	char par[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -464,7 +465,7 @@ static void save_times(struct plan *p, const char *path, int dfd)
 	struct stat st;
 	memcpy(par, path, n);
 	par[n] = 0;
-	struct pslot *s = ign_plan_slot(p, par);
+	struct ign_slot *s = ign_plan_slot(p, par);
 	if (!s || s->op >= 0 || s->saved || fstat(dfd, &st))
 		return;
 	s->times[0] = st.st_atim;
@@ -472,10 +473,10 @@ static void save_times(struct plan *p, const char *path, int dfd)
 	s->saved = true;
 }
 
-static void restore_times(struct plan *p)
+static void restore_times(struct ign_plan *p)
 {
 	for (size_t i = 0; i < p->nslots; i++) {
-		struct pslot *s = &p->slots[i];
+		struct ign_slot *s = &p->slots[i];
 		if (!s->path || !s->saved)
 			continue;
 		int fd = fs_open_beneath(p->rootfd, s->path, O_RDONLY | O_DIRECTORY, 0);
@@ -486,22 +487,23 @@ static void restore_times(struct plan *p)
 	}
 }
 
-int ign_set_attr(int dfd, const char *base, enum node_type want, const struct stat *pin, bool own, uid_t uid,
+int ign_set_attr(int dfd, const char *base, enum ign_node_type want, const struct stat *pin, bool own, uid_t uid,
 	gid_t gid, mode_t mode, bool *touched)
 {
 	struct stat a, b;
 	int fd, ret = 0;
 	if (touched)
 		*touched = false;
-	if (want != N_DIR && want != N_REG)
+	if (want != IGN_N_DIR && want != IGN_N_REG)
 		return -EINVAL;
 	/* opened only once fstatat says it is of the type wanted (never a FIFO or a device), a
 	 * directory as one (O_DIRECTORY), then fstat of the descriptor: the same node, that type */
 	if (fstatat(dfd, base, &a, AT_SYMLINK_NOFOLLOW))
 		return -errno;
-	if (want == N_DIR ? !S_ISDIR(a.st_mode) : !S_ISREG(a.st_mode))
-		return S_ISLNK(a.st_mode) ? -ELOOP : want == N_DIR ? -ENOTDIR : S_ISDIR(a.st_mode) ? -EISDIR : -ESTALE;
-	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (want == N_DIR ? O_DIRECTORY : 0));
+	if (want == IGN_N_DIR ? !S_ISDIR(a.st_mode) : !S_ISREG(a.st_mode))
+		return S_ISLNK(a.st_mode) ? -ELOOP : want == IGN_N_DIR ? -ENOTDIR : S_ISDIR(a.st_mode) ? -EISDIR : -ESTALE;
+	fd = openat(dfd, base,
+		O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (want == IGN_N_DIR ? O_DIRECTORY : 0));
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &b))
@@ -520,7 +522,7 @@ int ign_set_attr(int dfd, const char *base, enum node_type want, const struct st
 	return ret;
 }
 
-static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool resume)
+static int commit_op(struct ign_plan *p, struct ign_op *o, int sfd, size_t idx, bool resume)
 {
 	const char *base;
 	struct stat st, tst;
@@ -532,8 +534,8 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool res
 		return dfd;
 	save_times(p, o->path, dfd);
 	switch (o->kind) {
-	case OP_ATTR: /* on the node the plan saw (pinned by its inode), or on nothing */
-		if (o->existing == N_LNK) { /* a link's own owner; it has no mode of its own */
+	case IGN_OP_ATTR: /* on the node the plan saw (pinned by its inode), or on nothing */
+		if (o->existing == IGN_N_LNK) { /* a link's own owner; it has no mode of its own */
 			if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW))
 				ret = -errno;
 			else if (!S_ISLNK(st.st_mode) || st.st_dev != o->old.st_dev || st.st_ino != o->old.st_ino)
@@ -546,7 +548,7 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool res
 		ret = ign_set_attr(dfd, base, o->existing, &o->old, o->set_owner, o->uid, o->gid,
 			o->set_mode ? o->mode : (o->old.st_mode & 07777), &o->done);
 		break;
-	case OP_MKDIR:
+	case IGN_OP_MKDIR:
 		if (o->replace && (ret = put_aside(o, dfd, base, idx, resume)))
 			break;
 		if (mkdirat(dfd, base, 0700) && !(resume && errno == EEXIST)) {
@@ -556,9 +558,9 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool res
 		o->done = true;
 		/* through a descriptor of the directory just made: a node put in its place meanwhile
 		 * (a hard link to a file, a symlink) is refused, never given the owner */
-		ret = ign_set_attr(dfd, base, N_DIR, NULL, true, o->uid, o->gid, o->mode, NULL);
+		ret = ign_set_attr(dfd, base, IGN_N_DIR, NULL, true, o->uid, o->gid, o->mode, NULL);
 		break;
-	case OP_FILE:
+	case IGN_OP_FILE:
 		if (resume && !exists_at(sfd, o->staged)) {
 			found_done(o, dfd, idx);
 			break;
@@ -568,7 +570,7 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool res
 		if (!(ret = place_file(o, sfd, dfd, base, idx, resume)))
 			o->done = true;
 		break;
-	case OP_SYMLINK:
+	case IGN_OP_SYMLINK:
 		if (resume && same_link(dfd, base, o->target)) {
 			found_done(o, dfd, idx);
 		} else {
@@ -583,7 +585,7 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool res
 		if (o->set_owner && fchownat(dfd, base, o->uid, o->gid, AT_SYMLINK_NOFOLLOW))
 			ret = -errno;
 		break;
-	case OP_HARDLINK: {
+	case IGN_OP_HARDLINK: {
 		const char *tbase;
 		int tfd = fs_open_parent_beneath(p->rootfd, o->target, &tbase);
 		if (tfd < 0) {
@@ -602,7 +604,7 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool res
 		close(tfd);
 		break;
 	}
-	case OP_REMOVE:
+	case IGN_OP_REMOVE:
 		if (!(ret = put_aside(o, dfd, base, idx, resume)))
 			o->done = true;
 		break;
@@ -611,7 +613,7 @@ static int commit_op(struct plan *p, struct op *o, int sfd, size_t idx, bool res
 	return ret;
 }
 
-static int undo_op(struct plan *p, struct op *o)
+static int undo_op(struct ign_plan *p, struct ign_op *o)
 {
 	const char *base;
 	int ret = 0, dfd = fs_open_parent_beneath(p->rootfd, o->path, &base);
@@ -619,24 +621,24 @@ static int undo_op(struct plan *p, struct op *o)
 		return dfd;
 	if (o->done) {
 		switch (o->kind) {
-		case OP_ATTR:
-			if (o->existing == N_LNK)
+		case IGN_OP_ATTR:
+			if (o->existing == IGN_N_LNK)
 				ret = fchownat(dfd, base, o->old.st_uid, o->old.st_gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 			else
 				ret = ign_set_attr(dfd, base, o->existing, &o->old, true, o->old.st_uid, o->old.st_gid,
 					o->old.st_mode & 07777, NULL);
 			break;
-		case OP_MKDIR: /* what is there now if not a directory is not the one made: left alone */
+		case IGN_OP_MKDIR: /* what is there now if not a directory is not the one made: left alone */
 			if (unlinkat(dfd, base, AT_REMOVEDIR) && errno != ENOENT && errno != ENOTDIR)
 				ret = -errno;
 			break;
-		case OP_FILE:
-		case OP_SYMLINK:
-		case OP_HARDLINK:
+		case IGN_OP_FILE:
+		case IGN_OP_SYMLINK:
+		case IGN_OP_HARDLINK:
 			if (unlinkat(dfd, base, 0))
 				ret = -errno;
 			break;
-		case OP_REMOVE:
+		case IGN_OP_REMOVE:
 			break;
 		}
 	}
@@ -648,7 +650,7 @@ static int undo_op(struct plan *p, struct op *o)
 	return ret;
 }
 
-static void drop_backup(struct plan *p, struct op *o)
+static void drop_backup(struct ign_plan *p, struct ign_op *o)
 {
 	const char *base;
 	if (!o->backup[0])
@@ -666,7 +668,7 @@ static void drop_backup(struct plan *p, struct op *o)
 /* Every op, one syncfs, then the note "committed" in the staging directory (fsynced: from here
  * on a retry only drops backups), then the backups are dropped. A failure undoes what was done
  * in reverse order (p->undo_incomplete if that failed too) and syncs the undo. */
-static int commit(struct plan *p, int sfd, bool resume, struct kerr *e)
+static int commit(struct ign_plan *p, int sfd, bool resume, struct kerr *e)
 {
 	size_t i;
 	int ret, fd;
@@ -708,7 +710,7 @@ undo:
 
 /* The journal, on disk before the first change: journal.new written and fsynced, renamed, the
  * staging directory fsynced (a fixed name: the staging directory belongs to this run alone). */
-static int write_journal(const struct plan *p, int sfd, struct kerr *e)
+static int write_journal(const struct ign_plan *p, int sfd, struct kerr *e)
 {
 	struct buf b = BUF_INIT(IGN_JOURNAL_MAX);
 	int fd = -1, ret = ign_journal_text(p, &b);
@@ -739,7 +741,7 @@ static void end_staging(int rootfd, int sfd, bool keep)
 
 int ign_recover(int rootfd, struct kerr *e)
 {
-	struct plan p = {.rootfd = rootfd};
+	struct ign_plan p = {.rootfd = rootfd};
 	struct buf b = BUF_INIT(IGN_JOURNAL_MAX);
 	bool keep = true;
 	int ret, jfd, sfd = openat(rootfd, STAGING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -747,8 +749,9 @@ int ign_recover(int rootfd, struct kerr *e)
 		return errno == ENOENT ? 0 : kerr_set(e, -errno, "%s: %s", IGN_STAGING, strerror(errno));
 	if ((jfd = openat(sfd, IGN_JOURNAL, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)) < 0) {
 		/* a run that stopped before its commit began: it changed nothing */
+		int err = errno; /* before close() may change it */
 		close(sfd);
-		ret = errno == ENOENT ? remove_tree(rootfd, STAGING, 0) : -errno;
+		ret = err == ENOENT ? remove_tree(rootfd, STAGING, 0) : -err;
 		return ret ? kerr_set(e, ret, "removing a stale %s: %s", IGN_STAGING, strerror(-ret)) : 0;
 	}
 	ret = fs_read_fd(jfd, b.max, &b);
@@ -781,7 +784,7 @@ out:
 }
 
 /* The marker: the last file of the plan. */
-static int plan_marker(struct plan *p, const struct ign_cfg *c, const struct ign_apply_opts *o, struct kerr *e)
+static int plan_marker(struct ign_plan *p, const struct ign_cfg *c, const struct ign_apply_opts *o, struct kerr *e)
 {
 	struct ign_file *f = NULL;
 	char *text = NULL;
@@ -803,7 +806,7 @@ static int plan_marker(struct plan *p, const struct ign_cfg *c, const struct ign
 	size_t before = p->n;
 	ret = ign_plan_file(p, f, e);
 	if (!ret && p->n > before) {
-		struct op *m = &p->ops[p->n - 1];
+		struct ign_op *m = &p->ops[p->n - 1];
 		m->file = NULL;
 		m->text = text;
 		m->textlen = len;
@@ -814,20 +817,20 @@ static int plan_marker(struct plan *p, const struct ign_cfg *c, const struct ign
 	return ret;
 }
 
-static void count(const struct plan *p, const struct ign_cfg *c, struct ign_report *r)
+static void count(const struct ign_plan *p, const struct ign_cfg *c, struct ign_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < p->n; i++) {
-		const struct op *o = &p->ops[i];
+		const struct ign_op *o = &p->ops[i];
 		if (o->skip) {
 			r->unchanged++;
 			continue;
 		}
 		switch (o->kind) {
-		case OP_MKDIR:
+		case IGN_OP_MKDIR:
 			r->dirs++;
 			break;
-		case OP_FILE:
+		case IGN_OP_FILE:
 			if (!strcmp(o->where, "passwd")) {
 				r->accounts++;
 				break;
@@ -837,15 +840,15 @@ static void count(const struct plan *p, const struct ign_cfg *c, struct ign_repo
 			else if (strcmp(o->where, "marker"))
 				r->files++;
 			break;
-		case OP_SYMLINK:
-		case OP_HARDLINK:
-		case OP_REMOVE:
+		case IGN_OP_SYMLINK:
+		case IGN_OP_HARDLINK:
+		case IGN_OP_REMOVE:
 			if (strstr(o->path, "/systemd/system/"))
 				r->units++;
 			else
 				r->links++;
 			break;
-		case OP_ATTR:
+		case IGN_OP_ATTR:
 			r->unchanged++;
 			break;
 		}
@@ -855,7 +858,7 @@ static void count(const struct plan *p, const struct ign_cfg *c, struct ign_repo
 
 int ign_apply(const struct ign_cfg *c, const struct ign_apply_opts *o, struct ign_report *rep, struct kerr *e)
 {
-	struct plan p = {.rootfd = o->rootfd, .now = o->now};
+	struct ign_plan p = {.rootfd = o->rootfd, .now = o->now};
 	struct statvfs vfs;
 	struct stat rst;
 	int sfd = -1, ret;
@@ -877,7 +880,7 @@ int ign_apply(const struct ign_cfg *c, const struct ign_apply_opts *o, struct ig
 		goto out;
 	}
 	for (size_t i = 0; i < p.n; i++)
-		if (p.ops[i].kind == OP_FILE && (ret = stage_op(&p, &p.ops[i], sfd, i, o->env, e)))
+		if (p.ops[i].kind == IGN_OP_FILE && (ret = stage_op(&p, &p.ops[i], sfd, i, o->env, e)))
 			goto out;
 	/* every staged byte on disk before the journal that names them, and that before the first
 	 * change: one syncfs for all of them (the staging directory is on the target's filesystem;

@@ -133,47 +133,6 @@ const char *ign_unit_syntax_problem(const char *s, size_t *line)
 	return NULL;
 }
 
-size_t ign_unit_install(const char *s, void (*fn)(void *ctx, const char *target, size_t len, bool required), void *ctx)
-{
-	bool install = false;
-	size_t found = 0;
-	while (*s) {
-		const char *nl = strchrnul(s, '\n'), *p = s, *end = nl;
-		if (end > p && end[-1] == '\r')
-			end--;
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p < end && *p == '[') {
-			install = end - p >= 9 && !strncmp(p, "[Install]", 9);
-		} else if (install && p < end && *p != '#' && *p != ';') {
-			const char *eq = memchr(p, '=', (size_t)(end - p));
-			const char *ke = eq;
-			while (ke && ke > p && (ke[-1] == ' ' || ke[-1] == '\t'))
-				ke--;
-			bool wanted = eq && ke - p == 8 && !strncmp(p, "WantedBy", 8);
-			bool required = eq && ke - p == 10 && !strncmp(p, "RequiredBy", 10);
-			if (wanted || required) {
-				const char *v = eq + 1;
-				while (v < end) {
-					while (v < end && (*v == ' ' || *v == '\t'))
-						v++;
-					const char *w = v;
-					while (w < end && *w != ' ' && *w != '\t')
-						w++;
-					if (w > v) {
-						found++;
-						if (fn)
-							fn(ctx, v, (size_t)(w - v), required);
-					}
-					v = w;
-				}
-			}
-		}
-		s = *nl ? nl + 1 : nl;
-	}
-	return found;
-}
-
 /* Is link a proper prefix directory of path ("/a" of "/a/b")? */
 static bool under(const char *path, const char *link)
 {

@@ -20,10 +20,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kinds[] = {[OP_MKDIR] = "mkdir", [OP_ATTR] = "attr", [OP_FILE] = "file",
-	[OP_SYMLINK] = "symlink", [OP_HARDLINK] = "hardlink", [OP_REMOVE] = "remove"};
-static const char *const types[] = {[N_NONE] = "none", [N_DIR] = "dir", [N_REG] = "file", [N_LNK] = "symlink",
-	[N_OTHER] = "other"};
+static const char *const kinds[] = {[IGN_OP_MKDIR] = "mkdir", [IGN_OP_ATTR] = "attr", [IGN_OP_FILE] = "file",
+	[IGN_OP_SYMLINK] = "symlink", [IGN_OP_HARDLINK] = "hardlink", [IGN_OP_REMOVE] = "remove"};
+static const char *const types[] = {[IGN_N_NONE] = "none", [IGN_N_DIR] = "dir", [IGN_N_REG] = "file",
+	[IGN_N_LNK] = "symlink", [IGN_N_OTHER] = "other"};
 
 static void kstr(struct jw *w, const char *k, const char *v)
 {
@@ -43,7 +43,7 @@ static void kuint(struct jw *w, const char *k, uint64_t v)
 	jw_uint(w, v);
 }
 
-int ign_journal_text(const struct plan *p, struct buf *out)
+int ign_journal_text(const struct ign_plan *p, struct buf *out)
 {
 	struct jw w;
 	jw_init(&w, out);
@@ -53,7 +53,7 @@ int ign_journal_text(const struct plan *p, struct buf *out)
 	jw_key(&w, "ops");
 	jw_arr(&w);
 	for (size_t i = 0; i < p->n; i++) {
-		const struct op *o = &p->ops[i];
+		const struct ign_op *o = &p->ops[i];
 		jw_obj(&w);
 		kstr(&w, "kind", kinds[o->kind]);
 		kstr(&w, "path", o->path);
@@ -66,11 +66,11 @@ int ign_journal_text(const struct plan *p, struct buf *out)
 		kuint(&w, "mode", o->mode);
 		kuint(&w, "uid", o->uid);
 		kuint(&w, "gid", o->gid);
-		if (o->kind == OP_FILE)
+		if (o->kind == IGN_OP_FILE)
 			kstr(&w, "staged", o->staged);
-		if (o->kind == OP_SYMLINK || o->kind == OP_HARDLINK)
+		if (o->kind == IGN_OP_SYMLINK || o->kind == IGN_OP_HARDLINK)
 			kstr(&w, "target", o->target);
-		if (o->kind == OP_ATTR) {
+		if (o->kind == IGN_OP_ATTR) {
 			jw_key(&w, "old");
 			jw_obj(&w);
 			kuint(&w, "dev", o->old.st_dev);
@@ -149,7 +149,7 @@ static bool only(const struct json *o, const char *const *keys)
 	return true;
 }
 
-static int parse_op(struct plan *p, struct jx *x, struct kerr *e)
+static int parse_op(struct ign_plan *p, struct jx *x, struct kerr *e)
 {
 	static const char *const common[] = {"kind", "path", "where", "existing", "replace", "skip", "setMode", "setOwner",
 		"mode", "uid", "gid", "staged", "target", "old", NULL};
@@ -163,10 +163,10 @@ static int parse_op(struct plan *p, struct jx *x, struct kerr *e)
 		return kerr_set(e, -EINVAL, "ops[%zu]: unknown kind, node type or key", x->i);
 	if (ign_path_problem(path))
 		return kerr_set(e, -EINVAL, "ops[%zu].path: %s", x->i, ign_path_problem(path));
-	struct op *o = ign_plan_op(p, (enum op_kind)kind, path, NULL);
+	struct ign_op *o = ign_plan_op(p, (enum ign_op_kind)kind, path, NULL);
 	if (!o || !(o->where = ign_plan_keep(p, where)))
 		return kerr_set(e, -ENOMEM, "out of memory");
-	o->existing = (enum node_type)existing;
+	o->existing = (enum ign_node_type)existing;
 	o->replace = flag(x, "replace");
 	o->skip = flag(x, "skip");
 	o->set_mode = flag(x, "setMode");
@@ -174,7 +174,7 @@ static int parse_op(struct plan *p, struct jx *x, struct kerr *e)
 	o->mode = (uint32_t)num(x, "mode", 07777);
 	o->uid = (uint32_t)num(x, "uid", UINT32_MAX);
 	o->gid = (uint32_t)num(x, "gid", UINT32_MAX);
-	bool file = kind == OP_FILE, link = kind == OP_SYMLINK || kind == OP_HARDLINK, attr = kind == OP_ATTR;
+	bool file = kind == IGN_OP_FILE, link = kind == IGN_OP_SYMLINK || kind == IGN_OP_HARDLINK, attr = kind == IGN_OP_ATTR;
 	if (file != !!json_get(x->o, "staged") || link != !!json_get(x->o, "target") || attr != !!json_get(x->o, "old"))
 		return kerr_set(e, -EINVAL, "ops[%zu]: staged, target or old where the kind has none", x->i);
 	if (file) {
@@ -187,7 +187,7 @@ static int parse_op(struct plan *p, struct jx *x, struct kerr *e)
 	}
 	if (link) {
 		const char *t = str(x, "target");
-		if (!x->bad && (!*t || strlen(t) > PATH_MAX || (kind == OP_HARDLINK && ign_path_problem(t))))
+		if (!x->bad && (!*t || strlen(t) > PATH_MAX || (kind == IGN_OP_HARDLINK && ign_path_problem(t))))
 			return kerr_set(e, -EINVAL, "ops[%zu].target: not a link target", x->i);
 		if (!x->bad && !(o->target = strdup(t)))
 			return kerr_set(e, -ENOMEM, "out of memory");
@@ -205,7 +205,7 @@ static int parse_op(struct plan *p, struct jx *x, struct kerr *e)
 			if (y.bad)
 				return kerr_set(e, -EINVAL, "ops[%zu].old.%s: missing or out of range", x->i, y.bad);
 		}
-		if (existing != N_DIR && existing != N_REG && existing != N_LNK)
+		if (existing != IGN_N_DIR && existing != IGN_N_REG && existing != IGN_N_LNK)
 			return kerr_set(e, -EINVAL, "ops[%zu].existing: no attributes to change on that", x->i);
 	}
 	if (x->bad)
@@ -213,7 +213,7 @@ static int parse_op(struct plan *p, struct jx *x, struct kerr *e)
 	return 0;
 }
 
-int ign_journal_parse(struct plan *p, const void *text, size_t len, struct kerr *e)
+int ign_journal_parse(struct ign_plan *p, const void *text, size_t len, struct kerr *e)
 {
 	static const char *const top[] = {"journal", "version", "ops", NULL};
 	static const struct json_limits lim = {IGN_JOURNAL_MAX, 8, 16u << 20, PATH_MAX + 1024};

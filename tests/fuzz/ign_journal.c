@@ -24,12 +24,12 @@ static void check(int cond, const char *what)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct plan p = {0}, q = {0};
+	struct ign_plan p = {0}, q = {0};
 	struct buf a = BUF_INIT(IGN_JOURNAL_MAX), b = BUF_INIT(IGN_JOURNAL_MAX);
 	struct kerr e = {0};
 	if (!ign_journal_parse(&p, data, size, &e)) {
 		for (size_t i = 0; i < p.n; i++) {
-			const struct op *o = &p.ops[i];
+			const struct ign_op *o = &p.ops[i];
 			check(!ign_path_problem(o->path), "an op path that is not clean");
 			check(!o->staged[0] || (o->staged[0] == 'f' && !strchr(o->staged, '/')), "a staged name");
 			check(o->mode < 010000, "a mode out of range");

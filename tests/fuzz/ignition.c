@@ -6,10 +6,12 @@
  * text and as JSON (and that JSON parses), and merges with a second parse of itself; the merged
  * config still renders, and the same as before unless a file has append fragments (merging
  * concatenates those): merging a config into itself changes nothing else. The unit-file
- * helpers run on the raw input too.
+ * helpers run on the raw input too; [Install] read alone (what provision links) reads the same
+ * as the whole unit does in keel init wherever that parses.
  */
 #include "base/buf.h"
 #include "base/err.h"
+#include "init/unit_parse.h"
 #include "provision/ign.h"
 #include "provision/ign_render.h"
 #include "base/json.h"
@@ -28,11 +30,35 @@ static void check(int cond, const char *what)
 	}
 }
 
-static void count_target(void *ctx, const char *t, size_t len, bool required)
+static bool same_list(const struct strv *a, const struct strv *b)
 {
-	(void)required;
-	check(len > 0 && !memchr(t, ' ', len), "install target with a space");
-	(*(size_t *)ctx)++;
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+/* What provision links (unit_parse_install) is what keel init reads: wherever the whole unit
+ * parses, [Install] alone parses to the same lists, and every entry is a unit name. */
+static void install_agrees(const char *s, size_t len)
+{
+	struct unit whole, inst = {0};
+	struct kerr e = {0};
+	snprintf(inst.name, sizeof(inst.name), "fuzz@x.service");
+	int ret = unit_parse_install(&inst, "fuzz", s, len, &e);
+	for (size_t i = 0; !ret && i < inst.wanted_by.n + inst.required_by.n; i++) {
+		const char *t = i < inst.wanted_by.n ? inst.wanted_by.v[i] : inst.required_by.v[i - inst.wanted_by.n];
+		check(unit_name_suffix(t) && !unit_name_is_template(t), "install target is not a unit name");
+	}
+	if (!unit_init(&whole, "fuzz@x.service")) {
+		if (!unit_parse(&whole, "fuzz", s, len, &e))
+			check(!ret && same_list(&whole.wanted_by, &inst.wanted_by) && same_list(&whole.required_by, &inst.required_by),
+				"[Install] alone reads differently from the whole unit");
+		unit_free(&whole);
+	}
+	unit_free(&inst);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -74,10 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = 0;
-	size_t line = 0, n = 0;
+	size_t line = 0;
 	ign_unit_syntax_problem(s, &line);
-	size_t found = ign_unit_install(s, count_target, &n);
-	check(found == n, "install target count");
+	install_agrees(s, size);
 	ign_path_problem(s);
 	ign_unit_name_problem(s);
 	enum hash_alg alg;

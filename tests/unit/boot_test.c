@@ -396,9 +396,9 @@ T_TEST(remove_tree_stays_on_device)
 {
 	char base[512], p[1024];
 	snprintf(base, sizeof(base), "%s/rt", t_tmpdir());
-	t_check(!mkdir_p(base, 0755), "mkdir_p");
+	t_check(!mount_mkdir_p(base, 0755), "mount_mkdir_p");
 	snprintf(p, sizeof(p), "%s/a/b/c", base);
-	t_check(!mkdir_p(p, 0755), "mkdir_p nested");
+	t_check(!mount_mkdir_p(p, 0755), "mount_mkdir_p nested");
 	snprintf(p, sizeof(p), "%s/a/b/c/file", base);
 	mkfile(p, "x");
 	snprintf(p, sizeof(p), "%s/link", base);
@@ -415,9 +415,9 @@ T_TEST(remove_tree_stays_on_device)
 	fd = open(base, O_RDONLY | O_DIRECTORY);
 	t_check(!remove_tree_on_dev(fd, (unsigned long long)st.st_dev + 1) && !access(p, F_OK), "other device kept");
 	snprintf(p, sizeof(p), "%s/x/file", base);
-	t_check(mkdir_p(p, 0755) == 0, "mkdir_p x/file");
+	t_check(mount_mkdir_p(p, 0755) == 0, "mount_mkdir_p x/file");
 	snprintf(p, sizeof(p), "%s/keep/sub", base);
-	t_check(mkdir_p(p, 0755) == -ENOTDIR, "mkdir_p through a file: -ENOTDIR");
+	t_check(mount_mkdir_p(p, 0755) == -ENOTDIR, "mount_mkdir_p through a file: -ENOTDIR");
 }
 
 /* stage1_skeleton: what a STATE may hold where the host's skeleton goes. A planted node is
@@ -569,7 +569,7 @@ T_TEST(manifest_floor)
 	int rootfd = open(t_tmpdir(), O_PATH | O_DIRECTORY);
 	char p[1024], v[MANIFEST_VERSION_MAX + 1];
 	snprintf(p, sizeof(p), "%s/var/lib/keel", t_tmpdir());
-	t_check(!mkdir_p(p, 0755), "mkdir");
+	t_check(!mount_mkdir_p(p, 0755), "mkdir");
 	t_check(manifest_floor_read(rootfd, "var/lib/keel/min-version", v, &e) == -ENOENT, "none: -ENOENT");
 	snprintf(p, sizeof(p), "%s/var/lib/keel/min-version", t_tmpdir());
 	for (size_t i = 0; i < T_LEN(files); i++) {
@@ -619,7 +619,7 @@ T_TEST(stage1_only_in_initramfs)
 	for (int k = 0; k < 2; k++) {
 		const char *root = k ? shm : disk;
 		snprintf(p, sizeof(p), "%s/etc", root);
-		mkdir_p(p, 0755);
+		mount_mkdir_p(p, 0755);
 		t_check(!stage1_is_initramfs(root), "%s without the marker: not stage 1", root);
 		snprintf(p, sizeof(p), "%s%s", root, STAGE1_MARKER);
 		mkfile(p, "keel initramfs\n");

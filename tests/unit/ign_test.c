@@ -5,9 +5,13 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "disk/fslabel.h"
+#include "init/unit_load.h"
+#include "init/unit_parse.h"
 #include "provision/ign.h"
+#include "provision/ign_apply.h"
 #include "provision/ign_plan.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -94,26 +98,239 @@ T_TEST(ign_units)
 	buf_free(&big);
 }
 
-static char got[256];
-static void collect(void *ctx, const char *t, size_t len, bool required)
-{
-	(void)ctx;
-	size_t n = strlen(got);
-	snprintf(got + n, sizeof(got) - n, "%s%.*s%s", n ? " " : "", (int)len, t, required ? "!" : "");
-}
-
+/* [Install] alone, as provision reads it (unit_parse_install): other sections and settings skipped,
+ * the rest exactly as keel init's parser (quotes, continuation lines, specifiers, resets). */
 T_TEST(ign_install)
 {
-	static const struct { const char *s; const char *want; } cases[] = {
-		{"[Install]\nWantedBy=multi-user.target\n", "multi-user.target"},
-		{"[Service]\nWantedBy=no.target\n[Install]\nWantedBy = a.target  b.target\nRequiredBy=c.target\nAlso=x\n", "a.target b.target c.target!"},
-		{"[Install]\n#WantedBy=no.target\nWantedBy=\n", ""},
-		{"[Unit]\nDescription=x\n", ""},
+	static const struct { const char *name, *s, *want; } cases[] = {
+		{"u.service", "[Install]\nWantedBy=multi-user.target\n", "multi-user.target"},
+		{"u.service", "[Service]\nWantedBy=no.target\nNope=1\n[Install]\nWantedBy = a.target  b.target\nRequiredBy=c.target\n"
+			"Also=x\nAlias=y.service\n[X-Ext]\nWantedBy=no.target\n", "a.target b.target c.target!"},
+		{"u.service", "[Install]\n#WantedBy=no.target\nWantedBy=a.target\nWantedBy=\n", ""},
+		{"u.service", "[Unit]\nDescription=x\n[Bogus]\nWantedBy=no.target\n", ""},
+		{"u.service", "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target \\\n  \"b.target\"\n", "timers.target b.target"},
+		{"a@b.service", "[Install]\nWantedBy=%p.target %i.target %N.target\n", "a.target b.target a@b.target"},
+		{"u.service", "[Install]\nWantedBy=a.target\n[Installation]\nWantedBy=no.target\n", "a.target"},
+		{"u.service", "[Install]\nWantedBy=\"a.target\n", NULL},
+		{"u.service", "[Install]\nWantedBy=%H.target\n", NULL},
+		{"u.service", "[Install]\nRequiredBy=a@.target\n", NULL},
+		{"u.service", "[Install]\nWantedBy=../x.target\n", NULL},
+		{"u.service", "[Install\nWantedBy=a.target\n", NULL},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
-		got[0] = 0;
-		ign_unit_install(cases[i].s, collect, NULL);
-		t_check(!strcmp(got, cases[i].want), "install case %zu: %s", i, got);
+		struct unit u = {0};
+		struct kerr e = {0};
+		struct buf got = BUF_INIT(4096);
+		snprintf(u.name, sizeof(u.name), "%s", cases[i].name);
+		int ret = unit_parse_install(&u, "u", cases[i].s, strlen(cases[i].s), &e);
+		buf_puts(&got, "");
+		for (size_t k = 0; k < u.wanted_by.n + u.required_by.n; k++)
+			buf_printf(&got, "%s%s%s", k ? " " : "", k < u.wanted_by.n ? u.wanted_by.v[k] : u.required_by.v[k - u.wanted_by.n],
+				k < u.wanted_by.n ? "" : "!");
+		if (cases[i].want)
+			t_check(!ret && !strcmp((char *)got.p, cases[i].want), "install case %zu: %s %s", i, (char *)got.p, e.msg);
+		else
+			t_check(ret == -EINVAL && !strncmp(e.msg, "u:", 2), "install case %zu refused: %d %s", i, ret, e.msg);
+		unit_free(&u);
+		buf_free(&got);
+	}
+}
+
+/* The .wants/ and .requires/ links of the units in dir (root/etc/systemd/system) that name
+ * unit, sorted: "a.target.wants b.target.requires". */
+static void links_of(const char *dir, const char *unit, struct buf *out)
+{
+	struct dirent **v = NULL;
+	int n = scandir(dir, &v, NULL, alphasort);
+	buf_reset(out);
+	buf_puts(out, "");
+	for (int i = 0; i < n; i++) {
+		const char *d = v[i]->d_name;
+		size_t l = strlen(d);
+		char link[4096];
+		struct stat st;
+		snprintf(link, sizeof(link), "%s/%s/%s", dir, d, unit);
+		if (((l > 6 && !strcmp(d + l - 6, ".wants")) || (l > 9 && !strcmp(d + l - 9, ".requires"))) &&
+			!lstat(link, &st) && S_ISLNK(st.st_mode))
+			buf_printf(out, "%s%s", out->len ? " " : "", d);
+		free(v[i]);
+	}
+	free(v);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
+
+/* What keel init's own parser (unit_parse) reads from [Install], in links_of's form; the default
+ * provision links a unit without WantedBy=/RequiredBy= to (HOST.md) is multi-user.target. */
+static int init_view(const char *unit, const char *contents, struct buf *out)
+{
+	struct unit u;
+	struct kerr e = {0};
+	char names[32][UNIT_NAME_MAX + 16];
+	size_t n = 0;
+	buf_reset(out);
+	buf_puts(out, "");
+	if (unit_init(&u, unit))
+		return -EINVAL;
+	int ret = unit_parse(&u, "unit", contents, strlen(contents), &e);
+	for (size_t i = 0; !ret && i < u.wanted_by.n + u.required_by.n && n < T_LEN(names); i++) {
+		bool req = i >= u.wanted_by.n;
+		snprintf(names[n++], sizeof(names[0]), "%s.%s", req ? u.required_by.v[i - u.wanted_by.n] : u.wanted_by.v[i],
+			req ? "requires" : "wants");
+	}
+	if (!ret && !n)
+		snprintf(names[n++], sizeof(names[0]), "multi-user.target.wants");
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(out, "%s%s", out->len ? " " : "", names[i]);
+	unit_free(&u);
+	return ret;
+}
+
+/* The links provision makes to enable a unit are the ones keel init honours (issue 9 item 3):
+ * [Install] is read by keel init's own unit parser, with systemd's rules. What `systemctl enable`
+ * makes for the same unit follows from systemd.syntax(7) ("Lines ending in a backslash are
+ * concatenated with the following line while reading and the backslash is replaced by a space
+ * character"; comment lines are ignored, also between continued lines), systemd.unit(5) [Install]
+ * ("WantedBy=, RequiredBy=: This option may be used more than once, or a space-separated list of
+ * unit names may be given"; values are unquoted like every list setting, an empty assignment
+ * resets the list) and its specifiers ("The following specifiers are interpreted in the Install
+ * section: … %i, … %n, %N, %p, …": %p is the prefix before '@', %i the instance). keel init
+ * (unit_load.h) then adds Wants=/Requires= for each entry of TARGET.wants/ and TARGET.requires/.
+ * Before, provision split [Install] lines itself: a continued line made a link in "\.wants/"
+ * and lost the next target, quotes became part of the directory name ("\"multi-user.target\".wants"),
+ * "%p.target.wants" was made literally, "WantedBy=" did not reset, and a value keel init refuses
+ * (unterminated quote, unknown specifier) still made a link in a directory nobody reads. */
+T_TEST(ign_enable_links)
+{
+	static const struct { const char *unit, *contents, *links; bool image; } cases[] = {
+		{"a.service", "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n", "multi-user.target.wants"},
+		{"none.service", "[Service]\nExecStart=/bin/true\n", "multi-user.target.wants"},
+		{"b.service", "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target \\\n\tnetwork-online.target\n",
+			"multi-user.target.wants network-online.target.wants"},
+		{"c.service", "[Install]\nRequiredBy=basic.target\\\n# not a target\n sockets.target\n",
+			"basic.target.requires sockets.target.requires", true}, /* the image's unit file */
+		{"d.service", "[Install]\nWantedBy=\"multi-user.target\" 'timers.target'\n",
+			"multi-user.target.wants timers.target.wants"},
+		{"getty@tty1.service", "[Install]\nWantedBy=%p.target\n", "getty.target.wants"},
+		{"net@network-online.service", "[Install]\nRequiredBy=%i.target\nWantedBy=%N.target\n",
+			"net@network-online.target.wants network-online.target.requires"},
+		{"e.service", "[Install]\nWantedBy=basic.target\nWantedBy=\nWantedBy=multi-user.target\n", "multi-user.target.wants"},
+		{"f.service", "[Unit]\nDescription=x\n[Install]\nWantedBy = sockets.target  timers.target\r\n",
+			"sockets.target.wants timers.target.wants"},
+		/* forged: keel init refuses these units, so provision must make no link */
+		{"g.service", "[Install]\nWantedBy=\"multi-user.target\n", NULL},
+		{"h.service", "[Install]\nWantedBy=%Z.target\n", NULL},
+		{"i.service", "[Install]\nWantedBy=getty@.target\n", NULL},
+		{"j.timer", "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n", NULL},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char root[512], dir[600];
+		struct buf js = BUF_INIT(1u << 20), have = BUF_INIT(1u << 16), want = BUF_INIT(1u << 16);
+		struct kerr e = {0};
+		snprintf(root, sizeof(root), "%s/enable%zu", t_tmpdir(), i);
+		snprintf(dir, sizeof(dir), "%s/etc/systemd/system", root);
+		t_check(!mkdir(root, 0755), "case %zu: mkdir", i);
+		buf_printf(&js, "{\"ignition\":{\"version\":\"3.3.0\"},\"systemd\":{\"units\":[{\"name\":\"%s\",\"enabled\":true",
+			cases[i].unit);
+		if (cases[i].image) {
+			char file[700];
+			static const char *const sub[] = {"/usr", "/lib", "/systemd", "/system"};
+			snprintf(file, sizeof(file), "%s", root);
+			for (size_t k = 0; k < T_LEN(sub); k++) {
+				snprintf(file + strlen(file), sizeof(file) - strlen(file), "%s", sub[k]);
+				t_check(!mkdir(file, 0755), "case %zu: mkdir %s", i, file);
+			}
+			snprintf(file + strlen(file), sizeof(file) - strlen(file), "/%s", cases[i].unit);
+			FILE *f = fopen(file, "w");
+			t_check(f && fputs(cases[i].contents, f) >= 0 && !fclose(f), "case %zu: %s", i, file);
+		} else {
+			buf_puts(&js, ",\"contents\":\"");
+			for (const char *c = cases[i].contents; *c; c++)
+				buf_printf(&js, *c == '"' || *c == '\\' ? "\\%c" : (unsigned char)*c < 0x20 ? "\\u%04x" : "%c", *c);
+			buf_puts(&js, "\"");
+		}
+		buf_puts(&js, "}]}}");
+		struct ign_cfg *cfg = NULL;
+		int ret = ign_parse(&cfg, js.p, js.len, NULL, &e);
+		t_check(!ret, "case %zu: config: %s", i, e.msg);
+		struct ign_env env;
+		ign_env_init(&env);
+		struct ign_report rep = {0};
+		int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct ign_apply_opts o = {.rootfd = rootfd, .env = &env, .now = 1700000000};
+		ret = ret ? ret : ign_apply(cfg, &o, &rep, &e);
+		links_of(dir, cases[i].unit, &have);
+		int iret = init_view(cases[i].unit, cases[i].contents, &want);
+		const char *linked = (const char *)have.p, *wanted = (const char *)want.p;
+		if (!cases[i].links) {
+			t_check(iret < 0, "case %zu: keel init refuses the unit", i);
+			t_check(ret < 0 && (strstr(e.msg, "[Install]") || strstr(e.msg, "keel init runs")) && !linked[0], "case %zu: provision refuses it too, no link: %d %s; %s",
+				i, ret, e.msg, linked);
+		} else {
+			t_check(!ret, "case %zu: apply: %s", i, e.msg);
+			t_check(!iret && !strcmp(wanted, cases[i].links), "case %zu: keel init's parser reads %s", i, wanted);
+			t_check(!strcmp(linked, cases[i].links), "case %zu: provision linked %s, not %s", i, linked, cases[i].links);
+		}
+		/* the unit loader's view: each target named pulls the unit in */
+		struct unit_dirs d;
+		t_check(!unit_dirs_open(&d, root, &e), "case %zu: unit dirs: %s", i, e.msg);
+		for (const char *w = cases[i].links ? wanted : NULL, *sp; w && *w; w = sp ? sp + 1 : w + strlen(w)) {
+			char target[UNIT_NAME_MAX + 16];
+			sp = strchr(w, ' ');
+			snprintf(target, sizeof(target), "%.*s", (int)(sp ? sp - w : (ptrdiff_t)strlen(w)), w);
+			char *suffix = strrchr(target, '.');
+			bool req = !strcmp(suffix, ".requires");
+			*suffix = 0;
+			if (strchr(target, '@'))
+				continue; /* no such target file: the link is still checked above */
+			struct unit u;
+			enum unit_load load;
+			ret = unit_load(&d, target, &u, &load, &e);
+			t_check(!ret && load == LOAD_LOADED && strv_has(req ? &u.requires : &u.wants, cases[i].unit),
+				"case %zu: keel init's %s %s %s: %s", i, target, req ? "requires" : "wants", cases[i].unit, e.msg);
+			if (!ret)
+				unit_free(&u);
+		}
+		unit_dirs_close(&d);
+		if (rootfd >= 0)
+			close(rootfd);
+		ign_env_free(&env);
+		ign_free(cfg);
+		buf_free(&js);
+		buf_free(&have);
+		buf_free(&want);
+	}
+}
+
+/* errno is read before a close() that may change it (issue 9 item 4). With every close() failing
+ * with EIO (t_close_fail), ign_recover still finds a staging directory without a journal (a run
+ * that stopped before its commit: nothing changed) and removes it, and a journal that is a
+ * symlink is still refused as one (ELOOP). Before, both read errno after close(sfd): EIO. */
+T_TEST(ign_errno_after_close)
+{
+	static const struct { const char *journal_link; int want; } cases[] = {
+		{NULL, 0},      /* no journal: the stale staging directory is removed */
+		{"x", -ELOOP},  /* a symlink where the journal is: refused as a symlink */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char root[512], staging[600], journal[700];
+		struct kerr e = {0};
+		struct stat st;
+		snprintf(root, sizeof(root), "%s/errno%zu", t_tmpdir(), i);
+		snprintf(staging, sizeof(staging), "%s%s", root, IGN_STAGING);
+		snprintf(journal, sizeof(journal), "%s/%s", staging, IGN_JOURNAL);
+		t_check(!mkdir(root, 0755) && !mkdir(staging, 0700), "case %zu: mkdir", i);
+		if (cases[i].journal_link)
+			t_check(!symlink(cases[i].journal_link, journal), "case %zu: symlink", i);
+		int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		t_close_fail(1);
+		int ret = ign_recover(rootfd, &e);
+		t_close_fail(0);
+		t_check(ret == cases[i].want, "case %zu: ign_recover with close() failing: %d, not %d (%s)", i, ret, cases[i].want,
+			e.msg);
+		t_check(!lstat(staging, &st) == (cases[i].want != 0), "case %zu: staging %s", i, cases[i].want ? "kept" : "removed");
+		close(rootfd);
 	}
 }
 
@@ -212,16 +429,16 @@ T_TEST(ign_set_attr_types)
 		"fixtures");
 	static const struct {
 		const char *name;
-		enum node_type want;
+		enum ign_node_type want;
 		int pin; /* 0 none, 1 "file", 2 "dir" */
 		int ret;
 	} cases[] = {
-		{"dir", N_DIR, 0, 0}, {"dir", N_DIR, 2, 0}, {"file", N_REG, 0, 0}, {"file", N_REG, 1, 0},
-		{"made-dir", N_DIR, 0, -ENOTDIR}, /* the hard link where the directory was made */
-		{"made-dir", N_REG, 1, -ESTALE},  /* a regular file, but not the one pinned */
-		{"sym", N_DIR, 0, -ELOOP}, {"sym", N_REG, 0, -ELOOP}, {"fifo", N_REG, 0, -ESTALE},
-		{"dir", N_REG, 0, -EISDIR}, {"file", N_DIR, 0, -ENOTDIR}, {"dir", N_DIR, 1, -ESTALE},
-		{"nothing", N_DIR, 0, -ENOENT}, {"dir", N_LNK, 0, -EINVAL},
+		{"dir", IGN_N_DIR, 0, 0}, {"dir", IGN_N_DIR, 2, 0}, {"file", IGN_N_REG, 0, 0}, {"file", IGN_N_REG, 1, 0},
+		{"made-dir", IGN_N_DIR, 0, -ENOTDIR}, /* the hard link where the directory was made */
+		{"made-dir", IGN_N_REG, 1, -ESTALE},  /* a regular file, but not the one pinned */
+		{"sym", IGN_N_DIR, 0, -ELOOP}, {"sym", IGN_N_REG, 0, -ELOOP}, {"fifo", IGN_N_REG, 0, -ESTALE},
+		{"dir", IGN_N_REG, 0, -EISDIR}, {"file", IGN_N_DIR, 0, -ENOTDIR}, {"dir", IGN_N_DIR, 1, -ESTALE},
+		{"nothing", IGN_N_DIR, 0, -ENOENT}, {"dir", IGN_N_LNK, 0, -EINVAL},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		const char *names[] = {"dir", "file", "secret"};
@@ -263,11 +480,11 @@ T_TEST(ign_journal)
 		"\"old\":{\"dev\":2049,\"ino\":18446744073709551615,\"mode\":16877,\"uid\":0,\"gid\":0}},"
 		"{\"kind\":\"remove\",\"path\":\"/etc/systemd/system/x.service\",\"where\":\"systemd.units[0]\",\"existing\":\"symlink\","
 		"\"replace\":false,\"skip\":false,\"setMode\":false,\"setOwner\":false,\"mode\":0,\"uid\":0,\"gid\":0}]}\n";
-	struct plan p = {0};
+	struct ign_plan p = {0};
 	struct buf out = BUF_INIT(1u << 20);
 	struct kerr e = {0};
 	int ret = ign_journal_parse(&p, good, sizeof(good) - 1, &e);
-	t_check(!ret && p.n == 7 && p.ops[1].kind == OP_FILE && !strcmp(p.ops[1].staged, "f1") && p.ops[1].uid == 1000 &&
+	t_check(!ret && p.n == 7 && p.ops[1].kind == IGN_OP_FILE && !strcmp(p.ops[1].staged, "f1") && p.ops[1].uid == 1000 &&
 			p.ops[5].old.st_ino == (ino_t)18446744073709551615ull && p.ops[5].old.st_dev == 2049 &&
 			!strcmp(p.ops[3].target, "../usr/share/zoneinfo/UTC"),
 		"good journal: %s", e.msg);
@@ -304,7 +521,7 @@ T_TEST(ign_journal)
 		if (!at)
 			continue;
 		snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - good), good, forged[i].to, at + strlen(forged[i].from));
-		struct plan q = {0};
+		struct ign_plan q = {0};
 		e.msg[0] = 0;
 		ret = ign_journal_parse(&q, bad, strlen(bad), &e);
 		t_check(ret == -EINVAL && e.msg[0], "forged case %zu refused: %d %s", i, ret, e.msg);

@@ -160,9 +160,9 @@ T_TEST(stage1_floor_two_roots)
 	snprintf(ini, sizeof(ini), "%s/initramfs", t_tmpdir());
 	snprintf(st, sizeof(st), "%s/state", t_tmpdir());
 	snprintf(p, sizeof(p), "%s/etc/keel", ini);
-	t_check(!mkdir_p(p, 0755), "mkdir");
+	t_check(!mount_mkdir_p(p, 0755), "mkdir");
 	snprintf(p, sizeof(p), "%s/var/lib/keel", st);
-	t_check(!mkdir_p(p, 0755), "mkdir");
+	t_check(!mount_mkdir_p(p, 0755), "mkdir");
 	static const struct {
 		const char *ini, *st, *version;  /* floor files (NULL none), the slot's version */
 		int ret;

@@ -29,6 +29,8 @@ const char *t_write(const char *name, const void *data, size_t len);
  * happened. */
 void t_alloc_fail(long n);
 int t_alloc_failed(void);
+/* From now on (on != 0) every close() closes and then fails with EIO; 0 ends that. */
+void t_close_fail(int on);
 
 #define t_check(cond, ...) t_report(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
