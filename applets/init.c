@@ -78,7 +78,7 @@ static const char *const client_syscalls[] = {"socket", "connect", "sendto", "sh
 static void __attribute__((noreturn)) go_down(int how)
 {
 	machine_shutdown(how);
-	log_err("reboot(2) failed: %s", strerror(errno));
+	log_err("reboot(2) failed: %s", kerr_strerror(errno));
 	for (;;)
 		pause();
 }
@@ -137,14 +137,14 @@ static int pid1(void)
 		log_warn("%s on the host's root ignored: stage 1 runs only from an initramfs (ramfs or tmpfs root)", STAGE1_MARKER);
 	umask(022);
 	if (chdir("/"))
-		log_warn("chdir /: %s", strerror(errno));
+		log_warn("chdir /: %s", kerr_strerror(errno));
 	if (reboot(RB_DISABLE_CAD))
-		log_warn("reboot(RB_DISABLE_CAD): %s", strerror(errno));
+		log_warn("reboot(RB_DISABLE_CAD): %s", kerr_strerror(errno));
 	if (cg_mount(CGROUP_PATH, &e))
 		pid1_fatal(e.msg);
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || stage2_hostname(rootfd, &e) < 0)
-		log_err("hostname: %s", rootfd < 0 ? strerror(errno) : e.msg);
+		log_err("hostname: %s", rootfd < 0 ? kerr_strerror(errno) : e.msg);
 	if (rootfd >= 0)
 		close(rootfd);
 	if (stage2_loopback(&e))
@@ -166,12 +166,12 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 	if (str_fmt(ctl, sizeof(ctl), "%s%s", root, CTL_SOCK) || str_fmt(notify, sizeof(notify), "%s%s", root, NOTIFY_SOCK))
 		return kfail(EXIT_USAGE, "--root %s: path too long for a socket", root);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
-		return kfail(EXIT_FAIL, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		return kfail(EXIT_FAIL, "PR_SET_CHILD_SUBREAPER: %s", kerr_strerror(errno));
 	struct stat st;
 	char run[256];
 	str_fmt(run, sizeof(run), "%s/run", root);
 	if (stat(run, &st) && mkdir(run, 0755))
-		return kfail(EXIT_FAIL, "%s: %s", run, strerror(errno));
+		return kfail(EXIT_FAIL, "%s: %s", run, kerr_strerror(errno));
 	struct sup_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
 		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size};
 	if (sup_run(&o, &end, &e))

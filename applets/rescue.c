@@ -88,7 +88,7 @@ static void out(const char *fmt, ...)
 
 static void err_line(const char *cmd, const char *what, int errnum)
 {
-	out("%s: %s: %s\n", cmd, what, strerror(errnum));
+	out("%s: %s: %s\n", cmd, what, kerr_strerror(errnum));
 }
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -317,7 +317,7 @@ static void run_applet(int argc, char **argv)
 			signal(sigs[i], SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv("/proc/self/exe", v);
-		fprintf(stderr, "%s: exec: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "%s: exec: %s\n", argv[0], kerr_strerror(errno));
 		_exit(127);
 	}
 	pid_t target = pid;
@@ -370,7 +370,7 @@ static void halt_machine(int how)
 	out("%s\n", how == (int)RB_POWER_OFF ? "powering off" : "rebooting");
 	if (pid1) {
 		machine_shutdown(how);
-		out("reboot failed: %s\n", strerror(errno));
+		out("reboot failed: %s\n", kerr_strerror(errno));
 		return;
 	}
 	/* not PID 1: ask it (stage 2 reboots on SIGINT, powers off on SIGTERM) */

@@ -72,11 +72,15 @@
  *   --digest HEX       verify over this digest instead of a FILE
  *   -j, --json         print the result as a JSON object
  *
- * Exit status: 0 all good; 1 a digest did not match, or a verity image does not verify (data,
- * tree, padding, root hash, a hash device too short, a corrupted superblock), or a signature does
- * not verify (or is malformed, or does not suit the key), or an OCI layout does not verify (a
- * blob missing, of the wrong size or digest, malformed JSON, an unsigned image); 2 usage; 3 a file
- * could not be read or written.
+ * Exit status (the same table as every applet's, core/base/err.h): 0 all good; 1 the input is
+ * bad: a digest did not match or a --check list is malformed (or has no lines), a verity image
+ * does not verify (data, tree, padding, root hash, a data or hash device shorter than the
+ * parameters say, a corrupted superblock), a signature does not verify (or is malformed, or does
+ * not suit the key), a key given to key-id is malformed, an OCI layout does not verify (a blob
+ * missing, of the wrong size or digest, malformed JSON, an unsigned image), an input over its
+ * size limit; 2 usage; 3 a runtime failure: a file could not be read or written (missing,
+ * unreadable, a directory), the trusted keys could not be loaded or none suits the signature
+ * (--key-id names none), out of memory.
  */
 #include "base/applet.h"
 #include "base/args.h"
@@ -116,14 +120,13 @@ static int check_line(enum hash_alg alg, char *line, size_t lineno, const char *
 
 	if (strlen(line) < hl + 3 || line[hl] != ' ' || (line[hl + 1] != ' ' && line[hl + 1] != '*') ||
 		hex_decode(want, hash_size(alg), line, hl)) {
-		log_err("%s:%zu: not a %s line", list, lineno, hash_name(alg));
-		return EXIT_FAIL;
+		return kfail(kerr_exit(-EINVAL), "%s:%zu: not a %s line", list, lineno, hash_name(alg));
 	}
 	const char *name = line + hl + 2;
 	int ret = digest_path(alg, name, got);
 	if (ret) {
 		printf("%s: FAILED open or read\n", name);
-		log_err("%s: %s", name, strerror(-ret));
+		log_err("%s: %s", name, kerr_strerror(ret));
 		*bad = 1;
 		return 0;
 	}
@@ -147,7 +150,7 @@ static int cmd_check(enum hash_alg alg, const char *list)
 		ret = fs_read_path(AT_FDCWD, list, b.max, &b, &e);
 	if (ret) {
 		buf_free(&b);
-		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		return kfail(kerr_exit(ret), "%s", kerr_str(&e, ret));
 	}
 	char *p = (char *)b.p, *end = p + b.len;
 	while (p && p < end) {
@@ -163,7 +166,7 @@ static int cmd_check(enum hash_alg alg, const char *list)
 	}
 	buf_free(&b);
 	if (!lineno)
-		return kfail(EXIT_FAIL, "%s: no digest lines", list);
+		return kfail(kerr_exit(-EINVAL), "%s: no digest lines", list);
 	return bad ? EXIT_NO : EXIT_OK;
 }
 
@@ -192,8 +195,7 @@ static int cmd_digest(int argc, char **argv)
 		uint8_t d[HASH_MAX_SIZE];
 		char hex[2 * HASH_MAX_SIZE + 1];
 		if ((ret = digest_path(alg, ops[i], d))) {
-			log_err("%s: %s", ops[i], strerror(-ret));
-			rc = EXIT_FAIL;
+			rc = kfail(kerr_exit(ret), "%s: %s", ops[i], kerr_strerror(ret));
 			continue;
 		}
 		hex_encode(hex, d, hash_size(alg));
