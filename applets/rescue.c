@@ -30,6 +30,7 @@
  *
  * Exit status: 0 after exit; 2 usage.
  */
+#include "base/clock.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -452,13 +453,6 @@ static int dispatch(int argc, char **argv)
 	return 0;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Read one line from fd; idle_s seconds without a byte (0: no limit) is -ETIMEDOUT. Returns 1 a
  * line, 0 EOF (not PID 1), -E2BIG a line longer than n - 1 (read to its end and dropped),
  * -EINTR ^C. As PID 1, EOF (the console hung up) is waited out, and counts as idle. */
@@ -466,11 +460,11 @@ static int read_line(int fd, char *line, size_t n)
 {
 	size_t len = 0;
 	int over = 0;
-	uint64_t last = now_ms();
+	uint64_t last = mono_ms();
 	for (;;) {
 		int left = -1;
 		if (idle_s) {
-			uint64_t end = last + (uint64_t)idle_s * 1000, t = now_ms();
+			uint64_t end = last + (uint64_t)idle_s * 1000, t = mono_ms();
 			if (t >= end)
 				return -ETIMEDOUT;
 			left = (int)(end - t);
@@ -496,7 +490,7 @@ static int read_line(int fd, char *line, size_t n)
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		last = now_ms();
+		last = mono_ms();
 		if (ch == '\n' || ch == '\r') {
 			line[len] = 0;
 			return over ? -E2BIG : 1;

@@ -3,6 +3,7 @@
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/fs.h"
 #include "trust/hash.h"
@@ -141,16 +142,14 @@ int verify_sig(int argc, char **argv)
 		goto out;
 	}
 	if (bench) { /* verify the same signature again, bench times: tests/bench/verify.bench.sh */
-		struct timespec t0, t1;
 		enum sig_alg a = alg < 0 ? sig_key_default_alg(which) : (enum sig_alg)alg;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		uint64_t t0 = mono_us();
 		for (uint64_t i = 0; i < bench; i++)
 			if (sig_verify_digest(which, a, h, digest, sig.p, sig.len, NULL)) {
 				rc = kfail(EXIT_FAIL, "sig: --bench: verification %llu failed", (unsigned long long)i);
 				goto out;
 			}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double s = (double)(mono_us() - t0) / 1e6;
 		printf("%llu verifications in %.3f s: %.1f verify/s\n", (unsigned long long)bench, s, (double)bench / s);
 	}
 	enum sig_alg used = alg >= 0 ? (enum sig_alg)alg : sig_key_default_alg(which);

@@ -1,5 +1,6 @@
 /* shutdown.c — the machine's last steps (see shutdown.h). */
 #include "boot/shutdown.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "disk/dm.h"
 #include "base/err.h"
@@ -73,21 +74,14 @@ static void reap(void)
 		;
 }
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int shutdown_kill_all_wait(unsigned grace_ms)
 {
 	int n = shutdown_kill_all(SIGTERM);
 	if (n < 0)
 		return n;
 	shutdown_kill_all(SIGCONT);
-	uint64_t deadline = ms_now() + grace_ms;
-	while (n > 0 && ms_now() < deadline) {
+	uint64_t deadline = mono_ms() + grace_ms;
+	while (n > 0 && mono_ms() < deadline) {
 		struct timespec ts = {0, 50 * 1000000};
 		nanosleep(&ts, NULL);
 		reap();

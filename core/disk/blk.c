@@ -1,5 +1,6 @@
 /* blk.c — block devices from sysfs uevent files. */
 #include "disk/blk.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
@@ -173,21 +174,14 @@ int blk_find_part(const char *sys, const char *disk, unsigned partn, struct blkd
 	return ret;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int blk_wait_label(const char *sys, const char *label, unsigned timeout_ms, struct blkdev *out, struct kerr *e)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = mono_ms() + timeout_ms;
 	for (;;) {
 		int ret = blk_find_label(sys, label, out, e);
 		if (ret != -ENOENT)
 			return ret;
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return kerr_set(e, -ETIMEDOUT, "no partition labelled %s after %u ms", label, timeout_ms);
 		struct timespec ts = {0, 20 * 1000000};
 		nanosleep(&ts, NULL);
