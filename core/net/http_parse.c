@@ -1,5 +1,6 @@
 /* http_parse.c — HTTP/1.1 response heads and the chunked transfer coding (no network here). */
 #include "net/http.h"
+#include "base/buf.h"
 #include "base/err.h"
 
 #include <errno.h>
@@ -186,15 +187,6 @@ void http_chunked_init(struct http_chunked *c, size_t max_trailer)
 	c->max_trailer = max_trailer ? max_trailer : 65536;
 }
 
-static int hexv(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
-		return (ch | 0x20) - 'a' + 10;
-	return -1;
-}
-
 int http_chunked_feed(struct http_chunked *c, const uint8_t *in, size_t len, size_t *used,
 	http_sink_fn sink, void *ctx, struct kerr *e)
 {
@@ -205,10 +197,10 @@ int http_chunked_feed(struct http_chunked *c, const uint8_t *in, size_t len, siz
 		uint8_t ch = in[i];
 		switch (c->state) {
 		case CH_SIZE:
-			if (hexv(ch) >= 0) {
+			if (hex_digit(ch) >= 0) {
 				if (++c->digits > 15)
 					return kerr_set(e, -EPROTO, "HTTP: chunk size too large");
-				c->remaining = c->remaining << 4 | (uint64_t)hexv(ch);
+				c->remaining = c->remaining << 4 | (uint64_t)hex_digit(ch);
 			} else if (!c->digits) {
 				return kerr_set(e, -EPROTO, "HTTP: malformed chunk size");
 			} else if (ch == ';' || ch == ' ' || ch == '\t') {
