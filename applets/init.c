@@ -44,6 +44,7 @@
 #include "init/cgroup.h"
 #include "init/ctl.h"
 #include "base/err.h"
+#include "base/lines.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/sandbox.h"
@@ -237,10 +238,13 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 	size_t n = 0, cap = 0;
 	struct ctl_status *v = NULL;
 	int rc = EXIT_OK;
-	for (char *p = body, *end = body + len; p < end;) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
+	struct lines c;
+	const char *p;
+	size_t l;
+	lines_init(&c, body, len);
+	while (lines_next(&c, &p, &l)) {
 		const char *why = NULL;
-		if (!nl)
+		if (!c.nl)
 			return kfail(EXIT_FAIL, "status: reply cut short");
 		if (n == cap) {
 			struct ctl_status *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
@@ -250,14 +254,13 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 			}
 			v = nv;
 		}
-		if (ctl_parse_status(p, (size_t)(nl - p), &v[n], &why)) {
+		if (ctl_parse_status(p, l, &v[n], &why)) {
 			free(v);
 			return kfail(EXIT_FAIL, "status: malformed reply line: %s", why);
 		}
 		if (unit ? strcmp(v[n].active, "active") : !strcmp(v[n].active, "failed") || !strcmp(v[n].load, "error"))
 			rc = EXIT_NO;
 		n++;
-		p = nl + 1;
 	}
 	if (json)
 		print_json(v, n, unit != NULL);

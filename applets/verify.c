@@ -87,6 +87,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/lines.h"
 #include "trust/hash.h"
 #include "base/log.h"
 #include "base/sandbox.h"
@@ -142,7 +143,9 @@ static int cmd_check(enum hash_alg alg, const char *list)
 	struct buf b = BUF_INIT(64 << 20);
 	struct kerr e = {0};
 	int bad = 0, ret;
-	size_t lineno = 0;
+	struct lines c;
+	const char *line;
+	size_t len;
 
 	if (!strcmp(list, "-"))
 		ret = fs_read_fd(STDIN_FILENO, b.max, &b);
@@ -152,20 +155,17 @@ static int cmd_check(enum hash_alg alg, const char *list)
 		buf_free(&b);
 		return kfail(kerr_exit(ret), "%s", kerr_str(&e, ret));
 	}
-	char *p = (char *)b.p, *end = p + b.len;
-	while (p && p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl)
-			*nl = 0;
-		lineno++;
-		if (*p && (ret = check_line(alg, p, lineno, list, &bad))) {
+	lines_init(&c, b.p, b.len);
+	while (lines_next(&c, &line, &len)) {
+		char *p = (char *)line; /* b's own bytes: the line ends at its '\n' or at b's NUL */
+		p[len] = 0;
+		if (*p && (ret = check_line(alg, p, c.no, list, &bad))) {
 			buf_free(&b);
 			return ret;
 		}
-		p = nl ? nl + 1 : NULL;
 	}
 	buf_free(&b);
-	if (!lineno)
+	if (!c.no)
 		return kfail(kerr_exit(-EINVAL), "%s: no digest lines", list);
 	return bad ? EXIT_NO : EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include "disk/dm.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/lines.h"
 #include "base/log.h"
 
 #include <dirent.h>
@@ -115,12 +116,13 @@ static int read_mounts(char ***out)
 		buf_free(&b);
 		return -ENOMEM;
 	}
-	char *p = (char *)b.p, *end = p + b.len;
-	while (p < end && n < MOUNTS_MAX) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl)
-			*nl = 0;
-		char *f = p;
+	struct lines c;
+	const char *line;
+	size_t len;
+	lines_init(&c, b.p, b.len);
+	while (n < MOUNTS_MAX && lines_next(&c, &line, &len)) {
+		char *f = (char *)line; /* b's own bytes: the line ends at its '\n' or at b's NUL */
+		f[len] = 0;
 		for (int i = 0; i < 4 && f; i++) { /* skip id, parent, major:minor, root */
 			f = strchr(f, ' ');
 			if (f)
@@ -144,7 +146,6 @@ static int read_mounts(char ***out)
 			*o = 0;
 			v[n++] = m;
 		}
-		p = nl ? nl + 1 : end;
 	}
 	buf_free(&b);
 	*out = v;

@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/lines.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,12 +32,14 @@ static int valid_name(const char *s)
 static int parse_uevent(const char *entry, const char *txt, size_t len, struct blkdev *b)
 {
 	unsigned long long maj = ~0ull, min = ~0ull;
-	const char *p = txt, *end = txt + len;
+	struct lines c;
+	const char *p;
+	size_t n;
 	int is_part = 0;
 	memset(b, 0, sizeof(*b));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
+	lines_init(&c, txt, len);
+	while (lines_next(&c, &p, &n)) {
+		const char *le = p + n;
 		const char *eq = memchr(p, '=', (size_t)(le - p));
 		if (eq) {
 			size_t kl = (size_t)(eq - p), vl = (size_t)(le - eq - 1);
@@ -59,7 +62,6 @@ static int parse_uevent(const char *entry, const char *txt, size_t len, struct b
 					is_part = !strcmp(v, "partition");
 			}
 		}
-		p = nl ? nl + 1 : end;
 	}
 	if (maj == ~0ull || min == ~0ull)
 		return -EINVAL;
