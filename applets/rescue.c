@@ -30,11 +30,12 @@
  *
  * Exit status: 0 after exit; 2 usage.
  */
-#include "base/clock.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "disk/mount.h"
 #include "boot/shutdown.h"
@@ -279,10 +280,9 @@ static void cmd_rm(int argc, char **argv)
 				out("rm: %s: is a directory (use rm -r)\n", argv[i]);
 				continue;
 			}
-			int fd = open(argv[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			int e = fd < 0 ? errno : -remove_tree_on_dev(fd, (unsigned long long)st.st_dev);
-			if (e || rmdir(argv[i]))
-				err_line("rm", argv[i], e ? e : errno);
+			int e = -fs_remove_tree(AT_FDCWD, argv[i], FS_SAME_DEV, 256);
+			if (e)
+				err_line("rm", argv[i], e);
 		} else if (unlink(argv[i])) {
 			err_line("rm", argv[i], errno);
 		}
