@@ -79,8 +79,8 @@
  * not suit the key), a key given to key-id is malformed, an OCI layout does not verify (a blob
  * missing, of the wrong size or digest, malformed JSON, an unsigned image), an input over its
  * size limit; 2 usage; 3 a runtime failure: a file could not be read or written (missing,
- * unreadable, a directory), the trusted keys could not be loaded or none suits the signature
- * (--key-id names none), out of memory.
+ * unreadable, a directory), the trusted keys could not be loaded or hold no key that could judge
+ * (--key-id names none of them; of several keys, none is of --alg's type), out of memory.
  */
 #include "base/applet.h"
 #include "base/args.h"
