@@ -48,6 +48,7 @@
 #include "init/cgroup.h"
 #include "init/ctl.h"
 #include "base/err.h"
+#include "base/lines.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/sandbox.h"
@@ -80,7 +81,7 @@ static const char *const client_syscalls[] = {"socket", "connect", "sendto", "sh
 static void __attribute__((noreturn)) go_down(int how)
 {
 	machine_shutdown(how);
-	log_err("reboot(2) failed: %s", strerror(errno));
+	log_err("reboot(2) failed: %s", kerr_strerror(errno));
 	for (;;)
 		pause();
 }
@@ -141,15 +142,15 @@ static int pid1(void)
 		log_warn("%s on the host's root ignored: stage 1 runs only from an initramfs (ramfs or tmpfs root)", STAGE1_MARKER);
 	umask(022);
 	if (chdir("/"))
-		log_warn("chdir /: %s", strerror(errno));
+		log_warn("chdir /: %s", kerr_strerror(errno));
 	stage2_sysctl("/proc/sys"); /* before anything else runs: link protection and the like */
 	if (reboot(RB_DISABLE_CAD))
-		log_warn("reboot(RB_DISABLE_CAD): %s", strerror(errno));
+		log_warn("reboot(RB_DISABLE_CAD): %s", kerr_strerror(errno));
 	if (cg_mount(CGROUP_PATH, &e))
 		pid1_fatal(e.msg);
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || stage2_hostname(rootfd, &e) < 0)
-		log_err("hostname: %s", rootfd < 0 ? strerror(errno) : e.msg);
+		log_err("hostname: %s", rootfd < 0 ? kerr_strerror(errno) : e.msg);
 	if (rootfd >= 0)
 		close(rootfd);
 	if (stage2_loopback(&e))
@@ -171,12 +172,12 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 	if (str_fmt(ctl, sizeof(ctl), "%s%s", root, CTL_SOCK) || str_fmt(notify, sizeof(notify), "%s%s", root, NOTIFY_SOCK))
 		return kfail(EXIT_USAGE, "--root %s: path too long for a socket", root);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
-		return kfail(EXIT_FAIL, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		return kfail(EXIT_FAIL, "PR_SET_CHILD_SUBREAPER: %s", kerr_strerror(errno));
 	struct stat st;
 	char run[256];
 	str_fmt(run, sizeof(run), "%s/run", root);
 	if (stat(run, &st) && mkdir(run, 0755))
-		return kfail(EXIT_FAIL, "%s: %s", run, strerror(errno));
+		return kfail(EXIT_FAIL, "%s: %s", run, kerr_strerror(errno));
 	struct sup_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
 		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size};
 	if (sup_run(&o, &end, &e))
@@ -242,10 +243,13 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 	size_t n = 0, cap = 0;
 	struct ctl_status *v = NULL;
 	int rc = EXIT_OK;
-	for (char *p = body, *end = body + len; p < end;) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
+	struct lines c;
+	const char *p;
+	size_t l;
+	lines_init(&c, body, len);
+	while (lines_next(&c, &p, &l)) {
 		const char *why = NULL;
-		if (!nl)
+		if (!c.nl)
 			return kfail(EXIT_FAIL, "status: reply cut short");
 		if (n == cap) {
 			struct ctl_status *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
@@ -255,14 +259,13 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 			}
 			v = nv;
 		}
-		if (ctl_parse_status(p, (size_t)(nl - p), &v[n], &why)) {
+		if (ctl_parse_status(p, l, &v[n], &why)) {
 			free(v);
 			return kfail(EXIT_FAIL, "status: malformed reply line: %s", why);
 		}
 		if (unit ? strcmp(v[n].active, "active") : !strcmp(v[n].active, "failed") || !strcmp(v[n].load, "error"))
 			rc = EXIT_NO;
 		n++;
-		p = nl + 1;
 	}
 	if (json)
 		print_json(v, n, unit != NULL);

@@ -13,7 +13,8 @@
  *   --max-bytes N     input size limit (default 16777216)
  *   --max-depth N     nesting limit (default 64)
  *
- * Exit status: 0 valid, 1 not valid JSON (or not canonicalizable), 2 usage, 3 unreadable.
+ * Exit status: 0 valid, 1 not valid JSON, over a limit, or not canonicalizable, 2 usage,
+ * 3 unreadable (missing, a directory, a read error) or out of memory.
  */
 #include "base/applet.h"
 #include "base/args.h"
@@ -56,7 +57,7 @@ int json_main(int argc, char **argv)
 	const char *name = ops[0];
 	int fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY) : STDIN_FILENO;
 	if (fd < 0)
-		return kfail(EXIT_FAIL, "%s: %s", name, strerror(errno));
+		return kfail(kerr_exit(-errno), "%s: %s", name, kerr_strerror(errno));
 	if ((ret = sandbox_enter(json_syscalls, &e))) {
 		rc = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 		goto out;
@@ -69,22 +70,22 @@ int json_main(int argc, char **argv)
 	}
 	if ((ret = fs_read_fd(fd, max_bytes, &in))) {
 		if (ret == -EFBIG)
-			rc = kfail(EXIT_NO, "%s: offset %llu: input is more than the limit of %llu bytes", name,
+			rc = kfail(kerr_exit(ret), "%s: offset %llu: input is more than the limit of %llu bytes", name,
 				(unsigned long long)max_bytes, (unsigned long long)max_bytes);
 		else
-			rc = kfail(EXIT_FAIL, "%s: read: %s", name, strerror(-ret));
+			rc = kfail(kerr_exit(ret), "%s: read: %s", name, kerr_strerror(ret));
 		goto out;
 	}
 	struct json_limits lim = json_default_limits;
 	lim.max_bytes = max_bytes;
 	lim.max_depth = (unsigned)max_depth;
 	if ((ret = json_parse(&doc, in.p, in.len, &lim, &e))) {
-		rc = kfail(ret == -ENOMEM ? EXIT_FAIL : EXIT_NO, "%s: %s", name, kerr_str(&e, ret));
+		rc = kfail(kerr_exit(ret), "%s: %s", name, kerr_str(&e, ret));
 		goto out;
 	}
 	if (canonical) {
 		if ((ret = json_canonical(doc.root, &out, &e))) {
-			rc = kfail(EXIT_NO, "%s: not canonicalizable: %s", name, kerr_str(&e, ret));
+			rc = kfail(kerr_exit(ret), "%s: not canonicalizable: %s", name, kerr_str(&e, ret));
 			goto out;
 		}
 		if (fs_write_all(STDOUT_FILENO, out.p, out.len)) {

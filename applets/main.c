@@ -5,6 +5,7 @@
  */
 #include "applets/table.h"
 #include "base/applet.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <mbedtls/version.h>
@@ -54,7 +55,7 @@ static int usage(FILE *f)
 static int finish(const char *who, int ret)
 {
 	int bad = fflush(stdout) != 0;
-	const char *why = bad ? strerror(errno) : NULL;
+	const char *why = bad ? kerr_strerror(errno) : NULL;
 
 	if ((bad || ferror(stdout)) && ret == EXIT_OK) {
 		fprintf(stderr, "%s: writing output failed%s%s\n", who, why ? ": " : "", why ? why : "");

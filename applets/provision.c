@@ -52,8 +52,10 @@
  *   --dev DIR          device nodes (boot; default /dev)
  *   --mount-dir DIR    where a config drive is mounted (boot; default /run/keel-config-drive)
  *
- * Exit status: 0 done (or nothing to do), 1 the config is invalid or a hash does not match,
- * 2 usage, 3 a runtime failure (fetching, the target refused a change, I/O).
+ * Exit status: 0 done (or nothing to do), 1 the config is invalid (also: larger than 16 MiB,
+ * configs nested too deep), unsupported, or a hash does not match, 2 usage, 3 a runtime failure
+ * (a file missing or unreadable, fetching, an untrusted TLS certificate, the target refused a
+ * change, I/O).
  */
 #include "base/applet.h"
 #include "base/args.h"
@@ -95,12 +97,6 @@ struct common {
 	uint64_t http_timeout, max_fetch, retries;
 };
 
-/* Exit code for a failure: the config's fault (invalid, unsupported, hash) is 1. */
-static int fail_code(int ret)
-{
-	return ret == -EINVAL || ret == -ENOTSUP || ret == -EBADMSG || ret == -E2BIG || ret == -EFBIG ? EXIT_NO : EXIT_FAIL;
-}
-
 static int report_err(const struct common *c, const char *what, int ret, const struct kerr *e)
 {
 	if (c && c->json) {
@@ -118,14 +114,14 @@ static int report_err(const struct common *c, const char *what, int ret, const s
 		buf_free(&b);
 	}
 	log_err("%s: %s", what, kerr_str(e, ret));
-	return fail_code(ret);
+	return kerr_exit(ret);
 }
 
 static int read_config(struct ign_env *env, const char *src, struct buf *out, struct kerr *e)
 {
 	if (!strcmp(src, "-")) {
 		int ret = fs_read_fd(STDIN_FILENO, out->max, out);
-		return ret ? kerr_set(e, ret, "standard input: %s", ret == -EFBIG ? "config larger than 16 MiB" : strerror(-ret)) : 0;
+		return ret ? kerr_set(e, ret, "standard input: %s", ret == -EFBIG ? "config larger than 16 MiB" : kerr_strerror(ret)) : 0;
 	}
 	return ign_read_source(env, src, out, e);
 }
@@ -180,8 +176,7 @@ static int cmd_validate(int argc, char **argv, bool render)
 	if ((ret = read_config(&env, ops[0], &in, &e))) {
 		ign_env_free(&env);
 		buf_free_secret(&in);
-		log_err("%s: %s", ops[0], kerr_str(&e, ret));
-		return ret == -EFBIG ? EXIT_NO : EXIT_FAIL;
+		return kfail(kerr_exit(ret), "%s: %s", ops[0], kerr_str(&e, ret));
 	}
 	static const char *const none[] = {NULL};
 	if ((ret = sandbox_enter(none, &e))) {
@@ -196,7 +191,7 @@ static int cmd_validate(int argc, char **argv, bool render)
 		int rc = report_err(&c, ops[0], ret, &e);
 		ign_free(cfg);
 		ign_env_free(&env);
-		return rc == EXIT_FAIL && ret != -ENOMEM ? EXIT_NO : rc;
+		return rc;
 	}
 	if (render) {
 		ret = ign_render(cfg, c.json, &out, &e);
@@ -209,7 +204,7 @@ static int cmd_validate(int argc, char **argv, bool render)
 	ign_free(cfg);
 	ign_env_free(&env);
 	if (ret)
-		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		return kfail(kerr_exit(ret), "%s", kerr_str(&e, ret));
 	return EXIT_OK;
 }
 
@@ -327,7 +322,7 @@ static int open_root(const char *root, struct kerr *e)
 {
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return kerr_set(e, -errno, "%s: %s", root, strerror(errno));
+		return kerr_set(e, -errno, "%s: %s", root, kerr_strerror(errno));
 	return fd;
 }
 
@@ -342,7 +337,7 @@ static int root_setup(int argc, char **argv, struct common *c, char ***ops, int 
 	if (n != nops || !c->root)
 		return kfail(EXIT_USAGE, "%s (see --help)", usage);
 	if ((*rootfd = open_root(c->root, &e)) < 0)
-		return kfail(EXIT_FAIL, "%s", kerr_str(&e, *rootfd));
+		return kfail(kerr_exit(*rootfd), "%s", kerr_str(&e, *rootfd));
 	umask(022);
 	return -1;
 }
@@ -362,7 +357,7 @@ static int cmd_apply(int argc, char **argv)
 	in.has_user = true;
 	if ((ret = read_config(&env, ops[0], &in.user, &e)) ||
 		(c.base && (in.has_base = true, ret = read_config(&env, c.base, &in.base, &e)))) {
-		ret = kfail(ret == -EFBIG ? EXIT_NO : EXIT_FAIL, "%s", kerr_str(&e, ret));
+		ret = kfail(kerr_exit(ret), "%s", kerr_str(&e, ret));
 		goto out;
 	}
 	if ((ret = sandbox_enter(apply_syscalls, &e))) {
@@ -418,7 +413,7 @@ static int cmd_boot(int argc, char **argv)
 		log_notice("provisioning again, as keel provision reset asked (%s)", IGN_FIRSTBOOT);
 	/* 1. the kernel command line */
 	if ((ret = cmdline_read(cmd, c.cmdline ? c.cmdline : "/proc/cmdline", &e))) {
-		ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		ret = kfail(kerr_exit(ret), "%s", kerr_str(&e, ret));
 		goto out;
 	}
 	const char *url = cmdline_get(cmd, "keel.config");
@@ -426,7 +421,7 @@ static int cmd_boot(int argc, char **argv)
 		in.has_user = true;
 		in.user_name = "keel.config";
 		if ((ret = read_config(&env, url, &in.user, &e))) {
-			ret = kfail(EXIT_FAIL, "keel.config: %s", kerr_str(&e, ret));
+			ret = kfail(kerr_exit(ret), "keel.config: %s", kerr_str(&e, ret));
 			goto out;
 		}
 		log_notice("config from the kernel command line (keel.config=)");
@@ -443,7 +438,7 @@ static int cmd_boot(int argc, char **argv)
 			snprintf(src, sizeof(src), "config drive %s", d.name);
 			in.user_name = src;
 			if ((ret = ign_read_drive(&d, c.mount_dir ? c.mount_dir : "/run/keel-config-drive", &in.user, &e))) {
-				ret = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+				ret = kfail(kerr_exit(ret), "%s", kerr_str(&e, ret));
 				goto out;
 			}
 			log_notice("config from %s (%s %s)", src, d.by_partname ? "partition" : "filesystem label", d.label);
@@ -456,11 +451,11 @@ static int cmd_boot(int argc, char **argv)
 		ret = fs_read_fd(fd, in.base.max, &in.base);
 		close(fd);
 		if (ret) {
-			ret = kfail(EXIT_FAIL, "%s/usr/lib/keel/base.ign: %s", c.root, strerror(-ret));
+			ret = kfail(kerr_exit(ret), "%s/usr/lib/keel/base.ign: %s", c.root, kerr_strerror(ret));
 			goto out;
 		}
 	} else if (fd != -ENOENT) {
-		ret = kfail(EXIT_FAIL, "%s/usr/lib/keel/base.ign: %s", c.root, strerror(-fd));
+		ret = kfail(kerr_exit(fd), "%s/usr/lib/keel/base.ign: %s", c.root, kerr_strerror(fd));
 		goto out;
 	}
 	if ((ret = sandbox_enter(apply_syscalls, &e))) {

@@ -33,7 +33,9 @@
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "disk/mount.h"
 #include "boot/shutdown.h"
@@ -88,7 +90,7 @@ static void out(const char *fmt, ...)
 
 static void err_line(const char *cmd, const char *what, int errnum)
 {
-	out("%s: %s: %s\n", cmd, what, strerror(errnum));
+	out("%s: %s: %s\n", cmd, what, kerr_strerror(errnum));
 }
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -278,10 +280,9 @@ static void cmd_rm(int argc, char **argv)
 				out("rm: %s: is a directory (use rm -r)\n", argv[i]);
 				continue;
 			}
-			int fd = open(argv[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			int e = fd < 0 ? errno : -remove_tree_on_dev(fd, (unsigned long long)st.st_dev);
-			if (e || rmdir(argv[i]))
-				err_line("rm", argv[i], e ? e : errno);
+			int e = -fs_remove_tree(AT_FDCWD, argv[i], FS_SAME_DEV, 256);
+			if (e)
+				err_line("rm", argv[i], e);
 		} else if (unlink(argv[i])) {
 			err_line("rm", argv[i], errno);
 		}
@@ -317,7 +318,7 @@ static void run_applet(int argc, char **argv)
 			signal(sigs[i], SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv("/proc/self/exe", v);
-		fprintf(stderr, "%s: exec: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "%s: exec: %s\n", argv[0], kerr_strerror(errno));
 		_exit(127);
 	}
 	pid_t target = pid;
@@ -370,7 +371,7 @@ static void halt_machine(int how)
 	out("%s\n", how == (int)RB_POWER_OFF ? "powering off" : "rebooting");
 	if (pid1) {
 		machine_shutdown(how);
-		out("reboot failed: %s\n", strerror(errno));
+		out("reboot failed: %s\n", kerr_strerror(errno));
 		return;
 	}
 	/* not PID 1: ask it (stage 2 reboots on SIGINT, powers off on SIGTERM) */
@@ -452,13 +453,6 @@ static int dispatch(int argc, char **argv)
 	return 0;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Read one line from fd; idle_s seconds without a byte (0: no limit) is -ETIMEDOUT. Returns 1 a
  * line, 0 EOF (not PID 1), -E2BIG a line longer than n - 1 (read to its end and dropped),
  * -EINTR ^C. As PID 1, EOF (the console hung up) is waited out, and counts as idle. */
@@ -466,11 +460,11 @@ static int read_line(int fd, char *line, size_t n)
 {
 	size_t len = 0;
 	int over = 0;
-	uint64_t last = now_ms();
+	uint64_t last = mono_ms();
 	for (;;) {
 		int left = -1;
 		if (idle_s) {
-			uint64_t end = last + (uint64_t)idle_s * 1000, t = now_ms();
+			uint64_t end = last + (uint64_t)idle_s * 1000, t = mono_ms();
 			if (t >= end)
 				return -ETIMEDOUT;
 			left = (int)(end - t);
@@ -496,7 +490,7 @@ static int read_line(int fd, char *line, size_t n)
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		last = now_ms();
+		last = mono_ms();
 		if (ch == '\n' || ch == '\r') {
 			line[len] = 0;
 			return over ? -E2BIG : 1;

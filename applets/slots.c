@@ -65,7 +65,7 @@ static int open_gpt(const char *disk, int rw, struct gpt *g, int *fdp)
 	struct kerr e = {0};
 	int fd = open(disk, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
-		return kfail(EXIT_FAIL, "%s: %s", disk, strerror(errno));
+		return kfail(EXIT_FAIL, "%s: %s", disk, kerr_strerror(errno));
 	int ret = gpt_read(&(struct gpt_io){.fd = fd}, 0, g, &e);
 	if (ret) {
 		close(fd);
@@ -81,7 +81,7 @@ static int emit(struct jw *w, struct buf *b)
 	if (!ret)
 		printf("%s\n", (const char *)b->p);
 	buf_free(b);
-	return ret ? kfail(EXIT_FAIL, "--json: %s", strerror(-ret)) : EXIT_OK;
+	return ret ? kfail(EXIT_FAIL, "--json: %s", kerr_strerror(ret)) : EXIT_OK;
 }
 
 static int print_json(const char *disk, const struct gpt *g, int next)

@@ -72,17 +72,22 @@
  *   --digest HEX       verify over this digest instead of a FILE
  *   -j, --json         print the result as a JSON object
  *
- * Exit status: 0 all good; 1 a digest did not match, or a verity image does not verify (data,
- * tree, padding, root hash, a hash device too short, a corrupted superblock), or a signature does
- * not verify (or is malformed, or does not suit the key), or an OCI layout does not verify (a
- * blob missing, of the wrong size or digest, malformed JSON, an unsigned image); 2 usage; 3 a file
- * could not be read or written.
+ * Exit status (the same table as every applet's, core/base/err.h): 0 all good; 1 the input is
+ * bad: a digest did not match or a --check list is malformed (or has no lines), a verity image
+ * does not verify (data, tree, padding, root hash, a data or hash device shorter than the
+ * parameters say, a corrupted superblock), a signature does not verify (or is malformed, or does
+ * not suit the key), a key given to key-id is malformed, an OCI layout does not verify (a blob
+ * missing, of the wrong size or digest, malformed JSON, an unsigned image), an input over its
+ * size limit; 2 usage; 3 a runtime failure: a file could not be read or written (missing,
+ * unreadable, a directory), the trusted keys could not be loaded or hold no key that could judge
+ * (--key-id names none of them; of several keys, none is of --alg's type), out of memory.
  */
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/lines.h"
 #include "trust/hash.h"
 #include "base/log.h"
 #include "base/sandbox.h"
@@ -116,14 +121,13 @@ static int check_line(enum hash_alg alg, char *line, size_t lineno, const char *
 
 	if (strlen(line) < hl + 3 || line[hl] != ' ' || (line[hl + 1] != ' ' && line[hl + 1] != '*') ||
 		hex_decode(want, hash_size(alg), line, hl)) {
-		log_err("%s:%zu: not a %s line", list, lineno, hash_name(alg));
-		return EXIT_FAIL;
+		return kfail(kerr_exit(-EINVAL), "%s:%zu: not a %s line", list, lineno, hash_name(alg));
 	}
 	const char *name = line + hl + 2;
 	int ret = digest_path(alg, name, got);
 	if (ret) {
 		printf("%s: FAILED open or read\n", name);
-		log_err("%s: %s", name, strerror(-ret));
+		log_err("%s: %s", name, kerr_strerror(ret));
 		*bad = 1;
 		return 0;
 	}
@@ -139,7 +143,9 @@ static int cmd_check(enum hash_alg alg, const char *list)
 	struct buf b = BUF_INIT(64 << 20);
 	struct kerr e = {0};
 	int bad = 0, ret;
-	size_t lineno = 0;
+	struct lines c;
+	const char *line;
+	size_t len;
 
 	if (!strcmp(list, "-"))
 		ret = fs_read_fd(STDIN_FILENO, b.max, &b);
@@ -147,23 +153,20 @@ static int cmd_check(enum hash_alg alg, const char *list)
 		ret = fs_read_path(AT_FDCWD, list, b.max, &b, &e);
 	if (ret) {
 		buf_free(&b);
-		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		return kfail(kerr_exit(ret), "%s", kerr_str(&e, ret));
 	}
-	char *p = (char *)b.p, *end = p + b.len;
-	while (p && p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl)
-			*nl = 0;
-		lineno++;
-		if (*p && (ret = check_line(alg, p, lineno, list, &bad))) {
+	lines_init(&c, b.p, b.len);
+	while (lines_next(&c, &line, &len)) {
+		char *p = (char *)line; /* b's own bytes: the line ends at its '\n' or at b's NUL */
+		p[len] = 0;
+		if (*p && (ret = check_line(alg, p, c.no, list, &bad))) {
 			buf_free(&b);
 			return ret;
 		}
-		p = nl ? nl + 1 : NULL;
 	}
 	buf_free(&b);
-	if (!lineno)
-		return kfail(EXIT_FAIL, "%s: no digest lines", list);
+	if (!c.no)
+		return kfail(kerr_exit(-EINVAL), "%s: no digest lines", list);
 	return bad ? EXIT_NO : EXIT_OK;
 }
 
@@ -192,8 +195,7 @@ static int cmd_digest(int argc, char **argv)
 		uint8_t d[HASH_MAX_SIZE];
 		char hex[2 * HASH_MAX_SIZE + 1];
 		if ((ret = digest_path(alg, ops[i], d))) {
-			log_err("%s: %s", ops[i], strerror(-ret));
-			rc = EXIT_FAIL;
+			rc = kfail(kerr_exit(ret), "%s: %s", ops[i], kerr_strerror(ret));
 			continue;
 		}
 		hex_encode(hex, d, hash_size(alg));

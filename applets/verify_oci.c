@@ -100,7 +100,7 @@ int verify_oci(int argc, char **argv)
 		goto out;
 	}
 	if ((fd = open(ops[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = kfail(EXIT_FAIL, "oci: %s: %s", ops[0], strerror(errno));
+		rc = kfail(kerr_exit(-errno), "oci: %s: %s", ops[0], kerr_strerror(errno));
 		goto out;
 	}
 	if (!(r = calloc(1, sizeof(*r)))) {
@@ -116,7 +116,7 @@ int verify_oci(int argc, char **argv)
 	if (json)
 		print_json(ops[0], r, !ret, kerr_str(&e, ret));
 	if (ret) {
-		rc = kfail(ret == -EBADMSG ? EXIT_NO : EXIT_FAIL, "oci: %s: %s", ops[0], kerr_str(&e, ret));
+		rc = kfail(kerr_exit(ret), "oci: %s: %s", ops[0], kerr_str(&e, ret));
 		goto out;
 	}
 	if (!json) {

@@ -3,6 +3,7 @@
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/fs.h"
 #include "trust/hash.h"
@@ -110,11 +111,11 @@ int verify_sig(int argc, char **argv)
 		goto out;
 	rc = EXIT_FAIL;
 	if ((ret = fs_read_path(AT_FDCWD, sigpath, sig.max, &sig, &e))) {
-		log_err("sig: %s", kerr_str(&e, ret));
+		rc = kfail(kerr_exit(ret), "sig: %s", kerr_str(&e, ret));
 		goto out;
 	}
 	if (file && (fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY) : STDIN_FILENO) < 0) {
-		log_err("sig: %s: %s", file, strerror(errno));
+		rc = kfail(kerr_exit(-errno), "sig: %s: %s", file, kerr_strerror(errno));
 		goto out;
 	}
 	hash_fd_threads(1); /* the sandbox below allows the reader thread */
@@ -123,7 +124,7 @@ int verify_sig(int argc, char **argv)
 		goto out;
 	}
 	if (file && (ret = hash_fd(h, fd, digest, NULL))) {
-		log_err("sig: %s: %s", file, strerror(-ret));
+		rc = kfail(kerr_exit(ret), "sig: %s: %s", file, kerr_strerror(ret));
 		goto out;
 	}
 	const struct sig_key *which = NULL;
@@ -137,20 +138,18 @@ int verify_sig(int argc, char **argv)
 	if (ret) {
 		if (json)
 			print_json(file ? file : digest_hex, NULL, 0, kerr_str(&e, ret));
-		rc = kfail(EXIT_NO, "sig: %s: %s", file ? file : "digest", kerr_str(&e, ret));
+		rc = kfail(kerr_exit(ret), "sig: %s: %s", file ? file : "digest", kerr_str(&e, ret));
 		goto out;
 	}
 	if (bench) { /* verify the same signature again, bench times: tests/bench/verify.bench.sh */
-		struct timespec t0, t1;
 		enum sig_alg a = alg < 0 ? sig_key_default_alg(which) : (enum sig_alg)alg;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		uint64_t t0 = mono_us();
 		for (uint64_t i = 0; i < bench; i++)
 			if (sig_verify_digest(which, a, h, digest, sig.p, sig.len, NULL)) {
 				rc = kfail(EXIT_FAIL, "sig: --bench: verification %llu failed", (unsigned long long)i);
 				goto out;
 			}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double s = (double)(mono_us() - t0) / 1e6;
 		printf("%llu verifications in %.3f s: %.1f verify/s\n", (unsigned long long)bench, s, (double)bench / s);
 	}
 	enum sig_alg used = alg >= 0 ? (enum sig_alg)alg : sig_key_default_alg(which);
@@ -182,7 +181,7 @@ int verify_key_id(int argc, char **argv)
 		return kfail(EXIT_USAGE, "key-id: needs 1 to %d PUBKEY files (see --help)", STRLIST_MAX);
 	for (int i = 0; i < n; i++) /* open them all, then parse in the sandbox */
 		if ((fds[i] = open(ops[i], O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-			rc = kfail(EXIT_FAIL, "key-id: %s: %s", ops[i], strerror(errno));
+			rc = kfail(kerr_exit(-errno), "key-id: %s: %s", ops[i], kerr_strerror(errno));
 	int ret = sandbox_enter(sig_syscalls, &e);
 	if (ret) {
 		for (int i = 0; i < n; i++)
@@ -200,7 +199,7 @@ int verify_key_id(int argc, char **argv)
 			hex_encode(id, sig_key_id(k), 32);
 			printf("%s  %s  %s\n", id, sig_key_type_name(k), ops[i]);
 		} else {
-			rc = kfail(EXIT_FAIL, "key-id: %s: %s", ops[i], kerr_str(&e, ret));
+			rc = kfail(kerr_exit(ret), "key-id: %s: %s", ops[i], kerr_str(&e, ret));
 		}
 		sig_key_free(k);
 		buf_free(&b);

@@ -82,13 +82,13 @@ static int params_from_opts(const struct vopts *o, struct verity_params *p, int 
 	} else if (!o->salt && random_salt) { /* as veritysetup: 32 random bytes */
 		p->salt_size = 32;
 		if (getrandom(p->salt, 32, 0) != 32)
-			return kfail(EXIT_FAIL, "getrandom: %s", strerror(errno));
+			return kfail(EXIT_FAIL, "getrandom: %s", kerr_strerror(errno));
 	}
 	if (o->uuid && verity_uuid_parse(p->uuid, o->uuid))
 		return kfail(EXIT_USAGE, "--uuid %s: not a UUID", o->uuid);
 	if (!o->uuid && !p->no_superblock && random_salt) { /* a random (version 4) UUID */
 		if (getrandom(p->uuid, 16, 0) != 16)
-			return kfail(EXIT_FAIL, "getrandom: %s", strerror(errno));
+			return kfail(EXIT_FAIL, "getrandom: %s", kerr_strerror(errno));
 		p->uuid[6] = (uint8_t)((p->uuid[6] & 0x0f) | 0x40);
 		p->uuid[8] = (uint8_t)((p->uuid[8] & 0x3f) | 0x80);
 	}
@@ -105,7 +105,7 @@ static int data_blocks(const struct vopts *o, struct verity_params *p, int fd, c
 		return EXIT_OK;
 	}
 	if ((ret = verity_dev_size(fd, &size)))
-		return kfail(EXIT_FAIL, "%s: size: %s", name, ret == -EINVAL ? "not a regular file or block device" : strerror(-ret));
+		return kfail(EXIT_FAIL, "%s: size: %s", name, ret == -EINVAL ? "not a regular file or block device" : kerr_strerror(ret));
 	p->data_blocks = size / p->data_block_size;
 	if (!p->data_blocks)
 		return kfail(EXIT_FAIL, "%s: smaller than one data block (%" PRIu32 " bytes)", name, p->data_block_size);
@@ -200,11 +200,12 @@ static void print_info_json(const char *hash_path, const struct verity_params *p
 	buf_free(&b);
 }
 
+/* An fd, or the exit code (negated) after saying why not. */
 static int open_ro(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		log_err("%s: %s", path, strerror(errno));
+		return -kfail(kerr_exit(-errno), "%s: %s", path, kerr_strerror(errno));
 	return fd;
 }
 
@@ -246,13 +247,13 @@ static int hash_open(struct hash_out *h, const char *path)
 		if (fstat(h->fd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
 			return not_writable_kind(path, st.st_mode);
 		if ((fl = fcntl(h->fd, F_GETFL)) < 0 || fcntl(h->fd, F_SETFL, fl & ~O_NONBLOCK))
-			return kfail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+			return kfail(EXIT_FAIL, "%s: %s", path, kerr_strerror(errno));
 		return 0;
 	}
 	if (errno == ELOOP)
 		return not_writable_kind(path, S_IFLNK);
 	if (errno != ENOENT)
-		return kfail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+		return kfail(EXIT_FAIL, "%s: %s", path, kerr_strerror(errno));
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
 	h->base = slash ? slash + 1 : path;
@@ -260,13 +261,13 @@ static int hash_open(struct hash_out *h, const char *path)
 		return kfail(EXIT_FAIL, "%s: not a file name", path);
 	h->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (h->dirfd < 0)
-		return kfail(EXIT_FAIL, "%s: parent directory: %s", path, strerror(errno));
+		return kfail(EXIT_FAIL, "%s: parent directory: %s", path, kerr_strerror(errno));
 	if (str_fmt(h->tmp, sizeof(h->tmp), ".%s.keel-%d", h->base, (int)getpid()))
 		return kfail(EXIT_FAIL, "%s: name too long", path);
 	h->fd = openat(h->dirfd, h->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (h->fd < 0) {
 		h->tmp[0] = 0;
-		return kfail(EXIT_FAIL, "%s: create: %s", path, strerror(errno));
+		return kfail(EXIT_FAIL, "%s: create: %s", path, kerr_strerror(errno));
 	}
 	return 0;
 }
@@ -275,7 +276,7 @@ static int hash_close(struct hash_out *h, int ok, const char *path)
 {
 	int rc = EXIT_OK;
 	if (h->tmp[0] && ok && (renameat(h->dirfd, h->tmp, h->dirfd, h->base) || fsync(h->dirfd))) {
-		rc = kfail(EXIT_FAIL, "%s: rename into place: %s", path, strerror(errno));
+		rc = kfail(EXIT_FAIL, "%s: rename into place: %s", path, kerr_strerror(errno));
 		ok = 0;
 	}
 	if (h->tmp[0] && !ok)
@@ -303,7 +304,7 @@ static int cmd_format(int argc, char **argv)
 	if ((rc = params_from_opts(&o, &p, 1)))
 		return rc;
 	if ((dfd = open_ro(ops[0])) < 0)
-		return EXIT_FAIL;
+		return -dfd;
 	if ((rc = data_blocks(&o, &p, dfd, ops[0]))) {
 		close(dfd);
 		return rc;
@@ -350,7 +351,7 @@ static int params_for_read(const struct vopts *o, struct verity_params *p, int d
 	p->hash_area_offset = o->offset != UNSET ? o->offset : 0;
 	p->threads = (unsigned)o->threads;
 	if ((ret = verity_sb_read(p, hfd, &e)))
-		return kfail(ret == -EINVAL ? EXIT_NO : EXIT_FAIL, "%s: %s", hname, kerr_str(&e, ret));
+		return kfail(kerr_exit(ret), "%s: %s", hname, kerr_str(&e, ret));
 	return EXIT_OK;
 }
 
@@ -368,8 +369,10 @@ static int cmd_read(int argc, char **argv, int verify)
 		return args_exit(n);
 	if (verify ? n != 3 : n < 1 || n > 2)
 		return kfail(EXIT_USAGE, "%s: needs %s (see --help)", act, verify ? "DATA HASH ROOT_HASH" : "DATA [HASH]");
-	if ((dfd = open_ro(ops[0])) < 0 || (n >= 2 && (hfd = open_ro(ops[1])) < 0))
+	if ((dfd = open_ro(ops[0])) < 0 || (n >= 2 && (hfd = open_ro(ops[1])) < 0)) {
+		rc = dfd < 0 ? -dfd : -hfd;
 		goto out;
+	}
 	if ((rc = params_for_read(&o, &p, dfd, ops[0], hfd, n >= 2 ? ops[1] : NULL)))
 		goto out;
 	size_t rl = verify ? strlen(ops[2]) : 0;
@@ -377,11 +380,14 @@ static int cmd_read(int argc, char **argv, int verify)
 		rc = kfail(EXIT_USAGE, "%s: root hash is not %zu hex digits (%s)", act, 2 * hash_size(p.alg), hash_name(p.alg));
 		goto out;
 	}
-	if ((ret = sandbox_enter(read_syscalls, &e)) ||
-		(ret = verify ? verity_verify(&p, dfd, hfd, root, &e) : verity_root(&p, dfd, root, &e))) {
+	if ((ret = sandbox_enter(read_syscalls, &e))) {
+		rc = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		goto out;
+	}
+	if ((ret = verify ? verity_verify(&p, dfd, hfd, root, &e) : verity_root(&p, dfd, root, &e))) {
 		if (o.json)
 			print_info_json(n >= 2 ? ops[1] : "", NULL, NULL, kerr_str(&e, ret));
-		rc = kfail(ret == -EBADMSG ? EXIT_NO : EXIT_FAIL, "%s %s%s%s: %s", act, ops[0], n >= 2 ? " " : "",
+		rc = kfail(kerr_exit(ret), "%s %s%s%s: %s", act, ops[0], n >= 2 ? " " : "",
 			n >= 2 ? ops[1] : "", kerr_str(&e, ret));
 		goto out;
 	}
@@ -411,7 +417,7 @@ static int cmd_dump(int argc, char **argv)
 	if (n != 1 || o.nosb)
 		return kfail(EXIT_USAGE, "verity dump: needs HASH with a superblock (see --help)");
 	if ((hfd = open_ro(ops[0])) < 0)
-		return EXIT_FAIL;
+		return -hfd;
 	if ((ret = sandbox_enter(read_syscalls, &e))) {
 		close(hfd);
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));

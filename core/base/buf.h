@@ -40,6 +40,8 @@ int str_fmt(char *dst, size_t n, const char *fmt, ...) __attribute__((format(pri
 int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
 
+/* The value of one hex digit (either case), 0..15; -1 for any other byte. */
+int hex_digit(int c);
 /* Lower-case hex of n bytes into out[2n+1]. */
 void hex_encode(char *out, const uint8_t *in, size_t n);
 /* Decode exactly 2*n hex digits (either case) from in[0..inlen); -EINVAL on any other input. */

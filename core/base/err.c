@@ -1,6 +1,9 @@
 /* err.c — struct kerr: one line describing why a core function failed. */
 #include "base/err.h"
+#include "base/applet.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,7 +54,7 @@ int kerr_wrap(struct kerr *e, int code, const char *fmt, ...)
 	if (!e->code)
 		e->code = code;
 	if (!old[0])
-		return kerr_set(e, e->code, "%s: %s", ctx, strerror(-e->code));
+		return kerr_set(e, e->code, "%s: %s", ctx, kerr_strerror(e->code));
 	return kerr_set(e, e->code, "%s: %s", ctx, old);
 }
 
@@ -59,5 +62,25 @@ const char *kerr_str(const struct kerr *e, int code)
 {
 	if (e && e->msg[0])
 		return e->msg;
-	return strerror(code < 0 ? -code : code);
+	return kerr_strerror(code);
+}
+
+/* -code without overflow: INT_MIN is no errno either way */
+static int errno_of(int code) { return code >= 0 ? code : code == INT_MIN ? INT_MAX : -code; }
+
+const char *kerr_strerror(int code)
+{
+	return strerror(errno_of(code));
+}
+
+int kerr_exit(int code)
+{
+	switch (errno_of(code)) {
+	case 0:
+		return EXIT_OK;
+	case EINVAL: case EBADMSG: case E2BIG: case EFBIG: case EOVERFLOW: case ERANGE: case EILSEQ: case ENOTSUP:
+		return EXIT_NO;
+	default:
+		return EXIT_FAIL;
+	}
 }

@@ -3,9 +3,11 @@
 #include "base/buf.h"
 #include "base/err.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,75 +142,45 @@ int fs_open_parent_beneath(int rootfd, const char *path, const char **base)
 	return fs_open_beneath(rootfd, dlen ? dir : ".", O_RDONLY | O_DIRECTORY, 0);
 }
 
-int fs_write_all(int fd, const void *data, size_t len)
+/* The one transfer loop: write (wr) or read len bytes at off (>= 0: pwrite/pread) or at the
+ * current position (< 0), in pieces of at most 1 GiB; EINTR is retried. Returns the bytes moved,
+ * short only where read (or write) returned 0, or -errno. */
+static ssize_t xfer(int fd, uint8_t *p, size_t len, off_t off, bool wr)
 {
-	const uint8_t *p = data;
-	while (len) {
-		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int fs_pwrite_all(int fd, const void *data, size_t len, off_t off)
-{
-	const uint8_t *p = data;
-	while (len) {
-		ssize_t w = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : len, off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		off += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int fs_pread_all(int fd, void *data, size_t len, off_t off)
-{
-	uint8_t *p = data;
-	while (len) {
-		ssize_t r = pread(fd, p, len > (1u << 30) ? (1u << 30) : len, off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!r)
-			return -EIO;
-		p += r;
-		off += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-ssize_t fs_read_upto(int fd, void *data, size_t len, off_t off)
-{
-	uint8_t *p = data;
-	size_t got = 0;
-	while (got < len) {
-		size_t want = len - got > (1u << 30) ? (1u << 30) : len - got;
-		ssize_t r = off < 0 ? read(fd, p + got, want) : pread(fd, p + got, want, off + (off_t)got);
+	size_t done = 0;
+	while (done < len) {
+		size_t n = len - done > (1u << 30) ? (1u << 30) : len - done;
+		off_t at = off + (off_t)done;
+		ssize_t r = wr ? (off < 0 ? write(fd, p + done, n) : pwrite(fd, p + done, n, at))
+			       : (off < 0 ? read(fd, p + done, n) : pread(fd, p + done, n, at));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -errno;
 		if (!r)
 			break;
-		got += (size_t)r;
+		done += (size_t)r;
 	}
-	return (ssize_t)got;
+	return (ssize_t)done;
 }
+
+/* All of len moved: 0; a short transfer (end of file, or a write that moved nothing) is -EIO. */
+static int all(ssize_t r, size_t len) { return r < 0 ? (int)r : (size_t)r < len ? -EIO : 0; }
+
+/* (uint8_t *)data: xfer only reads from the buffer of a write */
+int fs_write_all(int fd, const void *data, size_t len) { return all(xfer(fd, (uint8_t *)data, len, -1, true), len); }
+
+int fs_pwrite_all(int fd, const void *data, size_t len, off_t off)
+{
+	return off < 0 ? -EINVAL : all(xfer(fd, (uint8_t *)data, len, off, true), len);
+}
+
+int fs_pread_all(int fd, void *data, size_t len, off_t off)
+{
+	return off < 0 ? -EINVAL : all(xfer(fd, data, len, off, false), len);
+}
+
+ssize_t fs_read_upto(int fd, void *data, size_t len, off_t off) { return xfer(fd, data, len, off, false); }
 
 int fs_read_fd(int fd, size_t max, struct buf *out)
 {
@@ -321,4 +293,68 @@ fail:
 out:
 	close(dirfd);
 	return ret;
+}
+
+/* ---- removing trees ------------------------------------------------------------------------- */
+
+static int remove_dir(int dfd, const char *name, int flags, unsigned depth);
+
+int fs_empty_dir(int dfd, int flags, unsigned depth)
+{
+	struct stat top;
+	if (fstat(dfd, &top))
+		return -errno;
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* a position of its own */
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int ret = -errno;
+		close(fd);
+		return ret;
+	}
+	int ret = 0, r;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			r = errno == ENOENT ? 0 : -errno;
+		else if ((flags & FS_SAME_DEV) && st.st_dev != top.st_dev)
+			r = 0; /* another filesystem mounted here */
+		else if (S_ISDIR(st.st_mode))
+			r = remove_dir(fd, de->d_name, flags, depth);
+		else
+			r = unlinkat(fd, de->d_name, 0) && errno != ENOENT ? -errno : 0;
+		if (r && !ret)
+			ret = r;
+	}
+	closedir(d);
+	return ret;
+}
+
+/* The directory name in dfd: its contents (depth levels allowed), then itself. */
+static int remove_dir(int dfd, const char *name, int flags, unsigned depth)
+{
+	if (!depth)
+		return -ELOOP;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	int ret = fs_empty_dir(fd, flags, depth - 1);
+	close(fd);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) && !ret && errno != ENOENT)
+		ret = -errno;
+	return ret;
+}
+
+int fs_remove_tree(int dfd, const char *name, int flags, unsigned depth)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0) && errno != ENOENT ? -errno : 0;
+	return remove_dir(dfd, name, flags, depth);
 }

@@ -31,13 +31,24 @@ int fs_read_fd(int fd, size_t max, struct buf *out);
  * the size is checked before reading. Errors name the file in e. */
 int fs_read_path(int dirfd, const char *path, size_t max, struct buf *out, struct kerr *e);
 
-/* write(2)/pread(2)/pwrite(2) until done; short transfers and EINTR are retried. */
+/* write(2)/pread(2)/pwrite(2) until done; short transfers and EINTR are retried; a write that
+ * moves nothing is -EIO; a negative offset is -EINVAL. */
 int fs_write_all(int fd, const void *data, size_t len);
 int fs_pread_all(int fd, void *data, size_t len, off_t off); /* -EIO on early EOF */
 int fs_pwrite_all(int fd, const void *data, size_t len, off_t off);
 /* Read up to len bytes, short only at end of file: from offset off with pread(2), or (off < 0)
  * from the current position with read(2), so pipes work. Returns the byte count or -errno. */
 ssize_t fs_read_upto(int fd, void *data, size_t len, off_t off);
+
+/* Remove everything in the directory dfd (dfd itself stays), never following a symlink, at most
+ * depth directory levels down (deeper is -ELOOP). With FS_SAME_DEV, entries on another filesystem
+ * than dfd's are left alone (mount points, so the directory holding one stays too).
+ * Goes on after a failure and returns the first one (0 if none). */
+enum { FS_SAME_DEV = 1 };
+int fs_empty_dir(int dfd, int flags, unsigned depth);
+/* name (in dfd) removed: a file or symlink unlinked, a directory emptied as fs_empty_dir does
+ * (depth counts name itself) and removed. A missing name is 0. */
+int fs_remove_tree(int dfd, const char *name, int flags, unsigned depth);
 
 /* For tests: force the openat2 fallback walk (1) or use openat2 when available (0). */
 void fs_force_fallback(int on);

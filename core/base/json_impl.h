@@ -28,9 +28,4 @@ struct json_frame {
 int json_where_err(struct kerr *e, int code, size_t off, const struct json_frame *fr, size_t n,
 	const char *why);
 
-/* The well-formed sequence at p (RFC 3629: no overlong forms, no surrogates, nothing above
- * U+10FFFF): returns its length with *ok = 1, or the length of the maximal ill-formed prefix
- * (at least 1) with *ok = 0. p < end. */
-size_t json_utf8_seq(const unsigned char *p, const unsigned char *end, int *ok);
-
 #endif

@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/json_impl.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "base/err.h"
 
 #include <errno.h>
@@ -223,69 +224,6 @@ int json_where_err(struct kerr *e, int code, size_t off, const struct json_frame
 	return kerr_set(e, code, "offset %zu (at %s): %s", off, ptr, why);
 }
 
-/* ---- UTF-8 --------------------------------------------------------------------------------- */
-
-/* See json_impl.h. */
-size_t json_utf8_seq(const unsigned char *p, const unsigned char *end, int *ok)
-{
-	unsigned c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	*ok = 0;
-	if (c < 0x80) {
-		*ok = 1;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 1;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (size_t i = 1; i < n; i++) {
-		if ((size_t)(end - p) <= i || p[i] < lo || p[i] > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*ok = 1;
-	return n;
-}
-
-static size_t utf8_put(unsigned char *out, unsigned long cp)
-{
-	if (cp < 0x80) {
-		out[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (unsigned char)(0xc0 | cp >> 6);
-		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (unsigned char)(0xe0 | cp >> 12);
-		out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		out[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (unsigned char)(0xf0 | cp >> 18);
-	out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-	out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-	out[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* ---- parser -------------------------------------------------------------------------------- */
 
 /* A child of an open container: an array element (key NULL) or an object member. */
@@ -355,16 +293,10 @@ static int hex4(const unsigned char *p, unsigned long *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		unsigned c = p[i], d;
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
+		int d = hex_digit(p[i]);
+		if (d < 0)
 			return 0;
-		*v = *v << 4 | d;
+		*v = *v << 4 | (unsigned)d;
 	}
 	return 1;
 }
@@ -442,7 +374,7 @@ static int parse_string(struct parser *ps, const char **str, size_t *len)
 			if (ret)
 				return ret;
 		} else {
-			k = json_utf8_seq(p, q, &ok);
+			k = utf8_seq(p, q, &ok);
 			if (!ok)
 				return perr(ps, -EINVAL, p, "invalid UTF-8 in string");
 			memcpy(out + n, p, k);

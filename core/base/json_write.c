@@ -5,6 +5,7 @@
 #include "base/json.h"
 #include "base/json_impl.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -111,7 +112,7 @@ static void jw_string(struct jw *w, const char *str, size_t n)
 		int ok = 1;
 
 		if (*s >= 0x80)
-			k = json_utf8_seq(s, end, &ok);
+			k = utf8_seq(s, end, &ok);
 		if (ok && *s >= 0x20 && *s != '"' && *s != '\\') {
 			s += k;
 			continue;

@@ -1,5 +1,6 @@
 /* log.c — one line per message, written with a single write(2) so lines never interleave. */
 #include "base/log.h"
+#include "base/clock.h"
 #include "base/applet.h"
 
 #include <errno.h>
@@ -74,11 +75,9 @@ static void write_err(const char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		struct pollfd pf = {STDERR_FILENO, POLLOUT, 0};
-		struct timespec t0, t1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		uint64_t t0 = mono_ms();
 		if (w < 0 && errno == EAGAIN && left > 0 && poll(&pf, 1, left) > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			left -= (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+			left -= (int)(mono_ms() - t0);
 			continue;
 		}
 		stalled = w < 0 && errno == EAGAIN;

@@ -2,6 +2,7 @@
 #include "base/passwd.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/lines.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -95,12 +96,13 @@ static int split(const char *s, size_t len, int want, char ***out)
 int pwdb_parse(struct pwdb *db, enum pw_file f, const char *data, size_t len, struct kerr *e)
 {
 	struct pw_table *t = &db->t[f];
-	const char *p = data, *end = data + len;
+	struct lines c;
+	const char *p;
+	size_t l;
 
 	t->exists = true;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	lines_init(&c, data, len);
+	while (lines_next(&c, &p, &l)) {
 		struct pw_rec r = {0};
 		if (t->n >= PW_MAX_LINES)
 			return kerr_set(e, -E2BIG, "/etc/%s: more than %d lines", fname[f], PW_MAX_LINES);
@@ -115,7 +117,6 @@ int pwdb_parse(struct pwdb *db, enum pw_file f, const char *data, size_t len, st
 			return kerr_set(e, -ENOMEM, "out of memory");
 		}
 		t->r[t->n - 1].nf = n;
-		p = nl ? nl + 1 : end;
 	}
 	return 0;
 }
@@ -128,10 +129,11 @@ void pwdb_login_defs(struct pwdb *db, const char *data, size_t len)
 		{"GID_MIN", offsetof(struct pw_ranges, gid_min)}, {"GID_MAX", offsetof(struct pw_ranges, gid_max)},
 		{"SYS_GID_MIN", offsetof(struct pw_ranges, sys_gid_min)}, {"SYS_GID_MAX", offsetof(struct pw_ranges, sys_gid_max)},
 	};
-	const char *p = data, *end = data + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	struct lines c;
+	const char *p;
+	size_t l;
+	lines_init(&c, data, len);
+	while (lines_next(&c, &p, &l)) {
 		char line[128];
 		if (l < sizeof(line)) {
 			memcpy(line, p, l);
@@ -147,7 +149,6 @@ void pwdb_login_defs(struct pwdb *db, const char *data, size_t len)
 					*(uint32_t *)((char *)&db->ranges + keys[i].off) = (uint32_t)val;
 			}
 		}
-		p = nl ? nl + 1 : end;
 	}
 }
 

@@ -2,6 +2,7 @@
 #include "boot/module.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,19 +20,15 @@ struct line {
 	const char *p, *end;
 };
 
-/* Next line of b starting at *pos; 0 at the end, -E2BIG for an overlong line. */
-static int next_line(const struct buf *b, size_t *pos, struct line *l)
+/* Next line of c; 0 at the end, -E2BIG for an overlong line. */
+static int next_line(struct lines *c, struct line *l)
 {
-	if (!b->p || *pos >= b->len)
+	size_t n;
+	if (!lines_next(c, &l->p, &n))
 		return 0;
-	const char *s = (const char *)b->p + *pos, *end = (const char *)b->p + b->len;
-	const char *nl = memchr(s, '\n', (size_t)(end - s));
-	const char *le = nl ? nl : end;
-	if (le - s > MODLINE_MAX)
+	if (n > MODLINE_MAX)
 		return -E2BIG;
-	*pos = (size_t)(le - (const char *)b->p) + (nl ? 1 : 0);
-	l->p = s;
-	l->end = le;
+	l->end = l->p + n;
 	return 1;
 }
 
@@ -84,19 +81,19 @@ static int name_of_path(char *out, const char *path, size_t n)
 static int dep_find(const struct modindex *m, const char *name, struct line *path, struct line *deps,
 	struct kerr *e)
 {
-	size_t pos = 0;
+	struct lines c;
 	struct line l;
-	int r, lineno = 0;
-	while ((r = next_line(&m->dep, &pos, &l)) > 0) {
-		lineno++;
+	int r;
+	lines_init(&c, m->dep.p, m->dep.len);
+	while ((r = next_line(&c, &l)) > 0) {
 		const char *colon = memchr(l.p, ':', (size_t)(l.end - l.p));
 		char nm[NAME_MAX_LEN + 1];
 		if (!colon)
-			return kerr_set(e, -EINVAL, "modules.dep:%d: no ':'", lineno);
+			return kerr_set(e, -EINVAL, "modules.dep:%zu: no ':'", c.no);
 		if (colon - l.p >= MODPATH_MAX)
-			return kerr_set(e, -E2BIG, "modules.dep:%d: path longer than %d", lineno, MODPATH_MAX - 1);
+			return kerr_set(e, -E2BIG, "modules.dep:%zu: path longer than %d", c.no, MODPATH_MAX - 1);
 		if (name_of_path(nm, l.p, (size_t)(colon - l.p)))
-			return kerr_set(e, -EINVAL, "modules.dep:%d: not a module path", lineno);
+			return kerr_set(e, -EINVAL, "modules.dep:%zu: not a module path", c.no);
 		if (!strcmp(nm, name)) {
 			path->p = l.p;
 			path->end = colon;
@@ -106,16 +103,17 @@ static int dep_find(const struct modindex *m, const char *name, struct line *pat
 		}
 	}
 	if (r < 0)
-		return kerr_set(e, r, "modules.dep:%d: line longer than %d", lineno + 1, MODLINE_MAX);
+		return kerr_set(e, r, "modules.dep:%zu: line longer than %d", c.no, MODLINE_MAX);
 	return 0;
 }
 
 static int builtin_has(const struct modindex *m, const char *name)
 {
-	size_t pos = 0;
+	struct lines c;
 	struct line l;
 	char nm[NAME_MAX_LEN + 1];
-	while (next_line(&m->builtin, &pos, &l) > 0)
+	lines_init(&c, m->builtin.p, m->builtin.len);
+	while (next_line(&c, &l) > 0)
 		if (!name_of_path(nm, l.p, (size_t)(l.end - l.p)) && !strcmp(nm, name))
 			return 1;
 	return 0;
@@ -143,10 +141,11 @@ static int visit(struct walk *w, const char *name, int soft);
 /* Visit every module named in the softdep lines of name for the given section ("pre:"/"post:"). */
 static int visit_softdeps(struct walk *w, const char *name, const char *section)
 {
-	size_t pos = 0;
+	struct lines c;
 	struct line l;
 	int r;
-	while ((r = next_line(&w->m->softdep, &pos, &l)) > 0) {
+	lines_init(&c, w->m->softdep.p, w->m->softdep.len);
+	while ((r = next_line(&c, &l)) > 0) {
 		const char *wd;
 		size_t wl;
 		char nm[NAME_MAX_LEN + 1];
@@ -182,10 +181,11 @@ static int visit_softdeps(struct walk *w, const char *name, const char *section)
 /* A name that is no module file: every module whose alias pattern matches it. */
 static int visit_alias(struct walk *w, const char *name, int soft, int *found)
 {
-	size_t pos = 0;
+	struct lines c;
 	struct line l;
 	int r;
-	while ((r = next_line(&w->m->alias, &pos, &l)) > 0) {
+	lines_init(&c, w->m->alias.p, w->m->alias.len);
+	while ((r = next_line(&c, &l)) > 0) {
 		const char *wd, *mod;
 		size_t wl, ml;
 		char pat[MODLINE_MAX + 1], nm[NAME_MAX_LEN + 1];

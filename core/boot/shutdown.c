@@ -1,9 +1,11 @@
 /* shutdown.c — the machine's last steps (see shutdown.h). */
 #include "boot/shutdown.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "disk/dm.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/lines.h"
 #include "base/log.h"
 
 #include <dirent.h>
@@ -73,21 +75,14 @@ static void reap(void)
 		;
 }
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int shutdown_kill_all_wait(unsigned grace_ms)
 {
 	int n = shutdown_kill_all(SIGTERM);
 	if (n < 0)
 		return n;
 	shutdown_kill_all(SIGCONT);
-	uint64_t deadline = ms_now() + grace_ms;
-	while (n > 0 && ms_now() < deadline) {
+	uint64_t deadline = mono_ms() + grace_ms;
+	while (n > 0 && mono_ms() < deadline) {
 		struct timespec ts = {0, 50 * 1000000};
 		nanosleep(&ts, NULL);
 		reap();
@@ -121,12 +116,13 @@ static int read_mounts(char ***out)
 		buf_free(&b);
 		return -ENOMEM;
 	}
-	char *p = (char *)b.p, *end = p + b.len;
-	while (p < end && n < MOUNTS_MAX) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl)
-			*nl = 0;
-		char *f = p;
+	struct lines c;
+	const char *line;
+	size_t len;
+	lines_init(&c, b.p, b.len);
+	while (n < MOUNTS_MAX && lines_next(&c, &line, &len)) {
+		char *f = (char *)line; /* b's own bytes: the line ends at its '\n' or at b's NUL */
+		f[len] = 0;
 		for (int i = 0; i < 4 && f; i++) { /* skip id, parent, major:minor, root */
 			f = strchr(f, ' ');
 			if (f)
@@ -150,7 +146,6 @@ static int read_mounts(char ***out)
 			*o = 0;
 			v[n++] = m;
 		}
-		p = nl ? nl + 1 : end;
 	}
 	buf_free(&b);
 	*out = v;

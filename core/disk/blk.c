@@ -1,8 +1,10 @@
 /* blk.c — block devices from sysfs uevent files. */
 #include "disk/blk.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/lines.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,12 +32,14 @@ static int valid_name(const char *s)
 static int parse_uevent(const char *entry, const char *txt, size_t len, struct blkdev *b)
 {
 	unsigned long long maj = ~0ull, min = ~0ull;
-	const char *p = txt, *end = txt + len;
+	struct lines c;
+	const char *p;
+	size_t n;
 	int is_part = 0;
 	memset(b, 0, sizeof(*b));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
+	lines_init(&c, txt, len);
+	while (lines_next(&c, &p, &n)) {
+		const char *le = p + n;
 		const char *eq = memchr(p, '=', (size_t)(le - p));
 		if (eq) {
 			size_t kl = (size_t)(eq - p), vl = (size_t)(le - eq - 1);
@@ -58,7 +62,6 @@ static int parse_uevent(const char *entry, const char *txt, size_t len, struct b
 					is_part = !strcmp(v, "partition");
 			}
 		}
-		p = nl ? nl + 1 : end;
 	}
 	if (maj == ~0ull || min == ~0ull)
 		return -EINVAL;
@@ -173,21 +176,14 @@ int blk_find_part(const char *sys, const char *disk, unsigned partn, struct blkd
 	return ret;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int blk_wait_label(const char *sys, const char *label, unsigned timeout_ms, struct blkdev *out, struct kerr *e)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = mono_ms() + timeout_ms;
 	for (;;) {
 		int ret = blk_find_label(sys, label, out, e);
 		if (ret != -ENOENT)
 			return ret;
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return kerr_set(e, -ETIMEDOUT, "no partition labelled %s after %u ms", label, timeout_ms);
 		struct timespec ts = {0, 20 * 1000000};
 		nanosleep(&ts, NULL);

@@ -2,6 +2,7 @@
 #include "disk/gpt.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/utf8.h"
 #include "base/fs.h"
 
 #include <errno.h>
@@ -272,16 +273,7 @@ static void name_utf8(char *out, const uint8_t *in)
 			break;
 		if ((u >= 0xd800 && u <= 0xdfff) || u < 0x20 || (u >= 0x7f && u < 0xa0))
 			u = '?'; /* surrogates; control characters never reach a terminal or a log line */
-		if (u < 0x80) {
-			out[o++] = (char)u;
-		} else if (u < 0x800) {
-			out[o++] = (char)(0xc0 | u >> 6);
-			out[o++] = (char)(0x80 | (u & 0x3f));
-		} else {
-			out[o++] = (char)(0xe0 | u >> 12);
-			out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
-			out[o++] = (char)(0x80 | (u & 0x3f));
-		}
+		o += utf8_put((unsigned char *)out + o, u);
 		if (o > GPT_NAME_MAX - 4)
 			break;
 	}

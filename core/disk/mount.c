@@ -2,8 +2,8 @@
 #include "disk/mount.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/fs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -86,40 +86,6 @@ int mount_basic(struct kerr *e)
 	return 0;
 }
 
-int remove_tree_on_dev(int dirfd, unsigned long long dev)
-{
-	DIR *d = fdopendir(dirfd);
-	if (!d) {
-		close(dirfd);
-		return -errno;
-	}
-	int ret = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		struct stat st;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
-		if (st.st_dev != dev)
-			continue; /* another filesystem mounted here (the new root, /dev, …) */
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0) {
-				int r = remove_tree_on_dev(sub, dev);
-				if (r && !ret)
-					ret = r;
-			}
-			if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) && errno != EBUSY && !ret)
-				ret = -errno;
-		} else if (unlinkat(dirfd, de->d_name, 0) && !ret) {
-			ret = -errno;
-		}
-	}
-	closedir(d);
-	return ret;
-}
-
 int switch_root(const char *newroot, struct kerr *e)
 {
 	static const char *const moves[] = {"/dev", "/proc", "/sys", "/run"};
@@ -153,8 +119,10 @@ int switch_root(const char *newroot, struct kerr *e)
 		return kerr_set(e, -errno, "switch_root: chdir %s: %s", newroot, strerror(errno));
 	if (is_ramfs("/")) {
 		int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0)
-			remove_tree_on_dev(fd, (unsigned long long)root_st.st_dev); /* best effort: memory only */
+		if (fd >= 0) {
+			fs_empty_dir(fd, FS_SAME_DEV, 256); /* best effort: memory only */
+			close(fd);
+		}
 	}
 	if (mount(".", "/", NULL, MS_MOVE, NULL))
 		return kerr_set(e, -errno, "switch_root: move %s to /: %s", newroot, strerror(errno));

@@ -23,8 +23,6 @@ int mount_basic(struct kerr *e);
 int is_mountpoint(const char *path);
 /* 1 if the filesystem holding path is a ramfs or tmpfs. */
 int is_ramfs(const char *path);
-/* Remove everything below dirfd that lives on device dev (never crossing mounts). */
-int remove_tree_on_dev(int dirfd, unsigned long long dev);
 
 int switch_root(const char *newroot, struct kerr *e);
 

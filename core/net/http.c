@@ -1,5 +1,6 @@
 /* http.c — the HTTP/1.1 client: connect, TLS, request, response, redirects, retries. */
 #include "net/http.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "net/url.h"
@@ -69,17 +70,10 @@ int http_ca_add(struct http_ca *ca, const void *data, size_t len, struct kerr *e
 
 /* ---- time -------------------------------------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The earliest of the deadlines that apply (0 = none); returns poll's timeout in ms. */
 static int remaining(uint64_t d1, uint64_t d2)
 {
-	uint64_t d = d1 && (!d2 || d1 < d2) ? d1 : d2, t = now_ms();
+	uint64_t d = d1 && (!d2 || d1 < d2) ? d1 : d2, t = mono_ms();
 	if (!d)
 		return -1;
 	if (d <= t)
@@ -106,7 +100,7 @@ struct conn {
 
 static int wait_fd(struct conn *c, short ev)
 {
-	uint64_t idle = c->idle_ms ? now_ms() + c->idle_ms : 0;
+	uint64_t idle = c->idle_ms ? mono_ms() + c->idle_ms : 0;
 	uint64_t d = c->phase_deadline && (!idle || c->phase_deadline < idle) ? c->phase_deadline : idle;
 	struct pollfd p = {.fd = c->fd, .events = ev};
 	for (;;) {
@@ -204,7 +198,7 @@ static int tcp_connect(struct conn *c, const struct url *u, uint32_t connect_ms,
 		}
 		c->fd = fd;
 		uint64_t saved = c->phase_deadline;
-		c->phase_deadline = now_ms() + (connect_ms ? connect_ms : DEFAULT_CONNECT_MS);
+		c->phase_deadline = mono_ms() + (connect_ms ? connect_ms : DEFAULT_CONNECT_MS);
 		if (connect(fd, a->ai_addr, a->ai_addrlen) && errno != EINPROGRESS) {
 			ret = -errno;
 		} else {
@@ -393,7 +387,7 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 		kerr_set(e, ret, "%s: request too large", where);
 		goto out;
 	}
-	c.phase_deadline = o->header_timeout_ms ? now_ms() + o->header_timeout_ms : 0;
+	c.phase_deadline = o->header_timeout_ms ? mono_ms() + o->header_timeout_ms : 0;
 	if ((ret = conn_write(&c, req.p, req.len))) {
 		kerr_set(e, ret, "%s: sending the request: %s", where, strerror(-ret));
 		goto retry_or_fail;
@@ -569,7 +563,7 @@ int http_get(const char *url, const struct http_opts *o, http_sink_fn sink, void
 	struct url u, next;
 	struct http_head *h = NULL;
 	struct body body = {.sink = sink, .ctx = ctx, .max = o->max_body, .e = e};
-	uint64_t start = now_ms(), deadline = o->total_timeout_ms ? start + o->total_timeout_ms : 0;
+	uint64_t start = mono_ms(), deadline = o->total_timeout_ms ? start + o->total_timeout_ms : 0;
 	uint32_t backoff = 100;
 	int ret, tries = 0;
 	bool first = true;
@@ -629,7 +623,7 @@ int http_get(const char *url, const struct http_opts *o, http_sink_fn sink, void
 			kerr_set(e, ret, "%s", strerror(-ret));
 		break;
 	}
-	if (!ret && deadline && now_ms() > deadline)
+	if (!ret && deadline && mono_ms() > deadline)
 		ret = kerr_set(e, -ETIMEDOUT, "timed out");
 	free(h);
 	return ret;

@@ -1,6 +1,8 @@
 /* http_parse.c — HTTP/1.1 response heads and the chunked transfer coding (no network here). */
 #include "net/http.h"
+#include "base/buf.h"
 #include "base/err.h"
+#include "base/lines.h"
 
 #include <errno.h>
 #include <string.h>
@@ -113,7 +115,9 @@ static int header(struct http_head *h, const char *name, size_t nlen, const char
 
 int http_parse_head(const char *in, size_t len, struct http_head *h, struct kerr *e)
 {
-	const char *p = in, *end = in + len;
+	const char *p;
+	size_t n;
+	struct lines c;
 	bool has_te = false;
 	int ret;
 
@@ -121,10 +125,10 @@ int http_parse_head(const char *in, size_t len, struct http_head *h, struct kerr
 	h->content_length = -1;
 	h->range_total = -1;
 	/* status line: HTTP/1.x SP 3DIGIT [SP reason] */
-	const char *nl = memchr(p, '\n', len);
-	if (!nl)
+	lines_init(&c, in, len);
+	if (!lines_next(&c, &p, &n) || !c.nl)
 		return kerr_set(e, -EPROTO, "HTTP: no status line");
-	const char *le = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+	const char *le = n && p[n - 1] == '\r' ? p + n - 1 : p + n;
 	if (le - p < 12 || memcmp(p, "HTTP/1.", 7) || (p[7] != '0' && p[7] != '1') || p[8] != ' ' ||
 		p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
 		(le - p > 12 && p[12] != ' '))
@@ -134,14 +138,12 @@ int http_parse_head(const char *in, size_t len, struct http_head *h, struct kerr
 			return kerr_set(e, -EPROTO, "HTTP: control character in the status line");
 	h->minor = p[7] - '0';
 	h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	p = nl + 1;
 	for (;;) {
-		if (p >= end)
+		if (!lines_next(&c, &p, &n))
 			return kerr_set(e, -EPROTO, "HTTP: head not terminated by an empty line");
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
+		if (!c.nl)
 			return kerr_set(e, -EPROTO, "HTTP: unterminated header line (offset %zu)", (size_t)(p - in));
-		le = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+		le = n && p[n - 1] == '\r' ? p + n - 1 : p + n;
 		if (le == p)
 			break; /* the empty line */
 		size_t off = (size_t)(p - in);
@@ -165,7 +167,6 @@ int http_parse_head(const char *in, size_t len, struct http_head *h, struct kerr
 				return kerr_set(e, -EPROTO, "HTTP: control character in a header value (offset %zu)", (size_t)(q - in));
 		if ((ret = header(h, p, (size_t)(colon - p), v, (size_t)(ve - v), &has_te, e, off)))
 			return ret;
-		p = nl + 1;
 	}
 	if (has_te && h->content_length >= 0)
 		return kerr_set(e, -EPROTO, "HTTP: both Content-Length and Transfer-Encoding");
@@ -186,15 +187,6 @@ void http_chunked_init(struct http_chunked *c, size_t max_trailer)
 	c->max_trailer = max_trailer ? max_trailer : 65536;
 }
 
-static int hexv(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
-		return (ch | 0x20) - 'a' + 10;
-	return -1;
-}
-
 int http_chunked_feed(struct http_chunked *c, const uint8_t *in, size_t len, size_t *used,
 	http_sink_fn sink, void *ctx, struct kerr *e)
 {
@@ -205,10 +197,10 @@ int http_chunked_feed(struct http_chunked *c, const uint8_t *in, size_t len, siz
 		uint8_t ch = in[i];
 		switch (c->state) {
 		case CH_SIZE:
-			if (hexv(ch) >= 0) {
+			if (hex_digit(ch) >= 0) {
 				if (++c->digits > 15)
 					return kerr_set(e, -EPROTO, "HTTP: chunk size too large");
-				c->remaining = c->remaining << 4 | (uint64_t)hexv(ch);
+				c->remaining = c->remaining << 4 | (uint64_t)hex_digit(ch);
 			} else if (!c->digits) {
 				return kerr_set(e, -EPROTO, "HTTP: malformed chunk size");
 			} else if (ch == ';' || ch == ' ' || ch == '\t') {

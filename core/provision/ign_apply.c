@@ -7,7 +7,6 @@
 #include "provision/ign_plan.h"
 #include "base/json.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -165,38 +164,6 @@ int ign_first_boot_done(int rootfd, struct kerr *e)
 }
 
 /* ---- staging ------------------------------------------------------------------------------ */
-
-/* Remove dir (a name in parent dfd) and everything in it, never following links. */
-static int remove_tree(int dfd, const char *name, int depth)
-{
-	if (depth > 16)
-		return -ELOOP;
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int err = errno; /* before close() may change it */
-		close(fd);
-		return -err;
-	}
-	struct dirent *de;
-	int ret = 0;
-	while ((de = readdir(d)) && !ret) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (!unlinkat(fd, de->d_name, 0))
-			continue;
-		if (errno == EISDIR || errno == EPERM)
-			ret = remove_tree(fd, de->d_name, depth + 1);
-		else
-			ret = -errno;
-	}
-	closedir(d);
-	if (!ret && unlinkat(dfd, name, AT_REMOVEDIR))
-		ret = -errno;
-	return ret;
-}
 
 struct fdsink {
 	int fd;
@@ -734,7 +701,7 @@ static void end_staging(int rootfd, int sfd, bool keep)
 		return;
 	if (!keep) {
 		unlinkat(sfd, IGN_JOURNAL, 0);
-		remove_tree(rootfd, STAGING, 0);
+		fs_remove_tree(rootfd, STAGING, 0, 17);
 	}
 	close(sfd);
 }
@@ -751,7 +718,7 @@ int ign_recover(int rootfd, struct kerr *e)
 		/* a run that stopped before its commit began: it changed nothing */
 		int err = errno; /* before close() may change it */
 		close(sfd);
-		ret = err == ENOENT ? remove_tree(rootfd, STAGING, 0) : -err;
+		ret = err == ENOENT ? fs_remove_tree(rootfd, STAGING, 0, 17) : -err;
 		return ret ? kerr_set(e, ret, "removing a stale %s: %s", IGN_STAGING, strerror(-ret)) : 0;
 	}
 	ret = fs_read_fd(jfd, b.max, &b);

@@ -226,7 +226,7 @@ static int load_child(struct ign_env *env, const struct ign_res *r, int depth, s
 	int ret;
 	*out = NULL;
 	if (depth >= MAX_DEPTH)
-		return kerr_set(e, -ELOOP, "%s: configs nested deeper than %d", r->where, MAX_DEPTH);
+		return kerr_set(e, -E2BIG, "%s: configs nested deeper than %d", r->where, MAX_DEPTH);
 	if (++env->nconfigs > MAX_CONFIGS)
 		return kerr_set(e, -E2BIG, "%s: more than %d configs", r->where, MAX_CONFIGS);
 	if (!(ret = ign_fetch(env, r, b.max, to_buf, &b, NULL, e)))

@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "boot/cmdline.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "trust/manifest.h"
 #include "trust/sig.h"
 #include "boot/module.h"
@@ -13,11 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 T_TEST(cmdline_words)
@@ -403,19 +407,35 @@ T_TEST(remove_tree_stays_on_device)
 	mkfile(p, "x");
 	snprintf(p, sizeof(p), "%s/link", base);
 	t_check(!symlink("/etc", p), "symlink");
-	struct stat st;
-	stat(base, &st);
 	int fd = open(base, O_RDONLY | O_DIRECTORY);
-	t_check(!remove_tree_on_dev(fd, (unsigned long long)st.st_dev), "remove");
+	t_check(!fs_empty_dir(fd, FS_SAME_DEV, 64), "remove");
+	close(fd);
 	snprintf(p, sizeof(p), "%s/a", base);
 	t_check(access(p, F_OK) && !access("/etc/passwd", F_OK) && !access(base, F_OK), "tree gone, symlink target kept");
-	/* another device number: nothing is removed */
-	snprintf(p, sizeof(p), "%s/keep", base);
-	mkfile(p, "x");
-	fd = open(base, O_RDONLY | O_DIRECTORY);
-	t_check(!remove_tree_on_dev(fd, (unsigned long long)st.st_dev + 1) && !access(p, F_OK), "other device kept");
+	/* another filesystem mounted below (a tmpfs, in a mount namespace of a child): kept */
+	pid_t pid = fork();
+	if (pid == 0) {
+		char m[1024], f[1100], g[1100];
+		snprintf(m, sizeof(m), "%s/m", base);
+		snprintf(f, sizeof(f), "%s/m/kept", base);
+		snprintf(g, sizeof(g), "%s/gone", base);
+		if (mkdir(m, 0755) || (unshare(CLONE_NEWNS) && unshare(CLONE_NEWUSER | CLONE_NEWNS)) ||
+			mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) || mount("t", m, "tmpfs", 0, NULL))
+			_exit(10);
+		mkfile(f, "x");
+		mkfile(g, "x");
+		int d = open(base, O_RDONLY | O_DIRECTORY);
+		int r = fs_empty_dir(d, FS_SAME_DEV, 64);
+		_exit(r ? 11 : access(f, F_OK) ? 12 : !access(g, F_OK) ? 13 : 0);
+	}
+	int st = -1;
+	waitpid(pid, &st, 0);
+	t_check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a mount below is left alone (child status %d: 10 no namespace, "
+		"11 error, 12 mount emptied, 13 file kept)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	snprintf(p, sizeof(p), "%s/x/file", base);
 	t_check(mount_mkdir_p(p, 0755) == 0, "mount_mkdir_p x/file");
+	snprintf(p, sizeof(p), "%s/keep", base);
+	mkfile(p, "x");
 	snprintf(p, sizeof(p), "%s/keep/sub", base);
 	t_check(mount_mkdir_p(p, 0755) == -ENOTDIR, "mount_mkdir_p through a file: -ENOTDIR");
 }

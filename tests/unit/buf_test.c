@@ -74,6 +74,24 @@ T_TEST(hex)
 	t_check(!strcmp(s, "01abff00"), "hex_encode lower case: %s", s);
 }
 
+/* hex_digit, for all 256 byte values: exactly 0-9, a-f, A-F have a value (the forged ones are the
+ * neighbours of each range: '/', ':', '@', 'G', '`', 'g', and bytes with the high bit set). */
+T_TEST(hex_digit_all_bytes)
+{
+	static const char *const digits = "0123456789abcdef", *const upper = "ABCDEF";
+	int n = 0;
+	for (int c = 0; c < 256; c++) {
+		const char *at = c ? strchr(digits, c) : NULL, *up = c ? strchr(upper, c) : NULL;
+		int want = at ? (int)(at - digits) : up ? 10 + (int)(up - upper) : -1;
+		if (hex_digit(c) != want) {
+			t_check(0, "hex_digit(0x%02x) = %d, want %d", c, hex_digit(c), want);
+			n++;
+		}
+	}
+	t_check(n == 0 && hex_digit('/') < 0 && hex_digit(':') < 0 && hex_digit('G') < 0 && hex_digit('g') < 0 &&
+		hex_digit('f') == 15 && hex_digit('F') == 15 && hex_digit(0xe6) < 0, "%d wrong", n);
+}
+
 T_TEST(decimal)
 {
 	static const struct { const char *in; uint64_t min, max; int ret; uint64_t v; } cases[] = {

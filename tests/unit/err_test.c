@@ -1,12 +1,15 @@
 /* err_test.c — struct kerr messages stay one clean line whatever is formatted into them, and
  * core functions take a NULL record as err.h promises. */
 #include "t.h"
+#include "base/applet.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "provision/ign.h"
 #include "base/json.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 T_TEST(kerr_one_clean_line)
@@ -91,4 +94,42 @@ T_TEST(kerr_null_record)
 	t_check(json_canonical(d.root, &b, NULL) == -EINVAL && !b.len, "json_canonical");
 	buf_free(&b);
 	json_free(&d);
+}
+
+/* err.h: one table from a core result to an exit code, for every applet. */
+T_TEST(kerr_exit_table)
+{
+	static const struct { int code, want; } cases[] = {
+		{0, EXIT_OK},
+		/* the input is bad: a negative answer */
+		{-EINVAL, EXIT_NO}, {-EBADMSG, EXIT_NO}, {-E2BIG, EXIT_NO}, {-EFBIG, EXIT_NO}, {-EOVERFLOW, EXIT_NO},
+		{-ERANGE, EXIT_NO}, {-EILSEQ, EXIT_NO}, {-ENOTSUP, EXIT_NO}, {-EOPNOTSUPP, EXIT_NO},
+		{EINVAL, EXIT_NO}, /* errno itself, positive */
+		/* a runtime failure */
+		{-EIO, EXIT_FAIL}, {-ENOMEM, EXIT_FAIL}, {-ENOENT, EXIT_FAIL}, {-EACCES, EXIT_FAIL}, {-EPERM, EXIT_FAIL},
+		{-ENOSPC, EXIT_FAIL}, {-EROFS, EXIT_FAIL}, {-ELOOP, EXIT_FAIL}, {-EXDEV, EXIT_FAIL}, {-EISDIR, EXIT_FAIL},
+		{-ENOTDIR, EXIT_FAIL}, {-ETIMEDOUT, EXIT_FAIL}, {-ECONNREFUSED, EXIT_FAIL}, {-EREMOTEIO, EXIT_FAIL},
+		{-EPROTO, EXIT_FAIL}, {-ENOKEY, EXIT_FAIL}, {-EKEYREJECTED, EXIT_FAIL}, {-EAGAIN, EXIT_FAIL},
+		{ENOENT, EXIT_FAIL},
+		/* forged: no errno at all, the most negative int */
+		{-4095, EXIT_FAIL}, {-100000, EXIT_FAIL}, {INT_MIN + 1, EXIT_FAIL}, {INT_MAX, EXIT_FAIL},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++)
+		t_check(kerr_exit(cases[i].code) == cases[i].want, "case %zu: kerr_exit(%d) = %d, want %d", i, cases[i].code,
+			kerr_exit(cases[i].code), cases[i].want);
+	t_check(kerr_exit(INT_MIN) == EXIT_FAIL, "INT_MIN");
+}
+
+T_TEST(kerr_strerror_sign)
+{
+	static const int codes[] = {EINVAL, ENOENT, EBADMSG, EIO, ENOMEM};
+	for (size_t i = 0; i < T_LEN(codes); i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "%s", strerror(codes[i]));
+		t_check(!strcmp(kerr_strerror(-codes[i]), want) && !strcmp(kerr_strerror(codes[i]), want),
+			"code %d: \"%s\" / \"%s\", want \"%s\"", codes[i], kerr_strerror(-codes[i]), kerr_strerror(codes[i]), want);
+	}
+	struct kerr e = {0};
+	t_check(!strcmp(kerr_str(&e, -ENOENT), strerror(ENOENT)), "empty record: %s", kerr_str(&e, -ENOENT));
+	t_check(kerr_strerror(INT_MIN) != NULL && kerr_strerror(0) != NULL, "INT_MIN and 0 have a message");
 }

@@ -180,3 +180,78 @@ T_TEST(fs_read_upto_cases)
 	wait(NULL);
 	t_check(fs_read_upto(-1, got, 1, 0) == -EBADF, "bad fd: -EBADF");
 }
+
+/* The four transfers share one loop: each, on a file, at EOF, on a bad fd, a read-only fd, a
+ * negative offset. */
+T_TEST(fs_transfer_table)
+{
+	const char *p = t_write("xfer", "0123456789", 10);
+	int rw = open(p, O_RDWR), ro = open(p, O_RDONLY);
+	char got[16];
+	static const struct { int which, fd_ro; size_t len; off_t off; long want; } cases[] = {
+		/* which: 0 pread_all, 1 pwrite_all, 2 write_all (at the end), 3 read_upto */
+		{0, 1, 10, 0, 0}, {0, 1, 4, 6, 0}, {0, 1, 5, 6, -EIO}, {0, 1, 1, 10, -EIO}, {0, 1, 0, 10, 0},
+		{0, 1, 1, -1, -EINVAL},
+		{1, 0, 3, 2, 0}, {1, 1, 3, 2, -EBADF}, {1, 0, 1, -5, -EINVAL},
+		{2, 0, 2, 0, 0}, {2, 1, 2, 0, -EBADF},
+		{3, 1, 16, 0, 12}, {3, 1, 16, 12, 0}, {3, 0, 2, 11, 1},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		int fd = cases[i].fd_ro ? ro : rw;
+		long r = 0;
+		switch (cases[i].which) {
+		case 0: r = fs_pread_all(fd, got, cases[i].len, cases[i].off); break;
+		case 1: r = fs_pwrite_all(fd, "abc", cases[i].len, cases[i].off); break;
+		case 2: lseek(fd, 0, SEEK_END); r = fs_write_all(fd, "XY", cases[i].len); break;
+		case 3: r = fs_read_upto(fd, got, cases[i].len, cases[i].off); break;
+		}
+		t_check(r == cases[i].want, "case %zu: %ld, want %ld", i, r, cases[i].want);
+	}
+	t_check(fs_pread_all(ro, got, 12, 0) == 0 && !memcmp(got, "01abc56789XY", 12), "the file: %.12s", got);
+	close(rw);
+	close(ro);
+	int null = open("/dev/full", O_WRONLY);
+	t_check(null < 0 || fs_write_all(null, "x", 1) == -ENOSPC, "a failing write is its errno");
+	if (null >= 0)
+		close(null);
+}
+
+static int exists(int dfd, const char *name)
+{
+	struct stat st;
+	return !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+}
+
+/* fs_remove_tree: files, nested directories, a symlink to outside (removed, its target kept), a
+ * missing name, a plain file, and a tree deeper than allowed (-ELOOP, the rest still removed). */
+T_TEST(fs_remove_tree_cases)
+{
+	int d = open(t_tmpdir(), O_RDONLY | O_DIRECTORY);
+	t_check(mkdirat(d, "outside", 0755) == 0 && close(openat(d, "outside/keep", O_CREAT | O_WRONLY, 0644)) == 0,
+		"outside");
+	t_check(mkdirat(d, "t", 0755) == 0 && mkdirat(d, "t/a", 0755) == 0 && mkdirat(d, "t/a/b", 0700) == 0 &&
+			close(openat(d, "t/f", O_CREAT | O_WRONLY, 0)) == 0 &&
+			close(openat(d, "t/a/b/g", O_CREAT | O_WRONLY, 0644)) == 0 && symlinkat("../outside", d, "t/a/out") == 0 &&
+			symlinkat("../outside/keep", d, "t/keep") == 0 && mkfifoat(d, "t/a/fifo", 0600) == 0,
+		"tree");
+	t_check(fs_remove_tree(d, "t", 0, 3) == 0 && !exists(d, "t"), "the tree is gone");
+	t_check(exists(d, "outside/keep"), "a symlink's target is never touched");
+	t_check(fs_remove_tree(d, "t", 0, 3) == 0, "a missing name is 0");
+	t_check(close(openat(d, "file", O_CREAT | O_WRONLY, 0644)) == 0 && fs_remove_tree(d, "file", 0, 1) == 0 &&
+			!exists(d, "file"), "a file is unlinked");
+	t_check(mkdirat(d, "deep", 0755) == 0 && mkdirat(d, "deep/1", 0755) == 0 && mkdirat(d, "deep/1/2", 0755) == 0 &&
+			close(openat(d, "deep/x", O_CREAT | O_WRONLY, 0644)) == 0,
+		"deep");
+	t_check(fs_remove_tree(d, "deep", 0, 2) == -ELOOP && exists(d, "deep/1/2") && !exists(d, "deep/x"),
+		"deeper than allowed: -ELOOP, the rest removed");
+	t_check(fs_remove_tree(d, "deep", 0, 3) == 0 && !exists(d, "deep"), "with one more level: removed");
+	t_check(mkdirat(d, "e", 0755) == 0 && close(openat(d, "e/1", O_CREAT | O_WRONLY, 0644)) == 0 &&
+			symlinkat("/", d, "e/root") == 0,
+		"e");
+	int e = openat(d, "e", O_RDONLY | O_DIRECTORY);
+	t_check(fs_empty_dir(e, FS_SAME_DEV, 1) == 0 && exists(d, "e") && !exists(d, "e/1") && !exists(d, "e/root"),
+		"fs_empty_dir keeps the directory");
+	t_check(fs_empty_dir(-1, 0, 1) == -EBADF, "bad fd");
+	close(e);
+	close(d);
+}
