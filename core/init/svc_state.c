@@ -1,5 +1,7 @@
 /* svc_state.c — one unit's run: start, ready, exit, restart, stop (see svc_state.h). */
 #include "init/svc_state.h"
+#include "init/svc_exec.h"
+#include "init/svc_jobs.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -50,7 +52,7 @@ static const char *result_name(enum svc_result r)
 	return n[r];
 }
 
-void svc_job_done(struct mgr *m, struct svc *s, bool ok)
+void svc_job_done(struct jobs *m, struct svc *s, bool ok)
 {
 	s->done_id = s->job_id;
 	s->done_ok = ok;
@@ -62,18 +64,18 @@ void svc_job_done(struct mgr *m, struct svc *s, bool ok)
 /* A unit that is down keeps its log ring but not its pipe (two descriptors per unit) — unless
  * processes it left behind (KillMode=process) still hold the write end: closing the read end
  * would kill them with SIGPIPE at their next line. The next run goes on with the same pipe. */
-static void close_log(struct mgr *m, struct svc *s)
+static void close_log(struct jobs *m, struct svc *s)
 {
 	if (s->out_r < 0 || svc_leftovers(m, s))
 		return;
-	mgr_output(m, s);
+	svc_output(m, s);
 	epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->out_r, NULL);
 	close(s->out_r);
 	close(s->out_w);
 	s->out_r = s->out_w = -1;
 }
 
-static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_sub sub)
+static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub)
 {
 	uint64_t now = mono_usec();
 	if (a != s->active || sub != s->sub) {
@@ -114,17 +116,17 @@ static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_
 
 /* ---- the state machine ------------------------------------------------------------------------ */
 
-static void finalize(struct mgr *m, struct svc *s);
+static void finalize(struct jobs *m, struct svc *s);
 
 /* KillMode=mixed: once the main and control processes are gone, the rest get SIGKILL. */
-static void mixed_final(struct mgr *m, struct svc *s)
+static void mixed_final(struct jobs *m, struct svc *s)
 {
 	if (s->u.kill_mode == KILL_MIXED && !s->main_pid && !s->control_pid)
 		svc_kill(m, s, SIGKILL);
 }
 
 /* Signal what is left and wait for it to go (or finish now if nothing is left). */
-static void terminate(struct mgr *m, struct svc *s, enum svc_active a)
+static void terminate(struct jobs *m, struct svc *s, enum svc_active a)
 {
 	if (svc_gone(m, s)) {
 		finalize(m, s);
@@ -159,7 +161,7 @@ static bool restart_wanted(const struct svc *s)
 	return false;
 }
 
-static void finalize(struct mgr *m, struct svc *s)
+static void finalize(struct jobs *m, struct svc *s)
 {
 	uint64_t now = mono_usec();
 	s->deadline = 0;
@@ -226,7 +228,7 @@ static bool start_limit_hit(struct svc *s, uint64_t now)
 
 /* The first Condition…=/Assert…= that does not hold, or NULL. Paths are looked up beneath the
  * root (on the host: as the host sees them). */
-static const struct unit_cond *failed_condition(const struct mgr *m, const struct svc *s)
+static const struct unit_cond *failed_condition(const struct jobs *m, const struct svc *s)
 {
 	for (size_t i = 0; i < s->u.nconds; i++) {
 		const struct unit_cond *c = &s->u.conds[i];
@@ -245,7 +247,7 @@ static const struct unit_cond *failed_condition(const struct mgr *m, const struc
 	return NULL;
 }
 
-static void start_main(struct mgr *m, struct svc *s)
+static void start_main(struct jobs *m, struct svc *s)
 {
 	set_state(m, s, ACT_ACTIVATING, SUB_START);
 	if (svc_run_cmd(m, s, &s->u.exec_start.v[s->idx], true)) {
@@ -259,7 +261,7 @@ static void start_main(struct mgr *m, struct svc *s)
 	}
 }
 
-void svc_begin_start(struct mgr *m, struct svc *s)
+void svc_begin_start(struct jobs *m, struct svc *s)
 {
 	struct kerr e = {0};
 	uint64_t now = mono_usec();
@@ -330,9 +332,9 @@ void svc_begin_start(struct mgr *m, struct svc *s)
 	start_main(m, s);
 }
 
-static void stop_kill(struct mgr *m, struct svc *s) { terminate(m, s, ACT_DEACTIVATING); }
+static void stop_kill(struct jobs *m, struct svc *s) { terminate(m, s, ACT_DEACTIVATING); }
 
-void svc_begin_stop(struct mgr *m, struct svc *s)
+void svc_begin_stop(struct jobs *m, struct svc *s)
 {
 	if (s->job != JOB_NONE)
 		s->job_begun = true;
@@ -396,7 +398,7 @@ static enum svc_result classify(int status, char *what, size_t n)
 
 static bool stopping_sub(enum svc_sub sub) { return sub == SUB_STOP || sub == SUB_STOP_SIGTERM || sub == SUB_STOP_SIGKILL; }
 
-void svc_main_exited(struct mgr *m, struct svc *s, int status)
+void svc_main_exited(struct jobs *m, struct svc *s, int status)
 {
 	char what[64];
 	if (s->spawn_pid == s->main_pid)
@@ -433,7 +435,7 @@ void svc_main_exited(struct mgr *m, struct svc *s, int status)
 	terminate(m, s, ACT_DEACTIVATING);
 }
 
-void svc_control_exited(struct mgr *m, struct svc *s, int status)
+void svc_control_exited(struct jobs *m, struct svc *s, int status)
 {
 	char what[64];
 	if (s->spawn_pid == s->control_pid)
@@ -475,7 +477,7 @@ void svc_control_exited(struct mgr *m, struct svc *s, int status)
 
 bool svc_waiting_gone(const struct svc *s) { return s->sub == SUB_STOP_SIGTERM || s->sub == SUB_STOP_SIGKILL; }
 
-void svc_check_gone(struct mgr *m, struct svc *s)
+void svc_check_gone(struct jobs *m, struct svc *s)
 {
 	if (!svc_waiting_gone(s))
 		return;
@@ -485,7 +487,7 @@ void svc_check_gone(struct mgr *m, struct svc *s)
 		mixed_final(m, s);
 }
 
-void svc_timer(struct mgr *m, struct svc *s)
+void svc_timer(struct jobs *m, struct svc *s)
 {
 	s->deadline = 0;
 	switch (s->sub) {
@@ -528,7 +530,7 @@ void svc_timer(struct mgr *m, struct svc *s)
 	}
 }
 
-void svc_ready(struct mgr *m, struct svc *s, const struct notify_msg *msg)
+void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg)
 {
 	if (msg->has_status)
 		str_copy(s->status_text, sizeof(s->status_text), msg->status);
@@ -539,7 +541,7 @@ void svc_ready(struct mgr *m, struct svc *s, const struct notify_msg *msg)
 	}
 }
 
-void mgr_output(struct mgr *m, struct svc *s)
+void svc_output(struct jobs *m, struct svc *s)
 {
 	char buf[4096];
 	(void)m;
@@ -547,11 +549,11 @@ void mgr_output(struct mgr *m, struct svc *s)
 		ssize_t r = read(s->out_r, buf, sizeof(buf));
 		if (r <= 0)
 			return;
-		ring_write(&s->log, buf, (size_t)r);
+		log_ring_write(&s->log, buf, (size_t)r);
 	}
 }
 
-void mgr_spawn_event(struct mgr *m, struct svc *s)
+void svc_spawn_event(struct jobs *m, struct svc *s)
 {
 	pid_t pid = s->spawn_pid;
 	int r = svc_read_spawn(m, s);
@@ -561,7 +563,7 @@ void mgr_spawn_event(struct mgr *m, struct svc *s)
 	}
 }
 
-void mgr_status(const struct svc *s, struct ctl_status *o)
+void svc_status(const struct svc *s, struct ctl_status *o)
 {
 	memset(o, 0, sizeof(*o));
 	str_copy(o->unit, sizeof(o->unit), s->name);
@@ -593,7 +595,7 @@ void svc_free(struct svc *s)
 		close(s->out_w);
 	if (s->spawn_fd >= 0)
 		close(s->spawn_fd);
-	ring_free(&s->log);
+	log_ring_free(&s->log);
 	unit_free(&s->u);
 	free(s);
 }

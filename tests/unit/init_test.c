@@ -39,12 +39,12 @@ static void sink_reap(struct fdsink *s)
 	}
 }
 
-static char *ring_str(const struct ring *r)
+static char *ring_str(const struct log_ring *r)
 {
 	static char out[70000];
 	struct buf b = BUF_INIT(sizeof(out) - 1);
 	out[0] = 0;
-	if (!ring_copy(r, &b) && b.len)
+	if (!log_ring_copy(r, &b) && b.len)
 		memcpy(out, b.p, b.len + 1);
 	buf_free(&b);
 	return out;
@@ -52,16 +52,16 @@ static char *ring_str(const struct ring *r)
 
 T_TEST(ring_bounded)
 {
-	struct ring r;
-	ring_init(&r, 8192);
+	struct log_ring r;
+	log_ring_init(&r, 8192);
 	t_check(!strcmp(ring_str(&r), ""), "empty ring");
-	ring_write(&r, "one\ntwo\n", 8);
+	log_ring_write(&r, "one\ntwo\n", 8);
 	t_check(!strcmp(ring_str(&r), "one\ntwo\n"), "small write");
 	t_check(r.cap == 4096, "starts at 4 KiB: %zu", r.cap);
 	char line[100];
 	for (int i = 0; i < 1000; i++) {
 		int n = snprintf(line, sizeof(line), "line %04d\n", i);
-		ring_write(&r, line, (size_t)n);
+		log_ring_write(&r, line, (size_t)n);
 	}
 	t_check(r.cap == 8192 && r.len == 8192, "grew to the limit and no further: cap %zu len %zu", r.cap, r.len);
 	char *s = ring_str(&r);
@@ -71,25 +71,25 @@ T_TEST(ring_bounded)
 	char *big = malloc(20000);
 	memset(big, 'x', 20000);
 	memcpy(big + 20000 - 5, "tail\n", 5);
-	ring_write(&r, big, 20000);
+	log_ring_write(&r, big, 20000);
 	s = ring_str(&r);
 	t_check(r.len == 8192 && str_ends(s, "xtail\n"), "huge write keeps its tail");
 	free(big);
 	/* exactly filling the first allocation still grows later */
-	struct ring q;
-	ring_init(&q, 16384);
+	struct log_ring q;
+	log_ring_init(&q, 16384);
 	char blk[4096];
 	memset(blk, 'a', sizeof(blk));
-	ring_write(&q, blk, sizeof(blk));
-	ring_write(&q, "b\n", 2);
+	log_ring_write(&q, blk, sizeof(blk));
+	log_ring_write(&q, "b\n", 2);
 	s = ring_str(&q);
 	t_check(strlen(s) == 4098 && s[4096] == 'b', "grows after an exact fill: %zu", strlen(s));
-	ring_free(&q);
-	ring_free(&r);
-	ring_free(NULL);
-	struct ring z;
-	ring_init(&z, 0);
-	t_check(ring_write(&z, "x", 1) == 0 && z.len == 0, "a zero-size ring keeps nothing");
+	log_ring_free(&q);
+	log_ring_free(&r);
+	log_ring_free(NULL);
+	struct log_ring z;
+	log_ring_init(&z, 0);
+	t_check(log_ring_write(&z, "x", 1) == 0 && z.len == 0, "a zero-size ring keeps nothing");
 }
 
 T_TEST(ctl_requests)
