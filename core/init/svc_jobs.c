@@ -482,8 +482,7 @@ static void pull_deps(struct jobs *m, struct svc *s)
 		}
 }
 
-/* May s's start begin? 1 yes, 0 wait, -1 fail (a required unit did not come up). */
-static int start_ready(struct jobs *m, struct svc *s)
+int jobs_start_ready(struct jobs *m, struct svc *s)
 {
 	if (s->cycle || s->load != LOAD_LOADED)
 		return 1; /* svc_begin_start() reports it */
@@ -506,8 +505,7 @@ static int start_ready(struct jobs *m, struct svc *s)
 	return 1;
 }
 
-/* May s's stop begin? Units ordered after it stop first. */
-static bool stop_ready(struct jobs *m, struct svc *s)
+bool jobs_stop_ready(struct jobs *m, struct svc *s)
 {
 	index_fresh(m);
 	for (size_t i = next_order(m, s->pos, 0, true); i < m->n; i = next_order(m, s->pos, i + 1, true)) {
@@ -533,7 +531,7 @@ void jobs_dispatch(struct jobs *m)
 				continue;
 			}
 			if (s->job == JOB_START) {
-				int r = start_ready(m, s);
+				int r = jobs_start_ready(m, s);
 				if (r == 0) {
 					waiting = true;
 					continue;
@@ -553,7 +551,7 @@ void jobs_dispatch(struct jobs *m)
 				}
 				progress = true;
 			} else {
-				if (!stop_ready(m, s)) {
+				if (!jobs_stop_ready(m, s)) {
 					waiting = true;
 					continue;
 				}

@@ -76,6 +76,14 @@ int jobs_done(const struct svc *s, uint64_t id, bool *ok);
 /* Begin every job whose dependencies allow it. Call after each batch of events. */
 void jobs_dispatch(struct jobs *m);
 
+/* The ordering decisions jobs_dispatch() takes for a queued job (tests ask them directly).
+ * Start: 1 may begin (no unit it is ordered after has a job), 0 wait, -1 fail: a Requires=
+ * unit is not loaded, or is ordered before and did not come up (s->error says which). A unit on
+ * a cycle or not loaded answers 1: svc_begin_start() reports it. Stop: true once no unit
+ * ordered after s has a stop job left. */
+int jobs_start_ready(struct jobs *m, struct svc *s);
+bool jobs_stop_ready(struct jobs *m, struct svc *s);
+
 /* Events */
 void jobs_reap(struct jobs *m);                  /* SIGCHLD: reap every child, ours or orphaned */
 void jobs_notify(struct jobs *m, const struct notify_msg *msg);

@@ -140,25 +140,39 @@ static void terminate(struct jobs *m, struct svc *s, enum svc_active a)
 	set_state(m, s, a, SUB_STOP_SIGTERM);
 }
 
-static bool restart_wanted(const struct svc *s)
+bool svc_should_restart(enum restart_mode mode, enum svc_result result)
 {
-	bool clean = s->result == RES_SUCCESS;
-	bool sig = s->result == RES_SIGNAL || s->result == RES_CORE_DUMP;
-	switch (s->result) {
+	bool clean = result == RES_SUCCESS;
+	bool sig = result == RES_SIGNAL || result == RES_CORE_DUMP;
+	switch (result) {
 	case RES_START_LIMIT: case RES_DEPENDENCY: case RES_CYCLE: case RES_LOAD: case RES_CANCELED:
 		return false;
 	default:
 		break;
 	}
-	switch (s->u.restart) {
+	switch (mode) {
 	case RESTART_NO: return false;
 	case RESTART_ALWAYS: return true;
 	case RESTART_ON_SUCCESS: return clean;
 	case RESTART_ON_FAILURE: return !clean;
-	case RESTART_ON_ABNORMAL: return sig || s->result == RES_TIMEOUT;
+	case RESTART_ON_ABNORMAL: return sig || result == RES_TIMEOUT;
 	case RESTART_ON_ABORT: return sig;
 	}
 	return false;
+}
+
+uint64_t svc_restart_delay(const struct unit *u, unsigned backoff)
+{
+	uint64_t base = u->restart_usec, cap = u->restart_max_usec > base ? u->restart_max_usec : base;
+	uint64_t delay = base;
+	for (unsigned i = 0; i < backoff && delay < cap; i++)
+		delay = delay > cap / 2 ? cap : delay * 2;
+	return delay > cap ? cap : delay;
+}
+
+bool svc_backoff_settled(const struct unit *u, uint64_t up)
+{
+	return up >= (u->start_limit_interval ? u->start_limit_interval : 10000000);
 }
 
 static void finalize(struct jobs *m, struct svc *s)
@@ -188,16 +202,10 @@ static void finalize(struct jobs *m, struct svc *s)
 	svc_release(m, s);
 	uint64_t end = s->active == ACT_ACTIVE ? now : s->active_exit;
 	uint64_t up = s->active_since && end > s->active_since ? end - s->active_since : 0;
-	uint64_t settle = s->u.start_limit_interval ? s->u.start_limit_interval : 10000000;
-	if (up >= settle) /* it ran long enough: start the backoff over */
+	if (svc_backoff_settled(&s->u, up)) /* it ran long enough: start the backoff over */
 		s->backoff = 0;
-	if (restart_wanted(s)) {
-		uint64_t base = s->u.restart_usec, cap = s->u.restart_max_usec > base ? s->u.restart_max_usec : base;
-		uint64_t delay = base;
-		for (unsigned i = 0; i < s->backoff && delay < cap; i++)
-			delay = delay > cap / 2 ? cap : delay * 2;
-		if (delay > cap)
-			delay = cap;
+	if (svc_should_restart(s->u.restart, s->result)) {
+		uint64_t delay = svc_restart_delay(&s->u, s->backoff);
 		s->backoff++;
 		s->restarts++;
 		s->deadline = after_usec(delay); /* RestartSec=infinity: only a manual start */
@@ -215,7 +223,7 @@ static void finalize(struct jobs *m, struct svc *s)
 		set_state(m, s, ACT_FAILED, SUB_FAILED);
 }
 
-static bool start_limit_hit(struct svc *s, uint64_t now)
+bool svc_start_limit_hit(struct svc *s, uint64_t now)
 {
 	if (!s->u.start_limit_burst || !s->u.start_limit_interval)
 		return false;
@@ -304,7 +312,7 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 	s->active_since = s->active_exit = 0;
 	s->status_text[0] = 0;
 	s->idx = 0;
-	if (start_limit_hit(s, now)) {
+	if (svc_start_limit_hit(s, now)) {
 		s->result = RES_START_LIMIT;
 		svc_fail(s, "started more than %llu times within %llu ms; not starting again",
 			(unsigned long long)s->u.start_limit_burst, (unsigned long long)(s->u.start_limit_interval / 1000));
@@ -382,8 +390,7 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 	}
 }
 
-/* Classify a wait status: returns the result; clean exits and SIGHUP/INT/TERM/PIPE are success. */
-static enum svc_result classify(int status, char *what, size_t n)
+enum svc_result svc_exit_result(int status, char *what, size_t n)
 {
 	if (WIFEXITED(status)) {
 		str_fmt(what, n, "exited with status %d", WEXITSTATUS(status));
@@ -405,7 +412,7 @@ void svc_main_exited(struct jobs *m, struct svc *s, int status)
 		svc_read_spawn(m, s);
 	bool spawn_failed = s->spawn_failed == s->main_pid; /* then s->error says why */
 	s->main_pid = 0;
-	enum svc_result r = classify(status, what, sizeof(what));
+	enum svc_result r = svc_exit_result(status, what, sizeof(what));
 	if (stopping_sub(s->sub)) {
 		log_info("%s: main process %s", s->name, what);
 		svc_check_gone(m, s);
@@ -442,7 +449,7 @@ void svc_control_exited(struct jobs *m, struct svc *s, int status)
 		svc_read_spawn(m, s);
 	bool spawn_failed = s->spawn_failed == s->control_pid;
 	s->control_pid = 0;
-	enum svc_result r = classify(status, what, sizeof(what));
+	enum svc_result r = svc_exit_result(status, what, sizeof(what));
 	if (s->sub == SUB_START_PRE) {
 		const struct unit_cmd *c = &s->u.exec_start_pre.v[s->idx];
 		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE)) {

@@ -32,6 +32,7 @@
 #include "init/unit_parse.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -125,6 +126,23 @@ void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg);
 void svc_output(struct jobs *m, struct svc *s);  /* the log pipe is readable */
 void svc_spawn_event(struct jobs *m, struct svc *s); /* the status pipe is readable */
 void svc_free(struct svc *s);
+
+/* The decisions the functions above take, without side effects (tests ask them directly). */
+/* Restart= against how a run ended: restart it automatically? A result that is no process's
+ * end (start-limit-hit, dependency, cycle, load, canceled) never restarts. */
+bool svc_should_restart(enum restart_mode mode, enum svc_result result);
+/* The wait status of a main or control process as a result (what: the same in words): exit 0,
+ * and death by SIGHUP, SIGINT, SIGTERM or SIGPIPE, are success. */
+enum svc_result svc_exit_result(int status, char *what, size_t n);
+/* The wait before the automatic restart that follows backoff consecutive ones: RestartSec=
+ * doubled backoff times, capped at RestartMaxDelaySec= (never below RestartSec=). */
+uint64_t svc_restart_delay(const struct unit *u, unsigned backoff);
+/* Was a unit up for up µs long enough for its backoff to start over (StartLimitIntervalSec=,
+ * 10 s when 0)? */
+bool svc_backoff_settled(const struct unit *u, uint64_t up);
+/* Count a start at now (monotonic µs): true if it is more than StartLimitBurst= within
+ * StartLimitIntervalSec= (either 0: no limit). */
+bool svc_start_limit_hit(struct svc *s, uint64_t now);
 
 /* For `keel init status`. */
 void svc_status(const struct svc *s, struct ctl_status *out);
