@@ -632,6 +632,10 @@ T_TEST(svc_restart_backoff)
 	/* RestartSec=infinity stays infinity (after_usec() then sets no timer) */
 	struct unit u = {.restart_usec = inf, .restart_max_usec = 60000 * ms};
 	t_check(svc_restart_delay(&u, 0) == inf && svc_restart_delay(&u, 7) == inf, "RestartSec=infinity");
+	/* RestartMaxDelaySec=infinity: the doubling must not wrap around to 0 (restart at once) */
+	u = (struct unit){.restart_usec = 100 * ms, .restart_max_usec = inf};
+	t_check(svc_restart_delay(&u, 10) == 102400 * ms, "RestartMaxDelaySec=infinity, backoff 10");
+	t_check(svc_restart_delay(&u, 100) == inf && svc_restart_delay(&u, 1000) == inf, "no wrap-around");
 	/* the backoff starts over after StartLimitIntervalSec= up (10 s when 0) */
 	struct unit w = {.start_limit_interval = 30000 * ms};
 	t_check(svc_backoff_settled(&w, 30000 * ms) && !svc_backoff_settled(&w, 30000 * ms - 1), "settles at 30 s");
