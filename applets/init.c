@@ -126,7 +126,7 @@ static void console_stderr(void)
 static int pid1(void)
 {
 	struct kerr e = {0};
-	enum sup_end end = SUP_POWEROFF;
+	enum svc_loop_end end = SVC_LOOP_POWEROFF;
 	/* held until the supervisor's signalfd takes them (PID 1 drops what it has no handler for) */
 	sigset_t sigs;
 	sigemptyset(&sigs);
@@ -155,18 +155,18 @@ static int pid1(void)
 		close(rootfd);
 	if (stage2_loopback(&e))
 		log_err("loopback: %s", e.msg);
-	struct sup_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
+	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
 		.cgroups = true, .cgroup_path = CGROUP_PATH};
-	if (sup_run(&o, &end, &e))
+	if (svc_loop_run(&o, &end, &e))
 		pid1_fatal(e.msg);
-	go_down(end == SUP_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF);
+	go_down(end == SVC_LOOP_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF);
 }
 
 static int test_supervisor(const char *root, const char *cgroup, uint64_t log_size)
 {
 	char ctl[256], notify[256];
 	struct kerr e = {0};
-	enum sup_end end = SUP_POWEROFF;
+	enum svc_loop_end end = SVC_LOOP_POWEROFF;
 	if (!root || root[0] != '/')
 		return kfail(EXIT_USAGE, "--no-machine needs --root with an absolute path");
 	if (str_fmt(ctl, sizeof(ctl), "%s%s", root, CTL_SOCK) || str_fmt(notify, sizeof(notify), "%s%s", root, NOTIFY_SOCK))
@@ -178,11 +178,11 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 	str_fmt(run, sizeof(run), "%s/run", root);
 	if (stat(run, &st) && mkdir(run, 0755))
 		return kfail(EXIT_FAIL, "%s: %s", run, kerr_strerror(errno));
-	struct sup_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
+	struct svc_loop_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
 		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size};
-	if (sup_run(&o, &end, &e))
+	if (svc_loop_run(&o, &end, &e))
 		return kfail(EXIT_FAIL, "%s", e.msg);
-	log_notice("stopped (%s)", end == SUP_REBOOT ? "reboot" : "poweroff");
+	log_notice("stopped (%s)", end == SVC_LOOP_REBOOT ? "reboot" : "poweroff");
 	return EXIT_OK;
 }
 

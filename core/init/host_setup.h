@@ -1,8 +1,8 @@
 /* host_setup.h — the host PID 1's own setup before it supervises anything: the kernel's own
  * hardening settings, cgroup2 (cgroup.h), the hostname and the loopback interface.
  */
-#ifndef KEEL_STAGE2_H
-#define KEEL_STAGE2_H
+#ifndef KEEL_HOST_SETUP_H
+#define KEEL_HOST_SETUP_H
 
 struct kerr;
 

@@ -6,22 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ring_init(struct ring *r, size_t max)
+void log_ring_init(struct log_ring *r, size_t max)
 {
 	memset(r, 0, sizeof(*r));
 	r->max = max;
 }
 
-void ring_free(struct ring *r)
+void log_ring_free(struct log_ring *r)
 {
 	if (!r)
 		return;
 	free(r->p);
-	ring_init(r, r->max);
+	log_ring_init(r, r->max);
 }
 
 /* Grow (still linear: head == len) towards need bytes, up to max. */
-static void grow(struct ring *r, size_t need)
+static void grow(struct log_ring *r, size_t need)
 {
 	size_t cap = r->cap ? r->cap : 4096;
 	while (cap < need && cap < r->max)
@@ -37,7 +37,7 @@ static void grow(struct ring *r, size_t need)
 	r->cap = cap;
 }
 
-int ring_write(struct ring *r, const void *data, size_t n)
+int log_ring_write(struct log_ring *r, const void *data, size_t n)
 {
 	const uint8_t *d = data;
 	if (!r->max || !n)
@@ -65,7 +65,7 @@ int ring_write(struct ring *r, const void *data, size_t n)
 	return 0;
 }
 
-int ring_copy(const struct ring *r, struct buf *out)
+int log_ring_copy(const struct log_ring *r, struct buf *out)
 {
 	if (!r->len)
 		return 0;

@@ -1,6 +1,7 @@
 /* svc_exec.c — what a unit's processes get: credentials, environment, cgroup, log pipe, the
  * fork/exec itself, and the questions "are they gone?" and "signal them all" (see svc_state.h). */
-#include "init/svc_state.h"
+#include "init/svc_exec.h"
+#include "init/svc_jobs.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
@@ -35,7 +36,7 @@ void svc_fail(struct svc *s, const char *fmt, ...)
 
 /* ---- processes ---------------------------------------------------------------------------- */
 
-static void unwatch_spawn(struct mgr *m, struct svc *s)
+static void unwatch_spawn(struct jobs *m, struct svc *s)
 {
 	if (s->spawn_fd < 0)
 		return;
@@ -47,7 +48,7 @@ static void unwatch_spawn(struct mgr *m, struct svc *s)
 
 /* Read the status pipe of the last spawn; log what failed in the child. Returns 0 when execve
  * succeeded, 1 on a reported failure, -EAGAIN when there is no answer yet. */
-int svc_read_spawn(struct mgr *m, struct svc *s)
+int svc_read_spawn(struct jobs *m, struct svc *s)
 {
 	struct spawn_err se;
 	if (s->spawn_fd < 0)
@@ -65,7 +66,7 @@ int svc_read_spawn(struct mgr *m, struct svc *s)
 
 static bool group_alive(pid_t pgid) { return kill(-pgid, 0) == 0 || errno == EPERM; }
 
-bool svc_gone(const struct mgr *m, struct svc *s)
+bool svc_gone(const struct jobs *m, struct svc *s)
 {
 	if (s->main_pid || s->control_pid)
 		return false;
@@ -81,7 +82,7 @@ bool svc_gone(const struct mgr *m, struct svc *s)
 	return k == 0;
 }
 
-bool svc_leftovers(const struct mgr *m, const struct svc *s)
+bool svc_leftovers(const struct jobs *m, const struct svc *s)
 {
 	if (m->use_cg) {
 		int fd = openat(m->cg.slicefd, s->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -96,7 +97,7 @@ bool svc_leftovers(const struct mgr *m, const struct svc *s)
 	return false;
 }
 
-void svc_kill(const struct mgr *m, struct svc *s, int sig)
+void svc_kill(const struct jobs *m, struct svc *s, int sig)
 {
 	enum kill_mode km = s->u.kill_mode;
 	bool group = km == KILL_CONTROL_GROUP || (km == KILL_MIXED && sig == SIGKILL);
@@ -128,7 +129,7 @@ static int add_env(struct strv *env, const char *assign)
 	return strv_push(env, assign);
 }
 
-int svc_run_cmd(struct mgr *m, struct svc *s, const struct unit_cmd *c, bool main)
+int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool main)
 {
 	struct strv argv = {0}, env = {0};
 	const char *why = NULL;
@@ -201,7 +202,7 @@ out:
 
 /* ---- preparing a run ------------------------------------------------------------------------ */
 
-void svc_release(struct mgr *m, struct svc *s)
+void svc_release(struct jobs *m, struct svc *s)
 {
 	strv_clear(&s->env);
 	free(s->cwd);
@@ -218,7 +219,7 @@ void svc_release(struct mgr *m, struct svc *s)
 	}
 }
 
-static int prepare_ids(struct mgr *m, struct svc *s, const char **home, const char **shell, struct id_user *pw,
+static int prepare_ids(struct jobs *m, struct svc *s, const char **home, const char **shell, struct id_user *pw,
 	struct kerr *e)
 {
 	int ret;
@@ -258,7 +259,7 @@ static int prepare_ids(struct mgr *m, struct svc *s, const char **home, const ch
 	return 0;
 }
 
-static int prepare_env(struct mgr *m, struct svc *s, const char *home, const char *shell, const char *user,
+static int prepare_env(struct jobs *m, struct svc *s, const char *home, const char *shell, const char *user,
 	struct kerr *e)
 {
 	char tmp[400];
@@ -306,7 +307,7 @@ static int prepare_env(struct mgr *m, struct svc *s, const char *home, const cha
 	return ret;
 }
 
-int svc_prepare(struct mgr *m, struct svc *s, struct kerr *e)
+int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 {
 	struct id_user pw;
 	const char *home, *shell;

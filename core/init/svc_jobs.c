@@ -1,5 +1,5 @@
 /* svc_jobs.c — all units: loading, jobs, ordering, cycles, reaping, notify routing (see svc_state.h). */
-#include "init/svc_state.h"
+#include "init/svc_jobs.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -16,7 +16,7 @@
 
 #define POLL_USEC 50000 /* without cgroups: how often "are the unit's processes gone?" is asked */
 
-int mgr_init(struct mgr *m, const struct mgr_opts *o, int epfd, struct kerr *e)
+int jobs_init(struct jobs *m, const struct jobs_opts *o, int epfd, struct kerr *e)
 {
 	int ret;
 	memset(m, 0, sizeof(*m));
@@ -45,11 +45,11 @@ int mgr_init(struct mgr *m, const struct mgr_opts *o, int epfd, struct kerr *e)
 	}
 	return 0;
 fail:
-	mgr_free(m);
+	jobs_free(m);
 	return ret;
 }
 
-void mgr_free(struct mgr *m)
+void jobs_free(struct jobs *m)
 {
 	if (!m)
 		return;
@@ -77,7 +77,7 @@ static int name_cmp(const void *key, const void *elem)
 	return strcmp(key, (*(struct svc *const *)elem)->name);
 }
 
-struct svc *mgr_find(const struct mgr *m, const char *name)
+struct svc *jobs_find(const struct jobs *m, const char *name)
 {
 	struct svc **p = m->n ? bsearch(name, m->by_name, m->n, sizeof(*m->by_name), name_cmp) : NULL;
 	return p ? *p : NULL;
@@ -86,7 +86,7 @@ struct svc *mgr_find(const struct mgr *m, const char *name)
 static bool down(const struct svc *s) { return s->active == ACT_INACTIVE || s->active == ACT_FAILED; }
 
 /* (Re)read the unit's files. */
-static void load(struct mgr *m, struct svc *s)
+static void load(struct jobs *m, struct svc *s)
 {
 	struct kerr le = {0};
 	unit_free(&s->u);
@@ -108,9 +108,9 @@ static bool reloadable(const struct svc *s)
 		s->cg_fd < 0;
 }
 
-struct svc *mgr_get(struct mgr *m, const char *name, struct kerr *e)
+struct svc *jobs_get(struct jobs *m, const char *name, struct kerr *e)
 {
-	struct svc *s = mgr_find(m, name);
+	struct svc *s = jobs_find(m, name);
 	if (s) {
 		if (s->load != LOAD_LOADED && reloadable(s)) /* it may have been written or fixed since */
 			load(m, s);
@@ -138,7 +138,7 @@ struct svc *mgr_get(struct mgr *m, const char *name, struct kerr *e)
 	s->cg_fd = s->out_r = s->out_w = s->spawn_fd = -1;
 	s->w_out = (struct watch){W_OUT, s};
 	s->w_spawn = (struct watch){W_SPAWN, s};
-	ring_init(&s->log, m->log_max);
+	log_ring_init(&s->log, m->log_max);
 	s->state_since = mono_usec();
 	load(m, s);
 	size_t lo = 0, hi = m->n; /* its place by name */
@@ -205,17 +205,17 @@ static size_t row_next(const uint64_t *mat, size_t n, size_t row, size_t col)
 }
 
 /* A bit for each loaded unit named in names (but self): (self, unit) or, transposed, (unit, self). */
-static void mark(const struct mgr *m, uint64_t *mat, const struct strv *names, size_t self, bool transposed)
+static void mark(const struct jobs *m, uint64_t *mat, const struct strv *names, size_t self, bool transposed)
 {
 	size_t w = row_words(m->n);
 	for (size_t k = 0; k < names->n; k++) {
-		const struct svc *o = mgr_find(m, names->v[k]);
+		const struct svc *o = jobs_find(m, names->v[k]);
 		if (o && o->pos != self)
 			bit_set(mat, w, transposed ? o->pos : self, transposed ? self : o->pos);
 	}
 }
 
-static void index_drop(struct mgr *m)
+static void index_drop(struct jobs *m)
 {
 	free(m->ord);
 	free(m->ord_t);
@@ -224,7 +224,7 @@ static void index_drop(struct mgr *m)
 }
 
 /* Rebuild the index if units were (re)loaded since; false if it cannot be had. */
-static bool index_fresh(struct mgr *m)
+static bool index_fresh(struct jobs *m)
 {
 	if (!m->index_dirty && m->index_n == m->n)
 		return m->ord != NULL;
@@ -259,7 +259,7 @@ static bool index_fresh(struct mgr *m)
 		const struct strv *lists[2] = {&s->u.wants, &s->u.requires};
 		for (int l = 0; l < 2; l++)
 			for (size_t k = 0; k < lists[l]->n; k++) {
-				const struct svc *o = mgr_find(m, lists[l]->v[k]);
+				const struct svc *o = jobs_find(m, lists[l]->v[k]);
 				if (o && o->pos != i && !bit_get(expl, w, o->pos, i))
 					bit_set(m->ord, w, i, o->pos);
 			}
@@ -272,14 +272,14 @@ static bool index_fresh(struct mgr *m)
 }
 
 /* Is a ordered after b? Call index_fresh() first (its answer says whether the index is there). */
-static bool after(const struct mgr *m, const struct svc *a, const struct svc *b)
+static bool after(const struct jobs *m, const struct svc *a, const struct svc *b)
 {
 	return m->ord ? bit_get(m->ord, row_words(m->n), a->pos, b->pos) : after_def(a, b);
 }
 
 /* The next position from j on whose unit v[i] is ordered after (down: that is ordered after
  * v[i]), or n. */
-static size_t next_order(const struct mgr *m, size_t i, size_t j, bool down)
+static size_t next_order(const struct jobs *m, size_t i, size_t j, bool down)
 {
 	if (m->ord)
 		return row_next(down ? m->ord_t : m->ord, m->n, i, j);
@@ -289,14 +289,14 @@ static size_t next_order(const struct mgr *m, size_t i, size_t j, bool down)
 }
 
 /* Does o (loaded) require s? */
-static bool requires(struct mgr *m, const struct svc *o, const struct svc *s)
+static bool requires(struct jobs *m, const struct svc *o, const struct svc *s)
 {
 	if (o->load != LOAD_LOADED)
 		return false;
 	return index_fresh(m) ? bit_get(m->req_by, row_words(m->n), s->pos, o->pos) : strv_has(&o->u.requires, s->name);
 }
 
-static bool dfs(struct mgr *m, size_t i, unsigned char *color, size_t *stack, size_t depth)
+static bool dfs(struct jobs *m, size_t i, unsigned char *color, size_t *stack, size_t depth)
 {
 	bool found = false;
 	color[i] = 1;
@@ -327,7 +327,7 @@ static bool dfs(struct mgr *m, size_t i, unsigned char *color, size_t *stack, si
 	return found;
 }
 
-static void check_cycles(struct mgr *m)
+static void check_cycles(struct jobs *m)
 {
 	if (!m->graph_dirty)
 		return;
@@ -347,7 +347,7 @@ static void check_cycles(struct mgr *m)
 
 /* ---- jobs ---------------------------------------------------------------------------------- */
 
-int mgr_job_done(const struct svc *s, uint64_t id, bool *ok)
+int jobs_done(const struct svc *s, uint64_t id, bool *ok)
 {
 	if (s->done_id < id)
 		return 0;
@@ -355,10 +355,10 @@ int mgr_job_done(const struct svc *s, uint64_t id, bool *ok)
 	return 1;
 }
 
-static void pull_deps(struct mgr *m, struct svc *s);
-static int enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id);
+static void pull_deps(struct jobs *m, struct svc *s);
+static int enqueue(struct jobs *m, struct svc *s, enum job_type t, bool user, uint64_t *id);
 
-static void cancel(struct mgr *m, struct svc *s)
+static void cancel(struct jobs *m, struct svc *s)
 {
 	if (s->job == JOB_NONE)
 		return;
@@ -366,7 +366,7 @@ static void cancel(struct mgr *m, struct svc *s)
 }
 
 /* Jobs pull in more jobs (and units); cycles are looked for once, when the first one is queued. */
-int mgr_enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
+int jobs_enqueue(struct jobs *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
 {
 	m->enqueue_depth++;
 	int ret = enqueue(m, s, t, user, id);
@@ -375,7 +375,7 @@ int mgr_enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64
 	return ret;
 }
 
-static int enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
+static int enqueue(struct jobs *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
 {
 	if (m->shutting_down && t != JOB_STOP)
 		return -ESHUTDOWN;
@@ -456,7 +456,7 @@ static int enqueue(struct mgr *m, struct svc *s, enum job_type t, bool user, uin
 	return 0;
 }
 
-static void pull_deps(struct mgr *m, struct svc *s)
+static void pull_deps(struct jobs *m, struct svc *s)
 {
 	if (s->load != LOAD_LOADED)
 		return;
@@ -464,7 +464,7 @@ static void pull_deps(struct mgr *m, struct svc *s)
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			struct kerr e = {0};
-			struct svc *o = mgr_get(m, lists[l]->v[i], &e);
+			struct svc *o = jobs_get(m, lists[l]->v[i], &e);
 			uint64_t ignore;
 			if (!o) {
 				log_err("%s: %s", s->name, e.msg);
@@ -482,8 +482,7 @@ static void pull_deps(struct mgr *m, struct svc *s)
 		}
 }
 
-/* May s's start begin? 1 yes, 0 wait, -1 fail (a required unit did not come up). */
-static int start_ready(struct mgr *m, struct svc *s)
+int jobs_start_ready(struct jobs *m, struct svc *s)
 {
 	if (s->cycle || s->load != LOAD_LOADED)
 		return 1; /* svc_begin_start() reports it */
@@ -492,7 +491,7 @@ static int start_ready(struct mgr *m, struct svc *s)
 		if (m->v[i]->job != JOB_NONE)
 			return 0;
 	for (size_t i = 0; i < s->u.requires.n; i++) {
-		struct svc *o = mgr_find(m, s->u.requires.v[i]);
+		struct svc *o = jobs_find(m, s->u.requires.v[i]);
 		if (!o || o->load != LOAD_LOADED) {
 			str_fmt(s->error, sizeof(s->error), "required unit %s is %s", s->u.requires.v[i],
 				o ? unit_load_name(o->load) : "not loaded");
@@ -506,8 +505,7 @@ static int start_ready(struct mgr *m, struct svc *s)
 	return 1;
 }
 
-/* May s's stop begin? Units ordered after it stop first. */
-static bool stop_ready(struct mgr *m, struct svc *s)
+bool jobs_stop_ready(struct jobs *m, struct svc *s)
 {
 	index_fresh(m);
 	for (size_t i = next_order(m, s->pos, 0, true); i < m->n; i = next_order(m, s->pos, i + 1, true)) {
@@ -518,7 +516,7 @@ static bool stop_ready(struct mgr *m, struct svc *s)
 	return true;
 }
 
-void mgr_dispatch(struct mgr *m)
+void jobs_dispatch(struct jobs *m)
 {
 	bool progress = true;
 	while (progress) {
@@ -533,7 +531,7 @@ void mgr_dispatch(struct mgr *m)
 				continue;
 			}
 			if (s->job == JOB_START) {
-				int r = start_ready(m, s);
+				int r = jobs_start_ready(m, s);
 				if (r == 0) {
 					waiting = true;
 					continue;
@@ -553,7 +551,7 @@ void mgr_dispatch(struct mgr *m)
 				}
 				progress = true;
 			} else {
-				if (!stop_ready(m, s)) {
+				if (!jobs_stop_ready(m, s)) {
 					waiting = true;
 					continue;
 				}
@@ -581,7 +579,7 @@ void mgr_dispatch(struct mgr *m)
 
 /* ---- events ------------------------------------------------------------------------------------ */
 
-void mgr_reap(struct mgr *m)
+void jobs_reap(struct jobs *m)
 {
 	for (;;) {
 		int status;
@@ -628,13 +626,13 @@ static pid_t session_of(pid_t pid)
 	return sid;
 }
 
-void mgr_notify(struct mgr *m, const struct notify_msg *msg)
+void jobs_notify(struct jobs *m, const struct notify_msg *msg)
 {
 	struct svc *s = NULL;
 	if (m->use_cg) {
 		char name[UNIT_NAME_MAX + 1];
 		if (!cg_pid_service(msg->pid, name, sizeof(name)))
-			s = mgr_find(m, name);
+			s = jobs_find(m, name);
 	} else {
 		pid_t sid = session_of(msg->pid);
 		for (size_t i = 0; i < m->n && !s; i++) {
@@ -653,7 +651,7 @@ void mgr_notify(struct mgr *m, const struct notify_msg *msg)
 	svc_ready(m, s, msg);
 }
 
-void mgr_cgroup_event(struct mgr *m)
+void jobs_cgroup_event(struct jobs *m)
 {
 	char buf[4096];
 	while (read(m->inotify_fd, buf, sizeof(buf)) > 0)
@@ -662,7 +660,7 @@ void mgr_cgroup_event(struct mgr *m)
 		svc_check_gone(m, m->v[i]);
 }
 
-void mgr_timers(struct mgr *m)
+void jobs_timers(struct jobs *m)
 {
 	uint64_t now = mono_usec();
 	for (size_t i = 0; i < m->n; i++) {
@@ -674,7 +672,7 @@ void mgr_timers(struct mgr *m)
 	}
 }
 
-uint64_t mgr_next_deadline(const struct mgr *m)
+uint64_t jobs_next_deadline(const struct jobs *m)
 {
 	uint64_t next = 0;
 	for (size_t i = 0; i < m->n; i++) {
@@ -690,7 +688,7 @@ uint64_t mgr_next_deadline(const struct mgr *m)
 	return next;
 }
 
-void mgr_shutdown(struct mgr *m)
+void jobs_shutdown(struct jobs *m)
 {
 	if (m->shutting_down)
 		return;
@@ -710,7 +708,7 @@ void mgr_shutdown(struct mgr *m)
 	}
 }
 
-bool mgr_stopped(const struct mgr *m)
+bool jobs_stopped(const struct jobs *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const struct svc *s = m->v[i];

@@ -6,7 +6,7 @@
 #include "init/fdsink.h"
 #include "base/log.h"
 #include "init/notify.h"
-#include "init/svc_state.h"
+#include "init/svc_jobs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,17 +41,17 @@ struct conn {
 };
 
 struct loop {
-	struct mgr m;
+	struct jobs m;
 	int epfd, sigfd, ctlfd, notifyfd;
 	struct watch w_sig, w_ctl, w_notify, w_inotify;
-	struct conn *conns[SUP_CONNS_MAX];
+	struct conn *conns[SVC_LOOP_CONNS_MAX];
 	uint64_t accept_resume; /* the control socket is unwatched until then (0: watched) */
 	bool accept_failing;    /* said so in the log already */
 	uint64_t notify_resume; /* the notify socket is unwatched until then (0: watched) */
 	struct svc *goal;
 	uint64_t goal_id, boot_start, shutdown_span, shutdown_deadline;
 	bool goal_reported;
-	enum sup_end end; /* requested; 0: none */
+	enum svc_loop_end end; /* requested; 0: none */
 };
 
 static int watch_fd(struct loop *l, int fd, uint32_t events, struct watch *w)
@@ -85,7 +85,7 @@ static void conn_close(struct loop *l, struct conn *c)
 
 static void conns_sweep(struct loop *l)
 {
-	for (int i = 0; i < SUP_CONNS_MAX; i++)
+	for (int i = 0; i < SVC_LOOP_CONNS_MAX; i++)
 		if (l->conns[i] && l->conns[i]->dead) {
 			free(l->conns[i]);
 			l->conns[i] = NULL;
@@ -102,7 +102,7 @@ static void conn_flush(struct loop *l, struct conn *c)
 		if (w < 0 && errno == EAGAIN) {
 			struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &c->w};
 			epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-			c->deadline = mono_usec() + SUP_CONN_TIMEOUT_USEC;
+			c->deadline = mono_usec() + SVC_LOOP_CONN_TIMEOUT_USEC;
 			return;
 		}
 		if (w <= 0)
@@ -143,7 +143,7 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 {
 	struct kerr e = {0};
 	struct svc *s = NULL;
-	if (r->unit[0] && !(s = mgr_get(&l->m, r->unit, &e))) {
+	if (r->unit[0] && !(s = jobs_get(&l->m, r->unit, &e))) {
 		reply(l, c, "ERR %s", e.msg);
 		return;
 	}
@@ -156,7 +156,7 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 		for (size_t i = 0; i < l->m.n && !ret; i++) {
 			if (s && l->m.v[i] != s)
 				continue;
-			mgr_status(l->m.v[i], &st);
+			svc_status(l->m.v[i], &st);
 			ret = ctl_format_status(&c->out, &st);
 		}
 		if (ret) {
@@ -169,7 +169,7 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 	}
 	case CTL_LOG:
 		buf_reset(&c->out);
-		if (buf_puts(&c->out, "OK\n") || ring_copy(&s->log, &c->out)) {
+		if (buf_puts(&c->out, "OK\n") || log_ring_copy(&s->log, &c->out)) {
 			reply(l, c, "ERR log: out of memory");
 			return;
 		}
@@ -184,7 +184,7 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 			reply(l, c, "ERR %s: %s", s->name, s->error[0] ? s->error : unit_load_name(s->load));
 			return;
 		}
-		int ret = mgr_enqueue(&l->m, s, t, true, &c->wait_id);
+		int ret = jobs_enqueue(&l->m, s, t, true, &c->wait_id);
 		if (ret) {
 			reply(l, c, "ERR %s: %s", s->name, ret == -ESHUTDOWN ? "the system is shutting down" : strerror(-ret));
 			return;
@@ -198,7 +198,7 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 	case CTL_POWEROFF:
 	case CTL_REBOOT:
 		if (!l->end)
-			l->end = r->verb == CTL_POWEROFF ? SUP_POWEROFF : SUP_REBOOT;
+			l->end = r->verb == CTL_POWEROFF ? SVC_LOOP_POWEROFF : SVC_LOOP_REBOOT;
 		reply(l, c, "OK");
 		return;
 	}
@@ -240,7 +240,7 @@ static void conn_read(struct loop *l, struct conn *c)
 
 /* The listening socket stays readable while a connection waits in its backlog: when accept
  * cannot take it (EMFILE, ENFILE, ENOBUFS, ENOMEM) epoll would wake us at once, forever. Stop
- * watching it for a while instead; timeout_ms() and sup_run() bring it back. */
+ * watching it for a while instead; timeout_ms() and svc_loop_run() bring it back. */
 static void accept_pause(struct loop *l, int err)
 {
 	if (!l->accept_failing)
@@ -272,7 +272,7 @@ static void conn_accept(struct loop *l)
 		struct ucred cred = {.uid = (uid_t)-1};
 		socklen_t len = sizeof(cred);
 		int slot = -1;
-		for (int i = 0; i < SUP_CONNS_MAX && slot < 0; i++)
+		for (int i = 0; i < SVC_LOOP_CONNS_MAX && slot < 0; i++)
 			if (!l->conns[i])
 				slot = i;
 		bool refused = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != geteuid();
@@ -289,7 +289,7 @@ static void conn_accept(struct loop *l)
 		c->refused = refused;
 		c->w = (struct watch){W_CONN, c};
 		buf_init(&c->out, CTL_REPLY_MAX);
-		c->deadline = mono_usec() + SUP_CONN_TIMEOUT_USEC;
+		c->deadline = mono_usec() + SVC_LOOP_CONN_TIMEOUT_USEC;
 		l->conns[slot] = c;
 		/* a peer that is not root is never read (a read would release what descriptors it
 		 * queued right here): it is answered once it has shut down its side */
@@ -383,7 +383,7 @@ static void raise_nofile(struct rlimit *old)
 		log_warn("RLIMIT_NOFILE: %s", strerror(errno));
 }
 
-static int loop_init(struct loop *l, const struct sup_opts *o, struct kerr *e)
+static int loop_init(struct loop *l, const struct svc_loop_opts *o, struct kerr *e)
 {
 	sigset_t set;
 	int ret;
@@ -402,9 +402,9 @@ static int loop_init(struct loop *l, const struct sup_opts *o, struct kerr *e)
 		return kerr_set(e, -errno, "signalfd: %s", strerror(errno));
 	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return kerr_set(e, -errno, "epoll: %s", strerror(errno));
-	struct mgr_opts mo = {o->root, o->notify_path, o->cgroups, o->cgroup_path, o->log_max, {0, 0}};
+	struct jobs_opts mo = {o->root, o->notify_path, o->cgroups, o->cgroup_path, o->log_max, {0, 0}};
 	raise_nofile(&mo.nofile);
-	if ((ret = mgr_init(&l->m, &mo, l->epfd, e)))
+	if ((ret = jobs_init(&l->m, &mo, l->epfd, e)))
 		return ret;
 	if ((l->ctlfd = ctl_listen(o->ctl_path, e)) < 0)
 		return l->ctlfd;
@@ -423,7 +423,7 @@ static int loop_init(struct loop *l, const struct sup_opts *o, struct kerr *e)
 
 static void loop_free(struct loop *l)
 {
-	for (int i = 0; i < SUP_CONNS_MAX; i++)
+	for (int i = 0; i < SVC_LOOP_CONNS_MAX; i++)
 		if (l->conns[i])
 			conn_close(l, l->conns[i]);
 	conns_sweep(l);
@@ -432,7 +432,7 @@ static void loop_free(struct loop *l)
 	int socks[] = {l->ctlfd, l->notifyfd};
 	fdsink_put(&l->m.sink, socks, 2);
 	fdsink_flush(&l->m.sink);
-	mgr_free(&l->m);
+	jobs_free(&l->m);
 	int fds[] = {l->sigfd, l->epfd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -452,18 +452,18 @@ static void on_signals(struct loop *l)
 		case SIGPWR:
 			log_notice("signal %d: power off", (int)si.ssi_signo);
 			if (!l->end)
-				l->end = SUP_POWEROFF;
+				l->end = SVC_LOOP_POWEROFF;
 			break;
 		case SIGINT:
 			log_notice("ctrl-alt-del: reboot");
 			if (!l->end)
-				l->end = SUP_REBOOT;
+				l->end = SVC_LOOP_REBOOT;
 			break;
 		default:
 			log_info("signal %d ignored", (int)si.ssi_signo);
 		}
 	}
-	mgr_reap(&l->m);
+	jobs_reap(&l->m);
 }
 
 /* The descriptor sink is full (its children stuck, or fork failing): stop reading notify for a
@@ -498,7 +498,7 @@ static void on_notify(struct loop *l)
 		}
 		int r = notify_recv(l->notifyfd, &msg);
 		if (r == 0)
-			mgr_notify(&l->m, &msg);
+			jobs_notify(&l->m, &msg);
 		else if (r == -EINVAL)
 			log_info("notify: malformed message dropped");
 		/* after processing: closing them is what releases a sender waiting on the barrier */
@@ -510,19 +510,19 @@ static void on_notify(struct loop *l)
 
 static void after_events(struct loop *l)
 {
-	mgr_timers(&l->m);
-	mgr_dispatch(&l->m);
+	jobs_timers(&l->m);
+	jobs_dispatch(&l->m);
 	if (l->m.changed) {
 		l->m.changed = false;
-		for (int i = 0; i < SUP_CONNS_MAX; i++) {
+		for (int i = 0; i < SVC_LOOP_CONNS_MAX; i++) {
 			struct conn *c = l->conns[i];
 			bool ok;
-			if (c && !c->dead && c->wait && mgr_job_done(c->wait, c->wait_id, &ok))
+			if (c && !c->dead && c->wait && jobs_done(c->wait, c->wait_id, &ok))
 				job_reply(l, c, ok);
 		}
 	}
 	bool ok;
-	if (!l->goal_reported && l->goal && mgr_job_done(l->goal, l->goal_id, &ok)) {
+	if (!l->goal_reported && l->goal && jobs_done(l->goal, l->goal_id, &ok)) {
 		l->goal_reported = true;
 		uint64_t ms = (mono_usec() - l->boot_start) / 1000;
 		if (ok)
@@ -533,16 +533,16 @@ static void after_events(struct loop *l)
 			log_err("startup: %s failed after %llu ms (%s)", l->goal->name, (unsigned long long)ms, l->goal->error);
 	}
 	if (l->end && !l->m.shutting_down) {
-		mgr_shutdown(&l->m);
+		jobs_shutdown(&l->m);
 		l->shutdown_deadline = mono_usec() + l->shutdown_span;
-		mgr_dispatch(&l->m);
+		jobs_dispatch(&l->m);
 	}
 }
 
 static int timeout_ms(struct loop *l)
 {
-	uint64_t next = mgr_next_deadline(&l->m), now = mono_usec();
-	for (int i = 0; i < SUP_CONNS_MAX; i++)
+	uint64_t next = jobs_next_deadline(&l->m), now = mono_usec();
+	for (int i = 0; i < SVC_LOOP_CONNS_MAX; i++)
 		if (l->conns[i] && !l->conns[i]->dead && l->conns[i]->deadline && (!next || l->conns[i]->deadline < next))
 			next = l->conns[i]->deadline;
 	if (l->m.shutting_down && (!next || l->shutdown_deadline < next))
@@ -559,7 +559,7 @@ static int timeout_ms(struct loop *l)
 	return ms > 3600000 ? 3600000 : (int)ms;
 }
 
-int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
+int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct kerr *e)
 {
 	struct loop l;
 	memset(&l, 0, sizeof(l));
@@ -570,14 +570,14 @@ int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
 		goto out;
 	l.shutdown_span = o->shutdown_max_usec ? o->shutdown_max_usec : SHUTDOWN_MAX_DEFAULT;
 	struct kerr ge = {0};
-	if (!(l.goal = mgr_get(&l.m, o->goal, &ge))) {
+	if (!(l.goal = jobs_get(&l.m, o->goal, &ge))) {
 		ret = kerr_set(e, ge.code ? ge.code : -EINVAL, "%s", ge.msg);
 		goto out;
 	}
-	if (mgr_enqueue(&l.m, l.goal, JOB_START, false, &l.goal_id))
+	if (jobs_enqueue(&l.m, l.goal, JOB_START, false, &l.goal_id))
 		l.goal = NULL;
 	log_notice("starting %s", o->goal);
-	mgr_reap(&l.m); /* children stage 1 left (their SIGCHLD came before our signalfd) */
+	jobs_reap(&l.m); /* children stage 1 left (their SIGCHLD came before our signalfd) */
 	after_events(&l);
 	conns_sweep(&l);
 	fdsink_flush(&l.m.sink);
@@ -594,14 +594,14 @@ int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
 			case W_SIGNAL: on_signals(&l); break;
 			case W_CTL: conn_accept(&l); break;
 			case W_NOTIFY: on_notify(&l); break;
-			case W_INOTIFY: mgr_cgroup_event(&l.m); break;
+			case W_INOTIFY: jobs_cgroup_event(&l.m); break;
 			case W_CONN: conn_event(&l, w->obj, evs[i].events); break;
-			case W_OUT: mgr_output(&l.m, w->obj); break;
-			case W_SPAWN: mgr_spawn_event(&l.m, w->obj); break;
+			case W_OUT: svc_output(&l.m, w->obj); break;
+			case W_SPAWN: svc_spawn_event(&l.m, w->obj); break;
 			}
 		}
 		uint64_t now = mono_usec();
-		for (int i = 0; i < SUP_CONNS_MAX; i++)
+		for (int i = 0; i < SVC_LOOP_CONNS_MAX; i++)
 			if (l.conns[i] && l.conns[i]->deadline && l.conns[i]->deadline <= now)
 				conn_close(&l, l.conns[i]);
 		accept_resume(&l, now);
@@ -609,14 +609,14 @@ int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e)
 		after_events(&l);
 		conns_sweep(&l);
 		fdsink_flush(&l.m.sink);
-		if (l.m.shutting_down && (mgr_stopped(&l.m) || mono_usec() >= l.shutdown_deadline)) {
-			if (!mgr_stopped(&l.m))
+		if (l.m.shutting_down && (jobs_stopped(&l.m) || mono_usec() >= l.shutdown_deadline)) {
+			if (!jobs_stopped(&l.m))
 				log_err("units still running after the shutdown time limit; going down anyway");
 			break;
 		}
 	}
 	*end = l.end;
-	log_notice("all units stopped: %s", l.end == SUP_REBOOT ? "reboot" : "power off");
+	log_notice("all units stopped: %s", l.end == SVC_LOOP_REBOOT ? "reboot" : "power off");
 	ret = 0;
 out:
 	loop_free(&l);

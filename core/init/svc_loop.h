@@ -4,11 +4,11 @@
  * kernel sends SIGINT for ctrl-alt-del once reboot(RB_DISABLE_CAD) is set), the control socket
  * and its connections, the sd_notify socket, inotify on cgroup.events, and every unit's log and
  * status pipes. Timers are the epoll timeout computed from the nearest deadline. Every fd is
- * nonblocking; nothing waits for a child. sup_run() returns only after a poweroff or reboot
+ * nonblocking; nothing waits for a child. svc_loop_run() returns only after a poweroff or reboot
  * request once every unit has stopped (or the shutdown time limit passed), saying which.
  */
-#ifndef KEEL_SUP_H
-#define KEEL_SUP_H
+#ifndef KEEL_SVC_LOOP_H
+#define KEEL_SVC_LOOP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,12 +16,12 @@
 
 struct kerr;
 
-#define SUP_CONNS_MAX 32
-#define SUP_CONN_TIMEOUT_USEC 10000000 /* to send a request, or to take a reply */
+#define SVC_LOOP_CONNS_MAX 32
+#define SVC_LOOP_CONN_TIMEOUT_USEC 10000000 /* to send a request, or to take a reply */
 
-enum sup_end { SUP_POWEROFF = 1, SUP_REBOOT = 2 };
+enum svc_loop_end { SVC_LOOP_POWEROFF = 1, SVC_LOOP_REBOOT = 2 };
 
-struct sup_opts {
+struct svc_loop_opts {
 	const char *root;        /* units, /etc/passwd, EnvironmentFile= beneath it */
 	const char *ctl_path;    /* control socket (0600; its directory must be ours, not writable by others) */
 	const char *notify_path; /* sd_notify socket */
@@ -32,6 +32,6 @@ struct sup_opts {
 	uint64_t shutdown_max_usec; /* give up waiting for units after this long (0: 5 min) */
 };
 
-int sup_run(const struct sup_opts *o, enum sup_end *end, struct kerr *e);
+int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct kerr *e);
 
 #endif

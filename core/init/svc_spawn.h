@@ -3,8 +3,8 @@
  * score, groups/gid/uid, working directory, default signal dispositions, execve. The parent never waits: failures in the child
  * come back through a close-on-exec pipe (EOF means execve succeeded) that the caller polls.
  */
-#ifndef KEEL_SPAWN_H
-#define KEEL_SPAWN_H
+#ifndef KEEL_SVC_SPAWN_H
+#define KEEL_SVC_SPAWN_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,7 @@
 /* svc_state.c — one unit's run: start, ready, exit, restart, stop (see svc_state.h). */
 #include "init/svc_state.h"
+#include "init/svc_exec.h"
+#include "init/svc_jobs.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -50,7 +52,7 @@ static const char *result_name(enum svc_result r)
 	return n[r];
 }
 
-void svc_job_done(struct mgr *m, struct svc *s, bool ok)
+void svc_job_done(struct jobs *m, struct svc *s, bool ok)
 {
 	s->done_id = s->job_id;
 	s->done_ok = ok;
@@ -62,18 +64,18 @@ void svc_job_done(struct mgr *m, struct svc *s, bool ok)
 /* A unit that is down keeps its log ring but not its pipe (two descriptors per unit) — unless
  * processes it left behind (KillMode=process) still hold the write end: closing the read end
  * would kill them with SIGPIPE at their next line. The next run goes on with the same pipe. */
-static void close_log(struct mgr *m, struct svc *s)
+static void close_log(struct jobs *m, struct svc *s)
 {
 	if (s->out_r < 0 || svc_leftovers(m, s))
 		return;
-	mgr_output(m, s);
+	svc_output(m, s);
 	epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->out_r, NULL);
 	close(s->out_r);
 	close(s->out_w);
 	s->out_r = s->out_w = -1;
 }
 
-static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_sub sub)
+static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub)
 {
 	uint64_t now = mono_usec();
 	if (a != s->active || sub != s->sub) {
@@ -114,17 +116,17 @@ static void set_state(struct mgr *m, struct svc *s, enum svc_active a, enum svc_
 
 /* ---- the state machine ------------------------------------------------------------------------ */
 
-static void finalize(struct mgr *m, struct svc *s);
+static void finalize(struct jobs *m, struct svc *s);
 
 /* KillMode=mixed: once the main and control processes are gone, the rest get SIGKILL. */
-static void mixed_final(struct mgr *m, struct svc *s)
+static void mixed_final(struct jobs *m, struct svc *s)
 {
 	if (s->u.kill_mode == KILL_MIXED && !s->main_pid && !s->control_pid)
 		svc_kill(m, s, SIGKILL);
 }
 
 /* Signal what is left and wait for it to go (or finish now if nothing is left). */
-static void terminate(struct mgr *m, struct svc *s, enum svc_active a)
+static void terminate(struct jobs *m, struct svc *s, enum svc_active a)
 {
 	if (svc_gone(m, s)) {
 		finalize(m, s);
@@ -138,28 +140,42 @@ static void terminate(struct mgr *m, struct svc *s, enum svc_active a)
 	set_state(m, s, a, SUB_STOP_SIGTERM);
 }
 
-static bool restart_wanted(const struct svc *s)
+bool svc_should_restart(enum restart_mode mode, enum svc_result result)
 {
-	bool clean = s->result == RES_SUCCESS;
-	bool sig = s->result == RES_SIGNAL || s->result == RES_CORE_DUMP;
-	switch (s->result) {
+	bool clean = result == RES_SUCCESS;
+	bool sig = result == RES_SIGNAL || result == RES_CORE_DUMP;
+	switch (result) {
 	case RES_START_LIMIT: case RES_DEPENDENCY: case RES_CYCLE: case RES_LOAD: case RES_CANCELED:
 		return false;
 	default:
 		break;
 	}
-	switch (s->u.restart) {
+	switch (mode) {
 	case RESTART_NO: return false;
 	case RESTART_ALWAYS: return true;
 	case RESTART_ON_SUCCESS: return clean;
 	case RESTART_ON_FAILURE: return !clean;
-	case RESTART_ON_ABNORMAL: return sig || s->result == RES_TIMEOUT;
+	case RESTART_ON_ABNORMAL: return sig || result == RES_TIMEOUT;
 	case RESTART_ON_ABORT: return sig;
 	}
 	return false;
 }
 
-static void finalize(struct mgr *m, struct svc *s)
+uint64_t svc_restart_delay(const struct unit *u, unsigned backoff)
+{
+	uint64_t base = u->restart_usec, cap = u->restart_max_usec > base ? u->restart_max_usec : base;
+	uint64_t delay = base;
+	for (unsigned i = 0; i < backoff && delay < cap; i++)
+		delay = delay > cap / 2 ? cap : delay * 2;
+	return delay > cap ? cap : delay;
+}
+
+bool svc_backoff_settled(const struct unit *u, uint64_t up)
+{
+	return up >= (u->start_limit_interval ? u->start_limit_interval : 10000000);
+}
+
+static void finalize(struct jobs *m, struct svc *s)
 {
 	uint64_t now = mono_usec();
 	s->deadline = 0;
@@ -186,16 +202,10 @@ static void finalize(struct mgr *m, struct svc *s)
 	svc_release(m, s);
 	uint64_t end = s->active == ACT_ACTIVE ? now : s->active_exit;
 	uint64_t up = s->active_since && end > s->active_since ? end - s->active_since : 0;
-	uint64_t settle = s->u.start_limit_interval ? s->u.start_limit_interval : 10000000;
-	if (up >= settle) /* it ran long enough: start the backoff over */
+	if (svc_backoff_settled(&s->u, up)) /* it ran long enough: start the backoff over */
 		s->backoff = 0;
-	if (restart_wanted(s)) {
-		uint64_t base = s->u.restart_usec, cap = s->u.restart_max_usec > base ? s->u.restart_max_usec : base;
-		uint64_t delay = base;
-		for (unsigned i = 0; i < s->backoff && delay < cap; i++)
-			delay = delay > cap / 2 ? cap : delay * 2;
-		if (delay > cap)
-			delay = cap;
+	if (svc_should_restart(s->u.restart, s->result)) {
+		uint64_t delay = svc_restart_delay(&s->u, s->backoff);
 		s->backoff++;
 		s->restarts++;
 		s->deadline = after_usec(delay); /* RestartSec=infinity: only a manual start */
@@ -213,7 +223,7 @@ static void finalize(struct mgr *m, struct svc *s)
 		set_state(m, s, ACT_FAILED, SUB_FAILED);
 }
 
-static bool start_limit_hit(struct svc *s, uint64_t now)
+bool svc_start_limit_hit(struct svc *s, uint64_t now)
 {
 	if (!s->u.start_limit_burst || !s->u.start_limit_interval)
 		return false;
@@ -226,7 +236,7 @@ static bool start_limit_hit(struct svc *s, uint64_t now)
 
 /* The first Condition…=/Assert…= that does not hold, or NULL. Paths are looked up beneath the
  * root (on the host: as the host sees them). */
-static const struct unit_cond *failed_condition(const struct mgr *m, const struct svc *s)
+static const struct unit_cond *failed_condition(const struct jobs *m, const struct svc *s)
 {
 	for (size_t i = 0; i < s->u.nconds; i++) {
 		const struct unit_cond *c = &s->u.conds[i];
@@ -245,7 +255,7 @@ static const struct unit_cond *failed_condition(const struct mgr *m, const struc
 	return NULL;
 }
 
-static void start_main(struct mgr *m, struct svc *s)
+static void start_main(struct jobs *m, struct svc *s)
 {
 	set_state(m, s, ACT_ACTIVATING, SUB_START);
 	if (svc_run_cmd(m, s, &s->u.exec_start.v[s->idx], true)) {
@@ -259,7 +269,7 @@ static void start_main(struct mgr *m, struct svc *s)
 	}
 }
 
-void svc_begin_start(struct mgr *m, struct svc *s)
+void svc_begin_start(struct jobs *m, struct svc *s)
 {
 	struct kerr e = {0};
 	uint64_t now = mono_usec();
@@ -302,7 +312,7 @@ void svc_begin_start(struct mgr *m, struct svc *s)
 	s->active_since = s->active_exit = 0;
 	s->status_text[0] = 0;
 	s->idx = 0;
-	if (start_limit_hit(s, now)) {
+	if (svc_start_limit_hit(s, now)) {
 		s->result = RES_START_LIMIT;
 		svc_fail(s, "started more than %llu times within %llu ms; not starting again",
 			(unsigned long long)s->u.start_limit_burst, (unsigned long long)(s->u.start_limit_interval / 1000));
@@ -330,9 +340,9 @@ void svc_begin_start(struct mgr *m, struct svc *s)
 	start_main(m, s);
 }
 
-static void stop_kill(struct mgr *m, struct svc *s) { terminate(m, s, ACT_DEACTIVATING); }
+static void stop_kill(struct jobs *m, struct svc *s) { terminate(m, s, ACT_DEACTIVATING); }
 
-void svc_begin_stop(struct mgr *m, struct svc *s)
+void svc_begin_stop(struct jobs *m, struct svc *s)
 {
 	if (s->job != JOB_NONE)
 		s->job_begun = true;
@@ -380,8 +390,7 @@ void svc_begin_stop(struct mgr *m, struct svc *s)
 	}
 }
 
-/* Classify a wait status: returns the result; clean exits and SIGHUP/INT/TERM/PIPE are success. */
-static enum svc_result classify(int status, char *what, size_t n)
+enum svc_result svc_exit_result(int status, char *what, size_t n)
 {
 	if (WIFEXITED(status)) {
 		str_fmt(what, n, "exited with status %d", WEXITSTATUS(status));
@@ -396,14 +405,14 @@ static enum svc_result classify(int status, char *what, size_t n)
 
 static bool stopping_sub(enum svc_sub sub) { return sub == SUB_STOP || sub == SUB_STOP_SIGTERM || sub == SUB_STOP_SIGKILL; }
 
-void svc_main_exited(struct mgr *m, struct svc *s, int status)
+void svc_main_exited(struct jobs *m, struct svc *s, int status)
 {
 	char what[64];
 	if (s->spawn_pid == s->main_pid)
 		svc_read_spawn(m, s);
 	bool spawn_failed = s->spawn_failed == s->main_pid; /* then s->error says why */
 	s->main_pid = 0;
-	enum svc_result r = classify(status, what, sizeof(what));
+	enum svc_result r = svc_exit_result(status, what, sizeof(what));
 	if (stopping_sub(s->sub)) {
 		log_info("%s: main process %s", s->name, what);
 		svc_check_gone(m, s);
@@ -433,14 +442,14 @@ void svc_main_exited(struct mgr *m, struct svc *s, int status)
 	terminate(m, s, ACT_DEACTIVATING);
 }
 
-void svc_control_exited(struct mgr *m, struct svc *s, int status)
+void svc_control_exited(struct jobs *m, struct svc *s, int status)
 {
 	char what[64];
 	if (s->spawn_pid == s->control_pid)
 		svc_read_spawn(m, s);
 	bool spawn_failed = s->spawn_failed == s->control_pid;
 	s->control_pid = 0;
-	enum svc_result r = classify(status, what, sizeof(what));
+	enum svc_result r = svc_exit_result(status, what, sizeof(what));
 	if (s->sub == SUB_START_PRE) {
 		const struct unit_cmd *c = &s->u.exec_start_pre.v[s->idx];
 		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE)) {
@@ -475,7 +484,7 @@ void svc_control_exited(struct mgr *m, struct svc *s, int status)
 
 bool svc_waiting_gone(const struct svc *s) { return s->sub == SUB_STOP_SIGTERM || s->sub == SUB_STOP_SIGKILL; }
 
-void svc_check_gone(struct mgr *m, struct svc *s)
+void svc_check_gone(struct jobs *m, struct svc *s)
 {
 	if (!svc_waiting_gone(s))
 		return;
@@ -485,7 +494,7 @@ void svc_check_gone(struct mgr *m, struct svc *s)
 		mixed_final(m, s);
 }
 
-void svc_timer(struct mgr *m, struct svc *s)
+void svc_timer(struct jobs *m, struct svc *s)
 {
 	s->deadline = 0;
 	switch (s->sub) {
@@ -528,7 +537,7 @@ void svc_timer(struct mgr *m, struct svc *s)
 	}
 }
 
-void svc_ready(struct mgr *m, struct svc *s, const struct notify_msg *msg)
+void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg)
 {
 	if (msg->has_status)
 		str_copy(s->status_text, sizeof(s->status_text), msg->status);
@@ -539,7 +548,7 @@ void svc_ready(struct mgr *m, struct svc *s, const struct notify_msg *msg)
 	}
 }
 
-void mgr_output(struct mgr *m, struct svc *s)
+void svc_output(struct jobs *m, struct svc *s)
 {
 	char buf[4096];
 	(void)m;
@@ -547,11 +556,11 @@ void mgr_output(struct mgr *m, struct svc *s)
 		ssize_t r = read(s->out_r, buf, sizeof(buf));
 		if (r <= 0)
 			return;
-		ring_write(&s->log, buf, (size_t)r);
+		log_ring_write(&s->log, buf, (size_t)r);
 	}
 }
 
-void mgr_spawn_event(struct mgr *m, struct svc *s)
+void svc_spawn_event(struct jobs *m, struct svc *s)
 {
 	pid_t pid = s->spawn_pid;
 	int r = svc_read_spawn(m, s);
@@ -561,7 +570,7 @@ void mgr_spawn_event(struct mgr *m, struct svc *s)
 	}
 }
 
-void mgr_status(const struct svc *s, struct ctl_status *o)
+void svc_status(const struct svc *s, struct ctl_status *o)
 {
 	memset(o, 0, sizeof(*o));
 	str_copy(o->unit, sizeof(o->unit), s->name);
@@ -593,7 +602,7 @@ void svc_free(struct svc *s)
 		close(s->out_w);
 	if (s->spawn_fd >= 0)
 		close(s->spawn_fd);
-	ring_free(&s->log);
+	log_ring_free(&s->log);
 	unit_free(&s->u);
 	free(s);
 }

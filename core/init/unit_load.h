@@ -15,8 +15,8 @@
  * Built-in targets (multi-user.target, default.target, basic.target, network.target, …) need no
  * file: without one they load as empty targets.
  */
-#ifndef KEEL_UNITLOAD_H
-#define KEEL_UNITLOAD_H
+#ifndef KEEL_UNIT_LOAD_H
+#define KEEL_UNIT_LOAD_H
 
 #include "init/unit_parse.h"
 

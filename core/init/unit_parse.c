@@ -334,57 +334,51 @@ static int set_enum(struct ctx *c, const char *key, const char *v, const char *c
 	return bad(c, key, "unknown value");
 }
 
-static int apply(struct ctx *c, const struct directive *d, const char *value)
+/* An allocation failure (the one error the setters below do not report themselves) as kerr. */
+static int nomem(struct ctx *c, int ret)
 {
-	struct unit *u = c->u;
-	void *dst = d->off == NOFF ? NULL : (char *)u + d->off;
-	const char *why = NULL, *v = value;
-	int ret = 0, iv;
-	uint64_t n;
-	bool b;
+	return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : ret;
+}
 
-	/* scalars that take %-specifiers: expand the whole value first */
-	if (d->spec && (d->kind == V_STR || d->kind == V_ID || d->kind == V_WORKDIR || d->kind == V_ENVFILE ||
-			    d->kind == V_COND)) {
-		if ((ret = uv_specifiers(value, u->name, &c->tmp, &why)))
-			return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, d->key, why);
-		v = (const char *)c->tmp.p;
+/* Lists of words: [Unit] Documentation=, After=, Before=, Requires=, Wants=; [Install]
+ * WantedBy=, RequiredBy=; [Service] Environment=, SupplementaryGroups=. */
+static int set_list(struct ctx *c, const struct directive *d, const char *v, struct strv *l)
+{
+	struct strv w = {0};
+	int ret;
+	if (!*v) {
+		strv_clear(l);
+		return 0;
 	}
-	switch (d->kind) {
-	case V_STR:
-		ret = set_strdup(dst, v);
-		break;
-	case V_DOCS:
-	case V_NAMES:
-	case V_ENV:
-	case V_GROUPS: {
-		struct strv *l = dst, w = {0};
-		if (!*v) {
-			strv_clear(l);
-			return 0;
-		}
-		if ((ret = words(c, d, v, false, &w))) {
-			strv_clear(&w);
-			return ret;
-		}
-		for (size_t i = 0; i < w.n && !ret; i++) {
-			if (d->kind == V_NAMES && (!unit_name_suffix(w.v[i]) || unit_name_is_template(w.v[i])))
-				ret = bad(c, d->key, "not a valid unit name (NAME.service or NAME.target)");
-			else if (d->kind == V_ENV && !uv_env_assign(w.v[i]))
-				ret = bad(c, d->key, "not a NAME=VALUE assignment");
-			else if (d->kind == V_GROUPS && !id_name(w.v[i]))
-				ret = bad(c, d->key, "not a valid group name");
-			else if (!(d->kind == V_NAMES && strv_has(l, w.v[i])) && (ret = strv_push(l, w.v[i])))
-				ret = kerr_set(c->e, ret, "%s:%u: %s=: %s", c->path, c->line, d->key,
-					ret == -E2BIG ? "too many entries" : strerror(-ret));
-		}
+	if ((ret = words(c, d, v, false, &w))) {
 		strv_clear(&w);
-		break;
+		return ret;
 	}
-	case V_EXEC:
-		return set_exec(c, d, v, dst);
-	case V_TYPE: {
-		static const char *const t[] = {"simple", "exec", "notify", "oneshot"};
+	for (size_t i = 0; i < w.n && !ret; i++) {
+		if (d->kind == V_NAMES && (!unit_name_suffix(w.v[i]) || unit_name_is_template(w.v[i])))
+			ret = bad(c, d->key, "not a valid unit name (NAME.service or NAME.target)");
+		else if (d->kind == V_ENV && !uv_env_assign(w.v[i]))
+			ret = bad(c, d->key, "not a NAME=VALUE assignment");
+		else if (d->kind == V_GROUPS && !id_name(w.v[i]))
+			ret = bad(c, d->key, "not a valid group name");
+		else if (!(d->kind == V_NAMES && strv_has(l, w.v[i])) && (ret = strv_push(l, w.v[i])))
+			ret = kerr_set(c->e, ret, "%s:%u: %s=: %s", c->path, c->line, d->key,
+				ret == -E2BIG ? "too many entries" : strerror(-ret));
+	}
+	strv_clear(&w);
+	return nomem(c, ret);
+}
+
+/* [Service] modes: Type=, Restart=, KillMode=. */
+static int set_mode(struct ctx *c, const struct directive *d, const char *v)
+{
+	static const char *const t[] = {"simple", "exec", "notify", "oneshot"};
+	static const char *const r[] = {"no", "on-success", "on-failure", "on-abnormal", "on-abort", "always"};
+	static const char *const k[] = {"control-group", "mixed", "process"};
+	struct unit *u = c->u;
+	int ret, iv = 0;
+	switch (d->kind) {
+	case V_TYPE:
 		if (!strcmp(v, "forking") || !strcmp(v, "dbus") || !strcmp(v, "idle") || !strcmp(v, "notify-reload"))
 			return bad(c, d->key, "only simple, exec, notify and oneshot are supported");
 		if (!*v)
@@ -392,10 +386,8 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 		if ((ret = set_enum(c, d->key, v, t, 4, &iv)))
 			return ret;
 		u->type = (enum svc_type)iv;
-		break;
-	}
-	case V_RESTART: {
-		static const char *const r[] = {"no", "on-success", "on-failure", "on-abnormal", "on-abort", "always"};
+		return 0;
+	case V_RESTART:
 		if (!strcmp(v, "on-watchdog"))
 			return bad(c, d->key, "on-watchdog: keel has no watchdog");
 		if (!*v)
@@ -403,37 +395,85 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 		if ((ret = set_enum(c, d->key, v, r, 6, &iv)))
 			return ret;
 		u->restart = (enum restart_mode)iv;
-		break;
+		return 0;
+	default: /* V_KILLMODE */
+		if (!*v)
+			return u->kill_mode = KILL_CONTROL_GROUP, 0;
+		if (!strcmp(v, "none"))
+			return bad(c, d->key, "none is not supported (it leaves every process running)");
+		if ((ret = set_enum(c, d->key, v, k, 3, &iv)))
+			return ret;
+		u->kill_mode = (enum kill_mode)iv;
+		return 0;
 	}
+}
+
+/* Numbers, times and switches: StartLimit*=, Restart*Sec=, Timeout*Sec=, RemainAfterExit=,
+ * Delegate=, DefaultDependencies=, KillSignal=, OOMScoreAdjust=. */
+static int set_number(struct ctx *c, const struct directive *d, const char *v, void *dst)
+{
+	struct unit *u = c->u;
+	const char *why = NULL;
+	uint64_t n, x;
+	bool b, neg;
+	int iv = 0;
+	switch (d->kind) {
 	case V_TIME:
 	case V_TIME_BOTH:
 		if (!*v)
 			n = d->def;
-		else if ((ret = uv_timespan(v, &n, &why)))
+		else if (uv_timespan(v, &n, &why))
 			return bad(c, d->key, why);
 		if (d->kind == V_TIME_BOTH)
 			u->timeout_start_usec = u->timeout_stop_usec = n;
 		else
 			*(uint64_t *)dst = n;
-		break;
+		return 0;
 	case V_BOOL:
 	case V_CHECK_BOOL:
 		if (!*v)
 			b = false;
-		else if ((ret = uv_bool(v, &b, &why)))
+		else if (uv_bool(v, &b, &why))
 			return bad(c, d->key, why);
 		if (dst)
 			*(bool *)dst = b;
-		break;
+		return 0;
 	case V_UINT:
 		if (!*v)
 			n = d->def;
-		else if ((ret = uv_uint(v, 0, UINT32_MAX, false, &n, &why)))
+		else if (uv_uint(v, 0, UINT32_MAX, false, &n, &why))
 			return bad(c, d->key, why);
 		*(uint64_t *)dst = n;
-		break;
-	case V_ENVFILE: {
-		const char *path = v[0] == '-' ? v + 1 : v;
+		return 0;
+	case V_SIGNAL:
+		if (!*v)
+			iv = (int)d->def;
+		else if (uv_signal(v, &iv, &why))
+			return bad(c, d->key, why);
+		u->kill_signal = iv;
+		return 0;
+	default: /* V_OOM */
+		neg = v[0] == '-';
+		if (!*v) {
+			u->has_oom_score_adjust = false;
+			return 0;
+		}
+		if (uv_uint(neg ? v + 1 : v, 0, 1000, false, &x, &why))
+			return bad(c, d->key, "expected a number from -1000 to 1000");
+		u->oom_score_adjust = neg ? -(int)x : (int)x;
+		u->has_oom_score_adjust = true;
+		return 0;
+	}
+}
+
+/* Strings, paths and credentials: Description=, User=, Group=, WorkingDirectory=,
+ * EnvironmentFile=. */
+static int set_text(struct ctx *c, const struct directive *d, const char *v, void *dst)
+{
+	const char *path = v[0] == '-' ? v + 1 : v;
+	int ret;
+	switch (d->kind) {
+	case V_ENVFILE:
 		if (!*v) {
 			strv_clear(dst);
 			return 0;
@@ -442,112 +482,106 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 			return bad(c, d->key, "not an absolute path");
 		if ((ret = strv_push(dst, v)))
 			return kerr_set(c->e, ret, "%s:%u: %s=: too many entries", c->path, c->line, d->key);
-		break;
-	}
-	case V_WORKDIR: {
-		const char *path = v[0] == '-' ? v + 1 : v;
+		return 0;
+	case V_WORKDIR:
 		if (*v && path[0] != '/' && strcmp(path, "~"))
 			return bad(c, d->key, "not an absolute path or ~");
-		ret = set_strdup(dst, v);
 		break;
-	}
 	case V_ID:
 		if (*v && !id_name(v))
 			return bad(c, d->key, "not a valid user or group name or number");
-		ret = set_strdup(dst, v);
 		break;
-	case V_LIMIT: {
-		struct unit_limit *l = &u->limits[d->def];
-		if (!*v) {
-			l->set = false;
-			return 0;
-		}
-		const char *colon = strchr(v, ':');
-		char a[32];
-		size_t al = colon ? (size_t)(colon - v) : strlen(v);
-		if (al >= sizeof(a))
-			return bad(c, d->key, "value too long");
-		memcpy(a, v, al);
-		a[al] = 0;
-		const char *parts[2] = {a, colon ? colon + 1 : a};
-		uint64_t val[2];
-		for (int i = 0; i < 2; i++) {
-			if (limit_table[d->def].bytes && strcmp(parts[i], "infinity"))
-				ret = uv_bytes(parts[i], &val[i], &why);
-			else
-				ret = uv_uint(parts[i], 0, UINT64_MAX - 1, true, &val[i], &why);
-			if (ret)
-				return bad(c, d->key, why);
-		}
-		if (val[0] > val[1])
-			return bad(c, d->key, "soft limit above the hard limit");
-		*l = (struct unit_limit){true, val[0], val[1]};
+	default: /* V_STR */
 		break;
 	}
-	case V_KILLMODE: {
-		static const char *const k[] = {"control-group", "mixed", "process"};
-		if (!*v)
-			return u->kill_mode = KILL_CONTROL_GROUP, 0;
-		if (!strcmp(v, "none"))
-			return bad(c, d->key, "none is not supported (it leaves every process running)");
-		if ((ret = set_enum(c, d->key, v, k, 3, &iv)))
-			return ret;
-		u->kill_mode = (enum kill_mode)iv;
-		break;
+	return nomem(c, set_strdup(dst, v));
+}
+
+/* [Service] LimitNOFILE= and the other Limit*=: SOFT[:HARD]. */
+static int set_limit(struct ctx *c, const struct directive *d, const char *v)
+{
+	struct unit_limit *l = &c->u->limits[d->def];
+	const char *why = NULL;
+	if (!*v) {
+		l->set = false;
+		return 0;
 	}
-	case V_OOM: {
-		uint64_t x;
-		bool neg = v[0] == '-';
-		if (!*v) {
-			u->has_oom_score_adjust = false;
-			return 0;
-		}
-		if ((ret = uv_uint(neg ? v + 1 : v, 0, 1000, false, &x, &why)))
-			return bad(c, d->key, "expected a number from -1000 to 1000");
-		u->oom_score_adjust = neg ? -(int)x : (int)x;
-		u->has_oom_score_adjust = true;
-		break;
+	const char *colon = strchr(v, ':');
+	char a[32];
+	size_t al = colon ? (size_t)(colon - v) : strlen(v);
+	if (al >= sizeof(a))
+		return bad(c, d->key, "value too long");
+	memcpy(a, v, al);
+	a[al] = 0;
+	const char *parts[2] = {a, colon ? colon + 1 : a};
+	uint64_t val[2];
+	for (int i = 0; i < 2; i++) {
+		int ret;
+		if (limit_table[d->def].bytes && strcmp(parts[i], "infinity"))
+			ret = uv_bytes(parts[i], &val[i], &why);
+		else
+			ret = uv_uint(parts[i], 0, UINT64_MAX - 1, true, &val[i], &why);
+		if (ret)
+			return bad(c, d->key, why);
 	}
-	case V_COND: {
-		if (!*v) {
-			conds_clear(u);
-			return 0;
-		}
-		bool neg = v[0] == '!';
-		const char *path = neg ? v + 1 : v;
-		if (v[0] == '|')
-			return bad(c, d->key, "triggering conditions ('|') are not supported");
-		if (path[0] != '/')
-			return bad(c, d->key, "not an absolute path");
-		if (u->nconds == UNIT_CONDS_MAX)
-			return bad(c, d->key, "too many conditions");
-		struct unit_cond *nc = realloc(u->conds, (u->nconds + 1) * sizeof(*nc));
-		if (!nc)
-			return kerr_set(c->e, -ENOMEM, "out of memory");
-		u->conds = nc;
-		struct unit_cond *x = &nc[u->nconds];
-		memset(x, 0, sizeof(*x));
-		if (!(x->path = strdup(path)))
-			return kerr_set(c->e, -ENOMEM, "out of memory");
-		x->kind = (enum cond_kind)(d->def & 0xff);
-		x->assert = d->def & 0x100;
-		x->negate = neg;
-		str_copy(x->key, sizeof(x->key), d->key);
-		u->nconds++;
-		break;
+	if (val[0] > val[1])
+		return bad(c, d->key, "soft limit above the hard limit");
+	*l = (struct unit_limit){true, val[0], val[1]};
+	return 0;
+}
+
+/* [Unit] Condition*= and Assert*=. */
+static int set_cond(struct ctx *c, const struct directive *d, const char *v)
+{
+	struct unit *u = c->u;
+	if (!*v) {
+		conds_clear(u);
+		return 0;
 	}
+	bool neg = v[0] == '!';
+	const char *path = neg ? v + 1 : v;
+	if (v[0] == '|')
+		return bad(c, d->key, "triggering conditions ('|') are not supported");
+	if (path[0] != '/')
+		return bad(c, d->key, "not an absolute path");
+	if (u->nconds == UNIT_CONDS_MAX)
+		return bad(c, d->key, "too many conditions");
+	struct unit_cond *nc = realloc(u->conds, (u->nconds + 1) * sizeof(*nc));
+	if (!nc)
+		return kerr_set(c->e, -ENOMEM, "out of memory");
+	u->conds = nc;
+	struct unit_cond *x = &nc[u->nconds];
+	memset(x, 0, sizeof(*x));
+	if (!(x->path = strdup(path)))
+		return kerr_set(c->e, -ENOMEM, "out of memory");
+	x->kind = (enum cond_kind)(d->def & 0xff);
+	x->assert = d->def & 0x100;
+	x->negate = neg;
+	str_copy(x->key, sizeof(x->key), d->key);
+	u->nconds++;
+	return 0;
+}
+
+/* [Service] cgroup resources: MemoryMax=, CPUQuota=, CPUWeight=, TasksMax=. */
+static int set_resource(struct ctx *c, const struct directive *d, const char *v, void *dst)
+{
+	struct unit *u = c->u;
+	const char *why = NULL;
+	size_t len;
+	char num[16];
+	uint64_t n;
+	switch (d->kind) {
 	case V_BYTES:
 		if (!*v)
 			n = UV_INFINITY;
 		else if (strchr(v, '%'))
 			return bad(c, d->key, "percentages are not supported; give bytes (K, M, G suffixes)");
-		else if ((ret = uv_bytes(v, &n, &why)))
+		else if (uv_bytes(v, &n, &why))
 			return bad(c, d->key, why);
 		*(uint64_t *)dst = n;
-		break;
-	case V_PERCENT: {
-		size_t len = strlen(v);
-		char num[16];
+		return 0;
+	case V_PERCENT:
+		len = strlen(v);
 		if (!len) {
 			u->cpu_quota = 0;
 			return 0;
@@ -556,38 +590,78 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 			return bad(c, d->key, "expected a percentage such as 50% or 200%");
 		memcpy(num, v, len - 1);
 		num[len - 1] = 0;
-		if ((ret = uv_uint(num, 1, 100000, false, &n, &why)))
+		if (uv_uint(num, 1, 100000, false, &n, &why))
 			return bad(c, d->key, why);
 		u->cpu_quota = n;
-		break;
-	}
+		return 0;
 	case V_WEIGHT:
 		if (!*v)
 			n = 0;
-		else if ((ret = uv_uint(v, 1, 10000, false, &n, &why)))
+		else if (uv_uint(v, 1, 10000, false, &n, &why))
 			return bad(c, d->key, "expected a weight from 1 to 10000");
 		u->cpu_weight = n;
-		break;
-	case V_TASKS:
+		return 0;
+	default: /* V_TASKS */
 		if (!*v)
 			n = UV_INFINITY;
 		else if (strchr(v, '%'))
 			return bad(c, d->key, "percentages are not supported; give a number or infinity");
-		else if ((ret = uv_uint(v, 1, UINT64_MAX - 1, true, &n, &why)))
+		else if (uv_uint(v, 1, UINT64_MAX - 1, true, &n, &why))
 			return bad(c, d->key, why);
 		u->tasks_max = n;
-		break;
-	case V_SIGNAL:
-		if (!*v)
-			iv = (int)d->def;
-		else if ((ret = uv_signal(v, &iv, &why)))
-			return bad(c, d->key, why);
-		u->kill_signal = iv;
-		break;
+		return 0;
 	}
-	if (ret == -ENOMEM)
-		return kerr_set(c->e, ret, "out of memory");
-	return ret;
+}
+
+static int apply(struct ctx *c, const struct directive *d, const char *value)
+{
+	void *dst = d->off == NOFF ? NULL : (char *)c->u + d->off;
+	const char *why = NULL, *v = value;
+	int ret;
+
+	/* scalars that take %-specifiers: expand the whole value first */
+	if (d->spec && (d->kind == V_STR || d->kind == V_ID || d->kind == V_WORKDIR || d->kind == V_ENVFILE ||
+			    d->kind == V_COND)) {
+		if ((ret = uv_specifiers(value, c->u->name, &c->tmp, &why)))
+			return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, d->key, why);
+		v = (const char *)c->tmp.p;
+	}
+	switch (d->kind) {
+	case V_DOCS:
+	case V_NAMES:
+	case V_ENV:
+	case V_GROUPS:
+		return set_list(c, d, v, dst);
+	case V_EXEC:
+		return set_exec(c, d, v, dst);
+	case V_TYPE:
+	case V_RESTART:
+	case V_KILLMODE:
+		return set_mode(c, d, v);
+	case V_TIME:
+	case V_TIME_BOTH:
+	case V_BOOL:
+	case V_CHECK_BOOL:
+	case V_UINT:
+	case V_SIGNAL:
+	case V_OOM:
+		return set_number(c, d, v, dst);
+	case V_STR:
+	case V_ENVFILE:
+	case V_WORKDIR:
+	case V_ID:
+		return set_text(c, d, v, dst);
+	case V_LIMIT:
+		return set_limit(c, d, v);
+	case V_COND:
+		return set_cond(c, d, v);
+	case V_BYTES:
+	case V_PERCENT:
+	case V_WEIGHT:
+	case V_TASKS:
+		return set_resource(c, d, v, dst);
+	}
+	return -EINVAL;
 }
 
 /* ---- syntax ------------------------------------------------------------------------------------ */

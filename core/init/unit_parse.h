@@ -11,8 +11,8 @@
  *
  * Where the files are found (search path, masking, drop-ins, .wants/) is unit_load.h.
  */
-#ifndef KEEL_UNIT_H
-#define KEEL_UNIT_H
+#ifndef KEEL_UNIT_PARSE_H
+#define KEEL_UNIT_PARSE_H
 
 #include "init/unit_value.h"
 

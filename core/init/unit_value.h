@@ -6,8 +6,8 @@
  * -EINVAL (-ERANGE for a number out of range, -E2BIG past a limit) and points *why at a static
  * phrase ("unterminated quote") that the caller puts after "file:line: Key=: ".
  */
-#ifndef KEEL_UNITVAL_H
-#define KEEL_UNITVAL_H
+#ifndef KEEL_UNIT_VALUE_H
+#define KEEL_UNIT_VALUE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -261,7 +261,7 @@ enum { RING = 4, CHUNK = 256 << 10 };
 static int fd_threads;
 void hash_fd_threads(int on) { fd_threads = on; }
 
-struct ring {
+struct hash_ring {
 	int fd;
 	uint8_t *buf[RING];
 	ssize_t len[RING]; /* bytes in the slot; 0 end of file; < 0 -errno */
@@ -273,7 +273,7 @@ static ssize_t read_chunk(int fd, uint8_t *p) { return fs_read_upto(fd, p, CHUNK
 
 static void *ring_reader(void *arg)
 {
-	struct ring *r = arg;
+	struct hash_ring *r = arg;
 	for (unsigned i = 0;; i++) {
 		while (sem_wait(&r->empty))
 			;
@@ -288,7 +288,7 @@ static void *ring_reader(void *arg)
 int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total)
 {
 	struct hash_ctx c;
-	struct ring r = {.fd = fd};
+	struct hash_ring r = {.fd = fd};
 	pthread_t th;
 	uint64_t n = 0;
 	int ret = -ENOMEM, threaded = 0;

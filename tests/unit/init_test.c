@@ -1,6 +1,7 @@
 /* init_test.c — the pieces of keel init around the unit parser: the log ring, the control
  * protocol, sd_notify messages and sockets, /etc/passwd and /etc/group lookups, the hostname
- * file, spawning with a status pipe. Forged inputs next to good ones. */
+ * file, spawning with a status pipe; the supervisor's decisions (restart, backoff, start limit,
+ * start and stop order, cycles) asked directly. Forged inputs next to good ones. */
 #include "t.h"
 #include "base/buf.h"
 #include "init/ctl.h"
@@ -11,12 +12,15 @@
 #include "init/log_ring.h"
 #include "init/svc_spawn.h"
 #include "init/host_setup.h"
+#include "init/svc_jobs.h"
+#include "init/svc_state.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +43,12 @@ static void sink_reap(struct fdsink *s)
 	}
 }
 
-static char *ring_str(const struct ring *r)
+static char *ring_str(const struct log_ring *r)
 {
 	static char out[70000];
 	struct buf b = BUF_INIT(sizeof(out) - 1);
 	out[0] = 0;
-	if (!ring_copy(r, &b) && b.len)
+	if (!log_ring_copy(r, &b) && b.len)
 		memcpy(out, b.p, b.len + 1);
 	buf_free(&b);
 	return out;
@@ -52,16 +56,16 @@ static char *ring_str(const struct ring *r)
 
 T_TEST(ring_bounded)
 {
-	struct ring r;
-	ring_init(&r, 8192);
+	struct log_ring r;
+	log_ring_init(&r, 8192);
 	t_check(!strcmp(ring_str(&r), ""), "empty ring");
-	ring_write(&r, "one\ntwo\n", 8);
+	log_ring_write(&r, "one\ntwo\n", 8);
 	t_check(!strcmp(ring_str(&r), "one\ntwo\n"), "small write");
 	t_check(r.cap == 4096, "starts at 4 KiB: %zu", r.cap);
 	char line[100];
 	for (int i = 0; i < 1000; i++) {
 		int n = snprintf(line, sizeof(line), "line %04d\n", i);
-		ring_write(&r, line, (size_t)n);
+		log_ring_write(&r, line, (size_t)n);
 	}
 	t_check(r.cap == 8192 && r.len == 8192, "grew to the limit and no further: cap %zu len %zu", r.cap, r.len);
 	char *s = ring_str(&r);
@@ -71,25 +75,25 @@ T_TEST(ring_bounded)
 	char *big = malloc(20000);
 	memset(big, 'x', 20000);
 	memcpy(big + 20000 - 5, "tail\n", 5);
-	ring_write(&r, big, 20000);
+	log_ring_write(&r, big, 20000);
 	s = ring_str(&r);
 	t_check(r.len == 8192 && str_ends(s, "xtail\n"), "huge write keeps its tail");
 	free(big);
 	/* exactly filling the first allocation still grows later */
-	struct ring q;
-	ring_init(&q, 16384);
+	struct log_ring q;
+	log_ring_init(&q, 16384);
 	char blk[4096];
 	memset(blk, 'a', sizeof(blk));
-	ring_write(&q, blk, sizeof(blk));
-	ring_write(&q, "b\n", 2);
+	log_ring_write(&q, blk, sizeof(blk));
+	log_ring_write(&q, "b\n", 2);
 	s = ring_str(&q);
 	t_check(strlen(s) == 4098 && s[4096] == 'b', "grows after an exact fill: %zu", strlen(s));
-	ring_free(&q);
-	ring_free(&r);
-	ring_free(NULL);
-	struct ring z;
-	ring_init(&z, 0);
-	t_check(ring_write(&z, "x", 1) == 0 && z.len == 0, "a zero-size ring keeps nothing");
+	log_ring_free(&q);
+	log_ring_free(&r);
+	log_ring_free(NULL);
+	struct log_ring z;
+	log_ring_init(&z, 0);
+	t_check(log_ring_write(&z, "x", 1) == 0 && z.len == 0, "a zero-size ring keeps nothing");
 }
 
 T_TEST(ctl_requests)
@@ -540,4 +544,405 @@ T_TEST(spawn_status_pipe)
 	waitpid(pid, &status, 0);
 	t_check(WIFEXITED(status) && !WEXITSTATUS(status) && spawn_result(errfd, &se) == 0, "optional cwd tolerated");
 	close(errfd);
+}
+
+/* ---- the supervisor's decisions: restart, backoff, start limit, ordering ---------------------- */
+
+/* Restart= × how the run ended. The columns are the results a process's end gives. */
+T_TEST(svc_restart_decision)
+{
+	static const enum svc_result res[] = {RES_SUCCESS, RES_EXIT_CODE, RES_SIGNAL, RES_CORE_DUMP, RES_TIMEOUT};
+	static const struct { enum restart_mode mode; const char *want; } cases[] = {
+		/* success exit-code signal core-dump timeout */
+		{RESTART_NO, "00000"},
+		{RESTART_ALWAYS, "11111"},
+		{RESTART_ON_SUCCESS, "10000"},
+		{RESTART_ON_FAILURE, "01111"},
+		{RESTART_ON_ABNORMAL, "00111"},
+		{RESTART_ON_ABORT, "00110"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++)
+		for (size_t j = 0; j < T_LEN(res); j++)
+			t_check(svc_should_restart(cases[i].mode, res[j]) == (cases[i].want[j] == '1'),
+				"Restart=%s, result %zu: want %c", restart_name(cases[i].mode), j, cases[i].want[j]);
+	/* results that are no process's end never restart, not even with Restart=always */
+	static const enum svc_result never[] = {RES_START_LIMIT, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED};
+	for (size_t j = 0; j < T_LEN(never); j++)
+		t_check(!svc_should_restart(RESTART_ALWAYS, never[j]) && !svc_should_restart(RESTART_ON_FAILURE, never[j]),
+			"result %d must not restart", (int)never[j]);
+}
+
+/* A wait status (exit code, signal, core dump) through to the restart decision. */
+T_TEST(svc_exit_status_restart)
+{
+#define EXITED(n) ((n) << 8)
+#define KILLED(sig) (sig)
+#define CORED(sig) ((sig) | 0x80)
+	static const struct {
+		int status;
+		enum svc_result res;
+		const char *what;
+		bool on_failure, on_abnormal, on_success;
+	} cases[] = {
+		{EXITED(0), RES_SUCCESS, "exited with status 0", false, false, true},
+		{EXITED(1), RES_EXIT_CODE, "exited with status 1", true, false, false},
+		{EXITED(255), RES_EXIT_CODE, "exited with status 255", true, false, false},
+		{KILLED(SIGTERM), RES_SUCCESS, "killed by signal 15", false, false, true}, /* a clean stop */
+		{KILLED(SIGHUP), RES_SUCCESS, "killed by signal 1", false, false, true},
+		{KILLED(SIGPIPE), RES_SUCCESS, "killed by signal 13", false, false, true},
+		{KILLED(SIGKILL), RES_SIGNAL, "killed by signal 9", true, true, false},
+		{KILLED(SIGABRT), RES_SIGNAL, "killed by signal 6", true, true, false},
+		{CORED(SIGSEGV), RES_CORE_DUMP, "killed by signal 11 (core dumped)", true, true, false},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char what[64];
+		enum svc_result r = svc_exit_result(cases[i].status, what, sizeof(what));
+		t_check(r == cases[i].res && !strcmp(what, cases[i].what), "status %#x: result %d (%s)", cases[i].status,
+			(int)r, what);
+		t_check(svc_should_restart(RESTART_ON_FAILURE, r) == cases[i].on_failure &&
+				svc_should_restart(RESTART_ON_ABNORMAL, r) == cases[i].on_abnormal &&
+				svc_should_restart(RESTART_ON_SUCCESS, r) == cases[i].on_success,
+			"status %#x: restart decisions", cases[i].status);
+	}
+#undef EXITED
+#undef KILLED
+#undef CORED
+}
+
+T_TEST(svc_restart_backoff)
+{
+	const uint64_t ms = 1000, inf = UINT64_MAX;
+	static const struct { uint64_t base, max; unsigned backoff; uint64_t want; } cases[] = {
+		{100, 60000, 0, 100},      /* the first restart waits RestartSec= */
+		{100, 60000, 1, 200},
+		{100, 60000, 2, 400},
+		{100, 60000, 9, 51200},
+		{100, 60000, 10, 60000},   /* 102.4 s capped at RestartMaxDelaySec= */
+		{100, 60000, 200, 60000},  /* no overflow however long it goes on */
+		{100, 60000, ~0u, 60000},
+		{5000, 1000, 3, 5000},     /* a cap below RestartSec= is RestartSec= */
+		{0, 60000, 5, 0},          /* RestartSec=0: at once, every time */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct unit u = {.restart_usec = cases[i].base * ms, .restart_max_usec = cases[i].max * ms};
+		uint64_t d = svc_restart_delay(&u, cases[i].backoff);
+		t_check(d == cases[i].want * ms, "case %zu: RestartSec=%llums backoff %u: %llu us", i,
+			(unsigned long long)cases[i].base, cases[i].backoff, (unsigned long long)d);
+	}
+	/* RestartSec=infinity stays infinity (after_usec() then sets no timer) */
+	struct unit u = {.restart_usec = inf, .restart_max_usec = 60000 * ms};
+	t_check(svc_restart_delay(&u, 0) == inf && svc_restart_delay(&u, 7) == inf, "RestartSec=infinity");
+	/* RestartMaxDelaySec=infinity: the doubling must not wrap around to 0 (restart at once) */
+	u = (struct unit){.restart_usec = 100 * ms, .restart_max_usec = inf};
+	t_check(svc_restart_delay(&u, 10) == 102400 * ms, "RestartMaxDelaySec=infinity, backoff 10");
+	t_check(svc_restart_delay(&u, 100) == inf && svc_restart_delay(&u, 1000) == inf, "no wrap-around");
+	/* the backoff starts over after StartLimitIntervalSec= up (10 s when 0) */
+	struct unit w = {.start_limit_interval = 30000 * ms};
+	t_check(svc_backoff_settled(&w, 30000 * ms) && !svc_backoff_settled(&w, 30000 * ms - 1), "settles at 30 s");
+	w.start_limit_interval = 0;
+	t_check(svc_backoff_settled(&w, 10000 * ms) && !svc_backoff_settled(&w, 9999 * ms), "settles at 10 s by default");
+}
+
+T_TEST(svc_start_limit)
+{
+	const uint64_t s1 = 1000000;
+	struct svc s;
+	memset(&s, 0, sizeof(s));
+	s.u.start_limit_burst = 3;
+	s.u.start_limit_interval = 10 * s1;
+	/* starts at 1 s, 2 s, 3 s are within the burst; the fourth within 10 s is one too many */
+	t_check(!svc_start_limit_hit(&s, 1 * s1) && !svc_start_limit_hit(&s, 2 * s1) && !svc_start_limit_hit(&s, 3 * s1),
+		"three starts in the burst");
+	t_check(svc_start_limit_hit(&s, 4 * s1), "the fourth start in 10 s hits the limit");
+	t_check(svc_start_limit_hit(&s, 11 * s1 - 1), "still within the window");
+	t_check(!svc_start_limit_hit(&s, 11 * s1), "a new window once 10 s passed");
+	/* no limit when either is 0 */
+	memset(&s, 0, sizeof(s));
+	s.u.start_limit_burst = 0;
+	s.u.start_limit_interval = 10 * s1;
+	bool hit = false;
+	for (int i = 1; i <= 100; i++)
+		hit |= svc_start_limit_hit(&s, (uint64_t)i);
+	t_check(!hit, "StartLimitBurst=0: no limit");
+	memset(&s, 0, sizeof(s));
+	s.u.start_limit_burst = 1;
+	for (int i = 1; i <= 100; i++)
+		hit |= svc_start_limit_hit(&s, (uint64_t)i);
+	t_check(!hit, "StartLimitIntervalSec=0: no limit");
+	/* burst 1: the second start within the window is refused */
+	memset(&s, 0, sizeof(s));
+	s.u.start_limit_burst = 1;
+	s.u.start_limit_interval = s1;
+	t_check(!svc_start_limit_hit(&s, 5) && svc_start_limit_hit(&s, 6), "StartLimitBurst=1");
+}
+
+static void cat(char *out, size_t n, const char *s)
+{
+	size_t l = strlen(out);
+	snprintf(out + l, n - l, "%s", s);
+}
+
+/* Units written beneath a fresh root, loaded by a struct jobs that runs nothing (no cgroups,
+ * no epoll set): files is "name\ncontents\0name\ncontents\0…\0". */
+static int jobs_with(struct jobs *m, const char *files)
+{
+	char dir[600];
+	struct kerr e = {0};
+	static int seq;
+	snprintf(dir, sizeof(dir), "%s/jobs%d", t_tmpdir(), seq++);
+	const char *parts[] = {"", "/etc", "/etc/systemd", "/etc/systemd/system"};
+	for (size_t i = 0; i < T_LEN(parts); i++) {
+		char p[700];
+		snprintf(p, sizeof(p), "%s%s", dir, parts[i]);
+		if (mkdir(p, 0755))
+			return -errno;
+	}
+	char sys[700];
+	snprintf(sys, sizeof(sys), "%s/etc/systemd/system", dir);
+	for (const char *f = files; *f; f += strlen(f) + 1) {
+		const char *nl = strchr(f, '\n');
+		char name[128];
+		snprintf(name, sizeof(name), "%.*s", (int)(nl - f), f);
+		write_file(sys, name, nl + 1);
+	}
+	struct jobs_opts o = {.root = dir, .notify_path = "/run/notify"};
+	return jobs_init(m, &o, -1, &e);
+}
+
+/* Start (or stop) one unit's job and let the jobs run in waves: every job that may begin at
+ * once does, and all finish before the next wave. The answer is the waves, separated by '|',
+ * names in a wave by position; a start that fails on a dependency is "!name". */
+static void jobs_waves(struct jobs *m, const char *unit, enum job_type t, char *out, size_t n)
+{
+	struct kerr e = {0};
+	uint64_t id;
+	struct svc *s = jobs_get(m, unit, &e);
+	out[0] = 0;
+	if (!s || jobs_enqueue(m, s, t, true, &id)) {
+		snprintf(out, n, "enqueue failed");
+		return;
+	}
+	for (int round = 0; round < 32; round++) {
+		bool go[SVC_MAX] = {0};
+		int rd[SVC_MAX] = {0};
+		size_t any = 0;
+		for (size_t i = 0; i < m->n; i++) {
+			struct svc *x = m->v[i];
+			if (x->job == JOB_NONE)
+				continue;
+			if (t == JOB_STOP)
+				go[i] = jobs_stop_ready(m, x);
+			else if ((rd[i] = jobs_start_ready(m, x)) != 0)
+				go[i] = true;
+			any += go[i];
+		}
+		if (!any)
+			break;
+		if (out[0])
+			cat(out, n, "|");
+		bool first = true;
+		for (size_t i = 0; i < m->n; i++) {
+			if (!go[i])
+				continue;
+			struct svc *x = m->v[i];
+			char w[UNIT_NAME_MAX + 4];
+			snprintf(w, sizeof(w), "%s%s%.*s", first ? "" : " ", rd[i] < 0 ? "!" : "",
+				(int)(strchr(x->name, '.') - x->name), x->name);
+			cat(out, n, w);
+			first = false;
+			x->job = JOB_NONE;
+			x->active = t == JOB_STOP ? ACT_INACTIVE : rd[i] < 0 ? ACT_FAILED : ACT_ACTIVE;
+			x->done_ok = rd[i] >= 0;
+		}
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i]->job != JOB_NONE)
+			cat(out, n, " (jobs left)");
+}
+
+T_TEST(jobs_start_order)
+{
+	static const struct { const char *files, *goal, *want; } cases[] = {
+		/* After= chains: one wave each */
+		{"a.service\n[Unit]\nRequires=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nRequires=c.service\nAfter=c.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "c.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "c|b|a"},
+		/* the same by Before= */
+		{"a.service\n[Unit]\nWants=b.service c.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nBefore=a.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "c.service\n[Unit]\nBefore=b.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "c|b|a"},
+		/* Requires= and Wants= without After=: no order, all at once */
+		{"a.service\n[Unit]\nRequires=b.service\nWants=c.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "c.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "a b c"},
+		/* a target comes up after what it wants… */
+		{"t.target\n[Unit]\nWants=x.service y.service\n\0"
+		 "x.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "y.service\n[Unit]\nAfter=x.service\n[Service]\nExecStart=/bin/true\n\0",
+			"t.target", "x|y|t"},
+		/* …unless the unit is explicitly ordered after the target */
+		{"t.target\n[Unit]\nWants=x.service\n\0"
+		 "x.service\n[Unit]\nAfter=t.target\n[Service]\nExecStart=/bin/true\n\0",
+			"t.target", "t|x"},
+		/* ordering alone pulls nothing in: After= on a unit without a job does not wait */
+		{"a.service\n[Unit]\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "a"},
+		/* a required unit that is missing fails the start; a wanted one is skipped */
+		{"a.service\n[Unit]\nRequires=nope.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nWants=nope.service\nAfter=nope.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "!a"},
+		{"a.service\n[Unit]\nRequires=nope.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nWants=nope.service\nAfter=nope.service\n[Service]\nExecStart=/bin/true\n\0",
+			"b.service", "b"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct jobs m;
+		char got[256];
+		int ret = jobs_with(&m, cases[i].files);
+		t_check(ret == 0, "case %zu: jobs_init: %d", i, ret);
+		if (ret)
+			continue;
+		jobs_waves(&m, cases[i].goal, JOB_START, got, sizeof(got));
+		t_check(!strcmp(got, cases[i].want), "case %zu: start %s: \"%s\", want \"%s\"", i, cases[i].goal, got,
+			cases[i].want);
+		jobs_free(&m);
+	}
+}
+
+/* A required unit ordered before that fails fails its dependents; one that is not ordered
+ * before does not (they start together). */
+T_TEST(jobs_required_failed)
+{
+	static const struct { const char *after; int want; } cases[] = {
+		{"After=b.service\n", -1},
+		{"", 1},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char files[512];
+		struct jobs m;
+		struct kerr e = {0};
+		uint64_t id;
+		int n = snprintf(files, sizeof(files),
+			"a.service\n[Unit]\nRequires=b.service\n%s[Service]\nExecStart=/bin/true\n%c"
+			"b.service\n[Service]\nExecStart=/bin/false\n%c",
+			cases[i].after, 0, 0);
+		files[n] = 0;
+		int ret = jobs_with(&m, files);
+		t_check(ret == 0, "case %zu: jobs_init: %d", i, ret);
+		if (ret)
+			continue;
+		struct svc *a = jobs_get(&m, "a.service", &e), *b;
+		t_check(a && jobs_enqueue(&m, a, JOB_START, true, &id) == 0, "case %zu: enqueue", i);
+		b = jobs_find(&m, "b.service");
+		t_check(b && b->job == JOB_START, "case %zu: Requires= pulls b in", i);
+		if (!a || !b) {
+			jobs_free(&m);
+			continue;
+		}
+		b->job = JOB_NONE; /* b ran and failed */
+		b->active = ACT_FAILED;
+		b->result = RES_EXIT_CODE;
+		int r = jobs_start_ready(&m, a);
+		t_check(r == cases[i].want, "case %zu: a's start: %d, want %d (%s)", i, r, cases[i].want, a->error);
+		if (cases[i].want < 0)
+			t_check(strstr(a->error, "b.service did not start") != NULL, "case %zu: says why: %s", i, a->error);
+		jobs_free(&m);
+	}
+}
+
+T_TEST(jobs_stop_order)
+{
+	static const struct { const char *files, *stop, *want; } cases[] = {
+		/* stopping b stops a (Requires=b) first: it is ordered after b */
+		{"a.service\n[Unit]\nRequires=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nRequires=c.service\nAfter=c.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "c.service\n[Service]\nExecStart=/bin/true\n\0",
+			"c.service", "a|b|c"},
+		/* Wants= does not propagate a stop */
+		{"a.service\n[Unit]\nWants=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Service]\nExecStart=/bin/true\n\0",
+			"b.service", "b"},
+		/* Requires= without order: both stop at once */
+		{"a.service\n[Unit]\nRequires=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Service]\nExecStart=/bin/true\n\0",
+			"b.service", "a b"},
+		/* a unit already down is not stopped again */
+		{"a.service\n[Unit]\nRequires=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Service]\nExecStart=/bin/true\n\0x.service\n[Service]\nExecStart=/bin/true\n\0",
+			"b.service", "b"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct jobs m;
+		struct kerr e = {0};
+		char got[256];
+		int ret = jobs_with(&m, cases[i].files);
+		t_check(ret == 0, "case %zu: jobs_init: %d", i, ret);
+		if (ret)
+			continue;
+		const char *names[] = {"a.service", "b.service", "c.service"};
+		for (size_t k = 0; k < T_LEN(names); k++) {
+			struct svc *s = jobs_get(&m, names[k], &e);
+			if (s && s->load == LOAD_LOADED)
+				s->active = ACT_ACTIVE; /* everything is up */
+		}
+		if (i == 3)
+			jobs_find(&m, "a.service")->active = ACT_INACTIVE;
+		jobs_waves(&m, cases[i].stop, JOB_STOP, got, sizeof(got));
+		t_check(!strcmp(got, cases[i].want), "case %zu: stop %s: \"%s\", want \"%s\"", i, cases[i].stop, got,
+			cases[i].want);
+		jobs_free(&m);
+	}
+}
+
+/* An ordering cycle marks its members (and only them) and names them in their error. */
+T_TEST(jobs_cycle)
+{
+	static const struct { const char *files, *goal, *members, *error; } cases[] = {
+		{"a.service\n[Unit]\nWants=b.service c.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nAfter=a.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "c.service\n[Unit]\nBefore=a.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "ab", "ordering cycle: a.service after b.service after a.service"},
+		/* three long, through Before= */
+		{"a.service\n[Unit]\nWants=b.service c.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nAfter=c.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "c.service\n[Unit]\nAfter=a.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "abc", "ordering cycle: a.service after b.service after c.service after a.service"},
+		/* a target with an explicit order against what it wants is no cycle */
+		{"t.target\n[Unit]\nWants=a.service\n\0"
+		 "a.service\n[Unit]\nAfter=t.target\n[Service]\nExecStart=/bin/true\n\0",
+			"t.target", "", ""},
+		/* the same chain without the closing edge */
+		{"a.service\n[Unit]\nWants=b.service c.service\nAfter=b.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "b.service\n[Unit]\nAfter=c.service\n[Service]\nExecStart=/bin/true\n\0"
+		 "c.service\n[Service]\nExecStart=/bin/true\n\0",
+			"a.service", "", ""},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct jobs m;
+		struct kerr e = {0};
+		uint64_t id;
+		int ret = jobs_with(&m, cases[i].files);
+		t_check(ret == 0, "case %zu: jobs_init: %d", i, ret);
+		if (ret)
+			continue;
+		struct svc *g = jobs_get(&m, cases[i].goal, &e);
+		t_check(g && jobs_enqueue(&m, g, JOB_START, true, &id) == 0 && m.n >= 2, "case %zu: enqueue", i);
+		char members[16] = "";
+		const char *err = "";
+		for (size_t k = 0; k < m.n; k++)
+			if (m.v[k]->cycle) {
+				char c[2] = {m.v[k]->name[0], 0};
+				cat(members, sizeof(members), c);
+				err = m.v[k]->error;
+				t_check(!strcmp(m.v[k]->error, cases[i].error), "case %zu: %s: \"%s\"", i, m.v[k]->name, m.v[k]->error);
+			}
+		t_check(!strcmp(members, cases[i].members), "case %zu: on the cycle \"%s\", want \"%s\"", i, members,
+			cases[i].members);
+		t_check(!*cases[i].error || !strcmp(err, cases[i].error), "case %zu: error \"%s\"", i, err);
+		jobs_free(&m);
+	}
 }
