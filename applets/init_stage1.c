@@ -3,6 +3,7 @@
  * is the program around them: the console lines ("keel init: [  1.234] …"), which step runs next,
  * the exec of provisioning and of the host init, and the rescue console on any failure. */
 #include "applets/init_stage1.h"
+#include "base/clock.h"
 #include "base/applet.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -29,13 +30,6 @@ static struct {
 	uint64_t t0;
 } g;
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* One progress line on the console: "keel init: [  1.234] message". */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
@@ -44,7 +38,7 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	uint64_t t = ms_now() - g.t0;
+	uint64_t t = mono_ms() - g.t0;
 	dprintf(STDERR_FILENO, "keel init: [%3llu.%03llu] %s\n", (unsigned long long)(t / 1000),
 		(unsigned long long)(t % 1000), line);
 }
@@ -207,7 +201,7 @@ int init_stage1(void)
 	int ret, loaded, skipped;
 
 	memset(&g, 0, sizeof(g));
-	g.t0 = ms_now();
+	g.t0 = mono_ms();
 	if (getpid() != 1)
 		return kfail(EXIT_USAGE, "stage 1 runs only as PID 1 from an initramfs");
 	if (!is_ramfs("/")) { /* PID 1 never returns: that would panic the kernel */

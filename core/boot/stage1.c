@@ -1,6 +1,7 @@
 /* stage1.c — the steps of the initramfs half of `keel init` (sequence in stage1.h; the program
  * that runs them is applets/init_stage1.c). */
 #include "boot/stage1.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
@@ -22,13 +23,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int stage1_unknown_key(const char *key)
 {
@@ -94,7 +88,7 @@ out:
 
 int stage1_wait_disk(struct stage1 *s, const char *sys, unsigned timeout_s, struct kerr *e)
 {
-	uint64_t deadline = ms_now() + (uint64_t)timeout_s * 1000;
+	uint64_t deadline = mono_ms() + (uint64_t)timeout_s * 1000;
 	struct blkdev any;
 	int ret;
 	for (;;) {
@@ -103,7 +97,7 @@ int stage1_wait_disk(struct stage1 *s, const char *sys, unsigned timeout_s, stru
 			ret = blk_find_label(sys, "USR-B", &any, e);
 		if (ret != -ENOENT)
 			break;
-		if (ms_now() >= deadline)
+		if (mono_ms() >= deadline)
 			return kerr_set(e, -ETIMEDOUT, "no partition labelled USR-A or USR-B after %u s", timeout_s);
 		struct timespec ts = {0, 20 * 1000000};
 		nanosleep(&ts, NULL);

@@ -1,5 +1,6 @@
 /* notify.c — sd_notify messages, server and client sides (see notify.h). */
 #include "init/notify.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/err.h"
 
@@ -121,13 +122,6 @@ int notify_recv(int fd, struct notify_msg *m)
 	return notify_parse(data, (size_t)n, m);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int notify_send(const char *path, const char *msg, size_t len, int wait_ms, struct kerr *e)
 {
 	struct sockaddr_un sa;
@@ -167,10 +161,10 @@ int notify_send(const char *path, const char *msg, size_t len, int wait_ms, stru
 	if (wait_ms > 0) {
 		close(pfd[1]);
 		pfd[1] = -1;
-		int64_t deadline = now_ms() + wait_ms;
+		int64_t deadline = (int64_t)mono_ms() + wait_ms;
 		for (;;) {
 			struct pollfd p = {pfd[0], POLLIN, 0};
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - (int64_t)mono_ms();
 			if (left <= 0) {
 				ret = kerr_set(e, -ETIMEDOUT, "no acknowledgement from %.100s within %d ms", path, wait_ms);
 				break;

@@ -139,7 +139,7 @@ struct svc *jobs_get(struct jobs *m, const char *name, struct kerr *e)
 	s->w_out = (struct watch){W_OUT, s};
 	s->w_spawn = (struct watch){W_SPAWN, s};
 	log_ring_init(&s->log, m->log_max);
-	s->state_since = mono_usec();
+	s->state_since = mono_us();
 	load(m, s);
 	size_t lo = 0, hi = m->n; /* its place by name */
 	while (lo < hi) {
@@ -544,7 +544,7 @@ void jobs_dispatch(struct jobs *m)
 					if (down(s) && s->active != ACT_FAILED) {
 						s->active = ACT_FAILED;
 						s->sub = SUB_FAILED;
-						s->state_since = mono_usec();
+						s->state_since = mono_us();
 					}
 				} else {
 					svc_begin_start(m, s);
@@ -662,7 +662,7 @@ void jobs_cgroup_event(struct jobs *m)
 
 void jobs_timers(struct jobs *m)
 {
-	uint64_t now = mono_usec();
+	uint64_t now = mono_us();
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = m->v[i];
 		if (s->deadline && s->deadline <= now)
@@ -679,7 +679,7 @@ uint64_t jobs_next_deadline(const struct jobs *m)
 		const struct svc *s = m->v[i];
 		uint64_t d = s->deadline;
 		if (!m->use_cg && svc_waiting_gone(s)) {
-			uint64_t p = mono_usec() + POLL_USEC;
+			uint64_t p = mono_us() + POLL_USEC;
 			d = d && d < p ? d : p;
 		}
 		if (d && (!next || d < next))

@@ -102,7 +102,7 @@ static void conn_flush(struct loop *l, struct conn *c)
 		if (w < 0 && errno == EAGAIN) {
 			struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &c->w};
 			epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-			c->deadline = mono_usec() + SVC_LOOP_CONN_TIMEOUT_USEC;
+			c->deadline = mono_us() + SVC_LOOP_CONN_TIMEOUT_USEC;
 			return;
 		}
 		if (w <= 0)
@@ -247,7 +247,7 @@ static void accept_pause(struct loop *l, int err)
 		log_warn("control: cannot accept a connection (%s); retrying every %d ms", strerror(err), ACCEPT_PAUSE_USEC / 1000);
 	l->accept_failing = true;
 	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->ctlfd, &(struct epoll_event){.events = 0, .data.ptr = &l->w_ctl});
-	l->accept_resume = mono_usec() + ACCEPT_PAUSE_USEC;
+	l->accept_resume = mono_us() + ACCEPT_PAUSE_USEC;
 }
 
 static void accept_resume(struct loop *l, uint64_t now)
@@ -289,7 +289,7 @@ static void conn_accept(struct loop *l)
 		c->refused = refused;
 		c->w = (struct watch){W_CONN, c};
 		buf_init(&c->out, CTL_REPLY_MAX);
-		c->deadline = mono_usec() + SVC_LOOP_CONN_TIMEOUT_USEC;
+		c->deadline = mono_us() + SVC_LOOP_CONN_TIMEOUT_USEC;
 		l->conns[slot] = c;
 		/* a peer that is not root is never read (a read would release what descriptors it
 		 * queued right here): it is answered once it has shut down its side */
@@ -473,7 +473,7 @@ static void notify_pause(struct loop *l)
 	if (!l->notify_resume)
 		log_warn("notify: descriptors from clients are not being closed fast enough; pausing notify");
 	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->notifyfd, &(struct epoll_event){.events = 0, .data.ptr = &l->w_notify});
-	l->notify_resume = mono_usec() + NOTIFY_PAUSE_USEC;
+	l->notify_resume = mono_us() + NOTIFY_PAUSE_USEC;
 }
 
 static void notify_check(struct loop *l, uint64_t now)
@@ -524,7 +524,7 @@ static void after_events(struct loop *l)
 	bool ok;
 	if (!l->goal_reported && l->goal && jobs_done(l->goal, l->goal_id, &ok)) {
 		l->goal_reported = true;
-		uint64_t ms = (mono_usec() - l->boot_start) / 1000;
+		uint64_t ms = (mono_us() - l->boot_start) / 1000;
 		if (ok)
 			log_notice("startup finished: %s reached in %llu ms", l->goal->name, (unsigned long long)ms);
 		else if (l->m.shutting_down)
@@ -534,14 +534,14 @@ static void after_events(struct loop *l)
 	}
 	if (l->end && !l->m.shutting_down) {
 		jobs_shutdown(&l->m);
-		l->shutdown_deadline = mono_usec() + l->shutdown_span;
+		l->shutdown_deadline = mono_us() + l->shutdown_span;
 		jobs_dispatch(&l->m);
 	}
 }
 
 static int timeout_ms(struct loop *l)
 {
-	uint64_t next = jobs_next_deadline(&l->m), now = mono_usec();
+	uint64_t next = jobs_next_deadline(&l->m), now = mono_us();
 	for (int i = 0; i < SVC_LOOP_CONNS_MAX; i++)
 		if (l->conns[i] && !l->conns[i]->dead && l->conns[i]->deadline && (!next || l->conns[i]->deadline < next))
 			next = l->conns[i]->deadline;
@@ -564,7 +564,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 	struct loop l;
 	memset(&l, 0, sizeof(l));
 	l.sigfd = l.ctlfd = l.notifyfd = l.epfd = -1;
-	l.boot_start = mono_usec();
+	l.boot_start = mono_us();
 	int ret = loop_init(&l, o, e);
 	if (ret)
 		goto out;
@@ -600,7 +600,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 			case W_SPAWN: svc_spawn_event(&l.m, w->obj); break;
 			}
 		}
-		uint64_t now = mono_usec();
+		uint64_t now = mono_us();
 		for (int i = 0; i < SVC_LOOP_CONNS_MAX; i++)
 			if (l.conns[i] && l.conns[i]->deadline && l.conns[i]->deadline <= now)
 				conn_close(&l, l.conns[i]);
@@ -609,7 +609,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 		after_events(&l);
 		conns_sweep(&l);
 		fdsink_flush(&l.m.sink);
-		if (l.m.shutting_down && (jobs_stopped(&l.m) || mono_usec() >= l.shutdown_deadline)) {
+		if (l.m.shutting_down && (jobs_stopped(&l.m) || mono_us() >= l.shutdown_deadline)) {
 			if (!jobs_stopped(&l.m))
 				log_err("units still running after the shutdown time limit; going down anyway");
 			break;

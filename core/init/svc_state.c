@@ -18,17 +18,10 @@
 
 #define KILL_WAIT_USEC 10000000 /* after SIGKILL when TimeoutStopSec=infinity */
 
-uint64_t mono_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* The deadline span from now; 0 (no timer) for infinity or a span too long to add. */
 static uint64_t after_usec(uint64_t span)
 {
-	uint64_t now = mono_usec();
+	uint64_t now = mono_us();
 	return span == UV_INFINITY || span > UINT64_MAX - now ? 0 : now + span;
 }
 
@@ -77,7 +70,7 @@ static void close_log(struct jobs *m, struct svc *s)
 
 static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub)
 {
-	uint64_t now = mono_usec();
+	uint64_t now = mono_us();
 	if (a != s->active || sub != s->sub) {
 		log_info("%s: %s (%s) -> %s (%s)", s->name, svc_active_name(s->active), sub_name(s->sub), svc_active_name(a),
 			sub_name(sub));
@@ -177,7 +170,7 @@ bool svc_backoff_settled(const struct unit *u, uint64_t up)
 
 static void finalize(struct jobs *m, struct svc *s)
 {
-	uint64_t now = mono_usec();
+	uint64_t now = mono_us();
 	s->deadline = 0;
 	bool stopping = m->shutting_down || ((s->job == JOB_STOP || s->job == JOB_RESTART) && s->job_begun);
 	if (stopping) {
@@ -272,7 +265,7 @@ static void start_main(struct jobs *m, struct svc *s)
 void svc_begin_start(struct jobs *m, struct svc *s)
 {
 	struct kerr e = {0};
-	uint64_t now = mono_usec();
+	uint64_t now = mono_us();
 	if (s->job != JOB_NONE)
 		s->job_begun = true;
 	if (s->load != LOAD_LOADED || s->cycle) {
@@ -513,7 +506,7 @@ void svc_timer(struct jobs *m, struct svc *s)
 			(unsigned long long)(s->u.timeout_stop_usec / 1000), s->u.kill_signal);
 		s->stop_killed = true;
 		svc_kill(m, s, SIGKILL);
-		s->deadline = s->u.timeout_stop_usec == UV_INFINITY ? mono_usec() + KILL_WAIT_USEC : after_usec(s->u.timeout_stop_usec);
+		s->deadline = s->u.timeout_stop_usec == UV_INFINITY ? mono_us() + KILL_WAIT_USEC : after_usec(s->u.timeout_stop_usec);
 		set_state(m, s, s->active, SUB_STOP_SIGKILL);
 		break;
 	case SUB_STOP_SIGKILL:
@@ -580,7 +573,7 @@ void svc_status(const struct svc *s, struct ctl_status *o)
 	str_copy(o->result, sizeof(o->result), result_name(s->result));
 	o->pid = (uint64_t)(s->main_pid > 0 ? s->main_pid : 0);
 	o->restarts = s->restarts;
-	uint64_t now = mono_usec();
+	uint64_t now = mono_us();
 	o->since_ms = s->state_since && now > s->state_since ? (now - s->state_since) / 1000 : 0;
 	if (s->load == LOAD_LOADED && s->u.description)
 		str_copy(o->description, sizeof(o->description), s->u.description);

@@ -24,6 +24,7 @@
 #ifndef KEEL_SVC_STATE_H
 #define KEEL_SVC_STATE_H
 
+#include "base/clock.h"
 #include "init/ctl.h"
 #include "init/notify.h"
 #include "init/ids.h"
@@ -111,7 +112,6 @@ struct svc {
 
 struct jobs;
 
-uint64_t mono_usec(void);
 
 /* Called by svc_jobs.c when a job may begin, ends, or an event concerns this unit. */
 void svc_begin_start(struct jobs *m, struct svc *s);

@@ -1,5 +1,6 @@
 /* unit_value.c — values of systemd unit-file settings (see unit_value.h). */
 #include "init/unit_value.h"
+#include "base/utf8.h"
 #include "base/buf.h"
 #include "base/err.h"
 
@@ -305,32 +306,6 @@ bool uv_env_assign(const char *s)
 
 /* ---- words ---------------------------------------------------------------------------------- */
 
-static int put_utf8(struct buf *w, uint32_t cp)
-{
-	uint8_t o[4];
-	size_t n;
-	if (cp < 0x80) {
-		o[0] = (uint8_t)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		o[0] = (uint8_t)(0xc0 | cp >> 6);
-		o[1] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		o[0] = (uint8_t)(0xe0 | cp >> 12);
-		o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		o[0] = (uint8_t)(0xf0 | cp >> 18);
-		o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
-		o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
-		o[3] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return buf_put(w, o, n);
-}
-
 /* *pp points after the backslash; decode one escape into w. */
 static int escape(const char **pp, struct buf *w, const char **why)
 {
@@ -377,7 +352,8 @@ static int escape(const char **pp, struct buf *w, const char **why)
 	}
 	if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
 		return fail(why, "escape is not a Unicode scalar value", -EINVAL);
-	ret = put_utf8(w, v);
+	unsigned char u[4];
+	ret = buf_put(w, u, utf8_put(u, v));
 	return ret;
 }
 
