@@ -143,17 +143,17 @@ static int pid1(void)
 	umask(022);
 	if (chdir("/"))
 		log_warn("chdir /: %s", kerr_strerror(errno));
-	stage2_sysctl("/proc/sys"); /* before anything else runs: link protection and the like */
+	host_sysctl("/proc/sys"); /* before anything else runs: link protection and the like */
 	if (reboot(RB_DISABLE_CAD))
 		log_warn("reboot(RB_DISABLE_CAD): %s", kerr_strerror(errno));
 	if (cg_mount(CGROUP_PATH, &e))
 		pid1_fatal(e.msg);
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0 || stage2_hostname(rootfd, &e) < 0)
+	if (rootfd < 0 || host_hostname(rootfd, &e) < 0)
 		log_err("hostname: %s", rootfd < 0 ? kerr_strerror(errno) : e.msg);
 	if (rootfd >= 0)
 		close(rootfd);
-	if (stage2_loopback(&e))
+	if (host_loopback(&e))
 		log_err("loopback: %s", e.msg);
 	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
 		.cgroups = true, .cgroup_path = CGROUP_PATH};

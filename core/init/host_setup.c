@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int stage2_parse_hostname(const char *p, size_t len, char *out)
+int host_parse_hostname(const char *p, size_t len, char *out)
 {
 	const char *end = p + len, *nl = memchr(p, '\n', len);
 	const char *le = nl ? nl : end;
@@ -33,7 +33,7 @@ int stage2_parse_hostname(const char *p, size_t len, char *out)
 	return 0;
 }
 
-int stage2_hostname(int rootfd, struct kerr *e)
+int host_hostname(int rootfd, struct kerr *e)
 {
 	struct buf b = BUF_INIT(4096);
 	char name[HOSTNAME_MAX + 1];
@@ -46,7 +46,7 @@ int stage2_hostname(int rootfd, struct kerr *e)
 	close(fd);
 	if (ret)
 		kerr_set(e, ret, "/etc/hostname: %s", ret == -EFBIG ? "too large" : strerror(-ret));
-	else if ((ret = stage2_parse_hostname((const char *)b.p, b.len, name)))
+	else if ((ret = host_parse_hostname((const char *)b.p, b.len, name)))
 		kerr_set(e, ret, "/etc/hostname: not a host name (letters, digits, '-', '.'; at most %d)", HOSTNAME_MAX);
 	else if (sethostname(name, strlen(name)))
 		ret = kerr_set(e, -errno, "sethostname %s: %s", name, strerror(errno));
@@ -54,7 +54,7 @@ int stage2_hostname(int rootfd, struct kerr *e)
 	return ret;
 }
 
-const struct stage2_sysctl stage2_sysctls[] = {
+const struct host_sysctl host_sysctls[] = {
 	{"fs/protected_hardlinks", "1"},
 	{"fs/protected_symlinks", "1"},
 	{"fs/protected_fifos", "1"},
@@ -68,17 +68,17 @@ const struct stage2_sysctl stage2_sysctls[] = {
 	{"net/ipv4/conf/default/accept_source_route", "0"},
 	{"net/ipv4/conf/default/promote_secondaries", "1"},
 };
-const size_t stage2_nsysctls = sizeof(stage2_sysctls) / sizeof(stage2_sysctls[0]);
+const size_t host_nsysctls = sizeof(host_sysctls) / sizeof(host_sysctls[0]);
 
-int stage2_sysctl(const char *sysdir)
+int host_sysctl(const char *sysdir)
 {
 	int failed = 0, dirfd = open(sysdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		log_warn("sysctl: %s: %s; kernel settings left as they are", sysdir, strerror(errno));
-		return (int)stage2_nsysctls;
+		return (int)host_nsysctls;
 	}
-	for (size_t i = 0; i < stage2_nsysctls; i++) {
-		const struct stage2_sysctl *s = &stage2_sysctls[i];
+	for (size_t i = 0; i < host_nsysctls; i++) {
+		const struct host_sysctl *s = &host_sysctls[i];
 		char name[64];
 		str_copy(name, sizeof(name), s->path);
 		for (char *p = name; *p; p++)
@@ -88,10 +88,10 @@ int stage2_sysctl(const char *sysdir)
 		int err = 0, fd = openat(dirfd, s->path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC); /* as echo V > */
 		if (fd < 0)
 			err = errno;
-		else if ((errno = 0, write(fd, s->value, len)) != (ssize_t)len)
-			err = errno ? errno : EIO;
-		if (fd >= 0)
+		else {
+			err = -fs_write_all(fd, s->value, len);
 			close(fd);
+		}
 		if (err) {
 			failed++;
 			log_warn("sysctl: %s = %s not set: %s", name, s->value, err == ENOENT ? "not in this kernel" : strerror(err));
@@ -103,7 +103,7 @@ int stage2_sysctl(const char *sysdir)
 	return failed;
 }
 
-int stage2_loopback(struct kerr *e)
+int host_loopback(struct kerr *e)
 {
 	struct ifreq ifr;
 	int ret = 0, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -12,11 +12,11 @@ struct kerr;
 
 /* Set the hostname from root/etc/hostname (first line; letters, digits, '-' and '.', at most
  * 64 bytes). Returns 1 if there is no such file (nothing set), 0 when set, or -errno. */
-int stage2_hostname(int rootfd, struct kerr *e);
+int host_hostname(int rootfd, struct kerr *e);
 /* Parse a hostname file's contents into out[HOSTNAME_MAX + 1]; -EINVAL if malformed. */
-int stage2_parse_hostname(const char *p, size_t len, char *out);
+int host_parse_hostname(const char *p, size_t len, char *out);
 /* Bring "lo" up (SIOCSIFFLAGS); the kernel then gives it 127.0.0.1 and ::1. */
-int stage2_loopback(struct kerr *e);
+int host_loopback(struct kerr *e);
 
 /* The kernel settings a host init is expected to make (systemd's sysctl.d defaults that harden
  * or that keel relies on, plus stricter link and file protection), written beneath sysdir
@@ -33,12 +33,12 @@ int stage2_loopback(struct kerr *e);
  *   net.ipv4.conf.default.rp_filter 2, .accept_source_route 0, .promote_secondaries 1
  * Each value written is logged (info); a knob this kernel does not have, or a write it refuses,
  * is logged (warning) and skipped: never fatal. Returns how many were not written. */
-struct stage2_sysctl {
+struct host_sysctl {
 	const char *path;  /* beneath sysdir: "fs/protected_hardlinks" */
 	const char *value;
 };
-extern const struct stage2_sysctl stage2_sysctls[];
-extern const size_t stage2_nsysctls;
-int stage2_sysctl(const char *sysdir);
+extern const struct host_sysctl host_sysctls[];
+extern const size_t host_nsysctls;
+int host_sysctl(const char *sysdir);
 
 #endif

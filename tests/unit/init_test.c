@@ -448,7 +448,7 @@ T_TEST(hostname_file)
 		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", NULL}, /* 65 */
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
-		int ret = stage2_parse_hostname(cases[i].in, strlen(cases[i].in), out);
+		int ret = host_parse_hostname(cases[i].in, strlen(cases[i].in), out);
 		if (cases[i].out)
 			t_check(!ret && !strcmp(out, cases[i].out), "hostname %zu", i);
 		else
@@ -470,7 +470,7 @@ static const char *slurp(const char *dir, const char *name)
 	return out;
 }
 
-T_TEST(stage2_sysctl_defaults)
+T_TEST(host_sysctl_defaults)
 {
 	char dir[400], sub[500];
 	snprintf(dir, sizeof(dir), "%s/procsys", t_tmpdir());
@@ -479,8 +479,8 @@ T_TEST(stage2_sysctl_defaults)
 		snprintf(sub, sizeof(sub), "%s/%s", dir, dirs[i]);
 		mkdir(sub, 0755);
 	}
-	for (size_t i = 0; i < stage2_nsysctls; i++)
-		write_file(dir, stage2_sysctls[i].path, "0\n");
+	for (size_t i = 0; i < host_nsysctls; i++)
+		write_file(dir, host_sysctls[i].path, "0\n");
 	/* the forged knobs: one this kernel lacks, one that is a directory, one a symlink */
 	snprintf(sub, sizeof(sub), "%s/kernel/sysrq", dir);
 	unlink(sub);
@@ -491,7 +491,7 @@ T_TEST(stage2_sysctl_defaults)
 	unlink(sub);
 	write_file(dir, "elsewhere", "0\n");
 	symlink("../elsewhere", sub);
-	t_check(stage2_sysctl(dir) == 3, "three not written, the rest did not stop");
+	t_check(host_sysctl(dir) == 3, "three not written, the rest did not stop");
 	static const struct { const char *path, *want; } want[] = {
 		{"fs/protected_hardlinks", "1"}, {"fs/protected_symlinks", "1"}, {"fs/protected_fifos", "1"},
 		{"fs/protected_regular", "2"}, {"kernel/kptr_restrict", "1"}, {"kernel/dmesg_restrict", "1"},
@@ -501,7 +501,7 @@ T_TEST(stage2_sysctl_defaults)
 	for (size_t i = 0; i < T_LEN(want); i++)
 		t_check(!strcmp(slurp(dir, want[i].path), want[i].want), "%s: '%s'", want[i].path, slurp(dir, want[i].path));
 	snprintf(sub, sizeof(sub), "%s/absent", dir);
-	t_check(stage2_sysctl(sub) == (int)stage2_nsysctls, "no /proc/sys: nothing written, not fatal");
+	t_check(host_sysctl(sub) == (int)host_nsysctls, "no /proc/sys: nothing written, not fatal");
 }
 
 T_TEST(spawn_status_pipe)
