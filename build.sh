@@ -154,7 +154,7 @@ run_make() { # flavour targets…
 	case $flavour in
 	musl)
 		cc="gcc -specs $B/musl-static-pie.specs"
-		cflags="-std=c11 -D_GNU_SOURCE -O2 -g $WARN -fPIE -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -ffunction-sections -fdata-sections -ffile-prefix-map=$top=. -ffile-prefix-map=$KEEL_CACHE=vendor"
+		cflags="-std=c11 -D_GNU_SOURCE -Os -g $WARN -fPIE -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -ffile-prefix-map=$top=. -ffile-prefix-map=$KEEL_CACHE=vendor"
 		ldflags="-Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack"
 		;;
 	host) # sanitizers: the unit tests and fuzz-corpus replays run here too
@@ -174,7 +174,7 @@ run_make() { # flavour targets…
 	mkdir -p "$O"
 	# A change of compiler or flags rebuilds everything of that flavour.
 	local sig="$cc $cflags $inc $defs $ldflags $libs"
-	if [ "$(cat "$O/.flags" 2>/dev/null)" != "$sig" ]; then rm -rf "$O/obj"; echo "$sig" > "$O/.flags"; fi
+	if [ "$(cat "$O/.flags" 2>/dev/null)" != "$sig" ]; then rm -rf "$O/obj" "$O/keel" "$O/keel.debug" "$O/unit" "$O/fuzz"; echo "$sig" > "$O/.flags"; fi
 	make -s -f "$B/keel.mk" -j"$jobs" TOP="$top" O="$O" CC="$cc" CFLAGS="$cflags $inc $defs" \
 		LDFLAGS="$ldflags" LIBS="$libs" FUZZMAIN="$fuzzmain" "${@/#/$O/}"
 }

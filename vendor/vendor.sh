@@ -136,7 +136,7 @@ flavor_env() {
 	case $1 in
 	musl)
 		CC=${MUSL_CC:?MUSL_CC not set}
-		CFLAGS="-O2 -fPIE -fstack-protector-strong -fstack-clash-protection -ffunction-sections -fdata-sections -g0"
+		CFLAGS="-O2 -fPIE -fstack-protector-strong -fstack-clash-protection -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -g0"
 		;;
 	host)
 		CC=${HOST_CC:-clang}

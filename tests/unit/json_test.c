@@ -81,7 +81,7 @@ T_TEST(json_suite_files)
 		const char *name = ents[i]->d_name;
 		char path[4352];
 		int want, got;
-		size_t len;
+		size_t len = 0;
 		char *data;
 		struct json_doc d;
 		struct kerr e = {0};
