@@ -1,11 +1,14 @@
 /* main.c — keel's multi-call entry point (not an applet itself).
  *
  * keel APPLET ARGS…, or a link named after the applet (/init and /sbin/init run `keel init`).
- * `keel --list` prints the applets, `keel --version` keel's and every linked library's version.
+ * `keel --list` prints the applets, `keel --version` keel's and every linked library's version;
+ * `keel --version --json` also each library's licence, Debian source package and pinned sha256.
  */
 #include "applets/table.h"
 #include "base/applet.h"
+#include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
 
 #include <errno.h>
 #include <mbedtls/version.h>
@@ -14,7 +17,8 @@
 #include <string.h>
 #include <zstd.h>
 
-#include "gen/applets.h" /* generated: applet_table[] */
+#include "gen/applets.h"    /* generated: applet_table[] */
+#include "gen/components.h" /* generated: KEEL_COMPONENTS, KEEL_LICENCE */
 
 #define NAPPLETS (sizeof(applet_table) / sizeof(applet_table[0]))
 
@@ -36,6 +40,38 @@ static void version(void)
 	printf("mbedtls %s\n", mbed);
 	printf("zstd %s\n", ZSTD_versionString());
 	printf("libseccomp %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+}
+
+/* `keel --version --json`: the facts build/keel.spdx.json records, from inside the binary. */
+static void version_json(void)
+{
+	struct buf b = BUF_INIT(1 << 16);
+	struct jw w;
+
+	jw_init(&w, &b);
+	jw_obj(&w);
+	jw_key(&w, "name");
+	jw_str(&w, "keel");
+	jw_key(&w, "version");
+	jw_str(&w, KEEL_VERSION);
+	jw_key(&w, "license");
+	jw_str(&w, KEEL_LICENCE);
+	jw_key(&w, "components");
+	jw_arr(&w);
+#define C(name, ver, lic, src, debver, artifact, sha)                                              \
+	jw_obj(&w);                                                                                \
+	jw_key(&w, "name"), jw_str(&w, name), jw_key(&w, "version"), jw_str(&w, ver);              \
+	jw_key(&w, "license"), jw_str(&w, lic), jw_key(&w, "debian_source"), jw_str(&w, src);      \
+	jw_key(&w, "debian_version"), jw_str(&w, debver), jw_key(&w, "artifact"), jw_str(&w, artifact); \
+	jw_key(&w, "sha256"), jw_str(&w, sha);                                                     \
+	jw_obj_end(&w);
+	KEEL_COMPONENTS
+#undef C
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	if (jw_finish(&w) == 0)
+		printf("%.*s\n", (int)b.len, (const char *)b.p);
+	buf_free(&b);
 }
 
 static int usage(FILE *f)
@@ -94,7 +130,10 @@ int main(int argc, char **argv)
 		return finish("keel", EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
-		version();
+		if (argc > 2 && !strcmp(argv[2], "--json"))
+			version_json();
+		else
+			version();
 		return finish("keel", EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--help"))
