@@ -119,7 +119,7 @@ $(O)/obj/%.o: $(TOP)/%.c
 
 $(O)/keel.debug: $(call obj,$(CORE) $(APPLETS))
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+	@$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-Map=$@.map $^ $(LIBS) -o $@
 
 $(O)/keel: $(O)/keel.debug
 	@strip --strip-all -R .comment -R .note.gnu.build-id $< -o $@
