@@ -29,7 +29,7 @@ PKGS_BUILD=(gcc make musl-tools musl-dev linux-libc-dev gperf bzip2 xz-utils bin
 	debian-archive-keyring)
 PKGS_TEST=(clang libclang-rt-14-dev cryptsetup-bin vboot-utils cgpt gdisk zstd openssl tar cpio
 	qemu-system-x86 linux-image-amd64 kmod erofs-utils squashfs-tools e2fsprogs busybox-static
-	tini runc umoci skopeo ignition jq xxd python3 time socat dosfstools mtools xorriso procps strace)
+	tini runc umoci skopeo ignition jq xxd python3 time socat dosfstools mtools xorriso procps strace valgrind)
 # What the demo's VM needs: qemu, the Debian kernel and its modules, the image tools.
 PKGS_DEMO=(qemu-system-x86 linux-image-amd64 kmod cpio erofs-utils e2fsprogs gdisk cgpt openssl
 	busybox-static)
@@ -146,7 +146,7 @@ MUSL_VERSION=
 run_make() { # flavour targets…
 	local flavour=$1 prefix cc cflags ldflags libs fuzzmain=""
 	shift
-	prefix=$(vendor/vendor.sh prefix "$([ "$flavour" = musl ] && echo musl || echo host)")
+	prefix=$(vendor/vendor.sh prefix "$(case $flavour in musl | vg) echo musl ;; *) echo host ;; esac)")
 	local inc="-I$top/core -I$top -I$B -isystem $KEEL_CACHE/kinc"
 	local lib
 	for lib in mbedtls zstd libseccomp; do inc="$inc -isystem $prefix/$lib/include"; done
@@ -157,6 +157,13 @@ run_make() { # flavour targets…
 		cc="gcc -specs $B/musl-static-pie.specs"
 		cflags="-std=c11 -D_GNU_SOURCE -Os -g $WARN -fPIE -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -ffile-prefix-map=$top=. -ffile-prefix-map=$KEEL_CACHE=vendor"
 		ldflags="-Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack"
+		;;
+	vg) # memcheck (tests/valgrind.sh): keel's objects and the musl libraries, linked dynamically
+		# against musl so valgrind can replace malloc (it cannot in a static binary); seccomp
+		# compiled out (KEEL_UNDER_VALGRIND, core/base/sandbox.c): valgrind cannot run under it.
+		cc="musl-gcc"
+		cflags="-std=c11 -D_GNU_SOURCE -O1 -g $WARN -fPIE -fno-omit-frame-pointer -ffunction-sections -fdata-sections -DKEEL_UNDER_VALGRIND -ffile-prefix-map=$top=. -isystem $KEEL_CACHE/kinc"
+		ldflags="-pie -Wl,--gc-sections"
 		;;
 	host) # sanitizers: the unit tests and fuzz-corpus replays run here too
 		cc=clang
@@ -288,7 +295,15 @@ cmd_test() {
 	build
 	run_make musl unit
 	build_host
+	build_vg
 	exec tests/run.sh "$@"
+}
+
+# build/vg/keel: the memcheck build (see run_make vg); never installed anywhere.
+build_vg() {
+	ensure_pkgs valgrind
+	run_make vg keel.debug
+	ln -sf keel.debug "$B/vg/keel"
 }
 
 cmd_fuzz() {

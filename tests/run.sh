@@ -78,13 +78,14 @@ fi
 
 export KEEL_TEST_TMP=${KEEL_TEST_TMP:-$(mktemp -d /tmp/keel-test.XXXXXX)}
 trap 'rm -rf "$KEEL_TEST_TMP"' EXIT
-suites=${*:-unit unit-asan fuzz applets compat vm}
+suites=${*:-unit unit-asan fuzz applets valgrind compat vm}
 for s in $suites; do
 	case $s in
 	unit) run_suite unit 600 build/unit ;;
 	unit-asan) run_suite unit-asan 900 build/host/unit ;;
 	fuzz) run_suite fuzz 900 fuzz_replay ;;
 	applets) run_suite applets 900 each tests/applets '*.test' ;;
+	valgrind) run_suite valgrind 1200 bash tests/valgrind.sh ;;
 	compat) run_suite compat 1500 each tests/compat '*.sh' ;;
 	vm) run_suite vm 1800 each tests/vm '*.sh' ;;
 	*) echo "tests/run.sh: unknown suite '$s'" >&2; exit 2 ;;
