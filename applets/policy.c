@@ -2,6 +2,8 @@
  *
  * usage: keel policy workload [--level baseline|restricted] [--json] BUNDLE|CONFIG.json
  *        keel policy seccomp [--caps CAP,...] [--kernel X.Y] [--export-bpf FILE] [--json] PROFILE.json
+ *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--json]
+ *        keel policy host [--profile FILE] --explain ID
  *
  * workload: judge an OCI runtime-spec config.json (or BUNDLE/config.json) by the Pod Security
  * Standards (Kubernetes v1.35) at the given level (default restricted, which includes
@@ -17,7 +19,21 @@
  * zero arguments; rules that depend on arguments are marked). Unknown fields, actions,
  * operators, architectures and system call names are errors.
  *
+ * host: run a host profile's checks (default: keel's own profile, roles base and
+ * kubernetes-node) against the kernel's interfaces beneath --root: sysctls, mount options,
+ * risky modules, world-writable and setuid files on writable mounts, listening sockets, the
+ * kernel command line, lockdown, module signatures, Secure Boot, the booted release. Each
+ * result has the check id, the expected and observed value and where it was read. A waiver
+ * (id, reason, who, expires) turns a failure into a recorded WAIVED until it expires. A missing
+ * interface is UNKNOWN (could not evaluate), never FAIL.
+ *
  * Options:
+ *   --profile FILE     a host profile (default /usr/share/keel/policy/host.json, shipped
+ *                      in the image from config/policy/host.json; format: see the docs)
+ *   --root DIR         read /proc, /sys, /run beneath DIR (default /)
+ *   --role NAME        base (default) or another role the profile declares
+ *   --date YYYY-MM-DD  judge waiver expiry on this day (default today, UTC)
+ *   --explain ID       print a check's title, rationale, anchor and expectation per role
  *   --caps LIST        capabilities the container holds, for includes/excludes.caps
  *                      (comma-separated CAP_ names; default none)
  *   --kernel X.Y       kernel version for minKernel (default: the running kernel)
@@ -36,6 +52,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/sandbox.h"
+#include "policy/host.h"
 #include "policy/psa.h"
 #include "policy/seccomp_profile.h"
 
@@ -48,6 +65,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #define INPUT_MAX (16u << 20)
@@ -85,10 +103,10 @@ static int load_json(const char *path, const char *dirfile, struct buf *in, stru
 	return 0;
 }
 
-static int narrow(void)
+static int narrow_to(const char *const calls[])
 {
 	struct kerr e = {0};
-	int ret = sandbox_enter(no_syscalls, &e);
+	int ret = sandbox_enter(calls, &e);
 	return ret ? kfail(EXIT_FAIL, "%s", kerr_str(&e, ret)) : 0;
 }
 
@@ -151,7 +169,7 @@ static int cmd_workload(int argc, char **argv)
 	struct json_doc doc = {0};
 	struct psa_report r = {0};
 	struct kerr e = {0};
-	if ((rc = load_json(ops[0], "config.json", &in, &doc)) || (rc = narrow()))
+	if ((rc = load_json(ops[0], "config.json", &in, &doc)) || (rc = narrow_to(no_syscalls)))
 		goto out;
 	int ret = psa_check(doc.root, lvl, &r, &e);
 	if (ret) {
@@ -359,6 +377,206 @@ out:
 	return rc;
 }
 
+/* ---- host ---------------------------------------------------------------------------------- */
+
+static const char *const host_syscalls[] = {"openat", "openat2", "getdents64", "newfstatat", NULL};
+
+static void expect_str(const struct json *o, char *out, size_t n)
+{
+	const struct json *ex = json_get(o, "expect"), *mn = json_get(o, "min"), *al = json_get(o, "allow");
+	const struct json *sk = json_get(o, "skip");
+	out[0] = 0;
+	if (sk && sk->u.b)
+		str_copy(out, n, "not checked");
+	else if (mn)
+		snprintf(out, n, ">= %lld", (long long)mn->u.num.i);
+	for (size_t i = 0; !mn && ex && i < ex->u.arr.n; i++)
+		snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? " | " : "", ex->u.arr.v[i]->u.str.s);
+	for (size_t i = 0; al && i < al->u.arr.n; i++)
+		snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? " " : "allow ", al->u.arr.v[i]->u.str.s);
+}
+
+static int explain(const struct hc_profile *p, const char *id)
+{
+	const struct hc_check *c = hc_find(p, id);
+	char ex[256];
+	if (!c)
+		return kfail(EXIT_USAGE, "--explain: no check '%s' in profile %s", id, p->name);
+	printf("%s: %s\nkind: %s\nrationale: %s\n", c->id, c->title, c->kind, c->rationale);
+	if (c->anchor)
+		printf("anchor: %s\n", c->anchor);
+	expect_str(c->obj, ex, sizeof(ex));
+	printf("expected: %s\n", ex[0] ? ex : "(see kind)");
+	const struct json *roles = json_get(c->obj, "roles");
+	for (size_t i = 0; roles && i < roles->u.obj.n; i++) {
+		expect_str(roles->u.obj.m[i].val, ex, sizeof(ex));
+		printf("role %s: %s\n", roles->u.obj.m[i].key, ex);
+	}
+	for (size_t i = 0; i < p->nw; i++)
+		if (!strcmp(p->w[i].id, id))
+			printf("waiver: %s (by %s, expires %s)\n", p->w[i].reason, p->w[i].who, p->w[i].expires);
+	return EXIT_OK;
+}
+
+static void host_json(struct jw *w, const struct hc_profile *p, const char *role, const char *root,
+	const struct hc_booted *b, const struct hc_result *res, const unsigned *cnt)
+{
+	static const char *const sum[] = {"pass", "fail", "waived", "unknown", "skip"};
+	jw_obj(w);
+	jw_kv(w, "profile", p->name);
+	jw_kv(w, "role", role);
+	jw_kv(w, "root", root);
+	jw_key(w, "booted");
+	jw_obj(w);
+	jw_kv(w, "release", b->release);
+	jw_kv(w, "slot", b->slot);
+	jw_kv(w, "rootHash", b->root_hash);
+	jw_key(w, "secureBoot");
+	if (b->secure_boot < 0)
+		jw_null(w);
+	else
+		jw_bool(w, b->secure_boot);
+	jw_kv(w, "cmdline", b->cmdline);
+	jw_obj_end(w);
+	jw_key(w, "summary");
+	jw_obj(w);
+	for (int i = 0; i < 5; i++) {
+		jw_key(w, sum[i]);
+		jw_uint(w, cnt[i]);
+	}
+	jw_obj_end(w);
+	jw_key(w, "checks");
+	jw_arr(w);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct hc_result *r = &res[i];
+		jw_obj(w);
+		jw_kv(w, "id", r->c->id);
+		jw_kv(w, "title", r->c->title);
+		jw_kv(w, "status", hc_status_name(r->st));
+		jw_kv(w, "expected", r->expected);
+		jw_kv(w, "observed", r->observed);
+		jw_kv(w, "where", r->where);
+		jw_key(w, "anchor");
+		if (r->c->anchor)
+			jw_str(w, r->c->anchor);
+		else
+			jw_null(w);
+		jw_key(w, "waiver");
+		if (r->w) {
+			jw_obj(w);
+			jw_kv(w, "reason", r->w->reason);
+			jw_kv(w, "who", r->w->who);
+			jw_kv(w, "expires", r->w->expires);
+			jw_key(w, "expired");
+			jw_bool(w, r->st != HC_WAIVED);
+			jw_obj_end(w);
+		} else
+			jw_null(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static int cmd_host(int argc, char **argv)
+{
+	const char *profile = NULL, *root = "/", *role = "base", *date = NULL, *explain_id = NULL;
+	int json = 0, rc, ret, rootfd = -1;
+	const struct opt opts[] = {{"profile", 0, OPT_STR, &profile}, {"root", 0, OPT_STR, &root},
+		{"role", 0, OPT_STR, &role}, {"date", 0, OPT_STR, &date}, {"explain", 0, OPT_STR, &explain_id},
+		{"json", 0, OPT_FLAG, &json}, {0}};
+	char **ops, today[40];
+	int n = args_parse(opts, argc, argv, &ops);
+	if (n < 0)
+		return args_exit(n);
+	if (n)
+		return kfail(EXIT_USAGE, "host: no operands expected (see --help)");
+	if (date && (strlen(date) != 10 || date[4] != '-' || date[7] != '-'))
+		return kfail(EXIT_USAGE, "--date: '%s' is not YYYY-MM-DD", date);
+	if (!date) {
+		/* days since the epoch to a civil date (Howard Hinnant's algorithm), UTC */
+		long long z = (long long)time(NULL) / 86400 + 719468, era = z / 146097;
+		unsigned doe = (unsigned)(z - era * 146097), yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+		unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+		snprintf(today, sizeof(today), "%04lld-%02u-%02u", (long long)yoe + era * 400 + (m <= 2), m, d);
+	}
+
+	struct buf in = {0};
+	struct hc_profile p = {0};
+	struct hc_result *res = NULL;
+	struct kerr e = {0};
+	if (!profile)
+		profile = HC_DEFAULT_PROFILE;
+	int fd = open(profile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	buf_init(&in, INPUT_MAX);
+	if (fd < 0 || (ret = fs_read_fd(fd, INPUT_MAX, &in))) {
+		rc = kfail(EXIT_FAIL, "%s: %s", profile, kerr_strerror(fd < 0 ? errno : ret));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if ((ret = hc_profile_parse(&p, in.p, in.len, &e))) {
+		rc = kfail(EXIT_FAIL, "%s: could not evaluate: %s", profile, kerr_str(&e, ret));
+		goto out;
+	}
+	if (explain_id) {
+		rc = explain(&p, explain_id);
+		goto out;
+	}
+	if (!hc_role_known(&p, role)) {
+		rc = kfail(EXIT_USAGE, "--role: profile %s has no role '%s'", p.name, role);
+		goto out;
+	}
+	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = kfail(EXIT_FAIL, "--root: %s: %s", root, kerr_strerror(errno));
+		goto out;
+	}
+	if ((rc = narrow_to(host_syscalls)))
+		goto out;
+	if (!(res = calloc(p.n + 1, sizeof(*res))) || hc_run(&p, rootfd, role, date ? date : today, res)) {
+		rc = kfail(EXIT_FAIL, "out of memory");
+		goto out;
+	}
+	struct hc_booted b;
+	unsigned cnt[5] = {0};
+	hc_booted(rootfd, &b);
+	for (size_t i = 0; i < p.n; i++)
+		cnt[res[i].st]++;
+	if (json) {
+		struct buf jb = BUF_INIT(16 << 20);
+		struct jw w;
+		jw_init(&w, &jb);
+		host_json(&w, &p, role, root, &b, res, cnt);
+		if ((rc = emit_json(&w, &jb)))
+			goto out;
+	} else {
+		printf("profile %s, role %s, root %s; release %s, Secure Boot %s\n", p.name, role, root,
+			b.release[0] ? b.release : "unknown", b.secure_boot < 0 ? "unknown" : b.secure_boot ? "on" : "off");
+		for (size_t i = 0; i < p.n; i++) {
+			const struct hc_result *r = &res[i];
+			static const char *const st[] = {"PASS", "FAIL", "WAIVED", "UNKNOWN", "SKIP"};
+			printf("%-7s %s: %s; expected %s; observed %s (%s)", st[r->st], r->c->id, r->c->title,
+				r->expected[0] ? r->expected : "-", r->observed, r->where[0] ? r->where : "-");
+			if (r->w)
+				printf(" [waiver %s: %s, by %s, until %s]", r->st == HC_WAIVED ? "applied" : "EXPIRED", r->w->reason,
+					r->w->who, r->w->expires);
+			putchar('\n');
+		}
+		printf("%zu checks: %u pass, %u fail, %u waived, %u could not evaluate, %u skipped for the role\n", p.n,
+			cnt[HC_PASS], cnt[HC_FAIL], cnt[HC_WAIVED], cnt[HC_UNKNOWN], cnt[HC_SKIP]);
+	}
+	rc = cnt[HC_FAIL] ? EXIT_NO : cnt[HC_UNKNOWN] ? EXIT_FAIL : EXIT_OK;
+out:
+	free(res);
+	hc_profile_free(&p);
+	buf_free(&in);
+	if (rootfd >= 0)
+		close(rootfd);
+	return rc;
+}
+
 int policy_main(int argc, char **argv)
 {
 	if (argc < 2 || argv[1][0] == '-') {
@@ -371,5 +589,7 @@ int policy_main(int argc, char **argv)
 		return cmd_workload(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "seccomp"))
 		return cmd_seccomp(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "host"))
+		return cmd_host(argc - 2, argv + 2);
 	return kfail(EXIT_USAGE, "unknown subcommand '%s' (see --help)", argv[1]);
 }
