@@ -61,8 +61,31 @@ static const char *ptr(char *buf, size_t n, const char *base, const char *key, l
 	return buf;
 }
 
-__attribute__((format(printf, 6, 7))) static void add(struct ctx *c, const char *control, const char *check,
-	enum psa_level lvl, const char *path, const char *fmt, ...)
+/* The controls, as the standard names them, with pod-security-admission's check ids. */
+enum ctl { HOSTNS, PRIV, CAPS_B, CAPS_R, HOSTPATH, VOLTYPES, APPARMOR, SELINUX, PROCMOUNT, SECCOMP_B, SECCOMP_R,
+	SYSCTLS, PRIVESC, NONROOT, NONROOT_USER };
+static const struct {
+	const char *control, *check;
+	enum psa_level level;
+} ctls[] = {
+	[HOSTNS] = {"Host Namespaces", "hostNamespaces", PSA_BASELINE},
+	[PRIV] = {"Privileged Containers", "privileged", PSA_BASELINE},
+	[CAPS_B] = {"Capabilities", "capabilities_baseline", PSA_BASELINE},
+	[CAPS_R] = {"Capabilities", "capabilities_restricted", PSA_RESTRICTED},
+	[HOSTPATH] = {"HostPath Volumes", "hostPathVolumes", PSA_BASELINE},
+	[VOLTYPES] = {"Volume Types", "restrictedVolumes", PSA_RESTRICTED},
+	[APPARMOR] = {"AppArmor", "appArmorProfile", PSA_BASELINE},
+	[SELINUX] = {"SELinux", "seLinuxOptions", PSA_BASELINE},
+	[PROCMOUNT] = {"/proc Mount Type", "procMount", PSA_BASELINE},
+	[SECCOMP_B] = {"Seccomp", "seccompProfile_baseline", PSA_BASELINE},
+	[SECCOMP_R] = {"Seccomp", "seccompProfile_restricted", PSA_RESTRICTED},
+	[SYSCTLS] = {"Sysctls", "sysctls", PSA_BASELINE},
+	[PRIVESC] = {"Privilege Escalation", "allowPrivilegeEscalation", PSA_RESTRICTED},
+	[NONROOT] = {"Running as Non-root", "runAsNonRoot", PSA_RESTRICTED},
+	[NONROOT_USER] = {"Running as Non-root user", "runAsUser", PSA_RESTRICTED},
+};
+
+__attribute__((format(printf, 4, 5))) static void add(struct ctx *c, enum ctl k, const char *path, const char *fmt, ...)
 {
 	struct psa_report *r = c->r;
 	if (c->err)
@@ -79,9 +102,9 @@ __attribute__((format(printf, 6, 7))) static void add(struct ctx *c, const char 
 	}
 	struct psa_finding *f = &r->f[r->n++];
 	memset(f, 0, sizeof(*f));
-	f->control = control;
-	f->check = check;
-	f->level = lvl;
+	f->control = ctls[k].control;
+	f->check = ctls[k].check;
+	f->level = ctls[k].level;
 	str_copy(f->path, sizeof(f->path), path);
 	va_list ap;
 	va_start(ap, fmt);
@@ -177,13 +200,13 @@ static void check_namespaces(struct ctx *c, const struct json *linux_, const str
 				continue;
 			found[k] = true;
 			if (path && host_ns_path(path->u.str.s))
-				add(c, "Host Namespaces", "hostNamespaces", PSA_BASELINE, ptr(p, sizeof(p), p, "path", -1),
+				add(c, HOSTNS, ptr(p, sizeof(p), p, "path", -1),
 					"joins the host's %s namespace %s (%s)", want[k], path->u.str.s, field[k]);
 		}
 	}
 	for (int k = 0; k < 3; k++)
 		if (!found[k])
-			add(c, "Host Namespaces", "hostNamespaces", PSA_BASELINE, "/linux/namespaces",
+			add(c, HOSTNS, "/linux/namespaces",
 				"no %s namespace: the container shares the host's (%s)", want[k], field[k]);
 }
 
@@ -247,7 +270,7 @@ static void check_caps(struct ctx *c, const struct json *caps)
 {
 	bool r = c->level == PSA_RESTRICTED;
 	const char *const *allowed = r ? caps_restricted : caps_baseline;
-	const char *check = r ? "capabilities_restricted" : "capabilities_baseline";
+	enum ctl ck = r ? CAPS_R : CAPS_B;
 	char base[64], p[160];
 	for (int s = 0; cap_sets[s]; s++) {
 		ptr(base, sizeof(base), "/process/capabilities", cap_sets[s], -1);
@@ -258,13 +281,13 @@ static void check_caps(struct ctx *c, const struct json *caps)
 				continue;
 			ptr(p, sizeof(p), base, NULL, (long)i);
 			if (is_all(n))
-				add(c, "Capabilities", check, c->level, p, "%s grants every capability", n);
+				add(c, ck, p, "%s grants every capability", n);
 			else if (!str_starts(n, "CAP_") || strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") != strlen(n))
-				add(c, "Capabilities", check, c->level, p,
-					"%s is not a capability name as written in a config (CAP_ and upper case); compared exactly, as the standard does",
+				add(c, ck, p,
+					"%s: not the exact name (CAP_ and upper case) the standard allows",
 					n);
 			else
-				add(c, "Capabilities", check, c->level, p, "%s is not allowed (%s)", n,
+				add(c, ck, p, "%s is not allowed (%s)", n,
 					r ? "only CAP_NET_BIND_SERVICE may be added after dropping ALL"
 					  : "beyond the baseline's default set");
 		}
@@ -285,7 +308,7 @@ static void check_privileged(struct ctx *c, const struct json *caps, const struc
 			hits += is_all(v->u.str.s) ? 8 : 1;
 	}
 	if (hits >= 8)
-		add(c, "Privileged Containers", "privileged", PSA_BASELINE, "/process/capabilities/bounding",
+		add(c, PRIV, "/process/capabilities/bounding",
 			"the bounding set holds every administrative capability (privileged: true)");
 	const struct json *res = get(c, linux_, "/linux", "resources", JSON_OBJECT);
 	const struct json *dev = get(c, res, "/linux/resources", "devices", JSON_ARRAY);
@@ -296,7 +319,7 @@ static void check_privileged(struct ctx *c, const struct json *caps, const struc
 		const struct json *allow = json_get(d, "allow"), *t = json_get(d, "type");
 		if (allow && allow->type == JSON_BOOL && allow->u.b && (!t || (t->type == JSON_STRING && !strcmp(t->u.str.s, "a"))) &&
 			!json_get(d, "major") && !json_get(d, "minor"))
-			add(c, "Privileged Containers", "privileged", PSA_BASELINE,
+			add(c, PRIV,
 				ptr(p, sizeof(p), "/linux/resources/devices", NULL, (long)i),
 				"every host device is allowed (privileged: true)");
 	}
@@ -310,7 +333,7 @@ static void check_privileged(struct ctx *c, const struct json *caps, const struc
 		for (size_t k = 0; o && o->type == JSON_ARRAY && k < o->u.arr.n; k++)
 			ro |= o->u.arr.v[k]->type == JSON_STRING && !strcmp(o->u.arr.v[k]->u.str.s, "ro");
 		if (!ro)
-			add(c, "Privileged Containers", "privileged", PSA_BASELINE, ptr(p, sizeof(p), "/mounts", NULL, (long)i),
+			add(c, PRIV, ptr(p, sizeof(p), "/mounts", NULL, (long)i),
 				"sysfs is mounted read-write (privileged: true)");
 	}
 }
@@ -409,9 +432,9 @@ static void check_mounts(struct ctx *c, const struct json *mounts)
 		}
 		ptr(p, sizeof(p), p, "source", -1);
 		if (v == VOL_HOST && !r)
-			add(c, "HostPath Volumes", "hostPathVolumes", PSA_BASELINE, p, "%s from the host: %s", kind, s);
+			add(c, HOSTPATH, p, "%s from the host: %s", kind, s);
 		else if ((v == VOL_HOST || v == VOL_OTHER) && r)
-			add(c, "Volume Types", "restrictedVolumes", PSA_RESTRICTED, p, "%s is not an allowed volume type: %s",
+			add(c, VOLTYPES, p, "%s is not an allowed volume type: %s",
 				kind, s);
 	}
 }
@@ -440,11 +463,11 @@ static void check_procmount(struct ctx *c, const struct json *linux_)
 	size_t from = c->r->n;
 	for (int i = 0; masked_req[i]; i++)
 		if (!listed(c, mp, "/linux/maskedPaths", masked_req[i]))
-			add(c, "/proc Mount Type", "procMount", PSA_BASELINE, "/linux/maskedPaths",
+			add(c, PROCMOUNT, "/linux/maskedPaths",
 				"%s is not masked (procMount: Unmasked)", masked_req[i]);
 	for (int i = 0; ro_req[i]; i++)
 		if (!listed(c, rp, "/linux/readonlyPaths", ro_req[i]) && !listed(c, mp, "/linux/maskedPaths", ro_req[i]))
-			add(c, "/proc Mount Type", "procMount", PSA_BASELINE, "/linux/readonlyPaths",
+			add(c, PROCMOUNT, "/linux/readonlyPaths",
 				"%s is neither read-only nor masked (procMount: Unmasked)", ro_req[i]);
 	if (c->userns)
 		relax(c, from);
@@ -463,7 +486,7 @@ static void check_sysctls(struct ctx *c, const struct json *linux_)
 	for (size_t i = 0; s && i < s->u.obj.n; i++) {
 		const char *k = s->u.obj.m[i].key;
 		if (!in_list(k, safe_sysctls))
-			add(c, "Sysctls", "sysctls", PSA_BASELINE, ptr(p, sizeof(p), "/linux/sysctl", k, -1),
+			add(c, SYSCTLS, ptr(p, sizeof(p), "/linux/sysctl", k, -1),
 				"%s is not in the safe set (names compared exactly)", k);
 	}
 }
@@ -489,13 +512,13 @@ bool psa_seccomp_allows_all(const struct json *sc)
 static void check_seccomp(struct ctx *c, const struct json *linux_)
 {
 	bool r = c->level == PSA_RESTRICTED;
-	const char *check = r ? "seccompProfile_restricted" : "seccompProfile_baseline";
+	enum ctl ck = r ? SECCOMP_R : SECCOMP_B;
 	const struct json *sc = get(c, linux_, "/linux", "seccomp", JSON_OBJECT);
 	if (c->err)
 		return;
 	if (!sc) {
 		if (r)
-			add(c, "Seccomp", check, PSA_RESTRICTED, "/linux/seccomp",
+			add(c, SECCOMP_R, "/linux/seccomp",
 				"no seccomp profile (RuntimeDefault or Localhost required)");
 		return;
 	}
@@ -505,7 +528,7 @@ static void check_seccomp(struct ctx *c, const struct json *linux_)
 		return;
 	}
 	if (psa_seccomp_allows_all(sc))
-		add(c, "Seccomp", check, c->level, "/linux/seccomp/defaultAction",
+		add(c, ck, "/linux/seccomp/defaultAction",
 			"the profile allows every system call (Unconfined)");
 }
 
@@ -515,7 +538,7 @@ static void check_lsm(struct ctx *c, const struct json *proc)
 	const struct json *aa = get(c, proc, "/process", "apparmorProfile", JSON_STRING);
 	const struct json *se = get(c, proc, "/process", "selinuxLabel", JSON_STRING);
 	if (aa && !strcmp(aa->u.str.s, "unconfined"))
-		add(c, "AppArmor", "appArmorProfile", PSA_BASELINE, "/process/apparmorProfile",
+		add(c, APPARMOR, "/process/apparmorProfile",
 			"AppArmor profile unconfined (allowed: runtime/default, localhost/*)");
 	if (!se || !se->u.str.s[0])
 		return;
@@ -528,12 +551,12 @@ static void check_lsm(struct ctx *c, const struct json *proc)
 		s += n + (s[n] == ':');
 	}
 	if (k < 3)
-		add(c, "SELinux", "seLinuxOptions", PSA_BASELINE, "/process/selinuxLabel",
+		add(c, SELINUX, "/process/selinuxLabel",
 			"'%s' is not a context user:role:type[:level]", se->u.str.s);
 	else if (!in_list(f[2], types))
-		add(c, "SELinux", "seLinuxOptions", PSA_BASELINE, "/process/selinuxLabel", "type %s is not allowed", f[2]);
+		add(c, SELINUX, "/process/selinuxLabel", "type %s is not allowed", f[2]);
 	else if ((f[0][0] && strcmp(f[0], "system_u")) || (f[1][0] && strcmp(f[1], "system_r")))
-		add(c, "SELinux", "seLinuxOptions", PSA_BASELINE, "/process/selinuxLabel",
+		add(c, SELINUX, "/process/selinuxLabel",
 			"custom user or role %s:%s (only the runtime's system_u:system_r)", f[0], f[1]);
 }
 
@@ -546,7 +569,7 @@ static void check_user(struct ctx *c, const struct json *proc, const struct json
 	if (c->err)
 		return;
 	if (!nnp || !nnp->u.b)
-		add(c, "Privilege Escalation", "allowPrivilegeEscalation", PSA_RESTRICTED, "/process/noNewPrivileges",
+		add(c, PRIVESC, "/process/noNewPrivileges",
 			"noNewPrivileges is not true (allowPrivilegeEscalation must be false)");
 	if (uid && (!uid->u.num.is_int || uid->u.num.i < 0 || uid->u.num.i > 0xffffffffLL)) {
 		c->err = kerr_set(c->e, -EINVAL, "/process/user/uid: not a uid");
@@ -556,13 +579,13 @@ static void check_user(struct ctx *c, const struct json *proc, const struct json
 	const char *path = uid ? "/process/user/uid" : "/process/user";
 	if (id != 0) {
 		if (maps_to_host_root(c, maps, id))
-			add(c, "Running as Non-root user", "runAsUser", PSA_RESTRICTED, path,
+			add(c, NONROOT_USER, path,
 				"uid %lld is host uid 0 through /linux/uidMappings", id);
 		return;
 	}
 	size_t from = c->r->n;
-	add(c, "Running as Non-root", "runAsNonRoot", PSA_RESTRICTED, path, "runs as uid 0 (runAsNonRoot must be true)");
-	add(c, "Running as Non-root user", "runAsUser", PSA_RESTRICTED, path, "runs as uid 0");
+	add(c, NONROOT, path, "runs as uid 0 (runAsNonRoot must be true)");
+	add(c, NONROOT_USER, path, "runs as uid 0");
 	if (c->userns)
 		relax(c, from);
 }
