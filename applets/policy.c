@@ -1,8 +1,8 @@
 /* keel policy - may this workload run here (Pod Security Standards), what a seccomp profile allows, is this host hardened
  *
- * usage: keel policy workload [--level baseline|restricted] [--json] BUNDLE|CONFIG.json
+ * usage: keel policy workload [--level baseline|restricted] [--json|--sarif] BUNDLE|CONFIG.json
  *        keel policy seccomp [--caps CAP,...] [--kernel X.Y] [--export-bpf FILE] [--json] PROFILE.json
- *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--json]
+ *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--json|--sarif]
  *        keel policy host [--profile FILE] --explain ID
  *
  * workload: judge an OCI runtime-spec config.json (or BUNDLE/config.json) by the Pod Security
@@ -39,7 +39,10 @@
  *   --kernel X.Y       kernel version for minKernel (default: the running kernel)
  *   --export-bpf FILE  write the compiled filter (struct sock_filter[]) to FILE, atomically
  *   --level L          baseline or restricted (workload)
- *   --json             machine-readable report
+ *   --json             machine-readable report (schema: see the docs)
+ *   --sarif            SARIF 2.1.0 for code-scanning pipelines (workload, host): one result per
+ *                      violation or failed / unevaluated check; waivers and user-namespace
+ *                      relaxations are suppressions
  *
  * Exit status: 0 allowed / passed; 1 a violation; 2 usage; 3 could not evaluate (an input
  * missing, unreadable, malformed, over its size limit).
@@ -125,6 +128,95 @@ static void jw_kv(struct jw *w, const char *k, const char *v)
 	jw_str(w, v);
 }
 
+/* ---- SARIF 2.1.0: one run, the tool's rules, then results ---------------------------------- */
+
+static void sarif_open(struct jw *w)
+{
+	jw_obj(w);
+	jw_kv(w, "version", "2.1.0");
+	jw_key(w, "runs");
+	jw_arr(w);
+	jw_obj(w);
+	jw_key(w, "tool");
+	jw_obj(w);
+	jw_key(w, "driver");
+	jw_obj(w);
+	jw_kv(w, "name", "keel policy");
+	jw_key(w, "rules");
+	jw_arr(w);
+}
+
+static void sarif_rule(struct jw *w, const char *id, const char *name, const char *text)
+{
+	jw_obj(w);
+	jw_kv(w, "id", id);
+	jw_kv(w, "name", name);
+	jw_key(w, "shortDescription");
+	jw_obj(w);
+	jw_kv(w, "text", text);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static void sarif_results(struct jw *w)
+{
+	jw_arr_end(w); /* rules */
+	jw_obj_end(w); /* driver */
+	jw_obj_end(w); /* tool */
+	jw_key(w, "results");
+	jw_arr(w);
+}
+
+/* One result: ruleId, level, message, the file it is about, a logical location (a JSON pointer
+ * or a check id), and a suppression when a waiver or a relaxation accepted it. */
+static void sarif_result(struct jw *w, const char *rule, const char *level, const char *msg, const char *uri,
+	const char *logical, const char *suppressed)
+{
+	jw_obj(w);
+	jw_kv(w, "ruleId", rule);
+	jw_kv(w, "level", level);
+	jw_key(w, "message");
+	jw_obj(w);
+	jw_kv(w, "text", msg);
+	jw_obj_end(w);
+	jw_key(w, "locations");
+	jw_arr(w);
+	jw_obj(w);
+	jw_key(w, "physicalLocation");
+	jw_obj(w);
+	jw_key(w, "artifactLocation");
+	jw_obj(w);
+	jw_kv(w, "uri", uri);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	jw_key(w, "logicalLocations");
+	jw_arr(w);
+	jw_obj(w);
+	jw_kv(w, "fullyQualifiedName", logical);
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+	jw_arr_end(w);
+	if (suppressed) {
+		jw_key(w, "suppressions");
+		jw_arr(w);
+		jw_obj(w);
+		jw_kv(w, "kind", "external");
+		jw_kv(w, "justification", suppressed);
+		jw_obj_end(w);
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+}
+
+static void sarif_close(struct jw *w)
+{
+	jw_arr_end(w); /* results */
+	jw_obj_end(w); /* run */
+	jw_arr_end(w); /* runs */
+	jw_obj_end(w);
+}
+
 /* ---- workload ----------------------------------------------------------------------------- */
 
 static void psa_json_list(struct jw *w, const struct psa_report *r, bool relaxed)
@@ -149,8 +241,9 @@ static void psa_json_list(struct jw *w, const struct psa_report *r, bool relaxed
 static int cmd_workload(int argc, char **argv)
 {
 	const char *level = "restricted";
-	int json = 0, rc;
-	const struct opt opts[] = {{"level", 0, OPT_STR, &level}, {"json", 0, OPT_FLAG, &json}, {0}};
+	int json = 0, sarif = 0, rc;
+	const struct opt opts[] = {{"level", 0, OPT_STR, &level}, {"json", 0, OPT_FLAG, &json},
+		{"sarif", 0, OPT_FLAG, &sarif}, {0}};
 	char **ops;
 	int n = args_parse(opts, argc, argv, &ops);
 	if (n < 0)
@@ -176,7 +269,29 @@ static int cmd_workload(int argc, char **argv)
 		rc = kfail(EXIT_FAIL, "%s: could not evaluate: %s", ops[0], kerr_str(&e, ret));
 		goto out;
 	}
-	if (json) {
+	if (sarif) {
+		struct buf b = BUF_INIT(4 << 20);
+		struct jw w;
+		char msg[512];
+		jw_init(&w, &b);
+		sarif_open(&w);
+		for (size_t i = 0; i < r.n; i++) { /* each check id once */
+			size_t k = 0;
+			while (k < i && strcmp(r.f[k].check, r.f[i].check))
+				k++;
+			if (k == i)
+				sarif_rule(&w, r.f[i].check, r.f[i].control, r.f[i].control);
+		}
+		sarif_results(&w);
+		for (size_t i = 0; i < r.n; i++) {
+			const struct psa_finding *f = &r.f[i];
+			snprintf(msg, sizeof(msg), "%s (%s): %s", f->control, psa_level_name(f->level), f->reason);
+			sarif_result(&w, f->check, "error", msg, ops[0], f->path, f->relaxed ? "relaxed inside a user namespace" : NULL);
+		}
+		sarif_close(&w);
+		if ((rc = emit_json(&w, &b)))
+			goto out;
+	} else if (json) {
 		struct buf b = BUF_INIT(4 << 20);
 		struct jw w;
 		jw_init(&w, &b);
@@ -481,8 +596,8 @@ static void host_json(struct jw *w, const struct hc_profile *p, const char *role
 static int cmd_host(int argc, char **argv)
 {
 	const char *profile = NULL, *root = "/", *role = "base", *date = NULL, *explain_id = NULL;
-	int json = 0, rc, ret, rootfd = -1;
-	const struct opt opts[] = {{"profile", 0, OPT_STR, &profile}, {"root", 0, OPT_STR, &root},
+	int json = 0, sarif = 0, rc, ret, rootfd = -1;
+	const struct opt opts[] = {{"profile", 0, OPT_STR, &profile}, {"root", 0, OPT_STR, &root}, {"sarif", 0, OPT_FLAG, &sarif},
 		{"role", 0, OPT_STR, &role}, {"date", 0, OPT_STR, &date}, {"explain", 0, OPT_STR, &explain_id},
 		{"json", 0, OPT_FLAG, &json}, {0}};
 	char **ops, today[40];
@@ -544,7 +659,31 @@ static int cmd_host(int argc, char **argv)
 	hc_booted(rootfd, &b);
 	for (size_t i = 0; i < p.n; i++)
 		cnt[res[i].st]++;
-	if (json) {
+	if (sarif) {
+		struct buf jb = BUF_INIT(16 << 20);
+		struct jw w;
+		char msg[700], just[400], uri[160];
+		jw_init(&w, &jb);
+		sarif_open(&w);
+		for (size_t i = 0; i < p.n; i++)
+			sarif_rule(&w, p.c[i].id, p.c[i].title, p.c[i].rationale);
+		sarif_results(&w);
+		for (size_t i = 0; i < p.n; i++) {
+			const struct hc_result *x = &res[i];
+			static const char *const lv[] = {"none", "error", "error", "warning", "none"};
+			if (x->st == HC_PASS || x->st == HC_SKIP)
+				continue;
+			snprintf(msg, sizeof(msg), "%s: expected %s; observed %s", x->c->title, x->expected, x->observed);
+			if (x->st == HC_WAIVED)
+				snprintf(just, sizeof(just), "%s (waiver by %s, until %s)", x->w->reason, x->w->who, x->w->expires);
+			str_copy(uri, sizeof(uri), x->where);
+			uri[strcspn(uri, " :{")] = 0; /* the file the value was read from */
+			sarif_result(&w, x->c->id, lv[x->st], msg, uri, x->c->id, x->st == HC_WAIVED ? just : NULL);
+		}
+		sarif_close(&w);
+		if ((rc = emit_json(&w, &jb)))
+			goto out;
+	} else if (json) {
 		struct buf jb = BUF_INIT(16 << 20);
 		struct jw w;
 		jw_init(&w, &jb);
