@@ -1,0 +1,84 @@
+/* host.h — is this host hardened as promised: a declarative profile (JSON, strict) of checks,
+ * each read from the kernel's own interface beneath a root directory, with roles that change
+ * expectations and waivers that are recorded, never hidden.
+ *
+ * A profile: {"name", "version": 1, "roles": [...], "checks": [...], "waivers": [...]}. A check:
+ * "id", "title", "rationale", optional "anchor" (CIS / Bottlerocket id), "kind" and its fields,
+ * optional "roles": {ROLE: {override}} where an override may set "expect", "min", "allow" or
+ * "skip". Kinds and their fields:
+ *   sysctl          key (dotted), expect [values] | min N        /proc/sys/KEY
+ *   file            path, key (for KEY=VALUE files), expect | min | selected [words]
+ *                   ("selected" reads the bracketed choice, as /sys/kernel/security/lockdown)
+ *   efivar          name (NAME-GUID), expect [values]: the first data byte, decimal
+ *   mount           path, options [required], source, optional    /proc/1/mountinfo
+ *   writable-mounts options [required on every writable mount], except [mount points]
+ *   module          name: neither loaded (/proc/modules) nor loadable (modules.dep, unless
+ *                   kernel.modules_disabled is 1)
+ *   walk            allow [setuid/setgid paths]: writable mounts hold no world-writable file, no
+ *                   world-writable directory without the sticky bit, no setuid/setgid file
+ *                   outside allow
+ *   listen          allow ["tcp:22", "udp:123"]: sockets listening beyond loopback, /proc/1/net
+ *   cmdline         absent [words], present [words]                /proc/cmdline
+ * Any other field, a duplicate id, a waiver naming no check, an unknown kind or role is an
+ * error naming its JSON pointer. A missing interface makes a check "could not evaluate".
+ */
+#ifndef KEEL_POLICY_HOST_H
+#define KEEL_POLICY_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/json.h"
+
+struct kerr;
+
+struct hc_check {
+	const char *id, *title, *rationale, *anchor, *kind;
+	const struct json *obj; /* the check's object in the profile */
+};
+
+struct hc_waiver {
+	const char *id, *reason, *who, *expires; /* expires: YYYY-MM-DD */
+};
+
+struct hc_profile {
+	struct json_doc doc;
+	const char *name;
+	const struct json *roles;
+	struct hc_check *c;
+	size_t n;
+	struct hc_waiver *w;
+	size_t nw;
+};
+
+enum hc_status { HC_PASS, HC_FAIL, HC_WAIVED, HC_UNKNOWN, HC_SKIP };
+
+struct hc_result {
+	const struct hc_check *c;
+	enum hc_status st;
+	const struct hc_waiver *w; /* the waiver that applied, or one that expired */
+	char expected[160], observed[320], where[160];
+};
+
+/* The default profile (config/policy/host.json in the tree), where host images ship it: on the
+ * verified /usr, so it is as trusted as keel itself. */
+#define HC_DEFAULT_PROFILE "/usr/share/keel/policy/host.json"
+
+int hc_profile_parse(struct hc_profile *p, const void *data, size_t len, struct kerr *e);
+void hc_profile_free(struct hc_profile *p);
+bool hc_role_known(const struct hc_profile *p, const char *role);
+const struct hc_check *hc_find(const struct hc_profile *p, const char *id);
+
+/* Run every check beneath rootfd for role; today is "YYYY-MM-DD" (waiver expiry). res holds
+ * p->n results. Returns 0, or -ENOMEM. */
+int hc_run(const struct hc_profile *p, int rootfd, const char *role, const char *today, struct hc_result *res);
+const char *hc_status_name(enum hc_status s);
+
+/* What booted, for the report: /run/keel/boot (stage 1's record), /proc/cmdline, SecureBoot. */
+struct hc_booted {
+	char release[80], root_hash[132], slot[16], cmdline[1024];
+	int secure_boot; /* 1 on, 0 off, -1 unknown */
+};
+int hc_booted(int rootfd, struct hc_booted *b);
+
+#endif

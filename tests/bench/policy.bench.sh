@@ -1,0 +1,38 @@
+# policy.bench.sh — rows for `keel policy` (sourced by tests/bench/run.sh).
+# Host: the default profile on a root of 50,000 files (500 directories, a few world-writable and
+# setuid ones), against `find R -xdev -perm -0002` and `find R -xdev -perm -4000` on the same tree
+# (the file-walk part alone, which is what dominates). Workload: 200 checks of one config.json
+# (runc spec), each a fresh process, against 200 runs of `jq . config.json` (only a parse).
+pr=$BENCH_TMP/policy
+rm -rf "$pr" && mkdir -p "$pr/root/proc/1/net" "$pr/root/proc/sys/kernel" "$pr/root/data" "$pr/bundle"
+printf '20 1 254:4 / / rw,nosuid,nodev - ext4 /dev/vda4 rw\n' > "$pr/root/proc/1/mountinfo"
+python3 - "$pr/root/data" <<'PY'
+import os, sys
+base = sys.argv[1]
+for d in range(500):
+    p = os.path.join(base, "d%03d" % d)
+    os.mkdir(p)
+    for f in range(100):
+        open(os.path.join(p, "f%03d" % f), "w").close()
+os.chmod(os.path.join(base, "d007", "f001"), 0o666)
+os.chmod(os.path.join(base, "d400", "f050"), 0o4755)
+PY
+host_run() { "$KEEL" policy host --root "$pr/root" --profile "$KEEL_SRC/config/policy/host.json" > /dev/null; [ $? -le 3 ]; }
+find_run() { find "$pr/root" -xdev -perm -0002 -type f > /dev/null && find "$pr/root" -xdev -perm -4000 -type f > /dev/null; }
+export -f host_run find_run
+export pr
+k=$(best_of 5 bash -c host_run)
+p=$(best_of 5 bash -c find_run)
+walk=$("$KEEL" policy host --root "$pr/root" --profile "$KEEL_SRC/config/policy/host.json" | grep '^FAIL *files.walk')
+case "$walk" in *"/data/d007/f001 (world-writable)"*"/data/d400/f050 (setuid)"* | *"/data/d400/f050 (setuid)"*"/data/d007/f001 (world-writable)"*) ;;
+*) echo "bench: keel policy host did not find the two planted files" >&2 ;; esac
+row_time "policy host: default profile, 50,000 files" "$k" "$p" "keel policy host --root R" \
+	"find R -xdev -perm -0002; find R -xdev -perm -4000"
+(cd "$pr/bundle" && runc spec)
+wl_run() { for i in $(seq 200); do "$KEEL" policy workload "$pr/bundle" > /dev/null; [ $? -le 1 ] || return 1; done; }
+jq_run() { for i in $(seq 200); do jq . "$pr/bundle/config.json" > /dev/null || return 1; done; }
+export -f wl_run jq_run
+k=$(best_of 3 bash -c wl_run)
+p=$(best_of 3 bash -c jq_run)
+row_time "policy workload: 200 checks of one config.json (a process each)" "$k" "$p" "keel policy workload BUNDLE" "jq . config.json"
+rm -rf "$pr"

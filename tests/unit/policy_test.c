@@ -1,0 +1,270 @@
+/* policy_test.c — core/policy: the PSS checker on small configs (a forged one next to each good
+ * one), the allow-everything judgement, the seccomp compiler run through the BPF evaluator, the
+ * host profile parser, the host checks on a fixture root, and every allocation failing in turn. */
+#include "t.h"
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "policy/host.h"
+#include "policy/psa.h"
+#include "policy/seccomp_profile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* A config that passes restricted; cases add one member to it. */
+#define BASE_NS "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"}]"
+#define BASE_MASK                                                                                   \
+	"\"maskedPaths\":[\"/proc/kcore\",\"/proc/latency_stats\",\"/proc/timer_list\",\"/proc/sched_debug\"," \
+	"\"/sys/firmware\"],\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]"
+#define BASE_SC "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"}"
+#define CFG(proc, linux_) \
+	"{\"process\":{\"noNewPrivileges\":true,\"user\":{\"uid\":1000}" proc "},\"linux\":{" BASE_NS "," BASE_MASK "," BASE_SC linux_ "}}"
+
+static int run_psa(const char *cfg, enum psa_level l, struct psa_report *r)
+{
+	struct json_doc d = {0};
+	struct kerr e = {0};
+	int ret = json_parse(&d, cfg, strlen(cfg), NULL, &e);
+	if (!ret)
+		ret = psa_check(d.root, l, r, &e);
+	json_free(&d);
+	return ret;
+}
+
+T_TEST(policy_psa_cases)
+{
+	static const struct {
+		const char *cfg;
+		enum psa_level level;
+		int ret;
+		const char *checks; /* the violated check ids, space-separated */
+	} cases[] = {
+		{CFG("", ""), PSA_RESTRICTED, 0, ""},
+		{CFG(",\"capabilities\":{\"bounding\":[\"CAP_NET_BIND_SERVICE\"]}", ""), PSA_RESTRICTED, 0, ""},
+		{CFG(",\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"]}", ""), PSA_RESTRICTED, 0, "capabilities_restricted"},
+		{CFG(",\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"]}", ""), PSA_BASELINE, 0, ""},
+		{CFG(",\"capabilities\":{\"ambient\":[\"cap_chown\"]}", ""), PSA_BASELINE, 0, "capabilities_baseline"},
+		{CFG(",\"apparmorProfile\":\"unconfined\"", ""), PSA_BASELINE, 0, "appArmorProfile"},
+		{CFG("", ",\"sysctl\":{\"net.ipv4.tcp_wmem\":\"1\"}"), PSA_BASELINE, 0, ""},
+		{CFG("", ",\"sysctl\":{\"net/ipv4/tcp_wmem\":\"1\"}"), PSA_BASELINE, 0, "sysctls"},
+		{CFG(",\"noNewPrivileges\":false", ""), PSA_RESTRICTED, -EINVAL, ""}, /* duplicate key: JSON error */
+		{"{\"process\":{\"capabilities\":[]}}", PSA_BASELINE, -EINVAL, ""},
+		{"[]", PSA_BASELINE, -EINVAL, ""},
+		{"{}", PSA_BASELINE, 0, "hostNamespaces hostNamespaces hostNamespaces procMount procMount procMount procMount "
+					"procMount procMount procMount procMount procMount procMount"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct psa_report r = {0};
+		char got[512] = "";
+		int ret = run_psa(cases[i].cfg, cases[i].level, &r);
+		for (size_t k = 0; !ret && k < r.n; k++)
+			if (!r.f[k].relaxed)
+				snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", got[0] ? " " : "", r.f[k].check);
+		t_check(ret == cases[i].ret && !strcmp(got, cases[i].checks), "case %zu: ret %d, checks '%s'", i, ret, got);
+		psa_report_free(&r);
+	}
+}
+
+T_TEST(policy_psa_alloc_failures)
+{
+	const char *cfg = CFG(",\"capabilities\":{\"bounding\":[\"A\",\"B\",\"C\",\"D\",\"E\",\"F\",\"G\",\"H\",\"I\",\"J\","
+			      "\"K\",\"L\",\"M\",\"N\",\"O\",\"P\",\"Q\"]}", "");
+	struct json_doc d = {0};
+	struct kerr e = {0};
+	t_check(!json_parse(&d, cfg, strlen(cfg), NULL, &e), "parse");
+	for (long n = 1; n < 8; n++) {
+		struct psa_report r = {0};
+		t_alloc_fail(n);
+		int ret = psa_check(d.root, PSA_RESTRICTED, &r, &e);
+		int failed = t_alloc_failed();
+		t_check(failed ? ret == -ENOMEM && !r.f && !r.n : ret == 0 && r.violations == 17, "allocation %ld: ret %d", n, ret);
+		psa_report_free(&r);
+	}
+	json_free(&d);
+}
+
+T_TEST(policy_seccomp_allows_all)
+{
+	static const struct {
+		const char *sc;
+		bool all;
+	} cases[] = {
+		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", true},
+		{"{\"defaultAction\":\"SCMP_ACT_LOG\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}", true},
+		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"}]}", false},
+		{"{\"defaultAction\":\"SCMP_ACT_ERRNO\"}", false},
+		{"{\"syscalls\":[]}", false},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct json_doc d = {0};
+		struct kerr e = {0};
+		t_check(!json_parse(&d, cases[i].sc, strlen(cases[i].sc), NULL, &e) && psa_seccomp_allows_all(d.root) == cases[i].all,
+			"case %zu", i);
+		json_free(&d);
+	}
+}
+
+/* Compile, export, then ask the evaluator about (nr, arg0). */
+static uint32_t verdict(const char *prof, const char *const *caps, size_t ncaps, int nr, uint64_t arg0, int *ret)
+{
+	struct json_doc d = {0};
+	struct kerr e = {0};
+	struct scp s;
+	struct buf b = BUF_INIT(1 << 20);
+	struct scp_opts o = {.caps = caps, .ncaps = ncaps, .kmajor = 6, .kminor = 1};
+	uint64_t args[6] = {arg0};
+	uint32_t v = 0xffffffff;
+	*ret = json_parse(&d, prof, strlen(prof), NULL, &e);
+	if (!*ret && !(*ret = scp_compile(d.root, &o, &s, &e))) {
+		if (!(*ret = scp_export(&s, &b, &e)))
+			v = scp_eval(b.p, b.len, seccomp_arch_native(), nr, args);
+		scp_free(&s);
+	}
+	buf_free(&b);
+	json_free(&d);
+	return v;
+}
+
+T_TEST(policy_seccomp_compile_eval)
+{
+	static const char *const chroot_cap[] = {"CAP_SYS_CHROOT"};
+	const char *deny = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}";
+	const char *inc = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"chroot\"],\"action\":\"SCMP_ACT_ALLOW\","
+			  "\"includes\":{\"caps\":[\"CAP_SYS_CHROOT\"]}},{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\","
+			  "\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}";
+	static const struct {
+		int which, nr, caps;
+		uint64_t arg0;
+		uint32_t want;
+	} cases[] = {
+		{0, SYS_mkdir, 0, 0, SECCOMP_RET_ERRNO | 13},
+		{0, SYS_rmdir, 0, 0, SECCOMP_RET_ALLOW},
+		{1, SYS_chroot, 0, 0, SECCOMP_RET_ERRNO | EPERM},
+		{1, SYS_chroot, 1, 0, SECCOMP_RET_ALLOW},
+		{1, SYS_personality, 0, 8, SECCOMP_RET_ALLOW}, /* two conditions on one index: OR */
+		{1, SYS_personality, 0, 0, SECCOMP_RET_ALLOW},
+		{1, SYS_personality, 0, 9, SECCOMP_RET_ERRNO | EPERM},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		int ret;
+		uint32_t v = verdict(cases[i].which ? inc : deny, chroot_cap, cases[i].caps, cases[i].nr, cases[i].arg0, &ret);
+		t_check(!ret && v == cases[i].want, "case %zu: ret %d, verdict 0x%08x", i, ret, v);
+	}
+	static const char *const bad[] = {
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"nosuchcall\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"unknown\":1}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_PDP11\"]}",
+	};
+	for (size_t i = 0; i < T_LEN(bad); i++) {
+		int ret;
+		verdict(bad[i], NULL, 0, 0, 0, &ret);
+		t_check(ret == -EINVAL, "bad %zu: ret %d", i, ret);
+	}
+	/* a malformed program: running off its end, an out-of-range load */
+	struct sock_filter prog[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0)}, far[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 64),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+	const uint64_t z[6] = {0};
+	t_check(scp_eval(prog, sizeof(prog), 0, 0, z) == SECCOMP_RET_KILL_PROCESS, "runs off the end");
+	t_check(scp_eval(far, sizeof(far), 0, 0, z) == SECCOMP_RET_KILL_PROCESS, "load beyond seccomp_data");
+}
+
+#define PROF(checks, waivers)                                                                           \
+	"{\"name\":\"t\",\"version\":1,\"roles\":[\"base\",\"edge\"],\"checks\":[" checks "],\"waivers\":[" waivers "]}"
+#define CHK(id, rest) "{\"id\":\"" id "\",\"title\":\"t\",\"rationale\":\"r\"," rest "}"
+
+T_TEST(policy_host_profile)
+{
+	static const struct {
+		const char *p;
+		int ret;
+		const char *msg; /* start of the error */
+	} cases[] = {
+		{PROF(CHK("a", "\"kind\":\"sysctl\",\"key\":\"kernel.x\",\"expect\":[\"1\"]"), ""), 0, ""},
+		{PROF(CHK("a", "\"kind\":\"sysctl\",\"key\":\"kernel.x\",\"expect\":[\"1\"]"),
+			"{\"id\":\"a\",\"reason\":\"r\",\"who\":\"w\",\"expires\":\"2027-01-01\"}"), 0, ""},
+		{PROF(CHK("a", "\"kind\":\"sysctl\",\"key\":\"kernel.x\",\"path\":\"/x\""), ""), -EINVAL, "/checks/0/path: unknown field"},
+		{PROF(CHK("a", "\"kind\":\"sysctl\",\"key\":\"k\"") "," CHK("a", "\"kind\":\"sysctl\",\"key\":\"k\""), ""), -EINVAL,
+			"/checks/1/id: duplicate"},
+		{PROF(CHK("A", "\"kind\":\"sysctl\",\"key\":\"k\""), ""), -EINVAL, "/checks/0/id: only"},
+		{PROF(CHK("a", "\"kind\":\"sysctl\",\"key\":\"k\",\"roles\":{\"core\":{}}"), ""), -EINVAL, "/checks/0/roles/core: unknown role"},
+		{PROF(CHK("a", "\"kind\":\"sysctl\",\"key\":\"k\",\"roles\":{\"edge\":{\"key\":\"x\"}}"), ""), -EINVAL,
+			"/checks/0/roles/edge/key: unknown field"},
+		{PROF(CHK("a", "\"kind\":\"sysctl\",\"key\":\"k\""), "{\"id\":\"a\",\"reason\":\"r\",\"who\":\"w\",\"expires\":\"2027-13-01\"}"),
+			-EINVAL, "/waivers/0/expires"},
+		{PROF("", "{\"id\":\"a\",\"reason\":\"r\",\"who\":\"w\",\"expires\":\"2027-01-01\"}"), -EINVAL, "/waivers/0/id: no check"},
+		{"{\"name\":\"t\",\"version\":1,\"roles\":[],\"checks\":[]}", -EINVAL, "/roles"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct hc_profile p;
+		struct kerr e = {0};
+		int ret = hc_profile_parse(&p, cases[i].p, strlen(cases[i].p), &e);
+		t_check(ret == cases[i].ret && !strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)), "case %zu: %d %s", i, ret, e.msg);
+		if (!ret)
+			hc_profile_free(&p);
+	}
+	/* every allocation failing in turn: an error, never a half-built profile */
+	const char *good = cases[1].p;
+	for (long n = 1; n < 12; n++) {
+		struct hc_profile p;
+		struct kerr e = {0};
+		t_alloc_fail(n);
+		int ret = hc_profile_parse(&p, good, strlen(good), &e);
+		int failed = t_alloc_failed();
+		t_check(failed ? ret == -ENOMEM && !p.c : ret == 0 && p.n == 1 && p.nw == 1, "allocation %ld: %d", n, ret);
+		if (!ret)
+			hc_profile_free(&p);
+	}
+}
+
+T_TEST(policy_host_checks)
+{
+	const char *prof = PROF(CHK("s", "\"kind\":\"sysctl\",\"key\":\"kernel.x\",\"min\":2,\"roles\":{\"edge\":{\"min\":1}}") ","
+		CHK("m", "\"kind\":\"mount\",\"path\":\"/tmp\",\"options\":[\"nosuid\"]") ","
+		CHK("l", "\"kind\":\"file\",\"path\":\"/lock\",\"selected\":[\"integrity\"]") ","
+		CHK("c", "\"kind\":\"cmdline\",\"absent\":[\"init\"]") "," CHK("g", "\"kind\":\"sysctl\",\"key\":\"kernel.gone\",\"expect\":[\"1\"]"),
+		"{\"id\":\"m\",\"reason\":\"r\",\"who\":\"w\",\"expires\":\"2026-12-31\"}");
+	static const struct {
+		const char *role, *today;
+		enum hc_status st[5];
+	} cases[] = {
+		{"base", "2026-12-03", {HC_FAIL, HC_WAIVED, HC_PASS, HC_FAIL, HC_UNKNOWN}},
+		{"edge", "2026-12-03", {HC_PASS, HC_WAIVED, HC_PASS, HC_FAIL, HC_UNKNOWN}},
+		{"base", "2027-01-01", {HC_FAIL, HC_FAIL, HC_PASS, HC_FAIL, HC_UNKNOWN}},
+	};
+	char dir[256];
+	str_copy(dir, sizeof(dir), t_tmpdir());
+	const char *mk[] = {"proc", "proc/sys", "proc/sys/kernel", "proc/1"};
+	for (size_t i = 0; i < T_LEN(mk); i++) {
+		char p[300];
+		snprintf(p, sizeof(p), "%s/%s", dir, mk[i]);
+		mkdir(p, 0755);
+	}
+	t_write("proc/sys/kernel/x", "1\n", 2);
+	t_write("proc/1/mountinfo", "1 0 0:1 / /tmp rw,nodev - tmpfs tmpfs rw\n", 41);
+	t_write("lock", "none [integrity]\n", 17);
+	t_write("proc/cmdline", "quiet init=/bin/sh\n", 19);
+	int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct hc_profile p;
+	struct kerr e = {0};
+	t_check(!hc_profile_parse(&p, prof, strlen(prof), &e), "profile: %s", e.msg);
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct hc_result res[5];
+		t_check(!hc_run(&p, rootfd, cases[i].role, cases[i].today, res), "run %zu", i);
+		for (int k = 0; k < 5; k++)
+			t_check(res[k].st == cases[i].st[k], "case %zu check %s: %s (%s)", i, res[k].c->id, hc_status_name(res[k].st),
+				res[k].observed);
+	}
+	hc_profile_free(&p);
+	close(rootfd);
+}
