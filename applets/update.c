@@ -255,7 +255,9 @@ static int client(const char *cmd, int n, char **ops)
 	ret = repo ? tuf_refresh(&c, &e) : tuf_load(&c, &e);
 	if (!ret && refresh) {
 		print_versions(&c);
-	} else if (!ret && !(ret = tuf_target(&c, ops[0], &f, &e))) {
+	} else if (!ret && (ret = tuf_target(&c, ops[0], &f, &e)) == -ENOENT) {
+		ret = -ENOMSG; /* not listed: a negative answer, not a missing file */
+	} else if (!ret) {
 		if (!dl) {
 			print_target(ops[0], &f);
 		} else if (!repo) {
@@ -276,7 +278,7 @@ static int client(const char *cmd, int n, char **ops)
 			}
 		}
 	}
-	rc = ret ? kfail(kerr_exit(ret), "%s: %s", cmd, kerr_str(&e, ret)) : EXIT_OK;
+	rc = ret ? kfail(ret == -ENOMSG ? EXIT_NO : kerr_exit(ret), "%s: %s", cmd, kerr_str(&e, ret)) : EXIT_OK;
 done:
 	tuf_client_free(&c);
 	if (h.base[0])

@@ -166,7 +166,9 @@ static int parse_root(struct tuf_meta *m, const struct json *s, struct kerr *e)
 		for (size_t j = 0; j < ids->u.arr.n; j++) {
 			const struct json *id = ids->u.arr.v[j];
 			size_t x = 0;
-			while (id->type == JSON_STRING && x < r->nkeys && strcmp(r->keys[x].id, id->u.str.s))
+			if (id->type != JSON_STRING)
+				return kerr_set(e, -EINVAL, "roles.%s.keyids[%zu]: not a string", tuf_role_names[i], j);
+			while (x < r->nkeys && strcmp(r->keys[x].id, id->u.str.s))
 				x++;
 			if (x == r->nkeys)
 				return kerr_set(e, -EINVAL, "roles.%s.keyids[%zu]: no such key in keys (a missing signing key)",

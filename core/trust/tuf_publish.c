@@ -326,8 +326,9 @@ static int root_text(const struct tuf_pub *p, const struct tuf_meta *old, struct
 		for (size_t i = 0; has[r] && i < nn; i++)
 			if (nk[i].s->role == r && (!i || strcmp(nk[i].id, nk[i - 1].id) || nk[i - 1].s->role != r))
 				jw_str(&w, nk[i].id), n++;
-		if (!has[r])
-			tuf_jw_value(&w, json_get(orole, "keyids"));
+		const struct json *oids = json_get(orole, "keyids");
+		for (size_t i = 0; !has[r] && i < oids->u.arr.n; i++)
+			tuf_jw_value(&w, oids->u.arr.v[i]);
 		jw_arr_end(&w);
 		if (!has[r] && !p->threshold[r])
 			th = old->root->roles[r].threshold;
