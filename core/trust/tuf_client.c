@@ -366,7 +366,7 @@ int tuf_load(struct tuf_client *c, struct kerr *e)
 
 int tuf_target(const struct tuf_client *c, const char *name, struct tuf_file *f, struct kerr *e)
 {
-	const struct json *t = json_get(c->m[TUF_TARGETS]->targets, name);
+	const struct json *t = c->m[TUF_TARGETS] ? json_get(c->m[TUF_TARGETS]->targets, name) : NULL;
 	if (!t)
 		return kerr_set(e, -ENOENT, "target %.200s: not in targets.json", name);
 	return tuf_file_parse(t, 0, f, e);

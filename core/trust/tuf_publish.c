@@ -385,9 +385,17 @@ out:
 	return ret;
 }
 
-/* Signers must be keys of their role in root. */
+/* Signers must be keys of their role in root, and enough of them for each role that is signed. */
 static int check_signers(const struct tuf_meta *root, const struct pkey *ks, size_t n, struct kerr *e)
 {
+	for (int r = TUF_TIMESTAMP; r < TUF_NROLES; r++) {
+		size_t have = 0;
+		for (size_t i = 0; i < n; i++)
+			have += ks[i].s->role == r;
+		if (have < root->root->roles[r].threshold)
+			return kerr_set(e, -EINVAL, "%zu %s key%s given, the threshold is %llu", have, tuf_role_names[r],
+				have == 1 ? "" : "s", (unsigned long long)root->root->roles[r].threshold);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct tuf_rolekeys *rk = &root->root->roles[ks[i].s->role];
 		size_t j = 0;
