@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 const char *const tuf_role_names[TUF_NROLES] = {"root", "timestamp", "snapshot", "targets"};
 
@@ -76,10 +75,25 @@ int tuf_time_parse(const char *s, int64_t *out)
 
 void tuf_time_format(int64_t t, char out[21])
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-	if (!gmtime_r(&tt, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		strcpy(out, "9999-12-31T23:59:59Z");
+	/* Hinnant's civil_from_days; no libc time zone code for a UTC date */
+	if (t < 0 || t > 253402300799) /* 9999-12-31T23:59:59Z */
+		t = t < 0 ? 0 : 253402300799;
+	int64_t z = t / 86400 + 719468, era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097), sec = (unsigned)(t % 86400);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	unsigned v[6] = {(unsigned)(yoe + era * 400 + (m <= 2)), m, d, sec / 3600, sec / 60 % 60, sec % 60};
+	static const char sep[] = "--T::Z";
+	char *o = out;
+	for (int i = 0; i < 6; i++) {
+		if (!i)
+			*o++ = (char)('0' + v[0] / 1000), *o++ = (char)('0' + v[0] / 100 % 10);
+		*o++ = (char)('0' + v[i] / 10 % 10);
+		*o++ = (char)('0' + v[i] % 10);
+		*o++ = sep[i];
+	}
+	*o = 0;
 }
 
 int tuf_file_parse(const struct json *v, int metafile, struct tuf_file *f, struct kerr *e)
