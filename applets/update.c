@@ -58,6 +58,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/sandbox.h"
 #include "net/http.h"
 #include "trust/sig.h"
 #include "trust/tuf.h"
@@ -77,6 +78,12 @@
 #ifndef KEEL_TUF_ROOT
 #define KEEL_TUF_ROOT "/usr/lib/keel/tuf/root.json"
 #endif
+
+/* files beneath the trust dir and the repository, downloads, HTTP (DNS, sockets, back-off) */
+static const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "renameat", "renameat2",
+	"rename", "unlink", "unlinkat", "fchmod", "fsync", "getrandom", "socket", "connect", "poll", "ppoll", "sendto",
+	"recvfrom", "sendmsg", "recvmsg", "getsockopt", "setsockopt", "getsockname", "getpeername", "bind",
+	"nanosleep", "clock_nanosleep", "shutdown", "uname", NULL};
 
 static const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT, *custom;
 static uint64_t now;
@@ -252,6 +259,10 @@ static int client(const char *cmd, int n, char **ops)
 		return kfail(EXIT_FAIL, "trust directory %s: %s", trust, strerror(errno));
 	if (repo && (rc = open_repo(&c.fetch, &h)))
 		goto done;
+	if ((ret = sandbox_enter(update_syscalls, &e))) {
+		rc = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		goto done;
+	}
 	ret = repo ? tuf_refresh(&c, &e) : tuf_load(&c, &e);
 	if (!ret && refresh) {
 		print_versions(&c);
@@ -358,6 +369,10 @@ static int publish(int n, char **ops)
 	}
 	if ((p.repofd = open(repo, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = kfail(EXIT_FAIL, "%s: %s", repo, strerror(errno));
+		goto out;
+	}
+	if ((ret = sandbox_enter(update_syscalls, &e))) {
+		rc = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 		goto out;
 	}
 	if (!strcmp(ops[0], "init") && n == 1) {

@@ -28,7 +28,7 @@ serve() {
 	python3 -m http.server --bind 127.0.0.1 --directory "$1" 0 > "http.$2.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 50); do
-		PORT=$(grep -o 'port [0-9]*' "http.$2.log" | cut -d' ' -f2)
+		PORT=$(grep -so 'port [0-9]*' "http.$2.log" | cut -d' ' -f2)
 		[ -n "$PORT" ] && return 0
 		sleep 0.1
 	done
