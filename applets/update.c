@@ -1,55 +1,29 @@
 /* keel update - TUF-verified updates: trusted metadata, targets, publishing
  *
- * usage: keel update refresh [--repo DIR|URL] [--trust DIR] [--root FILE] [--now EPOCH] [--json]
+ * usage: keel update refresh --repo DIR|URL [--trust DIR] [--root FILE] [--now EPOCH] [--json]
  *        keel update target [--repo DIR|URL] [--trust DIR] [--now EPOCH] [--json] NAME
- *        keel update download [--repo DIR|URL] [--trust DIR] [--now EPOCH] NAME OUT
- *        keel update publish init --repo DIR --key ROLE=KEY... [PUBLISH OPTIONS]
- *        keel update publish add --repo DIR --key ROLE=KEY... [--custom JSON] [PUBLISH OPTIONS] FILE[=NAME]...
- *        keel update publish rotate --repo DIR --key root=KEY... --new ROLE=KEY... [PUBLISH OPTIONS]
+ *        keel update download --repo DIR|URL [--trust DIR] [--now EPOCH] NAME OUT
+ *        keel update publish init --repo DIR --key ROLE=KEY... [--threshold ROLE=N]... [--consistent-snapshot]
+ *        keel update publish add --repo DIR --key ROLE=KEY... [--custom JSON] FILE[=NAME]...
+ *        keel update publish rotate --repo DIR --key root=KEY... --new ROLE=KEY... [--threshold ROLE=N]...
  *
- * A TUF repository (specification 1.0.x) is metadata/ (root, timestamp, snapshot, targets)
- * and targets/ below one base: a directory, file:///DIR, or http(s)://HOST/PATH.
+ * A TUF 1.0 repository is metadata/ and targets/ below a directory, file:///DIR or http(s) URL.
+ * refresh: root N+1, N+2... (each signed by the old and its own root keys, version +1), then
+ * timestamp, snapshot, targets: signatures (distinct keys, declared schemes), no version going
+ * back, lengths and hashes, expiry at one time (--now, default the clock). The trust directory
+ * (default /var/lib/keel/tuf; its root.json, else --root, default /usr/lib/keel/tuf/root.json)
+ * changes only when all of it succeeded. target: a target's length, hashes, custom fields from the
+ * trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
+ * publish: sign with PEM private keys (EC P-256: ecdsa-sha2-nistp256; RSA: rsassa-pss-sha256).
+ * init: version 1 of every role; add: copy files below targets/, new targets, snapshot and
+ * timestamp; rotate: root N+1 with the --new keys of the roles named, signed by old and new keys.
  *
- * refresh: the client workflow. Starting from the trust directory's root.json (or, when it has
- * none, --root FILE), fetch root N+1, N+2... (each signed by a threshold of the previous root's
- * keys and of its own, version exactly +1), then timestamp, snapshot and targets: signatures,
- * versions never going back, lengths and hashes as the parent document states them, expiry
- * against one time fixed at the start (--now, default the clock). Nothing is written to the trust
- * directory unless every step succeeded; then the changed files are replaced atomically. Prints
- * the trusted versions. target: print a target's length, hashes and custom fields from the
- * trusted (not expired) metadata; with --repo, after a refresh. download: fetch a target into OUT
- * (OUT.part until its length and every hash matched, then renamed).
+ * Options: --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
+ * 7 days, timestamp 1 day; --now defaults to SOURCE_DATE_EPOCH, else the clock); -j, --json.
  *
- * publish: write and sign a repository's metadata with PEM private keys (EC P-256: keytype
- * "ecdsa", scheme ecdsa-sha2-nistp256; RSA: "rsa", rsassa-pss-sha256). init makes version 1 of
- * every role (each --key ROLE=KEY becomes a key of ROLE); add copies files to targets/ and
- * signs new targets, snapshot and timestamp versions with the keys given (each must be a key of
- * its role); rotate writes root N+1, where every role named by --new gets exactly those keys,
- * signed by the old root keys (--key root=) and the new ones (--new root=); it refuses a root
- * that a client would refuse.
- *
- * Options:
- *   --repo DIR|URL        the repository (publish: a directory)
- *   --trust DIR           the trust directory (default /var/lib/keel/tuf)
- *   --root FILE           the root to start from when the trust directory has none
- *                         (default /usr/lib/keel/tuf/root.json)
- *   --now EPOCH           the time to judge expiry with (publish: to count expiry from;
- *                         default SOURCE_DATE_EPOCH, else the clock)
- *   -j, --json            print a JSON object
- * Publish options:
- *   --key ROLE=KEY        a private key (PEM or DER) that signs ROLE (root, timestamp, snapshot, targets)
- *   --new ROLE=KEY        rotate: ROLE's new key
- *   --threshold ROLE=N    init, rotate: ROLE's threshold (default 1; rotate keeps the old one)
- *   --expires ROLE=SECS   expiry after --now (defaults: root 1 year, targets 90 days,
- *                         snapshot 7 days, timestamp 1 day)
- *   --consistent-snapshot init: version-prefixed metadata and hash-prefixed targets
- *   --custom JSON         add: the targets' "custom" object
- *
- * Exit status: 0 done; 1 refused: metadata or a target that does not verify (signatures below
- * threshold, a rollback, an expired role, a length or hash mismatch, more data than declared,
- * malformed or unsupported metadata such as delegations), a target that is not listed; 2 usage;
- * 3 a runtime failure: the repository or a file unreachable, no trusted root, a damaged trust
- * directory, I/O.
+ * Exit status: 0 done; 1 refused (signatures, rollback, expiry, length or hash, more data than
+ * declared, unsupported metadata, a target not listed); 2 usage; 3 runtime failure (repository
+ * unreachable, no trusted root, a damaged trust directory, I/O).
  */
 #include "base/applet.h"
 #include "base/args.h"
@@ -125,7 +99,7 @@ static int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sin
 	int ret = http_get(url, &o, sink, sctx, &res, e);
 	if (ret == -EREMOTEIO && (res.status == 404 || res.status == 403))
 		ret = -ENOENT;
-	return ret == -EFBIG && res.received <= max ? -EFBIG : ret;
+	return ret;
 }
 
 static int open_repo(struct tuf_fetch *f, struct http_fetch *h)

@@ -60,7 +60,7 @@ int tuf_fetch_dir(void *ctx, const char *path, uint64_t max, tuf_sink_fn sink, v
 			r -= (ssize_t)(total - max - 1);
 			total = max + 1;
 		}
-		if ((ret = sink(sctx, b, (size_t)r)) || total > max)
+		if ((ret = sink(sctx, b, (size_t)r)) || (total > max && (ret = -EFBIG)))
 			break;
 	}
 out:

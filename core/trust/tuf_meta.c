@@ -116,8 +116,9 @@ int tuf_file_parse(const struct json *v, int metafile, struct tuf_file *f, struc
 		return -EINVAL;
 	for (size_t i = 0; i < h->u.obj.n; i++) {
 		const struct json_member *m = &h->u.obj.m[i];
-		if (m->val->type != JSON_STRING)
-			return bad(e, "hashes", "not a string");
+		size_t n = m->val->u.str.len;
+		if (m->val->type != JSON_STRING || !n || n > 128 || strspn(m->val->u.str.s, "0123456789abcdefABCDEF") != n)
+			return bad(e, "hashes", "not a hex string of at most 128 digits");
 		if (!i)
 			f->first = m->val->u.str.s;
 		int alg = !strcmp(m->key, "sha256") ? TUF_HAS_SHA256 : !strcmp(m->key, "sha512") ? TUF_HAS_SHA512 : 0;

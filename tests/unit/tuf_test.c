@@ -295,6 +295,8 @@ T_TEST(tuf_envelope)
 		{TUF_SNAPSHOT, "\"meta\":{\"targets.json\":{\"version\":3}}", NULL},
 		{TUF_TARGETS, "\"targets\":{\"a\":{\"length\":1,\"hashes\":{\"sha512\":\"@\"}}}", NULL},
 		{TUF_TARGETS, "\"targets\":{\"a\":{\"length\":1,\"hashes\":{\"md5\":\"00\"}}}", "no sha256 or sha512"},
+		/* the hash listed first names consistent target files: never a path */
+		{TUF_TARGETS, "\"targets\":{\"a\":{\"length\":1,\"hashes\":{\"sha384\":\"../../x\",\"sha512\":\"@\"}}}", "not a hex string"},
 		{TUF_TARGETS, "\"targets\":{\"a\":{\"hashes\":{\"sha512\":\"@\"}}}", "length: missing"},
 		{TUF_TARGETS, "\"targets\":{\"../a\":{\"length\":1,\"hashes\":{\"sha512\":\"@\"}}}", "name refused"},
 		{TUF_TARGETS, "\"targets\":{\"a\":{\"length\":1,\"custom\":[],\"hashes\":{\"sha512\":\"@\"}}}", "custom: not an object"},
@@ -364,6 +366,28 @@ T_TEST(tuf_times_names_files)
 	t_check(tuf_file_check(&f, "hellp", 5, "x", &e) == -EBADMSG && strstr(e.msg, "sha256 mismatch"), "hellp: %s", e.msg);
 	t_check(tuf_file_check(&f, "hello!", 6, "x", &e) == -EBADMSG && strstr(e.msg, "6 bytes, 5 expected"), "hello!: %s", e.msg);
 	json_free(&d);
+}
+
+static int accept_all(void *ctx, const void *d, size_t n)
+{
+	(void)d;
+	*(size_t *)ctx += n;
+	return 0;
+}
+
+/* The directory fetcher stops at max + 1 bytes and says so, whatever the sink accepts. */
+T_TEST(tuf_fetch_dir_bound)
+{
+	int dfd = open(t_tmpdir(), O_RDONLY | O_DIRECTORY);
+	size_t got = 0;
+	struct kerr e = {0};
+	t_write("ten", "0123456789", 10);
+	t_check(tuf_fetch_dir(&dfd, "ten", 5, accept_all, &got, &e) == -EFBIG && got == 6, "over max: -EFBIG after 6 bytes (%zu)", got);
+	got = 0;
+	t_check(!tuf_fetch_dir(&dfd, "ten", 10, accept_all, &got, &e) && got == 10, "exactly max");
+	t_check(tuf_fetch_dir(&dfd, "nosuch", 10, accept_all, &got, &e) == -ENOENT, "missing: -ENOENT");
+	t_check(tuf_fetch_dir(&dfd, "../x", 10, accept_all, &got, &e) < 0, "outside the repository");
+	close(dfd);
 }
 
 static int count_entries(const char *dir)
