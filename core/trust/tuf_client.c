@@ -240,20 +240,23 @@ static int update_timestamp(struct tuf_client *c, struct kerr *e)
 	return expired(c, TUF_TIMESTAMP, e);
 }
 
-static int update_snapshot(struct tuf_client *c, struct kerr *e)
+/* Snapshot (as timestamp names it) or targets (as snapshot names it). */
+static int update_child(struct tuf_client *c, enum tuf_role r, struct kerr *e)
 {
-	const struct tuf_file *f = &c->m[TUF_TIMESTAMP]->file;
-	struct tuf_meta *m, *old = c->m[TUF_SNAPSHOT];
+	const struct tuf_file *f = &c->m[r - 1]->file;
+	struct tuf_meta *m, *old = c->m[r];
 	char path[64];
 	int ret;
 
-	meta_path(c, TUF_SNAPSHOT, f->version, path, sizeof(path));
-	if ((ret = get_meta(c, TUF_SNAPSHOT, path, f, c->m[TUF_ROOT]->root, &m, e)))
+	meta_path(c, r, f->version, path, sizeof(path));
+	if ((ret = get_meta(c, r, path, f, c->m[TUF_ROOT]->root, &m, e)))
 		return ret;
 	if (m->version != f->version)
-		ret = kerr_set(e, -EBADMSG, "snapshot.json: version %llu, timestamp.json names %llu (mix-and-match)",
-			(unsigned long long)m->version, (unsigned long long)f->version);
-	for (size_t i = 0; !ret && old && i < old->meta->u.obj.n; i++) {
+		ret = kerr_set(e, -EBADMSG, "%s.json: version %llu, %s.json names %llu (mix-and-match)", tuf_role_names[r],
+			(unsigned long long)m->version, tuf_role_names[r - 1], (unsigned long long)f->version);
+	else if (old && m->version < old->version)
+		ret = rollback(r, old->version, m->version, "its", e);
+	for (size_t i = 0; !ret && old && r == TUF_SNAPSHOT && i < old->meta->u.obj.n; i++) {
 		const struct json_member *o = &old->meta->u.obj.m[i];
 		struct tuf_file a, b;
 		tuf_file_parse(o->val, 1, &a, NULL);
@@ -266,31 +269,8 @@ static int update_snapshot(struct tuf_client *c, struct kerr *e)
 		tuf_meta_free(m);
 		return ret;
 	}
-	put(c, TUF_SNAPSHOT, m);
-	return expired(c, TUF_SNAPSHOT, e);
-}
-
-static int update_targets(struct tuf_client *c, struct kerr *e)
-{
-	const struct tuf_file *f = &c->m[TUF_SNAPSHOT]->file;
-	struct tuf_meta *m, *old = c->m[TUF_TARGETS];
-	char path[64];
-	int ret;
-
-	meta_path(c, TUF_TARGETS, f->version, path, sizeof(path));
-	if ((ret = get_meta(c, TUF_TARGETS, path, f, c->m[TUF_ROOT]->root, &m, e)))
-		return ret;
-	if (m->version != f->version)
-		ret = kerr_set(e, -EBADMSG, "targets.json: version %llu, snapshot.json names %llu (mix-and-match)",
-			(unsigned long long)m->version, (unsigned long long)f->version);
-	else if (old && m->version < old->version)
-		ret = rollback(TUF_TARGETS, old->version, m->version, "its", e);
-	if (ret) {
-		tuf_meta_free(m);
-		return ret;
-	}
-	put(c, TUF_TARGETS, m);
-	return expired(c, TUF_TARGETS, e);
+	put(c, r, m);
+	return expired(c, r, e);
 }
 
 /* Write what changed: files of rotated roles removed first, then root, then the rest. */
@@ -341,7 +321,8 @@ int tuf_refresh(struct tuf_client *c, struct kerr *e)
 				c->m[r] = NULL;
 			}
 	}
-	if ((ret = update_timestamp(c, e)) || (ret = update_snapshot(c, e)) || (ret = update_targets(c, e)))
+	if ((ret = update_timestamp(c, e)) || (ret = update_child(c, TUF_SNAPSHOT, e)) ||
+		(ret = update_child(c, TUF_TARGETS, e)))
 		goto out;
 	ret = persist(c, reset, e);
 out:
