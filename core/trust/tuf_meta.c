@@ -83,17 +83,8 @@ void tuf_time_format(int64_t t, char out[21])
 	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
 	unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-	unsigned v[6] = {(unsigned)(yoe + era * 400 + (m <= 2)), m, d, sec / 3600, sec / 60 % 60, sec % 60};
-	static const char sep[] = "--T::Z";
-	char *o = out;
-	for (int i = 0; i < 6; i++) {
-		if (!i)
-			*o++ = (char)('0' + v[0] / 1000), *o++ = (char)('0' + v[0] / 100 % 10);
-		*o++ = (char)('0' + v[i] / 10 % 10);
-		*o++ = (char)('0' + v[i] % 10);
-		*o++ = sep[i];
-	}
-	*o = 0;
+	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(yoe + era * 400 + (m <= 2)) % 10000u, m % 100u,
+		d % 100u, sec / 3600 % 100u, sec / 60 % 60u, sec % 60u);
 }
 
 int tuf_file_parse(const struct json *v, int metafile, struct tuf_file *f, struct kerr *e)
