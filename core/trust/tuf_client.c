@@ -81,11 +81,11 @@ static int to_buf(void *ctx, const void *d, size_t n)
 	return buf_put(s->b, d, n);
 }
 
-static int fetch(const struct tuf_client *c, const char *path, uint64_t max, struct buf *out, struct kerr *e)
+static int fetch(const struct tuf_fetch *f, const char *path, uint64_t max, struct buf *out, struct kerr *e)
 {
 	struct sink_buf s = {out, max};
 	buf_init(out, max + 1);
-	int ret = c->fetch.get(c->fetch.ctx, path, max, to_buf, &s, e);
+	int ret = f->get(f->ctx, path, max, to_buf, &s, e);
 	if (ret == -EFBIG)
 		kerr_set(e, ret, "%s: more than %llu bytes (endless data refused)", path, (unsigned long long)max);
 	else if (!ret && !out->len)
@@ -96,11 +96,11 @@ static int fetch(const struct tuf_client *c, const char *path, uint64_t max, str
 }
 
 /* Fetch, check against what the parent says (f may be NULL), parse and verify with root. */
-static int get_meta(const struct tuf_client *c, enum tuf_role role, const char *path, const struct tuf_file *f,
+static int get_meta(const struct tuf_fetch *src, enum tuf_role role, const char *path, const struct tuf_file *f,
 	const struct tuf_root *root, struct tuf_meta **out, struct kerr *e)
 {
 	struct buf b;
-	int ret = fetch(c, path, f && f->length ? f->length : role_max[role], &b, e);
+	int ret = fetch(src, path, f && f->length ? f->length : role_max[role], &b, e);
 	if (!ret && f && (ret = tuf_file_check(f, b.p, b.len, path, e)))
 		buf_free(&b);
 	if (!ret && !(ret = tuf_meta_parse(out, role, &b, e)) && (ret = tuf_verify(root, role, *out, e))) {
@@ -137,41 +137,6 @@ static int rollback(enum tuf_role r, uint64_t have, uint64_t got, const char *wh
 		tuf_role_names[r], what, (unsigned long long)got, (unsigned long long)have);
 }
 
-/* The trusted files: root verified by itself, the others by that root. */
-static int load_trusted(struct tuf_client *c, struct kerr *e)
-{
-	int ret = 0;
-	for (int r = 0; r < TUF_NROLES && !ret; r++) {
-		char name[32];
-		struct buf b = BUF_INIT(role_max[r]);
-		snprintf(name, sizeof(name), "%s.json", tuf_role_names[r]);
-		int fd = fs_open_beneath(c->trustfd, name, O_RDONLY, 0);
-		if (fd == -ENOENT && r == TUF_ROOT && c->bootstrap) {
-			fd = open(c->bootstrap, O_RDONLY | O_CLOEXEC);
-			fd = fd < 0 ? -errno : fd;
-			c->written |= 1u << TUF_ROOT; /* the trust dir gets it once the refresh succeeds */
-		}
-		if (fd == -ENOENT && r != TUF_ROOT)
-			continue;
-		if (fd < 0) {
-			ret = fd == -ENOENT ? -ENOKEY : fd;
-			kerr_set(e, ret, "trusted %s: %s", name, fd == -ENOENT ? "none (no trusted root)" : kerr_strerror(fd));
-			break;
-		}
-		ret = fs_read_fd(fd, b.max, &b);
-		close(fd);
-		if (ret) {
-			buf_free(&b);
-			kerr_set(e, ret, "trusted %s: %s", name, kerr_strerror(ret));
-		} else if (!(ret = tuf_meta_parse(&c->m[r], r, &b, e))) {
-			ret = tuf_verify(c->m[TUF_ROOT]->root, r, c->m[r], e);
-		}
-		if (ret) /* the trust dir itself is damaged: not an answer about the repository */
-			ret = kerr_wrap(e, ret == -ENOKEY || ret == -ENOMEM ? ret : -EUCLEAN, "trusted %s", name);
-	}
-	return ret;
-}
-
 static int rotated(const struct tuf_root *a, const struct tuf_root *b, enum tuf_role r)
 {
 	const struct tuf_rolekeys *x = &a->roles[r], *y = &b->roles[r];
@@ -184,16 +149,20 @@ static int rotated(const struct tuf_root *a, const struct tuf_root *b, enum tuf_
 	return 0;
 }
 
-static int update_root(struct tuf_client *c, const struct tuf_meta *r0, struct kerr *e)
+/* Root N+1, N+2... from src (paths "<dir>N.root.json"), each signed by a threshold of the previous
+ * root's keys and of its own, holding exactly version N+1. keep is never freed; with chain, the
+ * bytes of every new root but the last are kept there for persist(). Returns how many were taken. */
+static int update_root(struct tuf_client *c, const struct tuf_meta *keep, const struct tuf_fetch *src,
+	const char *dir, struct buf *chain, struct kerr *e)
 {
-	for (unsigned i = 0; i < TUF_MAX_ROTATIONS; i++) {
+	for (int i = 0; i < TUF_MAX_ROTATIONS; i++) {
 		struct tuf_meta *m;
 		char path[64];
 		uint64_t v = c->m[TUF_ROOT]->version + 1;
-		snprintf(path, sizeof(path), "metadata/%llu.root.json", (unsigned long long)v);
-		int ret = get_meta(c, TUF_ROOT, path, NULL, c->m[TUF_ROOT]->root, &m, e);
+		snprintf(path, sizeof(path), "%s%llu.root.json", dir, (unsigned long long)v);
+		int ret = get_meta(src, TUF_ROOT, path, NULL, c->m[TUF_ROOT]->root, &m, e);
 		if (ret == -ENOENT)
-			return 0;
+			return i;
 		if (ret)
 			return kerr_wrap(e, ret, "root version %llu (by the keys of the trusted root)", (unsigned long long)v);
 		if ((ret = tuf_verify(m->root, TUF_ROOT, m, e)) ||
@@ -202,13 +171,68 @@ static int update_root(struct tuf_client *c, const struct tuf_meta *r0, struct k
 			tuf_meta_free(m);
 			return kerr_wrap(e, ret, "root version %llu (by its own keys)", (unsigned long long)v);
 		}
-		if (c->m[TUF_ROOT] != r0)
+		if (c->m[TUF_ROOT] != keep) {
+			if (chain) { /* its bytes go to the trust dir with the rest */
+				chain[i - 1] = c->m[TUF_ROOT]->raw;
+				buf_init(&c->m[TUF_ROOT]->raw, 0);
+			}
 			tuf_meta_free(c->m[TUF_ROOT]);
+		}
 		c->m[TUF_ROOT] = m;
-		c->written |= 1u << TUF_ROOT;
-		c->rotations++;
 	}
 	return kerr_set(e, -EBADMSG, "root: more than %d rotations in one refresh", TUF_MAX_ROTATIONS);
+}
+
+/* The trusted files: root verified by itself (and, anchored in the image's root, the trust dir's
+ * N.root.json chain from there on), the others by that root. */
+static int load_trusted(struct tuf_client *c, struct kerr *e)
+{
+	int ret = 0, anchored = 0;
+	for (int r = 0; r < TUF_NROLES && !ret; r++) {
+		char name[32];
+		const char *what = name;
+		struct buf b = BUF_INIT(role_max[r]);
+		int fd = -ENOENT;
+		snprintf(name, sizeof(name), "%s.json", tuf_role_names[r]);
+		if (r == TUF_ROOT && c->bootstrap && (fd = open(c->bootstrap, O_RDONLY | O_CLOEXEC)) < 0)
+			fd = -errno;
+		if (fd >= 0) { /* the image's root anchors the chain; the trust dir's root.json is a copy */
+			anchored = 1;
+			what = c->bootstrap;
+			int t = fs_open_beneath(c->trustfd, name, O_RDONLY, 0);
+			if (t == -ENOENT)
+				c->written |= 1u << TUF_ROOT;
+			else if (t >= 0)
+				close(t);
+		} else if (fd == -ENOENT) {
+			fd = fs_open_beneath(c->trustfd, name, O_RDONLY, 0);
+		}
+		if (fd == -ENOENT && r != TUF_ROOT)
+			continue;
+		if (fd < 0) {
+			ret = fd == -ENOENT ? -ENOKEY : fd;
+			kerr_set(e, ret, "trusted %s: %s", what, fd == -ENOENT ? "none (no trusted root)" : kerr_strerror(fd));
+			break;
+		}
+		ret = fs_read_fd(fd, b.max, &b);
+		close(fd);
+		if (ret) {
+			buf_free(&b);
+			kerr_set(e, ret, "trusted %s: %s", what, kerr_strerror(ret));
+		} else if (!(ret = tuf_meta_parse(&c->m[r], r, &b, e)) && !(ret = tuf_verify(c->m[TUF_ROOT]->root, r, c->m[r], e)) &&
+			r == TUF_ROOT && anchored) {
+			struct tuf_fetch dir = {tuf_fetch_dir, &c->trustfd};
+			ret = update_root(c, NULL, &dir, "", NULL, e);
+			ret = ret < 0 ? ret : 0;
+		}
+		if (ret) { /* the trust dir itself is damaged: not an answer about the repository (exit 3) */
+			int code = ret == -ENOKEY || ret == -ENOMEM ? ret : -EUCLEAN;
+			if (e)
+				e->code = code;
+			ret = kerr_wrap(e, code, "trusted %s", what);
+		}
+	}
+	return ret;
 }
 
 static void meta_path(const struct tuf_client *c, enum tuf_role r, uint64_t v, char *path, size_t n)
@@ -222,7 +246,7 @@ static void meta_path(const struct tuf_client *c, enum tuf_role r, uint64_t v, c
 static int update_timestamp(struct tuf_client *c, struct kerr *e)
 {
 	struct tuf_meta *m, *old = c->m[TUF_TIMESTAMP];
-	int ret = get_meta(c, TUF_TIMESTAMP, "metadata/timestamp.json", NULL, c->m[TUF_ROOT]->root, &m, e);
+	int ret = get_meta(&c->fetch, TUF_TIMESTAMP, "metadata/timestamp.json", NULL, c->m[TUF_ROOT]->root, &m, e);
 	if (ret)
 		return ret;
 	if (old && m->version < old->version)
@@ -249,7 +273,7 @@ static int update_child(struct tuf_client *c, enum tuf_role r, struct kerr *e)
 	int ret;
 
 	meta_path(c, r, f->version, path, sizeof(path));
-	if ((ret = get_meta(c, r, path, f, c->m[TUF_ROOT]->root, &m, e)))
+	if ((ret = get_meta(&c->fetch, r, path, f, c->m[TUF_ROOT]->root, &m, e)))
 		return ret;
 	if (m->version != f->version)
 		ret = kerr_set(e, -EBADMSG, "%s.json: version %llu, %s.json names %llu (mix-and-match)", tuf_role_names[r],
@@ -273,8 +297,10 @@ static int update_child(struct tuf_client *c, enum tuf_role r, struct kerr *e)
 	return expired(c, r, e);
 }
 
-/* Write what changed: files of rotated roles removed first, then root, then the rest. */
-static int persist(struct tuf_client *c, unsigned reset, struct kerr *e)
+/* Write what changed: first remove the files of roles whose keys rotated (a power cut then leaves
+ * nothing the new root cannot verify), then every new root as N.root.json (the chain a later load
+ * verifies from the image's root on), then root.json, timestamp, snapshot, targets. */
+static int persist(struct tuf_client *c, unsigned reset, const struct buf *chain, struct kerr *e)
 {
 	int ret = 0;
 	for (int r = 1; r < TUF_NROLES && !ret; r++) {
@@ -285,6 +311,13 @@ static int persist(struct tuf_client *c, unsigned reset, struct kerr *e)
 	}
 	if (!ret && reset && fsync(c->trustfd))
 		ret = kerr_set(e, -errno, "trust dir: fsync: %s", strerror(errno));
+	for (int i = (int)c->rotations; i > 0 && !ret; i--) {
+		char name[40];
+		const struct buf *b = i > 1 ? &chain[c->rotations - i] : &c->m[TUF_ROOT]->raw;
+		snprintf(name, sizeof(name), "%llu.root.json", (unsigned long long)(c->m[TUF_ROOT]->version - i + 1));
+		if ((ret = fs_write_atomic(c->trustfd, name, b->p, b->len, 0644)))
+			kerr_set(e, ret, "trust dir: write %s: %s", name, kerr_strerror(ret));
+	}
 	for (int r = 0; r < TUF_NROLES && !ret; r++) {
 		char name[32];
 		snprintf(name, sizeof(name), "%s.json", tuf_role_names[r]);
@@ -298,17 +331,22 @@ static int persist(struct tuf_client *c, unsigned reset, struct kerr *e)
 int tuf_refresh(struct tuf_client *c, struct kerr *e)
 {
 	struct tuf_meta *r0;
+	struct buf *chain = calloc(TUF_MAX_ROTATIONS, sizeof(*chain));
 	unsigned reset = 0;
 	int ret;
 
 	c->written = 0;
 	c->rotations = 0;
+	if (!chain)
+		return kerr_set(e, -ENOMEM, "out of memory");
 	if ((ret = load_trusted(c, e)))
-		return ret;
+		goto free;
 	r0 = c->m[TUF_ROOT]; /* kept: its keys tell which roles rotate */
-	if ((ret = update_root(c, r0, e)) || (ret = expired(c, TUF_ROOT, e)))
+	if ((ret = update_root(c, r0, &c->fetch, "metadata/", chain, e)) < 0 || (c->rotations = (unsigned)ret, 0) ||
+		(ret = expired(c, TUF_ROOT, e)))
 		goto out;
 	if (c->rotations) {
+		c->written |= 1u << TUF_ROOT;
 		for (int r = 1; r < TUF_NROLES; r++)
 			if (c->m[r] && (tuf_verify(c->m[TUF_ROOT]->root, r, c->m[r], NULL) ||
 				rotated(r0->root, c->m[TUF_ROOT]->root, r)))
@@ -324,10 +362,14 @@ int tuf_refresh(struct tuf_client *c, struct kerr *e)
 	if ((ret = update_timestamp(c, e)) || (ret = update_child(c, TUF_SNAPSHOT, e)) ||
 		(ret = update_child(c, TUF_TARGETS, e)))
 		goto out;
-	ret = persist(c, reset, e);
+	ret = persist(c, reset, chain, e);
 out:
 	if (r0 != c->m[TUF_ROOT])
 		tuf_meta_free(r0);
+free:
+	for (int i = 0; i < TUF_MAX_ROTATIONS; i++)
+		buf_free(&chain[i]);
+	free(chain);
 	return ret;
 }
 
