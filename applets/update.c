@@ -11,8 +11,9 @@
  * refresh: root N+1, N+2... (each signed by the old and its own root keys, version +1), then
  * timestamp, snapshot, targets: signatures (distinct keys, declared schemes), no version going
  * back, lengths and hashes, expiry at one time (--now, default the clock). The trust directory
- * (default /var/lib/keel/tuf; its root.json, else --root, default /usr/lib/keel/tuf/root.json)
- * changes only when all of it succeeded. target: a target's length, hashes, custom fields from the
+ * (default /var/lib/keel/tuf) changes only when all of it succeeded. Its roots are verified from
+ * the image's --root (default /usr/lib/keel/tuf/root.json) on; without one, its root.json is
+ * trusted. target: a target's length, hashes, custom fields from the
  * trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
  * publish: sign with PEM private keys (EC P-256: ecdsa-sha2-nistp256; RSA: rsassa-pss-sha256).
  * init: version 1 of every role; add: copy files below targets/, new targets, snapshot and
