@@ -137,15 +137,23 @@ static int rollback(enum tuf_role r, uint64_t have, uint64_t got, const char *wh
 		tuf_role_names[r], what, (unsigned long long)got, (unsigned long long)have);
 }
 
+/* Whether role r has other keys (as a set: id and key material) or another threshold in b than in a. */
 static int rotated(const struct tuf_root *a, const struct tuf_root *b, enum tuf_role r)
 {
 	const struct tuf_rolekeys *x = &a->roles[r], *y = &b->roles[r];
 	if (x->threshold != y->threshold || x->n != y->n)
 		return 1;
-	for (size_t i = 0; i < x->n; i++) /* same key ids and the same key behind each */
-		if (strcmp(a->keys[x->idx[i]].id, b->keys[y->idx[i]].id) || !a->keys[x->idx[i]].k != !b->keys[y->idx[i]].k ||
-			(a->keys[x->idx[i]].k && memcmp(sig_key_id(a->keys[x->idx[i]].k), sig_key_id(b->keys[y->idx[i]].k), 32)))
+	for (size_t i = 0; i < x->n; i++) {
+		const struct tuf_key *k = &a->keys[x->idx[i]];
+		size_t j = 0;
+		for (; j < y->n; j++) {
+			const struct tuf_key *l = &b->keys[y->idx[j]];
+			if (!strcmp(k->id, l->id) && !k->k == !l->k && (!k->k || !memcmp(sig_key_id(k->k), sig_key_id(l->k), 32)))
+				break;
+		}
+		if (j == y->n)
 			return 1;
+	}
 	return 0;
 }
 
