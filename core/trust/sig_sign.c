@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <mbedtls/base64.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
@@ -100,16 +99,21 @@ enum sig_key_type sig_priv_type(const struct sig_priv *k) { return k->type; }
 
 int sig_priv_public_pem(const struct sig_priv *k, struct buf *out, struct kerr *e)
 {
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint8_t der[2600];
-	char b64[3600];
-	size_t blen = 0;
-	int n = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)&k->pk, der, sizeof(der));
+	int n = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)&k->pk, der, sizeof(der)), ret;
 
-	if (n <= 0 || mbedtls_base64_encode((unsigned char *)b64, sizeof(b64), &blen, der + sizeof(der) - n, (size_t)n))
+	if (n <= 0)
 		return kerr_set(e, -EINVAL, "private key: cannot encode its public key");
-	int ret = buf_puts(out, "-----BEGIN PUBLIC KEY-----\n");
-	for (size_t i = 0; !ret && i < blen; i += 64)
-		ret = buf_printf(out, "%.*s\n", (int)(blen - i < 64 ? blen - i : 64), b64 + i);
+	const uint8_t *p = der + sizeof(der) - n;
+	ret = buf_puts(out, "-----BEGIN PUBLIC KEY-----\n");
+	for (int i = 0; !ret && i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+		char q[4] = {b64[v >> 18], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
+		ret = buf_put(out, q, 4);
+		if (!ret && (i % 48 == 45 || i + 3 >= n)) /* 64 columns */
+			ret = buf_putc(out, '\n');
+	}
 	if (!ret)
 		ret = buf_puts(out, "-----END PUBLIC KEY-----\n");
 	return ret ? kerr_set(e, ret, "public key: %s", kerr_strerror(ret)) : 0;
