@@ -30,22 +30,17 @@ fs.mkdirSync(path.join(out, 'metadata'), { recursive: true });
 fs.mkdirSync(path.join(out, 'targets'), { recursive: true });
 const write = (name, md) => fs.writeFileSync(path.join(out, 'metadata', name), JSON.stringify(md.toJSON(), null, 1));
 
-const root = new Root({ version: 1, expires, consistentSnapshot: true });
-root.addKey(root1.key, 'root');
-root.addKey(ts.key, 'timestamp');
-root.addKey(snap.key, 'snapshot');
-root.addKey(tgt.key, 'targets');
-const rootMd = new Metadata(root);
+const makeRoot = (version, rootKey) => {
+	const r = new Root({ version, expires, consistentSnapshot: true });
+	[[rootKey, 'root'], [ts, 'timestamp'], [snap, 'snapshot'], [tgt, 'targets']].forEach(([k, role]) => r.addKey(k.key, role));
+	return r;
+};
+const rootMd = new Metadata(makeRoot(1, root1));
 rootMd.sign(root1.signer);
 write('1.root.json', rootMd);
 
 // root 2: the root key rotated, signed by the old and the new key
-const r2Signed = new Root({ version: 2, expires, consistentSnapshot: true });
-r2Signed.addKey(root2.key, 'root');
-r2Signed.addKey(ts.key, 'timestamp');
-r2Signed.addKey(snap.key, 'snapshot');
-r2Signed.addKey(tgt.key, 'targets');
-const r2Md = new Metadata(r2Signed);
+const r2Md = new Metadata(makeRoot(2, root2));
 r2Md.sign(root1.signer);
 r2Md.sign(root2.signer);
 write('2.root.json', r2Md);
