@@ -173,11 +173,14 @@ static int update_root(struct tuf_client *c, const struct tuf_meta *keep, const 
 			return i;
 		if (ret)
 			return kerr_wrap(e, ret, "root version %llu (by the keys of the trusted root)", (unsigned long long)v);
-		if ((ret = tuf_verify(m->root, TUF_ROOT, m, e)) ||
-			(m->version != v && (ret = kerr_set(e, -EBADMSG, "%s holds version %llu: a rotation goes exactly +1",
-				path, (unsigned long long)m->version)))) {
+		if (m->version != v)
+			ret = kerr_set(e, -EBADMSG, "%s holds version %llu: a rotation goes exactly +1", path,
+				(unsigned long long)m->version);
+		else if ((ret = tuf_verify(m->root, TUF_ROOT, m, e)))
+			kerr_wrap(e, ret, "root version %llu (by its own keys)", (unsigned long long)v);
+		if (ret) {
 			tuf_meta_free(m);
-			return kerr_wrap(e, ret, "root version %llu (by its own keys)", (unsigned long long)v);
+			return ret;
 		}
 		if (c->m[TUF_ROOT] != keep) {
 			if (chain) { /* its bytes go to the trust dir with the rest */
