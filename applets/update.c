@@ -314,23 +314,29 @@ static int publish(int n, char **ops)
 {
 	static const int64_t def_exp[TUF_NROLES] = {365 * 86400, 86400, 7 * 86400, 90 * 86400};
 	struct tuf_signer sign[STRLIST_MAX] = {0}, nk[STRLIST_MAX] = {0};
-	struct tuf_pub p = {.sign = sign, .nsign = (size_t)keys.n, .keys = nk, .nkeys = (size_t)newkeys.n,
+	struct tuf_pub p = {.repofd = -1, .sign = sign, .nsign = (size_t)keys.n, .keys = nk, .nkeys = (size_t)newkeys.n,
 		.consistent = consistent, .custom = custom};
-	char *paths[STRLIST_MAX], *names[STRLIST_MAX];
+	char **paths = calloc((size_t)n + 1, 2 * sizeof(char *)), **names = paths ? paths + n + 1 : NULL;
 	struct kerr e = {0};
 	const char *sde = getenv("SOURCE_DATE_EPOCH"), *v;
 	uint64_t x;
 	int rc, ret;
 
-	if (n < 1 || !repo)
+	if (n < 1 || !repo) {
+		free(paths);
 		return kfail(EXIT_USAGE, "publish: init, add or rotate, with --repo DIR (see --help)");
+	}
+	if (!paths)
+		return kfail(EXIT_FAIL, "out of memory");
 	memcpy(p.expires, def_exp, sizeof(def_exp));
 	p.now = now ? (int64_t)now : sde && !parse_u64(sde, 0, (uint64_t)1 << 40, &x) ? (int64_t)x : (int64_t)time(NULL);
 	for (int i = 0; i < thresholds.n + expires.n; i++) {
 		const char *s = i < thresholds.n ? thresholds.v[i] : expires.v[i - thresholds.n];
 		int r = split(s, &v);
-		if (r < 0 || parse_u64(v, i < thresholds.n, (uint64_t)1 << 36, &x))
+		if (r < 0 || parse_u64(v, i < thresholds.n, (uint64_t)1 << 36, &x)) {
+			free(paths);
 			return kfail(EXIT_USAGE, "%s: not ROLE=NUMBER", s);
+		}
 		if (i < thresholds.n)
 			p.threshold[r] = x;
 		else
@@ -373,8 +379,9 @@ out:
 		sig_priv_free(sign[i].k);
 		sig_priv_free(nk[i].k);
 	}
-	if (p.repofd > 0)
+	if (p.repofd >= 0)
 		close(p.repofd);
+	free(paths);
 	return rc;
 }
 
