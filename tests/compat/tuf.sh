@@ -3,8 +3,10 @@
 # @tufjs/models (tests/compat/tuf/make-repo.js: consistent snapshots, a rotated root, an RSA-PSS
 # targets key) is refreshed and downloaded by `keel update`; repositories made by `keel update
 # publish` pass the tuf-js Updater (tests/compat/tuf/client.js) served over loopback HTTP, which
-# keel's own HTTP fetcher reads too. A forged byte is refused by both. The pinned npm packages are
-# installed into build/npm at test time.
+# keel's own HTTP fetcher reads too. A forged byte is refused by both. Where keel is stricter by
+# design, the peer's leniency is shown on the same forged repository (one key under two key ids
+# counted twice; an EC key declared RSA-PSS verifying). The pinned npm packages are installed into
+# build/npm at test time.
 set -u
 : "${KEEL:?}" "${KEEL_SRC:?}"
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -91,3 +93,35 @@ serve Kc forged
 expect "tuf-js refuses the flipped target too" 1 "" -- node "$JS/client.js" "http://127.0.0.1:$PORT/metadata" \
 	"http://127.0.0.1:$PORT/targets" "$W/cacheF" Kc/metadata/1.root.json os/k.img "$W/tjF.img"
 expect "keel refuses the flipped target over HTTP" 1 "sha256 mismatch" -- $U download --repo "http://127.0.0.1:$PORT" --trust TKc os/k.img bad.img
+
+# where keel is stricter than the peer, by design (FORMATS: TUF): tuf-js accepts these, keel refuses
+resign() { # FILE ID=KEY...: new signatures over the canonical "signed" (EC keys)
+	local f=$1 kv s sigs=
+	shift
+	jq -c .signed "$f" > s.json && $KEEL json --canonical s.json > s.canon || return 1
+	for kv; do
+		s=$(openssl dgst -sha256 -sign "${kv#*=}" s.canon | xxd -p | tr -d '\n')
+		sigs="$sigs${sigs:+,}{\"keyid\":\"${kv%%=*}\",\"sig\":\"$s\"}"
+	done
+	jq "{signatures:[$sigs], signed:.signed}" "$f" > "$f.new" && mv "$f.new" "$f"
+}
+$U publish init --repo S --key root=root.key --key timestamp=ts.key --key snapshot=snap.key --key targets=snap.key > /dev/null &&
+	$U publish add --repo S --key timestamp=ts.key --key snapshot=snap.key --key targets=snap.key k.img > /dev/null
+RT=$(jq -r '.signed.roles.root.keyids[0]' S/metadata/root.json) TS=$(jq -r '.signed.roles.timestamp.keyids[0]' S/metadata/root.json)
+stricter() { # NAME JQ-EDIT-OF-ROOT TIMESTAMP-SIGNERS... : tuf-js takes the forged repository, keel does not
+	local name=$1 q=$2 d=S$((++nstrict))
+	shift 2
+	cp -a S $d && jq "$q" S/metadata/1.root.json > $d/metadata/1.root.json && resign $d/metadata/1.root.json "$RT=root.key" &&
+		cp $d/metadata/1.root.json $d/metadata/root.json && resign $d/metadata/timestamp.json "$@" || { fail "$name: forging"; return; }
+	serve $d $d || return
+	expect "tuf-js accepts: $name" 0 "" -- node "$JS/client.js" "http://127.0.0.1:$PORT/metadata" \
+		"http://127.0.0.1:$PORT/targets" "$W/cache$d" $d/metadata/1.root.json k.img "$W/tj$d.img"
+	mkdir T$d
+	expect "keel refuses: $name" 1 "timestamp: signed by" -- $U refresh --repo $d --trust T$d --root $d/metadata/1.root.json
+}
+nstrict=0
+stricter "one key under two key ids meets threshold 2" \
+	".signed.keys.twin=.signed.keys[\"$TS\"] | .signed.roles.timestamp.keyids+=[\"twin\"] | .signed.roles.timestamp.threshold=2" \
+	"$TS=ts.key" "twin=ts.key"
+stricter "an EC key declared rsa/rsassa-pss-sha256" \
+	".signed.keys[\"$TS\"].keytype=\"rsa\" | .signed.keys[\"$TS\"].scheme=\"rsassa-pss-sha256\"" "$TS=ts.key"
