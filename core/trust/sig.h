@@ -25,6 +25,8 @@
 
 #include "trust/hash.h"
 
+struct buf;
+
 struct kerr;
 struct sig_key; /* opaque; wraps an mbedtls_pk_context */
 
@@ -71,6 +73,22 @@ const struct sig_key *sig_keyring_find(const struct sig_keyring *kr, const uint8
  * 0 and *which (may be NULL) set when one verifies, else -EBADMSG (-ENOKEY: no such key). */
 int sig_keyring_verify_digest(const struct sig_keyring *kr, const uint8_t *key_id, int alg,
 	enum hash_alg h, const uint8_t *digest, const void *sig, size_t siglen, const struct sig_key **which,
+	struct kerr *e);
+
+/* ---- sig_sign.c: private keys and signing (for publishers: `keel update publish`) ---- */
+
+struct sig_priv; /* opaque; wiped when freed */
+
+/* A PEM or DER private key (PKCS#8, SEC1 or PKCS#1; unencrypted): EC P-256 or RSA 2048-8192. */
+int sig_priv_parse(struct sig_priv **out, const void *pem_or_der, size_t len, struct kerr *e);
+int sig_priv_load(struct sig_priv **out, int dirfd, const char *path, struct kerr *e);
+void sig_priv_free(struct sig_priv *k); /* accepts NULL */
+enum sig_key_type sig_priv_type(const struct sig_priv *k);
+/* The public half as a PEM SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----", 64-column lines). */
+int sig_priv_public_pem(const struct sig_priv *k, struct buf *out, struct kerr *e);
+/* Sign data with SHA-256: SIG_ECDSA (DER, deterministic as RFC 6979) or SIG_RSA_PSS (MGF1-SHA-256,
+ * a random salt of the digest's length). The signature is appended to out. */
+int sig_sign(const struct sig_priv *k, enum sig_alg alg, const void *data, size_t len, struct buf *out,
 	struct kerr *e);
 
 #endif
