@@ -1,0 +1,67 @@
+/* calendar.h — systemd's calendar events (systemd.time(7), "CALENDAR EVENTS"; systemd 252 is
+ * the reference): parse an OnCalendar= value, print its normalized form, compute when it next
+ * elapses. Pure computation: no I/O, no allocation beyond the spec's own component lists.
+ *
+ * Grammar: [WEEKDAYS] [DATE] [TIME] [UTC], or a shorthand (minutely hourly daily weekly monthly
+ * yearly annually quarterly semiannually …), or @EPOCH.
+ *   WEEKDAYS  Mon..Fri, Sat,Sun, Mon-Wed (old range form), full names, any case
+ *   DATE      [YEAR-]MONTH-DAY or [YEAR-]MONTH~DAY ("~": DAY counts from the month's end, ~01
+ *             is the last day); two-digit years are 1970..2069
+ *   TIME      HOUR:MINUTE[:SECOND[.FRACTION]] (missing: 00:00:00)
+ *   each field: "*", or a comma list of V, V..W (range), V/R, V..W/R (repetition); seconds
+ *   take fractions down to microseconds ("*" for seconds means every whole second).
+ * A time zone: " UTC" (any case) computes in UTC; no suffix computes in the local zone (the C
+ * library's: $TZ, else /etc/localtime). Any other zone name, and the local zone's own
+ * abbreviations ("CET"), are refused (-ENOTSUP) with a reason.
+ *
+ * Differences from systemd 252, on purpose: "@N" takes digits only ("@ 5", "@+5" refused); a
+ * match is always the earliest one (systemd's search keeps a stale sub-second value after a
+ * carry and gives up after 1000 steps); local times that do not exist (DST gap) are skipped,
+ * a repeated local time elapses at its first occurrence after now.
+ */
+#ifndef KEEL_CALENDAR_H
+#define KEEL_CALENDAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct buf;
+
+#define CAL_SPEC_MAX 4096    /* bytes of a spec */
+#define CAL_COMP_MAX 241     /* components in one field's list (systemd: nesting 240) */
+#define CAL_YEAR_MIN 1970
+#define CAL_YEAR_MAX 2199    /* nothing elapses after this year, as in systemd */
+
+enum { CAL_YEAR, CAL_MONTH, CAL_DAY, CAL_HOUR, CAL_MINUTE, CAL_USEC, CAL_FIELDS };
+
+/* One list entry: start, or start..stop (stop >= 0), every repeat from start (repeat > 0).
+ * Seconds are in microseconds. */
+struct cal_comp {
+	int32_t start, stop, repeat;
+};
+
+struct cal_spec {
+	struct cal_comp *c[CAL_FIELDS]; /* sorted, unique; n[f] == 0 means "*" */
+	uint16_t n[CAL_FIELDS];
+	uint8_t weekdays;               /* bit 0 Monday … bit 6 Sunday; 0: any day */
+	bool utc;                       /* " UTC" given (else local time) */
+	bool eom;                       /* DAY counts from the end of the month ("~") */
+};
+
+/* Parse s (NUL-terminated, at most CAL_SPEC_MAX bytes) into *out (normalized as systemd does).
+ * 0, or -EINVAL / -ERANGE / -ENOBUFS (list too long) / -E2BIG / -ENOTSUP (a time zone) /
+ * -ENOMEM, with *why set to a static phrase. On error *out holds nothing to free. */
+int cal_parse(const char *s, struct cal_spec *out, const char **why);
+void cal_free(struct cal_spec *c);
+
+/* Append systemd's normalized form ("Mon..Fri *-*-* 10:00:00") to out. */
+int cal_format(const struct cal_spec *c, struct buf *out);
+
+/* The first time strictly after now (microseconds since the epoch) that c matches: 0 and
+ * *next, or -ENOENT when it never elapses again (nothing up to CAL_YEAR_MAX). */
+int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next);
+
+/* True if the time t (microseconds since the epoch) matches c. */
+bool cal_match(const struct cal_spec *c, uint64_t t);
+
+#endif
