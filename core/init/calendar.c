@@ -566,11 +566,39 @@ static void tm_from_utc(int64_t t, struct tm *tm)
 	tm->tm_sec = (int)(f[CAL_USEC] / USEC);
 }
 
+static int64_t tm_norm(struct tm *tm, bool utc);
+
+/* mktime, but a local time that does not exist (skipped when DST starts) moves forward, as
+ * glibc's mktime moves it (musl's may move it back). */
+static int64_t local_norm(struct tm *tm)
+{
+	struct tm want = *tm, t;
+	int64_t key = tm_norm(&want, true), best = -1, s;
+	struct tm found;
+	for (int dst = -1; dst <= 1; dst++) {
+		t = *tm;
+		t.tm_isdst = dst;
+		if ((s = mktime(&t)) < 0)
+			continue;
+		struct tm k = t;
+		int64_t got = tm_norm(&k, true);
+		if (got == key) {
+			*tm = t;
+			return s;
+		}
+		if (got > key && (best < 0 || s < best))
+			best = s, found = t;
+	}
+	if (best >= 0)
+		*tm = found;
+	return best;
+}
+
 /* Normalize tm the way timegm (utc) or mktime (local time) does; its time in seconds or -1. */
 static int64_t tm_norm(struct tm *tm, bool utc)
 {
 	if (!utc)
-		return mktime(tm);
+		return local_norm(tm);
 	int64_t y = tm->tm_year + 1900LL, m = tm->tm_mon;
 	y += m >= 0 ? m / 12 : (m - 11) / 12;
 	m -= (y - 1900 - tm->tm_year) * 12;
@@ -613,6 +641,22 @@ static int field_set(const struct cal_spec *c, int i, int *val, const struct tm 
 	int r = v != *val;
 	*val = (int)v;
 	return r;
+}
+
+/* The first time after now that shows as the local time tm (a time repeated when DST ends has
+ * two), in seconds, or -1. */
+static int64_t local_after(const struct tm *tm, uint64_t now, int us)
+{
+	int64_t best = -1;
+	for (int dst = -1; dst <= 1; dst++) {
+		struct tm t = *tm;
+		t.tm_isdst = dst;
+		int64_t s = mktime(&t);
+		if (s >= 0 && t.tm_mday == tm->tm_mday && t.tm_hour == tm->tm_hour && t.tm_min == tm->tm_min &&
+		    t.tm_sec == tm->tm_sec && (uint64_t)s * USEC + (uint64_t)us > now && (best < 0 || s < best))
+			best = s;
+	}
+	return best;
 }
 
 int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
@@ -697,11 +741,12 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		if (!r)
 			continue;
 
-		int64_t t = tm_norm(&tm, c->utc);
-		if (t < 0)
-			return -EINVAL;
-		*next = (uint64_t)t * USEC + (uint64_t)us;
-		return 0;
+		int64_t t = c->utc ? tm_norm(&tm, true) : local_after(&tm, now, us);
+		if (t >= 0) {
+			*next = (uint64_t)t * USEC + (uint64_t)us;
+			return 0;
+		}
+		tm.tm_sec++, us = 0; /* this local time is not after now: look on */
 	}
 	return -EDEADLK;
 }
