@@ -663,25 +663,30 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 {
 	struct tm tm;
 	int us, r;
+	bool utc = c->utc;
 	if (now >= (uint64_t)LIMIT_S * USEC)
 		return -ENOENT;
+	if (!utc) { /* a local zone without offset or DST is UTC: no mktime needed */
+		tzset();
+		utc = !timezone && !daylight;
+	}
 	time_t s = (time_t)((now + 1) / USEC);
 	us = (int)((now + 1) % USEC);
-	if (c->utc)
+	if (utc)
 		tm_from_utc(s, &tm);
 	else if (!localtime_r(&s, &tm))
 		return -EINVAL;
 	for (int round = 0; round < 1000; round++) {
 		/* each step: the field's next value; a change restarts the smaller fields; none (or a
 		 * normalization that went backwards) carries into the larger field */
-		tm_norm(&tm, c->utc);
+		tm_norm(&tm, utc);
 		tm.tm_isdst = -1;
 		tm.tm_year += 1900;
 		r = field_set(c, CAL_YEAR, &tm.tm_year, &tm);
 		tm.tm_year -= 1900;
 		if (r > 0)
 			tm.tm_mon = 0, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || tm_within(&tm, c->utc) <= 0)
+		if (r < 0 || tm_within(&tm, utc) <= 0)
 			return -ENOENT;
 
 		tm.tm_mon++;
@@ -689,7 +694,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		tm.tm_mon--;
 		if (r > 0)
 			tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, c->utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
 			tm.tm_year++, tm.tm_mon = 0, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -699,7 +704,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_DAY, &tm.tm_mday, &tm);
 		if (r > 0)
 			tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, c->utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
 			tm.tm_mon++, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -713,7 +718,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_HOUR, &tm.tm_hour, &tm);
 		if (r > 0)
 			tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, c->utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
 			tm.tm_mday++, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -723,7 +728,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_MINUTE, &tm.tm_min, &tm);
 		if (r > 0)
 			tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, c->utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
 			tm.tm_hour++, tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -734,14 +739,14 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_USEC, &v, &tm);
 		us = v % USEC;
 		tm.tm_sec = v / USEC;
-		if (r < 0 || (r = tm_within(&tm, c->utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
 			tm.tm_min++, tm.tm_sec = us = 0;
 			continue;
 		}
 		if (!r)
 			continue;
 
-		int64_t t = c->utc ? tm_norm(&tm, true) : local_after(&tm, now, us);
+		int64_t t = utc ? tm_norm(&tm, true) : local_after(&tm, now, us);
 		if (t >= 0) {
 			*next = (uint64_t)t * USEC + (uint64_t)us;
 			return 0;
