@@ -1,7 +1,8 @@
 /* init_calendar.c — `keel init calendar [--iterations N] [--now EPOCH] SPEC…`: each spec's
  * normalized form and next elapses, in the format of `systemd-analyze calendar` (without its
  * "From now:" lines; "Original form:" only when it differs from the normalized one). --now is seconds since the epoch (optionally "@N" or "N.FRACTION"), as
- * systemd-analyze's --base-time=@N; the default is the real-time clock. */
+ * systemd-analyze's --base-time=@N; the default is the real-time clock. Times are UTC (keel
+ * hosts keep UTC), so the output is systemd-analyze's with TZ=UTC. */
 #include "applets/init_calendar.h"
 #include "base/args.h"
 #include "base/applet.h"
@@ -15,21 +16,12 @@
 #include <string.h>
 #include <time.h>
 
-static void stamp(char *out, size_t n, uint64_t t, int utc)
-{
-	time_t s = (time_t)(t / 1000000);
-	struct tm tm;
-	if (!(utc ? gmtime_r(&s, &tm) : localtime_r(&s, &tm)) ||
-	    !strftime(out, n, utc ? "%a %Y-%m-%d %H:%M:%S UTC" : "%a %Y-%m-%d %H:%M:%S %Z", &tm))
-		snprintf(out, n, "@%llu", (unsigned long long)s);
-}
-
-static int one(const char *spec, uint64_t now, uint64_t iterations, int in_utc)
+static int one(const char *spec, uint64_t now, uint64_t iterations)
 {
 	struct cal_spec c;
 	struct buf b = BUF_INIT(1u << 20);
 	const char *why = "invalid";
-	char ts[128];
+	char ts[CAL_STAMP_MAX];
 	int ret = cal_parse(spec, &c, &why);
 	if (ret)
 		return kfail(kerr_exit(ret), "calendar: '%s': %s", spec, why);
@@ -51,16 +43,13 @@ static int one(const char *spec, uint64_t now, uint64_t iterations, int in_utc)
 				printf("    Next elapse: never\n");
 			break;
 		}
-		stamp(ts, sizeof(ts), next, 0);
+		if (cal_stamp(next, ts))
+			break;
 		if (!i)
 			printf("    Next elapse: %s\n", ts);
 		else
 			printf("%*sIter. #%llu: %s\n", 7 - (i + 1 >= 10) - (i + 1 >= 100) - (i + 1 >= 1000), "",
 				(unsigned long long)i + 1, ts);
-		if (!in_utc) {
-			stamp(ts, sizeof(ts), next, 1);
-			printf("       (in UTC): %s\n", ts);
-		}
 		now = next;
 	}
 	cal_free(&c);
@@ -96,12 +85,10 @@ int init_calendar(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	}
-	tzset();
-	int in_utc = timezone == 0 && daylight == 0;
 	for (int i = 0; i < n; i++) {
 		if (i)
 			putchar('\n');
-		int r = one(ops[i], now, iterations, in_utc);
+		int r = one(ops[i], now, iterations);
 		if (r && !rc)
 			rc = r;
 	}

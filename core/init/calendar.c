@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdio.h>
 #include <time.h>
 
 #define USEC 1000000
@@ -508,7 +509,7 @@ int cal_format(const struct cal_spec *c, struct buf *b)
  * The search is systemd's (calendarspec.c find_next), so that every elapse is the same as
  * systemd's, its quirks included: field by field from the year down, each set to the first value
  * >= the current one that its list gives; a value past the field's end is carried the way
- * timegm/mktime normalize it, and then only the next smaller field starts over (minute 63 of
+ * timegm normalizes it, and then only the next smaller field starts over (minute 63 of
  * 23:xx on Feb 29 becomes 00:03 on Mar 1); at most 1000 rounds.
  */
 
@@ -566,39 +567,9 @@ static void tm_from_utc(int64_t t, struct tm *tm)
 	tm->tm_sec = (int)(f[CAL_USEC] / USEC);
 }
 
-static int64_t tm_norm(struct tm *tm, bool utc);
-
-/* mktime, but a local time that does not exist (skipped when DST starts) moves forward, as
- * glibc's mktime moves it (musl's may move it back). */
-static int64_t local_norm(struct tm *tm)
+/* Normalize tm the way timegm does (fields out of range carry); its time in seconds. */
+static int64_t tm_norm(struct tm *tm)
 {
-	struct tm want = *tm, t;
-	int64_t key = tm_norm(&want, true), best = -1, s;
-	struct tm found;
-	for (int dst = -1; dst <= 1; dst++) {
-		t = *tm;
-		t.tm_isdst = dst;
-		if ((s = mktime(&t)) < 0)
-			continue;
-		struct tm k = t;
-		int64_t got = tm_norm(&k, true);
-		if (got == key) {
-			*tm = t;
-			return s;
-		}
-		if (got > key && (best < 0 || s < best))
-			best = s, found = t;
-	}
-	if (best >= 0)
-		*tm = found;
-	return best;
-}
-
-/* Normalize tm the way timegm (utc) or mktime (local time) does; its time in seconds or -1. */
-static int64_t tm_norm(struct tm *tm, bool utc)
-{
-	if (!utc)
-		return local_norm(tm);
 	int64_t y = tm->tm_year + 1900LL, m = tm->tm_mon;
 	y += m >= 0 ? m / 12 : (m - 11) / 12;
 	m -= (y - 1900 - tm->tm_year) * 12;
@@ -610,7 +581,7 @@ static int64_t tm_norm(struct tm *tm, bool utc)
 
 /* 1 if tm needs no normalization; 0 if it did (tm now normalized, the field below the largest
  * one that changed starts over); < 0 past CAL_YEAR_MAX or if it would go backwards. */
-static int tm_within(struct tm *tm, bool utc)
+static int tm_within(struct tm *tm)
 {
 	struct tm t = *tm;
 	int *a[6] = {&t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour, &t.tm_min, &t.tm_sec};
@@ -618,8 +589,7 @@ static int tm_within(struct tm *tm, bool utc)
 	int k = 0;
 	if (tm->tm_year + 1900LL > CAL_YEAR_MAX)
 		return -ERANGE;
-	if (tm_norm(&t, utc) < 0)
-		return -EINVAL;
+	tm_norm(&t);
 	while (k < 5 && *a[k] == *b[k])
 		k++;
 	if (*a[k] < *b[k])
@@ -643,50 +613,24 @@ static int field_set(const struct cal_spec *c, int i, int *val, const struct tm 
 	return r;
 }
 
-/* The first time after now that shows as the local time tm (a time repeated when DST ends has
- * two), in seconds, or -1. */
-static int64_t local_after(const struct tm *tm, uint64_t now, int us)
-{
-	int64_t best = -1;
-	for (int dst = -1; dst <= 1; dst++) {
-		struct tm t = *tm;
-		t.tm_isdst = dst;
-		int64_t s = mktime(&t);
-		if (s >= 0 && t.tm_mday == tm->tm_mday && t.tm_hour == tm->tm_hour && t.tm_min == tm->tm_min &&
-		    t.tm_sec == tm->tm_sec && (uint64_t)s * USEC + (uint64_t)us > now && (best < 0 || s < best))
-			best = s;
-	}
-	return best;
-}
-
 int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 {
 	struct tm tm;
 	int us, r;
-	bool utc = c->utc;
 	if (now >= (uint64_t)LIMIT_S * USEC)
 		return -ENOENT;
-	if (!utc) { /* a local zone without offset or DST is UTC: no mktime needed */
-		tzset();
-		utc = !timezone && !daylight;
-	}
-	time_t s = (time_t)((now + 1) / USEC);
+	tm_from_utc((int64_t)((now + 1) / USEC), &tm);
 	us = (int)((now + 1) % USEC);
-	if (utc)
-		tm_from_utc(s, &tm);
-	else if (!localtime_r(&s, &tm))
-		return -EINVAL;
 	for (int round = 0; round < 1000; round++) {
 		/* each step: the field's next value; a change restarts the smaller fields; none (or a
 		 * normalization that went backwards) carries into the larger field */
-		tm_norm(&tm, utc);
-		tm.tm_isdst = -1;
+		tm_norm(&tm);
 		tm.tm_year += 1900;
 		r = field_set(c, CAL_YEAR, &tm.tm_year, &tm);
 		tm.tm_year -= 1900;
 		if (r > 0)
 			tm.tm_mon = 0, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || tm_within(&tm, utc) <= 0)
+		if (r < 0 || tm_within(&tm) <= 0)
 			return -ENOENT;
 
 		tm.tm_mon++;
@@ -694,7 +638,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		tm.tm_mon--;
 		if (r > 0)
 			tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm)) < 0) {
 			tm.tm_year++, tm.tm_mon = 0, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -704,7 +648,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_DAY, &tm.tm_mday, &tm);
 		if (r > 0)
 			tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm)) < 0) {
 			tm.tm_mon++, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -718,7 +662,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_HOUR, &tm.tm_hour, &tm);
 		if (r > 0)
 			tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm)) < 0) {
 			tm.tm_mday++, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -728,7 +672,7 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_MINUTE, &tm.tm_min, &tm);
 		if (r > 0)
 			tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm)) < 0) {
 			tm.tm_hour++, tm.tm_min = tm.tm_sec = us = 0;
 			continue;
 		}
@@ -739,39 +683,43 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 		r = field_set(c, CAL_USEC, &v, &tm);
 		us = v % USEC;
 		tm.tm_sec = v / USEC;
-		if (r < 0 || (r = tm_within(&tm, utc)) < 0) {
+		if (r < 0 || (r = tm_within(&tm)) < 0) {
 			tm.tm_min++, tm.tm_sec = us = 0;
 			continue;
 		}
 		if (!r)
 			continue;
 
-		int64_t t = utc ? tm_norm(&tm, true) : local_after(&tm, now, us);
-		if (t >= 0) {
-			*next = (uint64_t)t * USEC + (uint64_t)us;
-			return 0;
-		}
-		tm.tm_sec++, us = 0; /* this local time is not after now: look on */
+		*next = (uint64_t)tm_norm(&tm) * USEC + (uint64_t)us;
+		return 0;
 	}
 	return -EDEADLK;
 }
 
 bool cal_match(const struct cal_spec *c, uint64_t t)
 {
-	struct tm tm;
-	time_t s = (time_t)(t / USEC);
+	int64_t f[CAL_FIELDS];
 	if (t / USEC >= (uint64_t)LIMIT_S)
 		return false;
-	if (c->utc)
-		tm_from_utc(s, &tm);
-	else if (!localtime_r(&s, &tm))
-		return false;
-	int64_t f[CAL_FIELDS] = {tm.tm_year + 1900LL, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		tm.tm_sec * (int64_t)USEC + (int64_t)(t % USEC)};
+	utc_fields((int64_t)(t / USEC), f);
+	f[CAL_USEC] += (int64_t)(t % USEC);
 	if (c->weekdays && !(c->weekdays & (1 << weekday(f[0], f[1], f[2]))))
 		return false;
 	for (int i = 0; i < CAL_FIELDS; i++)
 		if (field_next(c, i, f[i], month_days(f[0], f[1])) != f[i])
 			return false;
 	return true;
+}
+
+int cal_stamp(uint64_t t, char out[CAL_STAMP_MAX])
+{
+	static const char days[7][4] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+	int64_t f[CAL_FIELDS];
+	if (t / USEC >= (uint64_t)LIMIT_S)
+		return -ERANGE;
+	utc_fields((int64_t)(t / USEC), f);
+	snprintf(out, CAL_STAMP_MAX, "%s %04d-%02d-%02d %02d:%02d:%02d UTC",
+		days[weekday(f[0], f[1], f[2])], (int)f[0], (int)f[1], (int)f[2], (int)f[3], (int)f[4],
+		(int)(f[5] / USEC));
+	return 0;
 }

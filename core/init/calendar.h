@@ -1,6 +1,8 @@
 /* calendar.h — systemd's calendar events (systemd.time(7), "CALENDAR EVENTS"; systemd 252 is
  * the reference): parse an OnCalendar= value, print its normalized form, compute when it next
- * elapses. Pure computation: no I/O, no allocation beyond the spec's own component lists.
+ * elapses. Pure computation: no I/O, no clock, no time-zone database; no allocation beyond the
+ * spec's own component lists. An elapse is searched the way systemd's calendarspec.c searches
+ * (see calendar.c), so it is systemd's, quirks included.
  *
  * Grammar: [WEEKDAYS] [DATE] [TIME] [UTC], or a shorthand (minutely hourly daily weekly monthly
  * yearly annually quarterly semiannually …), or @EPOCH.
@@ -10,14 +12,13 @@
  *   TIME      HOUR:MINUTE[:SECOND[.FRACTION]] (missing: 00:00:00)
  *   each field: "*", or a comma list of V, V..W (range), V/R, V..W/R (repetition); seconds
  *   take fractions down to microseconds ("*" for seconds means every whole second).
- * A time zone: " UTC" (any case) computes in UTC; no suffix computes in the local zone (the C
- * library's: $TZ, else /etc/localtime). Any other zone name, and the local zone's own
- * abbreviations ("CET"), are refused (-ENOTSUP) with a reason.
+ * Time zones: keel hosts keep UTC (keel reads no $TZ and no /etc/localtime anywhere), so every
+ * spec is computed in UTC; " UTC" (any case) is accepted and kept in the normalized form. Any
+ * other zone name ("Europe/Berlin", "CET") is refused (-ENOTSUP) with a reason. Elapses are the
+ * ones systemd 252 computes with TZ=UTC.
  *
  * Differences from systemd 252, on purpose: "@N" takes digits only ("@ 5", "@+5" refused); a
- * match is always the earliest one (systemd's search keeps a stale sub-second value after a
- * carry and gives up after 1000 steps); local times that do not exist (DST gap) are skipped,
- * a repeated local time elapses at its first occurrence after now.
+ * zone name is refused instead of computed in that zone.
  */
 #ifndef KEEL_CALENDAR_H
 #define KEEL_CALENDAR_H
@@ -63,5 +64,10 @@ int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next);
 
 /* True if the time t (microseconds since the epoch) matches c. */
 bool cal_match(const struct cal_spec *c, uint64_t t);
+
+/* t as systemd prints a timestamp in UTC: "Thu 2024-02-29 00:00:00 UTC" (whole seconds);
+ * -ERANGE from year 2200 on. */
+#define CAL_STAMP_MAX 32
+int cal_stamp(uint64_t t, char out[CAL_STAMP_MAX]);
 
 #endif

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void check(int cond, const char *what)
 {
@@ -26,15 +25,10 @@ static void check(int cond, const char *what)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int tz;
 	char s[CAL_SPEC_MAX + 2];
 	struct cal_spec c, again;
 	struct buf b = BUF_INIT(1u << 20), b2 = BUF_INIT(1u << 20);
 	const char *why = NULL;
-	if (!tz++) {
-		setenv("TZ", "UTC", 1);
-		tzset();
-	}
 	if (size > CAL_SPEC_MAX + 1)
 		size = CAL_SPEC_MAX + 1;
 	memcpy(s, data, size);
