@@ -23,6 +23,7 @@ static int one(const char *spec, uint64_t now, uint64_t iterations)
 	const char *why = "invalid";
 	char ts[CAL_STAMP_MAX];
 	int ret = cal_parse(spec, &c, &why);
+	fflush(stdout); /* the specs before this one first */
 	if (ret)
 		return kfail(kerr_exit(ret), "calendar: '%s': %s", spec, why);
 	if ((ret = cal_format(&c, &b))) {

@@ -437,7 +437,7 @@ int cal_parse(const char *s, struct cal_spec *out, const char **why)
 		*sp = 0;
 		if (!parse_copy(copy, (size_t)(sp - copy), out, &w)) {
 			cal_free(out);
-			return fail(why, "unknown time zone (only UTC and the local zone are supported)", -ENOTSUP);
+			return fail(why, "unknown time zone (keel computes in UTC only)", -ENOTSUP);
 		}
 	}
 	return ret;
