@@ -2,10 +2,16 @@
  * systemd.timer(5)'s rules: each refused value next to an accepted one; the elapse of each
  * trigger kind from fixed times. */
 #include "t.h"
+#include "base/err.h"
 #include "init/timer_parse.h"
+#include "init/timer_stamp.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define S 1000000ULL
 #define MIN (60 * S)
@@ -173,4 +179,46 @@ T_TEST(timer_elapse)
 	t_check(!timer_next(&t, &s, &m, &r) && m == 60 * MIN + 5 * S + 12345678 % (10 * S) &&
 			r == REAL0 + 12345678 % (10 * S), "RandomizedDelaySec= delays both clocks");
 	timer_free(&t);
+}
+
+/* The Persistent= stamp: written atomically, read back, refused when forged; confined to the root. */
+T_TEST(timer_stamp)
+{
+	const char *root = t_tmpdir();
+	char p[512];
+	struct kerr e = {0};
+	uint64_t last = 1;
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(p, sizeof(p), "%s/timers", root);
+	mkdir(p, 0755);
+	t_check(!timer_stamp_read(rootfd, "timers", "backup.timer", REAL0, &last, &e) && last == 0,
+		"no stamp yet: never elapsed");
+	t_check(!timer_stamp_write(rootfd, "timers", "backup.timer", REAL0 - 5 * S), "stamp written");
+	t_check(!timer_stamp_read(rootfd, "timers", "backup.timer", REAL0, &last, &e) && last == REAL0 - 5 * S,
+		"stamp read back: %llu", (unsigned long long)last);
+	t_check(!timer_stamp_write(rootfd, "timers", "backup.timer", REAL0 + 5 * S) &&
+			!timer_stamp_read(rootfd, "timers", "backup.timer", REAL0, &last, &e) && last == 0,
+		"a stamp in the future is ignored (the clock was wrong)");
+	static const char *const forged[] = {"", "\n", "12", "12x\n", "-5\n", "99999999999999999999999\n", "1 2\n",
+		"18446744073709551615\n"};
+	for (size_t i = 0; i < T_LEN(forged); i++) {
+		snprintf(p, sizeof(p), "timers/stamp-backup.timer");
+		t_write(p, forged[i], strlen(forged[i]));
+		last = 1;
+		t_check(timer_stamp_read(rootfd, "timers", "backup.timer", REAL0, &last, &e) == -EBADMSG && last == 0 &&
+				strstr(e.msg, "stamp-backup.timer"), "forged stamp %zu refused: %s", i, e.msg);
+	}
+	t_write("timers/stamp-backup.timer", "1709251195000000\n", 17);
+	t_check(!timer_stamp_read(rootfd, "timers", "backup.timer", REAL0, &last, &e) && last == REAL0 - 5 * S,
+		"a good stamp next to the forged ones");
+	t_check(timer_stamp_write(rootfd, "timers", "../x.timer", REAL0) == -EINVAL &&
+			timer_stamp_write(rootfd, "timers", "backup.service", REAL0) == -EINVAL &&
+			timer_stamp_read(rootfd, "timers", "a/b.timer", REAL0, &last, &e) == -EINVAL,
+		"only a timer's name, never a path");
+	snprintf(p, sizeof(p), "%s/timers/stamp-link.timer", root);
+	symlink("/etc/passwd", p);
+	t_check(timer_stamp_read(rootfd, "timers", "link.timer", REAL0, &last, &e) < 0 && last == 0,
+		"a symlinked stamp is not followed");
+	t_check(timer_stamp_write(rootfd, "../..", "escape.timer", REAL0) == -EXDEV, "a dir outside the root is refused");
+	close(rootfd);
 }
