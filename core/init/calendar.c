@@ -589,6 +589,10 @@ static int tm_within(struct tm *tm)
 	int k = 0;
 	if (tm->tm_year + 1900LL > CAL_YEAR_MAX)
 		return -ERANGE;
+	if (tm->tm_mon >= 0 && tm->tm_mon < 12 && tm->tm_mday >= 1 &&
+	    tm->tm_mday <= month_days(tm->tm_year + 1900LL, tm->tm_mon + 1) && tm->tm_hour >= 0 &&
+	    tm->tm_hour < 24 && tm->tm_min >= 0 && tm->tm_min < 60 && tm->tm_sec >= 0 && tm->tm_sec < 60)
+		return 1; /* already normal */
 	tm_norm(&t);
 	while (k < 5 && *a[k] == *b[k])
 		k++;
