@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 #include <stdio.h>
-#include <time.h>
 
 #define USEC 1000000
 #define LIMIT_S 7258118400LL /* 2200-01-01 00:00:00 UTC: nothing elapses from here on */
@@ -555,147 +554,97 @@ static int weekday(int64_t y, int64_t m, int64_t d)
 	return (int)((days_from_civil(y, m, d) % 7 + 10) % 7); /* Monday 0 */
 }
 
-static void tm_from_utc(int64_t t, struct tm *tm)
-{
-	int64_t f[CAL_FIELDS];
-	utc_fields(t, f);
-	tm->tm_year = (int)(f[CAL_YEAR] - 1900);
-	tm->tm_mon = (int)f[CAL_MONTH] - 1;
-	tm->tm_mday = (int)f[CAL_DAY];
-	tm->tm_hour = (int)f[CAL_HOUR];
-	tm->tm_min = (int)f[CAL_MINUTE];
-	tm->tm_sec = (int)(f[CAL_USEC] / USEC);
-}
+/* The search works on f[0..6]: year, month, day, hour, minute, second, microsecond. */
+static const int64_t f_start[7] = {0, 1, 1, 0, 0, 0, 0};
 
-/* Normalize tm the way timegm does (fields out of range carry); its time in seconds. */
-static int64_t tm_norm(struct tm *tm)
+/* Normalize f[0..5] the way timegm does (fields out of range carry); its time in seconds. */
+static int64_t f_norm(int64_t f[7])
 {
-	int64_t y = tm->tm_year + 1900LL, m = tm->tm_mon;
+	int64_t y = f[0], m = f[1] - 1, g[CAL_FIELDS];
 	y += m >= 0 ? m / 12 : (m - 11) / 12;
-	m -= (y - 1900 - tm->tm_year) * 12;
-	int64_t t = (days_from_civil(y, m + 1, 1) + tm->tm_mday - 1) * 86400 + tm->tm_hour * 3600LL +
-		tm->tm_min * 60LL + tm->tm_sec;
-	tm_from_utc(t, tm);
+	m -= (y - f[0]) * 12;
+	int64_t t = (days_from_civil(y, m + 1, 1) + f[2] - 1) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
+	utc_fields(t, g);
+	memcpy(f, g, 5 * sizeof(*f));
+	f[5] = g[CAL_USEC] / USEC;
 	return t;
 }
 
-/* 1 if tm needs no normalization; 0 if it did (tm now normalized, the field below the largest
- * one that changed starts over); < 0 past CAL_YEAR_MAX or if it would go backwards. */
-static int tm_within(struct tm *tm)
+/* 1 if f needs no normalization; 0 if it did (f now normalized, the field below the largest one
+ * that changed starts over, the microseconds stay); < 0 past CAL_YEAR_MAX or going backwards. */
+static int f_within(int64_t f[7])
 {
-	struct tm t = *tm;
-	int *a[6] = {&t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour, &t.tm_min, &t.tm_sec};
-	const int *b[6] = {&tm->tm_year, &tm->tm_mon, &tm->tm_mday, &tm->tm_hour, &tm->tm_min, &tm->tm_sec};
+	int64_t t[7];
 	int k = 0;
-	if (tm->tm_year + 1900LL > CAL_YEAR_MAX)
+	if (f[0] > CAL_YEAR_MAX)
 		return -ERANGE;
-	if (tm->tm_mon >= 0 && tm->tm_mon < 12 && tm->tm_mday >= 1 &&
-	    tm->tm_mday <= month_days(tm->tm_year + 1900LL, tm->tm_mon + 1) && tm->tm_hour >= 0 &&
-	    tm->tm_hour < 24 && tm->tm_min >= 0 && tm->tm_min < 60 && tm->tm_sec >= 0 && tm->tm_sec < 60)
+	if (f[1] >= 1 && f[1] <= 12 && f[2] >= 1 && f[2] <= month_days(f[0], f[1]) && f[3] >= 0 && f[3] < 24 &&
+	    f[4] >= 0 && f[4] < 60 && f[5] >= 0 && f[5] < 60)
 		return 1; /* already normal */
-	tm_norm(&t);
-	while (k < 5 && *a[k] == *b[k])
+	memcpy(t, f, sizeof(t));
+	f_norm(t);
+	while (k < 5 && t[k] == f[k])
 		k++;
-	if (*a[k] < *b[k])
+	if (t[k] < f[k])
 		return -EDEADLK;
-	if (*a[k] == *b[k])
+	if (t[k] == f[k])
 		return 1;
 	if (k < 5)
-		*a[k + 1] = k == 1; /* month 0 (January), day 1, or 0 */
-	*tm = t;
+		t[k + 1] = f_start[k + 1];
+	memcpy(f, t, 6 * sizeof(*f));
 	return 0;
 }
 
-/* Set *val to field i's first value >= *val: 1 changed, 0 not, -ENOENT none. */
-static int field_set(const struct cal_spec *c, int i, int *val, const struct tm *tm)
+static void f_reset(int64_t f[7], int from)
 {
-	int64_t v = field_next(c, i, *val, month_days(tm->tm_year + 1900LL, tm->tm_mon + 1));
-	if (v < 0)
-		return -ENOENT;
-	int r = v != *val;
-	*val = (int)v;
-	return r;
+	memcpy(f + from, f_start + from, (size_t)(7 - from) * sizeof(*f));
 }
 
 int cal_next(const struct cal_spec *c, uint64_t now, uint64_t *next)
 {
-	struct tm tm;
-	int us, r;
+	int64_t f[7];
 	if (now >= (uint64_t)LIMIT_S * USEC)
 		return -ENOENT;
-	tm_from_utc((int64_t)((now + 1) / USEC), &tm);
-	us = (int)((now + 1) % USEC);
+	utc_fields((int64_t)((now + 1) / USEC), f);
+	f[5] = f[CAL_USEC] / USEC;
+	f[6] = (int64_t)((now + 1) % USEC);
 	for (int round = 0; round < 1000; round++) {
-		/* each step: the field's next value; a change restarts the smaller fields; none (or a
+		int i;
+		f_norm(f);
+		/* each field: its next value; a change restarts the smaller fields; none (or a
 		 * normalization that went backwards) carries into the larger field */
-		tm_norm(&tm);
-		tm.tm_year += 1900;
-		r = field_set(c, CAL_YEAR, &tm.tm_year, &tm);
-		tm.tm_year -= 1900;
-		if (r > 0)
-			tm.tm_mon = 0, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || tm_within(&tm) <= 0)
-			return -ENOENT;
-
-		tm.tm_mon++;
-		r = field_set(c, CAL_MONTH, &tm.tm_mon, &tm);
-		tm.tm_mon--;
-		if (r > 0)
-			tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm)) < 0) {
-			tm.tm_year++, tm.tm_mon = 0, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-			continue;
+		for (i = CAL_YEAR; i < CAL_FIELDS; i++) {
+			int64_t v = i == CAL_USEC ? f[5] * USEC + f[6] : f[i];
+			int64_t n = field_next(c, i, v, month_days(f[0], f[1]));
+			int r = n < 0 ? -ENOENT : n != v;
+			if (n >= 0 && i == CAL_USEC)
+				f[5] = n / USEC, f[6] = n % USEC;
+			else if (n >= 0)
+				f[i] = n;
+			if (r > 0 && i < CAL_USEC)
+				f_reset(f, i + 1);
+			if (i == CAL_YEAR) {
+				if (r < 0 || f_within(f) <= 0)
+					return -ENOENT;
+				continue;
+			}
+			if (r < 0 || (r = f_within(f)) < 0) {
+				f[i - 1]++;
+				f_reset(f, i);
+				break;
+			}
+			if (!r)
+				break;
+			if (i == CAL_DAY && c->weekdays && !(c->weekdays & (1 << weekday(f[0], f[1], f[2])))) {
+				f[CAL_DAY]++;
+				f_reset(f, CAL_HOUR);
+				break;
+			}
 		}
-		if (!r)
-			continue;
-
-		r = field_set(c, CAL_DAY, &tm.tm_mday, &tm);
-		if (r > 0)
-			tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm)) < 0) {
-			tm.tm_mon++, tm.tm_mday = 1, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-			continue;
+		if (i == CAL_FIELDS) {
+			*next = (uint64_t)f_norm(f) * USEC + (uint64_t)f[6];
+			return 0;
 		}
-		if (!r)
-			continue;
-		if (c->weekdays && !(c->weekdays & (1 << weekday(tm.tm_year + 1900LL, tm.tm_mon + 1, tm.tm_mday)))) {
-			tm.tm_mday++, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-			continue;
-		}
-
-		r = field_set(c, CAL_HOUR, &tm.tm_hour, &tm);
-		if (r > 0)
-			tm.tm_min = tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm)) < 0) {
-			tm.tm_mday++, tm.tm_hour = tm.tm_min = tm.tm_sec = us = 0;
-			continue;
-		}
-		if (!r)
-			continue;
-
-		r = field_set(c, CAL_MINUTE, &tm.tm_min, &tm);
-		if (r > 0)
-			tm.tm_sec = us = 0;
-		if (r < 0 || (r = tm_within(&tm)) < 0) {
-			tm.tm_hour++, tm.tm_min = tm.tm_sec = us = 0;
-			continue;
-		}
-		if (!r)
-			continue;
-
-		int v = tm.tm_sec * USEC + us;
-		r = field_set(c, CAL_USEC, &v, &tm);
-		us = v % USEC;
-		tm.tm_sec = v / USEC;
-		if (r < 0 || (r = tm_within(&tm)) < 0) {
-			tm.tm_min++, tm.tm_sec = us = 0;
-			continue;
-		}
-		if (!r)
-			continue;
-
-		*next = (uint64_t)tm_norm(&tm) * USEC + (uint64_t)us;
-		return 0;
 	}
 	return -EDEADLK;
 }
