@@ -509,7 +509,9 @@ int cal_format(const struct cal_spec *c, struct buf *b)
  * systemd's, its quirks included: field by field from the year down, each set to the first value
  * >= the current one that its list gives; a value past the field's end is carried the way
  * timegm normalizes it, and then only the next smaller field starts over (minute 63 of
- * 23:xx on Feb 29 becomes 00:03 on Mar 1); at most 1000 rounds.
+ * 23:xx on Feb 29 becomes 00:03 on Mar 1, so "*:09/18,0..34" elapses at 00:03; hour 28 becomes
+ * 04:00 of the next day, so "0/7:00" after 21:00 skips midnight and elapses at 07:00); at most
+ * 1000 rounds. tests/compat/calendar.sh holds both against systemd-analyze.
  */
 
 static int64_t month_days(int64_t y, int64_t m)

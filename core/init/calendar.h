@@ -45,7 +45,7 @@ struct cal_spec {
 	struct cal_comp *c[CAL_FIELDS]; /* sorted, unique; n[f] == 0 means "*" */
 	uint16_t n[CAL_FIELDS];
 	uint8_t weekdays;               /* bit 0 Monday … bit 6 Sunday; 0: any day */
-	bool utc;                       /* " UTC" given (else local time) */
+	bool utc;                       /* " UTC" given (printed back; computed in UTC either way) */
 	bool eom;                       /* DAY counts from the end of the month ("~") */
 };
 
