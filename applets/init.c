@@ -6,6 +6,7 @@
  *        keel init start|stop|restart UNIT
  *        keel init log UNIT
  *        keel init poweroff|reboot
+ *        keel init calendar [--iterations N] [--now EPOCH] SPEC...
  *
  * As PID 1 in the initramfs (a ramfs/tmpfs root with /etc/keel-initramfs) it runs stage 1;
  * on any other root (the host's STATE, marker or not) it never does. As PID 1 on the host
@@ -40,6 +41,7 @@
  * Exit status: 0 ok (status: every unit healthy; status UNIT: it is active); 1 a unit failed,
  * is not active, or its job failed; 2 usage; 3 PID 1 unreachable or another failure.
  */
+#include "applets/init_calendar.h"
 #include "applets/init_stage1.h"
 #include "applets/table.h"
 #include "base/applet.h"
@@ -358,6 +360,8 @@ int init_main(int argc, char **argv)
 			return init_stage1();
 		return pid1();
 	}
+	if (argc >= 2 && !strcmp(argv[1], "calendar"))
+		return init_calendar(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-')
 		return client(argc - 1, argv + 1);
 	const char *root = NULL, *cgroup = NULL;
