@@ -58,12 +58,12 @@ static void version_json(void)
 	jw_str(&w, KEEL_LICENCE);
 	jw_key(&w, "components");
 	jw_arr(&w);
-#define C(name, ver, lic, src, debver, artifact, sha)                                              \
+#define C(name, ver, lic, src, debver, artifact, sha, patches)                                     \
 	jw_obj(&w);                                                                                \
 	jw_key(&w, "name"), jw_str(&w, name), jw_key(&w, "version"), jw_str(&w, ver);              \
 	jw_key(&w, "license"), jw_str(&w, lic), jw_key(&w, "debian_source"), jw_str(&w, src);      \
 	jw_key(&w, "debian_version"), jw_str(&w, debver), jw_key(&w, "artifact"), jw_str(&w, artifact); \
-	jw_key(&w, "sha256"), jw_str(&w, sha);                                                     \
+	jw_key(&w, "sha256"), jw_str(&w, sha), jw_key(&w, "patches"), jw_str(&w, patches);         \
 	jw_obj_end(&w);
 	KEEL_COMPONENTS
 #undef C
