@@ -1,8 +1,9 @@
 /* keel_mbedtls_config.h — the mbedtls 3.6 configuration keel is built with.
  *
  * Only what keel uses is enabled: SHA-256/384/512, ECDSA over P-256 and P-384, RSA with
- * PKCS#1 v1.5 and PSS, PEM and DER keys, X.509 certificate parsing, and a TLS 1.2/1.3 client
- * (for http(s) fetches in provision and update). No server, no DTLS, no legacy ciphers, no
+ * PKCS#1 v1.5 and PSS (no key generation), PEM and DER keys, X.509 certificate parsing, and a
+ * TLS 1.2/1.3 client (for http(s) fetches in provision and update) with AES-GCM only and the
+ * NIST curves for key exchange (every TLS 1.3 server must offer secp256r1; RFC 8446 9.1). No server, no DTLS, no legacy ciphers, no
  * filesystem access from inside mbedtls (keel reads files itself), no error-string tables.
  * Passed to the build as MBEDTLS_CONFIG_FILE; see vendor/vendor.sh.
  */
@@ -29,7 +30,6 @@
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED
-#define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_ECDSA_DETERMINISTIC
@@ -40,7 +40,6 @@
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15
 #define MBEDTLS_PKCS1_V21
-#define MBEDTLS_GENPRIME
 
 /* keys and certificates */
 #define MBEDTLS_ASN1_PARSE_C
@@ -63,9 +62,6 @@
 #define MBEDTLS_AES_C
 #define MBEDTLS_AESNI_C
 #define MBEDTLS_GCM_C
-#define MBEDTLS_CHACHA20_C
-#define MBEDTLS_POLY1305_C
-#define MBEDTLS_CHACHAPOLY_C
 #define MBEDTLS_HKDF_C
 
 /* PSA crypto (required by TLS 1.3 in mbedtls 3.6) */

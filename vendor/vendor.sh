@@ -201,7 +201,7 @@ build_zstd() {
 
 build_libseccomp() {
 	(cd "$1" && ./configure -q --disable-shared --enable-static --disable-python \
-		--host=x86_64-linux-gnu CC="$CC" CFLAGS="$CFLAGS -isystem $KINC" >configure.log 2>&1) ||
+		--host=x86_64-linux-gnu CC="$CC" CFLAGS="$CFLAGS -Os -isystem $KINC" >configure.log 2>&1) ||
 		die "libseccomp configure failed; see $1/configure.log"
 	make -s -C "$1/src" -j"$(nproc)" libseccomp.la >"$1/make.log" 2>&1 ||
 		die "libseccomp build failed; see $1/make.log"
