@@ -6,6 +6,7 @@
  *        keel init start|stop|restart UNIT
  *        keel init log UNIT
  *        keel init poweroff|reboot
+ *        keel init verify FILE...
  *
  * As PID 1 in the initramfs (a ramfs/tmpfs root with /etc/keel-initramfs) it runs stage 1;
  * on any other root (the host's STATE, marker or not) it never does. As PID 1 on the host
@@ -26,6 +27,10 @@
  *   start, stop, restart UNIT   queue the job and wait for its end
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
  *   poweroff, reboot
+ *
+ * verify FILE… checks unit files offline, as keel init would load them (for image builders):
+ * every error of every file is printed ("keel init: verify: FILE:LINE: …"), and the exit status
+ * is 1 if any file is invalid or uses a directive keel refuses, 3 if one cannot be read.
  *
  * Options:
  *   --root DIR      the tree to work beneath (default /); commands use DIR/run/keel/init.sock
@@ -48,6 +53,8 @@
 #include "init/cgroup.h"
 #include "init/ctl.h"
 #include "base/err.h"
+#include "base/fs.h"
+#include "init/unit_parse.h"
 #include "base/lines.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -351,6 +358,36 @@ static int client(int argc, char **argv)
 	return rc;
 }
 
+/* ---- verify ------------------------------------------------------------------------------------ */
+
+static void verify_report(void *arg, const struct kerr *e)
+{
+	(void)arg;
+	fprintf(stderr, "keel init: verify: %s\n", e->msg);
+}
+
+static int verify(int argc, char **argv)
+{
+	int rc = EXIT_OK;
+	if (argc < 2)
+		return kfail(EXIT_USAGE, "verify: needs one or more unit files (see --help)");
+	for (int i = 1; i < argc; i++) {
+		struct buf b = BUF_INIT(UNIT_FILE_MAX + 1);
+		struct kerr e = {0};
+		int ret = fs_read_path(AT_FDCWD, argv[i], UNIT_FILE_MAX + 1, &b, &e);
+		if (!ret)
+			ret = unit_verify(argv[i], b.p ? (const char *)b.p : "", b.len, verify_report, NULL, &e);
+		else
+			kfail(EXIT_FAIL, "verify: %s", kerr_str(&e, ret));
+		if (ret == -ENOMEM)
+			kfail(EXIT_FAIL, "verify: %s: out of memory", argv[i]);
+		buf_free(&b);
+		if (ret && (rc == EXIT_OK || kerr_exit(ret) == EXIT_FAIL))
+			rc = ret == -EINVAL || ret == -EFBIG ? EXIT_NO : EXIT_FAIL;
+	}
+	return rc;
+}
+
 int init_main(int argc, char **argv)
 {
 	if (getpid() == 1) {
@@ -358,6 +395,8 @@ int init_main(int argc, char **argv)
 			return init_stage1();
 		return pid1();
 	}
+	if (argc >= 2 && !strcmp(argv[1], "verify"))
+		return verify(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-')
 		return client(argc - 1, argv + 1);
 	const char *root = NULL, *cgroup = NULL;

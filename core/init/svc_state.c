@@ -2,6 +2,7 @@
 #include "init/svc_state.h"
 #include "init/svc_exec.h"
 #include "init/svc_jobs.h"
+#include "init/unit_cond.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -227,25 +228,12 @@ bool svc_start_limit_hit(struct svc *s, uint64_t now)
 	return ++s->limit_count > s->u.start_limit_burst;
 }
 
-/* The first Condition…=/Assert…= that does not hold, or NULL. Paths are looked up beneath the
- * root (on the host: as the host sees them). */
+/* The first Condition…=/Assert…= that decides against starting, or NULL (Assert…= first). Paths
+ * are looked up beneath the root (on the host: as the host sees them). */
 static const struct unit_cond *failed_condition(const struct jobs *m, const struct svc *s)
 {
-	for (size_t i = 0; i < s->u.nconds; i++) {
-		const struct unit_cond *c = &s->u.conds[i];
-		struct stat st;
-		const char *rel = c->path + strspn(c->path, "/");
-		bool exists = !fstatat(m->rootfd, *rel ? rel : ".", &st, 0), ok = exists;
-		switch (c->kind) {
-		case COND_PATH_EXISTS: break;
-		case COND_PATH_IS_DIRECTORY: ok = exists && S_ISDIR(st.st_mode); break;
-		case COND_FILE_NOT_EMPTY: ok = exists && S_ISREG(st.st_mode) && st.st_size > 0; break;
-		case COND_FILE_IS_EXECUTABLE: ok = exists && S_ISREG(st.st_mode) && (st.st_mode & 0111); break;
-		}
-		if (ok == c->negate)
-			return c;
-	}
-	return NULL;
+	const struct unit_cond *c = unit_cond_failed(s->u.conds, s->u.nconds, true, m->rootfd);
+	return c ? c : unit_cond_failed(s->u.conds, s->u.nconds, false, m->rootfd);
 }
 
 static void start_main(struct jobs *m, struct svc *s)
@@ -287,11 +275,12 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 	if (cf) {
 		if (cf->assert) {
 			s->result = RES_ASSERT;
-			svc_fail(s, "%s=%s%s failed", cf->key, cf->negate ? "!" : "", cf->path);
+			svc_fail(s, "%s=%s%s%s failed", cf->key, cf->trigger ? "|" : "", cf->negate ? "!" : "", cf->path);
 			set_state(m, s, ACT_FAILED, SUB_FAILED);
 			return;
 		}
-		str_fmt(s->error, sizeof(s->error), "not started: %s=%s%s was not met", cf->key, cf->negate ? "!" : "", cf->path);
+		str_fmt(s->error, sizeof(s->error), "not started: %s=%s%s%s was not met", cf->key, cf->trigger ? "|" : "",
+			cf->negate ? "!" : "", cf->path);
 		log_notice("%s: %s", s->name, s->error);
 		s->result = RES_SUCCESS;
 		if (s->job != JOB_NONE)

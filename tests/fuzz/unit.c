@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uv_timespan(s, &v, &why);
 	uv_bytes(s, &v, &why);
 	struct buf b = BUF_INIT(UV_VALUE_MAX);
-	if (!uv_specifiers(s, name, &b, &why))
+	if (!uv_specifiers(s, name, "/usr/lib/systemd/system/f.service", &b, &why))
 		check(b.len <= UV_VALUE_MAX, "specifier output too long");
 	buf_free(&b);
 	free(s);
