@@ -3,7 +3,7 @@
  * usage: keel init                      (as PID 1)
  *        keel init --no-machine --root DIR [--cgroup PATH] [--log-size BYTES]
  *        keel init status [--json] [UNIT]
- *        keel init start|stop|restart UNIT
+ *        keel init start|stop|restart|reload UNIT
  *        keel init log UNIT
  *        keel init poweroff|reboot
  *        keel init verify FILE...
@@ -25,6 +25,7 @@
  * The other commands talk to PID 1 over its control socket (/run/keel/init.sock, root only):
  *   status [UNIT]   a table of every loaded unit, or one unit in detail
  *   start, stop, restart UNIT   queue the job and wait for its end
+ *   reload UNIT     run the unit's ExecReload= (it stays active); fails if it has none or is down
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
  *   poweroff, reboot
  *
@@ -306,7 +307,7 @@ static int client(int argc, char **argv)
 		return args_exit(n);
 	struct ctl_req r = {0};
 	size_t k;
-	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot"};
+	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (!strcmp(argv[0], verbs[k]))
 			break;
@@ -323,7 +324,7 @@ static int client(int argc, char **argv)
 		return kfail(EXIT_USAGE, "--json is for status");
 	if (sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", root ? root : "", CTL_SOCK))
 		return kfail(EXIT_USAGE, "socket path too long");
-	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART;
+	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART || r.verb == CTL_RELOAD;
 	int tmo = timeout != UINT64_MAX ? (int)(timeout * 1000) : job ? -1 : 10000;
 	struct kerr e = {0};
 	int ret = sandbox_enter(client_syscalls, &e);
