@@ -43,7 +43,7 @@ static ssize_t small_file(int dirfd, const char *path, char *out, size_t n)
 	return r;
 }
 
-static const struct { const char *uname, *name; } arches[] = {
+static const struct { char uname[12], name[12]; } arches[] = {
 	{"x86_64", "x86-64"}, {"i686", "x86"}, {"i586", "x86"}, {"i486", "x86"}, {"i386", "x86"},
 	{"aarch64", "arm64"}, {"aarch64_be", "arm64-be"}, {"armv8l", "arm"}, {"armv7l", "arm"}, {"armv6l", "arm"},
 	{"armv5tel", "arm"}, {"armv7b", "arm-be"}, {"ppc64le", "ppc64-le"}, {"ppc64", "ppc64"}, {"ppcle", "ppc-le"},
@@ -66,7 +66,7 @@ bool unit_arch_known(const char *name)
 
 static void host_load(void)
 {
-	static const char *const os_keys[] = {"ID=", "VERSION_ID=", "BUILD_ID=", "VARIANT_ID=", "IMAGE_ID=", "IMAGE_VERSION="};
+	static const char os_keys[][16] = {"ID=", "VERSION_ID=", "BUILD_ID=", "VARIANT_ID=", "IMAGE_ID=", "IMAGE_VERSION="};
 	char buf[4096];
 	struct utsname un;
 	host.loaded = true;
@@ -120,7 +120,7 @@ const char *unit_host_fact(enum host_fact f)
 
 /* ---- value sets --------------------------------------------------------------------------------- */
 
-static const char *const caps[] = {
+static const char caps[][19] = {
 	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
 	"linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
 	"sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
@@ -139,12 +139,12 @@ int unit_cap_number(const char *name)
 	return -1;
 }
 
-static const char *const virt_vm[] = {"qemu", "kvm", "amazon", "zvm", "vmware", "microsoft", "oracle", "powervm",
+static const char virt_vm[][16] = {"qemu", "kvm", "amazon", "zvm", "vmware", "microsoft", "oracle", "powervm",
 	"xen", "bochs", "uml", "parallels", "bhyve", "qnx", "acrn", "apple", "sre", "google", "vm-other"};
-static const char *const virt_ct[] = {"openvz", "lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman", "rkt",
+static const char virt_ct[][16] = {"openvz", "lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman", "rkt",
 	"wsl", "proot", "pouch", "container-other"};
 
-static bool in(const char *v, const char *const *set, size_t n)
+static bool in(const char *v, const char (*set)[16], size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v, set[i]))
@@ -160,7 +160,7 @@ bool unit_virt_known(const char *value)
 		!strcmp(value, "private-users") || IN(value, virt_vm) || IN(value, virt_ct);
 }
 
-static const char *const securities[] = {"selinux", "apparmor", "tomoyo", "smack", "ima", "audit", "uefi-secureboot", "tpm2"};
+static const char securities[][16] = {"selinux", "apparmor", "tomoyo", "smack", "ima", "audit", "uefi-secureboot", "tpm2"};
 bool unit_security_known(const char *value) { return IN(value, securities); }
 
 int unit_cond_op(const char *s, int *op)
@@ -191,13 +191,13 @@ static bool compare(int c, int op)
 
 static const char *virt_detect(void)
 {
-	static const struct { const char *prefix, *id; } dmi[] = {
+	static const struct { char prefix[21], id[10]; } dmi[] = {
 		{"KVM", "kvm"}, {"OpenStack", "kvm"}, {"KubeVirt", "kvm"}, {"Amazon EC2", "amazon"}, {"QEMU", "qemu"},
 		{"VMware", "vmware"}, {"VMW", "vmware"}, {"innotek GmbH", "oracle"}, {"VirtualBox", "oracle"},
 		{"Oracle Corporation", "oracle"}, {"Xen", "xen"}, {"Bochs", "bochs"}, {"Parallels", "parallels"},
 		{"BHYVE", "bhyve"}, {"Hyper-V", "microsoft"}, {"Apple Virtualization", "apple"}, {"Google", "google"},
 	};
-	static const char *const files[] = {"/sys/class/dmi/id/product_name", "/sys/class/dmi/id/sys_vendor",
+	static const char files[][34] = {"/sys/class/dmi/id/product_name", "/sys/class/dmi/id/sys_vendor",
 		"/sys/class/dmi/id/board_vendor", "/sys/class/dmi/id/bios_vendor", "/sys/class/dmi/id/product_version"};
 	static char ct[32];
 	char buf[4096];

@@ -23,14 +23,15 @@ enum kind {
 };
 
 #define F(field) offsetof(struct unit, field)
-#define NOFF ((size_t)-1)
+#define NOFF 0xffff
+/* Names inline and small fields: a static-pie binary pays a 24-byte relocation per pointer. */
 static const struct directive {
-	enum section sec;
-	const char *key;
-	enum kind kind;
-	size_t off;
+	uint8_t sec;
+	char key[25];
+	uint8_t kind;
+	uint16_t off;
 	bool spec;    /* %-specifiers expanded */
-	uint64_t def; /* default for an empty assignment (V_TIME, V_UINT) */
+	uint32_t def; /* default for an empty assignment (V_TIME, V_UINT) */
 } directives[] = {
 	{SEC_UNIT, "Description", V_STR, F(description), true, 0},
 	{SEC_UNIT, "Documentation", V_DOCS, F(documentation), true, 0},
@@ -135,7 +136,7 @@ static const struct directive {
 
 /* Settings systemd has that keel deliberately does not run: a clear refusal beats a guess.
  * README's "refused, and why" table lists them; tests/compat/units.sh checks real units against it. */
-static const struct { const char *key, *why; } refused[] = {
+static const struct { char key[16]; const char *why; } refused[] = {
 	{"DynamicUser", "keel init allocates no users; create one (keel provision) and name it in User="},
 	{"IPAddressDeny", "keel init has no per-service IP firewall (BPF); use nftables"},
 	{"IPAddressAllow", "keel init has no per-service IP firewall (BPF); use nftables"},
@@ -150,10 +151,10 @@ static const struct { const char *key, *why; } refused[] = {
 };
 
 /* Sections of unit types keel init does not run: refused by name, their settings skipped. */
-static const char *const other_sections[] = {"Socket", "Timer", "Path", "Mount", "Automount", "Swap", "Slice", "Scope"};
+static const char other_sections[][10] = {"Socket", "Timer", "Path", "Mount", "Automount", "Swap", "Slice", "Scope"};
 
 /* Condition…=/Assert…= (the name after the prefix) and the kind each is. */
-static const struct { const char *name; enum cond_kind kind; } cond_names[] = {
+static const struct { char name[23]; uint8_t kind; } cond_names[] = {
 	{"PathExists", COND_PATH_EXISTS}, {"PathIsDirectory", COND_PATH_IS_DIRECTORY},
 	{"FileNotEmpty", COND_FILE_NOT_EMPTY}, {"FileIsExecutable", COND_FILE_IS_EXECUTABLE},
 	{"PathExistsGlob", COND_PATH_EXISTS_GLOB}, {"DirectoryNotEmpty", COND_DIRECTORY_NOT_EMPTY},
@@ -1048,7 +1049,7 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
  * them is refused by name: a security setting is never silently dropped. */
 static int sandbox_key(struct ctx *c, const char *key, const char *value)
 {
-	static const char *const keys[] = {
+	static const char keys[][27] = {
 		"NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateNetwork",
 		"PrivateUsers", "PrivateMounts", "PrivateIPC", "ProtectKernelTunables", "ProtectKernelModules",
 		"ProtectKernelLogs", "ProtectControlGroups", "ProtectClock", "ProtectHostname", "ProtectProc",
@@ -1119,7 +1120,7 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 				int ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why);
 				if (ret)
 					return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, key, why);
-				return set_cond(c, key, cond_names[i].kind, assert, (const char *)c->tmp.p);
+				return set_cond(c, key, (enum cond_kind)cond_names[i].kind, assert, (const char *)c->tmp.p);
 			}
 	}
 	if (sec == SEC_SERVICE && !c->install_only) {
@@ -1153,6 +1154,14 @@ static int line_error(struct ctx *c, int ret, enum section *sec)
 	return 0;
 }
 
+/* An error that ends the file's reading: reported too in unit_parse_each() (but out of memory). */
+static int whole_file_error(struct ctx *c, int ret)
+{
+	if (c->report && ret != -ENOMEM)
+		c->report(c->arg, c->e);
+	return ret;
+}
+
 static int parse(struct ctx *cp, const char *p, size_t len)
 {
 	struct ctx c = *cp;
@@ -1165,7 +1174,7 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 	int ret = 0;
 
 	if (len > UNIT_FILE_MAX)
-		return kerr_set(e, -EFBIG, "%s: larger than %d bytes", path, UNIT_FILE_MAX);
+		return whole_file_error(&c, kerr_set(e, -EFBIG, "%s: larger than %d bytes", path, UNIT_FILE_MAX));
 	if (!c.u->fragment && !(c.u->fragment = strdup(path)))
 		return kerr_set(e, -ENOMEM, "%s: out of memory", path);
 	size_t badoff = first_bad_byte((const unsigned char *)p, len);
@@ -1173,7 +1182,8 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 		unsigned line = 1;
 		for (size_t i = 0; i < badoff; i++)
 			line += p[i] == '\n';
-		return kerr_set(e, -EINVAL, "%s:%u: invalid UTF-8 or control character (offset %zu)", path, line, badoff);
+		return whole_file_error(&c, kerr_set(e, -EINVAL, "%s:%u: invalid UTF-8 or control character (offset %zu)",
+			path, line, badoff));
 	}
 	unsigned lineno = 0;
 	while (!ret && next_line(&cur, end, &ls, &le)) {
@@ -1210,12 +1220,15 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 			logical.p[--logical.len] = 0;
 		ret = line_error(&c, assignment(&c, sec, (const char *)logical.p), NULL);
 	}
+	bool unreported = ret != 0;
 	if (!ret && c.nerr)
 		ret = -EINVAL;
 	if (ret == -E2BIG)
 		ret = kerr_set(e, ret, "%s:%u: line longer than %d bytes", path, c.line, UV_VALUE_MAX);
 	else if (ret == -ENOMEM && (!e || !e->msg[0]))
 		ret = kerr_set(e, ret, "%s: out of memory", path);
+	if (unreported)
+		whole_file_error(&c, ret);
 	buf_free(&logical);
 	buf_free(&c.tmp);
 	return ret;
@@ -1272,7 +1285,8 @@ int unit_verify(const char *path, const char *p, size_t len, unit_report_fn *rep
 		return -EINVAL;
 	}
 	ret = unit_parse_each(&u, path, p, len, report, arg, e);
-	if (ret != -ENOMEM) {
+	/* the settings are checked together only when every line could be read */
+	if (ret != -ENOMEM && len <= UNIT_FILE_MAX && first_bad_byte((const unsigned char *)p, len) == len) {
 		struct kerr ce = {0};
 		if (unit_check(&u, &ce)) {
 			kerr_set(e, -EINVAL, "%s: %s", path, ce.msg);
