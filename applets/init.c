@@ -246,7 +246,33 @@ static void print_one(const struct ctl_status *s)
 		printf("     error: %s\n", s->error);
 }
 
-static int cmd_status(char *body, size_t len, const char *unit, bool json)
+/* How `status`-like commands answer: keel's status, systemctl's is-active / status (LSB exit
+ * codes: 0 active, 3 not, 4 no such unit) / show -p. */
+enum status_mode { ST_STATUS, ST_IS_ACTIVE, ST_LSB, ST_SHOW };
+
+/* systemctl show: the properties of one unit, "Name=value" (or the value alone). */
+static void print_props(const struct ctl_status *s, const char *props, bool value_only)
+{
+	char num[2][24];
+	snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)s->pid);
+	snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)s->restarts);
+	const struct { const char *name, *v; } all[] = {
+		{"Id", s->unit}, {"Description", s->description}, {"LoadState", s->load}, {"ActiveState", s->active},
+		{"SubState", s->sub}, {"Result", s->result}, {"MainPID", num[0]}, {"NRestarts", num[1]},
+		{"StatusText", s->text}, {"StatusErrno", "0"},
+	};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		size_t n = strlen(all[i].name);
+		bool want = !props;
+		for (const char *p = props; p && *p && !want; p += strcspn(p, ","), p += *p == ',')
+			want = strcspn(p, ",") == n && !strncmp(p, all[i].name, n);
+		if (want)
+			printf("%s%s%s\n", value_only ? "" : all[i].name, value_only ? "" : "=", all[i].v);
+	}
+}
+
+static int cmd_status(char *body, size_t len, const char *unit, bool json, enum status_mode mode, const char *props,
+	bool value_only)
 {
 	size_t n = 0, cap = 0;
 	struct ctl_status *v = NULL;
@@ -275,7 +301,16 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 			rc = EXIT_NO;
 		n++;
 	}
-	if (json)
+	if (mode != ST_STATUS && n == 1) {
+		bool up = !strcmp(v[0].active, "active");
+		if (mode == ST_IS_ACTIVE)
+			printf("%s\n", v[0].active);
+		else if (mode == ST_SHOW)
+			print_props(&v[0], props, value_only);
+		else
+			print_one(&v[0]);
+		rc = mode == ST_SHOW ? EXIT_OK : up ? EXIT_OK : mode == ST_LSB && !strcmp(v[0].load, "not-found") ? 4 : 3;
+	} else if (json)
 		print_json(v, n, unit != NULL);
 	else if (unit && n == 1)
 		print_one(&v[0]);
@@ -291,13 +326,16 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 
 static int client(int argc, char **argv)
 {
-	const char *root = NULL, *sock = NULL;
-	int json = 0;
+	const char *root = NULL, *sock = NULL, *props = NULL;
+	int json = 0, lsb = 0, value = 0;
 	uint64_t timeout = UINT64_MAX;
 	char **ops, path[256], line[CTL_REQ_MAX + 1];
 	const struct opt opts[] = {
 		{"root", 0, OPT_STR, &root},
 		{"socket", 0, OPT_STR, &sock},
+		{"lsb", 0, OPT_FLAG, &lsb},
+		{"property", 'p', OPT_STR, &props},
+		{"value", 0, OPT_FLAG, &value},
 		{"timeout", 0, OPT_U64, &timeout, 1, 86400},
 		{"json", 'j', OPT_FLAG, &json},
 		{0},
@@ -308,11 +346,20 @@ static int client(int argc, char **argv)
 	struct ctl_req r = {0};
 	size_t k;
 	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
+	enum status_mode mode = lsb ? ST_LSB : ST_STATUS;
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (!strcmp(argv[0], verbs[k]))
 			break;
+	if (!strcmp(argv[0], "is-active") || !strcmp(argv[0], "show")) {
+		k = CTL_STATUS;
+		mode = argv[0][0] == 'i' ? ST_IS_ACTIVE : ST_SHOW;
+		if (n != 1)
+			return kfail(EXIT_USAGE, "%s: needs one unit (see --help)", argv[0]);
+	}
 	if (k == sizeof(verbs) / sizeof(verbs[0]))
 		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
+	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW))
+		return kfail(EXIT_USAGE, "--lsb is for status UNIT, --property and --value for show (see --help)");
 	r.verb = (enum ctl_verb)k;
 	if (n > 1 || (n == 1 && str_copy(r.unit, sizeof(r.unit), ops[0])))
 		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);
@@ -343,9 +390,9 @@ static int client(int argc, char **argv)
 		char *nl = strchr(body, '\n');
 		if (nl)
 			*nl = 0;
-		rc = kfail(job ? EXIT_NO : EXIT_FAIL, "%s", body + 4);
+		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
 	} else if (r.verb == CTL_STATUS) {
-		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json);
+		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
 	} else if (r.verb == CTL_LOG) {
 		/* A unit's output is untrusted: on a terminal, its control characters (escape
 		 * sequences that could rewrite the screen) are shown as '?'; a pipe gets the bytes. */
@@ -356,6 +403,143 @@ static int client(int argc, char **argv)
 		fwrite(body + 3, 1, reply.len - 3, stdout);
 	}
 	buf_free(&reply);
+	return rc;
+}
+
+/* ---- enable, disable, is-enabled: the [Install] links beneath --root ------------------------------ */
+
+static const char *const unit_dir_rel[2] = {"etc/systemd/system", "usr/lib/systemd/system"};
+
+/* The [Install] section of unit name (its template's file for an instance) into u; *where: the
+ * directory it was found in (0 etc, 1 usr/lib). -ENOENT if there is none; 1 if masked. */
+static int install_info(int rootfd, const char *name, struct unit *u, int *where, struct kerr *e)
+{
+	char file[UNIT_NAME_MAX + 1], rel[UNIT_NAME_MAX + 64];
+	int ret = -ENOENT;
+	memset(u, 0, sizeof(*u));
+	str_copy(u->name, sizeof(u->name), name);
+	for (int pass = 0; pass < 2 && ret == -ENOENT; pass++) {
+		if (pass && unit_name_template(name, file))
+			break;
+		for (int i = 0; i < 2 && ret == -ENOENT; i++) {
+			struct buf b = BUF_INIT(UNIT_FILE_MAX);
+			char target[16];
+			str_fmt(rel, sizeof(rel), "%s/%s", unit_dir_rel[i], pass ? file : name);
+			ssize_t ln = readlinkat(rootfd, rel, target, sizeof(target));
+			if (ln == 9 && !memcmp(target, "/dev/null", 9))
+				return 1;
+			int fd = fs_open_beneath(rootfd, rel, O_RDONLY | O_NONBLOCK, 0);
+			if (fd == -ENOENT)
+				continue;
+			if (fd < 0)
+				return kerr_set(e, fd, "%s: %s", rel, strerror(-fd));
+			ret = fs_read_fd(fd, UNIT_FILE_MAX, &b);
+			close(fd);
+			*where = i;
+			if (ret)
+				kerr_set(e, ret, "%s: %s", rel, strerror(-ret));
+			else
+				ret = unit_parse_install(u, rel, b.p ? (const char *)b.p : "", b.len, e);
+			buf_free(&b);
+		}
+	}
+	return ret;
+}
+
+/* etc/systemd/system beneath the root, made (each level beneath its parent) if create. */
+static int open_sysdir(int rootfd, bool create)
+{
+	static const char *const levels[] = {"etc", "systemd", "system"};
+	int fd = fs_open_beneath(rootfd, unit_dir_rel[0], O_RDONLY | O_DIRECTORY, 0);
+	if (fd != -ENOENT || !create)
+		return fd;
+	int dir = fs_open_beneath(rootfd, ".", O_RDONLY | O_DIRECTORY, 0);
+	for (int i = 0; i < 3 && dir >= 0; i++) {
+		int next = mkdirat(dir, levels[i], 0755) && errno != EEXIST ? -errno :
+			fs_open_beneath(dir, levels[i], O_RDONLY | O_DIRECTORY, 0);
+		close(dir);
+		dir = next;
+	}
+	return dir;
+}
+
+/* Link (or unlink, or test) name in TARGET.wants/ or TARGET.requires/ for each [Install] entry;
+ * then the same for Also=. Returns 0 enabled/done, 1 not (is-enabled), or an exit code. */
+static int install_one(int rootfd, const char *verb, const char *name, unsigned depth, struct kerr *e)
+{
+	struct unit u;
+	int where = 1, ret, rc = 0;
+	if (!unit_ref_suffix(name) || unit_name_is_template(name) || depth > 8)
+		return kfail(EXIT_USAGE, "%s: %s: not a unit name (NAME.service; a template needs an instance)", verb, name);
+	if ((ret = install_info(rootfd, name, &u, &where, e)) == 1) {
+		unit_free(&u);
+		if (verb[0] == 'i')
+			printf("masked\n");
+		return verb[0] == 'i' ? EXIT_NO : kfail(EXIT_NO, "%s: %s is masked", verb, name);
+	}
+	if (ret < 0) {
+		unit_free(&u);
+		return kfail(ret == -ENOENT ? EXIT_NO : kerr_exit(ret), "%s: %s", verb,
+			ret == -ENOENT ? "no such unit file" : kerr_str(e, ret));
+	}
+	int sys = open_sysdir(rootfd, verb[0] == 'e');
+	size_t nw = u.wanted_by.n, total = nw + u.required_by.n, linked = 0;
+	for (size_t i = 0; i < total && !rc; i++) {
+		const char *t = i < nw ? u.wanted_by.v[i] : u.required_by.v[i - nw];
+		char sub[UNIT_NAME_MAX + 16], target[UNIT_NAME_MAX + 64];
+		str_fmt(sub, sizeof(sub), "%s.%s", t, i < nw ? "wants" : "requires");
+		str_fmt(target, sizeof(target), "/%s/%s", unit_dir_rel[where], name);
+		if (sys < 0) {
+			if (verb[0] == 'e')
+				rc = kfail(EXIT_FAIL, "%s: %s: %s", verb, unit_dir_rel[0], strerror(-sys));
+			continue;
+		}
+		if (verb[0] == 'e' && mkdirat(sys, sub, 0755) && errno != EEXIST) {
+			rc = kfail(EXIT_FAIL, "%s: %s/%s: %s", verb, unit_dir_rel[0], sub, strerror(errno));
+			continue;
+		}
+		int d = fs_open_beneath(sys, sub, O_RDONLY | O_DIRECTORY, 0);
+		struct stat st;
+		if (d < 0)
+			continue;
+		if (verb[0] == 'e' && symlinkat(target, d, name) && errno != EEXIST)
+			rc = kfail(EXIT_FAIL, "%s: %s/%s/%s: %s", verb, unit_dir_rel[0], sub, name, strerror(errno));
+		else if (verb[0] == 'e')
+			printf("Created symlink /%s/%s/%s -> %s.\n", unit_dir_rel[0], sub, name, target);
+		if (verb[0] == 'd' && !unlinkat(d, name, 0))
+			printf("Removed /%s/%s/%s.\n", unit_dir_rel[0], sub, name);
+		linked += !fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW);
+		close(d);
+	}
+	if (sys >= 0)
+		close(sys);
+	if (verb[0] == 'i')
+		rc = printf("%s\n", !total ? "static" : linked == total ? "enabled" : "disabled") && (!total || linked == total) ?
+			EXIT_OK : EXIT_NO;
+	for (size_t i = 0; i < u.also.n && !rc && verb[0] != 'i'; i++)
+		rc = install_one(rootfd, verb, u.also.v[i], depth + 1, e);
+	unit_free(&u);
+	return rc;
+}
+
+static int install_cmd(int argc, char **argv)
+{
+	const char *root = "/";
+	char **ops;
+	const struct opt opts[] = {{"root", 0, OPT_STR, &root}, {0}};
+	int n = args_parse(opts, argc - 1, argv + 1, &ops), rc = EXIT_OK;
+	if (n < 0)
+		return args_exit(n);
+	if (n < 1 || (argv[0][0] == 'i' && n != 1))
+		return kfail(EXIT_USAGE, "%s: needs %s (see --help)", argv[0], argv[0][0] == 'i' ? "one unit" : "units");
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return kfail(EXIT_FAIL, "%s: %s: %s", argv[0], root, strerror(errno));
+	for (int i = 0; i < n && rc == EXIT_OK; i++) {
+		struct kerr e = {0};
+		rc = install_one(rootfd, argv[0], ops[i], 0, &e);
+	}
+	close(rootfd);
 	return rc;
 }
 
@@ -398,6 +582,8 @@ int init_main(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "verify"))
 		return verify(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "enable") || !strcmp(argv[1], "disable") || !strcmp(argv[1], "is-enabled")))
+		return install_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-')
 		return client(argc - 1, argv + 1);
 	const char *root = NULL, *cgroup = NULL;

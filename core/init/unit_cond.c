@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <glob.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +371,50 @@ static bool number_holds(const char *v, uint64_t have)
 	return compare(have < want ? -1 : have > want, op);
 }
 
+/* glob(3)'s answer to "does anything match?" for the pattern p beneath dirfd, one component at
+ * a time (wildcards match no leading '.', as glob's), at most 32 levels deep. */
+static bool glob_any(int dirfd, const char *p, unsigned depth)
+{
+	char comp[256];
+	struct stat st;
+	bool found = false;
+	p += strspn(p, "/");
+	size_t n = strcspn(p, "/");
+	if (!*p || depth > 32 || n >= sizeof(comp))
+		return *p == 0;
+	memcpy(comp, p, n);
+	comp[n] = 0;
+	const char *rest = p + n + strspn(p + n, "/");
+	bool wild = strpbrk(comp, "*?[") != NULL;
+	DIR *d = NULL;
+	if (wild) {
+		int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || !(d = fdopendir(fd))) {
+			if (fd >= 0)
+				close(fd);
+			return false;
+		}
+	}
+	for (struct dirent *de = NULL; !found && (!wild || (de = readdir(d)));) {
+		const char *name = wild ? de->d_name : comp;
+		if (wild && (!strcmp(name, ".") || !strcmp(name, "..") || fnmatch(comp, name, FNM_PERIOD)))
+			continue;
+		if (!*rest) {
+			found = !fstatat(dirfd, name, &st, 0);
+		} else {
+			int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			found = sub >= 0 && glob_any(sub, rest, depth + 1);
+			if (sub >= 0)
+				close(sub);
+		}
+		if (!wild)
+			break;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static bool path_holds(const struct unit_cond *c, int rootfd)
 {
 	const char *rel = c->path + strspn(c->path, "/");
@@ -413,15 +456,8 @@ static bool path_holds(const struct unit_cond *c, int rootfd)
 			closedir(d);
 		return any;
 	}
-	case COND_PATH_EXISTS_GLOB: {
-		char pat[4200];
-		glob_t g;
-		if (snprintf(pat, sizeof(pat), "/proc/self/fd/%d/%s", rootfd, rel) >= (int)sizeof(pat))
-			return false;
-		bool any = !glob(pat, GLOB_NOSORT, NULL, &g) && g.gl_pathc > 0;
-		globfree(&g);
-		return any;
-	}
+	case COND_PATH_EXISTS_GLOB:
+		return glob_any(rootfd, rel, 0);
 	default: { /* COND_NEEDS_UPDATE: /usr changed since DIR/.updated was stamped */
 		char up[4096];
 		struct stat us;

@@ -247,6 +247,10 @@ T_TEST(unitdirs_conditions)
 		{"ConditionDirectoryNotEmpty=!/empty", true},
 		{"ConditionPathExistsGlob=/full/*", true},
 		{"ConditionPathExistsGlob=/empty/*", false},
+		{"ConditionPathExistsGlob=/f*l/[wx]", true},
+		{"ConditionPathExistsGlob=/*/y", false},
+		{"ConditionPathExistsGlob=/*", true},
+		{"ConditionPathExistsGlob=/l?nk/x", true},
 		{"ConditionPathIsSymbolicLink=/link", true},
 		{"ConditionPathIsSymbolicLink=/full", false},
 		{"ConditionPathIsMountPoint=/full", false},
@@ -277,7 +281,7 @@ T_TEST(unitdirs_conditions)
 		{"AssertPathExists=/none", false},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
-		if (i == 27)
+		if (strstr(cases[i].line, "CAP_FLY"))
 			continue; /* the refused one: only its refusal is checked below */
 		t_check(holds(cases[i].line, root) == cases[i].want, "condition %zu '%s' want %d", i, cases[i].line, cases[i].want);
 	}
