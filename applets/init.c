@@ -479,7 +479,7 @@ static int install_one(int rootfd, const char *verb, const char *name, unsigned 
 	}
 	if (ret < 0) {
 		unit_free(&u);
-		return kfail(ret == -ENOENT ? EXIT_NO : kerr_exit(ret), "%s: %s", verb,
+		return kfail(ret == -ENOENT ? EXIT_NO : kerr_exit(ret), "%s: %s: %s", verb, name,
 			ret == -ENOENT ? "no such unit file" : kerr_str(e, ret));
 	}
 	int sys = open_sysdir(rootfd, verb[0] == 'e');
