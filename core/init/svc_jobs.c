@@ -728,23 +728,8 @@ void jobs_reap(struct jobs *m)
 
 static pid_t session_of(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
-	char *p = strrchr(buf, ')');
-	int ppid, pgrp, sid;
-	char st;
-	if (!p || sscanf(p + 1, " %c %d %d %d", &st, &ppid, &pgrp, &sid) != 4)
-		return -1;
-	return sid;
+	pid_t ppid, sid;
+	return svc_proc_stat(pid, &ppid, &sid) ? -1 : sid;
 }
 
 void jobs_notify(struct jobs *m, const struct notify_msg *msg)

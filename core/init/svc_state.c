@@ -476,7 +476,7 @@ enum svc_result svc_exit_result(int status, char *what, size_t n)
 
 static void reload_end(struct jobs *m, struct svc *s, bool ok);
 
-static pid_t getppid_of(pid_t pid)
+int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -485,9 +485,14 @@ static pid_t getppid_of(pid_t pid)
 	if (fd >= 0)
 		close(fd);
 	buf[n > 0 ? n : 0] = 0;
+	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
 	char *p = strrchr(buf, ')'), st;
-	int ppid;
-	return p && sscanf(p + 1, " %c %d", &st, &ppid) == 2 ? (pid_t)ppid : -1;
+	int pp, pg, sd;
+	if (!p || sscanf(p + 1, " %c %d %d %d", &st, &pp, &pg, &sd) != 4)
+		return -1;
+	*ppid = pp;
+	*sid = sd;
+	return 0;
 }
 
 static bool stopping_sub(enum svc_sub sub)
@@ -526,6 +531,7 @@ static int forking_main(struct jobs *m, struct svc *s)
 	char buf[32], name[UNIT_NAME_MAX + 1];
 	struct stat st;
 	uint64_t pid;
+	pid_t ppid, sid;
 	const char *why = NULL;
 	if (!s->u.pid_file)
 		return 0; /* no main process: up while the cgroup has processes */
@@ -538,7 +544,7 @@ static int forking_main(struct jobs *m, struct svc *s)
 	buf[strcspn(buf, "\n")] = 0;
 	if (n <= 0 || uv_uint(buf, 2, 4194304, false, &pid, &why))
 		return svc_fail(s, "PIDFile=%s: not a process ID", s->u.pid_file), -1;
-	if (m->use_cg ? cg_pid_service((pid_t)pid, name, sizeof(name)) || strcmp(name, s->name) : getppid_of((pid_t)pid) != getpid())
+	if (m->use_cg ? cg_pid_service((pid_t)pid, name, sizeof(name)) || strcmp(name, s->name) : (svc_proc_stat((pid_t)pid, &ppid, &sid) || ppid != getpid()))
 		return svc_fail(s, "PIDFile=%s: process %llu does not belong to the unit", s->u.pid_file,
 			(unsigned long long)pid), -1;
 	s->main_pid = (pid_t)pid;

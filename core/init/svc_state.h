@@ -160,6 +160,9 @@ bool svc_backoff_settled(const struct unit *u, uint64_t up);
  * StartLimitIntervalSec= (either 0: no limit). */
 bool svc_start_limit_hit(struct svc *s, uint64_t now);
 
+/* /proc/PID/stat's parent and session; -1 if the process is gone. */
+int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid);
+
 /* For `keel init status`. */
 void svc_status(const struct svc *s, struct ctl_status *out);
 const char *svc_active_name(enum svc_active a);
