@@ -70,7 +70,7 @@ bool svc_gone(const struct jobs *m, struct svc *s)
 {
 	if (s->main_pid || s->control_pid)
 		return false;
-	if (s->u.kill_mode == KILL_PROCESS) /* the rest is not the unit's business any more */
+	if (s->u.kill_mode >= KILL_PROCESS) /* the rest is not the unit's business any more */
 		return true;
 	if (m->use_cg)
 		return s->cg_fd < 0 || cg_populated(s->cg_fd) <= 0;
@@ -100,6 +100,8 @@ bool svc_leftovers(const struct jobs *m, const struct svc *s)
 void svc_kill(const struct jobs *m, struct svc *s, int sig)
 {
 	enum kill_mode km = s->u.kill_mode;
+	if (km == KILL_NONE)
+		return;
 	bool group = km == KILL_CONTROL_GROUP || (km == KILL_MIXED && sig == SIGKILL);
 	if (group && m->use_cg && s->cg_fd >= 0) {
 		cg_kill(s->cg_fd, sig);
@@ -327,7 +329,7 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 			return kerr_set(e, -ENOMEM, "out of memory");
 	}
 	if (m->use_cg) {
-		int fd = cg_service(&m->cg, s->name, s->u.kill_mode == KILL_PROCESS, e);
+		int fd = cg_service(&m->cg, s->name, s->u.kill_mode >= KILL_PROCESS, e);
 		if (fd < 0)
 			return fd;
 		s->cg_fd = fd;

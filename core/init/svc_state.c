@@ -131,6 +131,10 @@ static void mixed_final(struct jobs *m, struct svc *s)
 /* Signal what is left and wait for it to go (or finish now if nothing is left). */
 static void terminate(struct jobs *m, struct svc *s, enum svc_active a)
 {
+	if (s->u.kill_mode == KILL_NONE && (s->main_pid || s->control_pid)) {
+		log_warn("%s: KillMode=none: its processes are left running", s->name);
+		s->main_pid = s->control_pid = 0;
+	}
 	if (svc_gone(m, s)) {
 		finalize(m, s);
 		return;
@@ -440,7 +444,7 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 		if (s->u.exec_stop.n) {
 			struct kerr e = {0};
 			if (m->use_cg && s->cg_fd < 0 &&
-				(s->cg_fd = cg_service(&m->cg, s->name, s->u.kill_mode == KILL_PROCESS, &e)) < 0) {
+				(s->cg_fd = cg_service(&m->cg, s->name, s->u.kill_mode >= KILL_PROCESS, &e)) < 0) {
 				svc_fail(s, "%s", e.msg);
 				s->cg_fd = -1;
 				stop_kill(m, s);

@@ -457,7 +457,7 @@ static int set_mode(struct ctx *c, const struct directive *d, const char *v)
 {
 	static const char *const t[] = {"simple", "exec", "notify", "oneshot", "forking", "idle"};
 	static const char *const r[] = {"no", "on-success", "on-failure", "on-abnormal", "on-abort", "always"};
-	static const char *const k[] = {"control-group", "mixed", "process"};
+	static const char *const k[] = {"control-group", "mixed", "process", "none"};
 	struct unit *u = c->u;
 	int ret, iv = 0;
 	switch (d->kind) {
@@ -483,10 +483,7 @@ static int set_mode(struct ctx *c, const struct directive *d, const char *v)
 	default: /* V_KILLMODE */
 		if (!*v)
 			return u->kill_mode = KILL_CONTROL_GROUP, 0;
-		if (!strcmp(v, "none"))
-			return kerr_set(c->e, -EINVAL, "%s:%u: KillMode=none is not supported: it leaves the unit's "
-				"processes running after a stop (systemd deprecates it too)", c->path, c->line);
-		if ((ret = set_enum(c, d->key, v, k, 3, &iv)))
+		if ((ret = set_enum(c, d->key, v, k, 4, &iv)))
 			return ret;
 		u->kill_mode = (enum kill_mode)iv;
 		return 0;

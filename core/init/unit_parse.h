@@ -67,6 +67,7 @@ enum kill_mode {
 	KILL_CONTROL_GROUP, /* every process in the cgroup (default) */
 	KILL_MIXED,         /* KillSignal= to the main process; SIGKILL to the rest once it is gone */
 	KILL_PROCESS,       /* the main (and control) process only; the rest stay */
+	KILL_NONE,          /* no process is signalled: a stop forgets them (systemd deprecates it; mdmon uses it) */
 };
 
 /* Limit*= settings keel applies with setrlimit(2). */

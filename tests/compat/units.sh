@@ -29,7 +29,7 @@ smartmontools irqbalance lvm2 mdadm fail2ban apparmor e2fsprogs"
 # where systemd accepts the unit is a disagreement. The sandboxing directives are refused until
 # core/init/svc_sandbox honours them.
 REFUSED="[Socket] [Timer] [Path] [Mount] WatchdogSec DynamicUser IPAddressDeny IPAddressAllow
-NotifyAccess BusName Type=dbus Type=notify-reload KillMode=none LimitCPU LimitRTTIME LimitNICE
+NotifyAccess BusName Type=dbus Type=notify-reload LimitCPU LimitRTTIME LimitNICE
 LimitRTPRIO ProtectSystem ProtectHome PrivateTmp PrivateDevices PrivateNetwork ProtectKernelTunables
 ProtectKernelModules ProtectKernelLogs ProtectControlGroups ProtectClock ProtectHostname ProtectProc
 ProcSubset RestrictNamespaces RestrictRealtime RestrictSUIDSGID LockPersonality MemoryDenyWriteExecute

@@ -215,7 +215,7 @@ T_TEST(unit_forged)
 		{"a.service", "[Service]\nExecStart=/bin/a\nLimitNOFILE=1K\n", "t.service:3: LimitNOFILE=: not a whole decimal"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nLimitCORE=1Q\n", "t.service:3: LimitCORE=: unknown size suffix"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nLimitCPU=10\n", "t.service:3: LimitCPU= is not supported"},
-		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=none\n", "t.service:3: KillMode=none is not supported"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=nothing\n", "t.service:3: KillMode=: unknown value"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=all\n", "t.service:3: KillMode=: unknown value"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nOOMScoreAdjust=-1001\n", "t.service:3: OOMScoreAdjust=: expected a number"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nOOMScoreAdjust=abc\n", "t.service:3: OOMScoreAdjust=: expected a number"},
