@@ -277,7 +277,11 @@ static int prepare_env(struct jobs *m, struct svc *s, const char *home, const ch
 		if (!ret && !(ret = str_fmt(tmp, sizeof(tmp), "SHELL=%s", shell)))
 			ret = add_env(&s->env, tmp);
 	}
-	if (!ret && s->u.type == SVC_NOTIFY && !(ret = str_fmt(tmp, sizeof(tmp), "NOTIFY_SOCKET=%s", m->notify_path)))
+	if (!ret && (s->u.type == SVC_NOTIFY || s->u.watchdog_usec || s->u.notify_access > NA_NONE) &&
+		!(ret = str_fmt(tmp, sizeof(tmp), "NOTIFY_SOCKET=%s", m->notify_path)))
+		ret = add_env(&s->env, tmp);
+	if (!ret && s->u.watchdog_usec && !(ret = str_fmt(tmp, sizeof(tmp), "WATCHDOG_USEC=%llu",
+						     (unsigned long long)s->u.watchdog_usec)))
 		ret = add_env(&s->env, tmp);
 	for (size_t i = 0; i < s->u.environment.n && !ret; i++)
 		ret = add_env(&s->env, s->u.environment.v[i]);

@@ -778,6 +778,8 @@ void jobs_timers(struct jobs *m)
 	uint64_t now = mono_us();
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = m->v[i];
+		if (s->wd_deadline && s->wd_deadline <= now)
+			svc_watchdog(m, s);
 		if (s->deadline && s->deadline <= now)
 			svc_timer(m, s);
 		else if (!m->use_cg)
@@ -790,7 +792,8 @@ uint64_t jobs_next_deadline(const struct jobs *m)
 	uint64_t next = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct svc *s = m->v[i];
-		uint64_t d = s->deadline;
+		uint64_t d = s->deadline && s->wd_deadline ? (s->deadline < s->wd_deadline ? s->deadline : s->wd_deadline) :
+			s->deadline ? s->deadline : s->wd_deadline;
 		if (!m->use_cg && svc_waiting_gone(s)) {
 			uint64_t p = mono_us() + POLL_USEC;
 			d = d && d < p ? d : p;

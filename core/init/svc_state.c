@@ -45,7 +45,7 @@ static const char *sub_name(enum svc_sub s)
 static const char *result_name(enum svc_result r)
 {
 	static const char *const n[] = {"success", "exit-code", "signal", "core-dump", "timeout", "start-limit-hit",
-		"resources", "dependency", "cycle", "load", "canceled", "assert", "protocol"};
+		"resources", "dependency", "cycle", "load", "canceled", "assert", "protocol", "watchdog"};
 	return n[r];
 }
 
@@ -90,6 +90,10 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		s->active_exit = now;
 	s->active = a;
 	s->sub = sub;
+	if (sub != SUB_RUNNING && sub != SUB_RELOAD)
+		s->wd_deadline = 0;
+	else if (sub == SUB_RUNNING && s->u.watchdog_usec && !s->wd_deadline)
+		s->wd_deadline = after_usec(s->u.watchdog_usec);
 	if ((a == ACT_INACTIVE || a == ACT_FAILED) && !s->main_pid && !s->control_pid)
 		close_log(m, s);
 	if (a != old)
@@ -164,8 +168,9 @@ bool svc_should_restart(enum restart_mode mode, enum svc_result result)
 	case RESTART_ALWAYS: return true;
 	case RESTART_ON_SUCCESS: return clean;
 	case RESTART_ON_FAILURE: return !clean;
-	case RESTART_ON_ABNORMAL: return sig || result == RES_TIMEOUT;
+	case RESTART_ON_ABNORMAL: return sig || result == RES_TIMEOUT || result == RES_WATCHDOG;
 	case RESTART_ON_ABORT: return sig;
+	case RESTART_ON_WATCHDOG: return result == RES_WATCHDOG;
 	}
 	return false;
 }
@@ -748,10 +753,28 @@ void svc_timer(struct jobs *m, struct svc *s)
 	}
 }
 
+void svc_watchdog(struct jobs *m, struct svc *s)
+{
+	s->wd_deadline = 0;
+	if (s->sub != SUB_RUNNING && s->sub != SUB_RELOAD)
+		return;
+	s->result = RES_WATCHDOG;
+	svc_fail(s, "watchdog timeout (no WATCHDOG=1 within %llu ms); signal %d", (unsigned long long)(s->u.watchdog_usec / 1000),
+		s->u.watchdog_signal);
+	svc_kill(m, s, s->u.watchdog_signal);
+	svc_kill(m, s, SIGCONT);
+	s->deadline = after_usec(s->u.timeout_stop_usec);
+	set_state(m, s, ACT_DEACTIVATING, SUB_STOP_SIGTERM);
+}
+
 void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg)
 {
 	if (msg->has_status)
 		str_copy(s->status_text, sizeof(s->status_text), msg->status);
+	if (msg->watchdog && s->wd_deadline)
+		s->wd_deadline = after_usec(s->u.watchdog_usec);
+	if (msg->watchdog_trigger && s->wd_deadline)
+		svc_watchdog(m, s);
 	if (msg->ready && s->u.type == SVC_NOTIFY && s->sub == SUB_START) {
 		log_info("%s: ready (READY=1 from pid %d)", s->name, (int)msg->pid);
 		started(m, s);

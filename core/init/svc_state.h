@@ -13,7 +13,9 @@
  * 0 (the main process then is the PID in PIDFile=, which must belong to the unit; without
  * PIDFile= the unit is up while its cgroup has processes); the unit is active once the
  * ExecStartPost= commands succeeded. SuccessExitStatus= adds clean exits of the main process;
- * RestartPreventExitStatus= and RestartForceExitStatus= override Restart=. Reload: ExecReload=
+ * RestartPreventExitStatus= and RestartForceExitStatus= override Restart=. WatchdogSec=: once
+ * the unit runs, each WATCHDOG=1 must come within it; else (or on WATCHDOG=trigger) the unit's
+ * processes get WatchdogSignal= (SIGABRT) and it ends with result "watchdog". Reload: ExecReload=
  * (with $MAINPID) while the unit stays active; a failure fails the reload job only. When the main process ends, whatever is left in the unit's cgroup gets
  * KillSignal= and then SIGKILL after TimeoutStopSec= (KillMode= narrows who gets which), and
  * Restart= decides: an automatic
@@ -58,7 +60,7 @@ enum svc_sub {
 };
 enum svc_result {
 	RES_SUCCESS, RES_EXIT_CODE, RES_SIGNAL, RES_CORE_DUMP, RES_TIMEOUT, RES_START_LIMIT,
-	RES_RESOURCES, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED, RES_ASSERT, RES_PROTOCOL,
+	RES_RESOURCES, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED, RES_ASSERT, RES_PROTOCOL, RES_WATCHDOG,
 };
 enum job_type { JOB_NONE, JOB_START, JOB_STOP, JOB_RESTART, JOB_RELOAD };
 
@@ -98,6 +100,7 @@ struct svc {
 	bool skipped;          /* ExecCondition= exited 1..254: the run ends as an unmet condition */
 	bool stop_killed;      /* SIGKILL was needed */
 	uint64_t deadline;     /* the current timer, 0 = none */
+	uint64_t wd_deadline;  /* WatchdogSec=: the next WATCHDOG=1 is due by then; 0 = not armed */
 	unsigned restarts;     /* automatic restarts so far */
 	unsigned backoff;      /* consecutive restarts (delay = RestartSec << backoff) */
 	uint64_t limit_window;
@@ -138,6 +141,7 @@ void svc_control_exited(struct jobs *m, struct svc *s, int status);
 void svc_check_gone(struct jobs *m, struct svc *s);
 bool svc_waiting_gone(const struct svc *s);
 void svc_timer(struct jobs *m, struct svc *s);
+void svc_watchdog(struct jobs *m, struct svc *s); /* wd_deadline passed, or WATCHDOG=trigger */
 void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg);
 void svc_output(struct jobs *m, struct svc *s);  /* the log pipe is readable */
 void svc_spawn_event(struct jobs *m, struct svc *s); /* the status pipe is readable */

@@ -19,7 +19,7 @@ enum kind {
 	V_STR, V_NAMES, V_DOCS, V_EXEC, V_TYPE, V_RESTART, V_TIME, V_TIME_BOTH, V_BOOL, V_CHECK_BOOL,
 	V_UINT, V_ENV, V_ENVFILE, V_WORKDIR, V_ID, V_GROUPS, V_LIMIT, V_BYTES, V_PERCENT, V_WEIGHT,
 	V_TASKS, V_SIGNAL, V_KILLMODE, V_OOM, V_COND, V_PATHS, V_STATUS, V_OUTPUT, V_NOTIFYACC, V_NICE,
-	V_IOCLASS, V_IOPRIO, V_CPUPOL, V_CPUPRIO, V_PIDFILE, V_INFO, V_STDIN, V_WATCHDOG, V_ALIAS,
+	V_IOCLASS, V_IOPRIO, V_CPUPOL, V_CPUPRIO, V_PIDFILE, V_INFO, V_STDIN, V_ALIAS,
 };
 
 #define F(field) offsetof(struct unit, field)
@@ -84,7 +84,8 @@ static const struct directive {
 	{SEC_SERVICE, "SyslogLevel", V_INFO, NOFF, false, 0},
 	{SEC_SERVICE, "SyslogLevelPrefix", V_CHECK_BOOL, NOFF, false, 0},
 	{SEC_SERVICE, "NotifyAccess", V_NOTIFYACC, F(notify_access), false, 0},
-	{SEC_SERVICE, "WatchdogSec", V_WATCHDOG, NOFF, false, 0},
+	{SEC_SERVICE, "WatchdogSec", V_TIME, F(watchdog_usec), false, 0},
+	{SEC_SERVICE, "WatchdogSignal", V_SIGNAL, F(watchdog_signal), false, SIGABRT},
 	{SEC_SERVICE, "Nice", V_NICE, NOFF, false, 0},
 	{SEC_SERVICE, "IOSchedulingClass", V_IOCLASS, NOFF, false, 0},
 	{SEC_SERVICE, "IOSchedulingPriority", V_IOPRIO, NOFF, false, 0},
@@ -209,6 +210,7 @@ int unit_init(struct unit *u, const char *name)
 	u->restart_max_usec = 60000000;
 	u->timeout_start_usec = u->timeout_stop_usec = 90000000;
 	u->kill_signal = SIGTERM;
+	u->watchdog_signal = SIGABRT;
 	u->std_err = OUT_INHERIT;
 	u->io_prio = u->cpu_policy = -1;
 	u->ignore_sigpipe = u->send_sigkill = true;
@@ -278,7 +280,7 @@ const char *svc_type_name(enum svc_type t)
 
 const char *restart_name(enum restart_mode r)
 {
-	static const char *const n[] = {"no", "on-success", "on-failure", "on-abnormal", "on-abort", "always"};
+	static const char *const n[] = {"no", "on-success", "on-failure", "on-abnormal", "on-abort", "always", "on-watchdog"};
 	return n[r];
 }
 
@@ -456,7 +458,7 @@ static int set_list(struct ctx *c, const struct directive *d, const char *v, str
 static int set_mode(struct ctx *c, const struct directive *d, const char *v)
 {
 	static const char *const t[] = {"simple", "exec", "notify", "oneshot", "forking", "idle"};
-	static const char *const r[] = {"no", "on-success", "on-failure", "on-abnormal", "on-abort", "always"};
+	static const char *const r[] = {"no", "on-success", "on-failure", "on-abnormal", "on-abort", "always", "on-watchdog"};
 	static const char *const k[] = {"control-group", "mixed", "process", "none"};
 	struct unit *u = c->u;
 	int ret, iv = 0;
@@ -472,11 +474,9 @@ static int set_mode(struct ctx *c, const struct directive *d, const char *v)
 		u->type = (enum svc_type)iv;
 		return 0;
 	case V_RESTART:
-		if (!strcmp(v, "on-watchdog"))
-			return bad(c, d->key, "on-watchdog: keel has no watchdog");
 		if (!*v)
 			return u->restart = RESTART_NO, 0;
-		if ((ret = set_enum(c, d->key, v, r, 6, &iv)))
+		if ((ret = set_enum(c, d->key, v, r, 7, &iv)))
 			return ret;
 		u->restart = (enum restart_mode)iv;
 		return 0;
@@ -532,7 +532,7 @@ static int set_number(struct ctx *c, const struct directive *d, const char *v, v
 			iv = (int)d->def;
 		else if (uv_signal(v, &iv, &why))
 			return bad(c, d->key, why);
-		u->kill_signal = iv;
+		*(int *)dst = iv;
 		return 0;
 	default: /* V_OOM */
 		neg = v[0] == '-';
@@ -831,11 +831,6 @@ static int set_proc(struct ctx *c, const struct directive *d, const char *v)
 			return kerr_set(c->e, -EINVAL, "%s:%u: StandardInput=%s is not supported: a service's stdin is /dev/null",
 				c->path, c->line, v);
 		return 0;
-	case V_WATCHDOG:
-		if (*v && (uv_timespan(v, &n, &why) || n))
-			return kerr_set(c->e, -EINVAL, "%s:%u: WatchdogSec= is not supported: keel init has no service watchdog",
-				c->path, c->line);
-		return 0;
 	default: /* V_INFO */
 		return 0;
 	}
@@ -926,7 +921,6 @@ static int apply(struct ctx *c, const struct directive *d, const char *value)
 	case V_PIDFILE:
 	case V_INFO:
 	case V_STDIN:
-	case V_WATCHDOG:
 		return set_proc(c, d, v);
 	case V_EXEC:
 		return set_exec(c, d, v, dst);

@@ -38,6 +38,7 @@ enum restart_mode {
 	RESTART_ON_ABNORMAL,
 	RESTART_ON_ABORT,
 	RESTART_ALWAYS,
+	RESTART_ON_WATCHDOG,
 };
 
 /* Command-line prefixes (systemd.service(5)). */
@@ -136,6 +137,8 @@ struct unit {
 	bool cpu_reset_on_fork;
 	bool ignore_sigpipe;         /* IgnoreSIGPIPE=, default yes */
 	bool send_sigkill, send_sighup; /* SendSIGKILL= (default yes), SendSIGHUP= */
+	uint64_t watchdog_usec;      /* WatchdogSec=: 0 off */
+	int watchdog_signal;         /* WatchdogSignal=, default SIGABRT */
 	enum restart_mode restart;
 	uint64_t restart_usec;       /* base delay, default 100 ms; doubles per consecutive restart */
 	uint64_t restart_max_usec;   /* cap of the backoff, default 60 s (RestartMaxDelaySec=) */

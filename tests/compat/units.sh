@@ -28,7 +28,7 @@ smartmontools irqbalance lvm2 mdadm fail2ban apparmor e2fsprogs"
 # Directives keel refuses by name (README: "refused, and why"). A refusal naming anything else
 # where systemd accepts the unit is a disagreement. The sandboxing directives are refused until
 # core/init/svc_sandbox honours them.
-REFUSED="[Socket] [Timer] [Path] [Mount] WatchdogSec DynamicUser IPAddressDeny IPAddressAllow
+REFUSED="[Socket] [Timer] [Path] [Mount] DynamicUser IPAddressDeny IPAddressAllow
 NotifyAccess BusName Type=dbus Type=notify-reload LimitCPU LimitRTTIME LimitNICE
 LimitRTPRIO ProtectSystem ProtectHome PrivateTmp PrivateDevices PrivateNetwork ProtectKernelTunables
 ProtectKernelModules ProtectKernelLogs ProtectControlGroups ProtectClock ProtectHostname ProtectProc

@@ -197,7 +197,7 @@ T_TEST(unit_forged)
 		{"a.service", "[Service]\nType=dbus\nExecStart=/bin/a\n", "t.service:2: Type=dbus is not supported"},
 		{"a.service", "[Service]\nType=bogus\nExecStart=/bin/a\n", "t.service:2: Type=: unknown value"},
 		{"a.service", "[Service]\nRestart=sometimes\nExecStart=/bin/a\n", "t.service:2: Restart=: unknown value"},
-		{"a.service", "[Service]\nRestart=on-watchdog\nExecStart=/bin/a\n", "t.service:2: Restart=: on-watchdog"},
+		{"a.service", "[Service]\nRestart=on-watchdogs\nExecStart=/bin/a\n", "t.service:2: Restart=: unknown value"},
 		{"a.service", "[Service]\nExecStart=+!/bin/a\n", "t.service:2: ExecStart=: repeated command prefix"},
 		{"a.service", "[Service]\nExecStart=--/bin/a\n", "t.service:2: ExecStart=: repeated command prefix"},
 		{"a.service", "[Service]\nExecStart=bin/a\n", "t.service:2: ExecStart=: the program must be"},
