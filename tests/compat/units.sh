@@ -16,7 +16,8 @@
 # The last line gives the numbers.
 set -u
 : "${KEEL:?}" "${KEEL_SRC:?}"
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+SELF=$(readlink -f "$0")
+. "$(dirname "$SELF")/lib.sh"
 compat_init units
 need systemd-analyze apt-get dpkg-deb || exit 0
 
@@ -28,7 +29,7 @@ smartmontools irqbalance lvm2 mdadm fail2ban apparmor e2fsprogs"
 # Directives keel refuses by name (README: "refused, and why"). A refusal naming anything else
 # where systemd accepts the unit is a disagreement. The sandboxing directives are refused until
 # core/init/svc_sandbox honours them.
-REFUSED="[Socket] [Timer] [Path] [Mount] DynamicUser IPAddressDeny IPAddressAllow
+REFUSED="[Socket] [Timer] [Path] [Mount] DevicePolicy DeviceAllow KeyringMode DynamicUser IPAddressDeny IPAddressAllow
 NotifyAccess BusName Type=dbus Type=notify-reload LimitCPU LimitRTTIME LimitNICE
 LimitRTPRIO ProtectSystem ProtectHome PrivateTmp PrivateDevices PrivateNetwork ProtectKernelTunables
 ProtectKernelModules ProtectKernelLogs ProtectControlGroups ProtectClock ProtectHostname ProtectProc
@@ -38,7 +39,12 @@ InaccessiblePaths BindPaths BindReadOnlyPaths TemporaryFileSystem UMask RuntimeD
 RuntimeDirectoryMode RuntimeDirectoryPreserve StateDirectory StateDirectoryMode CacheDirectory
 CacheDirectoryMode LogsDirectory LogsDirectoryMode ConfigurationDirectory ConfigurationDirectoryMode
 SystemCallFilter SystemCallArchitectures SystemCallErrorNumber NoNewPrivileges PrivateUsers
-PrivateMounts PrivateIPC ProtectKernelTunables DevicePolicy DeviceAllow KeyringMode"
+PrivateMounts PrivateIPC ProtectKernelTunables"
+
+# Of those, what the parallel work of issue 10 takes over (socket and timer units, the sandboxing
+# directives): a unit refused only for these is counted apart in the summary.
+PENDING="[Socket] [Timer] $(sed -n '/^REFUSED=/,/"$/p' "$SELF" | tr -d '"' | sed 's/^REFUSED=//' | tr ' ' '\n' |
+	sed -n '/^ProtectSystem$/,$p' | tr '\n' ' ')"
 
 cache=$KEEL_SRC/build/compat-units
 mkdir -p "$cache/debs" "$cache/root"
@@ -61,9 +67,9 @@ sd_verdict() {
 
 # check FILE EXPECT: EXPECT "pkg" (a package's unit) or "bad" (a forged unit systemd rejects).
 declare -A why=()
-n=0 n_ok=0 n_ref=0 n_bad=0 n_agree=0 n_svc=0
+n=0 n_ok=0 n_ref=0 n_bad=0 n_agree=0 n_svc=0 n_own=0
 check() {
-	local f=$1 kind=$2 sd kout krc line key ok=1
+	local f=$1 kind=$2 sd kout krc line key ok=1 own=0
 	sd=$(sd_verdict "$f")
 	kout=$("$KEEL" init verify "$f" 2>&1 >/dev/null)
 	krc=$?
@@ -100,9 +106,10 @@ check() {
 			fail "${f##*/}: systemd accepts it; keel: $line"
 		else
 			why[$key]=$((${why[$key]:-0} + 1))
+			grep -qwF -- "$key" <<<"$(tr ' ' '\n' <<<"$PENDING")" || own=1
 		fi
 	done <<<"$kout"
-	[ $ok = 1 ] && { n_ref=$((n_ref + 1)) n_agree=$((n_agree + 1)); pass "${f##*/}: refused by name: $(echo "$kout" | head -1)"; }
+	[ $ok = 1 ] && { n_ref=$((n_ref + 1)) n_agree=$((n_agree + 1)) n_own=$((n_own + own)); pass "${f##*/}: refused by name: $(echo "$kout" | head -1)"; }
 }
 
 while IFS= read -r f; do
@@ -122,5 +129,6 @@ if [ $((n_ref * 100)) -le $((n * 5)) ]; then
 else
 	fail "more than 5 % refused: $n_ref of $n (${reasons%,})"
 fi
-echo "units: $n unit files ($n_svc services) from $npk packages: $n_ok accepted, $n_ref refused by name," \
-	"$n_bad rejected by systemd; agreement with systemd-analyze $n_agree/$n; refusals: ${reasons%,}"
+echo "units: $n unit files ($n_svc services) from $npk packages: $n_ok accepted, $n_ref refused by name" \
+	"($n_own for a reason other than socket/timer units and the sandboxing directives), $n_bad rejected by" \
+	"systemd; agreement with systemd-analyze $n_agree/$n; refusals: ${reasons%,}"
