@@ -675,14 +675,14 @@ void jobs_unit_changed(struct jobs *m, struct svc *s, enum svc_active old)
 		start_each(m, s, &s->u.on_failure, "OnFailure=");
 	if (s->active == ACT_INACTIVE)
 		start_each(m, s, &s->u.on_success, "OnSuccess=");
-	if (!down(s) || down_state(old))
+	if (!down(s) || down_state(old) || s->job == JOB_RESTART) /* a restart's stop half is no going down */
 		return;
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *o = m->v[i];
 		if (o == s || o->load != LOAD_LOADED)
 			continue;
 		/* BindsTo=: what is bound to s goes down with it */
-		if (strv_has(&o->u.binds_to, s->name) && !down(o) && o->job != JOB_STOP)
+		if (strv_has(&o->u.binds_to, s->name) && !down(o) && o->job != JOB_STOP && o->job != JOB_RESTART)
 			jobs_enqueue(m, o, JOB_STOP, false, &ignore);
 		/* Upholds=: an active unit that upholds s starts it again */
 		if (strv_has(&o->u.upholds, s->name) && o->active == ACT_ACTIVE && s->job == JOB_NONE)
