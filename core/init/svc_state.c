@@ -599,6 +599,15 @@ void svc_main_exited(struct jobs *m, struct svc *s, int status)
 		log_notice("%s: main process %s", s->name, what);
 	else if (!spawn_failed)
 		svc_fail(s, "main process %s (%s)", what, c->where);
+	/* systemd.service(5): the stop operation is performed when a started service's main
+	 * process ended cleanly on its own (after a failure it goes straight to the signals) */
+	if (s->result == RES_SUCCESS && (s->sub == SUB_RUNNING || s->sub == SUB_RELOAD) && s->u.exec_stop.n) {
+		s->cidx = 0;
+		s->deadline = after_usec(s->u.timeout_stop_usec);
+		set_state(m, s, ACT_DEACTIVATING, SUB_STOP);
+		if (!svc_run_cmd(m, s, &s->u.exec_stop.v[0], false))
+			return;
+	}
 	terminate(m, s, ACT_DEACTIVATING);
 }
 
