@@ -1,7 +1,9 @@
 /* unit_parse.h — systemd unit files, the subset keel init runs, parsed strictly.
  *
- * A unit is NAME.service or NAME.target. unit_parse() applies one file (the unit file, then each
- * drop-in in turn) to a struct unit; unit_check() validates the result once all files are in.
+ * keel init runs NAME.service and NAME.target units; names of every other unit type are valid
+ * where units are named (After=, Wants=…), and `keel init verify` reads their files too (their own
+ * section refused by name). unit_parse() applies one file (the unit file, then each drop-in in
+ * turn) to a struct unit; unit_check() validates the result once all files are in.
  * Syntax (systemd.syntax(7)): [Section] headers; Key=Value with white space around '=' ignored;
  * '#' and ';' start comment lines; a line ending in '\' continues on the next (the backslash
  * becomes a space, comment lines in between are skipped); an empty assignment resets a list
