@@ -271,6 +271,23 @@ static void print_props(const struct ctl_status *s, const char *props, bool valu
 	}
 }
 
+/* systemctl status UNIT, in systemd's shape (the unit's last log lines follow, see client()). */
+static void print_systemd(const struct ctl_status *s)
+{
+	const char *dot = !strcmp(s->active, "active") ? "\xe2\x97\x8f" : !strcmp(s->active, "failed") ? "\xc3\x97" : "\xe2\x97\x8b";
+	printf("%s %s%s%s\n", dot, s->unit, s->description[0] ? " - " : "", s->description);
+	printf("     Loaded: %s\n", s->load);
+	printf("     Active: %s (%s)%s%s since %llu.%03llus ago\n", s->active, s->sub,
+		strcmp(s->result, "success") ? "; result " : "", strcmp(s->result, "success") ? s->result : "",
+		(unsigned long long)(s->since_ms / 1000), (unsigned long long)(s->since_ms % 1000));
+	if (s->pid)
+		printf("   Main PID: %llu\n", (unsigned long long)s->pid);
+	if (s->text[0])
+		printf("     Status: \"%s\"\n", s->text);
+	if (s->error[0])
+		printf("      Error: %s\n", s->error);
+}
+
 static int cmd_status(char *body, size_t len, const char *unit, bool json, enum status_mode mode, const char *props,
 	bool value_only)
 {
@@ -308,7 +325,7 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 		else if (mode == ST_SHOW)
 			print_props(&v[0], props, value_only);
 		else
-			print_one(&v[0]);
+			print_systemd(&v[0]);
 		rc = mode == ST_SHOW ? EXIT_OK : up ? EXIT_OK : mode == ST_LSB && !strcmp(v[0].load, "not-found") ? 4 : 3;
 	} else if (json)
 		print_json(v, n, unit != NULL);
@@ -393,7 +410,22 @@ static int client(int argc, char **argv)
 		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
 	} else if (r.verb == CTL_STATUS) {
 		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
-	} else if (r.verb == CTL_LOG) {
+		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */
+		buf_reset(&reply);
+		if (mode == ST_LSB && rc != 4 && !ctl_format_request(&r, line, sizeof(line)) && !ctl_call(path, line, &reply, tmo, &e) &&
+			reply.len > 3 && !strncmp((char *)reply.p, "OK\n", 3)) {
+			body = (char *)reply.p;
+			size_t i = reply.len, nl = 0;
+			while (i > 3 && !(body[i - 1] == '\n' && i < reply.len && ++nl == 10))
+				i--;
+			printf("\n");
+			reply.len = reply.len - i + 3;
+			memmove(body + 3, body + i, reply.len - 3);
+		} else {
+			r.verb = CTL_STATUS;
+		}
+	}
+	if (r.verb == CTL_LOG && body && !strncmp(body, "OK\n", 3)) {
 		/* A unit's output is untrusted: on a terminal, its control characters (escape
 		 * sequences that could rewrite the screen) are shown as '?'; a pipe gets the bytes. */
 		if (isatty(STDOUT_FILENO))
