@@ -2,10 +2,11 @@
  *
  * usage: keel init                      (as PID 1)
  *        keel init --no-machine --root DIR [--cgroup PATH] [--log-size BYTES]
- *        keel init status [--json] [UNIT]
- *        keel init start|stop|restart|reload UNIT
- *        keel init log UNIT
+ *        keel init status [--json|--lsb] [UNIT]
+ *        keel init start|stop|restart|reload|is-active|log UNIT
+ *        keel init show [-p PROP,...] [--value] UNIT
  *        keel init poweroff|reboot
+ *        keel init enable|disable|is-enabled UNIT...
  *        keel init verify FILE...
  *
  * As PID 1 in the initramfs (a ramfs/tmpfs root with /etc/keel-initramfs) it runs stage 1;
@@ -23,15 +24,15 @@
  * --cgroup names a cgroup2 directory, and SIGTERM/poweroff end it with exit status 0.
  *
  * The other commands talk to PID 1 over its control socket (/run/keel/init.sock, root only):
- *   status [UNIT]   a table of every loaded unit, or one unit in detail
- *   start, stop, restart UNIT   queue the job and wait for its end
- *   reload UNIT     run the unit's ExecReload= (it stays active); fails if it has none or is down
+ *   status [UNIT]   every loaded unit, or one in detail (--lsb: systemctl's shape and codes)
+ *   start, stop, restart, reload UNIT   queue the job (reload: ExecReload=), wait for its end
+ *   is-active UNIT  its state; exit 0 active, 3 not
+ *   show UNIT       Id Description LoadState ActiveState SubState Result MainPID NRestarts
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
  *   poweroff, reboot
- *
- * verify FILE… checks unit files offline, as keel init would load them (for image builders):
- * every error of every file is printed ("keel init: verify: FILE:LINE: …"), and the exit status
- * is 1 if any file is invalid or uses a directive keel refuses, 3 if one cannot be read.
+ * Offline, beneath --root: enable/disable write/remove the [Install] links (and Also='s);
+ * is-enabled says enabled, disabled, static or masked; verify checks unit files as keel init
+ * would load them, printing every error with FILE:LINE (exit 1 if any, 3 if one is unreadable).
  *
  * Options:
  *   --root DIR      the tree to work beneath (default /); commands use DIR/run/keel/init.sock

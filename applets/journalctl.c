@@ -1,13 +1,11 @@
-/* keel journalctl - a unit's output the way journalctl shows it, for systemd habits
+/* keel journalctl - a unit's output as journalctl shows it, for systemd habits
  *
  * usage: keel journalctl [--root DIR] -u UNIT [-n N] [-b] [--no-pager] [-o short|cat]
  *
- * A link named journalctl runs this. keel init keeps each unit's stdout and stderr in a ring
- * (the newest 64 KiB, kept in memory since the boot): -u UNIT prints it, -n N only its last N
- * lines. -b (this boot) is what there is anyway; -o short and -o cat print the lines as the
- * unit wrote them. Control characters are shown as '?' on a terminal.
+ * A link named journalctl runs this: the unit's log ring (stdout and stderr, the newest 64 KiB
+ * of this boot), its last N lines with -n. Control characters are '?' on a terminal.
  *
- * Exit status: 0 printed; 1 no such unit or PID 1 refused; 2 usage; 3 PID 1 unreachable.
+ * Exit status: 0 printed; 1 no such unit; 2 usage; 3 PID 1 unreachable.
  */
 #include "base/applet.h"
 #include "base/args.h"

@@ -2,30 +2,18 @@
  *
  * usage: keel systemctl [--root DIR] [-q] VERB [UNIT...]
  *
- * A link named systemctl runs this. Each verb is keel init's (see keel init --help):
- *   start, stop, restart, reload UNIT...   a job each, in turn
- *   status [UNIT]      the unit in detail (exit 0 active, 3 not active, 4 no such unit), or
- *                      every unit (as list-units)
- *   is-active UNIT...  prints the state; exit 0 if every unit is active, else 3
- *   enable, disable UNIT...   write or remove the [Install] links (Also= included)
- *   is-enabled UNIT    enabled, disabled, static or masked; exit 0 for enabled and static
- *   show [-p PROP[,PROP...]] [--value] UNIT   Id, Description, LoadState, ActiveState,
- *                      SubState, Result, MainPID, NRestarts, StatusText
- *   list-units         every loaded unit
- *   daemon-reload      nothing to do: keel init reads a unit's files again when it is next
- *                      started while down (exit 0)
- *   poweroff, reboot
+ * A link named systemctl runs this. VERB: start stop restart reload status [UNIT] is-active
+ * enable disable is-enabled show [-p PROP,...] [--value] list-units daemon-reload poweroff
+ * reboot, each as keel init's (see keel init --help); daemon-reload does nothing (keel init
+ * reads a unit's files again when it is next started while down). -q prints nothing;
+ * --no-pager, --no-legend, --full, -l, --system are ignored.
  *
- * Options:
- *   --root DIR      the tree to work beneath (default /)
- *   -q, --quiet     print nothing (is-active, is-enabled: the exit status answers)
- *   --no-pager, --no-legend, --full, -l   accepted and ignored (keel never pages)
- *   -p, --property, --value   for show
- *
- * Exit status: as systemctl's; 2 usage.
+ * Exit status: as systemctl's (is-active 0 active, 3 not; status UNIT 0 active, 3 not active,
+ * 4 no such unit); 2 usage.
  */
 #include "applets/table.h"
 #include "base/applet.h"
+#include "base/args.h"
 #include "base/log.h"
 
 #include <fcntl.h>
@@ -42,6 +30,10 @@ int systemctl_main(int argc, char **argv)
 	int nu = 0, quiet = 0, value = 0, rc = EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			args_help();
+			return EXIT_OK;
+		}
 		if (!strcmp(a, "--root") && i + 1 < argc)
 			root = argv[++i];
 		else if (!strncmp(a, "--root=", 7))

@@ -42,24 +42,27 @@ static ssize_t small_file(int dirfd, const char *path, char *out, size_t n)
 	return r;
 }
 
-static const struct { char uname[12], name[12]; } arches[] = {
-	{"x86_64", "x86-64"}, {"i686", "x86"}, {"i586", "x86"}, {"i486", "x86"}, {"i386", "x86"},
-	{"aarch64", "arm64"}, {"aarch64_be", "arm64-be"}, {"armv8l", "arm"}, {"armv7l", "arm"}, {"armv6l", "arm"},
-	{"armv5tel", "arm"}, {"armv7b", "arm-be"}, {"ppc64le", "ppc64-le"}, {"ppc64", "ppc64"}, {"ppcle", "ppc-le"},
-	{"ppc", "ppc"}, {"s390x", "s390x"}, {"s390", "s390"}, {"riscv64", "riscv64"}, {"riscv32", "riscv32"},
-	{"loongarch64", "loongarch64"}, {"mips64", "mips64"}, {"mips", "mips"}, {"alpha", "alpha"},
-	{"sparc64", "sparc64"}, {"sparc", "sparc"}, {"ia64", "ia64"}, {"parisc64", "parisc64"}, {"parisc", "parisc"},
-	{"m68k", "m68k"}, {"sh", "sh"}, {"sh64", "sh64"}, {"arc", "arc"}, {"arceb", "arc-be"}, {"nios2", "nios2"},
-	{"cris", "cris"}, {"tilegx", "tilegx"}, {"mips64el", "mips64-le"}, {"mipsel", "mips-le"},
-};
+/* uname(2)'s machine, then systemd's name for it, in pairs */
+static const char arches[] =
+	"x86_64\0" "x86-64\0" "i686\0" "x86\0" "i586\0" "x86\0" "i486\0" "x86\0" "i386\0" "x86\0"
+	"aarch64\0" "arm64\0" "aarch64_be\0" "arm64-be\0" "armv8l\0" "arm\0" "armv7l\0" "arm\0" "armv6l\0"
+	"arm\0" "armv5tel\0" "arm\0" "armv7b\0" "arm-be\0" "ppc64le\0" "ppc64-le\0" "ppc64\0" "ppc64\0"
+	"ppcle\0" "ppc-le\0" "ppc\0" "ppc\0" "s390x\0" "s390x\0" "s390\0" "s390\0" "riscv64\0" "riscv64\0"
+	"riscv32\0" "riscv32\0" "loongarch64\0" "loongarch64\0" "mips64\0" "mips64\0" "mips\0" "mips\0"
+	"alpha\0" "alpha\0" "sparc64\0" "sparc64\0" "sparc\0" "sparc\0" "ia64\0" "ia64\0" "parisc64\0"
+	"parisc64\0" "parisc\0" "parisc\0" "m68k\0" "m68k\0" "sh\0" "sh\0" "sh64\0" "sh64\0" "arc\0"
+	"arc\0" "arceb\0" "arc-be\0" "nios2\0" "nios2\0" "cris\0" "cris\0" "tilegx\0" "tilegx\0"
+	"mips64el\0" "mips64-le\0" "mipsel\0" "mips-le\0";
 
 bool unit_arch_known(const char *name)
 {
 	if (!strcmp(name, "native"))
 		return true;
-	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
-		if (!strcmp(arches[i].name, name))
+	for (const char *k = arches; *k; k += strlen(k) + 1) {
+		k += strlen(k) + 1; /* the name of the pair */
+		if (!strcmp(k, name))
 			return true;
+	}
 	return false;
 }
 
@@ -87,9 +90,12 @@ static void host_load(void)
 	if (!uname(&un)) {
 		host.have[HF_KERNEL] = !str_copy(host.v[HF_KERNEL], 72, un.release);
 		const char *a = un.machine;
-		for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
-			if (!strcmp(arches[i].uname, un.machine))
-				a = arches[i].name;
+		for (const char *k = arches; *k; k += strlen(k) + 1) {
+			const char *name = k + strlen(k) + 1;
+			if (!strcmp(k, un.machine))
+				a = name;
+			k = name;
+		}
 		host.have[HF_ARCH] = !str_copy(host.v[HF_ARCH], 72, a);
 	}
 	if (small_file(AT_FDCWD, "/etc/os-release", buf, sizeof(buf)) < 0)
@@ -119,38 +125,30 @@ const char *unit_host_fact(enum host_fact f)
 
 /* ---- value sets --------------------------------------------------------------------------------- */
 
-static const char caps[][19] = {
-	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
-	"linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
-	"sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
-	"sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
-	"mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
-	"checkpoint_restore",
-};
+static const char caps[] =
+	"chown\0" "dac_override\0" "dac_read_search\0" "fowner\0" "fsetid\0" "kill\0" "setgid\0" "setuid\0"
+	"setpcap\0" "linux_immutable\0" "net_bind_service\0" "net_broadcast\0" "net_admin\0" "net_raw\0"
+	"ipc_lock\0" "ipc_owner\0" "sys_module\0" "sys_rawio\0" "sys_chroot\0" "sys_ptrace\0" "sys_pacct\0"
+	"sys_admin\0" "sys_boot\0" "sys_nice\0" "sys_resource\0" "sys_time\0" "sys_tty_config\0" "mknod\0"
+	"lease\0" "audit_write\0" "audit_control\0" "setfcap\0" "mac_override\0" "mac_admin\0" "syslog\0"
+	"wake_alarm\0" "block_suspend\0" "audit_read\0" "perfmon\0" "bpf\0" "checkpoint_restore\0";
 
 int unit_cap_number(const char *name)
 {
 	if (strncasecmp(name, "CAP_", 4))
 		return -1;
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (!strcasecmp(name + 4, caps[i]))
-			return (int)i;
-	return -1;
+	return uv_word_index(caps, name + 4, true);
 }
 
-static const char virt_vm[][16] = {"qemu", "kvm", "amazon", "zvm", "vmware", "microsoft", "oracle", "powervm",
-	"xen", "bochs", "uml", "parallels", "bhyve", "qnx", "acrn", "apple", "sre", "google", "vm-other"};
-static const char virt_ct[][16] = {"openvz", "lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman", "rkt",
-	"wsl", "proot", "pouch", "container-other"};
+static const char virt_vm[] =
+	"qemu\0" "kvm\0" "amazon\0" "zvm\0" "vmware\0" "microsoft\0" "oracle\0" "powervm\0" "xen\0"
+	"bochs\0" "uml\0" "parallels\0" "bhyve\0" "qnx\0" "acrn\0" "apple\0" "sre\0" "google\0"
+	"vm-other\0";
+static const char virt_ct[] =
+	"openvz\0" "lxc\0" "lxc-libvirt\0" "systemd-nspawn\0" "docker\0" "podman\0" "rkt\0" "wsl\0"
+	"proot\0" "pouch\0" "container-other\0";
 
-static bool in(const char *v, const char (*set)[16], size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v, set[i]))
-			return true;
-	return false;
-}
-#define IN(v, set) in(v, set, sizeof(set) / sizeof(set[0]))
+#define IN(v, set) (uv_word_index(set, v, false) >= 0)
 
 bool unit_virt_known(const char *value)
 {
@@ -159,7 +157,8 @@ bool unit_virt_known(const char *value)
 		!strcmp(value, "private-users") || IN(value, virt_vm) || IN(value, virt_ct);
 }
 
-static const char securities[][16] = {"selinux", "apparmor", "tomoyo", "smack", "ima", "audit", "uefi-secureboot", "tpm2"};
+static const char securities[] =
+	"selinux\0" "apparmor\0" "tomoyo\0" "smack\0" "ima\0" "audit\0" "uefi-secureboot\0" "tpm2\0";
 bool unit_security_known(const char *value) { return IN(value, securities); }
 
 int unit_cond_op(const char *s, int *op)
@@ -190,12 +189,12 @@ static bool compare(int c, int op)
 
 static const char *virt_detect(void)
 {
-	static const struct { char prefix[21], id[10]; } dmi[] = {
-		{"KVM", "kvm"}, {"OpenStack", "kvm"}, {"KubeVirt", "kvm"}, {"Amazon EC2", "amazon"}, {"QEMU", "qemu"},
-		{"VMware", "vmware"}, {"VMW", "vmware"}, {"innotek GmbH", "oracle"}, {"VirtualBox", "oracle"},
-		{"Oracle Corporation", "oracle"}, {"Xen", "xen"}, {"Bochs", "bochs"}, {"Parallels", "parallels"},
-		{"BHYVE", "bhyve"}, {"Hyper-V", "microsoft"}, {"Apple Virtualization", "apple"}, {"Google", "google"},
-	};
+	static const char dmi[] = /* a DMI string's prefix, then the virtualization it means */
+		"KVM\0" "kvm\0" "OpenStack\0" "kvm\0" "KubeVirt\0" "kvm\0" "Amazon EC2\0" "amazon\0" "QEMU\0"
+		"qemu\0" "VMware\0" "vmware\0" "VMW\0" "vmware\0" "innotek GmbH\0" "oracle\0" "VirtualBox\0"
+		"oracle\0" "Oracle Corporation\0" "oracle\0" "Xen\0" "xen\0" "Bochs\0" "bochs\0" "Parallels\0"
+		"parallels\0" "BHYVE\0" "bhyve\0" "Hyper-V\0" "microsoft\0" "Apple Virtualization\0" "apple\0"
+		"Google\0" "google\0";
 	static const char files[][34] = {"/sys/class/dmi/id/product_name", "/sys/class/dmi/id/sys_vendor",
 		"/sys/class/dmi/id/board_vendor", "/sys/class/dmi/id/bios_vendor", "/sys/class/dmi/id/product_version"};
 	static char ct[32];
@@ -212,9 +211,12 @@ static const char *virt_detect(void)
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
 		if (small_file(AT_FDCWD, files[f], buf, 256) <= 0)
 			continue;
-		for (size_t i = 0; i < sizeof(dmi) / sizeof(dmi[0]); i++)
-			if (!strncmp(buf, dmi[i].prefix, strlen(dmi[i].prefix)))
-				return dmi[i].id;
+		for (const char *k = dmi; *k; k += strlen(k) + 1) {
+			const char *id = k + strlen(k) + 1;
+			if (!strncmp(buf, k, strlen(k)))
+				return id;
+			k = id;
+		}
 	}
 	if (!access("/proc/xen", F_OK))
 		return "xen";

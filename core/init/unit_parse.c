@@ -155,19 +155,13 @@ static const struct { char key[16]; const char *why; } refused[] = {
 static const char other_sections[][10] = {"Socket", "Timer", "Path", "Mount", "Automount", "Swap", "Slice", "Scope"};
 
 /* Condition…=/Assert…= (the name after the prefix) and the kind each is. */
-static const struct { char name[23]; uint8_t kind; } cond_names[] = {
-	{"PathExists", COND_PATH_EXISTS}, {"PathIsDirectory", COND_PATH_IS_DIRECTORY},
-	{"FileNotEmpty", COND_FILE_NOT_EMPTY}, {"FileIsExecutable", COND_FILE_IS_EXECUTABLE},
-	{"PathExistsGlob", COND_PATH_EXISTS_GLOB}, {"DirectoryNotEmpty", COND_DIRECTORY_NOT_EMPTY},
-	{"PathIsMountPoint", COND_PATH_IS_MOUNT_POINT}, {"PathIsSymbolicLink", COND_PATH_IS_SYMLINK},
-	{"PathIsReadWrite", COND_PATH_IS_READ_WRITE}, {"NeedsUpdate", COND_NEEDS_UPDATE},
-	{"Virtualization", COND_VIRTUALIZATION}, {"Capability", COND_CAPABILITY},
-	{"KernelCommandLine", COND_KERNEL_COMMAND_LINE}, {"KernelVersion", COND_KERNEL_VERSION},
-	{"Architecture", COND_ARCHITECTURE}, {"Host", COND_HOST}, {"FirstBoot", COND_FIRST_BOOT},
-	{"Security", COND_SECURITY}, {"ControlGroupController", COND_CONTROL_GROUP_CONTROLLER},
-	{"Memory", COND_MEMORY}, {"CPUs", COND_CPUS}, {"Environment", COND_ENVIRONMENT},
-	{"ACPower", COND_AC_POWER}, {"User", COND_USER}, {"Group", COND_GROUP},
-};
+/* in the order of enum cond_kind */
+static const char cond_names[] =
+	"PathExists\0" "PathIsDirectory\0" "FileNotEmpty\0" "FileIsExecutable\0" "PathExistsGlob\0"
+	"DirectoryNotEmpty\0" "PathIsMountPoint\0" "PathIsSymbolicLink\0" "PathIsReadWrite\0"
+	"NeedsUpdate\0" "Virtualization\0" "Capability\0" "KernelCommandLine\0" "KernelVersion\0"
+	"Architecture\0" "Host\0" "FirstBoot\0" "Security\0" "ControlGroupController\0" "Memory\0" "CPUs\0"
+	"Environment\0" "ACPower\0" "User\0" "Group\0";
 
 static int set_strdup(char **dst, const char *s)
 {
@@ -731,12 +725,10 @@ bool unit_status_has(const struct unit_status *st, int wstatus)
 /* StandardOutput=/StandardError= (def 1: StandardError=). */
 static int set_output(struct ctx *c, const struct directive *d, const char *v)
 {
-	static const struct { const char *name; enum unit_output o; } outs[] = {
-		{"journal", OUT_JOURNAL}, {"journal+console", OUT_JOURNAL}, {"syslog", OUT_JOURNAL},
-		{"syslog+console", OUT_JOURNAL}, {"kmsg", OUT_JOURNAL}, {"kmsg+console", OUT_JOURNAL},
-		{"inherit", OUT_INHERIT}, {"null", OUT_NULL}, {"tty", OUT_CONSOLE}, {"console", OUT_CONSOLE},
-		{"file:", OUT_FILE}, {"append:", OUT_APPEND}, {"truncate:", OUT_TRUNCATE},
-	};
+	static const char outs[] = "journal\0journal+console\0syslog\0syslog+console\0kmsg\0kmsg+console\0"
+				   "inherit\0null\0tty\0console\0file:\0append:\0truncate:\0";
+	static const uint8_t kinds[] = {OUT_JOURNAL, OUT_JOURNAL, OUT_JOURNAL, OUT_JOURNAL, OUT_JOURNAL, OUT_JOURNAL,
+		OUT_INHERIT, OUT_NULL, OUT_CONSOLE, OUT_CONSOLE, OUT_FILE, OUT_APPEND, OUT_TRUNCATE};
 	struct unit *u = c->u;
 	enum unit_output *o = d->def ? &u->std_err : &u->std_out;
 	char **path = d->def ? &u->err_path : &u->out_path;
@@ -747,18 +739,19 @@ static int set_output(struct ctx *c, const struct directive *d, const char *v)
 	if (!strcmp(v, "socket") || !strncmp(v, "fd:", 3) || !strcmp(v, "fd"))
 		return kerr_set(c->e, -EINVAL, "%s:%u: %s=%s is not supported: keel init passes no sockets or named descriptors",
 			c->path, c->line, d->key, v);
-	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
-		size_t n = strlen(outs[i].name);
-		if (outs[i].name[n - 1] == ':' ? strncmp(v, outs[i].name, n) : strcmp(v, outs[i].name))
+	size_t i = 0;
+	for (const char *k = outs; *k; k += strlen(k) + 1, i++) {
+		size_t n = strlen(k);
+		if (k[n - 1] == ':' ? strncmp(v, k, n) : strcmp(v, k))
 			continue;
-		if (outs[i].o >= OUT_FILE) {
+		if (kinds[i] >= OUT_FILE) {
 			if (v[n] != '/')
 				return bad(c, d->key, "the file must be an absolute path");
 			int ret = nomem(c, set_strdup(path, v + n));
 			if (ret)
 				return ret;
 		}
-		*o = outs[i].o;
+		*o = (enum unit_output)kinds[i];
 		return 0;
 	}
 	return bad(c, d->key, "unknown value (journal, kmsg, console, tty, null, inherit, file:, append:, truncate:)");
@@ -1040,23 +1033,23 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
  * them is refused by name: a security setting is never silently dropped. */
 static int sandbox_key(struct ctx *c, const char *key, const char *value)
 {
-	static const char keys[][27] = {
-		"NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateNetwork",
-		"PrivateUsers", "PrivateMounts", "PrivateIPC", "ProtectKernelTunables", "ProtectKernelModules",
-		"ProtectKernelLogs", "ProtectControlGroups", "ProtectClock", "ProtectHostname", "ProtectProc",
-		"ProcSubset", "RestrictNamespaces", "RestrictRealtime", "RestrictSUIDSGID", "LockPersonality",
-		"MemoryDenyWriteExecute", "RestrictAddressFamilies", "CapabilityBoundingSet", "AmbientCapabilities",
-		"ReadOnlyPaths", "ReadWritePaths", "InaccessiblePaths", "ExecPaths", "NoExecPaths", "BindPaths",
-		"BindReadOnlyPaths", "TemporaryFileSystem", "UMask", "RuntimeDirectory", "RuntimeDirectoryMode",
-		"RuntimeDirectoryPreserve", "StateDirectory", "StateDirectoryMode", "CacheDirectory",
-		"CacheDirectoryMode", "LogsDirectory", "LogsDirectoryMode", "ConfigurationDirectory",
-		"ConfigurationDirectoryMode", "SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber",
-		"SystemCallLog", "RestrictFileSystems", "ProtectKernelModules", "SecureBits", "RootDirectory",
-		"RootImage", "MountFlags", "PrivatePIDs",
-	};
+	static const char keys[] = /* NUL-separated, packed */
+		"NoNewPrivileges\0" "ProtectSystem\0" "ProtectHome\0" "PrivateTmp\0" "PrivateDevices\0"
+		"PrivateNetwork\0" "PrivateUsers\0" "PrivateMounts\0" "PrivateIPC\0" "ProtectKernelTunables\0"
+		"ProtectKernelModules\0" "ProtectKernelLogs\0" "ProtectControlGroups\0" "ProtectClock\0"
+		"ProtectHostname\0" "ProtectProc\0" "ProcSubset\0" "RestrictNamespaces\0" "RestrictRealtime\0"
+		"RestrictSUIDSGID\0" "LockPersonality\0" "MemoryDenyWriteExecute\0" "RestrictAddressFamilies\0"
+		"CapabilityBoundingSet\0" "AmbientCapabilities\0" "ReadOnlyPaths\0" "ReadWritePaths\0"
+		"InaccessiblePaths\0" "ExecPaths\0" "NoExecPaths\0" "BindPaths\0" "BindReadOnlyPaths\0"
+		"TemporaryFileSystem\0" "UMask\0" "RuntimeDirectory\0" "RuntimeDirectoryMode\0"
+		"RuntimeDirectoryPreserve\0" "StateDirectory\0" "StateDirectoryMode\0" "CacheDirectory\0"
+		"CacheDirectoryMode\0" "LogsDirectory\0" "LogsDirectoryMode\0" "ConfigurationDirectory\0"
+		"ConfigurationDirectoryMode\0" "SystemCallFilter\0" "SystemCallArchitectures\0"
+		"SystemCallErrorNumber\0" "SystemCallLog\0" "RestrictFileSystems\0" "SecureBits\0"
+		"RootDirectory\0" "RootImage\0" "MountFlags\0" "PrivatePIDs\0";
 	(void)value;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(keys[i], key))
+	for (const char *k = keys; *k; k += strlen(k) + 1)
+		if (!strcmp(k, key))
 			return kerr_set(c->e, -EINVAL, "%s:%u: %s= is not supported: keel init does not honour this "
 				"sandboxing directive yet", c->path, c->line, key);
 	return 1;
@@ -1102,17 +1095,17 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 	bool assert = !strncmp(key, "Assert", 6);
 	if (!c->install_only && (assert || !strncmp(key, "Condition", 9))) {
 		const char *cn = key + (assert ? 6 : 9);
-		for (size_t i = 0; i < sizeof(cond_names) / sizeof(cond_names[0]); i++)
-			if (!strcmp(cond_names[i].name, cn)) {
-				if (sec != SEC_UNIT)
-					return kerr_set(c->e, -EINVAL, "%s:%u: %s= belongs in [Unit], not [%s]", c->path, c->line,
-						key, section_names[sec]);
-				const char *why = NULL;
-				int ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why);
-				if (ret)
-					return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, key, why);
-				return set_cond(c, key, (enum cond_kind)cond_names[i].kind, assert, (const char *)c->tmp.p);
-			}
+		int ci = uv_word_index(cond_names, cn, false);
+		if (ci >= 0) {
+			if (sec != SEC_UNIT)
+				return kerr_set(c->e, -EINVAL, "%s:%u: %s= belongs in [Unit], not [%s]", c->path, c->line,
+					key, section_names[sec]);
+			const char *why = NULL;
+			int ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why);
+			if (ret)
+				return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, key, why);
+			return set_cond(c, key, (enum cond_kind)ci, assert, (const char *)c->tmp.p);
+		}
 	}
 	if (sec == SEC_SERVICE && !c->install_only) {
 		int ret = sandbox_key(c, key, v);

@@ -711,3 +711,12 @@ out:
 	buf_free(&v);
 	return ret;
 }
+
+int uv_word_index(const char *packed, const char *s, bool icase)
+{
+	int i = 0;
+	for (const char *k = packed; *k; k += strlen(k) + 1, i++)
+		if (icase ? !strcasecmp(k, s) : !strcmp(k, s))
+			return i;
+	return -1;
+}

@@ -57,6 +57,10 @@ int unit_name_template(const char *name, char *out);
 /* True for a template name such as "getty@.service" or "a@.socket" (cannot be started itself). */
 bool unit_name_is_template(const char *name);
 
+/* The position of s in packed, a list of NUL-terminated words ending in an empty one (compared
+ * ignoring case if icase), or -1. Tables of names kept this way need no relocation per entry. */
+int uv_word_index(const char *packed, const char *s, bool icase);
+
 /* [A-Za-z_][A-Za-z0-9_]*, at most 255 bytes. */
 bool uv_env_name(const char *s, size_t n);
 /* NAME=VALUE with a valid NAME and no control characters but tab in VALUE. */
