@@ -2,10 +2,12 @@
  *
  * usage: keel init                      (as PID 1)
  *        keel init --no-machine --root DIR [--cgroup PATH] [--log-size BYTES]
- *        keel init status [--json] [UNIT]
- *        keel init start|stop|restart UNIT
- *        keel init log UNIT
+ *        keel init status [--json|--lsb] [UNIT]
+ *        keel init start|stop|restart|reload|is-active|log UNIT
+ *        keel init show [-p PROP,...] [--value] UNIT
  *        keel init poweroff|reboot
+ *        keel init enable|disable|is-enabled UNIT...
+ *        keel init verify FILE...
  *        keel init calendar [--iterations N] [--now EPOCH] SPEC...
  *
  * As PID 1 in the initramfs (a ramfs/tmpfs root with /etc/keel-initramfs) it runs stage 1;
@@ -23,10 +25,15 @@
  * --cgroup names a cgroup2 directory, and SIGTERM/poweroff end it with exit status 0.
  *
  * The other commands talk to PID 1 over its control socket (/run/keel/init.sock, root only):
- *   status [UNIT]   a table of every loaded unit, or one unit in detail
- *   start, stop, restart UNIT   queue the job and wait for its end
+ *   status [UNIT]   every loaded unit, or one in detail (--lsb: systemctl's shape and codes)
+ *   start, stop, restart, reload UNIT   queue the job (reload: ExecReload=), wait for its end
+ *   is-active UNIT  its state; exit 0 active, 3 not
+ *   show UNIT       Id Description LoadState ActiveState SubState Result MainPID NRestarts
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
  *   poweroff, reboot
+ * Offline, beneath --root: enable/disable write/remove the [Install] links (and Also='s);
+ * is-enabled says enabled, disabled, static or masked; verify checks unit files as keel init
+ * would load them, printing every error with FILE:LINE (exit 1 if any, 3 if one is unreadable).
  *
  * Options:
  *   --root DIR      the tree to work beneath (default /); commands use DIR/run/keel/init.sock
@@ -50,6 +57,8 @@
 #include "init/cgroup.h"
 #include "init/ctl.h"
 #include "base/err.h"
+#include "base/fs.h"
+#include "init/unit_parse.h"
 #include "base/lines.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -240,7 +249,50 @@ static void print_one(const struct ctl_status *s)
 		printf("     error: %s\n", s->error);
 }
 
-static int cmd_status(char *body, size_t len, const char *unit, bool json)
+/* How `status`-like commands answer: keel's status, systemctl's is-active / status (LSB exit
+ * codes: 0 active, 3 not, 4 no such unit) / show -p. */
+enum status_mode { ST_STATUS, ST_IS_ACTIVE, ST_LSB, ST_SHOW };
+
+/* systemctl show: the properties of one unit, "Name=value" (or the value alone). */
+static void print_props(const struct ctl_status *s, const char *props, bool value_only)
+{
+	char num[2][24];
+	snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)s->pid);
+	snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)s->restarts);
+	const struct { const char *name, *v; } all[] = {
+		{"Id", s->unit}, {"Description", s->description}, {"LoadState", s->load}, {"ActiveState", s->active},
+		{"SubState", s->sub}, {"Result", s->result}, {"MainPID", num[0]}, {"NRestarts", num[1]},
+		{"StatusText", s->text}, {"StatusErrno", "0"},
+	};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		size_t n = strlen(all[i].name);
+		bool want = !props;
+		for (const char *p = props; p && *p && !want; p += strcspn(p, ","), p += *p == ',')
+			want = strcspn(p, ",") == n && !strncmp(p, all[i].name, n);
+		if (want)
+			printf("%s%s%s\n", value_only ? "" : all[i].name, value_only ? "" : "=", all[i].v);
+	}
+}
+
+/* systemctl status UNIT, in systemd's shape (the unit's last log lines follow, see client()). */
+static void print_systemd(const struct ctl_status *s)
+{
+	const char *dot = !strcmp(s->active, "active") ? "\xe2\x97\x8f" : !strcmp(s->active, "failed") ? "\xc3\x97" : "\xe2\x97\x8b";
+	printf("%s %s%s%s\n", dot, s->unit, s->description[0] ? " - " : "", s->description);
+	printf("     Loaded: %s\n", s->load);
+	printf("     Active: %s (%s)%s%s since %llu.%03llus ago\n", s->active, s->sub,
+		strcmp(s->result, "success") ? "; result " : "", strcmp(s->result, "success") ? s->result : "",
+		(unsigned long long)(s->since_ms / 1000), (unsigned long long)(s->since_ms % 1000));
+	if (s->pid)
+		printf("   Main PID: %llu\n", (unsigned long long)s->pid);
+	if (s->text[0])
+		printf("     Status: \"%s\"\n", s->text);
+	if (s->error[0])
+		printf("      Error: %s\n", s->error);
+}
+
+static int cmd_status(char *body, size_t len, const char *unit, bool json, enum status_mode mode, const char *props,
+	bool value_only)
 {
 	size_t n = 0, cap = 0;
 	struct ctl_status *v = NULL;
@@ -269,7 +321,16 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 			rc = EXIT_NO;
 		n++;
 	}
-	if (json)
+	if (mode != ST_STATUS && n == 1) {
+		bool up = !strcmp(v[0].active, "active");
+		if (mode == ST_IS_ACTIVE)
+			printf("%s\n", v[0].active);
+		else if (mode == ST_SHOW)
+			print_props(&v[0], props, value_only);
+		else
+			print_systemd(&v[0]);
+		rc = mode == ST_SHOW ? EXIT_OK : up ? EXIT_OK : mode == ST_LSB && !strcmp(v[0].load, "not-found") ? 4 : 3;
+	} else if (json)
 		print_json(v, n, unit != NULL);
 	else if (unit && n == 1)
 		print_one(&v[0]);
@@ -285,13 +346,16 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json)
 
 static int client(int argc, char **argv)
 {
-	const char *root = NULL, *sock = NULL;
-	int json = 0;
+	const char *root = NULL, *sock = NULL, *props = NULL;
+	int json = 0, lsb = 0, value = 0;
 	uint64_t timeout = UINT64_MAX;
 	char **ops, path[256], line[CTL_REQ_MAX + 1];
 	const struct opt opts[] = {
 		{"root", 0, OPT_STR, &root},
 		{"socket", 0, OPT_STR, &sock},
+		{"lsb", 0, OPT_FLAG, &lsb},
+		{"property", 'p', OPT_STR, &props},
+		{"value", 0, OPT_FLAG, &value},
 		{"timeout", 0, OPT_U64, &timeout, 1, 86400},
 		{"json", 'j', OPT_FLAG, &json},
 		{0},
@@ -301,12 +365,21 @@ static int client(int argc, char **argv)
 		return args_exit(n);
 	struct ctl_req r = {0};
 	size_t k;
-	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot"};
+	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
+	enum status_mode mode = lsb ? ST_LSB : ST_STATUS;
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (!strcmp(argv[0], verbs[k]))
 			break;
+	if (!strcmp(argv[0], "is-active") || !strcmp(argv[0], "show")) {
+		k = CTL_STATUS;
+		mode = argv[0][0] == 'i' ? ST_IS_ACTIVE : ST_SHOW;
+		if (n != 1)
+			return kfail(EXIT_USAGE, "%s: needs one unit (see --help)", argv[0]);
+	}
 	if (k == sizeof(verbs) / sizeof(verbs[0]))
 		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
+	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW))
+		return kfail(EXIT_USAGE, "--lsb is for status UNIT, --property and --value for show (see --help)");
 	r.verb = (enum ctl_verb)k;
 	if (n > 1 || (n == 1 && str_copy(r.unit, sizeof(r.unit), ops[0])))
 		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);
@@ -318,7 +391,7 @@ static int client(int argc, char **argv)
 		return kfail(EXIT_USAGE, "--json is for status");
 	if (sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", root ? root : "", CTL_SOCK))
 		return kfail(EXIT_USAGE, "socket path too long");
-	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART;
+	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART || r.verb == CTL_RELOAD;
 	int tmo = timeout != UINT64_MAX ? (int)(timeout * 1000) : job ? -1 : 10000;
 	struct kerr e = {0};
 	int ret = sandbox_enter(client_syscalls, &e);
@@ -337,10 +410,25 @@ static int client(int argc, char **argv)
 		char *nl = strchr(body, '\n');
 		if (nl)
 			*nl = 0;
-		rc = kfail(job ? EXIT_NO : EXIT_FAIL, "%s", body + 4);
+		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
 	} else if (r.verb == CTL_STATUS) {
-		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json);
-	} else if (r.verb == CTL_LOG) {
+		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
+		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */
+		buf_reset(&reply);
+		if (mode == ST_LSB && rc != 4 && !ctl_format_request(&r, line, sizeof(line)) && !ctl_call(path, line, &reply, tmo, &e) &&
+			reply.len > 3 && !strncmp((char *)reply.p, "OK\n", 3)) {
+			body = (char *)reply.p;
+			size_t i = reply.len, nl = 0;
+			while (i > 3 && !(body[i - 1] == '\n' && i < reply.len && ++nl == 10))
+				i--;
+			printf("\n");
+			reply.len = reply.len - i + 3;
+			memmove(body + 3, body + i, reply.len - 3);
+		} else {
+			r.verb = CTL_STATUS;
+		}
+	}
+	if (r.verb == CTL_LOG && body && !strncmp(body, "OK\n", 3)) {
 		/* A unit's output is untrusted: on a terminal, its control characters (escape
 		 * sequences that could rewrite the screen) are shown as '?'; a pipe gets the bytes. */
 		if (isatty(STDOUT_FILENO))
@@ -353,6 +441,173 @@ static int client(int argc, char **argv)
 	return rc;
 }
 
+/* ---- enable, disable, is-enabled: the [Install] links beneath --root ------------------------------ */
+
+static const char *const unit_dir_rel[2] = {"etc/systemd/system", "usr/lib/systemd/system"};
+
+/* The [Install] section of unit name (its template's file for an instance) into u; *where: the
+ * directory it was found in (0 etc, 1 usr/lib). -ENOENT if there is none; 1 if masked. */
+static int install_info(int rootfd, const char *name, struct unit *u, int *where, struct kerr *e)
+{
+	char file[UNIT_NAME_MAX + 1], rel[UNIT_NAME_MAX + 64];
+	int ret = -ENOENT;
+	memset(u, 0, sizeof(*u));
+	str_copy(u->name, sizeof(u->name), name);
+	for (int pass = 0; pass < 2 && ret == -ENOENT; pass++) {
+		if (pass && unit_name_template(name, file))
+			break;
+		for (int i = 0; i < 2 && ret == -ENOENT; i++) {
+			struct buf b = BUF_INIT(UNIT_FILE_MAX);
+			char target[16];
+			str_fmt(rel, sizeof(rel), "%s/%s", unit_dir_rel[i], pass ? file : name);
+			ssize_t ln = readlinkat(rootfd, rel, target, sizeof(target));
+			if (ln == 9 && !memcmp(target, "/dev/null", 9))
+				return 1;
+			int fd = fs_open_beneath(rootfd, rel, O_RDONLY | O_NONBLOCK, 0);
+			if (fd == -ENOENT)
+				continue;
+			if (fd < 0)
+				return kerr_set(e, fd, "%s: %s", rel, strerror(-fd));
+			ret = fs_read_fd(fd, UNIT_FILE_MAX, &b);
+			close(fd);
+			*where = i;
+			if (ret)
+				kerr_set(e, ret, "%s: %s", rel, strerror(-ret));
+			else
+				ret = unit_parse_install(u, rel, b.p ? (const char *)b.p : "", b.len, e);
+			buf_free(&b);
+		}
+	}
+	return ret;
+}
+
+/* etc/systemd/system beneath the root, made (each level beneath its parent) if create. */
+static int open_sysdir(int rootfd, bool create)
+{
+	static const char *const levels[] = {"etc", "systemd", "system"};
+	int fd = fs_open_beneath(rootfd, unit_dir_rel[0], O_RDONLY | O_DIRECTORY, 0);
+	if (fd != -ENOENT || !create)
+		return fd;
+	int dir = fs_open_beneath(rootfd, ".", O_RDONLY | O_DIRECTORY, 0);
+	for (int i = 0; i < 3 && dir >= 0; i++) {
+		int next = mkdirat(dir, levels[i], 0755) && errno != EEXIST ? -errno :
+			fs_open_beneath(dir, levels[i], O_RDONLY | O_DIRECTORY, 0);
+		close(dir);
+		dir = next;
+	}
+	return dir;
+}
+
+/* Link (or unlink, or test) name in TARGET.wants/ or TARGET.requires/ for each [Install] entry;
+ * then the same for Also=. Returns 0 enabled/done, 1 not (is-enabled), or an exit code. */
+static int install_one(int rootfd, const char *verb, const char *name, unsigned depth, struct kerr *e)
+{
+	struct unit u;
+	int where = 1, ret, rc = 0;
+	if (!unit_ref_suffix(name) || unit_name_is_template(name) || depth > 8)
+		return kfail(EXIT_USAGE, "%s: %s: not a unit name (NAME.service; a template needs an instance)", verb, name);
+	if ((ret = install_info(rootfd, name, &u, &where, e)) == 1) {
+		unit_free(&u);
+		if (verb[0] == 'i')
+			printf("masked\n");
+		return verb[0] == 'i' ? EXIT_NO : kfail(EXIT_NO, "%s: %s is masked", verb, name);
+	}
+	if (ret < 0) {
+		unit_free(&u);
+		return kfail(ret == -ENOENT ? EXIT_NO : kerr_exit(ret), "%s: %s: %s", verb, name,
+			ret == -ENOENT ? "no such unit file" : kerr_str(e, ret));
+	}
+	int sys = open_sysdir(rootfd, verb[0] == 'e');
+	size_t nw = u.wanted_by.n, total = nw + u.required_by.n, linked = 0;
+	for (size_t i = 0; i < total && !rc; i++) {
+		const char *t = i < nw ? u.wanted_by.v[i] : u.required_by.v[i - nw];
+		char sub[UNIT_NAME_MAX + 16], target[UNIT_NAME_MAX + 64];
+		str_fmt(sub, sizeof(sub), "%s.%s", t, i < nw ? "wants" : "requires");
+		str_fmt(target, sizeof(target), "/%s/%s", unit_dir_rel[where], name);
+		if (sys < 0) {
+			if (verb[0] == 'e')
+				rc = kfail(EXIT_FAIL, "%s: %s: %s", verb, unit_dir_rel[0], strerror(-sys));
+			continue;
+		}
+		if (verb[0] == 'e' && mkdirat(sys, sub, 0755) && errno != EEXIST) {
+			rc = kfail(EXIT_FAIL, "%s: %s/%s: %s", verb, unit_dir_rel[0], sub, strerror(errno));
+			continue;
+		}
+		int d = fs_open_beneath(sys, sub, O_RDONLY | O_DIRECTORY, 0);
+		struct stat st;
+		if (d < 0)
+			continue;
+		if (verb[0] == 'e' && symlinkat(target, d, name) && errno != EEXIST)
+			rc = kfail(EXIT_FAIL, "%s: %s/%s/%s: %s", verb, unit_dir_rel[0], sub, name, strerror(errno));
+		else if (verb[0] == 'e')
+			printf("Created symlink /%s/%s/%s -> %s.\n", unit_dir_rel[0], sub, name, target);
+		if (verb[0] == 'd' && !unlinkat(d, name, 0))
+			printf("Removed /%s/%s/%s.\n", unit_dir_rel[0], sub, name);
+		linked += !fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW);
+		close(d);
+	}
+	if (sys >= 0)
+		close(sys);
+	if (verb[0] == 'i')
+		rc = printf("%s\n", !total ? "static" : linked == total ? "enabled" : "disabled") && (!total || linked == total) ?
+			EXIT_OK : EXIT_NO;
+	for (size_t i = 0; i < u.also.n && !rc && verb[0] != 'i'; i++)
+		rc = install_one(rootfd, verb, u.also.v[i], depth + 1, e);
+	unit_free(&u);
+	return rc;
+}
+
+static int install_cmd(int argc, char **argv)
+{
+	const char *root = "/";
+	char **ops;
+	const struct opt opts[] = {{"root", 0, OPT_STR, &root}, {0}};
+	int n = args_parse(opts, argc - 1, argv + 1, &ops), rc = EXIT_OK;
+	if (n < 0)
+		return args_exit(n);
+	if (n < 1 || (argv[0][0] == 'i' && n != 1))
+		return kfail(EXIT_USAGE, "%s: needs %s (see --help)", argv[0], argv[0][0] == 'i' ? "one unit" : "units");
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return kfail(EXIT_FAIL, "%s: %s: %s", argv[0], root, strerror(errno));
+	for (int i = 0; i < n && rc == EXIT_OK; i++) {
+		struct kerr e = {0};
+		rc = install_one(rootfd, argv[0], ops[i], 0, &e);
+	}
+	close(rootfd);
+	return rc;
+}
+
+/* ---- verify ------------------------------------------------------------------------------------ */
+
+static void verify_report(void *arg, const struct kerr *e)
+{
+	(void)arg;
+	fprintf(stderr, "keel init: verify: %s\n", e->msg);
+}
+
+static int verify(int argc, char **argv)
+{
+	int rc = EXIT_OK;
+	if (argc < 2)
+		return kfail(EXIT_USAGE, "verify: needs one or more unit files (see --help)");
+	for (int i = 1; i < argc; i++) {
+		struct buf b = BUF_INIT(UNIT_FILE_MAX + 1);
+		struct kerr e = {0};
+		int ret = fs_read_path(AT_FDCWD, argv[i], UNIT_FILE_MAX + 1, &b, &e);
+		if (!ret)
+			ret = unit_verify(argv[i], b.p ? (const char *)b.p : "", b.len, verify_report, NULL, &e);
+		else
+			kfail(EXIT_FAIL, "verify: %s", kerr_str(&e, ret));
+		if (ret == -ENOMEM)
+			kfail(EXIT_FAIL, "verify: %s: out of memory", argv[i]);
+		buf_free(&b);
+		if (ret && (rc == EXIT_OK || kerr_exit(ret) == EXIT_FAIL))
+			rc = ret == -EINVAL || ret == -EFBIG ? EXIT_NO : EXIT_FAIL;
+	}
+	return rc;
+}
+
 int init_main(int argc, char **argv)
 {
 	if (getpid() == 1) {
@@ -362,6 +617,10 @@ int init_main(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "calendar"))
 		return init_calendar(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "verify"))
+		return verify(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "enable") || !strcmp(argv[1], "disable") || !strcmp(argv[1], "is-enabled")))
+		return install_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-')
 		return client(argc - 1, argv + 1);
 	const char *root = NULL, *cgroup = NULL;

@@ -12,7 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot"};
+static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 const char *ctl_verb_name(enum ctl_verb v) { return verbs[v]; }

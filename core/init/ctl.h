@@ -28,7 +28,7 @@ struct kerr;
 #define CTL_TEXT_MAX 400
 #define CTL_REPLY_MAX (4 << 20)
 
-enum ctl_verb { CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_LOG, CTL_POWEROFF, CTL_REBOOT };
+enum ctl_verb { CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_LOG, CTL_POWEROFF, CTL_REBOOT, CTL_RELOAD };
 
 struct ctl_req {
 	enum ctl_verb verb;

@@ -18,7 +18,7 @@
 int notify_parse(const char *p, size_t len, struct notify_msg *m)
 {
 	const char *end = p + len;
-	m->ready = m->stopping = m->has_status = false;
+	m->ready = m->stopping = m->has_status = m->watchdog = m->watchdog_trigger = false;
 	m->status[0] = 0;
 	if (!len || len > NOTIFY_MSG_MAX || memchr(p, 0, len))
 		return -EINVAL;
@@ -35,7 +35,10 @@ int notify_parse(const char *p, size_t len, struct notify_msg *m)
 		const char *v = eq + 1;
 		if (kl == 5 && !memcmp(p, "READY", 5))
 			m->ready = vl == 1 && *v == '1';
-		else if (kl == 8 && !memcmp(p, "STOPPING", 8))
+		else if (kl == 8 && !memcmp(p, "WATCHDOG", 8)) {
+			m->watchdog = vl == 1 && *v == '1';
+			m->watchdog_trigger = vl == 7 && !memcmp(v, "trigger", 7);
+		} else if (kl == 8 && !memcmp(p, "STOPPING", 8))
 			m->stopping = vl == 1 && *v == '1';
 		else if (kl == 6 && !memcmp(p, "STATUS", 6)) {
 			size_t n = vl > NOTIFY_STATUS_MAX ? NOTIFY_STATUS_MAX : vl;

@@ -33,6 +33,7 @@ struct notify_msg {
 	int fds[NOTIFY_FDS_MAX]; /* descriptors that came with it (the barrier); the caller's */
 	int nfds;
 	bool ready, stopping, has_status;
+	bool watchdog, watchdog_trigger; /* WATCHDOG=1, WATCHDOG=trigger */
 	char status[NOTIFY_STATUS_MAX + 1]; /* control characters replaced by spaces */
 };
 

@@ -70,7 +70,7 @@ bool svc_gone(const struct jobs *m, struct svc *s)
 {
 	if (s->main_pid || s->control_pid)
 		return false;
-	if (s->u.kill_mode == KILL_PROCESS) /* the rest is not the unit's business any more */
+	if (s->u.kill_mode >= KILL_PROCESS) /* the rest is not the unit's business any more */
 		return true;
 	if (m->use_cg)
 		return s->cg_fd < 0 || cg_populated(s->cg_fd) <= 0;
@@ -100,6 +100,8 @@ bool svc_leftovers(const struct jobs *m, const struct svc *s)
 void svc_kill(const struct jobs *m, struct svc *s, int sig)
 {
 	enum kill_mode km = s->u.kill_mode;
+	if (km == KILL_NONE)
+		return;
 	bool group = km == KILL_CONTROL_GROUP || (km == KILL_MIXED && sig == SIGKILL);
 	if (group && m->use_cg && s->cg_fd >= 0) {
 		cg_kill(s->cg_fd, sig);
@@ -162,11 +164,12 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 	const char *path_env = uv_getenv(env.v, env.n, "PATH", 4);
 	struct spawn sp = {
 		.path = c->path, .argv = argv.v, .envp = env.v, .search_path = path_env ? path_env : DEFAULT_PATH,
-		.set_ids = s->set_ids, .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
+		.set_ids = s->set_ids && !(c->flags & (CMD_PRIVILEGED | CMD_NO_SETID)), .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
 		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
 		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
 		.set_oom = s->u.has_oom_score_adjust, .oom_score_adj = s->u.oom_score_adjust,
 	};
+	svc_spawn_settings(&s->u, &sp);
 	for (int i = 0; i < UL_COUNT; i++)
 		if (s->u.limits[i].set)
 			sp.rlimits[sp.nrlimits++] = (struct spawn_rlimit){unit_limit_resource((enum unit_rlimit)i),
@@ -274,7 +277,11 @@ static int prepare_env(struct jobs *m, struct svc *s, const char *home, const ch
 		if (!ret && !(ret = str_fmt(tmp, sizeof(tmp), "SHELL=%s", shell)))
 			ret = add_env(&s->env, tmp);
 	}
-	if (!ret && s->u.type == SVC_NOTIFY && !(ret = str_fmt(tmp, sizeof(tmp), "NOTIFY_SOCKET=%s", m->notify_path)))
+	if (!ret && (s->u.type == SVC_NOTIFY || s->u.watchdog_usec || s->u.notify_access > NA_NONE) &&
+		!(ret = str_fmt(tmp, sizeof(tmp), "NOTIFY_SOCKET=%s", m->notify_path)))
+		ret = add_env(&s->env, tmp);
+	if (!ret && s->u.watchdog_usec && !(ret = str_fmt(tmp, sizeof(tmp), "WATCHDOG_USEC=%llu",
+						     (unsigned long long)s->u.watchdog_usec)))
 		ret = add_env(&s->env, tmp);
 	for (size_t i = 0; i < s->u.environment.n && !ret; i++)
 		ret = add_env(&s->env, s->u.environment.v[i]);
@@ -326,7 +333,7 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 			return kerr_set(e, -ENOMEM, "out of memory");
 	}
 	if (m->use_cg) {
-		int fd = cg_service(&m->cg, s->name, s->u.kill_mode == KILL_PROCESS, e);
+		int fd = cg_service(&m->cg, s->name, s->u.kill_mode >= KILL_PROCESS, e);
 		if (fd < 0)
 			return fd;
 		s->cg_fd = fd;

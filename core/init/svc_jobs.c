@@ -83,7 +83,8 @@ struct svc *jobs_find(const struct jobs *m, const char *name)
 	return p ? *p : NULL;
 }
 
-static bool down(const struct svc *s) { return s->active == ACT_INACTIVE || s->active == ACT_FAILED; }
+static bool down_state(enum svc_active a) { return a == ACT_INACTIVE || a == ACT_FAILED; }
+static bool down(const struct svc *s) { return down_state(s->active); }
 
 /* (Re)read the unit's files. */
 static void load(struct jobs *m, struct svc *s)
@@ -250,6 +251,7 @@ static bool index_fresh(struct jobs *m)
 		mark(m, expl, &s->u.after, i, false);
 		mark(m, expl, &s->u.before, i, true);
 		mark(m, m->req_by, &s->u.requires, i, true);
+		mark(m, m->req_by, &s->u.binds_to, i, true);
 	}
 	memcpy(m->ord, expl, words * sizeof(uint64_t));
 	for (size_t i = 0; i < n; i++) { /* a target after what it wants or requires, unless ordered otherwise */
@@ -293,7 +295,10 @@ static bool requires(struct jobs *m, const struct svc *o, const struct svc *s)
 {
 	if (o->load != LOAD_LOADED)
 		return false;
-	return index_fresh(m) ? bit_get(m->req_by, row_words(m->n), s->pos, o->pos) : strv_has(&o->u.requires, s->name);
+	if (strv_has(&o->u.part_of, s->name)) /* PartOf=: the same for stops and restarts */
+		return true;
+	return index_fresh(m) ? bit_get(m->req_by, row_words(m->n), s->pos, o->pos) :
+				strv_has(&o->u.requires, s->name) || strv_has(&o->u.binds_to, s->name);
 }
 
 static bool dfs(struct jobs *m, size_t i, unsigned char *color, size_t *stack, size_t depth)
@@ -375,10 +380,41 @@ int jobs_enqueue(struct jobs *m, struct svc *s, enum job_type t, bool user, uint
 	return ret;
 }
 
+/* A reload job: for an active unit with ExecReload=, then for those its reloads propagate to. */
+static int enqueue_reload(struct jobs *m, struct svc *s, uint64_t *id)
+{
+	if (s->load != LOAD_LOADED || !s->u.exec_reload.n)
+		return -EOPNOTSUPP;
+	if (s->active != ACT_ACTIVE)
+		return -ESRCH;
+	if (s->job == JOB_RELOAD) {
+		*id = s->job_id;
+		return 0;
+	}
+	if (s->job != JOB_NONE)
+		return -EBUSY;
+	s->job = JOB_RELOAD;
+	s->job_id = *id = ++m->next_job_id;
+	s->job_begun = false;
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *o = m->v[i];
+		uint64_t ignore;
+		if (o != s && o->load == LOAD_LOADED && o->job == JOB_NONE &&
+			(strv_has(&s->u.propagates_reload_to, o->name) || strv_has(&o->u.reload_propagated_from, s->name)))
+			enqueue_reload(m, o, &ignore);
+	}
+	return 0;
+}
+
 static int enqueue(struct jobs *m, struct svc *s, enum job_type t, bool user, uint64_t *id)
 {
 	if (m->shutting_down && t != JOB_STOP)
 		return -ESHUTDOWN;
+	if (user && s->load == LOAD_LOADED &&
+		((t == JOB_STOP && s->u.refuse_manual_stop) || ((t == JOB_START || t == JOB_RESTART) && s->u.refuse_manual_start)))
+		return -EPERM;
+	if (t == JOB_RELOAD)
+		return enqueue_reload(m, s, id);
 	uint64_t nid = ++m->next_job_id;
 	if (user && t != JOB_STOP && reloadable(s))
 		load(m, s); /* an administrator's start reads the unit's files again */
@@ -450,6 +486,7 @@ static int enqueue(struct jobs *m, struct svc *s, enum job_type t, bool user, ui
 		}
 		break;
 	case JOB_NONE:
+	case JOB_RELOAD:
 		return -EINVAL;
 	}
 	pull_deps(m, s);
@@ -460,8 +497,15 @@ static void pull_deps(struct jobs *m, struct svc *s)
 {
 	if (s->load != LOAD_LOADED)
 		return;
-	const struct strv *lists[2] = {&s->u.requires, &s->u.wants};
-	for (int l = 0; l < 2; l++)
+	for (size_t i = 0; i < m->n; i++) { /* Conflicts=, both ways: the other unit stops */
+		struct svc *o = m->v[i];
+		uint64_t ignore;
+		if (o != s && o->load == LOAD_LOADED && (!down(o) || o->job == JOB_START || o->job == JOB_RESTART) &&
+			(strv_has(&s->u.conflicts, o->name) || strv_has(&o->u.conflicts, s->name)))
+			enqueue(m, o, JOB_STOP, false, &ignore);
+	}
+	const struct strv *lists[4] = {&s->u.requires, &s->u.binds_to, &s->u.wants, &s->u.upholds};
+	for (int l = 0; l < 4; l++)
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			struct kerr e = {0};
 			struct svc *o = jobs_get(m, lists[l]->v[i], &e);
@@ -471,7 +515,7 @@ static void pull_deps(struct jobs *m, struct svc *s)
 				continue;
 			}
 			if (o->load != LOAD_LOADED) {
-				if (l == 1)
+				if (l >= 2)
 					log_notice("%s: wanted unit %s is %s", s->name, o->name, unit_load_name(o->load));
 				continue;
 			}
@@ -490,18 +534,27 @@ int jobs_start_ready(struct jobs *m, struct svc *s)
 	for (size_t i = next_order(m, s->pos, 0, false); i < m->n; i = next_order(m, s->pos, i + 1, false))
 		if (m->v[i]->job != JOB_NONE)
 			return 0;
-	for (size_t i = 0; i < s->u.requires.n; i++) {
-		struct svc *o = jobs_find(m, s->u.requires.v[i]);
-		if (!o || o->load != LOAD_LOADED) {
-			str_fmt(s->error, sizeof(s->error), "required unit %s is %s", s->u.requires.v[i],
-				o ? unit_load_name(o->load) : "not loaded");
-			return -1;
-		}
-		if (after(m, s, o) && !(o->active == ACT_ACTIVE || (o->active == ACT_INACTIVE && o->result == RES_SUCCESS && o->done_ok))) {
-			str_fmt(s->error, sizeof(s->error), "required unit %s did not start (%s)", o->name, svc_active_name(o->active));
+	for (size_t i = 0; i < s->u.requisite.n; i++) { /* Requisite=: must be up already */
+		struct svc *o = jobs_find(m, s->u.requisite.v[i]);
+		if (!o || o->load != LOAD_LOADED || !(o->active == ACT_ACTIVE || o->job == JOB_START || o->job == JOB_RESTART)) {
+			str_fmt(s->error, sizeof(s->error), "requisite unit %s is not active", s->u.requisite.v[i]);
 			return -1;
 		}
 	}
+	const struct strv *req[2] = {&s->u.requires, &s->u.binds_to};
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < req[l]->n; i++) {
+			struct svc *o = jobs_find(m, req[l]->v[i]);
+			if (!o || o->load != LOAD_LOADED) {
+				str_fmt(s->error, sizeof(s->error), "required unit %s is %s", req[l]->v[i],
+					o ? unit_load_name(o->load) : "not loaded");
+				return -1;
+			}
+			if (after(m, s, o) && !(o->active == ACT_ACTIVE || (o->active == ACT_INACTIVE && o->result == RES_SUCCESS && o->done_ok))) {
+				str_fmt(s->error, sizeof(s->error), "required unit %s did not start (%s)", o->name, svc_active_name(o->active));
+				return -1;
+			}
+		}
 	return 1;
 }
 
@@ -530,7 +583,10 @@ void jobs_dispatch(struct jobs *m)
 				in_flight = true;
 				continue;
 			}
-			if (s->job == JOB_START) {
+			if (s->job == JOB_RELOAD) {
+				svc_begin_reload(m, s);
+				progress = true;
+			} else if (s->job == JOB_START) {
 				int r = jobs_start_ready(m, s);
 				if (r == 0) {
 					waiting = true;
@@ -568,6 +624,8 @@ void jobs_dispatch(struct jobs *m)
 				log_err("%s: jobs wait on each other; starting this one first", s->name);
 				if (s->job == JOB_START)
 					svc_begin_start(m, s);
+				else if (s->job == JOB_RELOAD)
+					svc_begin_reload(m, s);
 				else
 					svc_begin_stop(m, s);
 				progress = true;
@@ -575,6 +633,69 @@ void jobs_dispatch(struct jobs *m)
 			}
 		}
 	}
+}
+
+/* ---- what a unit's change means for the others ------------------------------------------------ */
+
+static void start_each(struct jobs *m, struct svc *s, const struct strv *names, const char *why)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		struct kerr e = {0};
+		uint64_t ignore;
+		struct svc *o = jobs_get(m, names->v[i], &e);
+		if (!o)
+			log_err("%s: %s", s->name, e.msg);
+		else if (o->load != LOAD_LOADED)
+			log_notice("%s: %s%s is %s", s->name, why, o->name, unit_load_name(o->load));
+		else if (o->job == JOB_NONE && down(o))
+			jobs_enqueue(m, o, JOB_START, false, &ignore);
+	}
+}
+
+/* Does a unit other than x that is up (or coming up) require, want, bind or uphold x? */
+static bool needed(const struct jobs *m, const struct svc *x)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct svc *o = m->v[i];
+		if (o == x || o->load != LOAD_LOADED || (down(o) && o->job != JOB_START && o->job != JOB_RESTART) || o->job == JOB_STOP)
+			continue;
+		if (strv_has(&o->u.requires, x->name) || strv_has(&o->u.wants, x->name) ||
+			strv_has(&o->u.binds_to, x->name) || strv_has(&o->u.upholds, x->name))
+			return true;
+	}
+	return false;
+}
+
+void jobs_unit_changed(struct jobs *m, struct svc *s, enum svc_active old)
+{
+	uint64_t ignore;
+	if (m->shutting_down || s->load != LOAD_LOADED)
+		return;
+	if (s->active == ACT_FAILED)
+		start_each(m, s, &s->u.on_failure, "OnFailure=");
+	if (s->active == ACT_INACTIVE)
+		start_each(m, s, &s->u.on_success, "OnSuccess=");
+	if (!down(s) || down_state(old) || s->job == JOB_RESTART) /* a restart's stop half is no going down */
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		struct svc *o = m->v[i];
+		if (o == s || o->load != LOAD_LOADED)
+			continue;
+		/* BindsTo=: what is bound to s goes down with it */
+		if (strv_has(&o->u.binds_to, s->name) && !down(o) && o->job != JOB_STOP && o->job != JOB_RESTART)
+			jobs_enqueue(m, o, JOB_STOP, false, &ignore);
+		/* Upholds=: an active unit that upholds s starts it again */
+		if (strv_has(&o->u.upholds, s->name) && o->active == ACT_ACTIVE && s->job == JOB_NONE)
+			jobs_enqueue(m, s, JOB_START, false, &ignore);
+	}
+	/* StopWhenUnneeded=: what s pulled in that nobody else needs now */
+	const struct strv *lists[4] = {&s->u.requires, &s->u.wants, &s->u.binds_to, &s->u.upholds};
+	for (int l = 0; l < 4; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			struct svc *x = jobs_find(m, lists[l]->v[i]);
+			if (x && x->load == LOAD_LOADED && x->u.stop_when_unneeded && !down(x) && x->job == JOB_NONE && !needed(m, x))
+				jobs_enqueue(m, x, JOB_STOP, false, &ignore);
+		}
 }
 
 /* ---- events ------------------------------------------------------------------------------------ */
@@ -607,23 +728,8 @@ void jobs_reap(struct jobs *m)
 
 static pid_t session_of(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
-	char *p = strrchr(buf, ')');
-	int ppid, pgrp, sid;
-	char st;
-	if (!p || sscanf(p + 1, " %c %d %d %d", &st, &ppid, &pgrp, &sid) != 4)
-		return -1;
-	return sid;
+	pid_t ppid, sid;
+	return svc_proc_stat(pid, &ppid, &sid) ? -1 : sid;
 }
 
 void jobs_notify(struct jobs *m, const struct notify_msg *msg)
@@ -648,6 +754,13 @@ void jobs_notify(struct jobs *m, const struct notify_msg *msg)
 		log_info("notify: message from pid %d, which belongs to no unit; dropped", (int)msg->pid);
 		return;
 	}
+	enum notify_access na = s->u.notify_access;
+	if (na == NA_NONE || (na == NA_MAIN && msg->pid != s->main_pid) ||
+		(na == NA_EXEC && msg->pid != s->main_pid && msg->pid != s->control_pid)) {
+		log_info("%s: notify message from pid %d dropped (NotifyAccess=%s)", s->name, (int)msg->pid,
+			na == NA_NONE ? "none" : na == NA_MAIN ? "main" : "exec");
+		return;
+	}
 	svc_ready(m, s, msg);
 }
 
@@ -665,6 +778,8 @@ void jobs_timers(struct jobs *m)
 	uint64_t now = mono_us();
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = m->v[i];
+		if (s->wd_deadline && s->wd_deadline <= now)
+			svc_watchdog(m, s);
 		if (s->deadline && s->deadline <= now)
 			svc_timer(m, s);
 		else if (!m->use_cg)
@@ -677,7 +792,8 @@ uint64_t jobs_next_deadline(const struct jobs *m)
 	uint64_t next = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct svc *s = m->v[i];
-		uint64_t d = s->deadline;
+		uint64_t d = s->deadline && s->wd_deadline ? (s->deadline < s->wd_deadline ? s->deadline : s->wd_deadline) :
+			s->deadline ? s->deadline : s->wd_deadline;
 		if (!m->use_cg && svc_waiting_gone(s)) {
 			uint64_t p = mono_us() + POLL_USEC;
 			d = d && d < p ? d : p;

@@ -11,6 +11,18 @@
  * come up fails the job ("dependency"). stop propagates to the units that Require= the stopped
  * one and runs in reverse order. restart = stop, then start. Ordering cycles among loaded
  * units are found whenever units are loaded; the units on a cycle refuse to start ("cycle").
+ *
+ * The rest of systemd.unit(5)'s dependencies: BindsTo= is Requires= that also stops the unit
+ * when the bound one goes down on its own; PartOf= takes stops and restarts of the named unit
+ * (one way); Conflicts= stops the other unit (both ways) when one starts; Requisite= fails the
+ * start ("dependency") unless the named unit is already active or coming up; Upholds= starts
+ * the named unit whenever it is down while this one is active; OnFailure= / OnSuccess= start
+ * units when this one enters failed / inactive; StopWhenUnneeded= stops a unit once no unit
+ * that is up requires, wants, binds or upholds it; RefuseManualStart=/RefuseManualStop= refuse
+ * an administrator's job (-EPERM). A reference to a unit of a type keel does not run, or to a
+ * unit that does not exist, orders nothing (as in systemd); pulled in, it is "not-found".
+ * reload runs ExecReload= of an active unit (-EOPNOTSUPP without one, -ESRCH if not active) and
+ * of the units it PropagatesReloadTo= (or that are ReloadPropagatedFrom= it).
  */
 #ifndef KEEL_SVC_JOBS_H
 #define KEEL_SVC_JOBS_H
@@ -83,6 +95,9 @@ void jobs_dispatch(struct jobs *m);
  * ordered after s has a stop job left. */
 int jobs_start_ready(struct jobs *m, struct svc *s);
 bool jobs_stop_ready(struct jobs *m, struct svc *s);
+
+/* svc_state.c's set_state() tells: s went from active state old to s->active. */
+void jobs_unit_changed(struct jobs *m, struct svc *s, enum svc_active old);
 
 /* Events */
 void jobs_reap(struct jobs *m);                  /* SIGCHLD: reap every child, ours or orphaned */

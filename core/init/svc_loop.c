@@ -178,15 +178,22 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 		return;
 	case CTL_START:
 	case CTL_STOP:
-	case CTL_RESTART: {
-		enum job_type t = r->verb == CTL_START ? JOB_START : r->verb == CTL_STOP ? JOB_STOP : JOB_RESTART;
+	case CTL_RESTART:
+	case CTL_RELOAD: {
+		enum job_type t = r->verb == CTL_START ? JOB_START : r->verb == CTL_STOP ? JOB_STOP :
+			r->verb == CTL_RELOAD ? JOB_RELOAD : JOB_RESTART;
 		if ((t != JOB_STOP) && s->load != LOAD_LOADED) {
 			reply(l, c, "ERR %s: %s", s->name, s->error[0] ? s->error : unit_load_name(s->load));
 			return;
 		}
 		int ret = jobs_enqueue(&l->m, s, t, true, &c->wait_id);
 		if (ret) {
-			reply(l, c, "ERR %s: %s", s->name, ret == -ESHUTDOWN ? "the system is shutting down" : strerror(-ret));
+			reply(l, c, "ERR %s: %s", s->name, ret == -ESHUTDOWN ? "the system is shutting down" :
+				ret == -EPERM ? "operation refused: the unit may not be started or stopped by hand "
+						"(RefuseManualStart=/RefuseManualStop=)" :
+				ret == -EOPNOTSUPP ? "reload is not applicable: the unit has no ExecReload=" :
+				ret == -ESRCH ? "the unit is not active, cannot reload" :
+				ret == -EBUSY ? "another job of the unit is running" : strerror(-ret));
 			return;
 		}
 		c->wait = s;

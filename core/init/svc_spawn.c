@@ -1,10 +1,12 @@
 /* svc_spawn.c — fork/exec of service processes (see svc_spawn.h). */
 #include "init/svc_spawn.h"
 #include "base/err.h"
+#include "init/unit_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -15,6 +17,9 @@ const char *spawn_step_name(int step)
 {
 	switch (step) {
 	case STEP_CHDIR: return "chdir to WorkingDirectory";
+	case STEP_NICE: return "set Nice";
+	case STEP_IOPRIO: return "set the IO scheduling class";
+	case STEP_SETSCHEDULER: return "set the CPU scheduling policy";
 	case STEP_LIMITS: return "set its Limit*= resource limits";
 	case STEP_OOM_ADJUST: return "set OOMScoreAdjust";
 	case STEP_STDIO: return "set up stdin/stdout/stderr";
@@ -92,6 +97,23 @@ void spawn_close_except(int from, const int *keep, size_t n)
 	}
 }
 
+/* Where stdout (i = 0) or stderr (i = 1) goes: StandardOutput=/StandardError=. */
+static int out_target(const struct spawn *s, int i, int null, int out0)
+{
+	const struct spawn_out *o = &s->out[i];
+	int flags = O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC;
+	switch (o->kind) {
+	case OUT_JOURNAL: return s->out_fd >= 0 ? above_stdio(s->out_fd) : null;
+	case OUT_INHERIT: return i ? out0 : null; /* stdout inherits stdin (/dev/null), stderr stdout */
+	case OUT_NULL: return null;
+	case OUT_CONSOLE: return above_stdio(open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC));
+	case OUT_APPEND: flags |= O_APPEND; break;
+	case OUT_TRUNCATE: flags |= O_TRUNC; break;
+	default: break;
+	}
+	return above_stdio(open(o->path, flags, 0644));
+}
+
 static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 {
 	sigset_t all;
@@ -101,6 +123,8 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	for (int sig = 1; sig < 65; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
+	if (s->ignore_sigpipe)
+		signal(SIGPIPE, SIG_IGN);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	if (s->cgroup_fd >= 0) {
@@ -112,8 +136,9 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	if (setsid() < 0)
 		child_fail(pipefd, STEP_SESSION, errno);
 	int null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
-	int out = s->out_fd >= 0 ? above_stdio(s->out_fd) : null;
-	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	int out = null < 0 ? -1 : out_target(s, 0, null, -1);
+	int errout = out < 0 ? -1 : out_target(s, 1, null, out);
+	if (errout < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errout, 2) < 0)
 		child_fail(pipefd, STEP_STDIO, errno);
 	/* PID 1 opens all of its own close-on-exec; this is for one inherited without it (from
 	 * whoever started the supervisor) or a slip in PID 1: none may reach a service */
@@ -141,6 +166,15 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 		if (fd < 0 || write(fd, v, (size_t)n) != n)
 			child_fail(pipefd, STEP_OOM_ADJUST, errno);
 		close(fd);
+	}
+	if (s->set_nice && setpriority(PRIO_PROCESS, 0, s->nice))
+		child_fail(pipefd, STEP_NICE, errno);
+	if (s->ioprio > 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, s->ioprio))
+		child_fail(pipefd, STEP_IOPRIO, errno);
+	if (s->set_sched) {
+		struct sched_param sp = {.sched_priority = s->sched_prio};
+		if (sched_setscheduler(0, s->sched_policy | (s->sched_reset_on_fork ? 0x40000000 /* SCHED_RESET_ON_FORK */ : 0), &sp))
+			child_fail(pipefd, STEP_SETSCHEDULER, errno);
 	}
 	if (s->set_ids) {
 		if (setgroups(s->ngroups, s->groups) || setresgid(s->gid, s->gid, s->gid))
@@ -187,4 +221,19 @@ int spawn_result(int errfd, struct spawn_err *err)
 		err->err = EIO;
 	}
 	return 1;
+}
+
+void svc_spawn_settings(const struct unit *u, struct spawn *sp)
+{
+	sp->out[0] = (struct spawn_out){u->std_out, u->out_path};
+	sp->out[1] = (struct spawn_out){u->std_err, u->err_path};
+	sp->set_nice = u->has_nice;
+	sp->nice = u->nice;
+	sp->ioprio = u->io_class || u->io_prio >= 0 ?
+		(u->io_class ? u->io_class : 2) << 13 | (u->io_class == 3 ? 0 : u->io_prio >= 0 ? u->io_prio : 4) : 0;
+	sp->set_sched = u->cpu_policy >= 0;
+	sp->sched_policy = u->cpu_policy;
+	sp->sched_prio = u->cpu_prio >= 0 ? u->cpu_prio : u->cpu_policy == SCHED_FIFO || u->cpu_policy == SCHED_RR;
+	sp->sched_reset_on_fork = u->cpu_reset_on_fork;
+	sp->ignore_sigpipe = u->ignore_sigpipe;
 }

@@ -25,7 +25,19 @@ struct spawn {
 	size_t ngroups;
 	const char *cwd;        /* NULL: "/" */
 	bool cwd_optional;      /* WorkingDirectory=-… */
-	int out_fd;             /* stdout and stderr; -1: /dev/null */
+	int out_fd;             /* the log pipe; -1: /dev/null */
+	/* StandardOutput= (out[0]) and StandardError= (out[1]): where each goes (struct unit's enum
+	 * unit_output values: the log pipe, inherit (stdout: /dev/null, as stdin; stderr: as stdout),
+	 * /dev/null, /dev/console, or path opened as file:/append:/truncate:, before the ids change) */
+	struct spawn_out { int kind; const char *path; } out[2];
+	bool set_nice;
+	int nice;               /* setpriority(2) */
+	int ioprio;             /* ioprio_set(2) value (class << 13 | level), 0: not set */
+	bool set_sched;
+	int sched_policy;       /* SCHED_* */
+	int sched_prio;
+	bool sched_reset_on_fork;
+	bool ignore_sigpipe;    /* SIGPIPE ignored (IgnoreSIGPIPE=, systemd's default) */
 	int cgroup_fd;          /* the service's cgroup directory, or -1 */
 	struct spawn_rlimit {
 		int resource;          /* RLIMIT_… */
@@ -38,7 +50,8 @@ struct spawn {
 
 /* What failed in the child (also its exit status, as systemd numbers them). */
 enum spawn_step {
-	STEP_CHDIR = 200, STEP_LIMITS = 205, STEP_OOM_ADJUST = 206, STEP_STDIO = 208, STEP_SESSION = 210, STEP_EXEC = 203,
+	STEP_CHDIR = 200, STEP_NICE = 201, STEP_LIMITS = 205, STEP_OOM_ADJUST = 206, STEP_STDIO = 208,
+	STEP_SESSION = 210, STEP_EXEC = 203, STEP_IOPRIO = 213, STEP_SETSCHEDULER = 214,
 	STEP_GROUP = 216, STEP_USER = 217, STEP_CGROUP = 219,
 };
 struct spawn_err {
@@ -46,6 +59,11 @@ struct spawn_err {
 	int err; /* errno */
 };
 const char *spawn_step_name(int step);
+
+/* The unit's StandardOutput=/StandardError=, Nice=, IOScheduling*=, CPUScheduling*= and
+ * IgnoreSIGPIPE= into sp. */
+struct unit;
+void svc_spawn_settings(const struct unit *u, struct spawn *sp);
 
 /* Fork the child. *errfd is the nonblocking read end of the status pipe. */
 int spawn_start(const struct spawn *s, pid_t *pid, int *errfd, struct kerr *e);

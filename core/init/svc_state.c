@@ -2,11 +2,15 @@
 #include "init/svc_state.h"
 #include "init/svc_exec.h"
 #include "init/svc_jobs.h"
+#include "init/unit_cond.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "base/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +38,14 @@ const char *svc_active_name(enum svc_active a)
 static const char *sub_name(enum svc_sub s)
 {
 	static const char *const n[] = {"dead", "start-pre", "start", "running", "exited", "auto-restart", "stop",
-		"stop-sigterm", "stop-sigkill", "failed", "active"};
+		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post"};
 	return n[s];
 }
 
 static const char *result_name(enum svc_result r)
 {
 	static const char *const n[] = {"success", "exit-code", "signal", "core-dump", "timeout", "start-limit-hit",
-		"resources", "dependency", "cycle", "load", "canceled", "assert"};
+		"resources", "dependency", "cycle", "load", "canceled", "assert", "protocol", "watchdog"};
 	return n[r];
 }
 
@@ -71,6 +75,7 @@ static void close_log(struct jobs *m, struct svc *s)
 static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub)
 {
 	uint64_t now = mono_us();
+	enum svc_active old = s->active;
 	if (a != s->active || sub != s->sub) {
 		log_info("%s: %s (%s) -> %s (%s)", s->name, svc_active_name(s->active), sub_name(s->sub), svc_active_name(a),
 			sub_name(sub));
@@ -85,11 +90,20 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		s->active_exit = now;
 	s->active = a;
 	s->sub = sub;
+	if (sub != SUB_RUNNING && sub != SUB_RELOAD)
+		s->wd_deadline = 0;
+	else if (sub == SUB_RUNNING && s->u.watchdog_usec && !s->wd_deadline)
+		s->wd_deadline = after_usec(s->u.watchdog_usec);
 	if ((a == ACT_INACTIVE || a == ACT_FAILED) && !s->main_pid && !s->control_pid)
 		close_log(m, s);
+	if (a != old)
+		jobs_unit_changed(m, s, old);
 	if (s->job == JOB_NONE || !s->job_begun)
 		return;
-	if (s->job == JOB_START) {
+	if (s->job == JOB_RELOAD) {
+		if (sub != SUB_RELOAD)
+			svc_job_done(m, s, a == ACT_ACTIVE && s->reload_ok);
+	} else if (s->job == JOB_START) {
 		if (a == ACT_ACTIVE)
 			svc_job_done(m, s, true);
 		else if (a == ACT_FAILED || sub == SUB_AUTO_RESTART)
@@ -121,6 +135,10 @@ static void mixed_final(struct jobs *m, struct svc *s)
 /* Signal what is left and wait for it to go (or finish now if nothing is left). */
 static void terminate(struct jobs *m, struct svc *s, enum svc_active a)
 {
+	if (s->u.kill_mode == KILL_NONE && (s->main_pid || s->control_pid)) {
+		log_warn("%s: KillMode=none: its processes are left running", s->name);
+		s->main_pid = s->control_pid = 0;
+	}
 	if (svc_gone(m, s)) {
 		finalize(m, s);
 		return;
@@ -128,6 +146,8 @@ static void terminate(struct jobs *m, struct svc *s, enum svc_active a)
 	svc_kill(m, s, s->u.kill_signal);
 	if (s->u.kill_signal != SIGKILL)
 		svc_kill(m, s, SIGCONT);
+	if (s->u.send_sighup && s->u.kill_signal != SIGHUP)
+		svc_kill(m, s, SIGHUP);
 	mixed_final(m, s);
 	s->deadline = after_usec(s->u.timeout_stop_usec);
 	set_state(m, s, a, SUB_STOP_SIGTERM);
@@ -148,8 +168,9 @@ bool svc_should_restart(enum restart_mode mode, enum svc_result result)
 	case RESTART_ALWAYS: return true;
 	case RESTART_ON_SUCCESS: return clean;
 	case RESTART_ON_FAILURE: return !clean;
-	case RESTART_ON_ABNORMAL: return sig || result == RES_TIMEOUT;
+	case RESTART_ON_ABNORMAL: return sig || result == RES_TIMEOUT || result == RES_WATCHDOG;
 	case RESTART_ON_ABORT: return sig;
+	case RESTART_ON_WATCHDOG: return result == RES_WATCHDOG;
 	}
 	return false;
 }
@@ -168,11 +189,44 @@ bool svc_backoff_settled(const struct unit *u, uint64_t up)
 	return up >= (u->start_limit_interval ? u->start_limit_interval : 10000000);
 }
 
+/* ExecStopPost=, once per run, as the unit goes down: true if it was started (finalize() is
+ * called again when it is done). */
+static bool stop_post(struct jobs *m, struct svc *s)
+{
+	if (!s->u.exec_stop_post.n || s->stop_post_ran || s->load != LOAD_LOADED)
+		return false;
+	s->stop_post_ran = true;
+	s->cidx = 0;
+	s->deadline = after_usec(s->u.timeout_stop_usec);
+	set_state(m, s, ACT_DEACTIVATING, SUB_STOP_POST);
+	return !svc_run_cmd(m, s, &s->u.exec_stop_post.v[0], false);
+}
+
+/* Restart= as the main process's exit status overrides it (RestartPreventExitStatus= first). */
+static bool restart_wanted(const struct svc *s)
+{
+	if (s->main_status_set && unit_status_has(&s->u.restart_prevent, s->main_status))
+		return false;
+	if (s->main_status_set && s->result != RES_START_LIMIT && unit_status_has(&s->u.restart_force, s->main_status))
+		return true;
+	return svc_should_restart(s->u.restart, s->result);
+}
+
 static void finalize(struct jobs *m, struct svc *s)
 {
 	uint64_t now = mono_us();
 	s->deadline = 0;
 	bool stopping = m->shutting_down || ((s->job == JOB_STOP || s->job == JOB_RESTART) && s->job_begun);
+	if (s->skipped) { /* ExecCondition= said no: like an unmet condition */
+		s->skipped = false;
+		svc_release(m, s);
+		if (s->job == JOB_START && s->job_begun)
+			svc_job_done(m, s, true);
+		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
+		return;
+	}
+	if (!(s->oneshot_ok && s->result == RES_SUCCESS && s->u.remain_after_exit && !stopping) && stop_post(m, s))
+		return;
 	if (stopping) {
 		if (s->stop_killed && s->result == RES_SUCCESS)
 			s->result = RES_TIMEOUT;
@@ -197,7 +251,7 @@ static void finalize(struct jobs *m, struct svc *s)
 	uint64_t up = s->active_since && end > s->active_since ? end - s->active_since : 0;
 	if (svc_backoff_settled(&s->u, up)) /* it ran long enough: start the backoff over */
 		s->backoff = 0;
-	if (svc_should_restart(s->u.restart, s->result)) {
+	if (restart_wanted(s)) {
 		uint64_t delay = svc_restart_delay(&s->u, s->backoff);
 		s->backoff++;
 		s->restarts++;
@@ -227,39 +281,75 @@ bool svc_start_limit_hit(struct svc *s, uint64_t now)
 	return ++s->limit_count > s->u.start_limit_burst;
 }
 
-/* The first Condition…=/Assert…= that does not hold, or NULL. Paths are looked up beneath the
- * root (on the host: as the host sees them). */
+/* The first Condition…=/Assert…= that decides against starting, or NULL (Assert…= first). Paths
+ * are looked up beneath the root (on the host: as the host sees them). */
 static const struct unit_cond *failed_condition(const struct jobs *m, const struct svc *s)
 {
-	for (size_t i = 0; i < s->u.nconds; i++) {
-		const struct unit_cond *c = &s->u.conds[i];
-		struct stat st;
-		const char *rel = c->path + strspn(c->path, "/");
-		bool exists = !fstatat(m->rootfd, *rel ? rel : ".", &st, 0), ok = exists;
-		switch (c->kind) {
-		case COND_PATH_EXISTS: break;
-		case COND_PATH_IS_DIRECTORY: ok = exists && S_ISDIR(st.st_mode); break;
-		case COND_FILE_NOT_EMPTY: ok = exists && S_ISREG(st.st_mode) && st.st_size > 0; break;
-		case COND_FILE_IS_EXECUTABLE: ok = exists && S_ISREG(st.st_mode) && (st.st_mode & 0111); break;
-		}
-		if (ok == c->negate)
-			return c;
-	}
-	return NULL;
+	const struct unit_cond *c = unit_cond_failed(s->u.conds, s->u.nconds, true, m->rootfd);
+	return c ? c : unit_cond_failed(s->u.conds, s->u.nconds, false, m->rootfd);
 }
 
+/* Run control command cidx of l in state (a, sub); false if it could not be started (the unit
+ * then fails with "resources"). */
+static bool control(struct jobs *m, struct svc *s, const struct cmd_list *l, enum svc_active a, enum svc_sub sub)
+{
+	set_state(m, s, a, sub);
+	if (!svc_run_cmd(m, s, &l->v[s->cidx], false))
+		return true;
+	s->result = RES_RESOURCES;
+	terminate(m, s, ACT_DEACTIVATING);
+	return false;
+}
+
+/* The main part is up: ExecStartPost=, then active (a oneshot: its leftovers go, then active
+ * with RemainAfterExit= or inactive). */
+static void running(struct jobs *m, struct svc *s)
+{
+	s->deadline = 0;
+	if (s->u.type == SVC_ONESHOT) {
+		s->oneshot_ok = true;
+		terminate(m, s, ACT_ACTIVATING);
+		return;
+	}
+	set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
+}
+
+static void started(struct jobs *m, struct svc *s)
+{
+	s->cidx = 0;
+	if (!s->u.exec_start_post.n) {
+		running(m, s);
+		return;
+	}
+	s->deadline = after_usec(s->u.timeout_start_usec);
+	control(m, s, &s->u.exec_start_post, ACT_ACTIVATING, SUB_START_POST);
+}
+
+/* ExecStart=: the main process (Type=forking: a control process whose exit says "started"). */
 static void start_main(struct jobs *m, struct svc *s)
 {
 	set_state(m, s, ACT_ACTIVATING, SUB_START);
-	if (svc_run_cmd(m, s, &s->u.exec_start.v[s->idx], true)) {
+	s->cidx = 0; /* Type=forking: ExecStart= is the control process */
+	if (!s->u.exec_start.n) { /* a oneshot with ExecStop= only */
+		started(m, s);
+		return;
+	}
+	if (svc_run_cmd(m, s, &s->u.exec_start.v[s->idx], s->u.type != SVC_FORKING)) {
 		s->result = RES_RESOURCES;
 		terminate(m, s, ACT_DEACTIVATING);
 		return;
 	}
-	if (s->u.type == SVC_SIMPLE) {
-		s->deadline = 0;
-		set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
-	}
+	if (s->u.type == SVC_SIMPLE || s->u.type == SVC_IDLE)
+		started(m, s);
+}
+
+static void start_pre(struct jobs *m, struct svc *s)
+{
+	s->cidx = 0;
+	if (s->u.exec_start_pre.n)
+		control(m, s, &s->u.exec_start_pre, ACT_ACTIVATING, SUB_START_PRE);
+	else
+		start_main(m, s);
 }
 
 void svc_begin_start(struct jobs *m, struct svc *s)
@@ -287,11 +377,12 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 	if (cf) {
 		if (cf->assert) {
 			s->result = RES_ASSERT;
-			svc_fail(s, "%s=%s%s failed", cf->key, cf->negate ? "!" : "", cf->path);
+			svc_fail(s, "%s=%s%s%s failed", cf->key, cf->trigger ? "|" : "", cf->negate ? "!" : "", cf->path);
 			set_state(m, s, ACT_FAILED, SUB_FAILED);
 			return;
 		}
-		str_fmt(s->error, sizeof(s->error), "not started: %s=%s%s was not met", cf->key, cf->negate ? "!" : "", cf->path);
+		str_fmt(s->error, sizeof(s->error), "not started: %s=%s%s%s was not met", cf->key, cf->trigger ? "|" : "",
+			cf->negate ? "!" : "", cf->path);
 		log_notice("%s: %s", s->name, s->error);
 		s->result = RES_SUCCESS;
 		if (s->job != JOB_NONE)
@@ -301,7 +392,7 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 	}
 	s->deadline = 0;
 	s->result = RES_SUCCESS;
-	s->oneshot_ok = s->stop_killed = false;
+	s->oneshot_ok = s->stop_killed = s->stop_post_ran = s->skipped = s->main_status_set = false;
 	s->active_since = s->active_exit = 0;
 	s->status_text[0] = 0;
 	s->idx = 0;
@@ -320,17 +411,13 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 		set_state(m, s, ACT_FAILED, SUB_FAILED);
 		return;
 	}
-	if (s->u.type != SVC_SIMPLE)
+	if (s->u.type != SVC_SIMPLE && s->u.type != SVC_IDLE)
 		s->deadline = after_usec(s->u.timeout_start_usec);
-	if (s->u.exec_start_pre.n) {
-		set_state(m, s, ACT_ACTIVATING, SUB_START_PRE);
-		if (svc_run_cmd(m, s, &s->u.exec_start_pre.v[0], false)) {
-			s->result = RES_RESOURCES;
-			terminate(m, s, ACT_DEACTIVATING);
-		}
-		return;
-	}
-	start_main(m, s);
+	s->cidx = 0;
+	if (s->u.exec_condition.n)
+		control(m, s, &s->u.exec_condition, ACT_ACTIVATING, SUB_CONDITION);
+	else
+		start_pre(m, s);
 }
 
 static void stop_kill(struct jobs *m, struct svc *s) { terminate(m, s, ACT_DEACTIVATING); }
@@ -344,7 +431,7 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 		return;
 	}
 	switch (s->sub) {
-	case SUB_STOP: case SUB_STOP_SIGTERM: case SUB_STOP_SIGKILL:
+	case SUB_STOP: case SUB_STOP_SIGTERM: case SUB_STOP_SIGKILL: case SUB_STOP_POST:
 		if (s->active == ACT_ACTIVATING) /* a failed start winding down: now it is a stop */
 			s->active = ACT_DEACTIVATING;
 		return; /* finalize() completes the job */
@@ -362,13 +449,13 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 		if (s->u.exec_stop.n) {
 			struct kerr e = {0};
 			if (m->use_cg && s->cg_fd < 0 &&
-				(s->cg_fd = cg_service(&m->cg, s->name, s->u.kill_mode == KILL_PROCESS, &e)) < 0) {
+				(s->cg_fd = cg_service(&m->cg, s->name, s->u.kill_mode >= KILL_PROCESS, &e)) < 0) {
 				svc_fail(s, "%s", e.msg);
 				s->cg_fd = -1;
 				stop_kill(m, s);
 				return;
 			}
-			s->idx = 0;
+			s->cidx = 0;
 			s->deadline = after_usec(s->u.timeout_stop_usec);
 			set_state(m, s, ACT_DEACTIVATING, SUB_STOP);
 			if (svc_run_cmd(m, s, &s->u.exec_stop.v[0], false))
@@ -396,7 +483,84 @@ enum svc_result svc_exit_result(int status, char *what, size_t n)
 	return WCOREDUMP(status) ? RES_CORE_DUMP : RES_SIGNAL;
 }
 
-static bool stopping_sub(enum svc_sub sub) { return sub == SUB_STOP || sub == SUB_STOP_SIGTERM || sub == SUB_STOP_SIGKILL; }
+static void reload_end(struct jobs *m, struct svc *s, bool ok);
+
+int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
+	char *p = strrchr(buf, ')'), st;
+	int pp, pg, sd;
+	if (!p || sscanf(p + 1, " %c %d %d %d", &st, &pp, &pg, &sd) != 4)
+		return -1;
+	*ppid = pp;
+	*sid = sd;
+	return 0;
+}
+
+static bool stopping_sub(enum svc_sub sub)
+{
+	return sub == SUB_STOP || sub == SUB_STOP_SIGTERM || sub == SUB_STOP_SIGKILL || sub == SUB_STOP_POST;
+}
+
+void svc_begin_reload(struct jobs *m, struct svc *s)
+{
+	s->job_begun = true;
+	s->reload_ok = false;
+	if (s->load != LOAD_LOADED || s->active != ACT_ACTIVE || !s->u.exec_reload.n || s->control_pid ||
+		(s->sub != SUB_RUNNING && s->sub != SUB_EXITED)) {
+		svc_job_done(m, s, false);
+		return;
+	}
+	s->cidx = 0;
+	s->reload_ok = true;
+	s->deadline = after_usec(s->u.timeout_start_usec);
+	set_state(m, s, ACT_ACTIVE, SUB_RELOAD);
+	if (svc_run_cmd(m, s, &s->u.exec_reload.v[0], false))
+		reload_end(m, s, false);
+}
+
+static void reload_end(struct jobs *m, struct svc *s, bool ok)
+{
+	s->deadline = 0;
+	s->reload_ok = ok;
+	set_state(m, s, ACT_ACTIVE, s->u.type == SVC_ONESHOT ? SUB_EXITED : SUB_RUNNING);
+}
+
+/* Type=forking: the main process is the PID in PIDFile= — if it belongs to the unit (its cgroup;
+ * without cgroups a child of the supervisor), never any process a service names. */
+static int forking_main(struct jobs *m, struct svc *s)
+{
+	char buf[32], name[UNIT_NAME_MAX + 1];
+	struct stat st;
+	uint64_t pid;
+	pid_t ppid, sid;
+	const char *why = NULL;
+	if (!s->u.pid_file)
+		return 0; /* no main process: up while the cgroup has processes */
+	int fd = fs_open_beneath(m->rootfd, s->u.pid_file + 1, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0)
+		return svc_fail(s, "PIDFile=%s: %s", s->u.pid_file, strerror(-fd)), -1;
+	ssize_t n = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : fs_read_upto(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	if (n <= 0 || uv_uint(buf, 2, 4194304, false, &pid, &why))
+		return svc_fail(s, "PIDFile=%s: not a process ID", s->u.pid_file), -1;
+	if (m->use_cg ? cg_pid_service((pid_t)pid, name, sizeof(name)) || strcmp(name, s->name) : (svc_proc_stat((pid_t)pid, &ppid, &sid) || ppid != getpid()))
+		return svc_fail(s, "PIDFile=%s: process %llu does not belong to the unit", s->u.pid_file,
+			(unsigned long long)pid), -1;
+	s->main_pid = (pid_t)pid;
+	if (!m->use_cg && s->npgids < SVC_PGIDS_MAX && getsid((pid_t)pid) > 0)
+		s->pgids[s->npgids++] = getsid((pid_t)pid);
+	return 0;
+}
 
 void svc_main_exited(struct jobs *m, struct svc *s, int status)
 {
@@ -406,6 +570,10 @@ void svc_main_exited(struct jobs *m, struct svc *s, int status)
 	bool spawn_failed = s->spawn_failed == s->main_pid; /* then s->error says why */
 	s->main_pid = 0;
 	enum svc_result r = svc_exit_result(status, what, sizeof(what));
+	if (r != RES_SUCCESS && unit_status_has(&s->u.success_status, status))
+		r = RES_SUCCESS; /* SuccessExitStatus= */
+	s->main_status = status;
+	s->main_status_set = true;
 	if (stopping_sub(s->sub)) {
 		log_info("%s: main process %s", s->name, what);
 		svc_check_gone(m, s);
@@ -418,9 +586,8 @@ void svc_main_exited(struct jobs *m, struct svc *s, int status)
 				start_main(m, s);
 				return;
 			}
-			s->oneshot_ok = true;
 			s->deadline = 0;
-			terminate(m, s, ACT_ACTIVATING);
+			started(m, s);
 			return;
 		}
 	}
@@ -432,6 +599,15 @@ void svc_main_exited(struct jobs *m, struct svc *s, int status)
 		log_notice("%s: main process %s", s->name, what);
 	else if (!spawn_failed)
 		svc_fail(s, "main process %s (%s)", what, c->where);
+	/* systemd.service(5): the stop operation is performed when a started service's main
+	 * process ended cleanly on its own (after a failure it goes straight to the signals) */
+	if (s->result == RES_SUCCESS && (s->sub == SUB_RUNNING || s->sub == SUB_RELOAD) && s->u.exec_stop.n) {
+		s->cidx = 0;
+		s->deadline = after_usec(s->u.timeout_stop_usec);
+		set_state(m, s, ACT_DEACTIVATING, SUB_STOP);
+		if (!svc_run_cmd(m, s, &s->u.exec_stop.v[0], false))
+			return;
+	}
 	terminate(m, s, ACT_DEACTIVATING);
 }
 
@@ -443,42 +619,81 @@ void svc_control_exited(struct jobs *m, struct svc *s, int status)
 	bool spawn_failed = s->spawn_failed == s->control_pid;
 	s->control_pid = 0;
 	enum svc_result r = svc_exit_result(status, what, sizeof(what));
-	if (s->sub == SUB_START_PRE) {
-		const struct unit_cmd *c = &s->u.exec_start_pre.v[s->idx];
-		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE)) {
-			s->result = r;
+	const struct cmd_list *l = s->sub == SUB_CONDITION ? &s->u.exec_condition : s->sub == SUB_START_PRE ?
+		&s->u.exec_start_pre : s->sub == SUB_START_POST ? &s->u.exec_start_post : s->sub == SUB_RELOAD ?
+		&s->u.exec_reload : s->sub == SUB_STOP ? &s->u.exec_stop : s->sub == SUB_STOP_POST ?
+		&s->u.exec_stop_post : s->sub == SUB_START && s->u.type == SVC_FORKING ? &s->u.exec_start : NULL;
+	if (!l || s->cidx >= l->n) {
+		svc_check_gone(m, s);
+		return;
+	}
+	const struct unit_cmd *c = &l->v[s->cidx];
+	bool ok = r == RES_SUCCESS || (c->flags & CMD_IGNORE_FAILURE), more = s->cidx + 1 < l->n;
+	const char *what_list = s->sub == SUB_CONDITION ? "ExecCondition" : s->sub == SUB_START_PRE ? "ExecStartPre" :
+		s->sub == SUB_START_POST ? "ExecStartPost" : s->sub == SUB_RELOAD ? "ExecReload" :
+		s->sub == SUB_STOP ? "ExecStop" : s->sub == SUB_STOP_POST ? "ExecStopPost" : "ExecStart";
+	if (s->sub == SUB_CONDITION)
+		ok = (WIFEXITED(status) && !WEXITSTATUS(status)) || (c->flags & CMD_IGNORE_FAILURE);
+	if (!ok && s->sub != SUB_STOP && s->sub != SUB_STOP_POST && s->sub != SUB_RELOAD) {
+		if (s->sub == SUB_CONDITION && WIFEXITED(status) && WEXITSTATUS(status) < 255) {
+			str_fmt(s->error, sizeof(s->error), "not started: ExecCondition= exited with status %d (%s)",
+				WEXITSTATUS(status), c->where);
+			log_notice("%s: %s", s->name, s->error);
+			s->skipped = true;
+		} else {
+			s->result = r == RES_SUCCESS ? RES_EXIT_CODE : r;
 			if (!spawn_failed)
-				svc_fail(s, "ExecStartPre %s (%s)", what, c->where);
+				svc_fail(s, "%s %s (%s)", what_list, what, c->where);
+		}
+		terminate(m, s, ACT_DEACTIVATING);
+		return;
+	}
+	if (!ok)
+		log_warn("%s: %s %s (%s)", s->name, what_list, what, c->where);
+	if (s->sub == SUB_RELOAD && !ok) {
+		reload_end(m, s, false);
+		return;
+	}
+	if (more) { /* the next command of the list */
+		s->cidx++;
+		if (!svc_run_cmd(m, s, &l->v[s->cidx], false))
+			return;
+		if (s->sub == SUB_RELOAD)
+			reload_end(m, s, false);
+		else if (s->sub == SUB_STOP || s->sub == SUB_STOP_POST)
+			stop_kill(m, s);
+		else {
+			s->result = RES_RESOURCES;
 			terminate(m, s, ACT_DEACTIVATING);
-			return;
 		}
-		if (++s->idx < s->u.exec_start_pre.n) {
-			if (svc_run_cmd(m, s, &s->u.exec_start_pre.v[s->idx], false)) {
-				s->result = RES_RESOURCES;
-				terminate(m, s, ACT_DEACTIVATING);
-			}
-			return;
-		}
-		s->idx = 0;
-		start_main(m, s);
 		return;
 	}
-	if (s->sub == SUB_STOP) {
-		const struct unit_cmd *c = &s->u.exec_stop.v[s->idx];
-		if (r != RES_SUCCESS && !(c->flags & CMD_IGNORE_FAILURE))
-			log_warn("%s: ExecStop %s (%s)", s->name, what, c->where);
-		if (++s->idx < s->u.exec_stop.n && !svc_run_cmd(m, s, &s->u.exec_stop.v[s->idx], false))
-			return;
-		stop_kill(m, s);
-		return;
+	switch (s->sub) {
+	case SUB_CONDITION: start_pre(m, s); break;
+	case SUB_START_PRE: s->idx = 0; start_main(m, s); break;
+	case SUB_START: /* Type=forking: the daemon is up */
+		if (forking_main(m, s)) {
+			s->result = RES_PROTOCOL;
+			terminate(m, s, ACT_DEACTIVATING);
+		} else {
+			started(m, s);
+		}
+		break;
+	case SUB_START_POST: running(m, s); break;
+	case SUB_RELOAD: reload_end(m, s, true); break;
+	default: stop_kill(m, s); break; /* after ExecStop=, and after ExecStopPost= what is left goes */
 	}
-	svc_check_gone(m, s);
 }
 
 bool svc_waiting_gone(const struct svc *s) { return s->sub == SUB_STOP_SIGTERM || s->sub == SUB_STOP_SIGKILL; }
 
 void svc_check_gone(struct jobs *m, struct svc *s)
 {
+	if (s->sub == SUB_RUNNING && s->u.type == SVC_FORKING && !s->main_pid && !s->control_pid && svc_gone(m, s)) {
+		log_notice("%s: its processes are gone", s->name); /* forking without PIDFile= */
+		terminate(m, s, ACT_DEACTIVATING);
+		return;
+	}
 	if (!svc_waiting_gone(s))
 		return;
 	if (svc_gone(m, s))
@@ -491,17 +706,33 @@ void svc_timer(struct jobs *m, struct svc *s)
 {
 	s->deadline = 0;
 	switch (s->sub) {
+	case SUB_CONDITION:
 	case SUB_START_PRE:
 	case SUB_START:
+	case SUB_START_POST:
 		s->result = RES_TIMEOUT;
 		svc_fail(s, "did not start within %llu ms", (unsigned long long)(s->u.timeout_start_usec / 1000));
 		terminate(m, s, ACT_DEACTIVATING);
 		break;
 	case SUB_STOP:
-		log_warn("%s: ExecStop did not finish within %llu ms", s->name, (unsigned long long)(s->u.timeout_stop_usec / 1000));
+	case SUB_STOP_POST:
+		log_warn("%s: %s did not finish within %llu ms", s->name, s->sub == SUB_STOP ? "ExecStop" : "ExecStopPost",
+			(unsigned long long)(s->u.timeout_stop_usec / 1000));
 		stop_kill(m, s);
 		break;
+	case SUB_RELOAD:
+		log_warn("%s: ExecReload did not finish within %llu ms", s->name,
+			(unsigned long long)(s->u.timeout_start_usec / 1000));
+		if (s->control_pid)
+			kill(s->control_pid, SIGKILL);
+		reload_end(m, s, false);
+		break;
 	case SUB_STOP_SIGTERM:
+		if (!s->u.send_sigkill) {
+			svc_fail(s, "still running %llu ms after signal %d; left running (SendSIGKILL=no)",
+				(unsigned long long)(s->u.timeout_stop_usec / 1000), s->u.kill_signal);
+			goto give_up;
+		}
 		svc_fail(s, "still running %llu ms after signal %d; killed with SIGKILL",
 			(unsigned long long)(s->u.timeout_stop_usec / 1000), s->u.kill_signal);
 		s->stop_killed = true;
@@ -511,6 +742,7 @@ void svc_timer(struct jobs *m, struct svc *s)
 		break;
 	case SUB_STOP_SIGKILL:
 		svc_fail(s, "processes survived SIGKILL; giving up on them");
+	give_up:
 		s->main_pid = s->control_pid = 0;
 		s->npgids = 0;
 		if (s->cg_fd >= 0) { /* keep the cgroup: it is not empty */
@@ -530,14 +762,31 @@ void svc_timer(struct jobs *m, struct svc *s)
 	}
 }
 
+void svc_watchdog(struct jobs *m, struct svc *s)
+{
+	s->wd_deadline = 0;
+	if (s->sub != SUB_RUNNING && s->sub != SUB_RELOAD)
+		return;
+	s->result = RES_WATCHDOG;
+	svc_fail(s, "watchdog timeout (no WATCHDOG=1 within %llu ms); signal %d", (unsigned long long)(s->u.watchdog_usec / 1000),
+		s->u.watchdog_signal);
+	svc_kill(m, s, s->u.watchdog_signal);
+	svc_kill(m, s, SIGCONT);
+	s->deadline = after_usec(s->u.timeout_stop_usec);
+	set_state(m, s, ACT_DEACTIVATING, SUB_STOP_SIGTERM);
+}
+
 void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg)
 {
 	if (msg->has_status)
 		str_copy(s->status_text, sizeof(s->status_text), msg->status);
+	if (msg->watchdog && s->wd_deadline)
+		s->wd_deadline = after_usec(s->u.watchdog_usec);
+	if (msg->watchdog_trigger && s->wd_deadline)
+		svc_watchdog(m, s);
 	if (msg->ready && s->u.type == SVC_NOTIFY && s->sub == SUB_START) {
-		s->deadline = 0;
 		log_info("%s: ready (READY=1 from pid %d)", s->name, (int)msg->pid);
-		set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
+		started(m, s);
 	}
 }
 
@@ -557,10 +806,8 @@ void svc_spawn_event(struct jobs *m, struct svc *s)
 {
 	pid_t pid = s->spawn_pid;
 	int r = svc_read_spawn(m, s);
-	if (r == 0 && pid == s->main_pid && s->u.type == SVC_EXEC && s->sub == SUB_START) {
-		s->deadline = 0;
-		set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
-	}
+	if (r == 0 && pid == s->main_pid && s->u.type == SVC_EXEC && s->sub == SUB_START)
+		started(m, s);
 }
 
 void svc_status(const struct svc *s, struct ctl_status *o)

@@ -5,18 +5,28 @@
  * a unit's job may begin and calls svc_begin_start()/svc_begin_stop(); the functions below
  * move the unit on from there, one event each, without blocking or waiting for a child.
  *
- * Processes: ExecStartPre= commands run in turn (control process), then ExecStart= (main
- * process; every ExecStart= in turn for Type=oneshot). simple is active once forked, exec once
- * execve succeeded, notify on READY=1 from any process in its cgroup, oneshot when the last
- * command exited 0. When the main process ends, whatever is left in the unit's cgroup gets
+ * Processes: ExecCondition= commands (an exit 1..254 skips the unit as an unmet condition, 255
+ * or a signal fails it), then ExecStartPre= (control processes), then ExecStart= (main process;
+ * every ExecStart= in turn for Type=oneshot), then ExecStartPost=. simple and idle are ready
+ * once forked, exec once execve succeeded, notify on READY=1 (NotifyAccess= narrows who may
+ * send it), oneshot when the last command exited 0, forking when the ExecStart= process exited
+ * 0 (the main process then is the PID in PIDFile=, which must belong to the unit; without
+ * PIDFile= the unit is up while its cgroup has processes); the unit is active once the
+ * ExecStartPost= commands succeeded. SuccessExitStatus= adds clean exits of the main process;
+ * RestartPreventExitStatus= and RestartForceExitStatus= override Restart=. WatchdogSec=: once
+ * the unit runs, each WATCHDOG=1 must come within it; else (or on WATCHDOG=trigger) the unit's
+ * processes get WatchdogSignal= (SIGABRT) and it ends with result "watchdog". Reload: ExecReload=
+ * (with $MAINPID) while the unit stays active; a failure fails the reload job only. When the main process ends, whatever is left in the unit's cgroup gets
  * KillSignal= and then SIGKILL after TimeoutStopSec= (KillMode= narrows who gets which), and
  * Restart= decides: an automatic
  * restart waits RestartSec= doubled for each consecutive restart (capped at
  * RestartMaxDelaySec=; the count resets once the unit has been up for StartLimitIntervalSec=),
  * and more than StartLimitBurst= starts within StartLimitIntervalSec= fail the unit
  * ("start-limit-hit"). A manual start of a failed unit resets both counters.
- * Stopping: ExecStop= (with $MAINPID), then KillSignal= to the cgroup, SIGKILL after
- * TimeoutStopSec= (the unit then ends "failed", result "timeout").
+ * Stopping: ExecStop= (with $MAINPID), then KillSignal= (and SIGHUP with SendSIGHUP=) to the
+ * cgroup, SIGKILL after TimeoutStopSec= (the unit then ends "failed", result "timeout"; with
+ * SendSIGKILL=no what is left stays), then ExecStopPost= — which also runs after a failed
+ * start or an exit of the main process, before Restart= decides.
  *
  * Without cgroups (tests outside a VM) every process a unit starts leads its own session, and
  * "the unit's processes" are those sessions' process groups, polled every 50 ms.
@@ -45,13 +55,14 @@
 enum svc_active { ACT_INACTIVE, ACT_ACTIVATING, ACT_ACTIVE, ACT_DEACTIVATING, ACT_FAILED };
 enum svc_sub {
 	SUB_DEAD, SUB_START_PRE, SUB_START, SUB_RUNNING, SUB_EXITED, SUB_AUTO_RESTART, SUB_STOP,
-	SUB_STOP_SIGTERM, SUB_STOP_SIGKILL, SUB_FAILED, SUB_ACTIVE,
+	SUB_STOP_SIGTERM, SUB_STOP_SIGKILL, SUB_FAILED, SUB_ACTIVE, SUB_CONDITION, SUB_START_POST, SUB_RELOAD,
+	SUB_STOP_POST,
 };
 enum svc_result {
 	RES_SUCCESS, RES_EXIT_CODE, RES_SIGNAL, RES_CORE_DUMP, RES_TIMEOUT, RES_START_LIMIT,
-	RES_RESOURCES, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED, RES_ASSERT,
+	RES_RESOURCES, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED, RES_ASSERT, RES_PROTOCOL, RES_WATCHDOG,
 };
-enum job_type { JOB_NONE, JOB_START, JOB_STOP, JOB_RESTART };
+enum job_type { JOB_NONE, JOB_START, JOB_STOP, JOB_RESTART, JOB_RELOAD };
 
 /* What an epoll event belongs to (epoll_event.data.ptr points at one of these). */
 enum watch_kind { W_SIGNAL, W_CTL, W_NOTIFY, W_INOTIFY, W_CONN, W_OUT, W_SPAWN };
@@ -79,10 +90,17 @@ struct svc {
 	bool done_ok;
 
 	pid_t main_pid, control_pid;
-	size_t idx;            /* command being run in its list */
+	size_t idx;            /* ExecStart= command being run */
+	size_t cidx;           /* control command being run in its list (ExecCondition= … ExecStopPost=) */
+	bool stop_post_ran;    /* ExecStopPost= ran for this run */
+	bool reload_ok;        /* every ExecReload= of the current reload succeeded */
+	int main_status;       /* wait status of the last main process (main_status_set) */
+	bool main_status_set;
 	bool oneshot_ok;       /* every ExecStart= of a oneshot succeeded */
+	bool skipped;          /* ExecCondition= exited 1..254: the run ends as an unmet condition */
 	bool stop_killed;      /* SIGKILL was needed */
 	uint64_t deadline;     /* the current timer, 0 = none */
+	uint64_t wd_deadline;  /* WatchdogSec=: the next WATCHDOG=1 is due by then; 0 = not armed */
 	unsigned restarts;     /* automatic restarts so far */
 	unsigned backoff;      /* consecutive restarts (delay = RestartSec << backoff) */
 	uint64_t limit_window;
@@ -116,12 +134,14 @@ struct jobs;
 /* Called by svc_jobs.c when a job may begin, ends, or an event concerns this unit. */
 void svc_begin_start(struct jobs *m, struct svc *s);
 void svc_begin_stop(struct jobs *m, struct svc *s);
+void svc_begin_reload(struct jobs *m, struct svc *s);
 void svc_job_done(struct jobs *m, struct svc *s, bool ok);
 void svc_main_exited(struct jobs *m, struct svc *s, int status);
 void svc_control_exited(struct jobs *m, struct svc *s, int status);
 void svc_check_gone(struct jobs *m, struct svc *s);
 bool svc_waiting_gone(const struct svc *s);
 void svc_timer(struct jobs *m, struct svc *s);
+void svc_watchdog(struct jobs *m, struct svc *s); /* wd_deadline passed, or WATCHDOG=trigger */
 void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg);
 void svc_output(struct jobs *m, struct svc *s);  /* the log pipe is readable */
 void svc_spawn_event(struct jobs *m, struct svc *s); /* the status pipe is readable */
@@ -143,6 +163,9 @@ bool svc_backoff_settled(const struct unit *u, uint64_t up);
 /* Count a start at now (monotonic µs): true if it is more than StartLimitBurst= within
  * StartLimitIntervalSec= (either 0: no limit). */
 bool svc_start_limit_hit(struct svc *s, uint64_t now);
+
+/* /proc/PID/stat's parent and session; -1 if the process is gone. */
+int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid);
 
 /* For `keel init status`. */
 void svc_status(const struct svc *s, struct ctl_status *out);

@@ -1,7 +1,9 @@
 /* unit_parse.h — systemd unit files, the subset keel init runs, parsed strictly.
  *
- * A unit is NAME.service or NAME.target. unit_parse() applies one file (the unit file, then each
- * drop-in in turn) to a struct unit; unit_check() validates the result once all files are in.
+ * keel init runs NAME.service and NAME.target units; names of every other unit type are valid
+ * where units are named (After=, Wants=…), and `keel init verify` reads their files too (their own
+ * section refused by name). unit_parse() applies one file (the unit file, then each drop-in in
+ * turn) to a struct unit; unit_check() validates the result once all files are in.
  * Syntax (systemd.syntax(7)): [Section] headers; Key=Value with white space around '=' ignored;
  * '#' and ';' start comment lines; a line ending in '\' continues on the next (the backslash
  * becomes a space, comment lines in between are skipped); an empty assignment resets a list
@@ -25,8 +27,12 @@ struct kerr;
 #define UNIT_FILE_MAX (256 * 1024) /* bytes of one unit file or drop-in */
 #define UNIT_CMDS_MAX 64           /* command lines in one Exec*= list */
 
-enum unit_kind { UNIT_SERVICE, UNIT_TARGET };
-enum svc_type { SVC_SIMPLE, SVC_EXEC, SVC_NOTIFY, SVC_ONESHOT };
+/* UNIT_OTHER: a .socket, .timer, .mount… file, read by `keel init verify` only (its own section
+ * is refused by name: keel init runs services and targets). */
+enum unit_kind { UNIT_SERVICE, UNIT_TARGET, UNIT_OTHER };
+/* Type=: idle runs as simple (systemd only delays its start for the console's sake); forking is
+ * active once the ExecStart= process exited 0, its main process read from PIDFile= if set. */
+enum svc_type { SVC_SIMPLE, SVC_EXEC, SVC_NOTIFY, SVC_ONESHOT, SVC_FORKING, SVC_IDLE };
 enum restart_mode {
 	RESTART_NO,
 	RESTART_ON_SUCCESS,
@@ -34,12 +40,15 @@ enum restart_mode {
 	RESTART_ON_ABNORMAL,
 	RESTART_ON_ABORT,
 	RESTART_ALWAYS,
+	RESTART_ON_WATCHDOG,
 };
 
-/* Command-line prefixes (systemd.service(5)); '+', '!' and '!!' are refused. */
+/* Command-line prefixes (systemd.service(5)). */
 #define CMD_IGNORE_FAILURE 1u /* '-': a non-zero exit counts as success */
 #define CMD_ARGV0 2u          /* '@': the second word is argv[0] */
 #define CMD_NO_EXPAND 4u      /* ':': no $VARIABLE expansion */
+#define CMD_PRIVILEGED 8u     /* '+': full privileges (no User=/Group=, no sandboxing) */
+#define CMD_NO_SETID 16u      /* '!': no User=/Group= change (sandboxing still applies); '!!' is the same here */
 
 struct unit_cmd {
 	unsigned flags;
@@ -61,6 +70,7 @@ enum kill_mode {
 	KILL_CONTROL_GROUP, /* every process in the cgroup (default) */
 	KILL_MIXED,         /* KillSignal= to the main process; SIGKILL to the rest once it is gone */
 	KILL_PROCESS,       /* the main (and control) process only; the rest stay */
+	KILL_NONE,          /* no process is signalled: a stop forgets them (systemd deprecates it; mdmon uses it) */
 };
 
 /* Limit*= settings keel applies with setrlimit(2). */
@@ -75,14 +85,24 @@ struct unit_limit {
 const char *unit_limit_name(enum unit_rlimit l); /* "LimitNOFILE" … */
 int unit_limit_resource(enum unit_rlimit l);     /* RLIMIT_NOFILE … */
 
-/* Condition…= / Assert…= on a path, checked when the unit is about to start. */
-enum cond_kind { COND_PATH_EXISTS, COND_PATH_IS_DIRECTORY, COND_FILE_NOT_EMPTY, COND_FILE_IS_EXECUTABLE };
+/* Condition…= / Assert…= (systemd.unit(5)), checked when the unit is about to start
+ * (unit_cond.h evaluates them). The first group takes an absolute path, the rest a value. */
+enum cond_kind {
+	COND_PATH_EXISTS, COND_PATH_IS_DIRECTORY, COND_FILE_NOT_EMPTY, COND_FILE_IS_EXECUTABLE,
+	COND_PATH_EXISTS_GLOB, COND_DIRECTORY_NOT_EMPTY, COND_PATH_IS_MOUNT_POINT, COND_PATH_IS_SYMLINK,
+	COND_PATH_IS_READ_WRITE, COND_NEEDS_UPDATE,
+	COND_VIRTUALIZATION, COND_CAPABILITY, COND_KERNEL_COMMAND_LINE, COND_KERNEL_VERSION,
+	COND_ARCHITECTURE, COND_HOST, COND_FIRST_BOOT, COND_SECURITY, COND_CONTROL_GROUP_CONTROLLER,
+	COND_MEMORY, COND_CPUS, COND_ENVIRONMENT, COND_AC_POWER, COND_USER, COND_GROUP,
+};
+#define COND_LAST_PATH COND_NEEDS_UPDATE
 struct unit_cond {
 	enum cond_kind kind;
-	bool negate; /* "!PATH" */
-	bool assert; /* Assert…=: failing fails the start; Condition…=: failing skips it */
-	char *path;
-	char key[32]; /* the directive, for messages */
+	bool negate;  /* "!VALUE" */
+	bool trigger; /* "|VALUE": one of the triggering conditions must hold */
+	bool assert;  /* Assert…=: failing fails the start; Condition…=: failing skips it */
+	char *path;   /* the value: an absolute path for the path kinds */
+	char key[40]; /* the directive, for messages */
 };
 
 struct unit {
@@ -92,13 +112,35 @@ struct unit {
 	char *description;
 	struct strv documentation;
 	struct strv after, before, requires, wants;
+	struct strv conflicts, part_of, binds_to, on_failure, on_success, upholds, requisite;
+	struct strv propagates_reload_to, reload_propagated_from, joins_namespace_of;
+	struct strv requires_mounts_for; /* absolute paths: mounted before keel init starts, on a keel host */
+	bool stop_when_unneeded, refuse_manual_start, refuse_manual_stop;
 	uint64_t start_limit_interval; /* usec; default 10 s */
 	uint64_t start_limit_burst;    /* default 5; 0 disables the limit */
 	struct unit_cond *conds;
 	size_t nconds;
 	/* [Service] */
 	enum svc_type type;
-	struct cmd_list exec_start_pre, exec_start, exec_stop;
+	struct cmd_list exec_condition, exec_start_pre, exec_start, exec_start_post, exec_reload, exec_stop,
+		exec_stop_post;
+	char *pid_file;              /* PIDFile=: absolute (a relative one is below /run, as systemd) */
+	/* SuccessExitStatus=, RestartPreventExitStatus=, RestartForceExitStatus=: exit codes
+	 * 0..255 (bit n of code[n / 64]) and signals (bit n of sig) */
+	struct unit_status { uint64_t code[4]; uint64_t sig; } success_status, restart_prevent, restart_force;
+	enum unit_output { OUT_JOURNAL, OUT_INHERIT, OUT_NULL, OUT_CONSOLE, OUT_FILE, OUT_APPEND, OUT_TRUNCATE }
+		std_out, std_err;        /* StandardOutput=/StandardError= (default journal: the log ring; stderr inherit) */
+	char *out_path, *err_path;   /* for file:, append:, truncate: */
+	enum notify_access { NA_DEFAULT, NA_NONE, NA_MAIN, NA_EXEC, NA_ALL } notify_access;
+	bool has_nice;
+	int nice;                    /* Nice=, -20..19 */
+	int io_class, io_prio;       /* IOSchedulingClass= (0: not set, 1 realtime, 2 best-effort, 3 idle), priority 0..7 (-1: default 4) */
+	int cpu_policy, cpu_prio;    /* CPUSchedulingPolicy= (-1: not set; SCHED_*), CPUSchedulingPriority= */
+	bool cpu_reset_on_fork;
+	bool ignore_sigpipe;         /* IgnoreSIGPIPE=, default yes */
+	bool send_sigkill, send_sighup; /* SendSIGKILL= (default yes), SendSIGHUP= */
+	uint64_t watchdog_usec;      /* WatchdogSec=: 0 off */
+	int watchdog_signal;         /* WatchdogSignal=, default SIGABRT */
 	enum restart_mode restart;
 	uint64_t restart_usec;       /* base delay, default 100 ms; doubles per consecutive restart */
 	uint64_t restart_max_usec;   /* cap of the backoff, default 60 s (RestartMaxDelaySec=) */
@@ -121,7 +163,9 @@ struct unit {
 	uint64_t cpu_weight;         /* 1..10000; 0 = not set */
 	uint64_t tasks_max;          /* count or UV_INFINITY */
 	/* [Install] */
-	struct strv wanted_by, required_by;
+	struct strv wanted_by, required_by, also, alias;
+	char *default_instance;
+	char *fragment;              /* the unit file (the first file parsed): %y, %Y */
 	/* bookkeeping */
 	bool seen_service, seen_unit;
 };
@@ -133,6 +177,22 @@ void unit_free(struct unit *u); /* accepts NULL or a zeroed unit */
 
 /* Apply the file text p[0..len) (read from path) to u. Errors name "path:line". */
 int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e);
+
+/* The same, going on after an error: each one is handed to report (with "path:line: …") and
+ * parsing continues with the next line (a section keel cannot read is skipped whole). Returns 0,
+ * -EINVAL if anything was reported, or -ENOMEM. */
+typedef void unit_report_fn(void *arg, const struct kerr *e);
+int unit_parse_each(struct unit *u, const char *path, const char *p, size_t len, unit_report_fn *report,
+	void *arg, struct kerr *e);
+
+/* `keel init verify`: the file text p[0..len) read from path, checked as keel init would load it
+ * under its file name (a template as its instance "test_instance", as systemd-analyze verify
+ * does; a .socket, .timer… file for its [Unit] and [Install] sections). Every error goes to
+ * report; returns 0, -EINVAL once anything was reported, or -ENOMEM. */
+int unit_verify(const char *path, const char *p, size_t len, unit_report_fn *report, void *arg, struct kerr *e);
+
+/* Is an exit status (a wait(2) status) in the set? */
+bool unit_status_has(const struct unit_status *st, int wstatus);
 
 /* Only [Install] of the file text p[0..len), for what `systemctl enable` and keel provision link:
  * the same syntax, quoting, %-specifiers (of u->name) and value checks as unit_parse() fill

@@ -1,5 +1,6 @@
 /* unit_value.c — values of systemd unit-file settings (see unit_value.h). */
 #include "init/unit_value.h"
+#include "init/unit_cond.h"
 #include "base/utf8.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -241,32 +242,36 @@ static bool name_char(char c)
 		c == '_' || c == '.' || c == '\\' || c == '-';
 }
 
-const char *unit_name_suffix(const char *name)
+static const char *const unit_types[] = {".service", ".target", ".socket", ".timer", ".path", ".mount",
+	".automount", ".swap", ".device", ".slice", ".scope"};
+
+/* The suffix of name among the first ntypes of unit_types, or NULL if name is not valid. */
+static const char *name_suffix(const char *name, size_t ntypes)
 {
-	size_t n = strnlen(name, UNIT_NAME_MAX + 1), at = 0, ats = 0;
+	size_t n = strnlen(name, UNIT_NAME_MAX + 1);
 	if (n == 0 || n > UNIT_NAME_MAX)
 		return NULL;
-	const char *suffix = str_ends(name, ".service") ? ".service" : str_ends(name, ".target") ? ".target" : NULL;
+	const char *suffix = NULL;
+	for (size_t i = 0; i < ntypes && !suffix; i++)
+		if (str_ends(name, unit_types[i]))
+			suffix = unit_types[i];
 	if (!suffix)
 		return NULL;
 	size_t stem = n - strlen(suffix);
 	if (stem == 0 || name[0] == '@' || name[0] == '.')
 		return NULL;
-	for (size_t i = 0; i < stem; i++) {
-		if (name[i] == '@') {
-			at = i;
-			ats++;
-		} else if (!name_char(name[i])) {
+	for (size_t i = 0; i < stem; i++) /* an instance may hold '@' too: the first one splits */
+		if (name[i] != '@' && !name_char(name[i]))
 			return NULL;
-		}
-	}
-	(void)at;
-	return ats <= 1 ? suffix : NULL;
+	return suffix;
 }
+
+const char *unit_name_suffix(const char *name) { return name_suffix(name, 2); }
+const char *unit_ref_suffix(const char *name) { return name_suffix(name, sizeof(unit_types) / sizeof(unit_types[0])); }
 
 bool unit_name_is_template(const char *name)
 {
-	const char *s = unit_name_suffix(name);
+	const char *s = unit_ref_suffix(name);
 	const char *at = strchr(name, '@');
 	return s && at && at + 1 == name + strlen(name) - strlen(s);
 }
@@ -367,10 +372,8 @@ int uv_words(const char *s, bool exec, struct strv *out, const char **why)
 			p++;
 		if (!*p)
 			break;
-		char q = 0;
+		char q = 0; /* inside "…" or '…': quotes may open and close anywhere in a word, as systemd's */
 		const char *start = p;
-		if (*p == '"' || *p == '\'')
-			q = *p++;
 		buf_reset(&w);
 		if ((ret = buf_reserve(&w, 1)))
 			goto out;
@@ -384,18 +387,15 @@ int uv_words(const char *s, bool exec, struct strv *out, const char **why)
 				break;
 			}
 			if (q && c == q) {
+				q = 0;
 				p++;
-				if (*p && !is_ws(*p)) {
-					ret = fail(why, "closing quote not followed by white space", -EINVAL);
-					goto out;
-				}
-				break;
+				continue;
 			}
 			if (!q && is_ws(c))
 				break;
 			if (!q && (c == '"' || c == '\'')) {
-				ret = fail(why, "quote inside a word", -EINVAL);
-				goto out;
+				q = *p++;
+				continue;
 			}
 			if (c == '\\') {
 				p++;
@@ -423,14 +423,44 @@ out:
 
 /* ---- specifiers and variables ---------------------------------------------------------------- */
 
-int uv_specifiers(const char *in, const char *unit, struct buf *out, const char **why)
+/* systemd's unit_name_unescape(): "-" is "/", "\xHH" a byte (not NUL). */
+static int unescape(struct buf *out, const char *s, size_t n, const char **why)
 {
-	const char *suffix = unit_name_suffix(unit);
+	int ret = 0;
+	for (size_t i = 0; i < n && !ret; i++) {
+		uint8_t b;
+		if (s[i] == '-')
+			ret = buf_putc(out, '/');
+		else if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' && !hex_decode(&b, 1, s + i + 2, 2) && b) {
+			ret = buf_putc(out, b);
+			i += 3;
+		} else if (s[i] == '\\')
+			return fail(why, "bad escape in the unit name", -EINVAL);
+		else
+			ret = buf_putc(out, s[i]);
+	}
+	return ret;
+}
+
+int uv_specifiers(const char *in, const char *unit, const char *fragment, struct buf *out, const char **why)
+{
+	static const struct { char c; const char *v; } fixed[] = { /* the system manager's */
+		{'t', "/run"}, {'S', "/var/lib"}, {'C', "/var/cache"}, {'L', "/var/log"}, {'E', "/etc"}, {'T', "/tmp"},
+		{'V', "/var/tmp"}, {'h', "/root"}, {'u', "root"}, {'U', "0"}, {'g', "root"}, {'G', "0"}, {'s', "/bin/sh"},
+	};
+	static const struct { char c; enum host_fact f; } facts[] = {
+		{'H', HF_HOSTNAME}, {'l', HF_HOSTNAME}, {'q', HF_HOSTNAME}, {'m', HF_MACHINE_ID}, {'b', HF_BOOT_ID},
+		{'v', HF_KERNEL}, {'a', HF_ARCH}, {'o', HF_OS_ID}, {'w', HF_OS_VERSION_ID}, {'B', HF_OS_BUILD_ID},
+		{'W', HF_OS_VARIANT_ID}, {'M', HF_OS_IMAGE_ID}, {'A', HF_OS_IMAGE_VERSION},
+	};
+	const char *suffix = unit_ref_suffix(unit);
 	if (!suffix)
 		return fail(why, "invalid unit name", -EINVAL);
 	size_t n = strlen(unit), stem = n - strlen(suffix);
 	const char *at = memchr(unit, '@', stem);
 	size_t pre = at ? (size_t)(at - unit) : stem;
+	const char *inst = at ? at + 1 : NULL;
+	size_t il = at ? stem - pre - 1 : 0;
 	int ret = 0;
 	buf_reset(out);
 	if ((ret = buf_reserve(out, 1)))
@@ -441,15 +471,61 @@ int uv_specifiers(const char *in, const char *unit, struct buf *out, const char 
 			ret = buf_putc(out, *p);
 			continue;
 		}
-		switch (*++p) {
+		const char *dash, *f;
+		char c = *++p;
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+			if (fixed[i].c == c)
+				goto fixed_value;
+		for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+			if (facts[i].c == c) {
+				if (!(f = unit_host_fact(facts[i].f)))
+					return fail(why, "the host does not have what this %-specifier names", -ENOENT);
+				if (c == 'l')
+					ret = buf_put(out, f, strcspn(f, "."));
+				else
+					ret = buf_puts(out, f);
+				goto next;
+			}
+		switch (c) {
 		case '%': ret = buf_putc(out, '%'); break;
 		case 'n': ret = buf_put(out, unit, n); break;
 		case 'N': ret = buf_put(out, unit, stem); break;
 		case 'p': ret = buf_put(out, unit, pre); break;
-		case 'i': ret = at ? buf_put(out, at + 1, stem - pre - 1) : 0; break;
+		case 'P': ret = unescape(out, unit, pre, why); break;
+		case 'i': ret = buf_put(out, inst ? inst : "", il); break;
+		case 'I': ret = unescape(out, inst ? inst : "", il, why); break;
+		case 'j':
+		case 'J':
+			dash = memrchr(unit, '-', pre);
+			dash = dash ? dash + 1 : unit;
+			ret = c == 'j' ? buf_put(out, dash, (size_t)(unit + pre - dash)) :
+					 unescape(out, dash, (size_t)(unit + pre - dash), why);
+			break;
+		case 'f':
+			if (!(ret = buf_putc(out, '/')))
+				ret = inst ? unescape(out, inst + (inst[0] == '-'), il - (inst[0] == '-'), why) :
+					     unescape(out, unit + (unit[0] == '-'), stem - (unit[0] == '-'), why);
+			break;
+		case 'y':
+		case 'Y':
+			if (!fragment)
+				return fail(why, "%y and %Y need the unit file's path", -EINVAL);
+			f = strrchr(fragment, '/');
+			ret = c == 'y' || !f ? buf_puts(out, c == 'y' ? fragment : ".") : buf_put(out, fragment, f == fragment ? 1 : (size_t)(f - fragment));
+			break;
+		case 'd':
+			if (!(ret = buf_puts(out, "/run/credentials/")))
+				ret = buf_put(out, unit, n);
+			break;
 		case 0: return fail(why, "'%' at the end (write %% for a percent sign)", -EINVAL);
-		default: return fail(why, "unsupported %-specifier (keel knows %n %N %p %i %%)", -EINVAL);
+		default: return fail(why, "unknown %-specifier", -EINVAL);
 		}
+		continue;
+	fixed_value:
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+			if (fixed[i].c == c)
+				ret = buf_puts(out, fixed[i].v);
+	next:;
 	}
 	if (ret == -E2BIG)
 		return fail(why, "value too long", ret);
@@ -634,4 +710,13 @@ int uv_envfile(const char *path, const char *p, size_t len, struct strv *out, st
 out:
 	buf_free(&v);
 	return ret;
+}
+
+int uv_word_index(const char *packed, const char *s, bool icase)
+{
+	int i = 0;
+	for (const char *k = packed; *k; k += strlen(k) + 1, i++)
+		if (icase ? !strcasecmp(k, s) : !strcmp(k, s))
+			return i;
+	return -1;
 }

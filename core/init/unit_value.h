@@ -44,15 +44,22 @@ int uv_uint(const char *s, uint64_t min, uint64_t max, bool inf, uint64_t *out, 
 /* "SIGTERM", "TERM" or a number 1..64. */
 int uv_signal(const char *s, int *sig, const char **why);
 
-/* Unit names: [A-Za-z0-9:_.\\-] plus one '@' (template "a@.service" or instance "a@x.service"),
- * at most UNIT_NAME_MAX bytes, ending in ".service" or ".target". Returns the suffix (".service"
- * or ".target") or NULL when invalid. */
+/* Unit names keel init runs: [A-Za-z0-9:_.\\-] and '@' (the first one splits prefix and instance:
+ * template "a@.service", instance "a@x.service" or "a@b@c.service"), at most UNIT_NAME_MAX bytes,
+ * ending in ".service" or ".target". Returns the suffix (".service" or ".target") or NULL. */
 const char *unit_name_suffix(const char *name);
+/* The same rules for a name of any unit type systemd has (.service .target .socket .timer .path
+ * .mount .automount .swap .device .slice .scope): valid in After=, Wants=, OnFailure=… */
+const char *unit_ref_suffix(const char *name);
 /* The template of an instance name: "getty@tty1.service" -> "getty@.service"; 0 or -EINVAL
  * (not an instance). out has UNIT_NAME_MAX + 1 bytes. */
 int unit_name_template(const char *name, char *out);
-/* True for a template name such as "getty@.service" (cannot be started itself). */
+/* True for a template name such as "getty@.service" or "a@.socket" (cannot be started itself). */
 bool unit_name_is_template(const char *name);
+
+/* The position of s in packed, a list of NUL-terminated words ending in an empty one (compared
+ * ignoring case if icase), or -1. Tables of names kept this way need no relocation per entry. */
+int uv_word_index(const char *packed, const char *s, bool icase);
 
 /* [A-Za-z_][A-Za-z0-9_]*, at most 255 bytes. */
 bool uv_env_name(const char *s, size_t n);
@@ -60,17 +67,24 @@ bool uv_env_name(const char *s, size_t n);
 bool uv_env_assign(const char *s);
 
 /* Split a value into words the way systemd does for ExecStart=, Environment=, After=…:
- * white space separates words; a word may be wrapped whole in "…" or '…' (the quote must open
- * the word and be followed by white space or the end); C escapes (\a \b \f \n \r \t \v \\ \" \'
- * \s \; \xHH \NNN octal \uHHHH \UHHHHHHHH) are decoded everywhere; a decoded NUL, a quote inside
- * a word and an unknown escape are errors. With exec set, a lone unquoted ";" (systemd's old
+ * white space separates words; "…" and '…' quote white space and may open and close anywhere
+ * in a word (A="x y"z is the one word A=x yz, as systemd's extract_first_word() reads it); C
+ * escapes (\a \b \f \n \r \t \v \\ \" \' \s \; \xHH \NNN octal \uHHHH \UHHHHHHHH) are decoded
+ * everywhere; an unterminated quote, a decoded NUL and an unknown escape are errors. With exec set, a lone unquoted ";" (systemd's old
  * command separator) is refused. Words are appended to out. */
 int uv_words(const char *s, bool exec, struct strv *out, const char **why);
 
-/* Expand %-specifiers of a unit: %n (full name), %N (name without suffix), %p (prefix: before
- * '@' or %N), %i (instance, empty if none), %% (a '%'). Any other specifier is an error. The
- * result replaces out's contents. */
-int uv_specifiers(const char *in, const char *unit, struct buf *out, const char **why);
+/* Expand %-specifiers of a unit (systemd.unit(5), as the system manager has them): %n full name,
+ * %N without suffix, %p prefix (before '@'), %P unescaped, %i instance, %I unescaped, %j the
+ * prefix's last '-' component, %J unescaped, %f "/" + the unescaped instance (or prefix), %y %Y
+ * the unit file and its directory (fragment; may be NULL if not used), %d its credentials
+ * directory, %t /run, %S /var/lib, %C /var/cache, %L /var/log, %E /etc, %T /tmp, %V /var/tmp,
+ * %h /root, %u root, %U 0, %g root, %G 0, %s /bin/sh; the host's %H hostname, %l short hostname,
+ * %q (the hostname: keel has no pretty hostname), %m machine ID, %b boot ID, %v kernel release,
+ * %a architecture, and os-release's %o ID, %w VERSION_ID, %B BUILD_ID, %W VARIANT_ID,
+ * %M IMAGE_ID, %A IMAGE_VERSION; %% a '%'. Any other specifier, or one the host cannot answer
+ * (no /etc/machine-id for %m), is an error. The result replaces out's contents. */
+int uv_specifiers(const char *in, const char *unit, const char *fragment, struct buf *out, const char **why);
 
 /* Expand a command line's words with env ("NAME=VALUE" strings, later entries win): a word that
  * is exactly $NAME becomes the value's white-space separated words (none if unset or empty);

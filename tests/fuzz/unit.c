@@ -1,7 +1,8 @@
 /* unit.c — libFuzzer harness for core/init/unit_parse.c and core/init/unit_value.c (the unit-file parser).
  *
- * The first byte picks the unit name (service, target, instance); the rest is the file text,
- * applied as a unit file and then again as a drop-in. When it parses and checks:
+ * The first byte picks the unit name (service, target, instance, socket); the rest is the file
+ * text, applied as a unit file and then again as a drop-in, and checked by unit_verify() (every
+ * error reported once, each with a message). When it parses and checks:
  *   - every command has a program (absolute or a bare name) and at least one argv word;
  *   - every dependency is a valid unit name, every Environment= entry a valid NAME=VALUE;
  *   - each command line expands against the unit's environment without error or crash.
@@ -45,15 +46,23 @@ static void check_cmds(const struct cmd_list *l, const struct unit *u)
 static void check_names(const struct strv *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		check(unit_name_suffix(l->v[i]) != NULL, "invalid dependency name kept");
+		check(unit_ref_suffix(l->v[i]) != NULL && !unit_name_is_template(l->v[i]), "invalid dependency name kept");
+}
+
+static unsigned reported;
+static void report(void *arg, const struct kerr *e)
+{
+	(void)arg;
+	check(e->msg[0] != 0, "verify: an error without a message");
+	reported++;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {"a.service", "b.target", "getty@tty1.service", "x-y.service"};
+	static const char *const names[] = {"a.service", "b.target", "getty@tty1.service", "x-y.service", "s.socket"};
 	if (!size)
 		return 0;
-	const char *name = names[data[0] % 4];
+	const char *name = names[data[0] % 5];
 	const char *text = (const char *)data + 1;
 	size_t len = size - 1;
 	struct unit u;
@@ -63,13 +72,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ret)
 		ret = unit_parse(&u, "f.d/x.conf", text, len, &e);
 	if (!ret && !unit_check(&u, &e)) {
-		check_cmds(&u.exec_start, &u);
-		check_cmds(&u.exec_start_pre, &u);
-		check_cmds(&u.exec_stop, &u);
-		check_names(&u.after);
-		check_names(&u.before);
-		check_names(&u.requires);
-		check_names(&u.wants);
+		const struct cmd_list *cmds[] = {&u.exec_condition, &u.exec_start_pre, &u.exec_start, &u.exec_start_post,
+			&u.exec_reload, &u.exec_stop, &u.exec_stop_post};
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			check_cmds(cmds[i], &u);
+		const struct strv *deps[] = {&u.after, &u.before, &u.requires, &u.wants, &u.conflicts, &u.part_of, &u.binds_to,
+			&u.on_failure, &u.on_success, &u.upholds, &u.requisite, &u.also, &u.alias};
+		for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++)
+			check_names(deps[i]);
+		for (size_t i = 0; i < u.requires_mounts_for.n; i++)
+			check(u.requires_mounts_for.v[i][0] == '/', "relative RequiresMountsFor= kept");
+		check(u.std_out < OUT_FILE || (u.out_path && u.out_path[0] == '/'), "output file not absolute");
+		check(!u.pid_file || u.pid_file[0] == '/', "PIDFile= not absolute");
+		for (size_t i = 0; i < u.nconds; i++)
+			check(u.conds[i].kind > COND_LAST_PATH || u.conds[i].path[0] == '/', "condition path not absolute");
 		for (size_t i = 0; i < u.environment.n; i++)
 			check(uv_env_assign(u.environment.v[i]), "bad environment entry kept");
 		check(u.kind == UNIT_SERVICE || (!u.exec_start.n && !u.seen_service), "target with a service section");
@@ -77,6 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(e.msg[0] != 0, "error without a message");
 	}
 	unit_free(&u);
+	reported = 0;
+	ret = unit_verify(name, text, len, report, NULL, &e);
+	check((ret == 0) == (reported == 0) && (ret == 0 || ret == -EINVAL || ret == -ENOMEM || ret == -EFBIG || ret == -E2BIG),
+		"verify: its answer and its reports disagree");
 
 	/* the value parsers on the raw text as one string */
 	char *s = malloc(len + 1);
@@ -94,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uv_timespan(s, &v, &why);
 	uv_bytes(s, &v, &why);
 	struct buf b = BUF_INIT(UV_VALUE_MAX);
-	if (!uv_specifiers(s, name, &b, &why))
+	if (!uv_specifiers(s, name, "/usr/lib/systemd/system/f.service", &b, &why))
 		check(b.len <= UV_VALUE_MAX, "specifier output too long");
 	buf_free(&b);
 	free(s);

@@ -105,14 +105,16 @@ T_TEST(ign_install)
 	static const struct { const char *name, *s, *want; } cases[] = {
 		{"u.service", "[Install]\nWantedBy=multi-user.target\n", "multi-user.target"},
 		{"u.service", "[Service]\nWantedBy=no.target\nNope=1\n[Install]\nWantedBy = a.target  b.target\nRequiredBy=c.target\n"
-			"Also=x\nAlias=y.service\n[X-Ext]\nWantedBy=no.target\n", "a.target b.target c.target!"},
+			"Also=x.socket\nAlias=y.service\n[X-Ext]\nWantedBy=no.target\n", "a.target b.target c.target!"},
 		{"u.service", "[Install]\n#WantedBy=no.target\nWantedBy=a.target\nWantedBy=\n", ""},
 		{"u.service", "[Unit]\nDescription=x\n[Bogus]\nWantedBy=no.target\n", ""},
 		{"u.service", "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target \\\n  \"b.target\"\n", "timers.target b.target"},
 		{"a@b.service", "[Install]\nWantedBy=%p.target %i.target %N.target\n", "a.target b.target a@b.target"},
 		{"u.service", "[Install]\nWantedBy=a.target\n[Installation]\nWantedBy=no.target\n", "a.target"},
 		{"u.service", "[Install]\nWantedBy=\"a.target\n", NULL},
-		{"u.service", "[Install]\nWantedBy=%H.target\n", NULL},
+		{"u.service", "[Install]\nWantedBy=%Z.target\n", NULL},
+		{"u.service", "[Install]\nAlso=x\n", NULL},
+		{"u.service", "[Install]\nAlias=u.socket\n", NULL},
 		{"u.service", "[Install]\nRequiredBy=a@.target\n", NULL},
 		{"u.service", "[Install]\nWantedBy=../x.target\n", NULL},
 		{"u.service", "[Install\nWantedBy=a.target\n", NULL},

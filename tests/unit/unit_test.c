@@ -192,19 +192,19 @@ T_TEST(unit_forged)
 		{"a.service", "[Service]\nExecStart /bin/a\n", "t.service:2: expected Key=Value"},
 		{"a.service", "[Service\nExecStart=/bin/a\n", "t.service:1: malformed section header"},
 		{"a.service", "[Unit]\nExecStart=/bin/a\n", "t.service:2: ExecStart= belongs in [Service], not [Unit]"},
-		{"a.service", "[Service]\nStartLimitBurst=3\nExecStart=/bin/a\n", "t.service:2: StartLimitBurst= belongs in [Unit], not [Service]"},
-		{"a.service", "[Service]\nExecStart=/bin/a\nExecReload=/bin/kill -HUP $MAINPID\n", "t.service:3: ExecReload= is not supported"},
-		{"a.service", "[Service]\nType=forking\nExecStart=/bin/a\n", "t.service:2: Type=: only simple"},
+		{"a.service", "[Service]\nStartLimitIntervalSec=3\nExecStart=/bin/a\n", "t.service:2: StartLimitIntervalSec= belongs in [Unit], not [Service]"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nDynamicUser=yes\n", "t.service:3: DynamicUser= is not supported"},
+		{"a.service", "[Service]\nType=dbus\nExecStart=/bin/a\n", "t.service:2: Type=dbus is not supported"},
 		{"a.service", "[Service]\nType=bogus\nExecStart=/bin/a\n", "t.service:2: Type=: unknown value"},
 		{"a.service", "[Service]\nRestart=sometimes\nExecStart=/bin/a\n", "t.service:2: Restart=: unknown value"},
-		{"a.service", "[Service]\nRestart=on-watchdog\nExecStart=/bin/a\n", "t.service:2: Restart=: on-watchdog"},
-		{"a.service", "[Service]\nExecStart=+/bin/a\n", "t.service:2: ExecStart=: prefixes"},
+		{"a.service", "[Service]\nRestart=on-watchdogs\nExecStart=/bin/a\n", "t.service:2: Restart=: unknown value"},
+		{"a.service", "[Service]\nExecStart=+!/bin/a\n", "t.service:2: ExecStart=: repeated command prefix"},
 		{"a.service", "[Service]\nExecStart=--/bin/a\n", "t.service:2: ExecStart=: repeated command prefix"},
 		{"a.service", "[Service]\nExecStart=bin/a\n", "t.service:2: ExecStart=: the program must be"},
 		{"a.service", "[Service]\nExecStart=@/bin/a\n", "t.service:2: ExecStart=: '@' needs"},
 		{"a.service", "[Service]\nExecStart=/bin/a \"open\n", "t.service:2: ExecStart=: unterminated quote"},
 		{"a.service", "[Service]\nExecStart=/bin/a ; /bin/b\n", "t.service:2: ExecStart=: ';' command separators"},
-		{"a.service", "[Service]\nExecStart=/bin/a %H\n", "t.service:2: ExecStart=: unsupported %-specifier"},
+		{"a.service", "[Service]\nExecStart=/bin/a %Z\n", "t.service:2: ExecStart=: unknown %-specifier"},
 		{"a.service", "[Service]\nExecStart=-\n", "t.service:2: ExecStart=: empty command"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nRestartSec=soon\n", "t.service:3: RestartSec=: expected a number"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nMemoryMax=50%\n", "t.service:3: MemoryMax=: percentages"},
@@ -214,15 +214,15 @@ T_TEST(unit_forged)
 		{"a.service", "[Service]\nExecStart=/bin/a\nLimitNOFILE=infinity:5\n", "t.service:3: LimitNOFILE=: soft limit above"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nLimitNOFILE=1K\n", "t.service:3: LimitNOFILE=: not a whole decimal"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nLimitCORE=1Q\n", "t.service:3: LimitCORE=: unknown size suffix"},
-		{"a.service", "[Service]\nExecStart=/bin/a\nLimitCPU=10\n", "t.service:3: unknown directive LimitCPU="},
-		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=none\n", "t.service:3: KillMode=: none is not supported"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nLimitCPU=10\n", "t.service:3: LimitCPU= is not supported"},
+		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=nothing\n", "t.service:3: KillMode=: unknown value"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nKillMode=all\n", "t.service:3: KillMode=: unknown value"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nOOMScoreAdjust=-1001\n", "t.service:3: OOMScoreAdjust=: expected a number"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nOOMScoreAdjust=abc\n", "t.service:3: OOMScoreAdjust=: expected a number"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nDelegate=cpu memory\n", "t.service:3: Delegate=: not a boolean"},
 		{"a.service", "[Unit]\nConditionPathExists=etc/x\n[Service]\nExecStart=/bin/a\n", "t.service:2: ConditionPathExists=: not an absolute path"},
-		{"a.service", "[Unit]\nConditionPathExists=|/x\n[Service]\nExecStart=/bin/a\n", "t.service:2: ConditionPathExists=: triggering conditions"},
-		{"a.service", "[Unit]\nConditionVirtualization=vm\n[Service]\nExecStart=/bin/a\n", "t.service:2: unknown directive ConditionVirtualization="},
+		{"a.service", "[Unit]\nConditionPathExists=|!x\n[Service]\nExecStart=/bin/a\n", "t.service:2: ConditionPathExists=: not an absolute path"},
+		{"a.service", "[Unit]\nConditionVirtualization=vax\n[Service]\nExecStart=/bin/a\n", "t.service:2: ConditionVirtualization=: unknown virtualization"},
 		{"a.service", "[Service]\nConditionPathExists=/x\nExecStart=/bin/a\n", "t.service:2: ConditionPathExists= belongs in [Unit]"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nEnvironment=1A=x\n", "t.service:3: Environment=: not a NAME=VALUE"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nEnvironmentFile=rel/path\n", "t.service:3: EnvironmentFile=: not an absolute path"},
@@ -230,7 +230,7 @@ T_TEST(unit_forged)
 		{"a.service", "[Service]\nExecStart=/bin/a\nUser=-root\n", "t.service:3: User=: not a valid user"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nUser=a:b\n", "t.service:3: User=: not a valid user"},
 		{"a.service", "[Unit]\nAfter=bad name\n[Service]\nExecStart=/bin/a\n", "t.service:2: After=: not a valid unit name"},
-		{"a.service", "[Unit]\nWants=a.socket\n[Service]\nExecStart=/bin/a\n", "t.service:2: Wants=: not a valid unit name"},
+		{"a.service", "[Unit]\nWants=a.bogus\n[Service]\nExecStart=/bin/a\n", "t.service:2: Wants=: not a valid unit name"},
 		{"a.service", "[Unit]\nRequires=t@.service\n[Service]\nExecStart=/bin/a\n", "t.service:2: Requires=: not a valid unit name"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nKillSignal=SIGFOO\n", "t.service:3: KillSignal=: unknown signal"},
 		{"a.service", "[Service]\nExecStart=/bin/a\nRemainAfterExit=perhaps\n", "t.service:3: RemainAfterExit=: not a boolean"},
@@ -277,7 +277,7 @@ T_TEST(unit_forged)
 	free(big);
 	unit_free(&u);
 	t_check(unit_init(&u, "a@.service") == -EINVAL, "a template cannot be a unit");
-	t_check(unit_init(&u, "a.mount") == -EINVAL, "mount units are not supported");
+	t_check(unit_init(&u, "a.bogus") == -EINVAL, "no unit type .bogus");
 }
 
 /* ---- the loader, on a tree in a temporary directory ---- */

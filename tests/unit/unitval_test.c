@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 T_TEST(unitval_timespan)
 {
@@ -86,7 +88,7 @@ T_TEST(unitval_names)
 		{"getty@tty1.service", ".service", false}, {"getty@.service", ".service", true},
 		{"foo\\x2dbar.service", ".service", false},
 		{".service", NULL, false}, {"a.socket", NULL, false}, {"a b.service", NULL, false},
-		{"a@b@c.service", NULL, false}, {"@a.service", NULL, false}, {"a/b.service", NULL, false},
+		{"a@b@c.service", ".service", false}, {"a.bogus", NULL, false}, {"@a.service", NULL, false}, {"a/b.service", NULL, false},
 		{"", NULL, false}, {"a.service\n", NULL, false},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
@@ -133,11 +135,13 @@ T_TEST(unitval_words)
 		{"a\\;", true, "[a;]"},
 		{"\\;", true, "[;]"},
 		{"\"'\"", false, "[']"},
+		{"a\"b\"", false, "[ab]"},
+		{"\"a\"b", false, "[ab]"},
+		{"LOGGING=\"--log-level=info\" X='a b'c", false, "[LOGGING=--log-level=info] [X=a bc]"},
+		{"'a\\sb'\"\"", false, "[a b]"},
 		/* forged */
 		{"\"unterminated", false, NULL},
 		{"'unterminated", false, NULL},
-		{"a\"b\"", false, NULL},
-		{"\"a\"b", false, NULL},
 		{"a\\", false, NULL},
 		{"a\\q", false, NULL},
 		{"\\x0", false, NULL},
@@ -176,13 +180,19 @@ T_TEST(unitval_specifiers)
 		{"%n %N %p [%i]", "a.service", "a.service a a []"},
 		{"no specifiers", "a.service", "no specifiers"},
 		{"100%", "a.service", NULL},
-		{"%H", "a.service", NULL},
+		{"%Z", "a.service", NULL},
+		{"%t %S %C %L %E %T %V %h %u %U %g %G %s", "a.service", "/run /var/lib /var/cache /var/log /etc /tmp /var/tmp /root root 0 root 0 /bin/sh"},
+		{"%P|%I|%j|%J|%f", "foo-bar@dev-sda\\x2d1.service", "foo/bar|dev/sda-1|bar|bar|/dev/sda-1"},
+		{"%f %j", "var-lib-x.service", "/var/lib/x x"},
+		{"%y %Y %d", "a.service", "/etc/systemd/system/x.service /etc/systemd/system /run/credentials/a.service"},
+		{"%I", "a@x\\x00.service", NULL},
+		{"%I", "a@x\\q.service", NULL},
 		{"x", "bad name", NULL},
 	};
 	struct buf out = BUF_INIT(4096);
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		const char *why = NULL;
-		int ret = uv_specifiers(cases[i].in, cases[i].unit, &out, &why);
+		int ret = uv_specifiers(cases[i].in, cases[i].unit, "/etc/systemd/system/x.service", &out, &why);
 		if (cases[i].out)
 			t_check(!ret && !strcmp((char *)out.p, cases[i].out), "spec %zu: %d '%s'", i, ret, ret ? "" : (char *)out.p);
 		else
@@ -252,4 +262,30 @@ T_TEST(unitval_envfile)
 	t_check(uv_envfile("env", "A=1\n\nB=\"\n", 9, &out, &e) == -EINVAL && !strcmp(e.msg, "env:3: unterminated quote"),
 		"line number of the error: %s", e.msg);
 	strv_clear(&out);
+}
+
+/* The host's specifiers against what the host says itself (uname, gethostname, /etc/machine-id). */
+T_TEST(unitval_host_specifiers)
+{
+	struct buf out = BUF_INIT(4096);
+	const char *why = NULL;
+	struct utsname un;
+	char host[256];
+	t_check(!uname(&un) && !gethostname(host, sizeof(host)), "uname");
+	t_check(!uv_specifiers("%v|%H", "a.service", NULL, &out, &why), "%%v %%H: %s", why ? why : "");
+	char want[600];
+	snprintf(want, sizeof(want), "%s|%s", un.release, host);
+	t_check(out.p && !strcmp((char *)out.p, want), "%%v|%%H = %s, want %s", out.p ? (char *)out.p : "", want);
+	t_check(!uv_specifiers("%a", "a.service", NULL, &out, &why) && (!strcmp(un.machine, "x86_64") ? !strcmp((char *)out.p, "x86-64") : out.len > 0),
+		"%%a on %s: %s", un.machine, out.p ? (char *)out.p : "");
+	FILE *f = fopen("/etc/machine-id", "r");
+	char mid[64] = "";
+	if (f && fgets(mid, sizeof(mid), f) && strlen(mid) >= 32) {
+		mid[32] = 0;
+		t_check(!uv_specifiers("%m", "a.service", NULL, &out, &why) && !strcmp((char *)out.p, mid), "%%m");
+	}
+	if (f)
+		fclose(f);
+	t_check(uv_specifiers("%y", "a.service", NULL, &out, &why) == -EINVAL, "%%y without a unit file");
+	buf_free(&out);
 }

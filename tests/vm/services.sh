@@ -3,7 +3,8 @@
 # three units (Type=notify, one that crashes twice then stays up, one that Requires= the first)
 # all active, the crash-looping one restarted with growing delays; 200 (then 1000 more) orphaned
 # zombies reaped with PID 1's RSS flat; services in their own cgroups with limits; hostname and
-# loopback; the kernel protections stage 2 sets (fs.protected_*, kptr_restrict, …); uid 65534
+# loopback; Type=forking with a PID file in the unit's cgroup (and one naming PID 1, refused),
+# keel init reload; the kernel protections stage 2 sets (fs.protected_*, kptr_restrict, …); uid 65534
 # trying to freeze PID 1 with sockets whose last close blocks, sent with a notify message,
 # while status keeps answering within 1 s; on poweroff a unit ignoring SIGTERM is killed after
 # its grace, and the STATE file system comes back clean (e2fsck -fn on the image after qemu
@@ -80,6 +81,15 @@ else
 	fail "PID 1 RSS flat" "$(t 'rss after 1000 orphans: ')"
 fi
 [ "$(t 'z cgroup removed: ')" = yes ] && pass "a stopped unit's cgroup is removed" || fail "cgroup removal"
+fpid=$(t 'fork: ' | sed 's/.* file \([0-9]*\) in .*/\1/')
+[ -n "$fpid" ] && [ "$(t 'fork: ')" = "\"pid\":$fpid file $fpid in 0::/system.slice/fork.service" ] &&
+	pass "Type=forking: the main process is the one in PIDFile=, in the unit's cgroup" || fail "Type=forking" "$(t 'fork: ')"
+[ "$(t 'fork reload: ')" = "exit 0, hup" ] && pass "keel init reload: ExecReload= signals \$MAINPID" ||
+	fail "reload" "$(t 'fork reload: ')"
+[ "$(t 'fork stopped: ')" = gone ] && pass "stopping it stops that process" || fail "forking stop" "$(t 'fork stopped: ')"
+[ "$(t 'forged: ')" = 'exit 1, "result":"protocol"' ] &&
+	pass "a PID file naming PID 1 is refused (result protocol): PID 1 is never taken for a unit's process" ||
+	fail "forged PID file" "$(t 'forged: ')"
 [ "$(t 'runtime: ')" = "oom_score_adj -999, max processes unlimited" ] &&
 	pass "OOMScoreAdjust=-999 and LimitNPROC=infinity reach the process" || fail "runtime limits" "$(t 'runtime: ')"
 shim=$(t 'runtime started again: ' | sed 's/.*; shim //')
