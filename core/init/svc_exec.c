@@ -165,7 +165,7 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 		.set_ids = s->set_ids, .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
 		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
 		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
-		.set_oom = s->u.has_oom_score_adjust, .oom_score_adj = s->u.oom_score_adjust,
+		.set_oom = s->u.has_oom_score_adjust, .oom_score_adj = s->u.oom_score_adjust, .sandbox = &s->u.sandbox,
 	};
 	for (int i = 0; i < UL_COUNT; i++)
 		if (s->u.limits[i].set)
@@ -209,6 +209,7 @@ void svc_release(struct jobs *m, struct svc *s)
 	s->cwd = NULL;
 	s->set_ids = false;
 	s->ngroups = 0;
+	unit_sandbox_cleanup(&s->u.sandbox);
 	if (s->cg_fd >= 0) {
 		int pop = m->use_cg ? cg_populated(s->cg_fd) : 0, ret;
 		close(s->cg_fd);
@@ -276,6 +277,8 @@ static int prepare_env(struct jobs *m, struct svc *s, const char *home, const ch
 	}
 	if (!ret && s->u.type == SVC_NOTIFY && !(ret = str_fmt(tmp, sizeof(tmp), "NOTIFY_SOCKET=%s", m->notify_path)))
 		ret = add_env(&s->env, tmp);
+	if (!ret)
+		ret = unit_sandbox_env(&s->u.sandbox, &s->env);
 	for (size_t i = 0; i < s->u.environment.n && !ret; i++)
 		ret = add_env(&s->env, s->u.environment.v[i]);
 	if (ret)

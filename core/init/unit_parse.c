@@ -192,6 +192,7 @@ void unit_free(struct unit *u)
 	free(u->working_directory);
 	strv_clear(&u->wanted_by);
 	strv_clear(&u->required_by);
+	unit_sandbox_free(&u->sandbox);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -738,8 +739,28 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 	return kerr_set(c->e, -EINVAL, "%s:%u: unknown section [%.*s]", c->path, c->line, (int)(n > 64 ? 64 : n), s);
 }
 
+/* The sandboxing directives (svc_sandbox.c), their values %-expanded. */
+static int sandbox_key(struct ctx *c, const char *line, size_t kl, const char *v)
+{
+	const char *why = NULL;
+	char key[65];
+	if (kl >= sizeof(key))
+		return UNIT_SANDBOX_NOT_MINE;
+	memcpy(key, line, kl);
+	key[kl] = 0;
+	int ret = unit_sandbox_key(&c->u->sandbox, key, NULL, c->e); /* is it one? */
+	if (!ret && (ret = uv_specifiers(v, c->u->name, &c->tmp, &why)))
+		return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, key, why);
+	if (!ret)
+		ret = unit_sandbox_key(&c->u->sandbox, key, (const char *)c->tmp.p, c->e);
+	if (ret == UNIT_SANDBOX_NOT_MINE || ret == -ENOMEM)
+		return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : ret;
+	return ret ? kerr_wrap(c->e, ret, "%s:%u", c->path, c->line) : 0;
+}
+
 static int assignment(struct ctx *c, enum section sec, const char *line)
 {
+	int ret;
 	if (c->install_only && sec != SEC_INSTALL)
 		return 0;
 	const char *eq = strchr(line, '=');
@@ -777,6 +798,8 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 	if (other)
 		return kerr_set(c->e, -EINVAL, "%s:%u: %s= belongs in [%s], not [%s]", c->path, c->line, other->key,
 			section_names[other->sec], section_names[sec]);
+	if (sec == SEC_SERVICE && (ret = sandbox_key(c, line, kl, v)) != UNIT_SANDBOX_NOT_MINE)
+		return ret;
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (strlen(refused[i].key) == kl && !memcmp(refused[i].key, line, kl))
 			return kerr_set(c->e, -EINVAL, "%s:%u: %s= is not supported: %s", c->path, c->line, refused[i].key,
