@@ -546,12 +546,12 @@ static int filter_name(struct unit_sandbox *sb, const char *key, const char *n, 
 	name[nl] = 0;
 	if (name[0] == '@') {
 		for (const char *p = groups; *p; p += strcspn(p, "\n") + 1) {
-			size_t gl = strcspn(p, " ");
+			size_t gl = strcspn(p, " \n");
 			if (gl != nl - 1 || memcmp(p, name + 1, gl))
 				continue;
 			for (p += gl; *p == ' ';) {
 				p++;
-				size_t ml = strcspn(p, " ");
+				size_t ml = strcspn(p, " \n");
 				int ret = filter_name(sb, key, p, ml, del, err, true, depth + 1, e);
 				if (ret)
 					return ret;
@@ -1101,7 +1101,8 @@ static int mount_one(const struct entry *x, const char *staging)
 	case K_TMPFS:
 		if (mkdir(x->path, 0755) && errno != EEXIST)
 			return -errno;
-		return mount("tmpfs", x->path, "tmpfs", x->flags, x->opts) ? -errno : 0;
+		/* read-only later: bind mounts may still need their mount points in it */
+		return mount("tmpfs", x->path, "tmpfs", x->flags & ~MS_RDONLY, x->opts) ? -errno : 0;
 	case K_DEV:
 		return private_dev(staging);
 	case K_PROC: {
@@ -1180,8 +1181,9 @@ static int apply_plan(struct plan *pl)
 			for (size_t j = i + 1; j < pl->n && !skip; j++)
 				skip = (!pl->v[j].ro || pl->v[j].top_only) && under(pl->v[j].path, x->path) &&
 					under(mp, pl->v[j].path);
-			if (!skip && (ret = set_ro(mp, x->kind == K_INACCESSIBLE && !strcmp(mp, x->path))) == -ENOENT)
-				ret = 0; /* hidden by a later mount */
+			if (!skip && (ret = set_ro(mp, x->kind == K_INACCESSIBLE && !strcmp(mp, x->path))) &&
+				(ret == -ENOENT || ret == -EINVAL))
+				ret = 0; /* hidden beneath a later mount: no mount point there any more */
 		}
 	}
 	buf_free(&mps);
@@ -1366,8 +1368,8 @@ static int restrictions(const struct unit_sandbox *sb, struct sandbox_filter *f)
 			ret = rule(f, "openat2", ENOSYS, 0, NULL);
 	}
 	if (!ret && sb->lock_personality) {
-		struct sandbox_cmp c[2] = {{0, SB_NE, 0, 0}, {0, SB_NE, 0xffffffff, 0}};
-		ret = rule(f, "personality", EPERM, 2, c);
+		struct sandbox_cmp c = {0, SB_NE, 0 /* PER_LINUX */, 0};
+		ret = rule(f, "personality", EPERM, 1, &c);
 	}
 	if (!ret && sb->mdwe) {
 		struct sandbox_cmp wx = MASKED(2, PROT_WRITE | PROT_EXEC), x = MASKED(2, PROT_EXEC), shm = MASKED(2, SHM_EXEC);
@@ -1377,34 +1379,30 @@ static int restrictions(const struct unit_sandbox *sb, struct sandbox_filter *f)
 	return ret;
 }
 
+/* The restrictions first: once an allow-list is in, seccomp(2) itself may be forbidden. */
 static int load_filters(const struct unit_sandbox *sb)
 {
 	unsigned archs = sb->archs >> 2; /* x86, x86-64, x32: SANDBOX_ARCH_* */
 	struct sandbox_filter *f = NULL;
-	int ret;
-	if (sb->sc_mode) {
-		int def = sb->sc_mode == 2 ? SANDBOX_ALLOW : sb->sc_errno ? sb->sc_errno : SANDBOX_KILL;
-		int deny = sb->sc_errno ? sb->sc_errno : SANDBOX_KILL;
-		if ((ret = sandbox_filter_new(&f, def, archs)))
-			return ret;
-		for (int nr = 0; nr < SB_SYSCALLS && !ret; nr++) {
-			if (!(sb->sc[nr / 64] >> (nr % 64) & 1))
-				continue;
-			int act = sb->sc_mode == 1 ? SANDBOX_ALLOW : deny;
-			for (size_t k = 0; k < sb->nsc_err; k++)
-				if (sb->sc_err[k].nr == nr)
-					act = sb->sc_err[k].err < 0 ? SANDBOX_KILL : sb->sc_err[k].err;
-			ret = sandbox_filter_add(f, nr, act, 0, NULL);
-		}
-		if (!ret)
-			ret = sandbox_filter_load(f);
-		sandbox_filter_free(f);
-		if (ret)
-			return ret;
-	}
-	if ((ret = sandbox_filter_new(&f, SANDBOX_ALLOW, archs)))
+	int ret = sandbox_filter_new(&f, SANDBOX_ALLOW, archs);
+	if (!ret && !(ret = restrictions(sb, f)))
+		ret = sandbox_filter_load(f);
+	sandbox_filter_free(f);
+	f = NULL;
+	if (ret || !sb->sc_mode)
 		return ret;
-	ret = restrictions(sb, f);
+	int deny = sb->sc_errno ? sb->sc_errno : SANDBOX_KILL;
+	if ((ret = sandbox_filter_new(&f, sb->sc_mode == 2 ? SANDBOX_ALLOW : deny, archs)))
+		return ret;
+	for (int nr = 0; nr < SB_SYSCALLS && !ret; nr++) {
+		if (!(sb->sc[nr / 64] >> (nr % 64) & 1))
+			continue;
+		int act = sb->sc_mode == 1 ? SANDBOX_ALLOW : deny;
+		for (size_t k = 0; k < sb->nsc_err; k++)
+			if (sb->sc_err[k].nr == nr)
+				act = sb->sc_err[k].err < 0 ? SANDBOX_KILL : sb->sc_err[k].err;
+		ret = sandbox_filter_add(f, nr, act, 0, NULL);
+	}
 	if (!ret)
 		ret = sandbox_filter_load(f);
 	sandbox_filter_free(f);
