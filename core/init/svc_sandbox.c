@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
 #include <net/if.h>
@@ -776,12 +776,26 @@ const char *unit_sandbox_step(int step)
 		step == ST_SECCOMP ? "load its system call filters" : NULL;
 }
 
-static uid_t chown_uid;
-static gid_t chown_gid;
-static int chown_one(const char *p, const struct stat *st, int type, struct FTW *f)
+/* fd's directory and everything beneath it (never through a symlink) to uid:gid; fd is closed. */
+static int chown_tree(int fd, uid_t uid, gid_t gid, unsigned depth)
 {
-	(void)st, (void)type, (void)f;
-	return lchown(p, chown_uid, chown_gid) ? -1 : 0;
+	DIR *d = depth ? fdopendir(fd) : NULL;
+	int ret = fchown(fd, uid, gid) ? -errno : d ? 0 : -ELOOP;
+	struct dirent *de;
+	while (!ret && d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int c = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (c >= 0)
+			ret = chown_tree(c, uid, gid, depth - 1);
+		else if (fchownat(fd, de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW))
+			ret = -errno;
+	}
+	if (d)
+		closedir(d);
+	else
+		close(fd);
+	return ret;
 }
 
 /* BASE/NAME, parents made 0755 (root's), NAME itself with the mode and, but for
@@ -809,10 +823,12 @@ static int make_dir(int d, const char *name, mode_t mode, uid_t uid, gid_t gid)
 	}
 	if (chmod(path, mode) || stat(path, &st))
 		return -errno;
-	chown_uid = d == SB_CONFIG ? 0 : uid;
-	chown_gid = d == SB_CONFIG ? 0 : gid;
-	if ((st.st_uid != chown_uid || st.st_gid != chown_gid) && nftw(path, chown_one, 16, FTW_PHYS))
-		return -errno;
+	if (d == SB_CONFIG)
+		uid = gid = 0;
+	int fd, ret;
+	if ((st.st_uid != uid || st.st_gid != gid) &&
+		(ret = (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ? -errno : chown_tree(fd, uid, gid, 64)))
+		return ret;
 	if (c) { /* NAME:LINK: BASE/LINK points at BASE/NAME */
 		char link[4400];
 		if (str_fmt(link, sizeof(link), "%s/%s", dir_base[d], c + 1))
@@ -891,7 +907,14 @@ static int plan_add(struct plan *pl, const char *path, uint8_t kind, bool option
 	struct entry *x = &pl->v[pl->n];
 	memset(x, 0, sizeof(*x));
 	/* symlinks resolved as systemd does, so that parents sort before what lies beneath them */
-	if (!realpath(path, x->path)) {
+	char fdp[32];
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : (str_fmt(fdp, sizeof(fdp), "/proc/self/fd/%d", fd), readlink(fdp, x->path, sizeof(x->path) - 1));
+	if (fd >= 0)
+		close(fd);
+	if (n > 0)
+		x->path[n] = 0;
+	else {
 		if (errno != ENOENT || kind == K_BIND || kind == K_BIND_RO || kind == K_TMPFS)
 			str_copy(x->path, sizeof(x->path), path); /* a mount point made later, or an error then */
 		else if (optional)
