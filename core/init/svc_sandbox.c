@@ -279,43 +279,69 @@ static void merge(uint64_t *set, bool *was_set, uint64_t list, bool invert, uint
 	*was_set = true;
 }
 
+static int cap_bit(const char *n)
+{
+	return strncasecmp(n, "cap_", 4) ? -1 : word_index(cap_names, n + 4, strlen(n + 4), true);
+}
+
+static int af_bit(const char *n)
+{
+	int f = strncmp(n, "AF_", 3) ? -1 : word_index(af_names, n + 3, strlen(n + 3), false);
+	return f > 0 ? f : -1;
+}
+
+static int ns_bit(const char *n)
+{
+	for (size_t j = 0; j < sizeof(ns_names) / sizeof(ns_names[0]); j++)
+		if (!strcmp(ns_names[j].name, n))
+			return __builtin_ctzll(ns_names[j].flag);
+	return -1;
+}
+
+/* "[~]NAME NAME…" as a set of bits (lookup: a name's bit, or -1); *v is left after the '~'. */
+static int name_set(const char *key, const char **v, int (*lookup)(const char *), const char *unknown,
+	uint64_t *list, bool *invert, struct kerr *e)
+{
+	struct strv w = {0};
+	int ret;
+	*list = 0;
+	strip_tilde(v, invert);
+	ret = split(key, *v, &w, e);
+	for (size_t i = 0; i < w.n && !ret; i++) {
+		int b = lookup(w.v[i]);
+		if (b < 0)
+			ret = bad(e, key, unknown);
+		else
+			*list |= 1ull << b;
+	}
+	strv_clear(&w);
+	return ret;
+}
+
 static int set_caps(struct unit_sandbox *sb, const struct key *k, const char *key, const char *v, struct kerr *e)
 {
-	uint64_t *set = k->arg ? &sb->ambient : &sb->bset, list = 0;
+	uint64_t *set = k->arg ? &sb->ambient : &sb->bset, list;
 	bool *was = k->arg ? &sb->ambient_set : &sb->bset_set, invert;
-	struct strv w = {0};
 	int ret;
 	if (!*v) { /* the empty set */
 		*set = 0;
 		*was = true;
 		return 0;
 	}
-	strip_tilde(&v, &invert);
-	if ((ret = split(key, v, &w, e)))
-		goto out;
-	for (size_t i = 0; i < w.n; i++) {
-		int c = strncasecmp(w.v[i], "cap_", 4) ? -1 : word_index(cap_names, w.v[i] + 4, strlen(w.v[i] + 4), true);
-		if (c < 0) {
-			ret = bad(e, key, "unknown capability");
-			goto out;
-		}
-		list |= 1ull << c;
-	}
-	if (invert && !w.n) { /* "~" alone: the full set */
+	if ((ret = name_set(key, &v, cap_bit, "unknown capability", &list, &invert, e)))
+		return ret;
+	if (invert && !*v) { /* "~" alone: the full set */
 		*set = k->arg ? ~0ull : 0;
 		*was = !!k->arg;
 	} else {
 		merge(set, was, list, invert, ~0ull);
 	}
-out:
-	strv_clear(&w);
-	return ret;
+	return 0;
 }
 
 static int set_ns(struct unit_sandbox *sb, const char *key, const char *v, struct kerr *e)
 {
-	struct strv w = {0};
-	uint64_t list = 0;
+	uint64_t list;
 	bool b, invert;
 	const char *why;
 	int ret;
@@ -324,29 +350,15 @@ static int set_ns(struct unit_sandbox *sb, const char *key, const char *v, struc
 		sb->ns_allowed = 0;
 		return 0;
 	}
-	strip_tilde(&v, &invert);
-	if ((ret = split(key, v, &w, e)))
-		goto out;
-	for (size_t i = 0; i < w.n; i++) {
-		size_t j = 0;
-		while (j < sizeof(ns_names) / sizeof(ns_names[0]) && strcmp(ns_names[j].name, w.v[i]))
-			j++;
-		if (j == sizeof(ns_names) / sizeof(ns_names[0])) {
-			ret = bad(e, key, "not a namespace type (cgroup ipc net mnt pid user uts)");
-			goto out;
-		}
-		list |= ns_names[j].flag;
-	}
+	if ((ret = name_set(key, &v, ns_bit, "not a namespace type (cgroup ipc net mnt pid user uts)", &list, &invert, e)))
+		return ret;
 	merge(&sb->ns_allowed, &sb->ns_set, list, invert, NS_ALL);
-out:
-	strv_clear(&w);
-	return ret;
+	return 0;
 }
 
 static int set_af(struct unit_sandbox *sb, const char *key, const char *v, struct kerr *e)
 {
-	struct strv w = {0};
-	uint64_t list = 0;
+	uint64_t list;
 	bool invert;
 	int ret;
 	if (!*v || !strcmp(v, "none")) { /* none: an empty allow-list */
@@ -354,26 +366,15 @@ static int set_af(struct unit_sandbox *sb, const char *key, const char *v, struc
 		sb->af = 0;
 		return 0;
 	}
-	strip_tilde(&v, &invert);
-	if ((ret = split(key, v, &w, e)))
-		goto out;
-	for (size_t i = 0; i < w.n; i++) {
-		int f = strncmp(w.v[i], "AF_", 3) ? -1 : word_index(af_names, w.v[i] + 3, strlen(w.v[i] + 3), false);
-		if (f <= 0) {
-			ret = bad(e, key, "unknown address family");
-			goto out;
-		}
-		list |= 1ull << f;
-	}
+	if ((ret = name_set(key, &v, af_bit, "unknown address family", &list, &invert, e)))
+		return ret;
 	if (!sb->af_mode)
 		sb->af_mode = invert ? 2 : 1;
 	if ((sb->af_mode == 2) == invert) /* the same kind of list: add */
 		sb->af |= list;
 	else
 		sb->af &= ~list;
-out:
-	strv_clear(&w);
-	return ret;
+	return 0;
 }
 
 static int path_ok(const char *p)
