@@ -803,41 +803,48 @@ static int chown_tree(int fd, uid_t uid, gid_t gid, unsigned depth)
  * ConfigurationDirectory=, owned by the service's user (recursively when it was not). */
 static int make_dir(int d, const char *name, mode_t mode, uid_t uid, gid_t gid)
 {
-	char path[4400];
+	size_t nl = strcspn(name, ":");
 	struct stat st;
-	if (str_fmt(path, sizeof(path), "%s/%s", dir_base[d], name))
-		return -ENAMETOOLONG;
-	char *c = strchr(path, ':');
-	if (c)
-		*c = 0;
-	for (char *p = path + strlen(dir_base[d]) + 1;; p++) {
-		bool last = !*p;
-		if (*p == '/' || last) {
-			*p = 0;
-			if (mkdir(path, last ? mode : 0755) && errno != EEXIST)
-				return -errno;
-			if (!last)
-				*p = '/';
-		}
-		if (last)
-			break;
-	}
-	if (chmod(path, mode) || stat(path, &st))
+	int ret = 0, fd;
+	if (mkdir(dir_base[d], 0755) && errno != EEXIST)
 		return -errno;
+	fd = open(dir_base[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* component by component, never through a symlink: a service's user owns the directories
+	 * it was given, and may have put one anywhere in them */
+	for (const char *p = name; fd >= 0 && p < name + nl;) {
+		char comp[256];
+		size_t cl = strcspn(p, "/:");
+		str_fmt(comp, sizeof(comp), "%.*s", (int)cl, p);
+		p += cl + (p[cl] == '/');
+		if (mkdirat(fd, comp, p >= name + nl ? mode : 0755) && errno != EEXIST)
+			ret = -errno;
+		int next = ret ? -1 : openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		ret = ret ? ret : next < 0 ? -errno : 0;
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0)
+		return ret ? ret : -errno;
+	if (fchmod(fd, mode) || fstat(fd, &st)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	if (d == SB_CONFIG)
 		uid = gid = 0;
-	int fd, ret;
-	if ((st.st_uid != uid || st.st_gid != gid) &&
-		(ret = (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ? -errno : chown_tree(fd, uid, gid, 64)))
-		return ret;
-	if (c) { /* NAME:LINK: BASE/LINK points at BASE/NAME */
-		char link[4400];
-		if (str_fmt(link, sizeof(link), "%s/%s", dir_base[d], c + 1))
+	if (st.st_uid != uid || st.st_gid != gid)
+		ret = chown_tree(fd, uid, gid, 64); /* closes fd */
+	else
+		close(fd);
+	if (!ret && name[nl]) { /* NAME:LINK: BASE/LINK points at BASE/NAME */
+		char path[600], link[600];
+		if (str_fmt(path, sizeof(path), "%s/%.*s", dir_base[d], (int)nl, name) ||
+			str_fmt(link, sizeof(link), "%s/%s", dir_base[d], name + nl + 1))
 			return -ENAMETOOLONG;
 		if (symlink(path, link) && errno != EEXIST)
 			return -errno;
 	}
-	return 0;
+	return ret;
 }
 
 int unit_sandbox_env(const struct unit_sandbox *sb, struct strv *env)
