@@ -1006,7 +1006,8 @@ static int build_plan(const struct unit_sandbox *sb, struct plan *pl)
 	}
 	for (size_t i = 0; i < sb->npaths && !ret; i++) {
 		const struct sb_path *p = &sb->paths[i];
-		if (!(ret = plan_add(pl, p->path, p->kind, p->optional)) && pl->n && !strcmp(pl->v[pl->n - 1].path, p->path)) {
+		size_t before = pl->n; /* a missing optional path adds nothing */
+		if (!(ret = plan_add(pl, p->path, p->kind, p->optional)) && pl->n > before) {
 			struct entry *x = &pl->v[pl->n - 1];
 			x->src = p->src;
 			x->opts = p->opts;
@@ -1469,7 +1470,7 @@ int unit_sandbox_apply(const struct unit_sandbox *sb, enum sb_phase phase, uid_t
 		if (needs_mount_ns(sb))
 			STEP(ST_NAMESPACE, mount_ns(sb));
 		uint64_t drop = cap_drop(sb);
-		for (int c = 0, last = cap_last(); c <= last; c++)
+		for (int c = 0, last = drop ? cap_last() : -1; c <= last; c++)
 			if (drop >> c & 1)
 				STEP(ST_CAPS, prctl(PR_CAPBSET_DROP, c, 0, 0, 0) ? -errno : 0);
 		if (sb->ambient & ~drop && uid)
