@@ -316,7 +316,8 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 	const char *home, *shell;
 	int ret;
 	svc_release(m, s);
-	if ((ret = prepare_ids(m, s, &home, &shell, &pw, e)) || (ret = prepare_env(m, s, home, shell, pw.name, e)))
+	if ((ret = prepare_ids(m, s, &home, &shell, &pw, e)) || (ret = prepare_env(m, s, home, shell, pw.name, e)) ||
+		(ret = unit_sandbox_prepare(&s->u.sandbox, e)))
 		return ret;
 	const char *wd = s->u.working_directory;
 	if (wd) {

@@ -755,6 +755,8 @@ void unit_sandbox_free(struct unit_sandbox *sb)
 		path_free(&sb->paths[i]);
 	free(sb->paths);
 	free(sb->sc_err);
+	free(sb->tmp_dirs[0]);
+	free(sb->tmp_dirs[1]);
 	for (int i = 0; i < SB_NDIRS; i++)
 		strv_clear(&sb->dirs[i]);
 	memset(sb, 0, sizeof(*sb));
@@ -876,8 +878,26 @@ int unit_sandbox_env(const struct unit_sandbox *sb, struct strv *env)
 	return ret;
 }
 
-void unit_sandbox_cleanup(const struct unit_sandbox *sb)
+int unit_sandbox_prepare(struct unit_sandbox *sb, struct kerr *e)
 {
+	for (int i = 0; i < 2 && sb->private_tmp; i++) {
+		char dir[64], sub[80];
+		str_fmt(dir, sizeof(dir), "%s/keel-private-XXXXXX", i ? "/var/tmp" : "/tmp");
+		if (!mkdtemp(dir) || str_fmt(sub, sizeof(sub), "%s/tmp", dir) || mkdir(sub, 0) || chmod(sub, 01777) ||
+			!(sb->tmp_dirs[i] = strdup(dir)))
+			return kerr_set(e, errno ? -errno : -ENOMEM, "PrivateTmp=: %s: %s", dir, strerror(errno));
+	}
+	return 0;
+}
+
+void unit_sandbox_cleanup(struct unit_sandbox *sb)
+{
+	for (int i = 0; i < 2; i++) {
+		if (sb->tmp_dirs[i])
+			fs_remove_tree(AT_FDCWD, sb->tmp_dirs[i], FS_SAME_DEV, 64);
+		free(sb->tmp_dirs[i]);
+		sb->tmp_dirs[i] = NULL;
+	}
 	const struct strv *l = &sb->dirs[SB_RUNTIME];
 	int fd = l->n && !sb->runtime_preserve ? open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	for (size_t i = 0; fd >= 0 && i < l->n; i++) {
@@ -984,11 +1004,14 @@ static int build_plan(const struct unit_sandbox *sb, struct plan *pl)
 		pl->v[i].ro = true;
 	}
 	first = pl->n;
-	if (!ret && sb->private_tmp)
-		ret = add_many(pl, tmp, K_TMPFS, false);
+	if (!ret && sb->private_tmp) /* the run's directories (a tmpfs of its own when there are none) */
+		ret = add_many(pl, tmp, sb->tmp_dirs[0] && sb->tmp_dirs[1] ? K_BIND : K_TMPFS, false);
 	for (size_t i = first; i < pl->n; i++) {
+		static char src[2][80];
 		pl->v[i].flags = MS_NOSUID | MS_NODEV | MS_STRICTATIME;
 		pl->v[i].opts = "mode=1777";
+		if (pl->v[i].kind == K_BIND && !str_fmt(src[i - first], sizeof(src[0]), "%s/tmp", sb->tmp_dirs[i - first]))
+			pl->v[i].src = src[i - first];
 	}
 	if (!ret && sb->private_devices && !(ret = plan_add(pl, "/dev", K_DEV, false)))
 		pl->v[pl->n - 1].ro = pl->v[pl->n - 1].top_only = true; /* /dev itself, not /dev/shm */

@@ -69,6 +69,7 @@ struct unit_sandbox {
 	size_t npaths;
 	struct strv dirs[SB_NDIRS]; /* "name" or "name:symlink" below /run, /var/lib, … */
 	uint16_t dir_mode[SB_NDIRS]; /* 0: 0755; else mode | 0x8000 */
+	char *tmp_dirs[2];      /* PrivateTmp=: this run's /tmp/keel-private-XXXXXX, /var/tmp/… (PID 1's) */
 };
 
 void unit_sandbox_free(struct unit_sandbox *sb); /* accepts a zeroed one */
@@ -81,7 +82,11 @@ const char *unit_sandbox_step(int step);
 
 /* RUNTIME_DIRECTORY=/run/a:/run/b and the others, appended to env (PID 1, before the start). */
 int unit_sandbox_env(const struct unit_sandbox *sb, struct strv *env);
-/* When the unit is down: remove its RuntimeDirectory= directories (unless RuntimeDirectoryPreserve=yes). */
-void unit_sandbox_cleanup(const struct unit_sandbox *sb);
+/* PID 1, before a run: PrivateTmp='s two directories, shared by all the run's processes (each
+ * "keel-private-XXXXXX", 0700, holding "tmp", 01777, which becomes the service's /tmp or /var/tmp). */
+int unit_sandbox_prepare(struct unit_sandbox *sb, struct kerr *e);
+/* When the unit is down: remove its PrivateTmp= directories and its RuntimeDirectory= ones
+ * (unless RuntimeDirectoryPreserve=yes). */
+void unit_sandbox_cleanup(struct unit_sandbox *sb);
 
 #endif
