@@ -1062,10 +1062,11 @@ static int build_plan(const struct unit_sandbox *sb, struct plan *pl)
 }
 
 /* The staging tmpfs goes on a directory no entry mounts on, beneath, or over (other than by
- * binding a tree onto itself, which keeps it). */
+ * binding a tree onto itself, which keeps it); on the host /run/keel (keel init's own) always is
+ * one. What was there shows again when it is unmounted, before the service starts. */
 static const char *pick_staging(const struct plan *pl)
 {
-	static const char *const cand[] = {"/run", "/tmp", "/mnt", "/var/tmp", "/srv", "/opt", "/media", NULL};
+	static const char *const cand[] = {"/run/keel", "/run", "/tmp", "/mnt", "/var/tmp", "/srv", "/opt", "/media", NULL};
 	for (size_t c = 0; cand[c]; c++) {
 		struct stat st;
 		bool ok = !lstat(cand[c], &st) && S_ISDIR(st.st_mode);
