@@ -890,23 +890,42 @@ int unit_sandbox_prepare(struct unit_sandbox *sb, struct kerr *e)
 	return 0;
 }
 
+/* The directories move aside at once (a fixed runtime name is free for the next start); what is
+ * in them, which the service chose, is removed by a child of its own, so that the supervisor
+ * never spends its time on it (the child is reaped with the orphans). */
 void unit_sandbox_cleanup(struct unit_sandbox *sb)
 {
-	for (int i = 0; i < 2; i++) {
-		if (sb->tmp_dirs[i])
-			fs_remove_tree(AT_FDCWD, sb->tmp_dirs[i], FS_SAME_DEV, 64);
-		free(sb->tmp_dirs[i]);
-		sb->tmp_dirs[i] = NULL;
-	}
+	static unsigned gen;
 	const struct strv *l = &sb->dirs[SB_RUNTIME];
+	char gone[8][40];
+	size_t ngone = 0;
 	int fd = l->n && !sb->runtime_preserve ? open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	for (size_t i = 0; fd >= 0 && i < l->n; i++) {
 		char name[300];
 		const char *c = strchr(l->v[i], ':');
 		if (c && !str_fmt(name, sizeof(name), "%s", c + 1))
 			unlinkat(fd, name, 0);
-		if (!str_fmt(name, sizeof(name), "%.*s", (int)(c ? c - l->v[i] : (long)strlen(l->v[i])), l->v[i]))
+		if (str_fmt(name, sizeof(name), "%.*s", (int)(c ? c - l->v[i] : (long)strlen(l->v[i])), l->v[i]))
+			continue;
+		str_fmt(gone[ngone], sizeof(gone[0]), ".keel-gone-%d-%u", (int)getpid(), gen++);
+		if (ngone == 8 || renameat(fd, name, fd, gone[ngone])) /* more than 8: removed here */
 			fs_remove_tree(fd, name, FS_SAME_DEV, 64);
+		else
+			ngone++;
+	}
+	pid_t pid = ngone || sb->tmp_dirs[0] || sb->tmp_dirs[1] ? fork() : 1;
+	if (pid <= 0) { /* the child, or no child: remove them here */
+		for (size_t i = 0; i < ngone; i++)
+			fs_remove_tree(fd, gone[i], FS_SAME_DEV, 64);
+		for (int i = 0; i < 2; i++)
+			if (sb->tmp_dirs[i])
+				fs_remove_tree(AT_FDCWD, sb->tmp_dirs[i], FS_SAME_DEV, 64);
+		if (!pid)
+			_exit(0);
+	}
+	for (int i = 0; i < 2; i++) {
+		free(sb->tmp_dirs[i]);
+		sb->tmp_dirs[i] = NULL;
 	}
 	if (fd >= 0)
 		close(fd);
