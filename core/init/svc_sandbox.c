@@ -882,7 +882,10 @@ int unit_sandbox_prepare(struct unit_sandbox *sb, struct kerr *e)
 {
 	for (int i = 0; i < 2 && sb->private_tmp; i++) {
 		char dir[64], sub[80];
-		str_fmt(dir, sizeof(dir), "%s/keel-private-XXXXXX", i ? "/var/tmp" : "/tmp");
+		const char *base = i ? "/var/tmp" : "/tmp";
+		if (!mkdir(base, 0)) /* a host without it: made as systemd-tmpfiles would */
+			chmod(base, 01777);
+		str_fmt(dir, sizeof(dir), "%s/keel-private-XXXXXX", base);
 		if (!mkdtemp(dir) || str_fmt(sub, sizeof(sub), "%s/tmp", dir) || mkdir(sub, 0) || chmod(sub, 01777) ||
 			!(sb->tmp_dirs[i] = strdup(dir)))
 			return kerr_set(e, errno ? -errno : -ENOMEM, "PrivateTmp=: %s: %s", dir, strerror(errno));
