@@ -109,3 +109,59 @@ out:
 	seccomp_release(ctx);
 	return ret;
 }
+
+/* ---- filters built rule by rule (services) ---------------------------------------------------- */
+
+static uint32_t action(int a)
+{
+	return a == SANDBOX_ALLOW ? SCMP_ACT_ALLOW : a == SANDBOX_KILL ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO((uint32_t)a);
+}
+
+int sandbox_filter_new(struct sandbox_filter **f, int default_action, unsigned archs)
+{
+	static const uint32_t arch[] = {SCMP_ARCH_X86, SCMP_ARCH_X86_64, SCMP_ARCH_X32};
+	scmp_filter_ctx ctx = seccomp_init(action(default_action));
+	int ret = 0;
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; i < 3 && !ret; i++)
+		if (archs >> i & 1 && (ret = seccomp_arch_add(ctx, arch[i])) == -EEXIST)
+			ret = 0;
+	if (!ret)
+		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (!ret)
+		ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (ret) {
+		seccomp_release(ctx);
+		return ret;
+	}
+	*f = (struct sandbox_filter *)ctx;
+	return 0;
+}
+
+int sandbox_filter_add(struct sandbox_filter *f, int nr, int act, unsigned ncmp, const struct sandbox_cmp *cmp)
+{
+	static const enum scmp_compare ops[] = {SCMP_CMP_EQ, SCMP_CMP_NE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ};
+	struct scmp_arg_cmp c[4];
+	if (ncmp > 4)
+		return -E2BIG;
+	for (unsigned i = 0; i < ncmp; i++)
+		c[i] = (struct scmp_arg_cmp){cmp[i].arg, ops[cmp[i].op], cmp[i].op == SB_MASKED_EQ ? cmp[i].mask : cmp[i].a,
+			cmp[i].a};
+	int ret = seccomp_rule_add_array((scmp_filter_ctx)f, action(act), nr, ncmp, c);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+int sandbox_filter_load(struct sandbox_filter *f) { return seccomp_load((scmp_filter_ctx)f); }
+
+void sandbox_filter_free(struct sandbox_filter *f)
+{
+	if (f)
+		seccomp_release((scmp_filter_ctx)f);
+}
+
+int sandbox_syscall_nr(const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	return nr == __NR_SCMP_ERROR ? -ENOENT : nr < 0 ? -ENOSYS : nr;
+}

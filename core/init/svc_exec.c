@@ -167,7 +167,7 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 		.set_ids = s->set_ids && !(c->flags & (CMD_PRIVILEGED | CMD_NO_SETID)), .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
 		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
 		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
-		.set_oom = s->u.has_oom_score_adjust, .oom_score_adj = s->u.oom_score_adjust,
+		.set_oom = s->u.has_oom_score_adjust, .oom_score_adj = s->u.oom_score_adjust, .sandbox = (c->flags & CMD_PRIVILEGED) ? NULL : &s->u.sandbox, /* "+": no sandboxing (systemd.service(5)) */
 	};
 	svc_spawn_settings(&s->u, &sp);
 	for (int i = 0; i < UL_COUNT; i++)
@@ -212,6 +212,7 @@ void svc_release(struct jobs *m, struct svc *s)
 	s->cwd = NULL;
 	s->set_ids = false;
 	s->ngroups = 0;
+	unit_sandbox_cleanup(&s->u.sandbox);
 	if (s->cg_fd >= 0) {
 		int pop = m->use_cg ? cg_populated(s->cg_fd) : 0, ret;
 		close(s->cg_fd);
@@ -283,6 +284,8 @@ static int prepare_env(struct jobs *m, struct svc *s, const char *home, const ch
 	if (!ret && s->u.watchdog_usec && !(ret = str_fmt(tmp, sizeof(tmp), "WATCHDOG_USEC=%llu",
 						     (unsigned long long)s->u.watchdog_usec)))
 		ret = add_env(&s->env, tmp);
+	if (!ret)
+		ret = unit_sandbox_env(&s->u.sandbox, &s->env);
 	for (size_t i = 0; i < s->u.environment.n && !ret; i++)
 		ret = add_env(&s->env, s->u.environment.v[i]);
 	if (ret)
@@ -320,7 +323,8 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 	const char *home, *shell;
 	int ret;
 	svc_release(m, s);
-	if ((ret = prepare_ids(m, s, &home, &shell, &pw, e)) || (ret = prepare_env(m, s, home, shell, pw.name, e)))
+	if ((ret = prepare_ids(m, s, &home, &shell, &pw, e)) || (ret = prepare_env(m, s, home, shell, pw.name, e)) ||
+		(ret = unit_sandbox_prepare(&s->u.sandbox, e)))
 		return ret;
 	const char *wd = s->u.working_directory;
 	if (wd) {

@@ -1,6 +1,7 @@
 /* svc_spawn.c — fork/exec of service processes (see svc_spawn.h). */
 #include "init/svc_spawn.h"
 #include "base/err.h"
+#include "init/svc_sandbox.h"
 #include "init/unit_parse.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@ const char *spawn_step_name(int step)
 	case STEP_USER: return "set user";
 	case STEP_CGROUP: return "join the cgroup";
 	}
-	return "?";
+	return unit_sandbox_step(step) ?: "?";
 }
 
 /* In the child: report and exit. Only async-signal-safe calls from here on. */
@@ -117,7 +118,7 @@ static int out_target(const struct spawn *s, int i, int null, int out0)
 static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 {
 	sigset_t all;
-	int err;
+	int err, step;
 	if ((pipefd = above_stdio(pipefd)) < 0)
 		_exit(STEP_STDIO);
 	for (int sig = 1; sig < 65; sig++)
@@ -176,6 +177,9 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 		if (sched_setscheduler(0, s->sched_policy | (s->sched_reset_on_fork ? 0x40000000 /* SCHED_RESET_ON_FORK */ : 0), &sp))
 			child_fail(pipefd, STEP_SETSCHEDULER, errno);
 	}
+	if (s->sandbox && (err = unit_sandbox_apply(s->sandbox, SB_PHASE_ROOT, s->set_ids ? s->uid : 0,
+		s->set_ids ? s->gid : 0, &step)))
+		child_fail(pipefd, step, -err);
 	if (s->set_ids) {
 		if (setgroups(s->ngroups, s->groups) || setresgid(s->gid, s->gid, s->gid))
 			child_fail(pipefd, STEP_GROUP, errno);
@@ -184,6 +188,8 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	}
 	if (chdir(s->cwd ? s->cwd : "/") && !s->cwd_optional)
 		child_fail(pipefd, STEP_CHDIR, errno);
+	if (s->sandbox && (err = unit_sandbox_apply(s->sandbox, SB_PHASE_EXEC, s->uid, s->gid, &step)))
+		child_fail(pipefd, step, -err);
 	exec_search(s, &err);
 	child_fail(pipefd, STEP_EXEC, err);
 }

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 struct kerr;
+struct unit_sandbox;
 
 struct spawn {
 	const char *path;       /* absolute, or a bare name looked up in search_path */
@@ -46,6 +47,7 @@ struct spawn {
 	size_t nrlimits;
 	bool set_oom;
 	int oom_score_adj;      /* written to /proc/self/oom_score_adj */
+	const struct unit_sandbox *sandbox; /* applied before the user is set and before execve */
 };
 
 /* What failed in the child (also its exit status, as systemd numbers them). */

@@ -263,6 +263,7 @@ void unit_free(struct unit *u)
 	free(u->working_directory);
 	strv_clear(&u->wanted_by);
 	strv_clear(&u->required_by);
+	unit_sandbox_free(&u->sandbox);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -1026,33 +1027,22 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 	return kerr_set(c->e, -EINVAL, "%s:%u: unknown section [%.*s]", c->path, c->line, (int)(n > 64 ? 64 : n), s);
 }
 
-/* HOOK (sandbox): the systemd.exec sandboxing directives are parsed by core/init/svc_sandbox.c
- * (another branch). Connect it by replacing this function's body with
- *     return unit_sandbox_key(c->u, key, value, c->e);
- * (1: not a sandboxing key; 0: applied; negative: refused, e says why). Until then every one of
- * them is refused by name: a security setting is never silently dropped. */
-static int sandbox_key(struct ctx *c, const char *key, const char *value)
+/* The sandboxing directives of systemd.exec(5), parsed by core/init/svc_sandbox.c with their
+ * values %-expanded. 1: not one of them; 0: applied; negative: refused (e names file:line and why:
+ * a security setting is never silently dropped). */
+static int sandbox_key(struct ctx *c, const char *key, const char *v)
 {
-	static const char keys[] = /* NUL-separated, packed */
-		"NoNewPrivileges\0" "ProtectSystem\0" "ProtectHome\0" "PrivateTmp\0" "PrivateDevices\0"
-		"PrivateNetwork\0" "PrivateUsers\0" "PrivateMounts\0" "PrivateIPC\0" "ProtectKernelTunables\0"
-		"ProtectKernelModules\0" "ProtectKernelLogs\0" "ProtectControlGroups\0" "ProtectClock\0"
-		"ProtectHostname\0" "ProtectProc\0" "ProcSubset\0" "RestrictNamespaces\0" "RestrictRealtime\0"
-		"RestrictSUIDSGID\0" "LockPersonality\0" "MemoryDenyWriteExecute\0" "RestrictAddressFamilies\0"
-		"CapabilityBoundingSet\0" "AmbientCapabilities\0" "ReadOnlyPaths\0" "ReadWritePaths\0"
-		"InaccessiblePaths\0" "ExecPaths\0" "NoExecPaths\0" "BindPaths\0" "BindReadOnlyPaths\0"
-		"TemporaryFileSystem\0" "UMask\0" "RuntimeDirectory\0" "RuntimeDirectoryMode\0"
-		"RuntimeDirectoryPreserve\0" "StateDirectory\0" "StateDirectoryMode\0" "CacheDirectory\0"
-		"CacheDirectoryMode\0" "LogsDirectory\0" "LogsDirectoryMode\0" "ConfigurationDirectory\0"
-		"ConfigurationDirectoryMode\0" "SystemCallFilter\0" "SystemCallArchitectures\0"
-		"SystemCallErrorNumber\0" "SystemCallLog\0" "RestrictFileSystems\0" "SecureBits\0"
-		"RootDirectory\0" "RootImage\0" "MountFlags\0" "PrivatePIDs\0";
-	(void)value;
-	for (const char *k = keys; *k; k += strlen(k) + 1)
-		if (!strcmp(k, key))
-			return kerr_set(c->e, -EINVAL, "%s:%u: %s= is not supported: keel init does not honour this "
-				"sandboxing directive yet", c->path, c->line, key);
-	return 1;
+	const char *why = NULL;
+	int ret = unit_sandbox_key(&c->u->sandbox, key, NULL, c->e); /* is it one? */
+	if (ret == UNIT_SANDBOX_NOT_MINE)
+		return 1;
+	if (!ret && (ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why)))
+		return ret == -ENOMEM ? kerr_set(c->e, ret, "out of memory") : bad(c, key, why);
+	if (!ret)
+		ret = unit_sandbox_key(&c->u->sandbox, key, (const char *)c->tmp.p, c->e);
+	if (ret == -ENOMEM)
+		return kerr_set(c->e, ret, "out of memory");
+	return ret ? kerr_wrap(c->e, ret, "%s:%u", c->path, c->line) : 0;
 }
 
 static int assignment(struct ctx *c, enum section sec, const char *line)

@@ -16,6 +16,7 @@
 #ifndef KEEL_UNIT_PARSE_H
 #define KEEL_UNIT_PARSE_H
 
+#include "init/svc_sandbox.h"
 #include "init/unit_value.h"
 
 #include <stdbool.h>
@@ -162,6 +163,7 @@ struct unit {
 	uint64_t cpu_quota;          /* percent of one CPU, 1..; 0 = not set */
 	uint64_t cpu_weight;         /* 1..10000; 0 = not set */
 	uint64_t tasks_max;          /* count or UV_INFINITY */
+	struct unit_sandbox sandbox; /* ProtectSystem=, SystemCallFilter=, … (svc_sandbox.h) */
 	/* [Install] */
 	struct strv wanted_by, required_by, also, alias;
 	char *default_instance;

@@ -6,6 +6,7 @@
  *   - every command has a program (absolute or a bare name) and at least one argv word;
  *   - every dependency is a valid unit name, every Environment= entry a valid NAME=VALUE;
  *   - each command line expands against the unit's environment without error or crash.
+ *   - every sandboxing path (ReadOnlyPaths=, BindPaths=, …) is absolute, the filter state bounded.
  * The text is also fed, as one C string, to the word splitter, the time-span and size parsers
  * and the specifier expander; results are checked for NUL-free words within the limits.
  */
@@ -89,6 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < u.environment.n; i++)
 			check(uv_env_assign(u.environment.v[i]), "bad environment entry kept");
 		check(u.kind == UNIT_SERVICE || (!u.exec_start.n && !u.seen_service), "target with a service section");
+		for (size_t i = 0; i < u.sandbox.npaths; i++) /* sandboxing directives: absolute paths only */
+			check(u.sandbox.paths[i].path[0] == '/' && (!u.sandbox.paths[i].src || u.sandbox.paths[i].src[0] == '/'),
+				"relative sandbox path kept");
+		check(u.sandbox.nsc_err <= SB_SYSCALLS && u.sandbox.sc_mode <= 2 && u.sandbox.af_mode <= 2, "filter state");
 	} else {
 		check(e.msg[0] != 0, "error without a message");
 	}
