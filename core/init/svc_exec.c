@@ -212,7 +212,8 @@ void svc_release(struct jobs *m, struct svc *s)
 	s->cwd = NULL;
 	s->set_ids = false;
 	s->ngroups = 0;
-	unit_sandbox_cleanup(&s->u.sandbox);
+	unit_sandbox_cleanup(&s->u.sandbox, s->restarting);
+	s->restarting = false;
 	if (s->cg_fd >= 0) {
 		int pop = m->use_cg ? cg_populated(s->cg_fd) : 0, ret;
 		close(s->cg_fd);
@@ -322,6 +323,7 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 	struct id_user pw;
 	const char *home, *shell;
 	int ret;
+	s->restarting = true; /* a run follows at once: RuntimeDirectoryPreserve=restart keeps its dirs */
 	svc_release(m, s);
 	if ((ret = prepare_ids(m, s, &home, &shell, &pw, e)) || (ret = prepare_env(m, s, home, shell, pw.name, e)) ||
 		(ret = unit_sandbox_prepare(&s->u.sandbox, e)))

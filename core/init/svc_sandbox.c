@@ -521,6 +521,9 @@ static int set_dirs(struct unit_sandbox *sb, const struct key *k, const char *ke
 	if ((ret = split(key, v, &w, e)))
 		goto out;
 	for (size_t i = 0; i < w.n && !ret; i++) {
+		size_t n = strlen(w.v[i]); /* "irqbalance/" is "irqbalance", as systemd simplifies it */
+		while (n > 1 && w.v[i][n - 1] == '/')
+			w.v[i][--n] = 0;
 		char *c = strchr(w.v[i], ':');
 		if (c)
 			*c = 0;
@@ -724,8 +727,10 @@ int unit_sandbox_key(struct unit_sandbox *sb, const char *key, const char *v, st
 		sb->dir_mode[k->arg] = *v ? (uint16_t)(m | 0x8000) : 0;
 		return 0;
 	case T_PRESERVE:
-		if (!strcmp(v, "restart"))
-			return bad(e, key, "restart is not supported (yes or no)");
+		if (!strcmp(v, "restart")) { /* kept across a restart, removed when the unit stops */
+			sb->runtime_preserve = 2;
+			return 0;
+		}
 		if (*v && uv_bool(v, &b, &why))
 			return bad(e, key, why);
 		sb->runtime_preserve = *v && b;
@@ -896,13 +901,14 @@ int unit_sandbox_prepare(struct unit_sandbox *sb, struct kerr *e)
 /* The directories move aside at once (a fixed runtime name is free for the next start); what is
  * in them, which the service chose, is removed by a child of its own, so that the supervisor
  * never spends its time on it (the child is reaped with the orphans). */
-void unit_sandbox_cleanup(struct unit_sandbox *sb)
+void unit_sandbox_cleanup(struct unit_sandbox *sb, bool restarting)
 {
 	static unsigned gen;
 	const struct strv *l = &sb->dirs[SB_RUNTIME];
 	char gone[8][40];
 	size_t ngone = 0;
-	int fd = l->n && !sb->runtime_preserve ? open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	bool keep = sb->runtime_preserve == 1 || (sb->runtime_preserve == 2 && restarting);
+	int fd = l->n && !keep ? open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	for (size_t i = 0; fd >= 0 && i < l->n; i++) {
 		char name[300];
 		const char *c = strchr(l->v[i], ':');

@@ -45,7 +45,8 @@ struct sb_path {
 struct unit_sandbox {
 	bool no_new_privs, private_tmp, private_devices, private_network, protect_tunables, protect_modules,
 		protect_logs, protect_cgroups, protect_clock, protect_hostname, restrict_realtime, restrict_suid,
-		lock_personality, mdwe, private_ipc, private_mounts, proc_subset_pid, runtime_preserve;
+		lock_personality, mdwe, private_ipc, private_mounts, proc_subset_pid;
+	uint8_t runtime_preserve; /* RuntimeDirectoryPreserve=: 0 no, 1 yes, 2 restart */
 	uint8_t protect_system; /* 0 no, 1 yes, 2 full, 3 strict */
 	uint8_t protect_home;   /* 0 no, 1 yes, 2 read-only, 3 tmpfs */
 	uint8_t protect_proc;   /* 0 default, 1 noaccess, 2 invisible, 3 ptraceable */
@@ -86,7 +87,8 @@ int unit_sandbox_env(const struct unit_sandbox *sb, struct strv *env);
  * "keel-private-XXXXXX", 0700, holding "tmp", 01777, which becomes the service's /tmp or /var/tmp). */
 int unit_sandbox_prepare(struct unit_sandbox *sb, struct kerr *e);
 /* When the unit is down: remove its PrivateTmp= directories and its RuntimeDirectory= ones
- * (unless RuntimeDirectoryPreserve=yes). */
-void unit_sandbox_cleanup(struct unit_sandbox *sb);
+ * (unless RuntimeDirectoryPreserve=yes, or =restart and the unit is about to start again:
+ * restarting). */
+void unit_sandbox_cleanup(struct unit_sandbox *sb, bool restarting);
 
 #endif

@@ -230,6 +230,7 @@ static void finalize(struct jobs *m, struct svc *s)
 	if (stopping) {
 		if (s->stop_killed && s->result == RES_SUCCESS)
 			s->result = RES_TIMEOUT;
+		s->restarting = s->job == JOB_RESTART && !m->shutting_down;
 		svc_release(m, s);
 		if (s->result == RES_SUCCESS)
 			set_state(m, s, ACT_INACTIVE, SUB_DEAD);
@@ -246,6 +247,7 @@ static void finalize(struct jobs *m, struct svc *s)
 		}
 		return;
 	}
+	s->restarting = restart_wanted(s); /* a start limit may still stop it: the directory then stays */
 	svc_release(m, s);
 	uint64_t end = s->active == ACT_ACTIVE ? now : s->active_exit;
 	uint64_t up = s->active_since && end > s->active_since ? end - s->active_since : 0;

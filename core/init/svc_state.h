@@ -93,6 +93,7 @@ struct svc {
 	size_t idx;            /* ExecStart= command being run */
 	size_t cidx;           /* control command being run in its list (ExecCondition= … ExecStopPost=) */
 	bool stop_post_ran;    /* ExecStopPost= ran for this run */
+	bool restarting;       /* svc_release(): the unit starts again (RuntimeDirectoryPreserve=restart) */
 	bool reload_ok;        /* every ExecReload= of the current reload succeeded */
 	int main_status;       /* wait status of the last main process (main_status_set) */
 	bool main_status_set;
