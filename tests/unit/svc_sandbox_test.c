@@ -87,7 +87,7 @@ T_TEST(sandbox_values)
 		{"SystemCallErrorNumber=0\n", "expected an errno name"},
 		{"SystemCallErrorNumber=5000\n", "expected an errno name"},
 		{"SystemCallArchitectures=arm64\n", "not an architecture of this host"},
-		{"StateDirectory=%H\n", "StateDirectory=: "},
+		{"StateDirectory=%Z\n", "StateDirectory=: unknown %-specifier"},
 		/* not honoured: refused by name, with the reason */
 		{"DynamicUser=yes\n", "t.service:3: DynamicUser= is not supported: no dynamic users"},
 		{"IPAddressDeny=any\n", "IPAddressDeny= is not supported: needs a cgroup BPF program"},

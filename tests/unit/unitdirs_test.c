@@ -142,7 +142,7 @@ T_TEST(unitdirs_table)
 		{'s', "KillMode=none", NULL},
 		{'s', "KillMode=nobody", "KillMode=: unknown value"},
 		{'s', "DynamicUser=yes", "DynamicUser= is not supported"},
-		{'s', "ProtectSystem=strict", "ProtectSystem= is not supported"},
+		{'s', "DynamicUser=yes", "DynamicUser= is not supported"},
 		{'s', "Environment=LOGGING=\"--log-level=info\"", NULL},
 		{'s', "Environment=LOGGING=\"--log-level=info", "Environment=: unterminated quote"},
 		{'s', "Environment=H=%H M=%m B=%b V=%v A=%a T=%t S=%S C=%C L=%L E=%E h=%h u=%u U=%U g=%g G=%G", NULL},
@@ -327,13 +327,13 @@ static void collect(void *arg, const struct kerr *e)
 T_TEST(unitdirs_verify)
 {
 	struct kerr e = {0};
-	const char *bad = "[Unit]\nFrobnicate=1\n[Bogus]\nA=b\n[Service]\nType=bogus\nExecStart=/bin/a\nProtectHome=yes\n";
+	const char *bad = "[Unit]\nFrobnicate=1\n[Bogus]\nA=b\n[Service]\nType=bogus\nExecStart=/bin/a\nDynamicUser=yes\n";
 	nreports = 0;
 	int ret = unit_verify("/d/a@.service", bad, strlen(bad), collect, NULL, &e);
 	t_check(ret == -EINVAL && nreports == 4, "four errors, each once: %d %d", ret, nreports);
 	t_check(nreports >= 4 && strstr(reports[0], "/d/a@.service:2: unknown directive Frobnicate=") &&
 			strstr(reports[1], ":3: unknown section [Bogus]") && strstr(reports[2], ":6: Type=: unknown value") &&
-			strstr(reports[3], ":8: ProtectHome= is not supported"),
+			strstr(reports[3], ":8: DynamicUser= is not supported"),
 		"in order, with lines: %s | %s | %s | %s", reports[0], reports[1], reports[2], reports[3]);
 	const char *good = "[Unit]\nDescription=%i %I\n[Service]\nExecStart=/bin/a %i\n";
 	nreports = 0;
