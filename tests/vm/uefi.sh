@@ -86,3 +86,59 @@ MTOOLS_SKIP_CHECK=1 mcopy -i "$(_vm_esp "$a")" ::EFI/Linux/keel-2026.1.0+3.efi "
 	objcopy -O binary --only-section=.cmdline "$VM_DIR/in-esp.efi" "$VM_DIR/cmdline" &&
 	[ "$(cat "$VM_DIR/cmdline")" = "console=ttyS0 keel.usrhash=$(awk '$1 == "root-hash" { print $2 }' "$a.info")" ] &&
 	pass "disk image: the UKI's keel.usrhash= is slot A's signed root hash" || fail "UKI usrhash in the image" "$(cat "$VM_DIR/cmdline")"
+
+# ---- boots through OVMF, Secure Boot on ---------------------------------------------------------
+fx=$VM_CACHE/fx-uefi
+rm -rf "$fx"
+mkdir -p "$fx/bin"
+cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
+cp -a "$KEEL_SRC/tests/vm/fixtures/boot/." "$fx/"
+cmdline="console=ttyS0 panic=-1 loglevel=4 keel.init=/usr/lib/keel-test/init"
+VM_UEFI=secure
+cp "$pass_file" "$VM_CACHE/snakeoil.pass"
+img() { # NAME [mkimage args…]: a signed UEFI image with the reporting host init
+	local n=$1
+	shift
+	vm_image "$n" --extra-usr "$fx" --uefi-initrd "$ird" --uefi-cmdline "$cmdline" --sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" \
+		--sign-pass "$VM_CACHE/snakeoil.pass" "$@"
+}
+con() { tr -d '\r' < "$VM_LOG"; }
+
+# boot 1: the signed chain from the disk alone
+img uefi-ab --version 2026.1.0 --version-b 2026.2.0 --attr-a 1:0:1 --attr-b 2:1:0 > /dev/null || { fail "image uefi-ab"; exit 0; }
+hash_a=$(awk '$1 == "root-hash" { print $2 }' "$VM_CACHE/uefi-ab.img.info")
+hash_b=$(awk '$1 == "root-hash-b" { print $2 }' "$VM_CACHE/uefi-ab.img.info")
+disk=$(vm_copy uefi-ab)
+[ "$hash_a" != "$hash_b" ] && [ "$(vm_uefi_ls "$disk")" = "keel-2026.1.0+3.efi" ] &&
+	pass "before boot: one entry on trial, keel-2026.1.0+3.efi; the slots hold two releases" || fail "uefi-ab image"
+vm_start "$disk"
+if vm_wait '^TEST done' 120 && vm_wait_exit 30; then
+	! grep -aq -- '-kernel' "$VM_DIR/qemu.out" && con | grep -q '^EFI stub: UEFI Secure Boot is enabled' &&
+		pass "booted from the disk alone through signed systemd-boot and UKI, Secure Boot on" ||
+		{ fail "Secure Boot chain"; vm_log_tail 30; }
+	[ "$(vm_uefi_ls "$disk")" = "keel-2026.1.0+2-1.efi" ] && pass "systemd-boot counted the try on the ESP: keel-2026.1.0+2-1.efi" ||
+		fail "boot counting rename" "$(vm_uefi_ls "$disk" | tr '\n' ' ')"
+else
+	fail "boot 1 (UEFI, Secure Boot) reached the host init"; vm_log_tail 30
+fi
+vm_stop
+
+# boot 2: the same UKI changed by one byte (inside the kernel) after signing: refused, never runs
+disk=$(vm_copy uefi-ab)
+t=$VM_DIR/tampered.efi
+MTOOLS_SKIP_CHECK=1 mcopy -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0+3.efi "$t"
+o=$(( 16#$(objdump -h "$t" | awk '$2 == ".linux" { print $6 }') + 4096 ))
+b=$(od -An -tu1 -j"$o" -N1 "$t" | tr -d ' ')
+printf "\\x$(printf %02x $((b ^ 1)))" | dd of="$t" bs=1 seek="$o" conv=notrunc status=none
+[ "$(cmp -l "$t" <(MTOOLS_SKIP_CHECK=1 mtype -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0+3.efi) | wc -l)" = 1 ] &&
+	vm_uefi_uki "$disk" keel-2026.1.0+3.efi "$t" || fail "tampering with the UKI"
+rm -f "$VM_DIR/ovmf-vars.fd"
+vm_start "$disk"
+if vm_wait 'No bootable option or device was found' 90; then
+	con | grep -q 'Error loading \\EFI\\Linux\\keel-2026.1.0+2-1.efi: Access Denied' && ! con | grep -aqE 'Linux version|EFI stub|keel init' &&
+		pass "a UKI changed by one byte after signing: the firmware refuses it (Access Denied); no kernel runs" ||
+		{ fail "tampered UKI refused"; vm_log_tail 20; }
+else
+	fail "tampered UKI: the firmware gave up"; vm_log_tail 20
+fi
+vm_stop
