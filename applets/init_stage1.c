@@ -150,7 +150,10 @@ static int to_sysroot(void)
 	ret = stage1_choose_slot(s, "/sys", &c, &g.e);
 	if (c.damaged)
 		say("%s: the %s GPT copy is damaged; it is rewritten on the next write", c.gpt_dev, c.damaged);
-	if (c.partn && c.decremented)
+	if (c.partn && c.by_usrhash)
+		say("slot %s chosen by keel.usrhash=%s (partition %u: its signed manifest has this root hash; priority %u, tries %u, successful %u: the boot entry counts tries)",
+			s->slot, cmdline_get(&s->cmd, "keel.usrhash"), c.partn, c.priority, c.tries, c.successful);
+	else if (c.partn && c.decremented)
 		say("slot %s chosen (partition %u: priority %u, tries %u -> %u, successful %u)", s->slot, c.partn,
 			c.priority, c.tries, c.tries - 1, c.successful);
 	else if (c.partn)
@@ -231,6 +234,11 @@ int init_stage1(void)
 		rescue(ret);
 	if (loaded >= 0)
 		say("loaded %d kernel modules (%d optional ones unavailable)", loaded, skipped);
+	step("reading the EFI variables");
+	if ((ret = stage1_efi(s, "/sys", &g.e)))
+		rescue(ret);
+	if (s->secure_boot >= 0)
+		say("UEFI: Secure Boot %s; boot entry %s", s->secure_boot ? "enabled" : "disabled", s->entry[0] ? s->entry : "(none: not systemd-boot)");
 	unsigned timeout = key_uint("keel.timeout", 10, 1, 300);
 	step("waiting for the disk");
 	ret = stage1_wait_disk(s, "/sys", timeout, &g.e);

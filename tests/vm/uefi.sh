@@ -118,8 +118,31 @@ if vm_wait '^TEST done' 120 && vm_wait_exit 30; then
 		{ fail "Secure Boot chain"; vm_log_tail 30; }
 	[ "$(vm_uefi_ls "$disk")" = "keel-2026.1.0+2-1.efi" ] && pass "systemd-boot counted the try on the ESP: keel-2026.1.0+2-1.efi" ||
 		fail "boot counting rename" "$(vm_uefi_ls "$disk" | tr '\n' ' ')"
+	con | grep -Eq 'keel init: \[ *[0-9.]+\] UEFI: Secure Boot enabled; boot entry keel-2026\.1\.0\+3\.efi$' &&
+		pass "stage 1 shows Secure Boot enabled and the entry systemd-boot selected" || { fail "stage 1 UEFI line"; vm_log_tail 30; }
+	con | grep -q "slot USR-A chosen by keel.usrhash=$hash_a (partition 2" &&
+		pass "stage 1 shows the usrhash and boots USR-A by it, though gptprio.next would take USR-B" || fail "usrhash picks USR-A"
+	con | grep -q "^TEST boot: slot=USR-A .*version=2026.1.0 .*usrhash=$hash_a secure_boot=1 entry=keel-2026.1.0+3.efi " &&
+		pass "/run/keel/boot records slot, usrhash, secure_boot=1 and the entry" || { fail "/run/keel/boot"; con | grep '^TEST boot'; }
+	[ "$(cgpt show -i 3 -T "$disk")" = 1 ] && [ "$(cgpt show -i 2 -T "$disk")" = 0 ] &&
+		pass "no GPT tries spent: with keel.usrhash the boot entry counts" || fail "GPT tries untouched under keel.usrhash"
 else
 	fail "boot 1 (UEFI, Secure Boot) reached the host init"; vm_log_tail 30
+fi
+vm_stop
+
+# boot 1b: the release in slot B: its own UKI (keel.usrhash= of B) in place of A's
+disk=$(vm_copy uefi-ab)
+"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.2.0 --usrhash "$hash_b" --cmdline "$cmdline" \
+	--out "$VM_DIR/keel-2026.2.0+3.efi" "${sign[@]}" && MTOOLS_SKIP_CHECK=1 mdel -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0+3.efi &&
+	vm_uefi_uki "$disk" keel-2026.2.0+3.efi "$VM_DIR/keel-2026.2.0+3.efi" || fail "UKI of release B"
+vm_start "$disk"
+if vm_wait '^TEST done' 120 && vm_wait_exit 30; then
+	con | grep -q "slot USR-B chosen by keel.usrhash=$hash_b (partition 3" &&
+		con | grep -q "^TEST boot: slot=USR-B .*version=2026.2.0 .*usrhash=$hash_b secure_boot=1 entry=keel-2026.2.0+3.efi " &&
+		pass "keel.usrhash of release 2026.2.0 boots USR-B" || { fail "usrhash picks USR-B"; vm_log_tail 20; }
+else
+	fail "boot 1b reached the host init"; vm_log_tail 30
 fi
 vm_stop
 
