@@ -156,12 +156,13 @@ int stage1_efi_vars(struct stage1 *s, const char *dir, struct kerr *e)
 int stage1_efi(struct stage1 *s, const char *sys, struct kerr *e)
 {
 	char dir[256];
-	s->secure_boot = -1;
 	s->entry[0] = 0;
 	if (str_fmt(dir, sizeof(dir), "%s/firmware/efi/efivars", sys))
 		return kerr_set(e, -ENAMETOOLONG, "%s: path too long", sys);
-	if (access(dir, F_OK)) /* the directory is there exactly when the kernel booted through UEFI */
+	if (access(dir, F_OK)) { /* the directory is there exactly when the kernel booted through UEFI */
+		s->secure_boot = -1;
 		return 0;
+	}
 	int ret = mnt("efivarfs", dir, "efivarfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e);
 	if (ret && ret != -EBUSY)
 		return ret;

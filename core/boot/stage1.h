@@ -95,7 +95,8 @@ struct stage1 {
 	char floor[MANIFEST_VERSION_MAX + 1]; /* the minimum version so far ("" none) */
 	char floor_src[64];   /* where it came from */
 	struct manifest m;    /* the slot's manifest */
-	int secure_boot;      /* 1 on, 0 off, -1 not booted through UEFI (stage1_efi) */
+	int secure_boot;      /* 1 on, 0 off, -1 not booted through UEFI (stage1_efi); the
+	                       * program starts with -2: not known yet */
 	char entry[STAGE1_ENTRY_MAX]; /* systemd-boot's LoaderEntrySelected ("" none) */
 };
 
@@ -133,7 +134,8 @@ int stage1_modules(const char *list, const char *moddir, int *loaded, int *skipp
 /* Step 3b: on a UEFI boot (sys/firmware/efi/efivars exists) mount efivarfs on sys/firmware/efi/efivars
  * (read-only; already mounted is fine) and fill s->secure_boot (SecureBoot-8be4df61-…: 1 byte,
  * 1 = on; absent: 0) and s->entry (LoaderEntrySelected-4a67b082-…, UTF-16LE; anything outside
- * printable ASCII becomes '?'). Not UEFI: secure_boot -1, entry "", 0. */
+ * printable ASCII becomes '?'). Not UEFI: secure_boot -1, entry "", 0. On a failure secure_boot
+ * is left as it was (the caller's "not known yet"). */
 int stage1_efi(struct stage1 *s, const char *sys, struct kerr *e);
 /* The reading half of stage1_efi: the variables in dir (an efivarfs), secure_boot 0 or 1. */
 int stage1_efi_vars(struct stage1 *s, const char *dir, struct kerr *e);

@@ -165,3 +165,53 @@ else
 	fail "tampered UKI: the firmware gave up"; vm_log_tail 20
 fi
 vm_stop
+
+# ---- the locked-down failure path (Secure Boot on) ------------------------------------------------
+# boot 3: a UKI whose keel.usrhash= no signed manifest has; the image has no rescue password
+nohash=$(printf 'no such release' | sha256sum | cut -c1-64)
+disk=$(vm_copy uefi-ab)
+rm -f "$VM_DIR/ovmf-vars.fd"
+"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.9.0 --usrhash "$nohash" --cmdline "$cmdline" \
+	--out "$VM_DIR/keel-2026.9.0+3.efi" "${sign[@]}" && MTOOLS_SKIP_CHECK=1 mdel -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0+3.efi &&
+	vm_uefi_uki "$disk" keel-2026.9.0+3.efi "$VM_DIR/keel-2026.9.0+3.efi" || fail "UKI with an unknown usrhash"
+vm_start "$disk"
+if vm_wait 'keel init: Secure Boot is on' 120 && vm_wait_exit 30; then
+	con | grep -q "keel init: FAILED: choosing the slot: keel.usrhash=$nohash: no slot's signed manifest has this root hash (USR-A has ${hash_a:0:16}, USR-B has ${hash_b:0:16})" &&
+		pass "a usrhash no signed manifest has: the failure names the hash and what each slot has" || { fail "unknown usrhash failure"; vm_log_tail 10; }
+	con | grep -q '^keel init: Secure Boot is on and this image has no rescue password: rebooting' && con | grep -q 'reboot: Restarting system' &&
+		! con | grep -q 'rescue# ' && pass "no rescue password in the image: stage 1 reboots, no root console" ||
+		{ fail "locked failure reboots"; vm_log_tail 10; }
+else
+	fail "locked failure path"; vm_log_tail 20
+fi
+vm_stop
+
+# boot 4: the same with a rescue password in the signed initramfs: a wrong one is refused, the
+# right one opens the rescue console
+ird_pw=$(vm_initramfs --rescue-password-hash "$(openssl passwd -6 -salt keeltest snakeoil)") || fail "initramfs with a rescue password"
+"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird_pw" --version 2026.9.0 --usrhash "$nohash" --cmdline "$cmdline" \
+	--out "$VM_DIR/keel-2026.9.0+3.efi" "${sign[@]}" && vm_uefi_uki "$disk" keel-2026.9.0+3.efi "$VM_DIR/keel-2026.9.0+3.efi" ||
+	fail "UKI with a rescue password"
+vm_start "$disk"
+if vm_wait 'rescue password \(try 1 of 3\)' 120; then
+	sleep 0.5
+	vm_send "not-the-password"
+	if vm_wait 'rescue password \(try 2 of 3\)' 30 && ! con | grep -q 'rescue# '; then
+		pass "Secure Boot on: a wrong rescue password is refused"
+	else
+		fail "wrong rescue password refused"; vm_log_tail 10
+	fi
+	sleep 0.5
+	vm_send "snakeoil"
+	if vm_wait 'rescue# ' 30; then
+		pass "Secure Boot on: the image's rescue password opens the rescue console"
+		! con | grep -q 'not-the-password\|snakeoil' && pass "the password is not echoed" || fail "password echoed"
+		vm_send "reboot"
+		vm_wait_exit 30 || fail "rescue: reboot"
+	else
+		fail "right rescue password"; vm_log_tail 10
+	fi
+else
+	fail "rescue password prompt"; vm_log_tail 20
+fi
+vm_stop
