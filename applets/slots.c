@@ -30,8 +30,8 @@
  *   --slot LABEL       (bless) USR-A or USR-B
  *   --entry NAME       (bless) the boot entry, as LoaderEntrySelected names it
  *
- * Exit status: 0 ok; 1 no bootable slot (next), no such entry or slot (bless); 2 usage; 3 the
- * disk, its GPT or its ESP is unreadable.
+ * Exit status: 0 ok; 1 no bootable slot (next), no such slot (bless); 2 usage; 3 the disk, its
+ * GPT or its ESP is unreadable, or the entry is not in EFI/Linux (bless).
  */
 #include "base/applet.h"
 #include "base/args.h"

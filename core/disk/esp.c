@@ -153,8 +153,9 @@ struct dent {
 };
 
 /* The live entries of d (without . and ..) into f (at most FILES_MAX); *end: index of the end
- * marker (or d->n). */
-static int dir_scan(const struct dir *d, struct dent *f, int *nf, size_t *end, struct kerr *e)
+ * marker (or d->n); live[i] 1 for every entry in use (a file's long and short entries, ., ..,
+ * the label): a long entry left 0 is an orphan. */
+static int dir_scan(const struct dir *d, struct dent *f, int *nf, size_t *end, uint8_t *live, struct kerr *e)
 {
 	uint16_t u[20 * 13];
 	int expect = 0, n = 0;
@@ -186,6 +187,7 @@ static int dir_scan(const struct dir *d, struct dent *f, int *nf, size_t *end, s
 		}
 		if ((p[11] & 0x08) || p[0] == '.') { /* volume label, . and .. */
 			expect = 0;
+			live[i] = 1;
 			continue;
 		}
 		if (n == FILES_MAX)
@@ -208,6 +210,7 @@ static int dir_scan(const struct dir *d, struct dent *f, int *nf, size_t *end, s
 			t->first = i;
 		}
 		t->name[o] = 0;
+		memset(live + t->first, 1, i + 1 - t->first);
 		t->sfn = i, t->attr = p[11];
 		t->cluster = le16(p + 26) | le16(p + 20) << 16, t->size = le32(p + 28);
 		expect = 0;
@@ -227,6 +230,7 @@ static const struct dent *find(const struct dent *f, int n, const char *name)
 
 struct walk {
 	struct dir d;
+	uint8_t live[DIR_MAX];
 	struct dent f[FILES_MAX];
 	int n;
 	size_t end;
@@ -241,7 +245,8 @@ static int walk_linux(struct esp *x, struct walk *w, struct kerr *e)
 	for (int k = 0;; k++) {
 		free(w->d.b);
 		w->d.b = NULL;
-		if ((ret = dir_load(x, cl, &w->d, e)) || (ret = dir_scan(&w->d, w->f, &w->n, &w->end, e)))
+		memset(w->live, 0, sizeof(w->live));
+		if ((ret = dir_load(x, cl, &w->d, e)) || (ret = dir_scan(&w->d, w->f, &w->n, &w->end, w->live, e)))
 			return ret;
 		if (k == 2)
 			return 0;
@@ -354,6 +359,24 @@ int esp_bless(struct esp *x, const char *entry, char *blessed, size_t bn, struct
 		return -ENOMEM;
 	if ((ret = walk_linux(x, w, e)))
 		goto out;
+	/* long entries a cut-short run left without their short entry: deleted first (every FAT
+	 * driver ignores them already; fsck.fat would not) */
+	static const uint8_t del = 0xe5;
+	for (size_t i = 0, any = 0; i <= w->end; i++) {
+		if (i == w->end) {
+			if (any && fsync(x->fd)) {
+				ret = kerr_set(e, -errno, "ESP: fsync: %s", kerr_strerror(errno));
+				goto out;
+			}
+			break;
+		}
+		if (w->live[i] || w->d.b[i * 32] == 0xe5)
+			continue;
+		if ((ret = put(x, &w->d, i, &del, 1, 0, e)))
+			goto out;
+		w->d.b[i * 32] = 0xe5;
+		any = 1;
+	}
 	good = find(w->f, w->n, target);
 	for (int i = 0; i < w->n; i++) {
 		if ((w->f[i].attr & 0x10) || esp_name_parse(w->f[i].name, &fn) || fn.left < 0 || strcasecmp(fn.base, en.base))

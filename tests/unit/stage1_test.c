@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "boot/cmdline.h"
 #include "boot/stage1.h"
+#include "disk/esp.h"
 #include "disk/mount.h"
 
 #include <errno.h>
@@ -398,4 +399,35 @@ T_TEST(stage1_efi_variables)
 	t_write("efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", sb_on, sizeof(sb_on));
 	t_write("efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", big, sizeof(big));
 	t_check(stage1_efi_vars(&s1, dir, &e) == -EINVAL && strstr(e.msg, "too long"), "long entry: %s", e.msg);
+}
+
+T_TEST(esp_entry_names)
+{
+	static const struct { const char *name; int ret; const char *base; int left, done; } cases[] = {
+		{"keel-2026.1.0.efi", 0, "keel-2026.1.0", -1, -1},
+		{"keel-2026.1.0+3.efi", 0, "keel-2026.1.0", 3, -1},
+		{"keel-2026.1.0+2-1.efi", 0, "keel-2026.1.0", 2, 1},
+		{"keel-2026.1.0+0-3.efi", 0, "keel-2026.1.0", 0, 3},
+		{"KEEL+1.EFI", 0, "KEEL", 1, -1},
+		/* not a counter: the whole name is the base, as systemd-boot reads it */
+		{"keel+x.efi", 0, "keel+x", -1, -1},
+		{"keel+3-.efi", 0, "keel+3-", -1, -1},
+		{"keel+1234567.efi", 0, "keel+1234567", -1, -1},
+		{"+3.efi", 0, "+3", -1, -1},
+		{"keel++3.efi", 0, "keel+", 3, -1},
+		/* forged */
+		{"keel.efi.txt", -EINVAL, NULL, 0, 0}, {".efi", -EINVAL, NULL, 0, 0}, {"a/b.efi", -EINVAL, NULL, 0, 0},
+		{"a\\b.efi", -EINVAL, NULL, 0, 0}, {"a\nb.efi", -EINVAL, NULL, 0, 0}, {"\xc3\xa9.efi", -EINVAL, NULL, 0, 0},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct esp_name n;
+		int r = esp_name_parse(cases[i].name, &n);
+		t_check(r == cases[i].ret && (r || (!strcmp(n.base, cases[i].base) && n.left == cases[i].left && n.done == cases[i].done)),
+			"%s: ret %d base %s left %d done %d", cases[i].name, r, r ? "" : n.base, n.left, n.done);
+	}
+	char longname[ESP_NAME_MAX + 8];
+	memset(longname, 'a', sizeof(longname));
+	memcpy(longname + sizeof(longname) - 5, ".efi", 5);
+	struct esp_name n;
+	t_check(esp_name_parse(longname, &n) == -EINVAL, "a name of %zu bytes refused", strlen(longname));
 }
