@@ -226,6 +226,9 @@ static int to_sysroot(void)
 	ret = stage1_choose_slot(s, "/sys", &c, &g.e);
 	if (c.damaged)
 		say("%s: the %s GPT copy is damaged; it is rewritten on the next write", c.gpt_dev, c.damaged);
+	if (c.partn && s->fallback[0])
+		say("boot counting fell back: EFI/Linux/%s has no tries left; %s", s->fallback,
+			c.cleared ? "the other slot's tries are now 0 in the GPT, so gptprio.next agrees" : "the other slot needs no change");
 	if (c.partn && c.by_usrhash)
 		say("slot %s chosen by keel.usrhash=%s (partition %u: its signed manifest has this root hash; priority %u, tries %u, successful %u: the boot entry counts tries)",
 			s->slot, cmdline_get(&s->cmd, "keel.usrhash"), c.partn, c.priority, c.tries, c.successful);

@@ -8,6 +8,7 @@
 #include "boot/module.h"
 #include "disk/blk.h"
 #include "disk/dm.h"
+#include "disk/esp.h"
 #include "disk/gpt.h"
 #include "disk/mount.h"
 
@@ -228,6 +229,35 @@ static int choose_usrhash(const struct stage1 *s, const char *sys, const struct 
 	return pick < 0 ? pick : c[pick].idx;
 }
 
+/* keel.usrhash= booted entry idx: a bad entry in the ESP means boot counting fell back here; then
+ * the other slot, if not successful, loses its tries so gptprio.next agrees (stage1.h). The ESP
+ * is only looked at: a FAT that does not read changes nothing and fails nothing. */
+static int usrhash_fallback(struct stage1 *s, int fd, struct gpt *g, int idx, struct stage1_choice *c, struct kerr *e)
+{
+	struct esp x;
+	struct esp_file f[16];
+	struct esp_name n;
+	struct gpt_part p;
+	int nf = 0;
+	if (esp_open_gpt(&x, fd, g, NULL) || esp_list(&x, f, 16, &nf, NULL))
+		return 0;
+	for (int i = 0; i < nf && i < 16; i++)
+		if (!esp_name_parse(f[i].name, &n) && n.left == 0)
+			str_copy(s->fallback, sizeof(s->fallback), f[i].name);
+	if (!s->fallback[0])
+		return 0;
+	for (int i = 0; i < gpt_count(g); i++) {
+		if (i == idx || gpt_get(g, i, &p) || memcmp(p.type, GPT_TYPE_COREOS_USR, 16) || gpt_attr_successful(p.attr) ||
+			!gpt_attr_tries(p.attr))
+			continue;
+		int ret = gpt_set_attr(g, i, gpt_attr_set_tries(p.attr, 0));
+		if (ret || (ret = gpt_write(fd, g, e)))
+			return ret;
+		c->cleared = (unsigned)i + 1;
+	}
+	return 0;
+}
+
 int stage1_choose_slot(struct stage1 *s, const char *sys, struct stage1_choice *c, struct kerr *e)
 {
 	struct blkdev d, part;
@@ -248,8 +278,8 @@ int stage1_choose_slot(struct stage1 *s, const char *sys, struct stage1_choice *
 	const char *forced = cmdline_get(&s->cmd, "keel.slot"), *usrhash = cmdline_get(&s->cmd, "keel.usrhash");
 	if (usrhash) {
 		forced = NULL;
-		if ((idx = choose_usrhash(s, sys, &g, usrhash, e)) < 0) {
-			ret = idx;
+		if ((idx = choose_usrhash(s, sys, &g, usrhash, e)) < 0 || (ret = usrhash_fallback(s, fd, &g, idx, c, e))) {
+			ret = idx < 0 ? idx : ret;
 			goto out;
 		}
 		c->by_usrhash = true;
@@ -427,8 +457,8 @@ int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e)
 	if (str_fmt(path, sizeof(path), "%s/boot", dir))
 		return kerr_set(e, -ENAMETOOLONG, "%s/boot: path too long", dir);
 	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\nmin_version=%s\n"
-		"usrhash=%.128s\nsecure_boot=%s\nentry=%s\n", s->slot, s->disk, s->part_dev, s->m.version, root, s->floor,
-		uh ? uh : "", s->secure_boot < 0 ? "" : s->secure_boot ? "1" : "0", s->entry))
+		"usrhash=%.128s\nsecure_boot=%s\nentry=%s\nfallback=%s\n", s->slot, s->disk, s->part_dev, s->m.version, root,
+		s->floor, uh ? uh : "", s->secure_boot < 0 ? "" : s->secure_boot ? "1" : "0", s->entry, s->fallback))
 		return kerr_set(e, -ENAMETOOLONG, "boot record too long");
 	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
 	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */

@@ -14,8 +14,11 @@
  *   4. wait (keel.timeout, default 10 s) for a partition labelled USR-A or USR-B
  *   5. read that disk's GPT; choose the slot: with keel.usrhash=HEX (a UKI's signed command
  *      line) the slot whose signed manifest has that root hash, tries untouched (systemd-boot
- *      counts the tries of the boot entry); else keel.slot=, else gptprio.next, and if its tries
- *      are > 0, decrement them and write the GPT back (both copies) before using it
+ *      counts the tries of the boot entry); if the ESP holds a bad entry (no tries left: boot
+ *      counting fell back to this one), the other slot, unless successful, gets tries 0, so
+ *      that gptprio.next (cgpt, keel slots) names the slot that booted (s->fallback);
+ *      else keel.slot=, else gptprio.next, and if its tries are > 0, decrement them and write
+ *      the GPT back (both copies) before using it
  *   6. read the slot's manifest (last 64 KiB), verify its ECDSA P-256 signature against
  *      /etc/keel/keys/NAME.pem (any one), parse it; its version must reach the minimum version
  *      (below)
@@ -98,6 +101,7 @@ struct stage1 {
 	int secure_boot;      /* 1 on, 0 off, -1 not booted through UEFI (stage1_efi); the
 	                       * program starts with -2: not known yet */
 	char entry[STAGE1_ENTRY_MAX]; /* systemd-boot's LoaderEntrySelected ("" none) */
+	char fallback[STAGE1_ENTRY_MAX]; /* a bad entry (no tries left) in the ESP: boot counting fell back */
 };
 
 /* A slot keel.usrhash= looks at: its manifest as manifest_load() left it (ret 0: verified). */
@@ -117,6 +121,7 @@ struct stage1_choice {
 	bool decremented;     /* tries > 0 and gptprio chose it: tries - 1 written back */
 	bool forced;          /* keel.slot= chose it: tries untouched */
 	bool by_usrhash;      /* keel.usrhash= chose it: tries untouched (the boot entry counts) */
+	unsigned cleared;     /* fallback: this other slot's tries were set to 0 (partition number) */
 };
 
 /* 1 when root is an initramfs keel built: its filesystem is ramfs or tmpfs (statfs magic) and
@@ -185,7 +190,8 @@ int stage1_mount_tmp(struct kerr *e);
 
 /* dir/boot (dir is /run/keel): what stage 1 chose, for the host (update tooling marks the slot
  * successful): slot= disk= device= version= root_hash= min_version= usrhash= (keel.usrhash=, ""
- * none) secure_boot= (1, 0, "" not UEFI) entry= (LoaderEntrySelected), created exclusively. */
+ * none) secure_boot= (1, 0, "" not UEFI) entry= (LoaderEntrySelected) fallback= (the bad entry
+ * when boot counting fell back, "" none), created exclusively. */
 int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e);
 
 /* The host init: keel.init= in cmd, which must be an absolute path below /usr/ without "..",

@@ -242,7 +242,7 @@ T_TEST(stage1_boot_record)
 	got[n > 0 ? n : 0] = 0;
 	static const char want[] = "slot=USR-B\ndisk=/dev/vda\ndevice=/dev/vda4\nversion=2026.1.0\n"
 		"root_hash=01080f161d242b323940474e555c636a71787f868d949ba2a9b0b7bec5ccd3da\nmin_version=2025.12\n"
-		"usrhash=\nsecure_boot=0\nentry=\n";
+		"usrhash=\nsecure_boot=0\nentry=\nfallback=\n";
 	t_check(!strcmp(got, want), "record text:\n%s", got);
 	struct stat st;
 	t_check(!stat(p, &st) && (st.st_mode & 07777) == 0644, "mode %o", st.st_mode & 07777);
