@@ -126,6 +126,9 @@ static int dir_load(struct esp *x, uint32_t cl, struct dir *d, struct kerr *e)
 			return kerr_set(e, -ENOMEM, "out of memory");
 		d->b = nb;
 		d->seg[k] = x->data + (uint64_t)(c - 2) * cb;
+		for (size_t j = 0; j < k; j++) /* a loop would alias entries: writes land on live ones */
+			if (d->seg[j] == d->seg[k])
+				return kerr_set(e, -EINVAL, "ESP: directory cluster chain loops (cluster %zu)", c);
 		if ((ret = fs_pread_all(x->fd, d->b + k * cb, cb, (off_t)(x->off + d->seg[k]))) ||
 			(ret = fs_pread_all(x->fd, f, x->fat_bits / 8, (off_t)(x->off + x->fat + c * (x->fat_bits / 8)))))
 			return kerr_set(e, ret, "ESP: directory unreadable");
@@ -402,7 +405,9 @@ int esp_bless(struct esp *x, const char *entry, char *blessed, size_t bn, struct
 		const uint8_t *p = w->d.b + i * 32;
 		int fr = i < w->end ? p[0] == 0xe5 : !p[0];
 		run = fr ? run + 1 : 0;
-		if (run == need && (i < w->end || i + 1 == w->d.n || !w->d.b[(i + 1) * 32])) {
+		/* past the end marker, only a run that starts on it is seen by anyone, and the entry
+		 * after it must still end the directory */
+		if (run == need && (i < w->end || (i + 1 - need <= w->end && (i + 1 == w->d.n || !w->d.b[(i + 1) * 32])))) {
 			at = i + 1 - need;
 			break;
 		}
