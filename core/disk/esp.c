@@ -178,7 +178,7 @@ static int dir_scan(const struct dir *d, struct dent *f, int *nf, size_t *end, u
 				memset(u, 0, sizeof(u));
 				expect = ord, sum = p[13], start = i;
 			}
-			if (!ord || ord != expect || p[13] != sum) {
+			if (!ord || ord > 20 || ord != expect || p[13] != sum) { /* 20 x 13 = the 255 characters of a name */
 				expect = 0;
 				continue;
 			}
