@@ -52,7 +52,7 @@ tail -n +1 -f "$VM_LOG" --pid="$VM_PID" 2>/dev/null | sed -u 's/\r$//' |
 	grep --line-buffered -aE '^(keel|host:|rescue|[A-Za-z0-9_.-]+\.service|UNIT|NAME|EFI stub: UEFI Secure Boot)|reboot: Power down|\[.*\] (keel|reboot)|Access Denied' &
 shower=$!
 ok=1
-vm_wait_exit 55 || { ok=0; echo "demo: the VM did not power off within 55 s" >&2; }
+vm_wait_exit 55 || { ok=0; echo "demo: the VM did not power off within 55 s" >&2; vm_stop; }
 sleep 0.3
 kill "$shower" 2>/dev/null || true
 wait "$shower" 2>/dev/null || true
