@@ -46,13 +46,7 @@ trap 'rm -rf "$w"' EXIT
 cp "$loader" "$w/BOOTX64.EFI"
 if [ -n "$key" ]; then
 	[ -n "$cert" ] || die "--sign-key needs --sign-cert"
-	if [ -n "$pass" ]; then
-		openssl pkey -in "$key" -passin "file:$pass" -out "$w/key.pem" 2>/dev/null || die "$key: cannot decrypt with --sign-pass"
-		key=$w/key.pem
-	fi
-	sbsign --key "$key" --cert "$cert" --output "$w/signed.efi" "$w/BOOTX64.EFI" >/dev/null 2>"$w/err" ||
-		die "sbsign failed: $(tr '\n' ' ' < "$w/err")"
-	mv "$w/signed.efi" "$w/BOOTX64.EFI"
+	"$(dirname "$0")/sbsign.sh" "$w/BOOTX64.EFI" "$w/BOOTX64.EFI" "$key" "$cert" "$pass" || die "signing failed"
 fi
 printf 'timeout 0\neditor no\nauto-entries no\nauto-firmware no\n' > "$w/loader.conf"
 img=$w/esp.img

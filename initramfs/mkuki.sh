@@ -50,7 +50,6 @@ if [ -z "$kernel" ]; then
 fi
 for f in "$stub" "$kernel" "$initrd"; do [ -r "$f" ] || die "$f: unreadable (packages systemd-boot-efi, linux-image-amd64)"; done
 command -v objcopy >/dev/null || die "objcopy not found (binutils)"
-[ -z "$key" ] || command -v sbsign >/dev/null || die "sbsign not found (sbsigntool)"
 
 w=$(mktemp -d "${TMPDIR:-/tmp}/keel-mkuki.XXXXXX")
 trap 'rm -rf "$w"' EXIT
@@ -76,14 +75,8 @@ s=$(( (s % 0xffff + 0xffff) % 0xffff + 1 + len ))
 le32 "$want" | dd of="$w/uki.efi" bs=1 seek=$((pe + 8)) conv=notrunc status=none
 le32 "$s" | dd of="$w/uki.efi" bs=1 seek=$((pe + 88)) conv=notrunc status=none
 if [ -n "$key" ]; then
-	if [ -n "$pass" ]; then
-		# sbsign asks for the passphrase on the terminal: decrypt into the private temp dir instead
-		openssl pkey -in "$key" -passin "file:$pass" -out "$w/key.pem" 2>/dev/null || die "$key: cannot decrypt with --sign-pass"
-		key=$w/key.pem
-	fi
-	sbsign --key "$key" --cert "$cert" --output "$w/signed.efi" "$w/uki.efi" >/dev/null 2>"$w/err" ||
-		die "sbsign failed: $(tr '\n' ' ' < "$w/err")"
-	mv "$w/signed.efi" "$w/uki.efi"
+	[ -n "$cert" ] || die "--sign-key needs --sign-cert"
+	"$(dirname "$0")/sbsign.sh" "$w/uki.efi" "$w/uki.efi" "$key" "$cert" "$pass" || die "signing failed"
 fi
 mkdir -p "$(dirname "$out")"
 mv "$w/uki.efi" "$out"

@@ -87,7 +87,7 @@ vm_image() {
 	shift
 	out=$VM_CACHE/$name.img
 	for a in "$@"; do [ -e "$a" ] && dirs+=("$a"); done
-	key=$(_vm_key "$KEEL" "$KEEL_SRC"/initramfs/mk{image,uki,esp}.sh "$VM_KEY" "$*" ${dirs[@]+"${dirs[@]}"})
+	key=$(_vm_key "$KEEL" "$KEEL_SRC"/initramfs/{mkimage,mkuki,mkesp,sbsign}.sh "$VM_KEY" "$*" ${dirs[@]+"${dirs[@]}"})
 	if [ ! -f "$out" ] || [ "$(cat "$out.key" 2>/dev/null)" != "$key" ]; then
 		"$KEEL_SRC/initramfs/mkimage.sh" --keel "$KEEL" --key "$VM_KEY" --out "$out" "$@" > "$out.info" || return 1
 		echo "$key" > "$out.key"

@@ -103,6 +103,13 @@ img() { # NAME [mkimage args…]: a signed UEFI image with the reporting host in
 		--sign-pass "$VM_CACHE/snakeoil.pass" "$@"
 }
 con() { tr -d '\r' < "$VM_LOG"; }
+# swap_uki DISK VERSION USRHASH [INITRD]: the disk's release 2026.1.0 entry replaced by a signed
+# UKI of VERSION naming USRHASH
+swap_uki() {
+	"$KEEL_SRC/initramfs/mkuki.sh" --initrd "${4:-$ird}" --version "$2" --usrhash "$3" --cmdline "$cmdline" \
+		--out "$VM_DIR/keel-$2+3.efi" "${sign[@]}" && vm_uefi_uki "$1" "keel-$2+3.efi" "$VM_DIR/keel-$2+3.efi" &&
+		{ [ "$2" = 2026.1.0 ] || MTOOLS_SKIP_CHECK=1 mdel -i "$(_vm_esp "$1")" ::EFI/Linux/keel-2026.1.0+3.efi 2>/dev/null || true; }
+}
 
 # boot 1: the signed chain from the disk alone
 img uefi-ab --version 2026.1.0 --version-b 2026.2.0 --attr-a 1:0:1 --attr-b 2:1:0 > /dev/null || { fail "image uefi-ab"; exit 0; }
@@ -133,9 +140,7 @@ vm_stop
 
 # boot 1b: the release in slot B: its own UKI (keel.usrhash= of B) in place of A's
 disk=$(vm_copy uefi-ab)
-"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.2.0 --usrhash "$hash_b" --cmdline "$cmdline" \
-	--out "$VM_DIR/keel-2026.2.0+3.efi" "${sign[@]}" && MTOOLS_SKIP_CHECK=1 mdel -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0+3.efi &&
-	vm_uefi_uki "$disk" keel-2026.2.0+3.efi "$VM_DIR/keel-2026.2.0+3.efi" || fail "UKI of release B"
+swap_uki "$disk" 2026.2.0 "$hash_b" || fail "UKI of release B"
 vm_start "$disk"
 if vm_wait '^TEST done' 120 && vm_wait_exit 30; then
 	con | grep -q "slot USR-B chosen by keel.usrhash=$hash_b (partition 3" &&
@@ -171,9 +176,7 @@ vm_stop
 nohash=$(printf 'no such release' | sha256sum | cut -c1-64)
 disk=$(vm_copy uefi-ab)
 rm -f "$VM_DIR/ovmf-vars.fd"
-"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.9.0 --usrhash "$nohash" --cmdline "$cmdline" \
-	--out "$VM_DIR/keel-2026.9.0+3.efi" "${sign[@]}" && MTOOLS_SKIP_CHECK=1 mdel -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0+3.efi &&
-	vm_uefi_uki "$disk" keel-2026.9.0+3.efi "$VM_DIR/keel-2026.9.0+3.efi" || fail "UKI with an unknown usrhash"
+swap_uki "$disk" 2026.9.0 "$nohash" || fail "UKI with an unknown usrhash"
 vm_start "$disk"
 if vm_wait 'keel init: Secure Boot is on' 120 && vm_wait_exit 30; then
 	con | grep -q "keel init: FAILED: choosing the slot: keel.usrhash=$nohash: no slot's signed manifest has this root hash (USR-A has ${hash_a:0:16}, USR-B has ${hash_b:0:16})" &&
@@ -189,9 +192,7 @@ vm_stop
 # boot 4: the same with a rescue password in the signed initramfs: a wrong one is refused, the
 # right one opens the rescue console
 ird_pw=$(vm_initramfs --rescue-password-hash "$(openssl passwd -6 -salt keeltest snakeoil)") || fail "initramfs with a rescue password"
-"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird_pw" --version 2026.9.0 --usrhash "$nohash" --cmdline "$cmdline" \
-	--out "$VM_DIR/keel-2026.9.0+3.efi" "${sign[@]}" && vm_uefi_uki "$disk" keel-2026.9.0+3.efi "$VM_DIR/keel-2026.9.0+3.efi" ||
-	fail "UKI with a rescue password"
+swap_uki "$disk" 2026.9.0 "$nohash" "$ird_pw" || fail "UKI with a rescue password"
 vm_start "$disk"
 if vm_wait 'rescue password \(try 1 of 3\)' 120; then
 	sleep 0.5
