@@ -7,8 +7,10 @@
 #include "base/applet.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "boot/cmdline.h"
+#include "boot/lockdown.h"
 #include "boot/stage1.h"
 #include "disk/mount.h"
 
@@ -18,8 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,7 +123,75 @@ static long peak_rss_kib(void)
 	return p ? strtol(p + 8, NULL, 10) : -1;
 }
 
-/* "keel init: FAILED: what: why" (code != 0), then exec `keel rescue` in place of PID 1. */
+/* Secure Boot on, or a UEFI boot whose Secure Boot state is not known yet (or /sys is not even
+ * mounted): no root console without the credential (boot/lockdown.h). */
+static int locked(void)
+{
+	if (g.s.secure_boot >= 0)
+		return g.s.secure_boot == 1;
+	return g.s.secure_boot == -2 && (!access(STAGE1_EFIVARS, F_OK) || access("/sys/firmware", F_OK));
+}
+
+static void __attribute__((noreturn)) reboot_now(const char *why)
+{
+	dprintf(STDERR_FILENO, "keel init: Secure Boot is on and %s: rebooting, so that boot counting falls back to the previous release\n", why);
+	sync();
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+/* One line from the console without echo, within tmo seconds (0: no limit); -1 none. */
+static ssize_t read_secret(char *pw, size_t n, unsigned tmo)
+{
+	struct termios t, quiet;
+	int tty = !tcgetattr(STDIN_FILENO, &t);
+	if (tty) {
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	ssize_t r = poll(&p, 1, tmo ? (int)tmo * 1000 : -1) == 1 ? read(STDIN_FILENO, pw, n) : -1;
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+	dprintf(STDERR_FILENO, "\n");
+	while (r > 0 && (pw[r - 1] == '\n' || pw[r - 1] == '\r'))
+		r--;
+	return r;
+}
+
+/* The locked-down rescue: the password of LOCKDOWN_HASH_FILE (3 tries) or a reboot. */
+static void locked_rescue(unsigned tmo)
+{
+	struct buf h = BUF_INIT(LOCKDOWN_HASH_MAX);
+	struct kerr e = {0};
+	char pw[257];
+	if (fs_read_path(AT_FDCWD, LOCKDOWN_HASH_FILE, h.max, &h, &e) || !h.len)
+		reboot_now("this image has no rescue password");
+	char *hash = (char *)h.p;
+	hash[strcspn(hash, "\n")] = 0;
+	if (lockdown_check(hash, "", 0) < 0)
+		reboot_now("the image's rescue password hash is not a SHA-512 crypt hash");
+	for (int i = 1; i <= 3; i++) {
+		dprintf(STDERR_FILENO, "keel init: Secure Boot is on: the rescue console needs the image's rescue password (try %d of 3)\npassword: ", i);
+		ssize_t n = read_secret(pw, sizeof(pw), tmo);
+		int ok = n >= 0 && (size_t)n < sizeof(pw) && lockdown_check(hash, pw, (size_t)n) == 1;
+		explicit_bzero(pw, sizeof(pw));
+		if (ok) {
+			buf_free(&h);
+			return;
+		}
+		if (n < 0)
+			reboot_now("no password came");
+		dprintf(STDERR_FILENO, "keel init: wrong password\n");
+		sleep(2);
+	}
+	reboot_now("the rescue password was wrong 3 times");
+}
+
+/* "keel init: FAILED: what: why" (code != 0), then exec `keel rescue` in place of PID 1 (with
+ * Secure Boot on: after the credential, or a reboot instead; see locked_rescue). */
 static void __attribute__((noreturn)) rescue(int code)
 {
 	char reason[700];
@@ -129,7 +202,10 @@ static void __attribute__((noreturn)) rescue(int code)
 	if (code)
 		dprintf(STDERR_FILENO, "keel init: FAILED: %s\n", reason);
 	char tmo[32];
-	snprintf(tmo, sizeof(tmo), "%u", key_uint("keel.rescue_timeout", 600, 0, 86400));
+	unsigned t = key_uint("keel.rescue_timeout", 600, 0, 86400);
+	if (locked())
+		locked_rescue(t);
+	snprintf(tmo, sizeof(tmo), "%u", t);
 	char *argv[] = {"keel", "rescue", "--timeout", tmo, "--reason", reason, NULL};
 	execv("/proc/self/exe", argv); /* still there when switch_root got as far as emptying the initramfs */
 	execv("/bin/keel", argv);
@@ -150,7 +226,13 @@ static int to_sysroot(void)
 	ret = stage1_choose_slot(s, "/sys", &c, &g.e);
 	if (c.damaged)
 		say("%s: the %s GPT copy is damaged; it is rewritten on the next write", c.gpt_dev, c.damaged);
-	if (c.partn && c.decremented)
+	if (c.partn && s->fallback[0])
+		say("boot counting fell back: EFI/Linux/%s has no tries left; %s", s->fallback,
+			c.cleared ? "the other slot's tries are now 0 in the GPT, so gptprio.next agrees" : "the other slot needs no change");
+	if (c.partn && c.by_usrhash)
+		say("slot %s chosen by keel.usrhash=%s (partition %u: its signed manifest has this root hash; priority %u, tries %u, successful %u: the boot entry counts tries)",
+			s->slot, cmdline_get(&s->cmd, "keel.usrhash"), c.partn, c.priority, c.tries, c.successful);
+	else if (c.partn && c.decremented)
 		say("slot %s chosen (partition %u: priority %u, tries %u -> %u, successful %u)", s->slot, c.partn,
 			c.priority, c.tries, c.tries - 1, c.successful);
 	else if (c.partn)
@@ -201,6 +283,7 @@ int init_stage1(void)
 	int ret, loaded, skipped;
 
 	memset(&g, 0, sizeof(g));
+	g.s.secure_boot = -2; /* not known yet (locked) */
 	g.t0 = mono_ms();
 	if (getpid() != 1)
 		return kfail(EXIT_USAGE, "stage 1 runs only as PID 1 from an initramfs");
@@ -231,6 +314,11 @@ int init_stage1(void)
 		rescue(ret);
 	if (loaded >= 0)
 		say("loaded %d kernel modules (%d optional ones unavailable)", loaded, skipped);
+	step("reading the EFI variables");
+	if ((ret = stage1_efi(s, "/sys", &g.e)))
+		rescue(ret);
+	if (s->secure_boot >= 0)
+		say("UEFI: Secure Boot %s; boot entry %s", s->secure_boot ? "enabled" : "disabled", s->entry[0] ? s->entry : "(none: not systemd-boot)");
 	unsigned timeout = key_uint("keel.timeout", 10, 1, 300);
 	step("waiting for the disk");
 	ret = stage1_wait_disk(s, "/sys", timeout, &g.e);

@@ -3,6 +3,7 @@
 #
 #   initramfs/mkinitramfs.sh --keel build/keel --out FILE [--kver VERSION] [--key PEM]...
 #                            [--modules LIST] [--min-version V] [--extra DIR]
+#                            [--rescue-password-hash HASH]
 #
 # Contents (everything owned by 0:0, mtime SOURCE_DATE_EPOCH, entries sorted by name):
 #   /bin/keel                 the binary; /init and /bin/APPLET for every applet link to it
@@ -13,6 +14,12 @@
 #   /etc/keel/min-version     with --min-version V: the oldest slot version stage 1 boots (dotted
 #                             decimal numbers, e.g. 2026.1.0; a STATE floor may only raise it;
 #                             core/boot/stage1.h). Without it there is no minimum.
+#   /etc/keel/rescue-password with --rescue-password-hash HASH (SHA-512 crypt, "$6$…", e.g. from
+#                             `openssl passwd -6`): with Secure Boot on, a stage 1 failure opens
+#                             the rescue console only after this password; without it, such a
+#                             failure reboots so boot counting falls back to the previous release
+#                             (core/boot/lockdown.h). The initramfs sits unencrypted on the ESP:
+#                             anyone with the disk can try to crack the hash, so use a strong one.
 #   /lib/modules/VERSION/     those modules and everything modules.dep / modules.softdep make
 #                             them need (resolved by kmod's modprobe as the oracle), plus a
 #                             modules.dep / modules.softdep / modules.alias for just these,
@@ -24,7 +31,7 @@
 # mtime, no compression (the kernel unpacks it as is; TCG boots faster without a decompressor).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-keel= out= kver= modlist=$top/config/initramfs/modules extra= min_version=
+keel= out= kver= modlist=$top/config/initramfs/modules extra= min_version= rescue_hash=
 keys=()
 die() { echo "mkinitramfs: $*" >&2; exit 3; }
 while [ $# -gt 0 ]; do
@@ -36,13 +43,16 @@ while [ $# -gt 0 ]; do
 	--modules) modlist=$2; shift 2 ;;
 	--min-version) min_version=$2; shift 2 ;;
 	--extra) extra=$2; shift 2 ;;
-	*) echo "usage: mkinitramfs.sh --keel BIN --out FILE [--kver V] [--key PEM]... [--modules LIST] [--min-version V] [--extra DIR]" >&2; exit 2 ;;
+	--rescue-password-hash) rescue_hash=$2; shift 2 ;;
+	*) echo "usage: mkinitramfs.sh --keel BIN --out FILE [--kver V] [--key PEM]... [--modules LIST] [--min-version V] [--extra DIR] [--rescue-password-hash HASH]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$keel" ] && [ -n "$out" ] || die "--keel and --out are required"
 [ -x "$keel" ] || die "$keel: not an executable"
 [ -z "$min_version" ] || { [[ $min_version =~ ^[0-9]+(\.[0-9]+)*$ ]] && [ ${#min_version} -le 64 ]; } ||
 	die "--min-version $min_version: 1-64 characters of digits and dots (e.g. 2026.1.0)"
+[ -z "$rescue_hash" ] || [[ $rescue_hash =~ ^\$6\$(rounds=[0-9]+\$)?[^\$:]{1,16}\$[./0-9A-Za-z]{86}$ ]] ||
+	die "--rescue-password-hash: want a SHA-512 crypt hash (\$6\$SALT\$…, openssl passwd -6)"
 if [ -z "$kver" ]; then
 	v=$(LC_ALL=C ls /boot/vmlinuz-* 2>/dev/null | tail -1) || true
 	[ -n "$v" ] || die "no /boot/vmlinuz-* (package linux-image-amd64)"
@@ -65,6 +75,7 @@ for a in $("$keel" --list); do ln -s keel "$stage/bin/$a"; done
 printf 'keel initramfs\n' > "$stage/etc/keel-initramfs"
 grep -v '^[[:space:]]*\(#\|$\)' "$modlist" > "$stage/etc/keel/modules" || die "$modlist: no modules"
 [ -z "$min_version" ] || printf '%s\n' "$min_version" > "$stage/etc/keel/min-version"
+[ -z "$rescue_hash" ] || (umask 077 && printf '%s\n' "$rescue_hash" > "$stage/etc/keel/rescue-password")
 for k in ${keys[@]+"${keys[@]}"}; do
 	install -m 0644 "$k" "$stage/etc/keel/keys/$(basename "$k")"
 done

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # tests/demo.sh — what ./build.sh demo shows (after the build): a keel host booting in qemu
-# (TCG) from keel's initramfs: slot chosen by gptprio.next, signed manifest, dm-verity root,
-# state partition, switch_root; then stage 2 starting three units and `keel init status`, and a
-# clean power off.
+# (TCG) from its disk alone through UEFI with Secure Boot on: OVMF (snakeoil TEST KEYS) ->
+# signed systemd-boot -> the signed UKI of release 2026.2.0 (Debian kernel, keel's initramfs,
+# keel.usrhash= of slot B) -> keel stage 1 (Secure Boot state, boot entry, the slot named by its
+# signed root hash, dm-verity root, state partition, switch_root); then stage 2 starting three
+# units and `keel init status`, and a clean power off.
 #
 # Exit status: 0 only when every milestone below showed on the console and the VM powered off
 # cleanly; 1 otherwise, naming the first milestone that is missing. KEEL_DEMO_CMDLINE (for the
-# test that pins this, tests/vm/demo.sh) is added to the kernel command line.
+# test that pins this, tests/vm/demo.sh) is added to the kernel command line (signed into the
+# UKI). KEEL_DEMO_UEFI=0 boots the old way instead (qemu -kernel/-initrd, gptprio.next).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export KEEL_SRC=$PWD KEEL=$PWD/build/keel
@@ -20,24 +23,47 @@ rm -rf "$fx"
 mkdir -p "$fx/bin"
 cp /bin/busybox "$fx/bin/busybox"
 echo "==> building the initramfs and the disk image (cached in build/vm/)"
-vm_initramfs > /dev/null
-vm_image demo --extra-usr "$fx" --extra-state tests/vm/fixtures/demo-state --attr-a 1:0:1 --attr-b 2:1:0 \
-	--version 2026.1.0 > /dev/null
-disk=$(vm_copy demo)
+ird=$(vm_initramfs)
+uefi=${KEEL_DEMO_UEFI:-1}
+if [ "$uefi" = 1 ]; then
+	# Secure Boot TEST KEYS (OVMF's snakeoil pair): never for a real machine
+	printf snakeoil > "$VM_CACHE/snakeoil.pass"
+	vm_image demo-uefi --extra-usr "$fx" --extra-state tests/vm/fixtures/demo-state --attr-a 1:0:1 --attr-b 2:1:0 \
+		--version 2026.1.0 --version-b 2026.2.0 --uefi-initrd "$ird" --uefi-slot b \
+		--uefi-cmdline "console=ttyS0 panic=-1 loglevel=4${KEEL_DEMO_CMDLINE:+ $KEEL_DEMO_CMDLINE}" \
+		--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass" > /dev/null
+	disk=$(vm_copy demo-uefi)
+	VM_UEFI=secure
+else
+	vm_image demo --extra-usr "$fx" --extra-state tests/vm/fixtures/demo-state --attr-a 1:0:1 --attr-b 2:1:0 \
+		--version 2026.1.0 > /dev/null
+	disk=$(vm_copy demo)
+fi
 "$KEEL" slots "$disk" | sed 's/^/    /'
-echo "==> booting: keel init (stage 1, then stage 2 with three demo units)"
-vm_start "$disk" ${KEEL_DEMO_CMDLINE:-}
+if [ "$uefi" = 1 ]; then
+	echo "==> booting from the disk alone: OVMF (Secure Boot on, snakeoil test keys) -> signed systemd-boot -> signed UKI -> keel init"
+	vm_start "$disk"
+else
+	echo "==> booting: keel init (stage 1, then stage 2 with three demo units)"
+	vm_start "$disk" ${KEEL_DEMO_CMDLINE:-}
+fi
 # show the console as it comes, without the kernel's own messages
 tail -n +1 -f "$VM_LOG" --pid="$VM_PID" 2>/dev/null | sed -u 's/\r$//' |
-	grep --line-buffered -aE '^(keel|host:|rescue|[A-Za-z0-9_.-]+\.service|UNIT|NAME)|reboot: Power down|\[.*\] (keel|reboot)' &
+	grep --line-buffered -aE '^(keel|host:|rescue|[A-Za-z0-9_.-]+\.service|UNIT|NAME|EFI stub: UEFI Secure Boot)|reboot: Power down|\[.*\] (keel|reboot)|Access Denied' &
 shower=$!
 ok=1
-vm_wait_exit 55 || { ok=0; echo "demo: the VM did not power off within 55 s" >&2; }
+vm_wait_exit 55 || { ok=0; echo "demo: the VM did not power off within 55 s" >&2; vm_stop; }
 sleep 0.3
 kill "$shower" 2>/dev/null || true
 wait "$shower" 2>/dev/null || true
 # The milestones, in the order they must appear (a missing one fails the demo).
-milestones=(
+milestones=()
+[ "$uefi" = 1 ] && milestones+=(
+	'EFI stub: UEFI Secure Boot is enabled'
+	'keel init: \[ *[0-9.]+\] UEFI: Secure Boot enabled; boot entry keel-2026.2.0\+3.efi'
+	'keel init: \[ *[0-9.]+\] slot USR-B chosen by keel.usrhash=[0-9a-f]{64} '
+)
+milestones+=(
 	'keel init: \[ *[0-9.]+\] slot USR-[AB] chosen'
 	'manifest version [^ ]+ signed by key'
 	'verity root /dev/mapper/usr \(erofs, USR-[AB]\) mounted read-only on /usr'
@@ -53,7 +79,7 @@ for m in "${milestones[@]}"; do
 	[ "$ok" = 1 ] || break
 	tr -d '\r' < "$VM_LOG" | grep -aEq -- "$m" || { ok=0; echo "demo: missing on the console: /$m/" >&2; }
 done
-echo "==> powered off after $(( ($(date +%s%N) - start) / 1000000 )) ms (build included); slots now:"
+echo "==> powered off after $(( ($(date +%s%N) - start) / 1000000 )) ms (build included); slots and boot entries now:"
 "$KEEL" slots "$disk" | sed 's/^/    /'
 if [ "$ok" != 1 ]; then
 	echo "demo: FAILED (console log above; last lines:)" >&2

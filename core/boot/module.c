@@ -384,7 +384,7 @@ int module_load_plan(const char *dir, const struct modplan *plan, int *loaded, i
 			nl++;
 			continue;
 		}
-		if (ent->soft) {
+		if (ent->soft || r == -ENODEV) { /* ENODEV: what it serves is absent (efivarfs on a BIOS boot) */
 			ns++;
 			continue;
 		}

@@ -52,7 +52,8 @@ void modindex_free(struct modindex *m);
 int module_plan(const struct modindex *m, const char *name, struct modplan *plan, struct kerr *e);
 
 /* finit_module() each entry of plan, in order; "already loaded" is success. loaded and skipped
- * (soft entries that failed) count what happened; either may be NULL. Module paths are opened
+ * (soft entries that failed, and modules whose init said ENODEV: what they serve is not there,
+ * e.g. efivarfs on a machine not booted through UEFI) count what happened; either may be NULL. Module paths are opened
  * beneath dir (core/base/fs.h fs_open_beneath: no ".." out of it, no symlink followed). */
 int module_load_plan(const char *dir, const struct modplan *plan, int *loaded, int *skipped, struct kerr *e);
 

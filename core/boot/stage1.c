@@ -8,12 +8,14 @@
 #include "boot/module.h"
 #include "disk/blk.h"
 #include "disk/dm.h"
+#include "disk/esp.h"
 #include "disk/gpt.h"
 #include "disk/mount.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,7 +29,7 @@
 int stage1_unknown_key(const char *key)
 {
 	static const char *const known[] = {"keel.rescue", "keel.slot", "keel.timeout", "keel.init", "keel.log",
-		"keel.rescue_timeout", "keel.config"};
+		"keel.rescue_timeout", "keel.config", "keel.usrhash"};
 	if (!str_starts(key, "keel."))
 		return 0;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -108,6 +110,154 @@ int stage1_wait_disk(struct stage1 *s, const char *sys, unsigned timeout_s, stru
 	return 0;
 }
 
+/* One EFI variable from efivarfs: 4 bytes of attributes, then the data (at most cap bytes). */
+static int efivar(const char *dir, const char *name, uint8_t *data, size_t cap, size_t *len)
+{
+	char path[256];
+	uint8_t b[4 + 2 * STAGE1_ENTRY_MAX];
+	if (str_fmt(path, sizeof(path), "%s/%s", dir, name))
+		return -ENAMETOOLONG;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, b, sizeof(b)); /* efivarfs hands out a variable in one read */
+	int ret = n < 0 ? -errno : n < 4 || (size_t)n - 4 > cap ? -EINVAL : 0;
+	close(fd);
+	if (!ret) {
+		*len = (size_t)n - 4;
+		memcpy(data, b + 4, *len);
+	}
+	return ret;
+}
+
+int stage1_efi_vars(struct stage1 *s, const char *dir, struct kerr *e)
+{
+	uint8_t v[2 * STAGE1_ENTRY_MAX];
+	size_t len = 0, o = 0;
+	int ret = efivar(dir, "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", v, 1, &len);
+	if (ret && ret != -ENOENT)
+		return kerr_set(e, ret, "%s/SecureBoot-8be4df61-...: %s", dir, ret == -EINVAL ? "not one byte" : strerror(-ret));
+	s->secure_boot = !ret && len == 1 && v[0] == 1;
+	s->entry[0] = 0;
+	ret = efivar(dir, "LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", v, sizeof(v) - 2, &len);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return kerr_set(e, ret, "%s/LoaderEntrySelected-4a67b082-...: %s", dir, ret == -EINVAL ? "too long" : strerror(-ret));
+	for (size_t i = 0; i + 1 < len && o + 1 < sizeof(s->entry); i += 2) {
+		unsigned c = v[i] | (unsigned)v[i + 1] << 8;
+		if (!c)
+			break;
+		s->entry[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	s->entry[o] = 0;
+	return 0;
+}
+
+int stage1_efi(struct stage1 *s, const char *sys, struct kerr *e)
+{
+	char dir[256];
+	s->entry[0] = 0;
+	if (str_fmt(dir, sizeof(dir), "%s/firmware/efi/efivars", sys))
+		return kerr_set(e, -ENAMETOOLONG, "%s: path too long", sys);
+	if (access(dir, F_OK)) { /* the directory is there exactly when the kernel booted through UEFI */
+		s->secure_boot = -1;
+		return 0;
+	}
+	int ret = mnt("efivarfs", dir, "efivarfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e);
+	if (ret && ret != -EBUSY)
+		return ret;
+	return stage1_efi_vars(s, dir, e);
+}
+
+int stage1_usrhash_pick(const char *hex, const struct stage1_cand *c, int n, int preferred, struct kerr *e)
+{
+	uint8_t want[HASH_MAX_SIZE];
+	char seen[320] = "", h[2 * HASH_MAX_SIZE + 1];
+	size_t len = strlen(hex), o = 0;
+	int pick = -1;
+	if ((len != 64 && len != 128) || strspn(hex, "0123456789abcdef") != len || hex_decode(want, len / 2, hex, len))
+		return kerr_set(e, -EINVAL, "keel.usrhash=%.140s: want 64 or 128 lower-case hex digits", hex);
+	for (int i = 0; i < n; i++) {
+		size_t hs = hash_size(c[i].m.hash);
+		if (!c[i].ret && hs == len / 2 && !memcmp(c[i].m.root_hash, want, hs)) {
+			if (pick < 0 || c[i].idx == preferred)
+				pick = i;
+			continue;
+		}
+		if (!c[i].ret)
+			hex_encode(h, c[i].m.root_hash, hs);
+		int w = snprintf(seen + o, sizeof(seen) - o, "%s%s %s%.16s", o ? ", " : "", c[i].name,
+			c[i].ret ? "has no verified manifest: " : "has ", c[i].ret ? kerr_strerror(c[i].ret) : h);
+		o = w < 0 || (size_t)w >= sizeof(seen) - o ? sizeof(seen) - 1 : o + (size_t)w;
+	}
+	if (pick < 0)
+		return kerr_set(e, -ENOENT, "keel.usrhash=%s: no slot's signed manifest has this root hash (%s)", hex,
+			n ? seen : "no USR-A or USR-B partition");
+	return pick;
+}
+
+/* keel.usrhash=: load both slots' manifests and pick (stage1_usrhash_pick). */
+static int choose_usrhash(const struct stage1 *s, const char *sys, const struct gpt *g, const char *hex, struct kerr *e)
+{
+	struct stage1_cand c[2];
+	struct gpt_part p;
+	struct blkdev b;
+	char node[96], key[32];
+	int n = 0;
+	for (int i = 0; i < gpt_count(g) && n < 2; i++) {
+		if (gpt_get(g, i, &p) || memcmp(p.type, GPT_TYPE_COREOS_USR, 16) || (strcmp(p.name, "USR-A") && strcmp(p.name, "USR-B")))
+			continue;
+		struct stage1_cand *x = &c[n++];
+		memset(x, 0, sizeof(*x));
+		x->idx = i;
+		str_copy(x->name, sizeof(x->name), p.name);
+		struct kerr ie = {0};
+		uint64_t size = 0;
+		x->ret = blk_find_part(sys, s->disk, (unsigned)i + 1, &b, &ie);
+		if (!x->ret)
+			x->ret = blk_node(&b, node, sizeof(node), &ie);
+		int fd = x->ret ? -1 : open(node, O_RDONLY | O_CLOEXEC);
+		if (!x->ret && fd < 0)
+			x->ret = -errno;
+		if (fd >= 0) {
+			x->ret = ioctl(fd, BLKGETSIZE64, &size) ? -errno : manifest_load(fd, size, STAGE1_KEYDIR, &x->m, key, sizeof(key), &ie);
+			close(fd);
+		}
+	}
+	int pick = stage1_usrhash_pick(hex, c, n, gpt_prio_next(g, GPT_TYPE_COREOS_USR), e);
+	return pick < 0 ? pick : c[pick].idx;
+}
+
+/* keel.usrhash= booted entry idx: a bad entry in the ESP means boot counting fell back here; then
+ * the other slot, if not successful, loses its tries so gptprio.next agrees (stage1.h). The ESP
+ * is only looked at: a FAT that does not read changes nothing and fails nothing. */
+static int usrhash_fallback(struct stage1 *s, int fd, struct gpt *g, int idx, struct stage1_choice *c, struct kerr *e)
+{
+	struct esp x;
+	struct esp_file f[16];
+	struct esp_name n;
+	struct gpt_part p;
+	int nf = 0;
+	if (esp_open_gpt(&x, fd, g, NULL) || esp_list(&x, f, 16, &nf, NULL))
+		return 0;
+	for (int i = 0; i < nf && i < 16; i++)
+		if (!esp_name_parse(f[i].name, &n) && n.left == 0)
+			str_copy(s->fallback, sizeof(s->fallback), f[i].name);
+	if (!s->fallback[0])
+		return 0;
+	for (int i = 0; i < gpt_count(g); i++) {
+		if (i == idx || gpt_get(g, i, &p) || memcmp(p.type, GPT_TYPE_COREOS_USR, 16) || gpt_attr_successful(p.attr) ||
+			!gpt_attr_tries(p.attr))
+			continue;
+		int ret = gpt_set_attr(g, i, gpt_attr_set_tries(p.attr, 0));
+		if (ret || (ret = gpt_write(fd, g, e)))
+			return ret;
+		c->cleared = (unsigned)i + 1;
+	}
+	return 0;
+}
+
 int stage1_choose_slot(struct stage1 *s, const char *sys, struct stage1_choice *c, struct kerr *e)
 {
 	struct blkdev d, part;
@@ -125,8 +275,15 @@ int stage1_choose_slot(struct stage1 *s, const char *sys, struct stage1_choice *
 		goto out;
 	if (!g.primary_ok || !g.backup_ok)
 		c->damaged = g.primary_ok ? "backup" : "primary";
-	const char *forced = cmdline_get(&s->cmd, "keel.slot");
-	if (forced) {
+	const char *forced = cmdline_get(&s->cmd, "keel.slot"), *usrhash = cmdline_get(&s->cmd, "keel.usrhash");
+	if (usrhash) {
+		forced = NULL;
+		if ((idx = choose_usrhash(s, sys, &g, usrhash, e)) < 0 || (ret = usrhash_fallback(s, fd, &g, idx, c, e))) {
+			ret = idx < 0 ? idx : ret;
+			goto out;
+		}
+		c->by_usrhash = true;
+	} else if (forced) {
 		if (strcmp(forced, "USR-A") && strcmp(forced, "USR-B")) {
 			ret = kerr_set(e, -EINVAL, "keel.slot=%s: want USR-A or USR-B", forced);
 			goto out;
@@ -154,7 +311,7 @@ int stage1_choose_slot(struct stage1 *s, const char *sys, struct stage1_choice *
 	c->tries = gpt_attr_tries(p.attr);
 	c->priority = gpt_attr_priority(p.attr);
 	c->successful = gpt_attr_successful(p.attr);
-	if (!forced && c->tries > 0) {
+	if (!forced && !usrhash && c->tries > 0) {
 		if ((ret = gpt_set_attr(&g, idx, gpt_attr_set_tries(p.attr, c->tries - 1))) || (ret = gpt_write(fd, &g, e)))
 			goto out;
 		c->decremented = true;
@@ -294,12 +451,14 @@ int stage1_mount_tmp(struct kerr *e)
 
 int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e)
 {
-	char txt[768], root[2 * HASH_MAX_SIZE + 1], path[256];
+	char txt[1536], root[2 * HASH_MAX_SIZE + 1], path[256];
+	const char *uh = cmdline_get(&s->cmd, "keel.usrhash");
 	hex_encode(root, s->m.root_hash, hash_size(s->m.hash));
 	if (str_fmt(path, sizeof(path), "%s/boot", dir))
 		return kerr_set(e, -ENAMETOOLONG, "%s/boot: path too long", dir);
-	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\nmin_version=%s\n", s->slot,
-		s->disk, s->part_dev, s->m.version, root, s->floor))
+	if (str_fmt(txt, sizeof(txt), "slot=%s\ndisk=/dev/%s\ndevice=%s\nversion=%s\nroot_hash=%s\nmin_version=%s\n"
+		"usrhash=%.128s\nsecure_boot=%s\nentry=%s\nfallback=%s\n", s->slot, s->disk, s->part_dev, s->m.version, root,
+		s->floor, uh ? uh : "", s->secure_boot < 0 ? "" : s->secure_boot ? "1" : "0", s->entry, s->fallback))
 		return kerr_set(e, -ENAMETOOLONG, "boot record too long");
 	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
 	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */

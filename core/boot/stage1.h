@@ -9,9 +9,16 @@
  *   1. mount /proc /sys /dev (devtmpfs) /run; stdin/stdout/stderr on /dev/console
  *   2. read /proc/cmdline (keel.* keys, see below)
  *   3. load the modules listed in /etc/keel/modules (modules.dep + softdep order, finit_module)
+ *   3b. booted through UEFI (/sys/firmware/efi): mount efivarfs read-only, read SecureBoot and
+ *      systemd-boot's LoaderEntrySelected (stage1_efi)
  *   4. wait (keel.timeout, default 10 s) for a partition labelled USR-A or USR-B
- *   5. read that disk's GPT; choose the slot with gptprio.next (or keel.slot=); if its tries
- *      are > 0, decrement them and write the GPT back (both copies) before using it
+ *   5. read that disk's GPT; choose the slot: with keel.usrhash=HEX (a UKI's signed command
+ *      line) the slot whose signed manifest has that root hash, tries untouched (systemd-boot
+ *      counts the tries of the boot entry); if the ESP holds a bad entry (no tries left: boot
+ *      counting fell back to this one), the other slot, unless successful, gets tries 0, so
+ *      that gptprio.next (cgpt, keel slots) names the slot that booted (s->fallback);
+ *      else keel.slot=, else gptprio.next, and if its tries are > 0, decrement them and write
+ *      the GPT back (both copies) before using it
  *   6. read the slot's manifest (last 64 KiB), verify its ECDSA P-256 signature against
  *      /etc/keel/keys/NAME.pem (any one), parse it; its version must reach the minimum version
  *      (below)
@@ -47,6 +54,9 @@
  * in force is recorded as min_version= in /run/keel/boot ("" none).
  *
  * Kernel command line keys:
+ *   keel.usrhash=HEX       boot the slot whose signed manifest has this verity root hash (64 or
+ *                          128 lower-case hex digits; both slots are checked; none: failure
+ *                          naming the hash). Wins over keel.slot=. The UKI's command line.
  *   keel.rescue            enter the rescue console instead of booting
  *   keel.slot=USR-A|USR-B  boot this slot (its manifest must still verify); tries untouched
  *   keel.timeout=SECONDS   how long to wait for the disk (1..300, default 10)
@@ -72,6 +82,8 @@
 #define STAGE1_FLOOR_INITRAMFS "/etc/keel/min-version"
 #define STAGE1_FLOOR_STATE "/var/lib/keel/min-version"
 #define STAGE1_HOST_INIT "/usr/bin/keel"
+#define STAGE1_EFIVARS "/sys/firmware/efi/efivars"
+#define STAGE1_ENTRY_MAX 256
 
 struct kerr;
 
@@ -86,6 +98,18 @@ struct stage1 {
 	char floor[MANIFEST_VERSION_MAX + 1]; /* the minimum version so far ("" none) */
 	char floor_src[64];   /* where it came from */
 	struct manifest m;    /* the slot's manifest */
+	int secure_boot;      /* 1 on, 0 off, -1 not booted through UEFI (stage1_efi); the
+	                       * program starts with -2: not known yet */
+	char entry[STAGE1_ENTRY_MAX]; /* systemd-boot's LoaderEntrySelected ("" none) */
+	char fallback[STAGE1_ENTRY_MAX]; /* a bad entry (no tries left) in the ESP: boot counting fell back */
+};
+
+/* A slot keel.usrhash= looks at: its manifest as manifest_load() left it (ret 0: verified). */
+struct stage1_cand {
+	int idx;              /* GPT entry */
+	char name[16];        /* USR-A / USR-B */
+	int ret;              /* manifest_load's result: only 0 counts */
+	struct manifest m;
 };
 
 /* What stage1_choose_slot saw and did (for the console). */
@@ -96,6 +120,8 @@ struct stage1_choice {
 	unsigned priority, tries, successful;
 	bool decremented;     /* tries > 0 and gptprio chose it: tries - 1 written back */
 	bool forced;          /* keel.slot= chose it: tries untouched */
+	bool by_usrhash;      /* keel.usrhash= chose it: tries untouched (the boot entry counts) */
+	unsigned cleared;     /* fallback: this other slot's tries were set to 0 (partition number) */
 };
 
 /* 1 when root is an initramfs keel built: its filesystem is ramfs or tmpfs (statfs magic) and
@@ -109,6 +135,21 @@ int stage1_unknown_key(const char *key);
 /* Step 3: load the modules named in list (one a line, '#' comments) with their dependencies
  * from moddir (NULL: /lib/modules/RELEASE of the running kernel). No list: 0 and *loaded -1. */
 int stage1_modules(const char *list, const char *moddir, int *loaded, int *skipped, struct kerr *e);
+
+/* Step 3b: on a UEFI boot (sys/firmware/efi/efivars exists) mount efivarfs on sys/firmware/efi/efivars
+ * (read-only; already mounted is fine) and fill s->secure_boot (SecureBoot-8be4df61-…: 1 byte,
+ * 1 = on; absent: 0) and s->entry (LoaderEntrySelected-4a67b082-…, UTF-16LE; anything outside
+ * printable ASCII becomes '?'). Not UEFI: secure_boot -1, entry "", 0. On a failure secure_boot
+ * is left as it was (the caller's "not known yet"). */
+int stage1_efi(struct stage1 *s, const char *sys, struct kerr *e);
+/* The reading half of stage1_efi: the variables in dir (an efivarfs), secure_boot 0 or 1. */
+int stage1_efi_vars(struct stage1 *s, const char *dir, struct kerr *e);
+
+/* keel.usrhash=hex among the n candidates: the index of the one whose verified manifest (ret 0)
+ * has this root hash (same size and bytes); when both have it, preferred (gptprio.next's GPT
+ * entry, -1 none) if it is one of them, else the first. -EINVAL for a hash that is not 64 or
+ * 128 lower-case hex digits; -ENOENT naming the hash and what each slot has when none has it. */
+int stage1_usrhash_pick(const char *hex, const struct stage1_cand *c, int n, int preferred, struct kerr *e);
 
 /* Step 4: wait up to timeout_s seconds for a partition labelled USR-A or USR-B under sys (the
  * sysfs mount); fills s->disk. -ETIMEDOUT when none appeared. */
@@ -148,7 +189,9 @@ int stage1_mount_usr(const struct stage1 *s, struct kerr *e);
 int stage1_mount_tmp(struct kerr *e);
 
 /* dir/boot (dir is /run/keel): what stage 1 chose, for the host (update tooling marks the slot
- * successful): slot= disk= device= version= root_hash= min_version=, created exclusively. */
+ * successful): slot= disk= device= version= root_hash= min_version= usrhash= (keel.usrhash=, ""
+ * none) secure_boot= (1, 0, "" not UEFI) entry= (LoaderEntrySelected) fallback= (the bad entry
+ * when boot counting fell back, "" none), created exclusively. */
 int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e);
 
 /* The host init: keel.init= in cmd, which must be an absolute path below /usr/ without "..",

@@ -6,11 +6,13 @@
 #include "base/err.h"
 #include "boot/cmdline.h"
 #include "boot/stage1.h"
+#include "disk/esp.h"
 #include "disk/mount.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -239,7 +241,8 @@ T_TEST(stage1_boot_record)
 		close(fd);
 	got[n > 0 ? n : 0] = 0;
 	static const char want[] = "slot=USR-B\ndisk=/dev/vda\ndevice=/dev/vda4\nversion=2026.1.0\n"
-		"root_hash=01080f161d242b323940474e555c636a71787f868d949ba2a9b0b7bec5ccd3da\nmin_version=2025.12\n";
+		"root_hash=01080f161d242b323940474e555c636a71787f868d949ba2a9b0b7bec5ccd3da\nmin_version=2025.12\n"
+		"usrhash=\nsecure_boot=0\nentry=\nfallback=\n";
 	t_check(!strcmp(got, want), "record text:\n%s", got);
 	struct stat st;
 	t_check(!stat(p, &st) && (st.st_mode & 07777) == 0644, "mode %o", st.st_mode & 07777);
@@ -249,4 +252,182 @@ T_TEST(stage1_boot_record)
 	snprintf(got, sizeof(got), "%s/target", t_tmpdir());
 	t_check(!symlink(got, p), "symlink");
 	t_check(stage1_record_boot(&s1, dir, &e) == -EEXIST && access(got, F_OK), "planted symlink: %s", e.msg);
+}
+
+/* keel.usrhash=: slot images whose last 64 KiB hold the manifest boot_test.c checks
+ * (tests/unit/boot/manifest.sig, signed with tests/vm/keys/slot-test.key), loaded as stage 1
+ * loads them; a forged copy (one signature bit flipped, the same root hash in its text) next to
+ * each good one. */
+static const char usr_manifest[] = "keel-slot-manifest 1\nversion 0.1.0\nfs erofs\nhash sha256\n"
+	"data-block-size 4096\nhash-block-size 4096\ndata-blocks 602\nhash-offset 2465792\n"
+	"salt 7eea9f24afc635a1e0cf2d58c817e48af28c41713dff68cb13bf43bdd8681813\n"
+	"root-hash 59018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b24\n";
+#define USR_HASH "59018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b24"
+
+static int slurp(const char *path, uint8_t *out, size_t cap)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, out, cap);
+	if (fd >= 0)
+		close(fd);
+	return (int)n;
+}
+
+/* A 4 MiB slot file with the manifest area; forged: flip the signature's last bit. */
+static void load_cand(struct stage1_cand *c, int idx, const char *name, const uint8_t *sig, int sl, int forged, const char *keys)
+{
+	char path[1024];
+	uint8_t area[1024] = "KEELSLOT";
+	size_t tl = sizeof(usr_manifest) - 1;
+	area[8] = (uint8_t)tl;
+	area[9] = (uint8_t)(tl >> 8);
+	area[12] = (uint8_t)sl;
+	memcpy(area + 16, usr_manifest, tl);
+	memcpy(area + 16 + tl, sig, (size_t)sl);
+	if (forged)
+		area[16 + tl + (size_t)sl - 1] ^= 1;
+	snprintf(path, sizeof(path), "%s/%s.img", t_tmpdir(), name);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	t_check(fd >= 0 && !ftruncate(fd, 4 << 20) && pwrite(fd, area, sizeof(area), (4 << 20) - 65536) == sizeof(area), "%s", path);
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+	str_copy(c->name, sizeof(c->name), name);
+	char key[32];
+	struct kerr e = {0};
+	c->ret = manifest_load(fd, 4 << 20, keys, &c->m, key, sizeof(key), &e);
+	close(fd);
+	t_check(forged ? c->ret == -EBADMSG : c->ret == 0, "%s: manifest_load %d (%s)", name, c->ret, e.msg);
+}
+
+T_TEST(stage1_usrhash)
+{
+	const char *src = getenv("KEEL_SRC");
+	char path[1100], keys[1024];
+	uint8_t sig[512], pub[4096];
+	snprintf(path, sizeof(path), "%s/tests/unit/boot/manifest.sig", src ? src : ".");
+	int sl = slurp(path, sig, sizeof(sig));
+	snprintf(path, sizeof(path), "%s/tests/vm/keys/slot-test.pem", src ? src : ".");
+	int pl = slurp(path, pub, sizeof(pub));
+	t_check(sl > 0 && pl > 0, "test signature and key readable (KEEL_SRC=%s)", src ? src : "(unset)");
+	if (sl <= 0 || pl <= 0)
+		return;
+	snprintf(keys, sizeof(keys), "%s/usrhash-keys", t_tmpdir());
+	mkdir(keys, 0755);
+	snprintf(path, sizeof(path), "%s/slot-test.pem", keys);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	t_check(fd >= 0 && write(fd, pub, (size_t)pl) == pl, "key file");
+	close(fd);
+
+	struct stage1_cand good_a, good_b, forged_a, forged_b, other_b;
+	load_cand(&good_a, 1, "USR-A", sig, sl, 0, keys);
+	load_cand(&good_b, 2, "USR-B", sig, sl, 0, keys);
+	load_cand(&forged_a, 1, "USR-A", sig, sl, 1, keys);
+	load_cand(&forged_b, 2, "USR-B", sig, sl, 1, keys);
+	other_b = good_b; /* a verified manifest of another release */
+	other_b.m.root_hash[0] ^= 0xff;
+	struct stage1_cand c[2];
+	struct kerr e = {0};
+	static const struct {
+		const char *what, *hex;
+		int a, b;      /* 0 good, 1 forged, 2 another release (b only) */
+		int preferred; /* GPT entry gptprio.next picks, -1 none */
+		int want;      /* index into c, or -errno */
+		const char *msg;
+	} cases[] = {
+		{"good A, forged B", USR_HASH, 0, 1, -1, 0, NULL},
+		{"forged A, good B", USR_HASH, 1, 0, -1, 1, NULL},
+		{"forged A, forged B: the hash is in both texts, neither verifies", USR_HASH, 1, 1, -1, -ENOENT, "no verified manifest"},
+		{"both good, gptprio prefers B", USR_HASH, 0, 0, 2, 1, NULL},
+		{"both good, gptprio prefers A", USR_HASH, 0, 0, 1, 0, NULL},
+		{"both good, no gptprio choice: the first", USR_HASH, 0, 0, -1, 0, NULL},
+		{"A good, B another release, gptprio prefers B", USR_HASH, 0, 2, 2, 0, NULL},
+		{"a hash no manifest has", "59018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b25", 0, 2, 1, -ENOENT,
+			"keel.usrhash=59018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b25: no slot's signed manifest has this root hash (USR-A has 59018cdda0b5c632, USR-B has a6018cdda0b5c632)"},
+		{"upper case", "59018CDDA0B5C6322CF7A7B1AE167AC9BD486FAED5EC471DDBF654056B726B24", 0, 0, -1, -EINVAL, "lower-case hex"},
+		{"63 digits", "59018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b2", 0, 0, -1, -EINVAL, "lower-case hex"},
+		{"not hex", "g9018cdda0b5c6322cf7a7b1ae167ac9bd486faed5ec471ddbf654056b726b24", 0, 0, -1, -EINVAL, "lower-case hex"},
+		{"empty", "", 0, 0, -1, -EINVAL, "lower-case hex"},
+		{"a sha512-sized hash against sha256 manifests", USR_HASH USR_HASH, 0, 0, -1, -ENOENT, "no slot's signed manifest"},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		c[0] = cases[i].a ? forged_a : good_a;
+		c[1] = cases[i].b == 1 ? forged_b : cases[i].b == 2 ? other_b : good_b;
+		memset(&e, 0, sizeof(e));
+		int r = stage1_usrhash_pick(cases[i].hex, c, 2, cases[i].preferred, &e);
+		t_check(r == cases[i].want && (!cases[i].msg || strstr(e.msg, cases[i].msg)), "%s: got %d (%s)", cases[i].what, r, e.msg);
+	}
+	t_check(stage1_usrhash_pick(USR_HASH, c, 0, -1, &e) == -ENOENT && strstr(e.msg, "no USR-A or USR-B partition"), "no slots: %s", e.msg);
+}
+
+T_TEST(stage1_efi_variables)
+{
+	char dir[512], p[1024];
+	struct kerr e = {0};
+	snprintf(dir, sizeof(dir), "%s/efivars", t_tmpdir());
+	mkdir(dir, 0755);
+	static const uint8_t sb_on[] = {6, 0, 0, 0, 1}, sb_off[] = {6, 0, 0, 0, 0}, sb_long[] = {6, 0, 0, 0, 1, 1},
+		entry[] = {6, 0, 0, 0, 'k', 0, 'e', 0, 'e', 0, 'l', 0, '+', 0, '3', 0, '\n', 0, 0x3a, 0x26, '.', 0, 0, 0, 'x', 0};
+	static const struct { const uint8_t *sb; size_t sl; const uint8_t *en; size_t el; int ret, secure; const char *entry; } cases[] = {
+		{sb_on, sizeof(sb_on), entry, sizeof(entry), 0, 1, "keel+3??."},  /* control and non-ASCII become '?', stops at NUL */
+		{sb_off, sizeof(sb_off), NULL, 0, 0, 0, ""},
+		{NULL, 0, NULL, 0, 0, 0, ""},                                      /* no SecureBoot variable: off */
+		{sb_long, sizeof(sb_long), NULL, 0, -EINVAL, 0, ""},               /* forged: two bytes */
+		{sb_on, 3, NULL, 0, -EINVAL, 0, ""},                               /* forged: shorter than the attributes */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		snprintf(p, sizeof(p), "%s/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", dir);
+		unlink(p);
+		if (cases[i].sb)
+			t_write("efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", cases[i].sb, cases[i].sl);
+		snprintf(p, sizeof(p), "%s/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", dir);
+		unlink(p);
+		if (cases[i].en)
+			t_write("efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", cases[i].en, cases[i].el);
+		s1_reset("");
+		int r = stage1_efi_vars(&s1, dir, &e);
+		t_check(r == cases[i].ret && (r || (s1.secure_boot == cases[i].secure && !strcmp(s1.entry, cases[i].entry))),
+			"case %zu: ret %d secure %d entry '%s'", i, r, s1.secure_boot, s1.entry);
+	}
+	/* not booted through UEFI: no efivars directory under sys */
+	snprintf(p, sizeof(p), "%s/nosys", t_tmpdir());
+	mkdir(p, 0755);
+	s1_reset("");
+	t_check(!stage1_efi(&s1, p, &e) && s1.secure_boot == -1 && !s1.entry[0], "no UEFI: secure_boot -1");
+	/* forged: an entry name longer than a variable may be here */
+	uint8_t big[4 + 2 * STAGE1_ENTRY_MAX + 2];
+	memset(big, 'a', sizeof(big));
+	t_write("efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", sb_on, sizeof(sb_on));
+	t_write("efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", big, sizeof(big));
+	t_check(stage1_efi_vars(&s1, dir, &e) == -EINVAL && strstr(e.msg, "too long"), "long entry: %s", e.msg);
+}
+
+T_TEST(esp_entry_names)
+{
+	static const struct { const char *name; int ret; const char *base; int left, done; } cases[] = {
+		{"keel-2026.1.0.efi", 0, "keel-2026.1.0", -1, -1},
+		{"keel-2026.1.0+3.efi", 0, "keel-2026.1.0", 3, -1},
+		{"keel-2026.1.0+2-1.efi", 0, "keel-2026.1.0", 2, 1},
+		{"keel-2026.1.0+0-3.efi", 0, "keel-2026.1.0", 0, 3},
+		{"KEEL+1.EFI", 0, "KEEL", 1, -1},
+		/* not a counter: the whole name is the base, as systemd-boot reads it */
+		{"keel+x.efi", 0, "keel+x", -1, -1},
+		{"keel+3-.efi", 0, "keel+3-", -1, -1},
+		{"keel+1234567.efi", 0, "keel+1234567", -1, -1},
+		{"+3.efi", 0, "+3", -1, -1},
+		{"keel++3.efi", 0, "keel+", 3, -1},
+		/* forged */
+		{"keel.efi.txt", -EINVAL, NULL, 0, 0}, {".efi", -EINVAL, NULL, 0, 0}, {"a/b.efi", -EINVAL, NULL, 0, 0},
+		{"a\\b.efi", -EINVAL, NULL, 0, 0}, {"a\nb.efi", -EINVAL, NULL, 0, 0}, {"\xc3\xa9.efi", -EINVAL, NULL, 0, 0},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct esp_name n;
+		int r = esp_name_parse(cases[i].name, &n);
+		t_check(r == cases[i].ret && (r || (!strcmp(n.base, cases[i].base) && n.left == cases[i].left && n.done == cases[i].done)),
+			"%s: ret %d base %s left %d done %d", cases[i].name, r, r ? "" : n.base, n.left, n.done);
+	}
+	char longname[ESP_NAME_MAX + 8];
+	memset(longname, 'a', sizeof(longname));
+	memcpy(longname + sizeof(longname) - 5, ".efi", 5);
+	struct esp_name n;
+	t_check(esp_name_parse(longname, &n) == -EINVAL, "a name of %zu bytes refused", strlen(longname));
 }

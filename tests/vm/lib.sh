@@ -13,6 +13,14 @@
 #   vm_start DISK [CMDLINE…]           start qemu (-accel tcg, serial on a pipe, log in $VM_LOG);
 #                                      DISK is vda, each file in $VM_DRIVES (space-separated)
 #                                      a further read-only virtio disk: vdb, vdc…
+#                                      VM_UEFI=secure: boot DISK alone through OVMF with Secure
+#                                      Boot on (q35, SMM, OVMF_CODE_4M.snakeoil.fd and a copy of
+#                                      its VARS: the snakeoil PK/KEK/db, TEST KEYS), no -kernel,
+#                                      no CMDLINE (the UKI carries it); VM_UEFI=plain: OVMF
+#                                      without Secure Boot. The VARS copy ($VM_DIR/ovmf-vars.fd)
+#                                      lives as long as $VM_DIR, like NVRAM.
+#   vm_uefi_uki DISK NAME FILE         put FILE into DISK's ESP as EFI/Linux/NAME (mtools)
+#   vm_uefi_ls DISK                    the names in DISK's EFI/Linux, one a line, sorted
 #   vm_wait REGEX [SECONDS]            wait for a console line matching REGEX (grep -E); fails
 #                                      when qemu exits first or the time runs out
 #   vm_send LINE                       type LINE + newline on the serial console
@@ -28,6 +36,9 @@ set -u
 : "${KEEL:=$KEEL_SRC/build/keel}"
 VM_CACHE=$KEEL_SRC/build/vm
 VM_KEY=$KEEL_SRC/tests/vm/keys/slot-test.key
+# Secure Boot TEST KEYS: OVMF's snakeoil PK/KEK/db pair (package ovmf), passphrase "snakeoil"
+VM_SB_KEY=/usr/share/ovmf/PkKek-1-snakeoil.key
+VM_SB_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
 VM_PUB=$KEEL_SRC/tests/vm/keys/slot-test.pem
 : "${SOURCE_DATE_EPOCH:=$(git -C "$KEEL_SRC" log -1 --format=%ct 2>/dev/null || echo 0)}"
 export SOURCE_DATE_EPOCH
@@ -75,8 +86,8 @@ vm_image() {
 	local name=$1 out key a dirs=()
 	shift
 	out=$VM_CACHE/$name.img
-	for a in "$@"; do [ -d "$a" ] && dirs+=("$a"); done
-	key=$(_vm_key "$KEEL" "$KEEL_SRC/initramfs/mkimage.sh" "$VM_KEY" "$*" ${dirs[@]+"${dirs[@]}"})
+	for a in "$@"; do [ -e "$a" ] && dirs+=("$a"); done
+	key=$(_vm_key "$KEEL" "$KEEL_SRC"/initramfs/{mkimage,mkuki,mkesp,sbsign}.sh "$VM_KEY" "$*" ${dirs[@]+"${dirs[@]}"})
 	if [ ! -f "$out" ] || [ "$(cat "$out.key" 2>/dev/null)" != "$key" ]; then
 		"$KEEL_SRC/initramfs/mkimage.sh" --keel "$KEEL" --key "$VM_KEY" --out "$out" "$@" > "$out.info" || return 1
 		echo "$key" > "$out.key"
@@ -90,12 +101,26 @@ vm_copy() {
 }
 
 vm_start() {
-	local disk=$1 kernel initrd d extra=()
+	local disk=$1 kernel initrd d extra=() boot
 	shift
 	vm_stop
 	for d in ${VM_DRIVES:-}; do extra+=(-drive "file=$d,format=raw,if=virtio,readonly=on"); done
-	kernel=$(vm_kernel) || return 1
-	initrd=${VM_INITRD:-$(vm_initramfs)} || return 1
+	case ${VM_UEFI:-} in
+	'')
+		kernel=$(vm_kernel) || return 1
+		initrd=${VM_INITRD:-$(vm_initramfs)} || return 1
+		boot=(-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1 loglevel=4 $*") ;;
+	secure)
+		[ -f "$VM_DIR/ovmf-vars.fd" ] || cp /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$VM_DIR/ovmf-vars.fd" || return 1
+		boot=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
+			-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd
+			-drive "if=pflash,format=raw,unit=1,file=$VM_DIR/ovmf-vars.fd") ;;
+	plain)
+		[ -f "$VM_DIR/ovmf-vars.fd" ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd "$VM_DIR/ovmf-vars.fd" || return 1
+		boot=(-machine q35 -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+			-drive "if=pflash,format=raw,unit=1,file=$VM_DIR/ovmf-vars.fd") ;;
+	*) echo "vm: VM_UEFI=$VM_UEFI: want secure, plain or nothing" >&2; return 1 ;;
+	esac
 	rm -f "$VM_DIR/con.in" "$VM_DIR/con.out"
 	mkfifo "$VM_DIR/con.in" "$VM_DIR/con.out"
 	: > "$VM_LOG"
@@ -104,8 +129,7 @@ vm_start() {
 	qemu-system-x86_64 -accel tcg -m "${KEEL_VM_MEM:-256}" -smp "${KEEL_VM_SMP:-1}" -nodefaults -no-user-config \
 		-display none -no-reboot -monitor none \
 		-chardev "pipe,id=con,path=$VM_DIR/con" -serial chardev:con \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=4 $*" \
+		"${boot[@]}" \
 		-drive "file=$disk,format=raw,if=virtio,cache=unsafe" ${extra[@]+"${extra[@]}"} \
 		> "$VM_DIR/qemu.out" 2>&1 &
 	VM_PID=$!
@@ -192,6 +216,11 @@ vm_state_check() {
 	dumpe2fs -h "$VM_DIR/state.img" >> "$out" 2>/dev/null || return 1
 	grep -q '^Filesystem state: *clean$' "$out" && ! grep -q '^Filesystem features:.*needs_recovery' "$out"
 }
+
+# The ESP (partition 1) of a disk image, for mtools: "-i DISK@@OFFSET".
+_vm_esp() { echo "$1@@$(( $(cgpt show -i 1 -b "$1") * 512 ))"; }
+vm_uefi_uki() { MTOOLS_SKIP_CHECK=1 mcopy -o -i "$(_vm_esp "$1")" "$3" "::EFI/Linux/$2"; }
+vm_uefi_ls() { MTOOLS_SKIP_CHECK=1 mdir -b -i "$(_vm_esp "$1")" ::EFI/Linux | sed 's,.*/,,' | LC_ALL=C sort; }
 
 vm_log_tail() { tail -n "${1:-15}" "$VM_LOG" | tr -d '\r' | sed 's/^/  console: /'; }
 
