@@ -436,7 +436,7 @@ int stage1_mount_state(struct stage1 *s, const char *sys, struct kerr *e)
 		return ret;
 	if (strcmp(st.disk, s->disk)) /* a STATE on another disk (a stick, a second volume) is not ours */
 		return kerr_set(e, -EXDEV, "STATE is on %s, the slots on %s", st.disk, s->disk);
-	return mnt(s->state_dev, STAGE1_SYSROOT, "ext4", MS_NOATIME | MS_NODEV, "errors=remount-ro", e);
+	return mnt(s->state_dev, STAGE1_SYSROOT, "ext4", MS_NOATIME | MS_NODEV | MS_NOSUID, "errors=remount-ro", e);
 }
 
 int stage1_mount_usr(const struct stage1 *s, struct kerr *e)
