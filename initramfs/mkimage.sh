@@ -10,7 +10,8 @@
 #   2 USR-A       --slot-mb (default 32) CoreOS USR type 5dfbf5f4-…, priority 1 tries 0 successful 1
 #   3 USR-B       same size and type, priority 0 tries 0 successful 0 (or empty, see --slot-b)
 #   4 STATE       --state-mb (default 32) ext4, label STATE
-# Each slot: an erofs image of the /usr tree (bin/keel, lib/keel/…, plus --extra-usr trees),
+# Each slot: an erofs image of the /usr tree (bin/keel, lib/keel/…, share/keel/policy/host.json:
+# keel policy host's default profile, plus --extra-usr trees),
 # then its dm-verity hash tree (no superblock, at the 4 KiB-aligned end of the data), and in the
 # last 64 KiB the signed slot manifest (format: README "Slot manifest", core/trust/manifest.h),
 # signed with --key (ECDSA P-256; openssl dgst -sha256 -sign).
@@ -120,6 +121,8 @@ make_slot() {
 	ln -s keel "$root/bin/init"
 	ln -s ../bin/keel "$root/sbin/init"
 	printf '%s\n' "$v" > "$root/lib/keel/version"
+	# keel policy host's default profile (config/policy/host.json)
+	install -D -m 0644 "$top/config/policy/host.json" "$root/share/keel/policy/host.json"
 	for d in ${extra_usr[@]+"${extra_usr[@]}"}; do cp -a "$d/." "$root/"; done
 	find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 	mkfs.erofs --quiet --all-root -T "$SOURCE_DATE_EPOCH" -U "$(guid "erofs $v")" "$fs" "$root" >/dev/null ||
