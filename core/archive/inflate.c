@@ -729,7 +729,8 @@ static ssize_t mem_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e)
 	struct mem_src *m = ctx;
 	size_t k = m->n < cap ? m->n : cap;
 	(void)e;
-	memcpy(buf, m->p, k);
+	if (k)
+		memcpy(buf, m->p, k);
 	m->p += k;
 	m->n -= k;
 	return (ssize_t)k;
@@ -741,9 +742,15 @@ static int buf_sink(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
 	return ret ? kerr_set(e, ret, "inflate: %s", kerr_strerror(ret)) : 0;
 }
 
-int inflate_mem(enum inflate_fmt fmt, const void *in, size_t n, struct buf *out, struct kerr *e)
+int inflate_mem_sink(enum inflate_fmt fmt, const void *in, size_t n,
+	int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e), void *sctx, uint64_t max_out, struct kerr *e)
 {
 	struct mem_src m = {in, n};
-	struct inflate_io io = {mem_read, &m, buf_sink, out, out->max > out->len ? out->max - out->len : 0};
+	struct inflate_io io = {mem_read, &m, sink, sctx, max_out};
 	return inflate_stream(fmt, &io, NULL, e);
+}
+
+int inflate_mem(enum inflate_fmt fmt, const void *in, size_t n, struct buf *out, struct kerr *e)
+{
+	return inflate_mem_sink(fmt, in, n, buf_sink, out, out->max > out->len ? out->max - out->len : 0, e);
 }

@@ -50,6 +50,9 @@ int inflate_stream(enum inflate_fmt fmt, const struct inflate_io *io, struct inf
 
 /* Decompress in[0..n) into out (appended; out->max is the cap: past it is -EFBIG). */
 int inflate_mem(enum inflate_fmt fmt, const void *in, size_t n, struct buf *out, struct kerr *e);
+/* Decompress in[0..n) into sink, at most max_out bytes. */
+int inflate_mem_sink(enum inflate_fmt fmt, const void *in, size_t n,
+	int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e), void *sctx, uint64_t max_out, struct kerr *e);
 
 /* The CRC-32 of RFC 1952 (zlib's crc32(): start with 0). */
 uint32_t crc32_update(uint32_t crc, const void *p, size_t n);
