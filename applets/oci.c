@@ -1,6 +1,28 @@
-/* keel oci - decompress gzip/zlib streams (as gzip -dc does, bounded and strict)
+/* keel oci - unpack a signed OCI image into a runtime bundle; decompress gzip/zlib streams
  *
- * usage: keel oci inflate [--zlib | --raw] [--max-bytes N] [FILE]
+ * usage: keel oci unpack [--key PUBKEY | --keys DIR] [OPTIONS] LAYOUT[:REF] BUNDLE
+ *        keel oci inflate [--zlib | --raw] [--max-bytes N] [FILE]
+ *
+ * unpack: verify the OCI image layout LAYOUT as `keel verify oci --keys` does (every blob's size
+ * and digest; every image signed with cosign by a trusted key), then unpack the image tagged REF
+ * (org.opencontainers.image.ref.name; without REF, the layout's only image) into BUNDLE/rootfs and
+ * write BUNDLE/config.json (runtime-spec, like `umoci unpack`, hardened: noNewPrivileges,
+ * CAP_AUDIT_WRITE CAP_KILL CAP_NET_BIND_SERVICE only, runc's masked and read-only paths). Each
+ * layer streams from its blob through its digest and size check, its decompressor (gzip, zstd
+ * or none, from its media type), the config's diff_id check and the tar reader into a staging
+ * directory next to BUNDLE; BUNDLE appears (renamed) only when every layer verified, and a failure
+ * leaves nothing. Whiteouts (.wh.NAME, .wh..wh..opq) apply as OCI says; no path leaves the root,
+ * no symlink in a path is followed (a layer planting a -> /etc and writing a/passwd fails), hard
+ * links stay within the layer. BUNDLE must not exist or be an empty directory. Progress goes to a
+ * terminal on standard error.
+ *
+ * unpack options:
+ *   -k, --key PUBKEY   the one key to trust
+ *   --keys DIR         trusted-keys directory (default /usr/lib/keel/keys)
+ *   --devices POLICY   device nodes in layers: refuse (default), skip or create
+ *   --setid POLICY     set-id bits and file capabilities: keep (default; inert under
+ *                      noNewPrivileges), strip or refuse
+ *   --max-bytes N      limit on all layers decompressed (default 64 GiB)
  *
  * inflate: decompress FILE (default or "-": standard input) to standard output: gzip (one or
  * more members, as `gzip -dc` reads concatenated files), or with --zlib a zlib stream (RFC
@@ -11,24 +33,30 @@
  * "larger than the limit". Output already written when an error is found stays written (use a
  * temporary file when that matters).
  *
- * Options:
+ * inflate options:
  *   --zlib            the input is a zlib stream
  *   --raw             the input is a raw DEFLATE stream
  *   --max-bytes N     output limit in bytes
  *
- * Exit status: 0 decompressed; 1 the input is malformed, truncated, fails its checksum or
- * passes --max-bytes; 2 usage; 3 a file could not be read or written.
+ * Exit status: 0 done; 1 the input is bad or untrusted (a layout, blob, signature, layer or
+ * stream that does not verify or is malformed, a layer escaping its root, a policy refusal, a
+ * limit passed); 2 usage; 3 a runtime failure (a file missing or unwritable, BUNDLE not empty,
+ * no trusted keys).
  */
 #include "archive/inflate.h"
+#include "archive/oci_unpack.h"
 #include "base/applet.h"
 #include "base/args.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/sandbox.h"
+#include "trust/sig.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -84,10 +112,122 @@ out:
 	return rc;
 }
 
+static const char *const unpack_syscalls[] = {"openat", "openat2", "mkdirat", "fchown", "fchownat", "fchmod", "fchmodat",
+	"fsetxattr", "utimensat", "symlinkat", "linkat", "mknodat", "unlinkat", "renameat", "renameat2", "getdents64", "fsync",
+	"newfstatat", "getrandom", NULL};
+
+static void progress(void *ctx, size_t i, size_t n, const struct oci_desc *d)
+{
+	(void)ctx;
+	if (i < n)
+		fprintf(stderr, "\rlayer %zu/%zu %.19s %llu bytes ", i + 1, n, d->digest_str, (unsigned long long)d->size);
+	else
+		fprintf(stderr, "\r%60s\r", "");
+}
+
+static int policy(const char *s, const char *const names[3], int *out)
+{
+	for (int i = 0; s && i < 3; i++)
+		if (!strcmp(s, names[i]))
+			return *out = i, 0;
+	return !s ? 0 : -1;
+}
+
+static int oci_unpack_main(int argc, char **argv)
+{
+	static const char *const devs[3] = {"refuse", "skip", "create"}, *const setids[3] = {"keep", "strip", "refuse"};
+	const char *key = NULL, *dir = "/usr/lib/keel/keys", *dev = NULL, *setid = NULL;
+	uint64_t max = 0;
+	const struct opt opts[] = {
+		{"key", 'k', OPT_STR, &key},
+		{"keys", 0, OPT_STR, &dir},
+		{"devices", 0, OPT_STR, &dev},
+		{"setid", 0, OPT_STR, &setid},
+		{"max-bytes", 0, OPT_U64, &max, 1, 0},
+		{0},
+	};
+	struct oci_unpack_opts o = {0};
+	struct oci_unpack_result r;
+	struct sig_keyring kr = {.n = 0};
+	struct sig_key *k;
+	struct kerr e = {0};
+	int ret, rc, lfd = -1, pfd = -1, d = 0, sid = 0;
+	char **ops, layout[4096], parent[4096];
+	int n = args_parse(opts, argc, argv, &ops);
+	if (n < 0)
+		return args_exit(n);
+	if (n != 2 || policy(dev, devs, &d) || policy(setid, setids, &sid))
+		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] LAYOUT[:REF] BUNDLE (see --help)");
+	o.layer.devices = (enum layer_dev)d;
+	o.layer.setid = (enum layer_setid)sid;
+	o.max_bytes = max;
+	/* LAYOUT:REF — the part after the last ':' is a tag when it has no '/' */
+	const char *colon = strrchr(ops[0], ':');
+	if (str_copy(layout, sizeof(layout), ops[0]) || str_copy(parent, sizeof(parent), ops[1]))
+		return kfail(EXIT_USAGE, "unpack: path too long");
+	if (colon && !strchr(colon, '/')) {
+		layout[colon - ops[0]] = 0;
+		o.ref = colon + 1;
+	}
+	char *slash = strrchr(parent, '/'), *bundle = parent;
+	while (slash && slash > parent && !slash[1]) /* trailing slashes */
+		*slash = 0, slash = strrchr(parent, '/');
+	if (slash) {
+		bundle = slash + 1;
+		*slash = 0;
+	}
+	if (!*bundle || !strcmp(bundle, ".") || !strcmp(bundle, ".."))
+		return kfail(EXIT_USAGE, "unpack: BUNDLE must name a directory to create");
+	if ((ret = key ? sig_key_load(&k, AT_FDCWD, key, &e) : sig_keyring_load_dir(&kr, AT_FDCWD, dir, &e)) ||
+		(key && (ret = sig_keyring_add(&kr, k, &e)))) {
+		rc = kfail(EXIT_FAIL, "unpack: trusted keys: %s", kerr_str(&e, ret));
+		goto out;
+	}
+	o.keys = &kr;
+	if ((lfd = open(layout, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = kfail(kerr_exit(-errno), "unpack: %s: %s", layout, kerr_strerror(errno));
+		goto out;
+	}
+	if ((pfd = open(slash ? (*parent ? parent : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = kfail(kerr_exit(-errno), "unpack: %s: %s", ops[1], kerr_strerror(errno));
+		goto out;
+	}
+	if (isatty(STDERR_FILENO))
+		o.progress = progress;
+	if ((ret = sandbox_enter(unpack_syscalls, &e))) {
+		rc = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		goto out;
+	}
+	if ((ret = oci_unpack(lfd, pfd, bundle, &o, &r, &e))) {
+		rc = kfail(ret == -EEXIST ? EXIT_FAIL : kerr_exit(ret), "unpack: %s: %s", ops[0], kerr_str(&e, ret));
+		goto out;
+	}
+	printf("%s: %s unpacked: %zu layers, %llu bytes (%llu compressed); %llu files, %llu directories, %llu symlinks, "
+	       "%llu hard links, %llu devices, %llu whiteouts, %llu opaque directories\n",
+		ops[1], r.digest, r.layers, (unsigned long long)r.uncompressed, (unsigned long long)r.compressed,
+		(unsigned long long)r.st.files, (unsigned long long)r.st.dirs, (unsigned long long)r.st.symlinks,
+		(unsigned long long)r.st.hardlinks, (unsigned long long)r.st.devices, (unsigned long long)r.st.whiteouts,
+		(unsigned long long)r.st.opaques);
+	if (r.st.skipped_xattrs || r.st.skipped_devices || r.st.stripped_setid)
+		printf("%s: not applied: %llu xattrs outside user.* and security.capability, %llu device nodes (--devices skip), "
+		       "%llu set-id bits or capabilities (--setid strip)\n", ops[1], (unsigned long long)r.st.skipped_xattrs,
+			(unsigned long long)r.st.skipped_devices, (unsigned long long)r.st.stripped_setid);
+	rc = EXIT_OK;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	if (pfd >= 0)
+		close(pfd);
+	sig_keyring_free(&kr);
+	return rc;
+}
+
 int oci_main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "inflate"))
 		return oci_inflate(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "unpack"))
+		return oci_unpack_main(argc - 2, argv + 2);
 	char **ops;
 	int n = args_parse((const struct opt[]){{0}}, argc - 1, argv + 1, &ops);
 	if (n < 0)
