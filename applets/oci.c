@@ -24,14 +24,10 @@
  *                      noNewPrivileges), strip or refuse
  *   --max-bytes N      limit on all layers decompressed (default 64 GiB)
  *
- * inflate: decompress FILE (default or "-": standard input) to standard output: gzip (one or
- * more members, as `gzip -dc` reads concatenated files), or with --zlib a zlib stream (RFC
- * 1950), with --raw a bare DEFLATE stream (RFC 1951). Every member's CRC-32 and length are
- * checked; trailing bytes after the last member, a truncated stream, an invalid code or a
- * distance before the start of the data are errors naming the byte offset in the input. Output
- * stops before it would pass --max-bytes (default 1 TiB): a decompression bomb fails with
- * "larger than the limit". Output already written when an error is found stays written (use a
- * temporary file when that matters).
+ * inflate: decompress FILE (default: standard input) to standard output: gzip (members, as
+ * `gzip -dc` reads them), a zlib (--zlib) or a raw DEFLATE (--raw) stream. CRC-32, length,
+ * codes, distances and trailing bytes are checked; errors name the byte offset. Output stops at
+ * --max-bytes (default 1 TiB); what was written before an error stays written.
  *
  * inflate options:
  *   --zlib            the input is a zlib stream
@@ -209,9 +205,9 @@ static int oci_unpack_main(int argc, char **argv)
 		(unsigned long long)r.st.hardlinks, (unsigned long long)r.st.devices, (unsigned long long)r.st.whiteouts,
 		(unsigned long long)r.st.opaques);
 	if (r.st.skipped_xattrs || r.st.skipped_devices || r.st.stripped_setid)
-		printf("%s: not applied: %llu xattrs outside user.* and security.capability, %llu device nodes (--devices skip), "
-		       "%llu set-id bits or capabilities (--setid strip)\n", ops[1], (unsigned long long)r.st.skipped_xattrs,
-			(unsigned long long)r.st.skipped_devices, (unsigned long long)r.st.stripped_setid);
+		printf("%s: not applied: %llu xattrs (not user.*, security.capability), %llu devices, %llu set-id bits\n", ops[1],
+			(unsigned long long)r.st.skipped_xattrs, (unsigned long long)r.st.skipped_devices,
+			(unsigned long long)r.st.stripped_setid);
 	rc = EXIT_OK;
 out:
 	if (lfd >= 0)

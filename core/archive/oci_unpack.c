@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #define MAX_LAYERS 256
 #define CHUNK (128u << 10)
@@ -93,58 +92,6 @@ static int ls_put(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
 	return layer_feed(s->l, p, n, e);
 }
 
-static int zstd_layer(struct lstream *s, struct kerr *e)
-{
-	ZSTD_DStream *z = ZSTD_createDStream();
-	uint8_t *in = malloc(CHUNK), *out = malloc(CHUNK);
-	size_t zr = 1;
-	int ret = 0;
-	if (!z || !in || !out) {
-		ret = kerr_set(e, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = ls_read(s, in, CHUNK, e);
-		if (n < 0) {
-			ret = (int)n;
-			goto out;
-		}
-		if (!n)
-			break;
-		ZSTD_inBuffer ib = {in, (size_t)n, 0};
-		while (ib.pos < ib.size) {
-			ZSTD_outBuffer ob = {out, CHUNK, 0};
-			zr = ZSTD_decompressStream(z, &ob, &ib);
-			if (ZSTD_isError(zr)) {
-				ret = kerr_set(e, -EINVAL, "layer %s: zstd: %s (offset %llu)", s->d->digest_str, ZSTD_getErrorName(zr),
-					(unsigned long long)(s->in - ib.size + ib.pos));
-				goto out;
-			}
-			if (ob.pos && (ret = ls_put(s, out, ob.pos, e)))
-				goto out;
-		}
-	}
-	for (;;) { /* what the decoder still holds */
-		ZSTD_inBuffer ib = {in, 0, 0};
-		ZSTD_outBuffer ob = {out, CHUNK, 0};
-		if (!zr)
-			break;
-		zr = ZSTD_decompressStream(z, &ob, &ib);
-		if (ZSTD_isError(zr) || !ob.pos) {
-			ret = kerr_set(e, -EINVAL, "layer %s: zstd: truncated frame (offset %llu)", s->d->digest_str,
-				(unsigned long long)s->in);
-			goto out;
-		}
-		if ((ret = ls_put(s, out, ob.pos, e)))
-			goto out;
-	}
-out:
-	ZSTD_freeDStream(z);
-	free(in);
-	free(out);
-	return ret;
-}
-
 static int plain_layer(struct lstream *s, struct kerr *e)
 {
 	uint8_t *buf = malloc(CHUNK);
@@ -184,8 +131,9 @@ static int unpack_layer(int layout, int rootfd, const struct oci_desc *d, const 
 	struct lstream s = {.d = d, .out = *total, .max = max};
 	uint8_t got[HASH_MAX_SIZE];
 	int kind = media_kind(d->media_type), ret;
-	if (!kind)
-		return kerr_set(e, -ENOTSUP, "layer %s: media type %s is not supported", d->digest_str, d->media_type);
+	if (!kind || kind == 3) /* zstd: libzstd's streaming decoder would add 112 KiB to keel (commit f41311b had it) */
+		return kerr_set(e, -ENOTSUP, "layer %s: media type %s is not supported%s", d->digest_str, d->media_type,
+			kind ? " (zstd layers: not in this build)" : "");
 	if ((s.fd = open_blob(layout, d, "layer", e)) < 0)
 		return s.fd;
 	if ((ret = layer_new(&s.l, rootfd, lo, st))) {
@@ -200,7 +148,7 @@ static int unpack_layer(int layout, int rootfd, const struct oci_desc *d, const 
 		if ((ret = inflate_stream(INFLATE_GZIP, &io, NULL, &ze)))
 			kerr_set(e, ret, "layer %s: %s", d->digest_str, ze.msg);
 	} else {
-		ret = kind == 3 ? zstd_layer(&s, e) : plain_layer(&s, e);
+		ret = plain_layer(&s, e);
 	}
 	if (!ret && s.in != d->size)
 		ret = kerr_set(e, -EBADMSG, "blob %s: %s", d->digest_str, "shorter than its descriptor's size");
@@ -268,38 +216,45 @@ static int lookup_id(int rootfd, enum pw_file f, const char *s, uint32_t *id, ui
 	return ret;
 }
 
-static void jw_strs(struct jw *w, const char *key, const char *const *v)
+/* What `runc spec` writes, hardened the same way for every image (the process part is ours). */
+static const char config_tail[] =
+	"\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+	"\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+	"\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
+	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],\"noNewPrivileges\":true},"
+	"\"root\":{\"path\":\"rootfs\",\"readonly\":false},\"hostname\":\"container\",\"mounts\":["
+	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+	"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
+	"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
+	"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+	"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
+	"\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+	"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
+	"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\",\"/proc/timer_list\","
+	"\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
+	"\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}\n";
+
+static void jw_strings(struct jw *w, const struct json *a, int *has_home)
 {
-	jw_key(w, key);
-	jw_arr(w);
-	for (; *v; v++)
-		jw_str(w, *v);
-	jw_arr_end(w);
+	for (size_t i = 0; a && i < a->u.arr.n; i++)
+		if (a->u.arr.v[i]->type == JSON_STRING) {
+			jw_str(w, a->u.arr.v[i]->u.str.s);
+			if (has_home)
+				*has_home |= str_starts(a->u.arr.v[i]->u.str.s, "HOME=");
+		}
 }
 
 static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct kerr *e)
 {
-	static const char *const caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL};
-	static const char *const masked[] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL};
-	static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
-	static const char *const mounts[][4] = {
-		{"/proc", "proc", "proc", ""},
-		{"/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"},
-		{"/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"},
-		{"/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"},
-		{"/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"},
-		{"/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"},
-		{"/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro"},
-	};
-	static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
-	const struct json *c = cfg ? json_get(cfg, "config") : NULL, *a;
+	const struct json *c = cfg ? json_get(cfg, "config") : NULL, *env = jarr(c, "Env");
 	struct buf b = BUF_INIT(OCI_MAX_JSON);
 	struct jw w;
 	uint32_t uid = 0, gid = 0;
 	int ret = 0, has_home = 0;
 	const char *user = jstr(c, "User"), *cwd = jstr(c, "WorkingDir");
-	char u[256] = "0", *colon = NULL, home[256] = "/";
+	char u[256] = "0", *colon = NULL, home[256] = "/", h[262];
 
 	if (user && *user && str_copy(u, sizeof(u), user))
 		return kerr_set(e, -EINVAL, "config: User too long");
@@ -309,126 +264,29 @@ static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct
 	if ((ret = lookup_id(rootfd, PW_PASSWD, u, &uid, colon ? NULL : &gid, home, e)) ||
 		(colon && (ret = lookup_id(rootfd, PW_GROUP, colon, &gid, NULL, NULL, e))))
 		return ret;
+	buf_printf(&b, "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":%u,\"gid\":%u},\"args\":", uid, gid);
 	jw_init(&w, &b);
-	jw_obj(&w);
-	jw_key(&w, "ociVersion");
-	jw_str(&w, "1.0.2");
-	jw_key(&w, "process");
-	jw_obj(&w);
-	jw_key(&w, "terminal");
-	jw_bool(&w, false);
-	jw_key(&w, "user");
-	jw_obj(&w);
-	jw_key(&w, "uid");
-	jw_uint(&w, uid);
-	jw_key(&w, "gid");
-	jw_uint(&w, gid);
-	jw_obj_end(&w);
-	jw_key(&w, "args");
 	jw_arr(&w);
-	for (int k = 0; k < 2; k++)
-		if ((a = jarr(c, k ? "Cmd" : "Entrypoint")))
-			for (size_t i = 0; i < a->u.arr.n; i++)
-				if (a->u.arr.v[i]->type == JSON_STRING)
-					jw_str(&w, a->u.arr.v[i]->u.str.s);
+	jw_strings(&w, jarr(c, "Entrypoint"), NULL);
+	jw_strings(&w, jarr(c, "Cmd"), NULL);
 	jw_arr_end(&w);
-	jw_key(&w, "env");
+	ret = w.err;
+	buf_puts(&b, ",\"env\":");
+	jw_init(&w, &b);
 	jw_arr(&w);
-	if ((a = jarr(c, "Env")))
-		for (size_t i = 0; i < a->u.arr.n; i++)
-			if (a->u.arr.v[i]->type == JSON_STRING) {
-				jw_str(&w, a->u.arr.v[i]->u.str.s);
-				has_home |= str_starts(a->u.arr.v[i]->u.str.s, "HOME=");
-			}
-	if (!a)
+	jw_strings(&w, env, &has_home);
+	if (!env)
 		jw_str(&w, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	if (!has_home) {
-		char h[262];
-		str_fmt(h, sizeof(h), "HOME=%s", home);
+	str_fmt(h, sizeof(h), "HOME=%s", home);
+	if (!has_home)
 		jw_str(&w, h);
-	}
 	jw_arr_end(&w);
-	jw_key(&w, "cwd");
+	ret = ret ? ret : w.err;
+	buf_puts(&b, ",\"cwd\":");
+	jw_init(&w, &b);
 	jw_str(&w, cwd && *cwd == '/' ? cwd : "/");
-	jw_key(&w, "capabilities");
-	jw_obj(&w);
-	jw_strs(&w, "bounding", caps);
-	jw_strs(&w, "effective", caps);
-	jw_strs(&w, "permitted", caps);
-	jw_obj_end(&w);
-	jw_key(&w, "rlimits");
-	jw_arr(&w);
-	jw_obj(&w);
-	jw_key(&w, "type");
-	jw_str(&w, "RLIMIT_NOFILE");
-	jw_key(&w, "hard");
-	jw_uint(&w, 1024);
-	jw_key(&w, "soft");
-	jw_uint(&w, 1024);
-	jw_obj_end(&w);
-	jw_arr_end(&w);
-	jw_key(&w, "noNewPrivileges");
-	jw_bool(&w, true);
-	jw_obj_end(&w);
-	jw_key(&w, "root");
-	jw_obj(&w);
-	jw_key(&w, "path");
-	jw_str(&w, "rootfs");
-	jw_key(&w, "readonly");
-	jw_bool(&w, false);
-	jw_obj_end(&w);
-	jw_key(&w, "hostname");
-	jw_str(&w, "container");
-	jw_key(&w, "mounts");
-	jw_arr(&w);
-	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
-		jw_obj(&w);
-		jw_key(&w, "destination");
-		jw_str(&w, mounts[i][0]);
-		jw_key(&w, "type");
-		jw_str(&w, mounts[i][1]);
-		jw_key(&w, "source");
-		jw_str(&w, mounts[i][2]);
-		if (*mounts[i][3]) {
-			char opts[128], *save, *tok;
-			str_copy(opts, sizeof(opts), mounts[i][3]);
-			jw_key(&w, "options");
-			jw_arr(&w);
-			for (tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-				jw_str(&w, tok);
-			jw_arr_end(&w);
-		}
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
-	jw_key(&w, "linux");
-	jw_obj(&w);
-	jw_key(&w, "resources");
-	jw_obj(&w);
-	jw_key(&w, "devices");
-	jw_arr(&w);
-	jw_obj(&w);
-	jw_key(&w, "allow");
-	jw_bool(&w, false);
-	jw_key(&w, "access");
-	jw_str(&w, "rwm");
-	jw_obj_end(&w);
-	jw_arr_end(&w);
-	jw_obj_end(&w);
-	jw_key(&w, "namespaces");
-	jw_arr(&w);
-	for (const char *const *n = ns; *n; n++) {
-		jw_obj(&w);
-		jw_key(&w, "type");
-		jw_str(&w, *n);
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
-	jw_strs(&w, "maskedPaths", masked);
-	jw_strs(&w, "readonlyPaths", ro);
-	jw_obj_end(&w);
-	jw_obj_end(&w);
-	if ((ret = jw_finish(&w)) || (ret = buf_putc(&b, '\n')) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
+	buf_putc(&b, ',');
+	if ((ret = ret ? ret : w.err) || (ret = buf_puts(&b, config_tail)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
 		ret = kerr_set(e, ret, "config.json: %s", kerr_strerror(ret));
 	buf_free(&b);
 	return ret;

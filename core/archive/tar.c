@@ -210,7 +210,7 @@ static int header(struct tar *t, struct kerr *e)
 	char type = (char)h[156];
 	uint64_t size;
 	if (num(h + 124, 12, INT64_MAX, &size))
-		return FAIL(t, e, -EINVAL, "tar: size out of range (offset %llu)", at);
+		goto range;
 	if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
 		if (size > TAR_PAX_MAX)
 			return FAIL(t, e, -EINVAL, "tar: %c record larger than %u bytes (offset %llu)", type, TAR_PAX_MAX, at);
@@ -252,12 +252,12 @@ static int header(struct tar *t, struct kerr *e)
 		return FAIL(t, e, -EINVAL, "tar: empty name (offset %llu)", at);
 	if (num(h + 100, 8, 07777777, &mode) || num(h + 108, 8, UINT32_MAX, &en.uid) || num(h + 116, 8, UINT32_MAX, &en.gid) ||
 		num(h + 136, 12, INT64_MAX, &v))
-		return FAIL(t, e, -EINVAL, "tar: mode, uid, gid or mtime out of range (offset %llu)", at);
+		goto range;
 	en.mtime = (int64_t)v;
 	if ((ustar || gnu) && (en.type == TAR_CHAR || en.type == TAR_BLOCK)) {
 		uint64_t ma, mi;
 		if (num(h + 329, 8, 0xfff, &ma) || num(h + 337, 8, 0xfffff, &mi))
-			return FAIL(t, e, -EINVAL, "tar: device number out of range (offset %llu)", at);
+			goto range;
 		en.devmajor = (uint32_t)ma;
 		en.devminor = (uint32_t)mi;
 	}
@@ -286,6 +286,8 @@ static int header(struct tar *t, struct kerr *e)
 	t->pad = (size_t)(-en.size & 511);
 	t->state = S_DATA;
 	return 0;
+range:
+	return FAIL(t, e, -EINVAL, "tar: a number out of range (size, mode, uid, gid, mtime, device) (offset %llu)", at);
 }
 
 static int meta_done(struct tar *t, struct kerr *e)

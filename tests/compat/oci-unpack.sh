@@ -5,8 +5,8 @@
 # dangling, long targets), hard links, long names (ustar prefix, pax path, GNU 'L'), xattrs,
 # whiteouts of files and directories, an opaque directory and replaced entries; and an image
 # made by umoci itself from a rootfs directory. The two rootfs trees must be equal in a walk
-# (type, mode, owner, size, content hash, link target, user.* xattrs). A zstd layer is checked
-# against the same layer gzip-compressed. Each attack (a symlink planted then written through,
+# (type, mode, owner, size, content hash, link target, user.* xattrs). A zstd layer
+# is refused by name (not in this build). Each attack (a symlink planted then written through,
 # "..", an absolute hard link, a hard link to a lower layer, a tampered layer, a lying size, an
 # unsigned image, another key, a device node) fails with exit 1 and leaves no BUNDLE and no
 # staging directory.
@@ -165,11 +165,13 @@ umoci unpack --image uimg:latest ub1 >/dev/null 2>&1
 expect "unpack an image umoci wrote" 0 "" -- $U uimg:latest kb1
 [ -d kb1/rootfs/usr ] && diff <(tree ub1/rootfs) <(tree kb1/rootfs) >/dev/null && pass "umoci's own image: rootfs equals umoci's" || fail "umoci's image: trees differ"
 
-# --- zstd: the same layers zstd-compressed give the same tree
-sed 's/^layers = .*/layers = [(Z, "pax", L1), (Z, "gnu", L2), (T, "ustar", L3), (Z, "pax", L4)]/' spec.py > zspec.py
+# --- zstd layers are refused by name (libzstd's streaming decoder would add 112 KiB to keel),
+# before anything is written
+sed 's/^layers = .*/layers = [(G, "pax", L1), (Z, "gnu", L2)]/' spec.py > zspec.py
 ZM=$(mkimage zimg zspec.py) && sign zimg "$ZM" cosign.key
-expect "unpack zstd layers" 0 "" -- $U zimg zb
-[ -s k.tree ] && diff <(tree zb/rootfs) k.tree >/dev/null && pass "zstd layers: the same tree" || fail "zstd tree differs"
+rm -rf zb .zb.keel-unpack
+expect "a zstd layer is refused by name" 1 "tar+zstd is not supported (zstd layers: not in this build)" -- $U zimg zb
+[ ! -e zb ] && [ ! -e .zb.keel-unpack ] && pass "zstd refusal: nothing left" || fail "zstd refusal left a bundle"
 
 # --- attacks: exit 1, nothing in BUNDLE, no staging directory left
 attack() { # NAME NEEDLE LAYOUT [OPTIONS]
