@@ -4,7 +4,7 @@
 # tar layers) with directories, modes, owners, set-id bits, symlinks (relative, absolute,
 # dangling, long targets), hard links, long names (ustar prefix, pax path, GNU 'L'), xattrs,
 # whiteouts of files and directories, an opaque directory and replaced entries; and an image
-# made by umoci itself from a rootfs directory. The two rootfs trees must be equal in a walk
+# made by umoci itself from a rootfs directory, and a skopeo copy. The two rootfs trees must be equal in a walk
 # (type, mode, owner, size, content hash, link target, user.* xattrs). A zstd layer
 # is refused by name (not in this build). Each attack (a symlink planted then written through,
 # "..", an absolute hard link, a hard link to a lower layer, a tampered layer, a lying size, an
@@ -14,7 +14,7 @@ set -u
 : "${KEEL:?}"
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 compat_init oci-unpack
-need umoci openssl jq python3 zstd || exit 0
+need umoci skopeo openssl jq python3 zstd || exit 0
 U="$KEEL oci unpack --key cosign.pub"
 
 openssl ecparam -name prime256v1 -genkey -noout -out cosign.key 2>/dev/null
@@ -164,6 +164,12 @@ sign uimg "$UM" cosign.key
 umoci unpack --image uimg:latest ub1 >/dev/null 2>&1
 expect "unpack an image umoci wrote" 0 "" -- $U uimg:latest kb1
 [ -d kb1/rootfs/usr ] && diff <(tree ub1/rootfs) <(tree kb1/rootfs) >/dev/null && pass "umoci's own image: rootfs equals umoci's" || fail "umoci's image: trees differ"
+
+# --- skopeo's copy of the image (another writer of the layout), signed again: the same tree
+skopeo copy --quiet oci:img:latest oci:sk:latest >/dev/null 2>err || fail "skopeo copy: $(head -c 200 err)"
+SM=$(jq -r '.manifests[0].digest' sk/index.json) && sign sk "$SM" cosign.key
+expect "unpack a skopeo-copied layout" 0 "" -- $U sk:latest skb
+[ -s k.tree ] && diff <(tree skb/rootfs) k.tree >/dev/null && pass "skopeo copy: the same tree" || fail "skopeo copy: tree differs"
 
 # --- zstd layers are refused by name (libzstd's streaming decoder would add 112 KiB to keel),
 # before anything is written
