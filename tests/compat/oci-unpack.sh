@@ -22,25 +22,6 @@ openssl pkey -in cosign.key -pubout -out cosign.pub
 openssl ecparam -name prime256v1 -genkey -noout -out other.key 2>/dev/null
 openssl pkey -in other.key -pubout -out other.pub
 
-put() { local h; h=$(sha256sum < "$2" | cut -c1-64); cp "$2" "$1/blobs/sha256/$h"; echo "sha256:$h $(stat -c %s "$2")"; }
-index_set() { jq -c "$2" "$1/index.json" > idx.tmp && mv idx.tmp "$1/index.json"; }
-blob() { echo "$1/blobs/${2%%:*}/${2#*:}"; }
-# sign LAYOUT DIGEST KEY: a cosign signature manifest tagged sha256-<hex>.sig (as tests/compat/oci.sh)
-sign() {
-	local lay=$1 target=$2 key=$3 p ps c cs s ss
-	printf '{"critical":{"identity":{"docker-reference":"localhost/keel-test"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' "$target" > payload.json
-	openssl dgst -sha256 -sign "$key" -out payload.sig payload.json
-	read -r p ps < <(put "$lay" payload.json)
-	echo '{}' > sigcfg.json
-	read -r c cs < <(put "$lay" sigcfg.json)
-	jq -nc --arg p "$p" --argjson ps "$ps" --arg c "$c" --argjson cs "$cs" --arg s "$(base64 -w0 payload.sig)" \
-		'{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-		  config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
-		  layers: [{mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: $p, size: $ps,
-		            annotations: {"dev.cosignproject.cosign/signature": $s}}]}' > sigman.json
-	read -r s ss < <(put "$lay" sigman.json)
-	index_set "$lay" ".manifests += [{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$s\",\"size\":$ss,\"annotations\":{\"org.opencontainers.image.ref.name\":\"sha256-${target#sha256:}.sig\"}}]"
-}
 # tree DIR: one line per node, sorted
 tree() {
 	python3 - "$1" <<'PY'

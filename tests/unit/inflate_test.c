@@ -18,6 +18,10 @@ static const uint8_t clen_incomplete[] = {0x05, 0xe0, 0xdb, 0xb6, 0x6d, 0xdb, 0x
 static const uint8_t clen_over[] = {0x05, 0xe0, 0x01, 0x04, 0x00, 0x00, 0x00, 0x40, 0x10, 0x00};
 static const uint8_t repeat_first[] = {0x05, 0xe0, 0x09, 0x90, 0x24, 0x49, 0x92, 0x24, 0x49, 0x3c};
 static const uint8_t hlit287[] = {0xf5, 0xe0, 0x01};
+/* fixed block "ab", stored block "hello", fixed block "c" + (length 4, distance 5): the wide
+ * refill of the first block loads bytes of the stored block that the copy then takes directly */
+static const uint8_t mixed[] = {0x4a, 0x4c, 0x02, 0x00, 0x05, 0x00, 0xfa, 0xff, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x4b, 0x06, 0x11,
+	0x00};
 static const uint8_t stored_ok[] = {0x01, 0x05, 0x00, 0xfa, 0xff, 'h', 'e', 'l', 'l', 'o'};
 static const uint8_t stored_nlen[] = {0x01, 0x05, 0x00, 0xfb, 0xff, 'h', 'e', 'l', 'l', 'o'};
 static const uint8_t gz_hello[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcb, 0x48, 0xcd,
@@ -69,6 +73,7 @@ T_TEST(inflate_vectors)
 		{"repeat past the last code", INFLATE_RAW, buf_b, repeat_past_len, -EINVAL, "repeat past the last code"},
 		{"287 length codes", INFLATE_RAW, hlit287, sizeof(hlit287), -EINVAL, "too many length or distance codes"},
 		{"stored block", INFLATE_RAW, stored_ok, sizeof(stored_ok), 0, "hello"},
+		{"Huffman, stored, Huffman blocks", INFLATE_RAW, mixed, sizeof(mixed), 0, "abhellocello"},
 		{"stored block, NLEN wrong", INFLATE_RAW, stored_nlen, sizeof(stored_nlen), -EINVAL, "complement (offset 5)"},
 		{"stored block, truncated", INFLATE_RAW, stored_ok, sizeof(stored_ok) - 1, -EINVAL, "truncated stored block (offset 9)"},
 		{"raw: data after the end", INFLATE_RAW, gz_hello + 10, 9, -EINVAL, "data after the end of the stream (offset 8)"},

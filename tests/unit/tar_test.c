@@ -10,11 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 
+static void checksum(uint8_t *h)
+{
+	unsigned sum = 0;
+	memset(h + 148, ' ', 8);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
 /* A header: name, type, size, optional link; magic 0 ustar, 1 GNU, 2 v7. */
 static void hdr(struct buf *b, const char *name, char type, unsigned long long size, const char *link, int magic)
 {
 	uint8_t h[512] = {0};
-	unsigned sum = 0;
 	memcpy(h, name, strlen(name) < 100 ? strlen(name) : 100);
 	snprintf((char *)h + 100, 8, "%07o", 0644);
 	snprintf((char *)h + 108, 8, "%07o", 1000);
@@ -28,10 +36,7 @@ static void hdr(struct buf *b, const char *name, char type, unsigned long long s
 		memcpy(h + 257, "ustar\0" "00", 8);
 	else if (magic == 1)
 		memcpy(h + 257, "ustar  \0", 8);
-	memset(h + 148, ' ', 8);
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
+	checksum(h);
 	buf_put(b, h, 512);
 }
 
@@ -152,26 +157,14 @@ static void build(int kind, struct buf *b)
 		memset(b->p + 124, 0, 12);
 		b->p[124] = 0x80;
 		b->p[135] = 3;
-		{
-			unsigned sum = 0;
-			memset(b->p + 148, ' ', 8);
-			for (int i = 0; i < 512; i++)
-				sum += b->p[i];
-			snprintf((char *)b->p + 148, 8, "%06o", sum);
-		}
+		checksum(b->p);
 		body(b, "abc", 3);
 		end(b);
 		break;
 	case NEG256:
 		build(BIG256, b);
 		b->p[124] = 0xff;
-		{
-			unsigned sum = 0;
-			memset(b->p + 148, ' ', 8);
-			for (int i = 0; i < 512; i++)
-				sum += b->p[i];
-			snprintf((char *)b->p + 148, 8, "%06o", sum);
-		}
+		checksum(b->p);
 		break;
 	case LONGNAME: {
 		char name[300];
