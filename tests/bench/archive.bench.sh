@@ -1,7 +1,7 @@
 # archive.bench.sh — rows for keel's inflate and `keel oci unpack` (sourced by tests/bench/run.sh).
 # inflate: 1 GiB (KEEL_BENCH_GZ_MIB) of /usr's files (text and binaries, repeated), gzip -6, against
 # `gzip -dc` and against `zstd -dc` of the same data; best of 3. unpack: a signed image of three
-# gzip layers from /usr (about 200 MiB uncompressed) against `umoci unpack`, best of 2, with the
+# gzip layers from /usr (python3.11, /usr/share/doc, /usr/bin/[a-c]*; the third layer also deletes part of the second) against `umoci unpack`, best of 2, with the
 # peak RSS of each (GNU time).
 . "$KEEL_SRC/tests/compat/lib.sh"
 mib=${KEEL_BENCH_GZ_MIB:-1024}
@@ -27,9 +27,9 @@ rm -f "$corp.gz" "$corp.zst"
 img=$BENCH_TMP/img
 rm -rf "$img" "$BENCH_TMP/ub" "$BENCH_TMP/kb" && mkdir -p "$BENCH_TMP/src"
 (cd "$BENCH_TMP" && umoci init --layout img >/dev/null && umoci new --image img:latest && umoci unpack --image img:latest ub >/dev/null &&
-	cp -a /usr/lib/x86_64-linux-gnu ub/rootfs/lib1 && umoci repack --image img:latest ub >/dev/null &&
-	cp -a /usr/share ub/rootfs/share && umoci repack --image img:latest ub >/dev/null &&
-	cp -a /usr/bin ub/rootfs/bin && rm -rf ub/rootfs/lib1/perl* && umoci repack --image img:latest ub >/dev/null && rm -rf ub) ||
+	cp -a /usr/lib/python3.11 ub/rootfs/python && umoci repack --image img:latest ub >/dev/null &&
+	cp -a /usr/share/doc ub/rootfs/doc && umoci repack --image img:latest ub >/dev/null &&
+	mkdir ub/rootfs/bin && cp -a /usr/bin/[a-c]* ub/rootfs/bin/ && rm -rf ub/rootfs/doc/[a-f]* && umoci repack --image img:latest ub >/dev/null && rm -rf ub) ||
 	echo "bench: umoci could not build the image" >&2
 (cd "$BENCH_TMP" && openssl ecparam -name prime256v1 -genkey -noout -out b.key 2>/dev/null && openssl pkey -in b.key -pubout -out b.pub &&
 	sign img "$(jq -r '.manifests[0].digest' img/index.json)" b.key)
