@@ -1,14 +1,20 @@
 /* tar_test.c — core/archive/tar: archives built header by header here (ustar, GNU, pax), each
  * forgery next to the good archive it was made from; every archive is also fed one byte at a
- * time and must give the same events. */
+ * time and must give the same events. core/archive/layer: two layers (whiteout, opaque marker
+ * after a sibling of its own layer) and the refusals (planted symlink, "..", hard link to a
+ * lower layer, device node, a whiteout of the layer's own entry). */
 #include "t.h"
+#include "archive/layer.h"
 #include "archive/tar.h"
 #include "base/buf.h"
 #include "base/err.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void checksum(uint8_t *h)
 {
@@ -264,5 +270,105 @@ T_TEST(tar_archives)
 		buf_free(&l1.b);
 		buf_free(&l2.b);
 	}
+	buf_free(&a);
+}
+
+/* ---- archive/layer: one layer applied to a directory ------------------------------------------ */
+
+static int apply(int root, const struct buf *a, const struct layer_opts *o, struct kerr *e)
+{
+	struct layer_stats st = {0};
+	struct layer *l;
+	int ret = layer_new(&l, root, o, &st);
+	if (!ret)
+		ret = layer_feed(l, a->p, a->len, e);
+	if (!ret)
+		ret = layer_finish(l, e);
+	layer_free(l);
+	return ret;
+}
+
+static int exists(int root, const char *p)
+{
+	struct stat s;
+	return !fstatat(root, p, &s, AT_SYMLINK_NOFOLLOW);
+}
+
+T_TEST(layer_semantics)
+{
+	char dir[512];
+	struct layer_opts o = {.no_chown = 1};
+	struct buf a = BUF_INIT(1 << 20);
+	struct kerr e = {0};
+	snprintf(dir, sizeof(dir), "%s/layer-root", t_tmpdir());
+	mkdir(dir, 0755);
+	char outside[600];
+	snprintf(outside, sizeof(outside), "%s/outside", t_tmpdir());
+	mkdir(outside, 0755);
+	int root = open(dir, O_RDONLY | O_DIRECTORY);
+	t_check(root >= 0, "open root");
+
+	/* lower layer: files, a dir to make opaque, a file to white out */
+	hdr(&a, "keep", '0', 1, NULL, 0);
+	body(&a, "k", 1);
+	hdr(&a, "gone", '0', 1, NULL, 0);
+	body(&a, "g", 1);
+	hdr(&a, "op/lower", '0', 0, NULL, 0);
+	end(&a);
+	t_check(!apply(root, &a, &o, &e) && exists(root, "op/lower") && exists(root, "gone"), "lower layer: %s", e.msg);
+
+	/* upper: a sibling before the opaque marker survives it; the whiteout removes "gone" */
+	buf_reset(&a);
+	hdr(&a, "op/mine", '0', 0, NULL, 0);
+	hdr(&a, "op/.wh..wh..opq", '0', 0, NULL, 0);
+	hdr(&a, ".wh.gone", '0', 0, NULL, 0);
+	end(&a);
+	t_check(!apply(root, &a, &o, &e), "upper layer: %s", e.msg);
+	t_check(exists(root, "op/mine") && !exists(root, "op/lower") && !exists(root, "gone") && exists(root, "keep"),
+		"opaque and whiteout applied");
+
+	static const struct {
+		const char *name;
+		int want;
+		const char *msg;
+	} bad[] = {
+		{"a symlink planted, then written through", -EINVAL, "esc is a symbolic link"},
+		{"a .. component", -EINVAL, "would leave the root"},
+		{"a hard link to a lower layer", -EINVAL, "hard link to an entry this layer did not make"},
+		{"a device node (refused by default)", -ENOTSUP, "device node refused by policy"},
+		{"a whiteout of its own entry", -EINVAL, "a whiteout of an entry of the same layer"},
+	};
+	for (size_t i = 0; i < T_LEN(bad); i++) {
+		buf_reset(&a);
+		switch (i) {
+		case 0:
+			hdr(&a, "esc", '2', 0, outside, 0);
+			hdr(&a, "esc/pwned", '0', 0, NULL, 0);
+			break;
+		case 1:
+			hdr(&a, "a/../../x", '0', 0, NULL, 0);
+			break;
+		case 2:
+			hdr(&a, "hl", '1', 0, "keep", 0);
+			break;
+		case 3:
+			hdr(&a, "null", '3', 0, NULL, 0);
+			break;
+		case 4:
+			hdr(&a, "new", '0', 0, NULL, 0);
+			hdr(&a, ".wh.new", '0', 0, NULL, 0);
+			break;
+		}
+		end(&a);
+		memset(&e, 0, sizeof(e));
+		int r = apply(root, &a, &o, &e);
+		t_check(r == bad[i].want && strstr(e.msg, bad[i].msg) && strstr(e.msg, "(tar offset "), "%s: %d %s", bad[i].name, r, e.msg);
+	}
+	struct stat s;
+	t_check(fstatat(AT_FDCWD, outside, &s, 0) == 0 && !exists(AT_FDCWD, "pwned"), "outside");
+	char pw[700];
+	snprintf(pw, sizeof(pw), "%s/pwned", outside);
+	t_check(access(pw, F_OK) != 0, "nothing written through the planted symlink");
+	close(root);
 	buf_free(&a);
 }
