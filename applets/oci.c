@@ -110,7 +110,7 @@ out:
 
 static const char *const unpack_syscalls[] = {"openat", "openat2", "mkdirat", "fchown", "fchownat", "fchmod", "fchmodat",
 	"fsetxattr", "utimensat", "symlinkat", "linkat", "mknodat", "unlinkat", "renameat", "renameat2", "getdents64", "fsync",
-	"newfstatat", "getrandom", NULL};
+	"newfstatat", "getrandom", "syncfs", NULL};
 
 static void progress(void *ctx, size_t i, size_t n, const struct oci_desc *d)
 {

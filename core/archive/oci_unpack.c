@@ -429,7 +429,8 @@ int oci_unpack(int layout, int parent_fd, const char *bundle, const struct oci_u
 	}
 	if ((ret = unpack_into(layout, stagefd, o, r, vr, e)))
 		goto out;
-	if (fsync(stagefd) || renameat(parent_fd, stage, parent_fd, bundle) || fsync(parent_fd)) {
+	/* everything on disk before the rename makes it BUNDLE: a power cut leaves staging or a whole bundle */
+	if (syncfs(stagefd) || fsync(stagefd) || renameat(parent_fd, stage, parent_fd, bundle) || fsync(parent_fd)) {
 		ret = kerr_set(e, -errno, "renaming %s to %s: %s", stage, bundle, kerr_strerror(errno));
 		goto out;
 	}

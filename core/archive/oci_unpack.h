@@ -10,8 +10,8 @@
  * (gzip with archive/inflate, zstd with libzstd's streaming decoder, or none) and the diff_id
  * check of the config's rootfs (sha256 of the uncompressed tar) into archive/layer, which writes
  * it beneath BUNDLE's staging directory. config.json is written last. Only when everything
- * verified is the staging directory renamed to BUNDLE; on any failure it is removed and BUNDLE
- * does not exist (or stays the empty directory it was).
+ * verified, and the staging directory's filesystem is synced (syncfs), is it renamed to BUNDLE;
+ * on any failure it is removed and BUNDLE does not exist (or stays the empty directory it was).
  *
  * config.json (runtime-spec 1.0.2): process.args = Entrypoint + Cmd, env = Env (default PATH),
  * cwd = WorkingDir (default /), user from User ("uid", "uid:gid", or names looked up in the
