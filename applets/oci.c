@@ -3,18 +3,14 @@
  * usage: keel oci unpack [--key PUBKEY | --keys DIR] [OPTIONS] LAYOUT[:REF] BUNDLE
  *        keel oci inflate [--zlib | --raw] [--max-bytes N] [FILE]
  *
- * unpack: verify the OCI image layout LAYOUT as `keel verify oci --keys` does (every blob's size
- * and digest; every image signed with cosign by a trusted key), then unpack the image tagged REF
- * (org.opencontainers.image.ref.name; without REF, the layout's only image) into BUNDLE/rootfs and
- * write BUNDLE/config.json (runtime-spec, like `umoci unpack`, hardened: noNewPrivileges,
- * CAP_AUDIT_WRITE CAP_KILL CAP_NET_BIND_SERVICE only, runc's masked and read-only paths). Each
- * layer streams from its blob through its digest and size check, its decompressor (gzip, zstd
- * or none, from its media type), the config's diff_id check and the tar reader into a staging
- * directory next to BUNDLE; BUNDLE appears (renamed) only when every layer verified, and a failure
- * leaves nothing. Whiteouts (.wh.NAME, .wh..wh..opq) apply as OCI says; no path leaves the root,
- * no symlink in a path is followed (a layer planting a -> /etc and writing a/passwd fails), hard
- * links stay within the layer. BUNDLE must not exist or be an empty directory. Progress goes to a
- * terminal on standard error.
+ * unpack: verify the OCI image layout LAYOUT as `keel verify oci --keys` does (sizes, digests,
+ * a cosign signature by a trusted key on every image), then unpack the image tagged REF (without
+ * REF: the only image) into BUNDLE/rootfs and write BUNDLE/config.json (runtime-spec, as `umoci
+ * unpack`; hardened: noNewPrivileges, 3 capabilities, masked paths, a seccomp profile). Layers
+ * stream through their digest, gzip or none, their diff_id and the tar reader into a staging
+ * directory renamed to BUNDLE only when all verified; a failure leaves nothing. OCI whiteouts
+ * apply; no path leaves the root and no symlink in a path is followed; hard links stay within
+ * their layer. BUNDLE must not exist or be empty. Progress on a terminal.
  *
  * unpack options:
  *   -k, --key PUBKEY   the one key to trust

@@ -234,7 +234,15 @@ static const char config_tail[] =
 	"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
 	"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\",\"/proc/timer_list\","
 	"\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
-	"\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}\n";
+	"\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"],"
+	/* kernel surface a container has no use for (Docker's default profile denies these too) */
+	"\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
+	"\"syscalls\":[{\"names\":[\"acct\",\"add_key\",\"bpf\",\"clock_adjtime\",\"clock_settime\",\"delete_module\",\"finit_module\","
+	"\"fsconfig\",\"fsmount\",\"fsopen\",\"init_module\",\"io_uring_enter\",\"io_uring_register\",\"io_uring_setup\",\"ioperm\","
+	"\"iopl\",\"kcmp\",\"kexec_file_load\",\"kexec_load\",\"keyctl\",\"lookup_dcookie\",\"mount\",\"move_mount\","
+	"\"name_to_handle_at\",\"open_by_handle_at\",\"open_tree\",\"perf_event_open\",\"pivot_root\",\"process_vm_readv\","
+	"\"process_vm_writev\",\"ptrace\",\"quotactl\",\"reboot\",\"request_key\",\"setns\",\"settimeofday\",\"swapoff\","
+	"\"swapon\",\"umount2\",\"unshare\",\"userfaultfd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}}}\n";
 
 static void jw_strings(struct jw *w, const struct json *a, int *has_home)
 {

@@ -18,7 +18,9 @@
  * rootfs's /etc/passwd and /etc/group); hardened like `runc spec`: noNewPrivileges, the
  * capabilities CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE only, new pid, network, ipc, uts,
  * mount and cgroup namespaces, runc's masked and read-only paths, a read-only /sys, all devices
- * denied but the defaults, RLIMIT_NOFILE 1024.
+ * denied but the defaults, RLIMIT_NOFILE 1024, and a seccomp profile that fails with EPERM the
+ * calls a container has no use for (mount, unshare, setns, ptrace, bpf, keyctl, module loading,
+ * kexec, io_uring, perf_event_open, userfaultfd, …; everything else allowed).
  */
 #ifndef KEEL_OCI_UNPACK_H
 #define KEEL_OCI_UNPACK_H

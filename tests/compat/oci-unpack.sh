@@ -4,7 +4,7 @@
 # tar layers) with directories, modes, owners, set-id bits, symlinks (relative, absolute,
 # dangling, long targets), hard links, long names (ustar prefix, pax path, GNU 'L'), xattrs,
 # whiteouts of files and directories, an opaque directory and replaced entries; and an image
-# made by umoci itself from a rootfs directory, and a skopeo copy. The two rootfs trees must be equal in a walk
+# made by umoci itself from a rootfs directory, and a skopeo copy; runc runs a bundle keel wrote. The two rootfs trees must be equal in a walk
 # (type, mode, owner, size, content hash, link target, user.* xattrs). A zstd layer
 # is refused by name (not in this build). Each attack (a symlink planted then written through,
 # "..", an absolute hard link, a hard link to a lower layer, a tampered layer, a lying size, an
@@ -14,7 +14,7 @@ set -u
 : "${KEEL:?}"
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 compat_init oci-unpack
-need umoci skopeo openssl jq python3 zstd || exit 0
+need umoci skopeo runc busybox openssl jq python3 zstd || exit 0
 U="$KEEL oci unpack --key cosign.pub"
 
 openssl ecparam -name prime256v1 -genkey -noout -out cosign.key 2>/dev/null
@@ -151,6 +151,23 @@ skopeo copy --quiet oci:img:latest oci:sk:latest >/dev/null 2>err || fail "skope
 SM=$(jq -r '.manifests[0].digest' sk/index.json) && sign sk "$SM" cosign.key
 expect "unpack a skopeo-copied layout" 0 "" -- $U sk:latest skb
 [ -s k.tree ] && diff <(tree skb/rootfs) k.tree >/dev/null && pass "skopeo copy: the same tree" || fail "skopeo copy: tree differs"
+
+# --- runc runs the bundle keel wrote (busybox-static as the image's /bin): Entrypoint/Cmd, the
+# user, and the seccomp profile (unshare and mount fail with EPERM inside)
+mkdir -p rsrc/bin && cp "$(command -v busybox)" rsrc/bin/busybox && ln -s busybox rsrc/bin/sh &&
+umoci init --layout rimg >/dev/null && umoci new --image rimg:latest && umoci unpack --image rimg:latest rb0 >/dev/null &&
+cp -a rsrc/. rb0/rootfs/ && umoci repack --image rimg:latest rb0 >/dev/null &&
+umoci config --image rimg:latest --config.entrypoint /bin/sh --config.cmd -c \
+	--config.cmd 'echo hello from keel; id -u; busybox unshare -U true; echo unshare=$?; busybox mount -t tmpfs x /tmp; echo mount=$?' \
+	--config.user 7:7 || fail "umoci could not build the runc image"
+sign rimg "$(jq -r '.manifests[0].digest' rimg/index.json)" cosign.key
+expect "unpack the busybox image" 0 "" -- $U rimg rb
+(cd rb && timeout 60 runc run "keel-unpack-$$" > ../runc.out 2>&1)
+if grep -qx "hello from keel" runc.out && grep -qx 7 runc.out && grep -qx unshare=1 runc.out && grep -qx mount=1 runc.out; then
+	pass "runc runs keel's bundle: args, user 7, unshare and mount refused by the seccomp profile"
+else
+	fail "runc on keel's bundle: $(head -c 300 runc.out | tr '\n' '|')"
+fi
 
 # --- zstd layers are refused by name (libzstd's streaming decoder would add 112 KiB to keel),
 # before anything is written
