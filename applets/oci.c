@@ -3,37 +3,28 @@
  * usage: keel oci unpack [--key PUBKEY | --keys DIR] [OPTIONS] LAYOUT[:REF] BUNDLE
  *        keel oci inflate [--zlib | --raw] [--max-bytes N] [FILE]
  *
- * unpack: verify the OCI image layout LAYOUT as `keel verify oci --keys` does (sizes, digests,
- * a cosign signature by a trusted key on every image), then unpack the image tagged REF (without
- * REF: the only image) into BUNDLE/rootfs and write BUNDLE/config.json (runtime-spec, as `umoci
- * unpack`; hardened: noNewPrivileges, 3 capabilities, masked paths, a seccomp profile). Layers
- * stream through their digest, gzip or none, their diff_id and the tar reader into a staging
- * directory renamed to BUNDLE only when all verified; a failure leaves nothing. OCI whiteouts
- * apply; no path leaves the root and no symlink in a path is followed; hard links stay within
- * their layer. BUNDLE must not exist or be empty. Progress on a terminal.
+ * unpack: verify LAYOUT as `keel verify oci --keys` does (every image signed by a trusted key),
+ * then unpack the image tagged REF (default: the only one) into BUNDLE/rootfs and write
+ * BUNDLE/config.json (runtime-spec as `umoci unpack` writes it, hardened: noNewPrivileges, three
+ * capabilities, masked paths, a seccomp profile). Each layer streams through its digest, gzip,
+ * its diff_id and the tar reader into a staging directory that becomes BUNDLE only when all
+ * verified; a failure leaves nothing. No path leaves the root, no symlink in a path is followed,
+ * hard links stay in their layer. BUNDLE must not exist or be empty.
  *
  * unpack options:
  *   -k, --key PUBKEY   the one key to trust
  *   --keys DIR         trusted-keys directory (default /usr/lib/keel/keys)
- *   --devices POLICY   device nodes in layers: refuse (default), skip or create
- *   --setid POLICY     set-id bits and file capabilities: keep (default; inert under
- *                      noNewPrivileges), strip or refuse
- *   --max-bytes N      limit on all layers decompressed (default 64 GiB)
+ *   --devices POLICY   device nodes: refuse (default), skip or create
+ *   --setid POLICY     set-id bits, file capabilities: keep (default), strip or refuse
+ *   --max-bytes N      limit on the layers decompressed (default 64 GiB)
  *
- * inflate: decompress FILE (default: standard input) to standard output: gzip (members, as
- * `gzip -dc` reads them), a zlib (--zlib) or a raw DEFLATE (--raw) stream. CRC-32, length,
- * codes, distances and trailing bytes are checked; errors name the byte offset. Output stops at
- * --max-bytes (default 1 TiB); what was written before an error stays written.
+ * inflate: decompress gzip (all members), --zlib or --raw DEFLATE from FILE (default: standard
+ * input) to standard output, every checksum checked, at most --max-bytes (default 1 TiB);
+ * errors name the byte offset; what was written before an error stays written.
  *
- * inflate options:
- *   --zlib            the input is a zlib stream
- *   --raw             the input is a raw DEFLATE stream
- *   --max-bytes N     output limit in bytes
- *
- * Exit status: 0 done; 1 the input is bad or untrusted (a layout, blob, signature, layer or
- * stream that does not verify or is malformed, a layer escaping its root, a policy refusal, a
- * limit passed); 2 usage; 3 a runtime failure (a file missing or unwritable, BUNDLE not empty,
- * no trusted keys).
+ * Exit status: 0 done; 1 the input is bad or untrusted (does not verify, malformed, escapes its
+ * root, refused by a policy, over a limit); 2 usage; 3 a runtime failure (a file missing or
+ * unwritable, BUNDLE not empty, no trusted keys).
  */
 #include "archive/inflate.h"
 #include "archive/oci_unpack.h"
@@ -194,16 +185,12 @@ static int oci_unpack_main(int argc, char **argv)
 		rc = kfail(ret == -EEXIST ? EXIT_FAIL : kerr_exit(ret), "unpack: %s: %s", ops[0], kerr_str(&e, ret));
 		goto out;
 	}
-	printf("%s: %s unpacked: %zu layers, %llu bytes (%llu compressed); %llu files, %llu directories, %llu symlinks, "
-	       "%llu hard links, %llu devices, %llu whiteouts, %llu opaque directories\n",
-		ops[1], r.digest, r.layers, (unsigned long long)r.uncompressed, (unsigned long long)r.compressed,
-		(unsigned long long)r.st.files, (unsigned long long)r.st.dirs, (unsigned long long)r.st.symlinks,
-		(unsigned long long)r.st.hardlinks, (unsigned long long)r.st.devices, (unsigned long long)r.st.whiteouts,
-		(unsigned long long)r.st.opaques);
-	if (r.st.skipped_xattrs || r.st.skipped_devices || r.st.stripped_setid)
-		printf("%s: not applied: %llu xattrs (not user.*, security.capability), %llu devices, %llu set-id bits\n", ops[1],
-			(unsigned long long)r.st.skipped_xattrs, (unsigned long long)r.st.skipped_devices,
-			(unsigned long long)r.st.stripped_setid);
+	printf("%s: %s unpacked: %zu layers, %llu bytes; %llu files, %llu dirs, %llu links, %llu whiteouts; not applied: "
+	       "%llu xattrs, %llu devices, %llu set-id bits\n", ops[1], r.digest, r.layers, (unsigned long long)r.uncompressed,
+		(unsigned long long)r.st.files, (unsigned long long)r.st.dirs,
+		(unsigned long long)(r.st.symlinks + r.st.hardlinks), (unsigned long long)(r.st.whiteouts + r.st.opaques),
+		(unsigned long long)r.st.skipped_xattrs, (unsigned long long)r.st.skipped_devices,
+		(unsigned long long)r.st.stripped_setid);
 	rc = EXIT_OK;
 out:
 	if (lfd >= 0)

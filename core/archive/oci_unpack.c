@@ -108,20 +108,14 @@ static int plain_layer(struct lstream *s, struct kerr *e)
 	return ret;
 }
 
+/* 1 tar, 2 gzip, 3 zstd, 0 another media type */
 static int media_kind(const char *t)
 {
-	static const char *const gz[] = {"application/vnd.oci.image.layer.v1.tar+gzip",
-		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip",
-		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", NULL};
-	static const char *const zs[] = {"application/vnd.oci.image.layer.v1.tar+zstd",
-		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", NULL};
-	static const char *const tar[] = {"application/vnd.oci.image.layer.v1.tar",
-		"application/vnd.oci.image.layer.nondistributable.v1.tar", NULL};
-	const char *const *lists[] = {tar, gz, zs};
-	for (int k = 0; k < 3; k++)
-		for (const char *const *p = lists[k]; *p; p++)
-			if (!strcmp(t, *p))
-				return k + 1;
+	static const char *const names[] = {"application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
+		"application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.docker.image.rootfs.diff.tar.gzip"};
+	for (int k = 0; k < 4; k++)
+		if (!strcmp(t, names[k]))
+			return k < 3 ? k + 1 : 2;
 	return 0;
 }
 
