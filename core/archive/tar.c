@@ -126,6 +126,8 @@ static int pax_num(const char *s, size_t n, int is_time, uint64_t *v, int *neg)
 /* Parse the pending 'x' record in t->pax: "LEN key=value\n" records. */
 static int parse_pax(struct tar *t, struct kerr *e)
 {
+	if (!t->pax.len) /* an empty record: no buffer at all */
+		return 0;
 	char *p = (char *)t->pax.p, *end = p + t->pax.len;
 	while (p < end) {
 		char *rec = p, *sp, *eq;

@@ -112,7 +112,7 @@ static int run(const struct buf *a, size_t step, struct log *l, struct kerr *e)
 }
 
 enum { GOOD, BADSUM, TRUNC, SPARSE, ZERO_THEN_HDR, TWO_PAX, BAD_PAX_LEN, BIG256, LONGNAME, PAX_ALL, V7DIR, AFTER_END,
-	NO_END, PAX_DOTDOT_KEEP, LINK_NO_TARGET, PAX_LONG_PATH, GNU_LONG_LINK, NEG256 };
+	NO_END, PAX_DOTDOT_KEEP, LINK_NO_TARGET, PAX_LONG_PATH, GNU_LONG_LINK, NEG256, PAX_EMPTY };
 
 static void build(int kind, struct buf *b)
 {
@@ -214,6 +214,11 @@ static void build(int kind, struct buf *b)
 		end(b);
 		break;
 	}
+	case PAX_EMPTY: /* a pax record of size 0 (found by tests/fuzz/layer.c) */
+		pax(b, "");
+		hdr(b, "f", '0', 0, NULL, 0);
+		end(b);
+		break;
 	case GNU_LONG_LINK:
 		hdr(b, "././@LongLink", 'K', 7, NULL, 1);
 		body(b, "target", 7);
@@ -250,6 +255,7 @@ T_TEST(tar_archives)
 		{"a symlink without a target", LINK_NO_TARGET, -EINVAL, "link without a target (offset 0)"},
 		{"pax path of 4096 bytes", PAX_LONG_PATH, -EINVAL, "pax path too long"},
 		{"GNU long link target", GNU_LONG_LINK, 0, "E 2 sym -> target 0 644 1000 100\n|X\n"},
+		{"an empty pax record", PAX_EMPTY, 0, "E 0 f ->  0 644 1000 100\n|X\n"},
 	};
 	struct buf a = BUF_INIT(1 << 20);
 	for (size_t i = 0; i < T_LEN(cases); i++) {
