@@ -8,7 +8,7 @@
  *
  * CONFIG is a file, "-" (standard input), or a file:, data:, http: or https: URL. Ignition
  * spec 3.0.0 to 3.5.0 (ignition.version). Fields keel does not support (storage.disks, raid,
- * filesystems, luks, ignition.proxy, gzip compression, s3/gs/tftp/arn sources) are refused
+ * filesystems, luks, ignition.proxy, s3/gs/tftp/arn sources) are refused
  * by name; unknown fields are errors, not warnings. Every error is one line starting with the
  * JSON path, e.g. storage.files[3].contents.verification.hash. The config's contents are
  * never printed.

@@ -45,7 +45,7 @@ struct ign_header {
 /* A fetched thing: contents, an append fragment, a merged config, a CA bundle. */
 struct ign_res {
 	const char *source;      /* NULL: unset */
-	const char *compression; /* NULL/"": none ("gzip" is refused by ign_parse) */
+	const char *compression; /* NULL/"": none; "gzip" (ign_fetch decompresses; the hash is over the result) */
 	struct ign_header *headers;
 	size_t nheaders;
 	const char *hash;        /* "sha512-..." as written; NULL: unset */

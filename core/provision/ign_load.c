@@ -1,6 +1,7 @@
 /* ign_load.c — fetching what a config points to (data:, file:, http(s):), with limits and
  * hash checks, and loading configs with their ignition.config.replace/merge references. */
 #include "provision/ign_load.h"
+#include "archive/inflate.h"
 #include "base/buf.h"
 #include "net/dataurl.h"
 #include "base/err.h"
@@ -149,10 +150,24 @@ static int fetch_file(const char *path, struct hsink *s, struct kerr *e)
 	return ret;
 }
 
+/* compression gzip: the data decompressed, into the hashing sink (inflate enforces its max) */
+static int unzip_put(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
+{
+	int ret = hsink_put(ctx, p, n);
+	return ret ? kerr_set(e, ret, "%s", strerror(-ret)) : 0;
+}
+
+static int to_buf(void *ctx, const void *data, size_t len);
+
 int ign_fetch(struct ign_env *env, const struct ign_res *r, uint64_t max, ign_sink_fn sink, void *ctx, uint64_t *size,
 	struct kerr *e)
 {
 	struct hsink s = {.sink = sink, .ctx = ctx, .max = max};
+	/* compression gzip: the compressed bytes (as bounded as plain data) are collected first */
+	struct buf zbuf = BUF_INIT(max ? max : SIZE_MAX);
+	struct hsink zs = {.sink = to_buf, .ctx = &zbuf, .max = max};
+	bool gzip = r->compression && !strcmp(r->compression, "gzip");
+	struct hsink *f = gzip ? &zs : &s;
 	struct kerr sub = {0};
 	char scheme[16];
 	int ret = 0;
@@ -169,17 +184,24 @@ int ign_fetch(struct ign_env *env, const struct ign_res *r, uint64_t max, ign_si
 			struct buf b = BUF_INIT(max ? max : SIZE_MAX);
 			ret = dataurl_decode(r->source, strlen(r->source), &b, NULL, &sub);
 			if (!ret)
-				ret = hsink_put(&s, b.p, b.len);
+				ret = hsink_put(f, b.p, b.len);
 			buf_free_secret(&b);
 		} else if (!strcmp(scheme, "file")) {
 			const char *p = r->source + 5;
-			ret = fetch_file(strncmp(p, "//", 2) ? p : p + 2, &s, &sub);
+			ret = fetch_file(strncmp(p, "//", 2) ? p : p + 2, f, &sub);
 		} else if (!strcmp(scheme, "http") || !strcmp(scheme, "https")) {
-			ret = fetch_http(env, r, &s, &sub);
+			ret = fetch_http(env, r, f, &sub);
 		} else {
 			ret = kerr_set(&sub, -ENOTSUP, "%s: URLs are not supported", scheme);
 		}
 	}
+	if (gzip && !ret) { /* Ignition: the hash describes the decompressed data */
+		struct kerr zerr = {0};
+		ret = inflate_mem_sink(INFLATE_GZIP, zbuf.p, zbuf.len, unzip_put, &s, max ? max : UINT64_MAX, &zerr);
+		if (ret)
+			kerr_set(&sub, ret, "compression gzip: %s", kerr_str(&zerr, ret));
+	}
+	buf_free_secret(&zbuf);
 	if (ret) {
 		if (s.hashing)
 			hash_free(&s.h);
@@ -189,8 +211,8 @@ int ign_fetch(struct ign_env *env, const struct ign_res *r, uint64_t max, ign_si
 		uint8_t got[HASH_MAX_SIZE];
 		hash_final(&s.h, got);
 		if (memcmp(got, r->digest, hash_size(r->alg)))
-			return kerr_set(e, -EBADMSG, "%s.verification.hash: the %s of the data fetched does not match",
-				r->where, hash_name(r->alg));
+			return kerr_set(e, -EBADMSG, "%s.verification.hash: the %s of the data fetched does not match%s",
+				r->where, hash_name(r->alg), gzip ? " (after decompression)" : "");
 	}
 	if (size)
 		*size = s.n;

@@ -318,11 +318,8 @@ static int parse_res(struct pctx *x, const struct json *o, const char *path, str
 	if (r->source && (ret = check_source(x, r->source, p, &http)))
 		return ret;
 	sub(p, path, "compression");
-	if (r->compression && *r->compression) {
-		if (!strcmp(r->compression, "gzip"))
-			return perr(x, -ENOTSUP, p, "compression gzip is not supported by keel (keel links no zlib): give the data uncompressed");
+	if (r->compression && *r->compression && strcmp(r->compression, "gzip"))
 		return perr(x, -EINVAL, p, "invalid compression method");
-	}
 	if (ver) {
 		sub(p, path, "verification");
 		if (check_keys(x, ver, p, verification_keys) || (ret = get_str(x, ver, "hash", p, &r->hash)))

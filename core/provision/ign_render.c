@@ -2,6 +2,7 @@
  * directory, file, link, unit, account, with modes in octal, owners, sources and hashes.
  * Contents, password hashes, SSH keys and URL queries are never shown. */
 #include "provision/ign_render.h"
+#include "archive/inflate.h"
 #include "base/buf.h"
 #include "net/dataurl.h"
 #include "base/err.h"
@@ -43,9 +44,22 @@ static void describe(const struct ign_res *r, char *src, size_t n, char *hash, s
 	}
 	url_scheme(r->source, scheme, sizeof(scheme));
 	if (!strcmp(scheme, "data")) {
-		struct buf b = BUF_INIT(16u << 20);
-		if (!dataurl_decode(r->source, strlen(r->source), &b, NULL, NULL)) {
+		struct buf b = BUF_INIT(16u << 20), z = BUF_INIT(16u << 20);
+		int ok = !dataurl_decode(r->source, strlen(r->source), &b, NULL, NULL);
+		if (ok && r->compression && !strcmp(r->compression, "gzip")) { /* shown as it will be written */
+			size_t zlen = b.len;
+			ok = !inflate_mem(INFLATE_GZIP, b.p, b.len, &z, NULL);
+			buf_free_secret(&b);
+			b = z;
+			z = (struct buf)BUF_INIT(0);
+			if (ok)
+				snprintf(src, n, "data (%zu bytes, gzip %zu)", b.len, zlen);
+			else
+				snprintf(src, n, "data (invalid gzip)");
+		} else if (ok) {
 			snprintf(src, n, "data (%zu bytes)", b.len);
+		}
+		if (ok) {
 			if (!r->hash) {
 				uint8_t d[32];
 				char hex[65];
@@ -53,10 +67,11 @@ static void describe(const struct ign_res *r, char *src, size_t n, char *hash, s
 				hex_encode(hex, d, 32);
 				snprintf(hash, hn, "sha256-%s", hex);
 			}
-		} else {
+		} else if (!r->compression || strcmp(r->compression, "gzip")) {
 			snprintf(src, n, "data (invalid)");
 		}
 		buf_free_secret(&b);
+		buf_free_secret(&z);
 	} else if (!strcmp(scheme, "http") || !strcmp(scheme, "https")) {
 		struct url u;
 		if (url_parse(&u, r->source, strlen(r->source), NULL))

@@ -50,9 +50,22 @@ cat > "$t/many.ign" <<'EOF'
   {"path":"/srv/hard","target":"/srv/a/b/c.txt","hard":true}]}}
 EOF
 sed -i 's/"mode":1023/"mode":511/' "$t/many.ign" # set-id bits: Ignition 2.14 drops them for 3.3.0 configs
-for name in $configs many; do
+# As Butane writes contents (coreos/butane base/util/url.go): gzip at best compression, base64 in
+# a data: URL, "compression":"gzip", the hash over the decompressed data; for files, an append
+# and a merged config that itself holds a compressed file.
+gz() { printf 'data:;base64,%s' "$(gzip -9 -n | base64 -w0)"; }
+child=$(printf '{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/srv/child.conf","contents":{"source":"%s","compression":"gzip"}}]}}' \
+	"$(seq 1 300 | gz)" | gz)
+cat > "$t/butane.ign" <<EOF
+{"ignition":{"version":"3.3.0","config":{"merge":[{"source":"$child","compression":"gzip"}]}},"storage":{
+ "files":[{"path":"/srv/big.txt","mode":420,"contents":{"source":"$(gz < "$KEEL_SRC/README.md")","compression":"gzip",
+   "verification":{"hash":"sha512-$(sha512sum < "$KEEL_SRC/README.md" | cut -d' ' -f1)"}}},
+  {"path":"/etc/hosts","append":[{"source":"$(seq 1000 1100 | gz)","compression":"gzip"}]},
+  {"path":"/srv/empty.gz","contents":{"source":"$(: | gz)","compression":"gzip"}}]}}
+EOF
+for name in $configs many butane; do
 	f=$KEEL_SRC/tests/compat/ignition/$name.ign
-	[ "$name" = many ] && f=$t/many.ign
+	[ "$name" = many ] || [ "$name" = butane ] && f=$t/$name.ign
 	mkroot "$t/k" && mkroot "$t/i"
 	out=$("$KEEL" provision apply --root "$t/k" "$f" 2>&1) || { echo "FAIL: ignition-apply: $name: keel: $out"; continue; }
 	rm -f "$t/cache" "$t/state"

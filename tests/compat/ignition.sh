@@ -25,7 +25,6 @@ declare -A UNSUPPORTED=(
 	[u-raid.ign]=storage.raid
 	[u-luks.ign]=storage.luks
 	[u-proxy.ign]=ignition.proxy
-	[u-gzip.ign]=storage.files[0].contents.compression    # keel links no zlib
 	[u-s3.ign]=storage.files[0].contents.source           # s3:, gs:, arn:, tftp: sources
 	[u-tftp.ign]=ignition.config.merge[0].source
 )

@@ -6,6 +6,13 @@
 #   need TOOL…               FAIL (never skip) for each missing peer; returns 1 if any
 #   expect NAME RC [NEEDLE] -- CMD…   CMD must exit RC, and print NEEDLE (if not "") on stderr
 #   flip FILE OFFSET [MASK]  xor the byte at OFFSET with MASK (default 4): a one-bit forgery
+# OCI layouts (jq, openssl):
+#   put LAYOUT FILE          store FILE as a sha256 blob; prints "DIGEST SIZE"
+#   blob LAYOUT DIGEST       the blob's path
+#   index_set LAYOUT FILTER  rewrite index.json with a jq filter
+#   sign LAYOUT DIGEST KEY [TAG-DIGEST]   add a cosign simple-signing signature manifest for
+#                            DIGEST, tagged sha256-<TAG-DIGEST hex>.sig (made with openssl);
+#                            SIGBLOB is its payload blob
 compat_init() {
 	COMPAT_NAME=$1
 	W=$(mktemp -d "${2:-${KEEL_TEST_TMP:-/tmp}}/keel-$1.XXXXXX") || exit 3
@@ -38,4 +45,28 @@ flip() {
 	local b
 	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
 	printf "$(printf '\\%03o' $((b ^ ${3:-4})))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+put() {
+	local h
+	h=$(sha256sum < "$2" | cut -c1-64)
+	cp "$2" "$1/blobs/sha256/$h"
+	echo "sha256:$h $(stat -c %s "$2")"
+}
+blob() { echo "$1/blobs/${2%%:*}/${2#*:}"; }
+index_set() { jq -c "$2" "$1/index.json" > idx.tmp && mv idx.tmp "$1/index.json"; }
+sign() {
+	local lay=$1 target=$2 key=$3 tag=${4:-$2} p ps c cs s ss
+	printf '{"critical":{"identity":{"docker-reference":"localhost/keel-test"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' "$target" > payload.json
+	openssl dgst -sha256 -sign "$key" -out payload.sig payload.json
+	read -r p ps < <(put "$lay" payload.json)
+	echo '{}' > sigcfg.json
+	read -r c cs < <(put "$lay" sigcfg.json)
+	jq -nc --arg p "$p" --argjson ps "$ps" --arg c "$c" --argjson cs "$cs" --arg s "$(base64 -w0 payload.sig)" \
+		'{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+		  config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		  layers: [{mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: $p, size: $ps,
+		            annotations: {"dev.cosignproject.cosign/signature": $s}}]}' > sigman.json
+	read -r s ss < <(put "$lay" sigman.json)
+	index_set "$lay" ".manifests += [{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$s\",\"size\":$ss,\"annotations\":{\"org.opencontainers.image.ref.name\":\"sha256-${tag#sha256:}.sig\"}}]"
+	SIGBLOB=$p
 }

@@ -9,17 +9,6 @@ K="$KEEL verify oci"
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 compat_init oci
 need umoci skopeo openssl jq || exit 0
-# put LAYOUT FILE: store FILE as a sha256 blob; prints its digest and size.
-put() {
-	local h
-	h=$(sha256sum < "$2" | cut -c1-64)
-	cp "$2" "$1/blobs/sha256/$h"
-	echo "sha256:$h $(stat -c %s "$2")"
-}
-blob() { echo "$1/blobs/${2%%:*}/${2#*:}"; } # LAYOUT DIGEST -> path
-# index_set LAYOUT JQ-FILTER: rewrite index.json.
-index_set() { jq -c "$2" "$1/index.json" > idx.tmp && mv idx.tmp "$1/index.json"; }
-
 # --- an image built by umoci from a rootfs directory, two layers
 mkdir -p rootfs/etc rootfs/usr/bin
 echo "keel test image" > rootfs/etc/motd
@@ -106,23 +95,6 @@ openssl ecparam -name prime256v1 -genkey -noout -out cosign.key 2>/dev/null
 openssl pkey -in cosign.key -pubout -out cosign.pub
 openssl ecparam -name prime256v1 -genkey -noout -out other.key 2>/dev/null
 openssl pkey -in other.key -pubout -out other.pub
-# sign LAYOUT SIGNED-DIGEST KEY [TAG-DIGEST]: add a signature manifest tagged sha256-<hex>.sig.
-sign() {
-	local lay=$1 target=$2 key=$3 tag=${4:-$2} p s c
-	printf '{"critical":{"identity":{"docker-reference":"localhost/keel-test"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' "$target" > payload.json
-	openssl dgst -sha256 -sign "$key" -out payload.sig payload.json
-	read -r p ps < <(put "$lay" payload.json)
-	echo '{}' > sigcfg.json
-	read -r c cs < <(put "$lay" sigcfg.json)
-	jq -nc --arg p "$p" --argjson ps "$ps" --arg c "$c" --argjson cs "$cs" --arg s "$(base64 -w0 payload.sig)" \
-		'{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-		  config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
-		  layers: [{mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: $p, size: $ps,
-		            annotations: {"dev.cosignproject.cosign/signature": $s}}]}' > sigman.json
-	read -r s ss < <(put "$lay" sigman.json)
-	index_set "$lay" ".manifests += [{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$s\",\"size\":$ss,\"annotations\":{\"org.opencontainers.image.ref.name\":\"sha256-${tag#sha256:}.sig\"}}]"
-	SIGBLOB=$p
-}
 rm -rf signed; cp -a img signed
 sign signed "$M" cosign.key
 GOODSIG=$SIGBLOB

@@ -1,0 +1,58 @@
+/* oci_unpack.h — turn a signed image of an OCI layout into a runtime bundle (rootfs +
+ * config.json), as `umoci unpack` does, verified first and all or nothing.
+ *
+ * Order: the whole layout is verified with trust/oci (every descriptor's size and digest; with
+ * keys every image must carry a cosign signature by a trusted key — keys are required here). The
+ * image is the index.json entry tagged ref (org.opencontainers.image.ref.name), or the only
+ * image when ref is NULL. Its manifest and config are read again (size, digest), then each layer
+ * is streamed, in order, from its blob through its digest check (the size must match the
+ * descriptor: a blob that is longer or shorter fails), the decompressor chosen by its media type
+ * (gzip with archive/inflate, zstd with libzstd's streaming decoder, or none) and the diff_id
+ * check of the config's rootfs (sha256 of the uncompressed tar) into archive/layer, which writes
+ * it beneath BUNDLE's staging directory. config.json is written last. Only when everything
+ * verified, and the staging directory's filesystem is synced (syncfs), is it renamed to BUNDLE;
+ * on any failure it is removed and BUNDLE does not exist (or stays the empty directory it was).
+ *
+ * config.json (runtime-spec 1.0.2): process.args = Entrypoint + Cmd, env = Env (default PATH),
+ * cwd = WorkingDir (default /), user from User ("uid", "uid:gid", or names looked up in the
+ * rootfs's /etc/passwd and /etc/group); hardened like `runc spec`: noNewPrivileges, the
+ * capabilities CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE only, new pid, network, ipc, uts,
+ * mount and cgroup namespaces, runc's masked and read-only paths, a read-only /sys, all devices
+ * denied but the defaults, RLIMIT_NOFILE 1024, and a seccomp profile that fails with EPERM the
+ * calls a container has no use for (mount, unshare, setns, ptrace, bpf, keyctl, module loading,
+ * kexec, io_uring, perf_event_open, userfaultfd, …; everything else allowed).
+ */
+#ifndef KEEL_OCI_UNPACK_H
+#define KEEL_OCI_UNPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archive/layer.h"
+#include "trust/oci.h"
+
+struct kerr;
+struct sig_keyring;
+
+struct oci_unpack_opts {
+	const struct sig_keyring *keys; /* required */
+	const char *ref;                /* NULL: the only image */
+	struct layer_opts layer;
+	uint64_t max_bytes;             /* uncompressed bytes of all layers (0: 64 GiB) */
+	/* Called before each layer (i from 0) and once more with i == n at the end. */
+	void (*progress)(void *ctx, size_t i, size_t n, const struct oci_desc *layer);
+	void *pctx;
+};
+
+struct oci_unpack_result {
+	char digest[OCI_DIGEST_MAX];    /* the image's manifest */
+	size_t layers;
+	uint64_t compressed, uncompressed;
+	struct layer_stats st;
+};
+
+/* bundle: a name in the directory parent_fd that does not exist or is an empty directory. */
+int oci_unpack(int layout_fd, int parent_fd, const char *bundle, const struct oci_unpack_opts *o,
+	struct oci_unpack_result *r, struct kerr *e);
+
+#endif
