@@ -9,6 +9,7 @@
  *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] FILE SIG
  *        keel verify sig [--key PUBKEY | --keys DIR] [--alg ALG] [--sha512] --digest HEX SIG
  *        keel verify key-id PUBKEY...
+ *        keel verify sign --key PRIVATE [--alg ecdsa|rsa-pss] [--out SIG] FILE
  *        keel verify oci [--key PUBKEY | --keys DIR] [--json] DIR
  *
  * digest: print the SHA-256 (or SHA-512) of each FILE as `sha256sum` does ("HEX  FILE";
@@ -18,6 +19,12 @@
  * Options:
  *   --sha512        use SHA-512 instead of SHA-256
  *   -c, --check     check the digests listed in LIST (format of sha256sum/sha512sum)
+ *
+ * sign: the signing half, for image builders (initramfs/mkimage.sh signs slot manifests with it):
+ * a detached signature of FILE with SHA-256 by PRIVATE (PEM or DER, unencrypted; EC P-256 or
+ * RSA), DER ECDSA deterministic as RFC 6979 (the same inputs give the same bytes, so images are
+ * reproducible) or RSASSA-PSS (random salt), to --out or standard output; `keel verify sig` and
+ * `openssl dgst -sha256 -verify` check it.
  *
  * verity: dm-verity hash trees, byte for byte as cryptsetup's veritysetup makes them, with its
  * option names. format writes the tree (and a 512-byte superblock) for DATA into HASH and prints
@@ -222,5 +229,7 @@ int verify_main(int argc, char **argv)
 		return verify_oci(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "key-id"))
 		return verify_key_id(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "sign"))
+		return verify_sign(argc - 2, argv + 2);
 	return kfail(EXIT_USAGE, "unknown check '%s' (see --help)", argv[1]);
 }

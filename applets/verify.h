@@ -5,6 +5,7 @@
 int verify_verity(int argc, char **argv);
 int verify_sig(int argc, char **argv);
 int verify_key_id(int argc, char **argv);
+int verify_sign(int argc, char **argv);
 int verify_oci(int argc, char **argv);
 
 #endif

@@ -1,4 +1,5 @@
-/* verify_sig.c — `keel verify sig` (detached signatures) and `keel verify key-id`, on core/sig. */
+/* verify_sig.c — `keel verify sig` (detached signatures), `keel verify key-id` and `keel verify sign`,
+ * on core/sig. */
 #include "applets/verify.h"
 #include "base/applet.h"
 #include "base/args.h"
@@ -205,5 +206,88 @@ int verify_key_id(int argc, char **argv)
 		buf_free(&b);
 		close(fds[i]);
 	}
+	return rc;
+}
+
+/* keel verify sign --key PRIVATE [--alg ecdsa|rsa-pss] [--out SIG] FILE */
+int verify_sign(int argc, char **argv)
+{
+	static const char *const sign_syscalls[] = {"mprotect", "clone", "getrandom", "fsync", "rename", "unlink", NULL};
+	const char *key = NULL, *alg_name = NULL, *out = NULL;
+	char **ops;
+	struct kerr e = {0};
+	struct buf kb = BUF_INIT(SIG_KEY_MAX_FILE), data = BUF_INIT(64u << 20), sig = BUF_INIT(1024);
+	struct sig_priv *k = NULL;
+	char tmp[4096] = "";
+	int rc = EXIT_FAIL, ret, kfd = -1, dfd = -1, ofd = -1;
+	int n = args_parse((const struct opt[]){{"key", 0, OPT_STR, &key}, {"alg", 0, OPT_STR, &alg_name},
+		{"out", 0, OPT_STR, &out}, {0}}, argc, argv, &ops);
+	if (n < 0)
+		return args_exit(n);
+	if (n != 1 || !key)
+		return kfail(EXIT_USAGE, "sign: needs --key PRIVATE and one FILE (see --help)");
+	int alg = alg_name ? sig_alg_from_name(alg_name) : -1;
+	if (alg_name && alg != SIG_ECDSA && alg != SIG_RSA_PSS)
+		return kfail(EXIT_USAGE, "sign: --alg is ecdsa or rsa-pss");
+	if ((kfd = open(key, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		rc = kfail(kerr_exit(-errno), "sign: %s: %s", key, kerr_strerror(errno));
+		goto out;
+	}
+	if ((dfd = strcmp(ops[0], "-") ? open(ops[0], O_RDONLY | O_CLOEXEC | O_NOCTTY) : STDIN_FILENO) < 0) {
+		rc = kfail(kerr_exit(-errno), "sign: %s: %s", ops[0], kerr_strerror(errno));
+		goto out;
+	}
+	/* a new file appears only once complete: written under a temporary name, then renamed */
+	if (out && (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= sizeof(tmp)) {
+		rc = kfail(EXIT_USAGE, "sign: --out is too long");
+		goto out;
+	}
+	if (out && (ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+		rc = kfail(kerr_exit(-errno), "sign: %s: %s", tmp, kerr_strerror(errno));
+		goto out;
+	}
+	if ((ret = sandbox_enter(sign_syscalls, &e))) {
+		rc = kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
+		goto out;
+	}
+	if ((ret = fs_read_fd(kfd, kb.max, &kb)) || (ret = sig_priv_parse(&k, kb.p, kb.len, &e))) {
+		rc = kfail(kerr_exit(ret), "sign: %s: %s", key, kerr_str(&e, ret));
+		goto out;
+	}
+	if (alg < 0)
+		alg = sig_priv_type(k) == SIG_KEY_RSA ? SIG_RSA_PSS : SIG_ECDSA;
+	if ((ret = fs_read_fd(dfd, data.max, &data))) {
+		rc = kfail(kerr_exit(ret), "sign: %s: %s", ops[0],
+			ret == -EFBIG ? "larger than 64 MiB (sign a digest list instead)" : kerr_strerror(ret));
+		goto out;
+	}
+	if ((ret = sig_sign(k, (enum sig_alg)alg, data.p, data.len, &sig, &e))) {
+		rc = kfail(kerr_exit(ret), "sign: %s: %s", key, kerr_str(&e, ret));
+		goto out;
+	}
+	if ((ret = fs_write_all(out ? ofd : STDOUT_FILENO, sig.p, sig.len)) || (out && fsync(ofd))) {
+		rc = kfail(EXIT_FAIL, "sign: writing %s: %s", out ? tmp : "the signature",
+			kerr_strerror(ret ? ret : -errno));
+		goto out;
+	}
+	if (out && rename(tmp, out)) {
+		rc = kfail(EXIT_FAIL, "sign: %s: %s", out, kerr_strerror(-errno));
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	if (ofd >= 0) {
+		close(ofd);
+		if (rc != EXIT_OK)
+			unlink(tmp);
+	}
+	if (kfd >= 0)
+		close(kfd);
+	if (dfd > STDIN_FILENO)
+		close(dfd);
+	sig_priv_free(k);
+	buf_free_secret(&kb);
+	buf_free(&data);
+	buf_free(&sig);
 	return rc;
 }

@@ -14,7 +14,7 @@
 # keel policy host's default profile, plus --extra-usr trees),
 # then its dm-verity hash tree (no superblock, at the 4 KiB-aligned end of the data), and in the
 # last 64 KiB the signed slot manifest (format: README "Slot manifest", core/trust/manifest.h),
-# signed with --key (ECDSA P-256; openssl dgst -sha256 -sign).
+# signed with --key (ECDSA P-256, deterministic as RFC 6979: keel verify sign).
 #
 # Options:
 #   --keel BIN            the keel binary for /usr/bin/keel (also /usr/bin/init link)
@@ -44,9 +44,10 @@
 #   --wrong-root-hash     sign a manifest whose root hash is wrong (dm-verity then refuses)
 #   --bad-signature       flip one bit of the manifest signature
 #   --no-manifest         leave the manifest area zero
-# Reproducible: same inputs give the same bytes except the ECDSA signatures (openssl 3.0 signs
-# with a random nonce): SOURCE_DATE_EPOCH for every time stamp, fixed UUIDs and salt derived
-# from --version, files owned by root, sorted.
+# Reproducible: same inputs give the same bytes (the manifests' ECDSA signatures are
+# deterministic, RFC 6979; sbsign's Authenticode signatures of the UKI and systemd-boot carry a
+# signing time): SOURCE_DATE_EPOCH for every time stamp, fixed UUIDs and salt derived from
+# --version, files owned by root, sorted.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 keel= key= out= version=0.1.0 slot_mb=32 state_mb=32 slot_b=same attr_a=1:0:1 attr_b=0:0:0
@@ -153,7 +154,7 @@ le32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 
 write_manifest() { # slot-file version root-hash
 	local m=$w/manifest.txt s=$w/manifest.sig
 	manifest "$2" "$3" > "$m"
-	openssl dgst -sha256 -sign "$key" -out "$s" "$m" || die "openssl could not sign with $key"
+	"$keel" verify sign --key "$key" --out "$s" "$m" || die "keel verify sign could not sign with $key"
 	if [ -n "$bad_sig" ] && [ "$1" = "$w/slot-a.img" ]; then
 		local last; last=$(( $(stat -c %s "$s") - 1 ))
 		printf "\\x$(printf %02x $(( $(od -An -tu1 -j"$last" -N1 "$s") ^ 1 )))" |
