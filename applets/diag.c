@@ -37,7 +37,11 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/sandbox.h"
+#include "base/fs.h"
+#include "diag/bundle.h"
 #include "diag/redact.h"
+
+#include <stdlib.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,12 +132,158 @@ out:
 	return rc;
 }
 
+/* The host's extra key words: ROOT/etc/keel/diag-redact-keys, one per line, '#' comments. */
+static int host_keys(int rootfd, struct buf *b, const char **keys, int *n)
+{
+	struct kerr e = {0};
+	int fd = fs_open_beneath(rootfd, "etc/keel/diag-redact-keys", O_RDONLY, 0);
+	if (fd == -ENOENT)
+		return 0;
+	int ret = fd < 0 ? fd : fs_read_fd(fd, 64 << 10, b);
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		return kfail(EXIT_FAIL, "etc/keel/diag-redact-keys: %s", kerr_str(&e, ret));
+	struct redact probe = {0};
+	for (char *p = (char *)b->p, *nl; p && *p; p = nl) {
+		nl = p + strcspn(p, "\n");
+		if (*nl)
+			*nl++ = 0;
+		p += strspn(p, " \t");
+		if (!*p || *p == '#')
+			continue;
+		if (*n >= REDACT_EXTRA_MAX || redact_add_key(&probe, p))
+			return kfail(EXIT_FAIL, "etc/keel/diag-redact-keys: '%s': not a key word (a-z 0-9 _ . -, at most %d)", p,
+			             REDACT_EXTRA_MAX);
+		keys[(*n)++] = p;
+	}
+	return 0;
+}
+
+static int write_fd(void *ctx, const void *p, size_t n)
+{
+	return fs_write_all(*(int *)ctx, p, n);
+}
+
+struct refusal {
+	const struct diag_bundle *b;
+	int n;
+};
+
+static void refuse_hit(void *ctx, const struct redact_hit *h)
+{
+	struct refusal *rf = ctx;
+	if (rf->n++ < 20)
+		log_msg(KLOG_ERR, "bundle refused: %s: %s: %s (%zu bytes)", diag_item_at(rf->b, h->off), h->rule, h->shown,
+		        h->len);
+}
+
+/* Read the finished archive back through the scanner (token shapes included). */
+static int final_scan(int fd, const struct diag_bundle *b, const struct diag_opts *o, uint64_t *hits)
+{
+	struct refusal rf = {b, 0};
+	struct redact r;
+	int ret = redact_init(&r, REDACT_SCAN | REDACT_SHAPES, NULL, refuse_hit, &rf);
+	for (int i = 0; !ret && i < o->nkeys; i++)
+		ret = redact_add_key(&r, o->keys[i]);
+	static char chunk[1 << 16];
+	for (off_t off = 0; !ret;) {
+		ssize_t n = fs_read_upto(fd, chunk, sizeof(chunk), off);
+		if (n < 0)
+			ret = (int)n;
+		if (n <= 0)
+			break;
+		ret = redact_write(&r, chunk, (size_t)n);
+		off += n;
+	}
+	if (!ret)
+		ret = redact_finish(&r);
+	*hits = r.hits;
+	redact_free(&r);
+	return ret;
+}
+
+static int bundle_main(int argc, char **argv)
+{
+	static struct strlist keys;
+	const char *out = "keel-diag.tar", *root = "/";
+	uint64_t deadline = 30;
+	char **ops, tmp[4096], rootpath[4096];
+	int n, rc = EXIT_FAIL, fd = -1, rootfd = -1, ret;
+	const struct opt opts[] = {{"o", 'o', OPT_STR, &out},      {"root", 0, OPT_STR, &root},
+	                           {"deadline", 0, OPT_U64, &deadline, 1, 3600}, {"key", 0, OPT_LIST, &keys}, {0}};
+	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
+		return args_exit(n);
+	if (n)
+		return kfail(EXIT_USAGE, "usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...");
+	if (str_ends(out, ".zst"))
+		return kfail(EXIT_USAGE, "-o %s: zstd compression is not in this build yet; write FILE.tar", out);
+	if (str_fmt(tmp, sizeof(tmp), "%s.partial", out) || !realpath(root, rootpath))
+		return kfail(EXIT_FAIL, "%s: %s", str_ends(tmp, ".partial") ? root : out, kerr_strerror(errno));
+	if ((rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
+	const char *kv[REDACT_EXTRA_MAX];
+	int nk = 0;
+	struct buf kb = BUF_INIT(64 << 10);
+	for (int i = 0; i < keys.n && nk < REDACT_EXTRA_MAX; i++)
+		kv[nk++] = keys.v[i];
+	struct redact probe = {0};
+	for (int i = 0; i < nk; i++)
+		if (redact_add_key(&probe, kv[i])) {
+			rc = kfail(EXIT_USAGE, "--key %s: a key word is 1..%u bytes of a-z 0-9 _ . -", kv[i], REDACT_KEY_MAX);
+			goto out;
+		}
+	if ((rc = host_keys(rootfd, &kb, kv, &nk)))
+		goto out;
+	rc = EXIT_FAIL;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct diag_opts o = {.rootfd = rootfd, .root = strcmp(rootpath, "/") ? rootpath : "", .self = "/proc/self/exe",
+	                      .deadline_ms = (unsigned)deadline * 1000, .keys = kv, .nkeys = nk,
+	                      .mtime = sde ? strtoull(sde, NULL, 10) : 0};
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		kfail(EXIT_FAIL, "%s: %s", tmp, kerr_strerror(errno));
+		goto out;
+	}
+	static struct diag_bundle b;
+	struct kerr e = {0};
+	uint64_t hits = 0;
+	if ((ret = diag_bundle_write(&o, write_fd, &fd, &b, &e)) || (ret = final_scan(fd, &b, &o, &hits))) {
+		kfail(EXIT_FAIL, "%s: %s", out, kerr_str(&e, ret));
+		unlink(tmp);
+		goto out;
+	}
+	if (hits) {
+		rc = kfail(EXIT_NO, "%s: not written: the final scan found %llu secret(s) the redaction left", out,
+		           (unsigned long long)hits);
+		unlink(tmp);
+		goto out;
+	}
+	if (fsync(fd) || rename(tmp, out)) {
+		kfail(EXIT_FAIL, "%s: %s", out, kerr_strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	int cut = 0;
+	for (int i = 0; i < b.n; i++)
+		cut += b.item[i].error[0] != 0;
+	printf("%s: %d items (%d incomplete, see manifest.json), %u ms\n", out, b.n, cut, b.elapsed_ms);
+	rc = EXIT_OK;
+out:
+	buf_free(&kb);
+	if (fd >= 0)
+		close(fd);
+	close(rootfd);
+	return rc;
+}
+
 int diag_main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
 		args_help();
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
+	if (!strcmp(argv[1], "bundle"))
+		return bundle_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "redact") || !strcmp(argv[1], "scan"))
 		return stream_main(argc - 1, argv + 1, argv[1][0] == 's');
 	return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[1]);
