@@ -392,8 +392,13 @@ static int run_one(const struct diag_opts *o, const struct collector *c, unsigne
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	it->exit = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	if (!it->error[0] && WIFEXITED(st) && it->exit)
-		snprintf(it->error, sizeof(it->error), "%s", kerr_strerror(it->exit));
+	if (!it->error[0] && WIFEXITED(st) && it->exit) /* ours exit with an errno; keel's with its exit code */
+	{
+		if (c->fn == c_keel)
+			snprintf(it->error, sizeof(it->error), "exit status %d", it->exit);
+		else
+			snprintf(it->error, sizeof(it->error), "%s", kerr_strerror(it->exit));
+	}
 	if (!ret)
 		ret = redact_finish(&r);
 out:
