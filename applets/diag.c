@@ -39,6 +39,8 @@
 #include "base/sandbox.h"
 #include "base/fs.h"
 #include "diag/bundle.h"
+#include "diag/health.h"
+#include "base/json.h"
 #include "diag/redact.h"
 
 #include <stdlib.h>
@@ -276,12 +278,57 @@ out:
 	return rc;
 }
 
+static int health_main(int argc, char **argv)
+{
+	const char *root = "/";
+	int json = 0, n, rootfd;
+	char **ops, rootpath[4096];
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {0}};
+	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
+		return args_exit(n);
+	if (n)
+		return kfail(EXIT_USAGE, "usage: keel diag health [--json] [--root DIR]");
+	if (!realpath(root, rootpath) || (rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
+	static struct health h;
+	diag_health(rootfd, strcmp(rootpath, "/") ? rootpath : "", &h);
+	close(rootfd);
+	if (json) {
+		struct buf b = BUF_INIT(1 << 20);
+		struct jw w;
+		jw_init(&w, &b);
+		jw_obj(&w);
+		jw_key(&w, "healthy");
+		jw_bool(&w, h.n == 0);
+		jw_key(&w, "reasons");
+		jw_arr(&w);
+		for (int i = 0; i < h.n; i++)
+			jw_str(&w, h.reason[i]);
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+		if (jw_finish(&w))
+			return kfail(EXIT_FAIL, "--json: out of memory");
+		printf("%s\n", (const char *)b.p);
+		buf_free(&b);
+	} else if (!h.n) {
+		printf("healthy\n");
+	} else {
+		printf("degraded: ");
+		for (int i = 0; i < h.n; i++)
+			printf("%s%s", i ? "; " : "", h.reason[i]);
+		printf("\n");
+	}
+	return h.n ? EXIT_NO : EXIT_OK;
+}
+
 int diag_main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
 		args_help();
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
+	if (!strcmp(argv[1], "health"))
+		return health_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bundle"))
 		return bundle_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "redact") || !strcmp(argv[1], "scan"))
