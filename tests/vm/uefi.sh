@@ -135,6 +135,35 @@ else
 fi
 vm_stop
 
+# boot 1c: keel slots bless after a good boot (the test init runs it when STATE has
+# /etc/keel-test-bless): the entry loses its counter, the slot becomes successful; the next boot
+# picks the blessed entry
+fxs=$VM_CACHE/fx-uefi-bless
+rm -rf "$fxs" && mkdir -p "$fxs/etc" && : > "$fxs/etc/keel-test-bless"
+img uefi-bless --version 2026.1.0 --version-b 2026.2.0 --attr-a 1:0:0 --attr-b 2:1:0 --extra-state "$fxs" > /dev/null ||
+	fail "image uefi-bless"
+disk=$(vm_copy uefi-bless)
+vm_start "$disk"
+if vm_wait '^TEST done' 120 && vm_wait_exit 30; then
+	con | grep -q '^TEST bless: rc=0' && [ "$(vm_uefi_ls "$disk")" = "keel-2026.1.0.efi" ] &&
+		[ "$(cgpt show -i 2 -S "$disk")" = 1 ] &&
+		pass "keel slots bless after a good boot: the entry is keel-2026.1.0.efi, USR-A successful" ||
+		{ fail "bless in the VM" "$(con | grep '^TEST bless'); entries: $(vm_uefi_ls "$disk" | tr '\n' ' '); A successful=$(cgpt show -i 2 -S "$disk")"; vm_log_tail 10; }
+else
+	fail "boot 1c reached the host init"; vm_log_tail 30
+fi
+vm_stop
+vm_start "$disk"
+if vm_wait '^TEST done' 120 && vm_wait_exit 30; then
+	con | grep -Eq 'keel init: \[ *[0-9.]+\] UEFI: Secure Boot enabled; boot entry keel-2026\.1\.0\.efi$' &&
+		[ "$(vm_uefi_ls "$disk")" = "keel-2026.1.0.efi" ] &&
+		pass "the next boot: systemd-boot picks the blessed entry (no counter left to spend)" ||
+		{ fail "boot after bless"; vm_log_tail 20; }
+else
+	fail "the boot after bless reached the host init"; vm_log_tail 30
+fi
+vm_stop
+
 # boot 1b: the release in slot B: its own UKI (keel.usrhash= of B) in place of A's
 disk=$(vm_copy uefi-ab)
 swap_uki "$disk" 2026.2.0 "$hash_b" || fail "UKI of release B"
