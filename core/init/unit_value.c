@@ -130,6 +130,10 @@ int uv_timespan(const char *s, uint64_t *usec, const char **why)
 		{"h", 3600000000ULL}, {"hr", 3600000000ULL}, {"hour", 3600000000ULL}, {"hours", 3600000000ULL},
 		{"d", 86400000000ULL}, {"day", 86400000000ULL}, {"days", 86400000000ULL},
 		{"w", 604800000000ULL}, {"week", 604800000000ULL}, {"weeks", 604800000000ULL},
+		/* systemd.time(7): a month is 30.44 days, a year 365.25 days (2,629,800 and 31,557,600 s) */
+		{"M", 2629800000000ULL}, {"month", 2629800000000ULL}, {"months", 2629800000000ULL},
+		{"y", 31557600000000ULL}, {"year", 31557600000000ULL}, {"years", 31557600000000ULL},
+		{"\xc2\xb5s", 1}, {"\xce\xbcs", 1}, /* µs (MICRO SIGN) and μs (GREEK SMALL LETTER MU) */
 	};
 	const char *p = s;
 	uint64_t total = 0;
@@ -148,7 +152,7 @@ int uv_timespan(const char *s, uint64_t *usec, const char **why)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		const char *u = p;
-		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (unsigned char)*p >= 0x80)
 			p++;
 		if (p > u) {
 			size_t n = (size_t)(p - u), i;
@@ -156,7 +160,7 @@ int uv_timespan(const char *s, uint64_t *usec, const char **why)
 				if (strlen(units[i].name) == n && !memcmp(units[i].name, u, n))
 					break;
 			if (i == sizeof(units) / sizeof(units[0]))
-				return fail(why, "unknown time unit (us ms s min h d w)", -EINVAL);
+				return fail(why, "unknown time unit (us ms s min h d w M y)", -EINVAL);
 			mul = units[i].mul;
 		}
 		if ((ret = scale(w, f, fd, mul, &v, why)))

@@ -38,6 +38,16 @@ T_TEST(unitval_timespan)
 		{"999999999999w", -ERANGE, 0},
 		{"5s,", -EINVAL, 0},
 		{"1e3", -EINVAL, 0},
+		/* months and years as systemd-analyze timespan (systemd 252) prints them */
+		{"1month", 0, 2629800000000ULL},
+		{"1M 1m", 0, 2629860000000ULL},
+		{"2years", 0, 63115200000000ULL},
+		{"1y", 0, 31557600000000ULL},
+		{"5\xc2\xb5s", 0, 5},
+		{"5\xce\xbcs", 0, 5},
+		{"5\xc2s", -EINVAL, 0},
+		{"1Y", -EINVAL, 0},
+		{"3 mon", -EINVAL, 0},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		uint64_t v = 0;
