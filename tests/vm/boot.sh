@@ -11,11 +11,8 @@ VM_SUITE=boot
 . "$(dirname "$0")/lib.sh"
 
 # Fixtures: busybox-static, the reporting init, and a 16 KiB file whose first block we corrupt.
-fx=$VM_CACHE/fx-boot
-rm -rf "$fx"
-mkdir -p "$fx/bin" "$fx/share/keel-test"
-cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
-cp -a "$KEEL_SRC/tests/vm/fixtures/boot/." "$fx/"
+fx=$(vm_fixture fx-boot boot) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
+mkdir -p "$fx/share/keel-test"
 for i in $(seq 0 511); do printf 'keel corrupt-me block line %05d.......................\n' "$i"; done |
 	head -c 16384 > "$fx/share/keel-test/corrupt"
 init=keel.init=/usr/lib/keel-test/init

@@ -10,6 +10,8 @@
 #                                         scripts, the args, the content of --extra-* dirs);
 #                                         never boot it directly: vm_copy first (boots write)
 #   vm_copy NAME                       -> a private copy in $VM_DIR to boot (sparse)
+#   vm_fixture NAME FIXTURE            -> $VM_CACHE/NAME, made afresh: bin/busybox (busybox-static)
+#                                         and tests/vm/fixtures/FIXTURE/; fails without busybox
 #   vm_start DISK [CMDLINE…]           start qemu (-accel tcg, serial on a pipe, log in $VM_LOG);
 #                                      DISK is vda, each file in $VM_DRIVES (space-separated)
 #                                      a further read-only virtio disk: vdb, vdc…
@@ -93,6 +95,13 @@ vm_image() {
 		echo "$key" > "$out.key"
 	fi
 	echo "$out"
+}
+
+vm_fixture() {
+	local fx=$VM_CACHE/$1
+	rm -rf "$fx" && mkdir -p "$fx/bin" || return 1
+	cp /bin/busybox "$fx/bin/busybox" && cp -a "$KEEL_SRC/tests/vm/fixtures/$2/." "$fx/" || return 1
+	echo "$fx"
 }
 
 vm_copy() {

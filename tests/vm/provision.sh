@@ -22,11 +22,10 @@
 VM_SUITE=provision
 . "$(dirname "$0")/lib.sh"
 
-fx=$VM_CACHE/fx-provision st=$VM_CACHE/fx-provision-state
-rm -rf "$fx" "$st"
-mkdir -p "$fx/bin" "$st/etc"
-cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
-cp -a "$KEEL_SRC/tests/vm/fixtures/provision/." "$fx/"
+fx=$(vm_fixture fx-provision provision) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
+st=$VM_CACHE/fx-provision-state
+rm -rf "$st"
+mkdir -p "$st/etc"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$st/etc/passwd"
 printf 'root:x:0:\nwheel:x:10:\n' > "$st/etc/group"
 printf 'root:*:19000:0:99999:7:::\n' > "$st/etc/shadow"

@@ -12,11 +12,7 @@ if [ ! -f "$(dirname "$0")/lib.sh" ]; then
 fi
 . "$(dirname "$0")/lib.sh"
 
-fx=$VM_CACHE/fx-sandbox
-rm -rf "$fx"
-mkdir -p "$fx/bin"
-cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
-cp -a "$KEEL_SRC/tests/vm/fixtures/sandbox/." "$fx/"
+fx=$(vm_fixture fx-sandbox sandbox) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
 state=$KEEL_SRC/tests/vm/fixtures/sandbox-state
 t() { grep -a "^TEST $1" "$VM_LOG" | head -1 | tr -d '\r' | sed "s/^TEST $1//"; }
 

@@ -18,11 +18,7 @@ if [ ! -f "$(dirname "$0")/lib.sh" ]; then # the harness comes with boot's part 
 fi
 . "$(dirname "$0")/lib.sh"
 
-fx=$VM_CACHE/fx-services
-rm -rf "$fx"
-mkdir -p "$fx/bin"
-cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
-cp -a "$KEEL_SRC/tests/vm/fixtures/services/." "$fx/"
+fx=$(vm_fixture fx-services services) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
 # the attack helper of tests/applets/init.test, static for the image
 musl-gcc -static -O2 -o "$fx/lib/keel-test/notify-linger" "$KEEL_SRC/tests/applets/notify-linger.c" ||
 	{ fail "fixtures" "musl-gcc could not build tests/applets/notify-linger.c"; exit 0; }

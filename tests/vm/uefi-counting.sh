@@ -11,11 +11,8 @@ export MTOOLS_SKIP_CHECK=1
 printf snakeoil > "$VM_CACHE/snakeoil.pass"
 sign=(--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass")
 ird=$(vm_initramfs) || { fail "initramfs"; exit 0; }
-fx=$VM_CACHE/fx-counting
-rm -rf "$fx"
-mkdir -p "$fx/bin" "$fx/broken/dev"
-cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox"; exit 0; }
-cp -a "$KEEL_SRC/tests/vm/fixtures/boot/." "$fx/"
+fx=$(vm_fixture fx-counting boot) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
+mkdir -p "$fx/broken/dev"
 # the broken release: an initramfs with no /init; the kernel panics and panic=1 reboots
 (cd "$fx/broken" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible -R 0:0) > "$fx/broken.cpio"
 rm -rf "$fx/broken"

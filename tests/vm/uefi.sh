@@ -85,11 +85,7 @@ MTOOLS_SKIP_CHECK=1 mcopy -i "$(_vm_esp "$a")" ::EFI/Linux/keel-2026.1.0+3.efi "
 	pass "disk image: the UKI's keel.usrhash= is slot A's signed root hash" || fail "UKI usrhash in the image" "$(cat "$VM_DIR/cmdline")"
 
 # ---- boots through OVMF, Secure Boot on ---------------------------------------------------------
-fx=$VM_CACHE/fx-uefi
-rm -rf "$fx"
-mkdir -p "$fx/bin"
-cp /bin/busybox "$fx/bin/busybox" || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
-cp -a "$KEEL_SRC/tests/vm/fixtures/boot/." "$fx/"
+fx=$(vm_fixture fx-uefi boot) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
 cmdline="console=ttyS0 panic=-1 loglevel=4 keel.init=/usr/lib/keel-test/init"
 VM_UEFI=secure
 cp "$pass_file" "$VM_CACHE/snakeoil.pass"
