@@ -6,6 +6,7 @@
  *        keel init start|stop|restart|reload|is-active|log UNIT
  *        keel init show [-p PROP,...] [--value] UNIT
  *        keel init poweroff|reboot
+ *        keel init list-timers [--all] [--no-legend]
  *        keel init enable|disable|is-enabled UNIT...
  *        keel init verify FILE...
  *        keel init calendar [--iterations N] [--now EPOCH] SPEC...
@@ -30,6 +31,8 @@
  *   is-active UNIT  its state; exit 0 active, 3 not
  *   show UNIT       Id Description LoadState ActiveState SubState Result MainPID NRestarts
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
+ *   list-timers     the timers that are not inactive (--all: every loaded one) as systemctl
+ *                   shows them: NEXT LEFT LAST PASSED UNIT ACTIVATES
  *   poweroff, reboot
  * Offline, beneath --root: enable/disable write/remove the [Install] links (and Also='s);
  * is-enabled says enabled, disabled, static or masked; verify checks unit files as keel init
@@ -50,6 +53,7 @@
  */
 #include "applets/init_calendar.h"
 #include "applets/init_stage1.h"
+#include "applets/init_timers.h"
 #include "applets/table.h"
 #include "base/applet.h"
 #include "base/args.h"
@@ -254,17 +258,22 @@ static void print_one(const struct ctl_status *s)
 enum status_mode { ST_STATUS, ST_IS_ACTIVE, ST_LSB, ST_SHOW };
 
 /* systemctl show: the properties of one unit, "Name=value" (or the value alone). */
-static void print_props(const struct ctl_status *s, const char *props, bool value_only)
+static void print_props(const struct ctl_status *s, const char *props, bool value_only, const struct timer_line *tl)
 {
-	char num[2][24];
+	char num[2][24], ts[2][64];
 	snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)s->pid);
 	snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)s->restarts);
 	const struct { const char *name, *v; } all[] = {
 		{"Id", s->unit}, {"Description", s->description}, {"LoadState", s->load}, {"ActiveState", s->active},
 		{"SubState", s->sub}, {"Result", s->result}, {"MainPID", num[0]}, {"NRestarts", num[1]},
 		{"StatusText", s->text}, {"StatusErrno", "0"},
+		{"Unit", tl ? tl->activates : ""}, {"NextElapseUSecRealtime", ts[0]}, {"LastTriggerUSec", ts[1]},
 	};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+	if (tl) {
+		timer_stamp_text(tl->next, ts[0], sizeof(ts[0]));
+		timer_stamp_text(tl->last, ts[1], sizeof(ts[1]));
+	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) - (tl ? 0 : 3); i++) {
 		size_t n = strlen(all[i].name);
 		bool want = !props;
 		for (const char *p = props; p && *p && !want; p += strcspn(p, ","), p += *p == ',')
@@ -275,7 +284,7 @@ static void print_props(const struct ctl_status *s, const char *props, bool valu
 }
 
 /* systemctl status UNIT, in systemd's shape (the unit's last log lines follow, see client()). */
-static void print_systemd(const struct ctl_status *s)
+static void print_systemd(const struct ctl_status *s, const struct timer_line *tl)
 {
 	const char *dot = !strcmp(s->active, "active") ? "\xe2\x97\x8f" : !strcmp(s->active, "failed") ? "\xc3\x97" : "\xe2\x97\x8b";
 	printf("%s %s%s%s\n", dot, s->unit, s->description[0] ? " - " : "", s->description);
@@ -283,6 +292,8 @@ static void print_systemd(const struct ctl_status *s)
 	printf("     Active: %s (%s)%s%s since %llu.%03llus ago\n", s->active, s->sub,
 		strcmp(s->result, "success") ? "; result " : "", strcmp(s->result, "success") ? s->result : "",
 		(unsigned long long)(s->since_ms / 1000), (unsigned long long)(s->since_ms % 1000));
+	if (tl)
+		timer_status_lines(tl);
 	if (s->pid)
 		printf("   Main PID: %llu\n", (unsigned long long)s->pid);
 	if (s->text[0])
@@ -292,7 +303,7 @@ static void print_systemd(const struct ctl_status *s)
 }
 
 static int cmd_status(char *body, size_t len, const char *unit, bool json, enum status_mode mode, const char *props,
-	bool value_only)
+	bool value_only, const struct timer_line *tl)
 {
 	size_t n = 0, cap = 0;
 	struct ctl_status *v = NULL;
@@ -326,9 +337,9 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 		if (mode == ST_IS_ACTIVE)
 			printf("%s\n", v[0].active);
 		else if (mode == ST_SHOW)
-			print_props(&v[0], props, value_only);
+			print_props(&v[0], props, value_only, tl);
 		else
-			print_systemd(&v[0]);
+			print_systemd(&v[0], tl);
 		rc = mode == ST_SHOW ? EXIT_OK : up ? EXIT_OK : mode == ST_LSB && !strcmp(v[0].load, "not-found") ? 4 : 3;
 	} else if (json)
 		print_json(v, n, unit != NULL);
@@ -347,7 +358,7 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 static int client(int argc, char **argv)
 {
 	const char *root = NULL, *sock = NULL, *props = NULL;
-	int json = 0, lsb = 0, value = 0;
+	int json = 0, lsb = 0, value = 0, all = 0, no_legend = 0;
 	uint64_t timeout = UINT64_MAX;
 	char **ops, path[256], line[CTL_REQ_MAX + 1];
 	const struct opt opts[] = {
@@ -358,6 +369,8 @@ static int client(int argc, char **argv)
 		{"value", 0, OPT_FLAG, &value},
 		{"timeout", 0, OPT_U64, &timeout, 1, 86400},
 		{"json", 'j', OPT_FLAG, &json},
+		{"all", 'a', OPT_FLAG, &all},
+		{"no-legend", 0, OPT_FLAG, &no_legend},
 		{0},
 	};
 	int n = args_parse(opts, argc - 1, argv + 1, &ops);
@@ -365,7 +378,8 @@ static int client(int argc, char **argv)
 		return args_exit(n);
 	struct ctl_req r = {0};
 	size_t k;
-	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
+	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload",
+		"list-timers"}; /* in the order of enum ctl_verb */
 	enum status_mode mode = lsb ? ST_LSB : ST_STATUS;
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (!strcmp(argv[0], verbs[k]))
@@ -378,14 +392,16 @@ static int client(int argc, char **argv)
 	}
 	if (k == sizeof(verbs) / sizeof(verbs[0]))
 		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
-	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW))
-		return kfail(EXIT_USAGE, "--lsb is for status UNIT, --property and --value for show (see --help)");
+	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW) ||
+		((all || no_legend) && k != CTL_TIMERS))
+		return kfail(EXIT_USAGE, "--lsb is for status UNIT, --property and --value for show, --all and --no-legend "
+			"for list-timers (see --help)");
 	r.verb = (enum ctl_verb)k;
 	if (n > 1 || (n == 1 && str_copy(r.unit, sizeof(r.unit), ops[0])))
 		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);
 	if (ctl_format_request(&r, line, sizeof(line)))
 		return kfail(EXIT_USAGE, "%s: %s (see --help)", argv[0],
-			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service or NAME.target)" :
+			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service, NAME.target or NAME.timer)" :
 			n == 1 ? "takes no unit" : "needs a unit");
 	if (json && r.verb != CTL_STATUS)
 		return kfail(EXIT_USAGE, "--json is for status");
@@ -404,6 +420,8 @@ static int client(int argc, char **argv)
 	}
 	char *body = (char *)reply.p;
 	int rc = EXIT_OK;
+	struct timer_line tl;
+	bool timer = (mode == ST_LSB || mode == ST_SHOW) && !timer_line_fetch(path, r.unit, tmo, &tl);
 	if (!body || (strncmp(body, "OK\n", 3) && strncmp(body, "ERR ", 4))) {
 		rc = kfail(EXIT_FAIL, "%s: no valid answer from %s", argv[0], path);
 	} else if (body[0] == 'E') {
@@ -412,7 +430,7 @@ static int client(int argc, char **argv)
 			*nl = 0;
 		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
 	} else if (r.verb == CTL_STATUS) {
-		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
+		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value, timer ? &tl : NULL);
 		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */
 		buf_reset(&reply);
 		if (mode == ST_LSB && rc != 4 && !ctl_format_request(&r, line, sizeof(line)) && !ctl_call(path, line, &reply, tmo, &e) &&
@@ -428,6 +446,8 @@ static int client(int argc, char **argv)
 			r.verb = CTL_STATUS;
 		}
 	}
+	if (r.verb == CTL_TIMERS && body && !strncmp(body, "OK\n", 3))
+		rc = init_list_timers(body + 3, reply.len - 3, all, !no_legend);
 	if (r.verb == CTL_LOG && body && !strncmp(body, "OK\n", 3)) {
 		/* A unit's output is untrusted: on a terminal, its control characters (escape
 		 * sequences that could rewrite the screen) are shown as '?'; a pipe gets the bytes. */

@@ -69,6 +69,10 @@ struct jobs {
 	bool shutting_down;
 	bool changed;       /* a job finished: answer whoever waits for it */
 	struct fdsink sink; /* descriptors from clients, closed off PID 1 (its children are reaped here) */
+	/* svc_timer.c: keel init's start; the realtime timerfd (0: not made yet) and its watch */
+	uint64_t start_mono;
+	int clock_fd;
+	struct watch w_clock;
 };
 
 /* Set up (epfd is the caller's epoll set, where log and status pipes are registered). */

@@ -2,6 +2,7 @@
 #include "init/svc_state.h"
 #include "init/svc_exec.h"
 #include "init/svc_jobs.h"
+#include "init/svc_timer.h"
 #include "init/unit_cond.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -38,7 +39,8 @@ const char *svc_active_name(enum svc_active a)
 static const char *sub_name(enum svc_sub s)
 {
 	static const char *const n[] = {"dead", "start-pre", "start", "running", "exited", "auto-restart", "stop",
-		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post"};
+		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post",
+		"waiting", "elapsed"};
 	return n[s];
 }
 
@@ -98,6 +100,7 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		close_log(m, s);
 	if (a != old)
 		jobs_unit_changed(m, s, old);
+	svc_timer_notify(m, s, old);
 	if (s->job == JOB_NONE || !s->job_begun)
 		return;
 	if (s->job == JOB_RELOAD) {
@@ -375,6 +378,10 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 		set_state(m, s, ACT_ACTIVE, SUB_ACTIVE);
 		return;
 	}
+	if (s->u.kind == UNIT_TIMER) {
+		svc_timer_start(m, s);
+		return;
+	}
 	const struct unit_cond *cf = failed_condition(m, s);
 	if (cf) {
 		if (cf->assert) {
@@ -428,6 +435,10 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 {
 	if (s->job != JOB_NONE)
 		s->job_begun = true;
+	if (s->u.kind == UNIT_TIMER && s->load == LOAD_LOADED) {
+		svc_timer_stop(m, s);
+		return;
+	}
 	if (s->u.kind == UNIT_TARGET || s->load != LOAD_LOADED) {
 		set_state(m, s, s->active == ACT_FAILED ? ACT_FAILED : ACT_INACTIVE, s->active == ACT_FAILED ? SUB_FAILED : SUB_DEAD);
 		return;
@@ -706,6 +717,10 @@ void svc_check_gone(struct jobs *m, struct svc *s)
 
 void svc_timer(struct jobs *m, struct svc *s)
 {
+	if (s->u.kind == UNIT_TIMER) {
+		svc_timer_due(m, s);
+		return;
+	}
 	s->deadline = 0;
 	switch (s->sub) {
 	case SUB_CONDITION:
@@ -846,5 +861,8 @@ void svc_free(struct svc *s)
 		close(s->spawn_fd);
 	log_ring_free(&s->log);
 	unit_free(&s->u);
+	free(s->tm);
 	free(s);
 }
+
+void svc_set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub) { set_state(m, s, a, sub); }

@@ -1,6 +1,7 @@
 /* unit_parse.c — the unit-file syntax walker and the directive table (see unit_parse.h). */
 #include "init/unit_parse.h"
 #include "init/unit_cond.h"
+#include "init/timer_parse.h"
 #include "base/buf.h"
 #include "base/err.h"
 
@@ -12,8 +13,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT };
-static const char *const section_names[] = {"", "Unit", "Service", "Install", ""};
+enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT, SEC_TIMER };
+static const char *const section_names[] = {"", "Unit", "Service", "Install", "", "Timer"};
 
 enum kind {
 	V_STR, V_NAMES, V_DOCS, V_EXEC, V_TYPE, V_RESTART, V_TIME, V_TIME_BOTH, V_BOOL, V_CHECK_BOOL,
@@ -195,7 +196,8 @@ int unit_init(struct unit *u, const char *name)
 	if (!suffix || unit_name_is_template(name))
 		return -EINVAL;
 	strcpy(u->name, name);
-	u->kind = !strcmp(suffix, ".target") ? UNIT_TARGET : !strcmp(suffix, ".service") ? UNIT_SERVICE : UNIT_OTHER;
+	u->kind = !strcmp(suffix, ".target") ? UNIT_TARGET : !strcmp(suffix, ".service") ? UNIT_SERVICE :
+		!strcmp(suffix, ".timer") ? UNIT_TIMER : UNIT_OTHER;
 	u->start_limit_interval = 10000000;
 	u->start_limit_burst = 5;
 	u->type = SVC_SIMPLE;
@@ -255,6 +257,9 @@ void unit_free(struct unit *u)
 	free(u->err_path);
 	free(u->default_instance);
 	free(u->fragment);
+	if (u->timer)
+		timer_free(u->timer);
+	free(u->timer);
 	free(u->user);
 	free(u->group);
 	strv_clear(&u->supplementary_groups);
@@ -1020,6 +1025,8 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 				c->u->seen_unit = true;
 			return *sec = (enum section)i, 0;
 		}
+	if (n == 5 && !memcmp(s, "Timer", 5) && c->u->kind == UNIT_TIMER)
+		return *sec = SEC_TIMER, 0;
 	for (size_t i = 0; i < sizeof(other_sections) / sizeof(other_sections[0]); i++)
 		if (strlen(other_sections[i]) == n && !memcmp(other_sections[i], s, n))
 			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service and .target "
@@ -1043,6 +1050,30 @@ static int sandbox_key(struct ctx *c, const char *key, const char *v)
 	if (ret == -ENOMEM)
 		return kerr_set(c->e, ret, "out of memory");
 	return ret ? kerr_wrap(c->e, ret, "%s:%u", c->path, c->line) : 0;
+}
+
+/* [Timer] of a .timer unit (init/timer_parse.h), the value %-expanded. */
+static int timer_key(struct ctx *c, const char *key, size_t kl, const char *v)
+{
+	const char *why = NULL;
+	char k[32];
+	int ret = -ENOENT;
+	if (!c->u->timer) {
+		if (!(c->u->timer = malloc(sizeof(*c->u->timer))))
+			return kerr_set(c->e, -ENOMEM, "out of memory");
+		timer_init(c->u->timer);
+	}
+	if (kl < sizeof(k) && !(ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why))) {
+		memcpy(k, key, kl);
+		k[kl] = 0;
+		ret = timer_set(c->u->timer, k, (const char *)c->tmp.p, &why);
+	}
+	if (ret == -ENOMEM)
+		return kerr_set(c->e, ret, "out of memory");
+	if (ret == -ENOENT)
+		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %.*s= in [Timer]", c->path, c->line,
+			(int)(kl > 64 ? 64 : kl), key);
+	return ret ? kerr_set(c->e, -EINVAL, "%s:%u: %.*s=: %s", c->path, c->line, (int)kl, key, why) : 0;
 }
 
 static int assignment(struct ctx *c, enum section sec, const char *line)
@@ -1070,6 +1101,8 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 		return kerr_set(c->e, -EINVAL, "%s:%u: %.*s= before any [Section]", c->path, c->line, klp, line);
 	if (sec == SEC_EXT || (kl >= 2 && line[0] == 'X' && line[1] == '-'))
 		return 0;
+	if (sec == SEC_TIMER)
+		return timer_key(c, line, kl, v);
 	const struct directive *other = NULL;
 	for (size_t i = 0; i < NDIRECTIVES; i++) {
 		const struct directive *d = &directives[i];
@@ -1226,6 +1259,9 @@ int unit_parse_install(struct unit *u, const char *path, const char *p, size_t l
 
 int unit_check(const struct unit *u, struct kerr *e)
 {
+	const char *why = "no [Timer] section (OnCalendar=, OnBootSec=, …): it would never elapse";
+	if (u->kind == UNIT_TIMER && (!u->timer || timer_check(u->timer, u->name, &why)))
+		return kerr_set(e, -EINVAL, "%s: %s", u->name, why);
 	if (u->kind != UNIT_SERVICE)
 		return 0;
 	if (!u->exec_start.n && !(u->type == SVC_ONESHOT && u->exec_stop.n))
