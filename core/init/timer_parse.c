@@ -173,8 +173,9 @@ int timer_next(const struct unit_timer *t, const struct timer_times *s, uint64_t
 			break;
 		}
 		next = add_sat(base, v->usec);
-		/* a one-time trigger that already fired is done */
-		if (last && next < s->now_mono && v->base <= TIMER_STARTUP)
+		/* a one-time trigger that already fired is done (since the timer's start: a Persistent=
+		 * stamp from before a reboot does not count, as systemd's "initial" run) */
+		if (s->last_mono && next < s->now_mono && v->base <= TIMER_STARTUP)
 			continue;
 		m = next < m ? next : m;
 	}

@@ -254,7 +254,7 @@ int unit_load(const struct unit_dirs *d, const char *name, struct unit *u, enum 
 		return kerr_set(e, ret, "%.300s: not a valid unit name", name);
 	if (u->kind == UNIT_OTHER) { /* named in After=, Wants=…: valid, but nothing keel runs */
 		unit_free(u);
-		return kerr_set(e, -EOPNOTSUPP, "%.300s: keel init runs .service and .target units only", name);
+		return kerr_set(e, -EOPNOTSUPP, "%.300s: keel init runs .service, .target and .timer units only", name);
 	}
 	bool instance = unit_name_template(name, tmpl) == 0;
 	for (int pass = 0; pass < (instance ? 2 : 1) && found < 0; pass++) {

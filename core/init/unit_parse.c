@@ -1025,12 +1025,13 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 				c->u->seen_unit = true;
 			return *sec = (enum section)i, 0;
 		}
-	if (n == 5 && !memcmp(s, "Timer", 5) && c->u->kind == UNIT_TIMER)
-		return *sec = SEC_TIMER, 0;
+	if (n == 5 && !memcmp(s, "Timer", 5))
+		return c->u->kind == UNIT_TIMER ? (*sec = SEC_TIMER, 0) : kerr_set(c->e, -EINVAL,
+			"%s:%u: a %s has no [Timer] section", c->path, c->line, unit_ref_suffix(c->u->name) + 1);
 	for (size_t i = 0; i < sizeof(other_sections) / sizeof(other_sections[0]); i++)
 		if (strlen(other_sections[i]) == n && !memcmp(other_sections[i], s, n))
-			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service and .target "
-				"units only", c->path, c->line, other_sections[i]);
+			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service, .target and "
+				".timer units only", c->path, c->line, other_sections[i]);
 	return kerr_set(c->e, -EINVAL, "%s:%u: unknown section [%.*s]", c->path, c->line, (int)(n > 64 ? 64 : n), s);
 }
 
