@@ -4,7 +4,7 @@
  *
  * A link named systemctl runs this. VERB: start stop restart reload status [UNIT] is-active
  * enable disable is-enabled show [-p PROP,...] [--value] list-units list-timers [--all]
- * daemon-reload poweroff reboot, each as keel init's (see keel init --help); daemon-reload does nothing (keel init
+ * [--no-legend] daemon-reload poweroff reboot, each as keel init's (see keel init --help); daemon-reload does nothing (keel init
  * reads a unit's files again when it is next started while down). -q prints nothing;
  * --no-pager, --no-legend, --full, -l, --system are ignored.
  *
@@ -27,7 +27,7 @@ int systemctl_main(int argc, char **argv)
 	const struct applet *init = applet_find("init");
 	char *av[16];
 	const char *root = NULL, *verb = NULL, *props = NULL, *units[8];
-	int nu = 0, quiet = 0, value = 0, all = 0, rc = EXIT_OK;
+	int nu = 0, quiet = 0, value = 0, all = 0, no_legend = 0, rc = EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -48,7 +48,9 @@ int systemctl_main(int argc, char **argv)
 			value = 1;
 		else if (!strcmp(a, "--all") || !strcmp(a, "-a"))
 			all = 1;
-		else if (!strcmp(a, "--no-pager") || !strcmp(a, "--no-legend") || !strcmp(a, "--full") || !strcmp(a, "-l") ||
+		else if (!strcmp(a, "--no-legend"))
+			no_legend = 1;
+		else if (!strcmp(a, "--no-pager") || !strcmp(a, "--full") || !strcmp(a, "-l") ||
 			!strcmp(a, "--system"))
 			continue;
 		else if (a[0] == '-')
@@ -94,6 +96,8 @@ int systemctl_main(int argc, char **argv)
 			av[n++] = "--value";
 		if (all)
 			av[n++] = "--all";
+		if (no_legend && !strcmp(verb, "list-timers"))
+			av[n++] = "--no-legend";
 		if (install && nu) { /* enable/disable take all units in one run (Also= once) */
 			for (int k = 0; k < nu; k++)
 				av[n++] = (char *)units[k];
