@@ -10,6 +10,7 @@
 #include "init/ctl.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,33 +18,16 @@
 
 #define MIN_US 60000000ULL
 
-static int field(const char **p, const char *end, char *out, size_t n)
-{
-	const char *tab = memchr(*p, '\t', (size_t)(end - *p));
-	const char *e = tab ? tab : end;
-	if ((size_t)(e - *p) >= n)
-		return -EINVAL;
-	memcpy(out, *p, (size_t)(e - *p));
-	out[e - *p] = 0;
-	*p = tab ? tab + 1 : end;
-	return 0;
-}
-
 int timer_line_parse(const char *p, size_t len, struct timer_line *t)
 {
-	const char *end = p + len;
-	char num[2][24];
-	int ret = field(&p, end, t->unit, sizeof(t->unit));
-	for (int i = 0; i < 2 && !ret; i++)
-		ret = field(&p, end, num[i], sizeof(num[i]));
-	if (!ret)
-		ret = field(&p, end, t->activates, sizeof(t->activates));
-	if (!ret)
-		ret = field(&p, end, t->active, sizeof(t->active));
-	if (ret || p != end || !t->unit[0] || parse_u64(num[0], 0, UINT64_MAX - 1, &t->next) ||
-		parse_u64(num[1], 0, UINT64_MAX - 1, &t->last))
+	char line[600];
+	int end = -1;
+	if (len >= sizeof(line))
 		return -EINVAL;
-	return 0;
+	memcpy(line, p, len);
+	line[len] = 0;
+	return sscanf(line, "%255[^\t]\t%" SCNu64 "\t%" SCNu64 "\t%255[^\t]\t%15[a-z]%n", t->unit, &t->next, &t->last,
+		t->activates, t->active, &end) == 5 && (size_t)end == len ? 0 : -EINVAL;
 }
 
 void timer_stamp_text(uint64_t t, char *out, size_t n)
@@ -52,43 +36,42 @@ void timer_stamp_text(uint64_t t, char *out, size_t n)
 	snprintf(out, n, "%s", t && !cal_stamp(t, s) ? s : "n/a");
 }
 
-/* systemd's format_timestamp_relative() wording */
+/* systemd's format_timestamp_relative() wording: from the first row whose span d reaches, the
+ * count of the first unit and (when given) of the second; word units are plural but for 1. */
 void timer_relative_text(uint64_t t, uint64_t now, char *out, size_t n)
 {
-	static const uint64_t S = 1000000, H = 60 * MIN_US, D = 24 * H, W = 7 * D, MO = 2629800 * S, Y = 31557600 * S;
-	const char *dir = t > now ? "left" : "ago";
+	static const struct { uint64_t min, u1, u2; char n1[6], n2[6]; } rows[] = {
+		{31557600000000, 31557600000000, 2629800000000, "year", "month"},
+		{2629800000000, 2629800000000, 86400000000, "month", "day"},
+		{604800000000, 604800000000, 86400000000, "week", "day"},
+		{172800000000, 86400000000, 0, "day", ""},
+		{90000000000, 86400000000, 3600000000, "day", "h"},
+		{21600000000, 3600000000, 0, "h", ""},
+		{3600000000, 3600000000, 60000000, "h", "min"},
+		{300000000, 60000000, 0, "min", ""},
+		{60000000, 60000000, 1000000, "min", "s"},
+		{1000000, 1000000, 0, "s", ""},
+		{1000, 1000, 0, "ms", ""},
+		{1, 1, 0, "us", ""},
+	};
 	uint64_t d = t > now ? t - now : now - t;
-	if (!t)
-		snprintf(out, n, "n/a");
-	else if (d >= Y)
-		snprintf(out, n, "%llu %s %llu %s %s", (unsigned long long)(d / Y), d / Y == 1 ? "year" : "years",
-			(unsigned long long)(d % Y / MO), d % Y / MO == 1 ? "month" : "months", dir);
-	else if (d >= MO)
-		snprintf(out, n, "%llu %s %llu %s %s", (unsigned long long)(d / MO), d / MO == 1 ? "month" : "months",
-			(unsigned long long)(d % MO / D), d % MO / D == 1 ? "day" : "days", dir);
-	else if (d >= W)
-		snprintf(out, n, "%llu %s %llu %s %s", (unsigned long long)(d / W), d / W == 1 ? "week" : "weeks",
-			(unsigned long long)(d % W / D), d % W / D == 1 ? "day" : "days", dir);
-	else if (d >= 2 * D)
-		snprintf(out, n, "%llu days %s", (unsigned long long)(d / D), dir);
-	else if (d >= 25 * H)
-		snprintf(out, n, "1 day %lluh %s", (unsigned long long)((d - D) / H), dir);
-	else if (d >= 6 * H)
-		snprintf(out, n, "%lluh %s", (unsigned long long)(d / H), dir);
-	else if (d >= H)
-		snprintf(out, n, "%lluh %llumin %s", (unsigned long long)(d / H), (unsigned long long)(d % H / MIN_US), dir);
-	else if (d >= 5 * MIN_US)
-		snprintf(out, n, "%llumin %s", (unsigned long long)(d / MIN_US), dir);
-	else if (d >= MIN_US)
-		snprintf(out, n, "%llumin %llus %s", (unsigned long long)(d / MIN_US), (unsigned long long)(d % MIN_US / S), dir);
-	else if (d >= S)
-		snprintf(out, n, "%llus %s", (unsigned long long)(d / S), dir);
-	else if (d >= 1000)
-		snprintf(out, n, "%llums %s", (unsigned long long)(d / 1000), dir);
-	else if (d)
-		snprintf(out, n, "%lluus %s", (unsigned long long)d, dir);
-	else
-		snprintf(out, n, "now");
+	size_t i = 0, k = 0;
+	while (i < sizeof(rows) / sizeof(rows[0]) && d < rows[i].min)
+		i++;
+	if (!t || i == sizeof(rows) / sizeof(rows[0])) {
+		snprintf(out, n, t ? "now" : "n/a");
+		return;
+	}
+	for (int part = 0; part < 2; part++) {
+		uint64_t u = part ? rows[i].u2 : rows[i].u1, v = part ? d % rows[i].u1 / (u ? u : 1) : d / u;
+		const char *name = part ? rows[i].n2 : rows[i].n1;
+		bool word = strlen(name) > 3 || !strcmp(name, "day");
+		if (u && k < n)
+			k += (size_t)snprintf(out + k, n - k, "%llu%s%s%s ", (unsigned long long)v, word ? " " : "", name,
+				word && v != 1 ? "s" : "");
+	}
+	if (k < n)
+		snprintf(out + k, n - k, "%s", t > now ? "left" : "ago");
 }
 
 static int by_next(const void *a, const void *b)

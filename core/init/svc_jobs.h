@@ -69,7 +69,7 @@ struct jobs {
 	bool shutting_down;
 	bool changed;       /* a job finished: answer whoever waits for it */
 	struct fdsink sink; /* descriptors from clients, closed off PID 1 (its children are reaped here) */
-	/* svc_timer.c: keel init's start; the realtime timerfd (0: not made yet) and its watch */
+	/* svc_timer.c: keel init's start; the realtime timerfd (-1: not made yet) and its watch */
 	uint64_t start_mono;
 	int clock_fd;
 	struct watch w_clock;

@@ -71,14 +71,10 @@ static void clock_arm(struct jobs *m)
 		if (s->tm && s->sub == SUB_WAITING && s->active == ACT_ACTIVE && s->tm->next_real < r)
 			r = s->tm->next_real;
 	}
-	if (m->clock_fd <= 0) {
+	if (m->clock_fd < 0) {
 		if (r == TIMER_NEVER)
 			return;
 		int fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
-		if (fd == 0) { /* 0 means "none" in struct jobs */
-			fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
-			close(0);
-		}
 		m->w_clock.kind = W_CLOCK;
 		if (fd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){.events = EPOLLIN, .data.ptr = &m->w_clock})) {
 			log_err("timers: realtime timerfd: %s", strerror(errno));
@@ -187,24 +183,20 @@ static void elapse(struct jobs *m, struct svc *s)
 	struct kerr e = {0};
 	uint64_t id;
 	struct svc_timer *tm = s->tm;
-	struct svc *u = jobs_get(m, s->u.timer->unit, &e);
-	int ret = !u ? -ENOMEM : u->load != LOAD_LOADED ? -ENOENT : 0;
+	const char *name = s->u.timer->unit;
+	struct svc *u = jobs_get(m, name, &e);
+	int ret = 0;
 	tm->last_mono = mono_us();
 	tm->last_real = real_us();
-	s->deadline = 0;
 	if (s->u.timer->persistent && ((ret = stamp_dir(m->rootfd)) ||
 		(ret = timer_stamp_write(m->rootfd, TIMER_STAMP_DIR, s->name, tm->last_real))))
-		log_err("%s: Persistent= stamp %s/stamp-%s: %s", s->name, TIMER_STAMP_DIR, s->name, strerror(-ret));
-	log_info("%s: elapsed: starting %s", s->name, s->u.timer->unit);
+		log_err("%s: Persistent= stamp: %s", s->name, strerror(-ret));
+	log_info("%s: elapsed: starting %s", s->name, name);
 	svc_set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
-	if (!ret && u && u->load == LOAD_LOADED)
-		ret = jobs_enqueue(m, u, JOB_START, false, &id);
-	else if (!ret)
-		ret = -ENOENT;
-	if (ret) {
+	if (!u || u->load != LOAD_LOADED || (ret = jobs_enqueue(m, u, JOB_START, false, &id))) {
 		s->result = RES_RESOURCES;
-		str_fmt(s->error, sizeof(s->error), "cannot start %s: %s", s->u.timer->unit,
-			u && u->load != LOAD_LOADED ? unit_load_name(u->load) : e.msg[0] ? e.msg : strerror(-ret));
+		str_fmt(s->error, sizeof(s->error), "cannot start %s: %s", name, !u ? e.msg : u->load != LOAD_LOADED ?
+			unit_load_name(u->load) : strerror(-ret));
 		log_err("%s: %s", s->name, s->error);
 		svc_set_state(m, s, ACT_FAILED, SUB_FAILED);
 		clock_arm(m);

@@ -1260,7 +1260,7 @@ int unit_parse_install(struct unit *u, const char *path, const char *p, size_t l
 
 int unit_check(const struct unit *u, struct kerr *e)
 {
-	const char *why = "no [Timer] section (OnCalendar=, OnBootSec=, …): it would never elapse";
+	const char *why = "no [Timer] section";
 	if (u->kind == UNIT_TIMER && (!u->timer || timer_check(u->timer, u->name, &why)))
 		return kerr_set(e, -EINVAL, "%s: %s", u->name, why);
 	if (u->kind != UNIT_SERVICE)
