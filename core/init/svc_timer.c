@@ -234,12 +234,17 @@ void svc_timer_notify(struct jobs *m, struct svc *u, enum svc_active old)
 void svc_timers_clock(struct jobs *m)
 {
 	uint64_t n;
+	uint64_t now = real_us();
 	if (read(m->clock_fd, &n, sizeof(n)) < 0 && errno == ECANCELED)
 		log_notice("timers: the realtime clock was set; computing calendar elapses again");
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = m->v[i];
-		if (s->tm && s->active == ACT_ACTIVE && s->sub == SUB_WAITING)
-			svc_timer_due(m, s);
+		if (!s->tm || s->active != ACT_ACTIVE || s->sub != SUB_WAITING)
+			continue;
+		/* set back: an elapse "in the future" may come again (systemd: timer_time_change) */
+		if (s->tm->last_real > now)
+			s->tm->last_real = now;
+		svc_timer_due(m, s);
 	}
 	clock_arm(m);
 }

@@ -286,6 +286,11 @@ int unit_load(const struct unit_dirs *d, const char *name, struct unit *u, enum 
 			ret = 0;
 			goto done;
 		}
+		/* as systemd's multi-user.target -> basic.target -> timers.target: enabled timers run */
+		if (!strcmp(name, "multi-user.target") && (ret = strv_push(&u->wants, "timers.target"))) {
+			ret = kerr_set(e, ret, "out of memory");
+			goto fail;
+		}
 	} else if ((ret = unit_parse(u, path, (const char *)b.p, b.len, e))) {
 		goto fail;
 	}
