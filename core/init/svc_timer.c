@@ -68,8 +68,8 @@ static void clock_arm(struct jobs *m)
 	uint64_t r = TIMER_NEVER;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct svc *s = m->v[i];
-		if (s->tm && s->sub == SUB_WAITING && s->active == ACT_ACTIVE && s->tm->next_real < r)
-			r = s->tm->next_real;
+		if (s->tm && s->sub == SUB_WAITING && s->active == ACT_ACTIVE && s->tm->wake_real < r)
+			r = s->tm->wake_real;
 	}
 	if (m->clock_fd < 0) {
 		if (r == TIMER_NEVER)
@@ -111,7 +111,7 @@ static void enter_waiting(struct jobs *m, struct svc *s)
 		.unit_active_mono = tm->unit_active_mono, .unit_inactive_mono = tm->unit_inactive_mono,
 		.last_mono = tm->last_mono, .last_real = tm->last_real, .random = draw};
 	s->deadline = 0;
-	tm->next_mono = tm->next_real = TIMER_NEVER;
+	tm->next_mono = tm->next_real = tm->wake_real = TIMER_NEVER;
 	if (timer_next(t, &tt, &mn, &rl)) {
 		bool leave = t->remain_after_elapse;
 		for (size_t i = 0; i < t->n; i++)
@@ -120,12 +120,14 @@ static void enter_waiting(struct jobs *m, struct svc *s)
 		svc_set_state(m, s, leave ? ACT_ACTIVE : ACT_INACTIVE, leave ? SUB_ELAPSED : SUB_DEAD);
 	} else {
 		uint64_t p = perturb(), acc = t->accuracy_usec;
-		if (mn != TIMER_NEVER)
-			tm->next_mono = timer_coalesce(mn, mn > TIMER_NEVER - 1 - acc ? TIMER_NEVER - 1 : mn + acc, p);
+		tm->next_mono = mn;
+		tm->next_real = rl;
+		if (mn != TIMER_NEVER) { /* the wake-up: within AccuracySec= after the elapse (0 means none) */
+			s->deadline = timer_coalesce(mn, mn > TIMER_NEVER - 1 - acc ? TIMER_NEVER - 1 : mn + acc, p);
+			s->deadline += !s->deadline;
+		}
 		if (rl != TIMER_NEVER)
-			tm->next_real = timer_coalesce(rl, rl > TIMER_NEVER - 1 - acc ? TIMER_NEVER - 1 : rl + acc, p);
-		if (tm->next_mono != TIMER_NEVER)
-			s->deadline = tm->next_mono ? tm->next_mono : 1;
+			tm->wake_real = timer_coalesce(rl, rl > TIMER_NEVER - 1 - acc ? TIMER_NEVER - 1 : rl + acc, p);
 		svc_set_state(m, s, ACT_ACTIVE, SUB_WAITING);
 	}
 	clock_arm(m);
@@ -205,10 +207,11 @@ static void elapse(struct jobs *m, struct svc *s)
 
 void svc_timer_due(struct jobs *m, struct svc *s)
 {
+	uint64_t mono = s->deadline;
 	s->deadline = 0;
 	if (s->sub != SUB_WAITING || !s->tm || m->shutting_down)
 		return;
-	if (s->tm->next_mono <= mono_us() || s->tm->next_real <= real_us())
+	if ((mono && mono <= mono_us()) || s->tm->wake_real <= real_us())
 		elapse(m, s);
 	else
 		enter_waiting(m, s);

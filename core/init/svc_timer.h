@@ -33,7 +33,9 @@ struct svc_timer {
 	uint64_t last_mono, last_real;       /* it last elapsed (last_real also from the stamp) */
 	uint64_t unit_active_mono;           /* its unit last left inactive (OnUnitActiveSec=) */
 	uint64_t unit_inactive_mono;         /* … last became inactive (OnUnitInactiveSec=) */
-	uint64_t next_mono, next_real;       /* armed elapse after coalescing; TIMER_NEVER: none */
+	uint64_t next_mono, next_real;       /* the next elapse (as systemd shows it); TIMER_NEVER: none */
+	uint64_t wake_real;                  /* … of next_real coalesced within AccuracySec= (the timerfd);
+	                                      * next_mono's is the unit's deadline */
 };
 
 /* Hooks of svc_state.c / svc_jobs.c / svc_loop.c. */

@@ -27,15 +27,18 @@ if ! vm_wait '^TEST boot1 done' 300; then
 	vm_stop
 	exit 0
 fi
-start=$(t 'boot1: keel init started at ' | sed 's/;.*//')
+# (times are /proc/uptime as each run of every.service reads it: after its fork and exec, which
+# under TCG take a varying tenth of a second or so; the supervisor counts from the run's start)
+start=$(t 'boot1: probe started at ' | sed 's/;.*//')
 set -- $(t 'every: ')
-if [ $# -ge 4 ] && awk -v f="$1" -v s="$start" 'BEGIN { exit !(f >= 30 && f < 30.5 && s < 29) }'; then
-	pass "OnBootSec=30s: fired at uptime $1 s (keel init started at $start s)"
+if [ $# -ge 4 ] && awk -v f="$1" -v s="$start" 'BEGIN { exit !(f >= 30 && f < 30.5 && s > 0 && s < 29) }'; then
+	pass "OnBootSec=30s: fired at uptime $1 s (the timers started with multi-user.target, at about $start s)"
 else
-	fail "OnBootSec=30s on time" "runs at uptime $*; keel init started at $start"
+	fail "OnBootSec=30s on time" "runs at uptime $*; multi-user.target at about $start"
 fi
 gaps=$(echo "$@" | awk '{ for (i = 2; i <= NF; i++) printf "%.2f ", $i - $(i - 1) }')
-if [ $# -ge 4 ] && echo "$gaps" | awk '{ for (i = 1; i <= NF; i++) if ($i < 3.99 || $i > 4.5) exit 1 }'; then
+if [ $# -ge 4 ] && echo "$@" | awk '{ for (i = 2; i <= NF; i++) if ($i - $(i - 1) < 3.75 || $i - $(i - 1) > 4.5) exit 1
+	m = ($NF - $1) / (NF - 1); exit !(m >= 3.98 && m <= 4.25) }'; then
 	pass "OnUnitActiveSec=4s: runs $gaps s apart"
 else
 	fail "OnUnitActiveSec=4s on time" "gaps $gaps"
@@ -56,7 +59,8 @@ line=$(t 'boot1: persist ')
 el=$(echo "$line" | sed -n 's/^elapse \([0-9]*\); .*/\1/p')
 run1=$(echo "$line" | sed -n 's/.*runs: [0-9.]* \([0-9]*\),; stamp .*/\1/p')
 stamp1=$(echo "$line" | sed -n 's/.*; stamp \([0-9]*\)$/\1/p')
-if [ -n "$el" ] && [ "$run1" = "$el" ] && [ -n "$stamp1" ] && [ $((stamp1 / 1000000)) = "$el" ]; then
+if [ -n "$el" ] && [ -n "$run1" ] && [ "$run1" -ge "$el" ] && [ "$run1" -le $((el + 3)) ] && [ -n "$stamp1" ] &&
+	[ $((stamp1 / 1000000)) = "$el" ]; then
 	pass "Persistent=: elapsed at the midnight two days back and stamped ($stamp1)"
 else
 	fail "Persistent= stamped in boot 1" "$line"
@@ -72,18 +76,18 @@ if ! vm_wait '^TEST boot2 done' 300; then
 	vm_stop
 	exit 0
 fi
-line=$(t 'boot2: keel init started at ')
+line=$(t 'boot2: probe started at ')
 start=${line%%;*}
 runs=$(echo "$line" | sed 's/.*persist runs: //')
 set -- $(echo "$runs" | tr ',' ' ')
 # runs: "UPTIME REALTIME" of boot 1, then of boot 2
-if [ $# = 4 ] && awk -v u="$3" -v s="$start" 'BEGIN { exit !(u >= s && u < s + 3) }' && [ "$4" -gt $((el + 86400)) ]; then
-	pass "Persistent=: the midnight missed while down caught up once, at keel init's start (uptime $3 s, started at $start s)"
+if [ $# = 4 ] && awk -v u="$3" -v s="$start" 'BEGIN { exit !(s > 0 && u > s - 4 && u < s + 4) }' && [ "$4" -gt $((el + 86400)) ]; then
+	pass "Persistent=: the midnight missed while down caught up once, at boot (uptime $3 s; multi-user.target at about $start s)"
 else
 	fail "Persistent= catch-up after the reboot" "$line"
 fi
 stamp2=$(t 'boot2: stamp ')
-[ -n "$stamp2" ] && [ $# = 4 ] && [ $((stamp2 / 1000000)) -ge "$4" ] && [ $((stamp2 / 1000000)) -le $(($4 + 1)) ] &&
+[ -n "$stamp2" ] && [ $# = 4 ] && [ $((stamp2 / 1000000)) -le "$4" ] && [ $((stamp2 / 1000000)) -ge $(($4 - 3)) ] &&
 	pass "and stamped anew ($stamp2)" || fail "stamp after the catch-up" "$stamp2"
 t 'boot2: list: ' | grep -qE '^[A-Z][a-z]{2} [0-9-]{10} 00:00:00 UTC .* persist\.timer +persist\.service$' &&
 	pass "its next elapse is the coming midnight" || fail "next elapse after the catch-up" "$(t 'boot2: list: ')"
