@@ -31,8 +31,7 @@
  *   is-active UNIT  its state; exit 0 active, 3 not
  *   show UNIT       Id Description LoadState ActiveState SubState Result MainPID NRestarts
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
- *   list-timers     the timers that are not inactive (--all: every loaded one) as systemctl
- *                   shows them: NEXT LEFT LAST PASSED UNIT ACTIVATES
+ *   list-timers     the timers (--all: inactive ones too), as systemctl lists them
  *   poweroff, reboot
  * Offline, beneath --root: enable/disable write/remove the [Install] links (and Also='s);
  * is-enabled says enabled, disabled, static or masked; verify checks unit files as keel init
@@ -394,8 +393,7 @@ static int client(int argc, char **argv)
 		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
 	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW) ||
 		((all || no_legend) && k != CTL_TIMERS))
-		return kfail(EXIT_USAGE, "--lsb is for status UNIT, --property and --value for show, --all and --no-legend "
-			"for list-timers (see --help)");
+		return kfail(EXIT_USAGE, "%s: an option it does not take (see --help)", argv[0]);
 	r.verb = (enum ctl_verb)k;
 	if (n > 1 || (n == 1 && str_copy(r.unit, sizeof(r.unit), ops[0])))
 		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);

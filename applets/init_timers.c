@@ -36,38 +36,33 @@ void timer_stamp_text(uint64_t t, char *out, size_t n)
 	snprintf(out, n, "%s", t && !cal_stamp(t, s) ? s : "n/a");
 }
 
-/* systemd's format_timestamp_relative() wording: from the first row whose span d reaches, the
- * count of the first unit and (when given) of the second; word units are plural but for 1. */
+/* systemd's format_timestamp_relative() wording: from the first row whose span d reaches
+ * (mult × unit), the count of its first unit and (when given) of its second; word units are
+ * plural but for 1. */
 void timer_relative_text(uint64_t t, uint64_t now, char *out, size_t n)
 {
-	static const struct { uint64_t min, u1, u2; char n1[6], n2[6]; } rows[] = {
-		{31557600000000, 31557600000000, 2629800000000, "year", "month"},
-		{2629800000000, 2629800000000, 86400000000, "month", "day"},
-		{604800000000, 604800000000, 86400000000, "week", "day"},
-		{172800000000, 86400000000, 0, "day", ""},
-		{90000000000, 86400000000, 3600000000, "day", "h"},
-		{21600000000, 3600000000, 0, "h", ""},
-		{3600000000, 3600000000, 60000000, "h", "min"},
-		{300000000, 60000000, 0, "min", ""},
-		{60000000, 60000000, 1000000, "min", "s"},
-		{1000000, 1000000, 0, "s", ""},
-		{1000, 1000, 0, "ms", ""},
-		{1, 1, 0, "us", ""},
+	enum { US, MS, S, MIN, H, D, W, MO, Y };
+	static const uint64_t unit[] = {1, 1000, 1000000, 60000000, 3600000000, 86400000000, 604800000000,
+		2629800000000, 31557600000000};
+	static const char names[][6] = {"us", "ms", "s", "min", "h", "day", "week", "month", "year"};
+	static const uint8_t rows[][4] = { /* mult, its unit, first unit, second unit (US: none) */
+		{1, Y, Y, MO}, {1, MO, MO, D}, {1, W, W, D}, {2, D, D, US}, {25, H, D, H}, {6, H, H, US},
+		{1, H, H, MIN}, {5, MIN, MIN, US}, {1, MIN, MIN, S}, {1, S, S, US}, {1, MS, MS, US}, {1, US, US, US},
 	};
 	uint64_t d = t > now ? t - now : now - t;
 	size_t i = 0, k = 0;
-	while (i < sizeof(rows) / sizeof(rows[0]) && d < rows[i].min)
+	while (i < sizeof(rows) / sizeof(rows[0]) && d < rows[i][0] * unit[rows[i][1]])
 		i++;
 	if (!t || i == sizeof(rows) / sizeof(rows[0])) {
 		snprintf(out, n, t ? "now" : "n/a");
 		return;
 	}
 	for (int part = 0; part < 2; part++) {
-		uint64_t u = part ? rows[i].u2 : rows[i].u1, v = part ? d % rows[i].u1 / (u ? u : 1) : d / u;
-		const char *name = part ? rows[i].n2 : rows[i].n1;
-		bool word = strlen(name) > 3 || !strcmp(name, "day");
-		if (u && k < n)
-			k += (size_t)snprintf(out + k, n - k, "%llu%s%s%s ", (unsigned long long)v, word ? " " : "", name,
+		int u = rows[i][2 + part];
+		uint64_t v = part ? d % unit[rows[i][2]] / unit[u] : d / unit[u];
+		bool word = u >= D;
+		if ((!part || u != US) && k < n)
+			k += (size_t)snprintf(out + k, n - k, "%llu%s%s%s ", (unsigned long long)v, word ? " " : "", names[u],
 				word && v != 1 ? "s" : "");
 	}
 	if (k < n)
@@ -84,7 +79,7 @@ static int by_next(const void *a, const void *b)
 int init_list_timers(const char *body, size_t len, bool all, bool legend)
 {
 	enum { C_NEXT, C_LEFT, C_LAST, C_PASSED, C_UNIT, C_ACT, NC };
-	static const char *const head[NC] = {"NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"};
+	static const char head[NC][10] = {"NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"};
 	struct timer_line *v = NULL;
 	size_t n = 0, w[NC];
 	struct lines c;
@@ -103,7 +98,7 @@ int init_list_timers(const char *body, size_t len, bool all, bool legend)
 		v = nv;
 		if (!c.nl || timer_line_parse(p, l, &v[n])) {
 			free(v);
-			return kfail(EXIT_FAIL, "list-timers: malformed reply line");
+			return kfail(EXIT_FAIL, "list-timers: bad reply");
 		}
 		n += all || strcmp(v[n].active, "inactive");
 	}

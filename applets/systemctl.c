@@ -6,8 +6,7 @@
  * enable disable is-enabled show [-p PROP,...] [--value] list-units list-timers [--all]
  * [--no-legend] daemon-reload poweroff reboot, each as keel init's (see keel init --help);
  * daemon-reload does nothing (keel init reads a unit's files again when it is next started
- * while down). -q prints nothing; --no-pager, --full, -l, --system are ignored (--no-legend
- * too, but for list-timers).
+ * while down). -q prints nothing; --no-pager, --full, -l, --system are ignored.
  *
  * Exit status: as systemctl's (is-active 0 active, 3 not; status UNIT 0 active, 3 not active,
  * 4 no such unit); 2 usage.

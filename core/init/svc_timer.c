@@ -23,15 +23,14 @@
 
 uint64_t timer_coalesce(uint64_t a, uint64_t b, uint64_t perturb)
 {
-	static const uint64_t steps[] = {60 * SEC, 10 * SEC, SEC, SEC / 4};
 	if (b <= a + 1 || a == TIMER_NEVER)
 		return a;
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		uint64_t c = b / steps[i] * steps[i] + perturb % steps[i];
+	for (uint64_t step = 60 * SEC; step >= SEC / 4; step = step == 60 * SEC ? 10 * SEC : step / (step == SEC ? 4 : 10)) {
+		uint64_t c = b / step * step + perturb % step;
 		if (c >= b) {
-			if (c < steps[i])
+			if (c < step)
 				return b;
-			c -= steps[i];
+			c -= step;
 		}
 		if (c >= a)
 			return c;
@@ -77,7 +76,7 @@ static void clock_arm(struct jobs *m)
 		int fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 		m->w_clock.kind = W_CLOCK;
 		if (fd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){.events = EPOLLIN, .data.ptr = &m->w_clock})) {
-			log_err("timers: realtime timerfd: %s", strerror(errno));
+			log_err("timers: timerfd: %s", strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return;
@@ -239,7 +238,7 @@ void svc_timers_clock(struct jobs *m)
 	uint64_t n;
 	uint64_t now = real_us();
 	if (read(m->clock_fd, &n, sizeof(n)) < 0 && errno == ECANCELED)
-		log_notice("timers: the realtime clock was set; computing calendar elapses again");
+		log_notice("timers: the clock was set");
 	for (size_t i = 0; i < m->n; i++) {
 		struct svc *s = m->v[i];
 		if (!s->tm || s->active != ACT_ACTIVE || s->sub != SUB_WAITING)

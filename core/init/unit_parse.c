@@ -1064,17 +1064,18 @@ static int timer_key(struct ctx *c, const char *key, size_t kl, const char *v)
 			return kerr_set(c->e, -ENOMEM, "out of memory");
 		timer_init(c->u->timer);
 	}
-	if (kl < sizeof(k) && !(ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why))) {
+	if (kl < sizeof(k)) {
 		memcpy(k, key, kl);
 		k[kl] = 0;
-		ret = timer_set(c->u->timer, k, (const char *)c->tmp.p, &why);
+		if (!(ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why)))
+			ret = timer_set(c->u->timer, k, (const char *)c->tmp.p, &why);
 	}
 	if (ret == -ENOMEM)
 		return kerr_set(c->e, ret, "out of memory");
 	if (ret == -ENOENT)
-		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %.*s= in [Timer]", c->path, c->line,
-			(int)(kl > 64 ? 64 : kl), key);
-	return ret ? kerr_set(c->e, -EINVAL, "%s:%u: %.*s=: %s", c->path, c->line, (int)kl, key, why) : 0;
+		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %.*s= in [%s]", c->path, c->line,
+			(int)(kl > 64 ? 64 : kl), key, "Timer");
+	return ret ? bad(c, k, why) : 0;
 }
 
 static int assignment(struct ctx *c, enum section sec, const char *line)

@@ -321,7 +321,7 @@ T_TEST(timer_unit_file)
 		{"a.timer", "[Unit]\nDescription=x\n", "no [Timer] section", NULL},
 		{"a.timer", "[Timer]\nPersistent=yes\n", "no trigger", NULL},
 		{"a.timer", "[Timer]\nOnCalendar=daily\nFrobnicate=1\n", "unknown directive Frobnicate= in [Timer]", NULL},
-		{"a.timer", "[Timer]\nOnCalendar=daily\nUnit=b.timer\n", "never a timer", NULL},
+		{"a.timer", "[Timer]\nOnCalendar=daily\nUnit=b.timer\n", "Unit=: not a unit to start", NULL},
 		{"a.timer", "[Timer]\nOnCalendar=daily\nWakeSystem=yes\n", "RTC", NULL},
 		{"a.timer", "[Timer]\nOnCalendar=Mon 25:00\n", "OnCalendar=", NULL},
 		{"a.timer", "[Service]\nExecStart=/bin/true\n", "a timer has no [Service] section", NULL},
