@@ -1,0 +1,140 @@
+/* zstd_read.c — see zstd_read.h. */
+#include "archive/zstd_read.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#define ZR_IN (128u << 10)
+#define ZR_OUT (128u << 10)
+
+static int zr_error(size_t r, uint64_t off, struct kerr *e)
+{
+	ZSTD_ErrorCode c = ZSTD_getErrorCode(r);
+	if (c == ZSTD_error_memory_allocation)
+		return kerr_set(e, -ENOMEM, "out of memory");
+	if (c == ZSTD_error_frameParameter_windowTooLarge)
+		return kerr_set(e, -E2BIG, "zstd: a frame needs a larger window than allowed (offset %llu)",
+			(unsigned long long)off);
+	if (c == ZSTD_error_checksum_wrong)
+		return kerr_set(e, -EBADMSG, "zstd: content checksum mismatch (offset %llu)", (unsigned long long)off);
+	/* error strings are stripped from keel's libzstd: name the code by number */
+	return kerr_set(e, -EINVAL, "zstd: malformed data, zstd error %d (offset %llu)", (int)c,
+		(unsigned long long)off);
+}
+
+int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struct zstd_read_stats *st, struct kerr *e)
+{
+	ZSTD_DCtx *z = ZSTD_createDCtx();
+	uint8_t *ibuf = malloc(ZR_IN), *obuf = malloc(ZR_OUT);
+	struct zstd_read_stats s = {0};
+	size_t want = 1; /* libzstd's hint: 0 once a frame ends */
+	int ret = 0, eof = 0;
+
+	if (!z || !ibuf || !obuf) {
+		ret = kerr_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, (int)window_log_max))) {
+		ret = kerr_set(e, -EINVAL, "zstd: window log %u out of range", window_log_max);
+		goto out;
+	}
+	while (!eof) {
+		ssize_t n = io->read(io->rctx, ibuf, ZR_IN, e);
+		if (n < 0) {
+			ret = (int)n;
+			goto out;
+		}
+		if (n == 0) {
+			eof = 1;
+			break;
+		}
+		ZSTD_inBuffer in = {ibuf, (size_t)n, 0};
+		while (in.pos < in.size) {
+			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
+			size_t before = in.pos;
+			want = ZSTD_decompressStream(z, &o, &in);
+			s.in += in.pos - before;
+			if (ZSTD_isError(want)) {
+				ret = zr_error(want, s.in, e);
+				goto out;
+			}
+			if (o.pos) {
+				if (o.pos > io->max_out - s.out) {
+					ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
+						(unsigned long long)io->max_out, (unsigned long long)s.in);
+					goto out;
+				}
+				if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
+					goto out;
+				s.out += o.pos;
+			}
+			if (!want)
+				s.frames++;
+		}
+		/* the input is used up but the decoder may still hold output: flush it */
+		for (;;) {
+			ZSTD_inBuffer none = {ibuf, 0, 0};
+			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
+			if (!want)
+				break;
+			want = ZSTD_decompressStream(z, &o, &none);
+			if (ZSTD_isError(want)) {
+				ret = zr_error(want, s.in, e);
+				goto out;
+			}
+			if (!o.pos)
+				break;
+			if (o.pos > io->max_out - s.out) {
+				ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
+					(unsigned long long)io->max_out, (unsigned long long)s.in);
+				goto out;
+			}
+			if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
+				goto out;
+			s.out += o.pos;
+			if (!want)
+				s.frames++;
+		}
+	}
+	if (!s.in)
+		ret = kerr_set(e, -EINVAL, "zstd: empty input (no frame)");
+	else if (want)
+		ret = kerr_set(e, -EINVAL, "zstd: truncated: the input ends inside a frame (offset %llu)",
+			(unsigned long long)s.in);
+out:
+	if (st)
+		*st = s;
+	ZSTD_freeDCtx(z);
+	free(ibuf);
+	free(obuf);
+	return ret;
+}
+
+struct zr_mem {
+	const uint8_t *p;
+	size_t n;
+};
+
+static ssize_t zr_mem_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e)
+{
+	struct zr_mem *m = ctx;
+	size_t k = m->n < cap ? m->n : cap;
+	(void)e;
+	if (k)
+		memcpy(buf, m->p, k);
+	m->p += k;
+	m->n -= k;
+	return (ssize_t)k;
+}
+
+int zstd_read_mem_sink(const void *in, size_t n, int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e),
+	void *sctx, uint64_t max_out, unsigned window_log_max, struct kerr *e)
+{
+	struct zr_mem m = {in, n};
+	struct inflate_io io = {zr_mem_read, &m, sink, sctx, max_out};
+	return zstd_read_stream(&io, window_log_max, NULL, e);
+}
