@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -26,12 +27,40 @@ static int zr_error(size_t r, uint64_t off, struct kerr *e)
 		(unsigned long long)off);
 }
 
+/* Each frame's header, copied from the input as it passes, to compare the declared content size
+ * with what was decoded: libzstd 1.5.7 checks that only when a frame's last block arrives in the
+ * same call as the rest (fed byte by byte, a frame declaring 56 bytes whose last block is empty
+ * decodes to nothing without an error; found by tests/fuzz/zstd_read.c). */
+struct zr_frame {
+	uint64_t start, out; /* input offset of the frame, bytes it decoded */
+	uint8_t hdr[ZSTD_FRAMEHEADERSIZE_MAX];
+	size_t hlen;
+};
+
+static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, size_t n)
+{
+	for (uint64_t a = f->start + f->hlen; f->hlen < sizeof(f->hdr) && a >= base && a < base + n; a++)
+		f->hdr[f->hlen++] = chunk[a - base];
+}
+
+static int zr_frame_end(struct zr_frame *f, uint64_t off, struct kerr *e)
+{
+	ZSTD_frameHeader fh;
+	if (ZSTD_getFrameHeader(&fh, f->hdr, f->hlen) == 0 && fh.frameType == ZSTD_frame &&
+		fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN && fh.frameContentSize != f->out)
+		return kerr_set(e, -EINVAL, "zstd: a frame declares %llu bytes of content but holds %llu (offset %llu)",
+			(unsigned long long)fh.frameContentSize, (unsigned long long)f->out, (unsigned long long)off);
+	*f = (struct zr_frame){.start = off};
+	return 0;
+}
+
 int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struct zstd_read_stats *st, struct kerr *e)
 {
 	ZSTD_DCtx *z = ZSTD_createDCtx();
 	uint8_t *ibuf = malloc(ZR_IN), *obuf = malloc(ZR_OUT);
 	struct zstd_read_stats s = {0};
 	size_t want = 1; /* libzstd's hint: 0 once a frame ends */
+	struct zr_frame f = {0};
 	int ret = 0, eof = 0;
 
 	if (!z || !ibuf || !obuf) {
@@ -53,6 +82,8 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 			break;
 		}
 		ZSTD_inBuffer in = {ibuf, (size_t)n, 0};
+		uint64_t base = s.in;
+		zr_peek(&f, ibuf, base, (size_t)n);
 		while (in.pos < in.size) {
 			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
 			size_t before = in.pos;
@@ -71,9 +102,14 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 				if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
 					goto out;
 				s.out += o.pos;
+				f.out += o.pos;
 			}
-			if (!want)
+			if (!want) {
 				s.frames++;
+				if ((ret = zr_frame_end(&f, s.in, e)))
+					goto out;
+				zr_peek(&f, ibuf, base, (size_t)n);
+			}
 		}
 		/* the input is used up but the decoder may still hold output: flush it */
 		for (;;) {
@@ -96,8 +132,12 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 			if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
 				goto out;
 			s.out += o.pos;
-			if (!want)
+			f.out += o.pos;
+			if (!want) {
 				s.frames++;
+				if ((ret = zr_frame_end(&f, s.in, e)))
+					goto out;
+			}
 		}
 	}
 	if (!s.in)

@@ -185,6 +185,16 @@ T_TEST(zstd_read_io)
 			st.frames == 1,
 		"one byte at a time: %d in %llu out %llu frames %u", ret, (unsigned long long)st.in,
 		(unsigned long long)st.out, st.frames);
+	/* a frame declaring 56 bytes whose only (last) block is an empty raw block, with the checksum of
+	 * empty content: libzstd alone accepts it when fed byte by byte (found by fuzzing) */
+	static const uint8_t fcs_lie[] = {0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x38, 0x01, 0x00, 0x00, 0x99, 0xe9, 0xd8, 0x51};
+	o = (struct one){fcs_lie, sizeof(fcs_lie), -1};
+	out.len = 0;
+	ret = zstd_read_stream(&io, 27, NULL, &e);
+	t_check(ret == -EINVAL && strstr(e.msg, "declares 56 bytes of content but holds 0"), "content size lie, trickled: %d %s",
+		ret, e.msg);
+	ret = dec(fcs_lie, sizeof(fcs_lie), &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EINVAL, "content size lie, at once: %d %s", ret, e.msg);
 	o = (struct one){zbuf, z, 100};
 	out.len = 0;
 	ret = zstd_read_stream(&io, 27, NULL, &e);
