@@ -320,6 +320,10 @@ static int arch_add(struct rd *r, const char *name)
 		if (r->s->narch == 16)
 			return bad(r, "", "too many architectures", NULL);
 		int ret = seccomp_arch_add(r->s->ctx, arches[i].token);
+		/* vendor/patches/libseccomp-keep-host-arches.patch: only the arches a keel host runs */
+		if (ret == -EINVAL)
+			return kerr_set(r->e, ret, "%s: architecture %s is not supported (keel's libseccomp has "
+						   "x86_64, x86, x32, aarch64, arm)", r->p, name);
 		if (ret && ret != -EEXIST)
 			return kerr_set(r->e, ret, "%s: add %s: %s", r->p, name, strerror(-ret));
 		r->s->arch[r->s->narch++] = arches[i].token;
