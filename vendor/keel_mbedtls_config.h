@@ -40,6 +40,10 @@
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15
 #define MBEDTLS_PKCS1_V21
+/* RSA-PSS signatures in TLS and X.509: a TLS 1.3 server with an RSA certificate must sign with
+ * rsa_pss_rsae_* (RFC 8446 4.2.3); without this the client offers none and such servers fail the
+ * handshake (tests/compat/tls.sh "TLS 1.3, rsa certificate") */
+#define MBEDTLS_X509_RSASSA_PSS_SUPPORT
 
 /* keys and certificates */
 #define MBEDTLS_ASN1_PARSE_C
