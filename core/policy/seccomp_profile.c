@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/scan.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -157,8 +158,8 @@ static bool has_cap(const struct scp_opts *o, const char *c)
 static int kernel_ge(struct rd *r, const char *v, const char *field, bool *ge)
 {
 	unsigned maj, min;
-	int n = 0;
-	if (sscanf(v, "%u.%u%n", &maj, &min, &n) != 2 || v[n])
+	const char *e = scan_uint(v, 10, &maj);
+	if (!e || *e != '.' || !(e = scan_uint(e + 1, 10, &min)) || *e)
 		return kerr_set(r->e, -EINVAL, "%s/%s: '%s' is not a kernel version X.Y", r->p, field, v);
 	*ge = r->o->kmajor > maj || (r->o->kmajor == maj && r->o->kminor >= min);
 	return 0;
