@@ -40,9 +40,18 @@ T_TEST(fnm_table)
 
 T_TEST(fnm_as_libc)
 {
+#ifdef __GLIBC__
+	/* the host (sanitizer) build's oracle is glibc, which differs from musl where POSIX leaves
+	 * room (escapes inside brackets, reversed ranges, collating symbols, unterminated classes,
+	 * "\\." and FNM_PERIOD, [:upper:]/[:lower:] and FNM_CASEFOLD): only the atoms both agree on */
+	static const char *const pat_atoms[] = {"a", "b", "A", ".", "*", "?", "[ab]", "[!a]", "[^b]", "[a-c]", "[]a]", "[!]]",
+		"[a-]", "[-a]", "[[:alpha:]]", "[[:digit:]]", "[[:punct:]]", "]", "\\*",
+		"\\a", "-", "1", "[A-Z]", "[.]", "-]"};
+#else
 	static const char *const pat_atoms[] = {"a", "b", "A", ".", "*", "?", "[ab]", "[!a]", "[^b]", "[a-c]", "[]a]", "[!]]",
 		"[a-]", "[-a]", "[[:alpha:]]", "[[:upper:]]", "[[:lower:]]", "[[:digit:]]", "[[:punct:]]", "[[:nope:]]", "[", "]",
 		"\\", "\\*", "\\a", "[\\]]", "[a\\-c]", "-", "1", "[A-Z]", "[.]", "[[.a.]]", "[[=a=]]", "[[:alpha:]", "[a-\\]]", "[z-a]", "[[:]]", "[[:alpha]", "[[.a.]", "[:a:]", "-]"};
+#endif
 	static const char name_chars[] = "abAB.-]1*?[\\z";
 	uint32_t s = 12345;
 	int diff = 0, matched = 0;
@@ -70,8 +79,12 @@ T_TEST(fnm_as_libc)
 			i--;
 			continue;
 		}
+#ifdef __GLIBC__
+		static const int fl[] = {0, FNM_CASEFOLD}; /* glibc's FNM_PERIOD differs after a '*' ("**?[^b]", "1.") */
+#else
 		static const int fl[] = {0, FNM_PERIOD, FNM_CASEFOLD, FNM_PERIOD | FNM_CASEFOLD};
-		int f = fl[i % 4], want = fnmatch(pat, name, f) == 0, got = fnm_match(pat, name, f) == 0;
+#endif
+		int f = fl[i % T_LEN(fl)], want = fnmatch(pat, name, f) == 0, got = fnm_match(pat, name, f) == 0;
 		matched += want;
 		if (want != got && diff++ < 10)
 			t_check(0, "pattern '%s' name '%s' flags %d: libc %d, fnm %d", pat, name, f, want, got);
