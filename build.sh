@@ -184,8 +184,13 @@ run_make() { # flavour targets…
 	local O=$B/$flavour
 	[ "$flavour" = musl ] && O=$B
 	mkdir -p "$O"
-	# A change of compiler or flags rebuilds everything of that flavour.
-	local sig="$cc $cflags $inc $defs $ldflags $libs"
+	# A change of compiler or flags rebuilds everything of that flavour; so does a rebuilt vendored
+	# library (its cache key, first line of its stamp: a new mbedtls config changes the headers
+	# keel's objects were compiled against, a new libseccomp.a must be linked).
+	local vkeys s
+	for s in "$prefix"/*.stamp; do [ -f "$s" ] && vkeys="${vkeys:-}${vkeys:+ }$(basename "$s" .stamp)=$(head -1 "$s")"; done
+	local sig="$cc $cflags $inc $defs $ldflags $libs
+vendor: $prefix ${vkeys:-}"
 	if [ "$(cat "$O/.flags" 2>/dev/null)" != "$sig" ]; then rm -rf "$O/obj" "$O/keel" "$O/keel.debug" "$O/unit" "$O/fuzz"; echo "$sig" > "$O/.flags"; fi
 	make -s -f "$B/keel.mk" -j"$jobs" TOP="$top" O="$O" CC="$cc" CFLAGS="$cflags $inc $defs" \
 		LDFLAGS="$ldflags" LIBS="$libs" FUZZMAIN="$fuzzmain" "${@/#/$O/}"

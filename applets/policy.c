@@ -55,6 +55,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/sandbox.h"
+#include "base/scan.h"
 #include "policy/host.h"
 #include "policy/psa.h"
 #include "policy/seccomp_profile.h"
@@ -382,8 +383,8 @@ static int cmd_seccomp(int argc, char **argv)
 		return rc;
 	if (!kernel && !uname(&u))
 		kernel = u.release;
-	int k = 0;
-	if (!kernel || sscanf(kernel, "%u.%u%n", &so.kmajor, &so.kminor, &k) != 2 || (k && kernel[k] && !strchr(".-+", kernel[k])))
+	const char *ke = kernel ? scan_uint(kernel, 10, &so.kmajor) : NULL;
+	if (!ke || *ke != '.' || !(ke = scan_uint(ke + 1, 10, &so.kminor)) || (*ke && !strchr(".-+", *ke)))
 		return kfail(EXIT_USAGE, "--kernel: '%s' is not X.Y", kernel ? kernel : "");
 	if (bpf_out) {
 		const char *sl = strrchr(bpf_out, '/');

@@ -7,6 +7,7 @@
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/scan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -499,7 +500,8 @@ int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid)
 	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
 	char *p = strrchr(buf, ')'), st;
 	int pp, pg, sd;
-	if (!p || sscanf(p + 1, " %c %d %d %d", &st, &pp, &pg, &sd) != 4)
+	const char *q = p ? scan_char(scan_blanks(p + 1), &st) : NULL;
+	if (!(q = scan_int(scan_blanks(q), &pp)) || !(q = scan_int(scan_blanks(q), &pg)) || !scan_int(scan_blanks(q), &sd))
 		return -1;
 	*ppid = pp;
 	*sid = sd;

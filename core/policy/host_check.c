@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/scan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -564,7 +565,12 @@ static void do_listen(struct run *r, const struct hc_check *c, struct hc_result 
 		for (char *l = ret ? NULL : strtok_r((char *)b.p, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			char local[64], remote[64], st[8], name[32];
 			unsigned port, rport;
-			if (sscanf(l, "%*s %63[0-9A-Fa-f]:%x %63[0-9A-Fa-f]:%x %7s", local, &port, remote, &rport, st) != 5)
+			/* "sl local:port remote:port st …" */
+			static const char hex[] = "0123456789abcdefABCDEF";
+			const char *q = scan_blanks(scan_span(scan_blanks(l), NULL, local, sizeof(local)));
+			q = scan_uint(scan_lit(scan_span(q, hex, local, sizeof(local)), ':'), 16, &port);
+			q = scan_uint(scan_lit(scan_span(scan_blanks(q), hex, remote, sizeof(remote)), ':'), 16, &rport);
+			if (!scan_span(scan_blanks(q), NULL, st, sizeof(st)))
 				continue;
 			if ((f < 2 && strcmp(st, "0A")) || (f >= 2 && (strcmp(st, "07") || rport)) || loopback(local))
 				continue;
