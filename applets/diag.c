@@ -4,20 +4,23 @@
  *        keel diag health [--json] [--root DIR]
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
+ *        keel diag zstd [FILE]
  *
  * bundle: run every collector (kernel, os-release, keel --version, boot record, slots, dmesg,
  * units and their logs, mounts, memory, load, pressure, cgroups, processes, network, block
  * devices), each in a child with its own deadline and size cap, redact everything it wrote,
- * and write a pax tar (FILE, default keel-diag.tar) with manifest.json last. The finished
- * archive is scanned again; on any hit it is removed and the command fails naming the item,
- * the rule and the masked span. --root DIR reads files (etc/, run/, var/) below DIR; /proc,
+ * and write a pax tar with manifest.json last, zstd-compressed when FILE ends in .zst (default
+ * keel-diag.tar.zst; `tar --zstd -xf` opens it). The whole archive is scanned again on its way
+ * out; on any hit the file is removed and the command fails naming the item, the rule and the
+ * masked span. --root DIR reads files (etc/, run/, var/) below DIR; /proc,
  * /sys and /dev/kmsg are always the running kernel's. --deadline S (default 30) bounds the
- * whole bundle. FILE.tar.zst is refused until zstd compression is in the build.
+ * whole bundle.
  * health: one line, "healthy" or "degraded: REASON; …" (failed units, a trial release not
  * marked good, memory/io/cpu pressure, a full disk, PIDs near the limit, the clock not
  * synchronised).
  * redact: FILE (default standard input) to standard output with secrets masked.
  * scan: report every secret left in FILE, one line each (--shapes: token shapes too).
+ * zstd: FILE (default standard input) compressed to standard output (zstd -dc reads it).
  *
  * Options:
  *   -o FILE          the bundle's file name
@@ -31,6 +34,7 @@
  * Exit status: 0 ok / healthy / nothing found; 1 degraded, a secret found (scan), or the bundle
  * refused by its final scan; 2 usage; 3 runtime failure.
  */
+#include "archive/zstd_write.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -44,6 +48,7 @@
 #include "diag/redact.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -167,48 +172,36 @@ static int write_fd(void *ctx, const void *p, size_t n)
 	return fs_write_all(*(int *)ctx, p, n);
 }
 
-struct refusal {
-	const struct diag_bundle *b;
-	int n;
+/* The tar stream on its way out: through the final scan (token shapes included), then zstd or
+ * the file. The scan sees exactly the bytes the archive holds, before compression. */
+struct bundle_sink {
+	int fd;
+	struct zstdw *z;
+	struct redact scan;
+	struct redact_hit hit[20];
+	int nhit;
 };
 
-static void refuse_hit(void *ctx, const struct redact_hit *h)
+static void keep_hit(void *ctx, const struct redact_hit *h)
 {
-	struct refusal *rf = ctx;
-	if (rf->n++ < 20)
-		log_msg(KLOG_ERR, "bundle refused: %s: %s: %s (%zu bytes)", diag_item_at(rf->b, h->off), h->rule, h->shown,
-		        h->len);
+	struct bundle_sink *s = ctx;
+	if (s->nhit < (int)(sizeof(s->hit) / sizeof(s->hit[0])))
+		s->hit[s->nhit++] = *h;
 }
 
-/* Read the finished archive back through the scanner (token shapes included). */
-static int final_scan(int fd, const struct diag_bundle *b, const struct diag_opts *o, uint64_t *hits)
+static int sink_write(void *ctx, const void *p, size_t n)
 {
-	struct refusal rf = {b, 0};
-	struct redact r;
-	int ret = redact_init(&r, REDACT_SCAN | REDACT_SHAPES, NULL, refuse_hit, &rf);
-	for (int i = 0; !ret && i < o->nkeys; i++)
-		ret = redact_add_key(&r, o->keys[i]);
-	static char chunk[1 << 16];
-	for (off_t off = 0; !ret;) {
-		ssize_t n = fs_read_upto(fd, chunk, sizeof(chunk), off);
-		if (n < 0)
-			ret = (int)n;
-		if (n <= 0)
-			break;
-		ret = redact_write(&r, chunk, (size_t)n);
-		off += n;
-	}
+	struct bundle_sink *s = ctx;
+	int ret = redact_write(&s->scan, p, n);
 	if (!ret)
-		ret = redact_finish(&r);
-	*hits = r.hits;
-	redact_free(&r);
+		ret = s->z ? zstdw_write(s->z, p, n) : fs_write_all(s->fd, p, n);
 	return ret;
 }
 
 static int bundle_main(int argc, char **argv)
 {
 	static struct strlist keys;
-	const char *out = "keel-diag.tar", *root = "/";
+	const char *out = "keel-diag.tar.zst", *root = "/";
 	uint64_t deadline = 30;
 	char **ops, tmp[4096], rootpath[4096];
 	int n, rc = EXIT_FAIL, fd = -1, rootfd = -1, ret;
@@ -218,8 +211,6 @@ static int bundle_main(int argc, char **argv)
 		return args_exit(n);
 	if (n)
 		return kfail(EXIT_USAGE, "usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...");
-	if (str_ends(out, ".zst"))
-		return kfail(EXIT_USAGE, "-o %s: zstd compression is not in this build yet; write FILE.tar", out);
 	if (str_fmt(tmp, sizeof(tmp), "%s.partial", out) || !realpath(root, rootpath))
 		return kfail(EXIT_FAIL, "%s: %s", str_ends(tmp, ".partial") ? root : out, kerr_strerror(errno));
 	if ((rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -247,16 +238,28 @@ static int bundle_main(int argc, char **argv)
 		goto out;
 	}
 	static struct diag_bundle b;
+	static struct bundle_sink sk;
+	static struct zstdw z;
 	struct kerr e = {0};
-	uint64_t hits = 0;
-	if ((ret = diag_bundle_write(&o, write_fd, &fd, &b, &e)) || (ret = final_scan(fd, &b, &o, &hits))) {
+	sk.fd = fd;
+	sk.z = str_ends(out, ".zst") ? &z : NULL;
+	ret = redact_init(&sk.scan, REDACT_SCAN | REDACT_SHAPES, NULL, keep_hit, &sk);
+	for (int i = 0; !ret && i < o.nkeys; i++)
+		ret = redact_add_key(&sk.scan, o.keys[i]);
+	if (!ret && sk.z)
+		ret = zstdw_init(&z, NULL, write_fd, &fd);
+	if (ret || (ret = diag_bundle_write(&o, sink_write, &sk, &b, &e)) || (ret = redact_finish(&sk.scan)) ||
+	    (sk.z && (ret = zstdw_finish(&z)))) {
 		kfail(EXIT_FAIL, "%s: %s", out, kerr_str(&e, ret));
 		unlink(tmp);
 		goto out;
 	}
-	if (hits) {
+	if (sk.scan.hits) {
+		for (int i = 0; i < sk.nhit; i++)
+			log_msg(KLOG_ERR, "bundle refused: %s: %s: %s (%zu bytes)", diag_item_at(&b, sk.hit[i].off), sk.hit[i].rule,
+			        sk.hit[i].shown, sk.hit[i].len);
 		rc = kfail(EXIT_NO, "%s: not written: the final scan found %llu secret(s) the redaction left", out,
-		           (unsigned long long)hits);
+		           (unsigned long long)sk.scan.hits);
 		unlink(tmp);
 		goto out;
 	}
@@ -271,11 +274,44 @@ static int bundle_main(int argc, char **argv)
 	printf("%s: %d items (%d incomplete, see manifest.json), %u ms\n", out, b.n, cut, b.elapsed_ms);
 	rc = EXIT_OK;
 out:
+	redact_free(&sk.scan);
+	zstdw_free(&z);
 	buf_free(&kb);
 	if (fd >= 0)
 		close(fd);
 	close(rootfd);
 	return rc;
+}
+
+/* zstd: FILE (default standard input) to standard output as one zstd frame (keel's own writer). */
+static int zstd_main(int argc, char **argv)
+{
+	int fd = 0, out = 1, ret = 0;
+	if (argc > 2)
+		return kfail(EXIT_USAGE, "usage: keel diag zstd [FILE]");
+	if (argc == 2 && strcmp(argv[1], "-") && (fd = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0)
+		return kfail(EXIT_FAIL, "%s: %s", argv[1], kerr_strerror(errno));
+	struct stat st;
+	struct zstdw_opts o = {0, fstat(fd, &st) || !S_ISREG(st.st_mode) ? ZSTDW_SIZE_UNKNOWN : (uint64_t)st.st_size, 0};
+	struct zstdw z;
+	static char chunk[1 << 16];
+	ssize_t got = 0;
+	if (!(ret = zstdw_init(&z, &o, write_fd, &out)))
+		while ((got = read(fd, chunk, sizeof(chunk))) != 0 && !ret) {
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				break;
+			ret = zstdw_write(&z, chunk, (size_t)got);
+		}
+	if (got < 0)
+		ret = -errno;
+	if (!ret)
+		ret = zstdw_finish(&z);
+	zstdw_free(&z);
+	if (fd > 0)
+		close(fd);
+	return ret ? kfail(EXIT_FAIL, "%s: %s", argc == 2 ? argv[1] : "-", kerr_strerror(ret)) : EXIT_OK;
 }
 
 static int health_main(int argc, char **argv)
@@ -331,6 +367,8 @@ int diag_main(int argc, char **argv)
 		return health_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bundle"))
 		return bundle_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "zstd"))
+		return zstd_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "redact") || !strcmp(argv[1], "scan"))
 		return stream_main(argc - 1, argv + 1, argv[1][0] == 's');
 	return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[1]);
