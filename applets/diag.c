@@ -2,6 +2,7 @@
  *
  * usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...
  *        keel diag health [--json] [--root DIR]
+ *        keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
  *        keel diag zstd [FILE]
@@ -18,6 +19,12 @@
  * health: one line, "healthy" or "degraded: REASON; …" (failed units, a trial release not
  * marked good, memory/io/cpu pressure, a full disk, PIDs near the limit, the clock not
  * synchronised).
+ * boot: the boot's timeline as systemd-analyze shows it: "Startup finished in … (firmware) + …
+ * (loader) + … (kernel) + … (initrd) + … (userspace)", then stage 1's console lines with their
+ * console times; blame: units by the time they took to become active; critical-chain: the
+ * chain of units (After=) that delayed UNIT (default the goal, multi-user.target). From the
+ * LoaderTime* EFI variables (systemd-boot), run/keel/boot-stages (stage 1) and
+ * run/keel/boot-units (keel init); what was not recorded is left out.
  * redact: FILE (default standard input) to standard output with secrets masked.
  * scan: report every secret left in FILE, one line each (--shapes: token shapes too).
  * zstd: FILE (default standard input) compressed to standard output (zstd -dc reads it).
@@ -42,6 +49,7 @@
 #include "base/log.h"
 #include "base/sandbox.h"
 #include "base/fs.h"
+#include "diag/boot_time.h"
 #include "diag/bundle.h"
 #include "diag/health.h"
 #include "base/json.h"
@@ -314,6 +322,173 @@ static int zstd_main(int argc, char **argv)
 	return ret ? kfail(EXIT_FAIL, "%s: %s", argc == 2 ? argv[1] : "-", kerr_strerror(ret)) : EXIT_OK;
 }
 
+/* A span as systemd-analyze prints it, to the millisecond: 567ms, 1.234s, 2min 3.456s. */
+static const char *span(char *b, size_t n, uint64_t us)
+{
+	uint64_t ms = us / 1000;
+	if (ms < 1000)
+		snprintf(b, n, "%llums", (unsigned long long)ms);
+	else if (ms < 60000)
+		snprintf(b, n, "%llu.%03llus", (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+	else
+		snprintf(b, n, "%llumin %llu.%03llus", (unsigned long long)(ms / 60000), (unsigned long long)(ms / 1000 % 60),
+		         (unsigned long long)(ms % 1000));
+	return b;
+}
+
+static const struct boot_time *blame_t;
+
+static int by_time(const void *a, const void *b)
+{
+	const struct boot_tunit *x = &blame_t->unit[*(const int *)a], *y = &blame_t->unit[*(const int *)b];
+	uint64_t dx = x->active - x->activating, dy = y->active - y->activating;
+	return dx != dy ? (dx < dy) - (dx > dy) : strcmp(x->name, y->name);
+}
+
+static void boot_json(const struct boot_time *t, const uint64_t part[6], const int *order, int n, const int *chain, int nc)
+{
+	static const char *const pk[6] = {"firmware_us", "loader_us", "kernel_us", "initrd_us", "userspace_us", "total_us"};
+	struct buf b = BUF_INIT(8 << 20);
+	struct jw w;
+	jw_init(&w, &b);
+	jw_obj(&w);
+	for (int i = 0; i < 6; i++) {
+		jw_key(&w, pk[i]);
+		jw_uint(&w, part[i]);
+	}
+	jw_key(&w, "reached");
+	t->goal >= 0 ? jw_str(&w, t->unit[t->goal].name) : jw_null(&w);
+	jw_key(&w, "stage1");
+	jw_obj(&w);
+	jw_key(&w, "start_us");
+	jw_uint(&w, t->stage1);
+	jw_key(&w, "end");
+	jw_str(&w, t->end1_what);
+	jw_key(&w, "lines");
+	jw_arr(&w);
+	for (int i = 0; i < t->nstage; i++) {
+		jw_obj(&w);
+		jw_key(&w, "console_ms");
+		jw_uint(&w, (t->stage[i].us - t->stage1) / 1000);
+		jw_key(&w, "text");
+		jw_str(&w, t->stage[i].text);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	for (int pass = 0; pass < 2; pass++) {
+		jw_key(&w, pass ? "critical_chain" : "units");
+		jw_arr(&w);
+		for (int k = 0; k < (pass ? nc : n); k++) {
+			const struct boot_tunit *u = &t->unit[pass ? chain[k] : order[k]];
+			jw_obj(&w);
+			jw_key(&w, "unit");
+			jw_str(&w, u->name);
+			jw_key(&w, "activating_us");
+			jw_uint(&w, u->activating);
+			jw_key(&w, "active_us");
+			jw_uint(&w, u->active);
+			jw_key(&w, "time_us");
+			jw_uint(&w, u->active ? u->active - u->activating : 0);
+			jw_key(&w, "failed_us");
+			jw_uint(&w, u->failed);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+	}
+	jw_obj_end(&w);
+	if (!jw_finish(&w))
+		printf("%s\n", (const char *)b.p);
+	buf_free(&b);
+}
+
+static int boot_main(int argc, char **argv)
+{
+	const char *root = "/", *goal = "multi-user.target";
+	int json = 0, n, rootfd;
+	char **ops, rootpath[4096], s1[32], s2[32];
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {"goal", 0, OPT_STR, &goal}, {0}};
+	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
+		return args_exit(n);
+	const char *view = n ? ops[0] : "";
+	if (n > 2 || (n && strcmp(view, "blame") && strcmp(view, "critical-chain")) || (n == 2 && view[0] == 'b'))
+		return kfail(EXIT_USAGE, "usage: keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]");
+	if (!realpath(root, rootpath) || (rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
+	static struct boot_time t;
+	boot_time_read(rootfd, strcmp(rootpath, "/") ? rootpath : "", goal, &t);
+	close(rootfd);
+	/* firmware, loader, kernel, initrd, userspace, total (as systemd-analyze adds them) */
+	uint64_t ustart = t.stage1 ? t.end1 : 0, part[6] = {t.fw_init, t.fw_exec > t.fw_init ? t.fw_exec - t.fw_init : 0,
+	                                                    t.stage1, t.end1 - t.stage1, 0, 0};
+	for (int i = 0; !t.stage1 && i < t.nunit; i++)
+		if (t.unit[i].activating && (!ustart || t.unit[i].activating < ustart))
+			ustart = t.unit[i].activating;
+	part[4] = t.done > ustart ? t.done - ustart : 0;
+	part[5] = part[0] + part[1] + part[2] + part[3] + part[4];
+	static int order[BOOT_TUNITS_MAX], chain[BOOT_TUNITS_MAX];
+	int no = 0, nc = 0, start = t.goal;
+	for (int i = 0; i < t.nunit; i++)
+		if (t.unit[i].active >= t.unit[i].activating + 1000)
+			order[no++] = i;
+	blame_t = &t;
+	qsort(order, (size_t)no, sizeof(order[0]), by_time);
+	if (n == 2 && (start = -1, 1))
+		for (int i = 0; i < t.nunit; i++)
+			if (!strcmp(t.unit[i].name, ops[1]))
+				start = i;
+	if (n == 2 && start < 0)
+		return kfail(EXIT_NO, "critical-chain %s: the unit has no recorded start in this boot", ops[1]);
+	nc = start >= 0 ? boot_time_chain(&t, start, chain, BOOT_TUNITS_MAX) : 0;
+	if (!t.nstage && !t.nunit)
+		return kfail(EXIT_NO, "no boot record: neither run/keel/boot-stages (stage 1) nor run/keel/boot-units (keel init)");
+	if (json) {
+		boot_json(&t, part, order, no, chain, nc);
+	} else if (view[0] == 'b') {
+		int wd = 0;
+		for (int i = 0; i < no; i++)
+			if ((int)strlen(span(s1, sizeof(s1), t.unit[order[i]].active - t.unit[order[i]].activating)) > wd)
+				wd = (int)strlen(s1);
+		for (int i = 0; i < no; i++)
+			printf("%*s %s\n", wd + 1, span(s1, sizeof(s1), t.unit[order[i]].active - t.unit[order[i]].activating),
+			       t.unit[order[i]].name);
+	} else if (view[0] == 'c') {
+		printf("The time when unit became active or started is printed after the \"@\" character.\n"
+		       "The time the unit took to start is printed after the \"+\" character.\n\n");
+		for (int k = 0; k < nc; k++) {
+			const struct boot_tunit *u = &t.unit[chain[k]];
+			uint64_t d = u->active - u->activating;
+			printf("%*s%s%s", k ? 2 * (k - 1) : 0, "", k ? "\u2514\u2500" : "", u->name);
+			if (d >= 1000)
+				printf(" @%s +%s\n", span(s1, sizeof(s1), u->activating > ustart ? u->activating - ustart : 0),
+				       span(s2, sizeof(s2), d));
+			else
+				printf(" @%s\n", span(s1, sizeof(s1), u->active > ustart ? u->active - ustart : 0));
+		}
+	} else {
+		static const char *const pn[5] = {"firmware", "loader", "kernel", "initrd", "userspace"};
+		printf("Startup finished in ");
+		for (int i = 0, first = 1; i < 5; i++)
+			if (part[i] || (i == 4 && t.goal >= 0))
+				printf("%s%s (%s)", first ? "" : " + ", span(s1, sizeof(s1), part[i]), pn[i]), first = 0;
+		printf(" = %s\n", span(s1, sizeof(s1), part[5]));
+		if (t.goal >= 0)
+			printf("%s reached after %s in userspace\n", t.unit[t.goal].name, span(s1, sizeof(s1), part[4]));
+		if (t.nstage) {
+			printf("\nstage 1 (initramfs), as on the console:\n");
+			for (int i = 0; i < t.nstage; i++) {
+				uint64_t ms = (t.stage[i].us - t.stage1) / 1000;
+				printf("  [%3llu.%03llu] %s\n", (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+				       t.stage[i].text);
+			}
+		}
+		for (int i = 0; i < t.nunit; i++)
+			if (t.unit[i].failed)
+				printf("failed: %s at %s\n", t.unit[i].name, span(s1, sizeof(s1), t.unit[i].failed));
+	}
+	return EXIT_OK;
+}
+
 static int health_main(int argc, char **argv)
 {
 	const char *root = "/";
@@ -367,6 +542,8 @@ int diag_main(int argc, char **argv)
 		return health_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bundle"))
 		return bundle_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "boot"))
+		return boot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zstd"))
 		return zstd_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "redact") || !strcmp(argv[1], "scan"))
