@@ -2,32 +2,26 @@
  *
  * usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...
  *        keel diag health [--json] [--root DIR]
+ *        keel diag last [--root DIR]
  *        keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
  *        keel diag zstd [FILE]
  *
- * bundle: run every collector (kernel, os-release, keel --version, boot record, slots, dmesg,
- * units and their logs, mounts, memory, load, pressure, cgroups, processes, network, block
- * devices), each in a child with its own deadline and size cap, redact everything it wrote,
- * and write a pax tar with manifest.json last, zstd-compressed when FILE ends in .zst (default
- * keel-diag.tar.zst; `tar --zstd -xf` opens it). The whole archive is scanned again on its way
- * out; on any hit the file is removed and the command fails naming the item, the rule and the
- * masked span. --root DIR reads files (etc/, run/, var/) below DIR; /proc,
- * /sys and /dev/kmsg are always the running kernel's. --deadline S (default 30) bounds the
- * whole bundle.
- * health: one line, "healthy" or "degraded: REASON; …" (failed units, a trial release not
- * marked good, memory/io/cpu pressure, a full disk, PIDs near the limit, the clock not
- * synchronised).
- * boot: the boot's timeline as systemd-analyze shows it: "Startup finished in … (firmware) + …
- * (loader) + … (kernel) + … (initrd) + … (userspace)", then stage 1's console lines with their
- * console times; blame: units by the time they took to become active; critical-chain: the
- * chain of units (After=) that delayed UNIT (default the goal, multi-user.target). From the
- * LoaderTime* EFI variables (systemd-boot), run/keel/boot-stages (stage 1) and
- * run/keel/boot-units (keel init); what was not recorded is left out.
- * redact: FILE (default standard input) to standard output with secrets masked.
- * scan: report every secret left in FILE, one line each (--shapes: token shapes too).
- * zstd: FILE (default standard input) compressed to standard output (zstd -dc reads it).
+ * bundle: every collector (kernel, boot record, slots, dmesg, units and logs, mounts, memory,
+ * pressure, cgroups, processes, network, block devices) in a child with a deadline and size
+ * cap, redacted, into a pax tar with manifest.json last; zstd when FILE ends in .zst (default
+ * keel-diag.tar.zst). The stream is scanned again: on a hit no file, and the item, rule and
+ * masked span are named. --root DIR: files below DIR (/proc, /sys, /dev/kmsg stay the kernel's).
+ * health: "healthy" or "degraded: REASON; …" (failed units, a trial release, pressure, a full
+ * disk, PIDs, the clock).
+ * boot: the timeline as systemd-analyze (firmware, loader, kernel, initrd, userspace) and stage
+ * 1's console lines; blame: units by start time; critical-chain: what delayed UNIT (default
+ * the goal). --json: all of it.
+ * last: the newest evidence a failed stage 1 kept on STATE (/sysroot in the rescue console).
+ * redact: FILE (default standard input) to standard output, secrets masked.
+ * scan: every secret left in FILE (--shapes: token shapes too).
+ * zstd: FILE (default standard input) compressed to standard output.
  *
  * Options:
  *   -o FILE          the bundle's file name
@@ -35,7 +29,7 @@
  *   --deadline S     the whole bundle's deadline in seconds (1..3600)
  *   --key WORD       one more key word whose values are secret (also read from
  *                    ROOT/etc/keel/diag-redact-keys, one per line)
- *   --json           (health) machine-readable output
+ *   --json           (health, boot) machine-readable output
  *   --shapes         (scan) also report token shapes (AWS, GitHub, GitLab, Slack, Stripe, JWT)
  *
  * Exit status: 0 ok / healthy / nothing found; 1 degraded, a secret found (scan), or the bundle
@@ -51,6 +45,7 @@
 #include "base/fs.h"
 #include "diag/boot_time.h"
 #include "diag/bundle.h"
+#include "diag/evidence.h"
 #include "diag/health.h"
 #include "base/json.h"
 #include "diag/redact.h"
@@ -489,6 +484,38 @@ static int boot_main(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* last: the newest evidence a failed boot kept (diag/evidence.h), beneath --root, else / or, from
+ * the rescue console, /sysroot (STATE mounted by stage 1). */
+static int last_main(int argc, char **argv)
+{
+	const char *root = NULL;
+	char **ops, path[64];
+	int n;
+	const struct opt opts[] = {{"root", 0, OPT_STR, &root}, {0}};
+	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
+		return args_exit(n);
+	if (n)
+		return kfail(EXIT_USAGE, "usage: keel diag last [--root DIR]");
+	const char *cand[] = {root ? root : "/", root ? NULL : "/sysroot"};
+	for (int i = 0; i < 2 && cand[i]; i++) {
+		unsigned kept;
+		struct buf b = BUF_INIT(EVIDENCE_SIZE);
+		int rootfd = open(cand[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC), last = rootfd < 0 ? 0 : evidence_last(rootfd, &kept);
+		snprintf(path, sizeof(path), EVIDENCE_DIR "/%d.txt", last);
+		int fd = last > 0 ? fs_open_beneath(rootfd, path, O_RDONLY, 0) : -ENOENT;
+		if (fd >= 0 && !fs_read_fd(fd, EVIDENCE_SIZE, &b))
+			printf("%s%s%s (%u kept)\n%s", cand[i], str_ends(cand[i], "/") ? "" : "/", path, kept, (const char *)b.p);
+		if (fd >= 0)
+			close(fd);
+		if (rootfd >= 0)
+			close(rootfd);
+		buf_free(&b);
+		if (fd >= 0)
+			return EXIT_OK;
+	}
+	return kfail(EXIT_NO, "no evidence of a failed boot in %s/" EVIDENCE_DIR, root ? root : "{/,/sysroot}");
+}
+
 static int health_main(int argc, char **argv)
 {
 	const char *root = "/";
@@ -542,6 +569,8 @@ int diag_main(int argc, char **argv)
 		return health_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bundle"))
 		return bundle_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "last"))
+		return last_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "boot"))
 		return boot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zstd"))

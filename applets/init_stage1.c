@@ -12,6 +12,7 @@
 #include "boot/cmdline.h"
 #include "boot/lockdown.h"
 #include "boot/stage1.h"
+#include "diag/evidence.h"
 #include "disk/mount.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@ static struct {
 		char text[120];
 	} line[40];           /* the console lines (cut), for /run/keel/boot-stages */
 	int nline;
+	bool state_up;        /* STATE is mounted on STAGE1_SYSROOT */
 } g;
 
 /* One progress line on the console: "keel init: [  1.234] message". */
@@ -83,6 +85,21 @@ static void record_stages(const char *last)
 		dprintf(fd, "%llu %s\n", (unsigned long long)g.line[i].ms, g.line[i].text);
 	dprintf(fd, "%llu %s\n", (unsigned long long)mono_ms(), last);
 	close(fd);
+}
+
+/* Evidence on STATE for `keel diag last` (diag/evidence.h), mounting STATE if stage 1 failed
+ * after finding the disk but before mounting it. */
+static void keep_evidence(const char *reason)
+{
+	struct kerr e = {0};
+	if (!g.state_up && (!g.s.disk[0] || stage1_mount_state(&g.s, "/sys", &e)))
+		return;
+	g.state_up = true;
+	int fd = open(STAGE1_SYSROOT, O_PATH | O_DIRECTORY | O_CLOEXEC), n = fd < 0 ? -errno : evidence_save(fd, reason);
+	if (fd >= 0)
+		close(fd);
+	if (n > 0)
+		dprintf(STDERR_FILENO, "keel init: evidence kept on STATE: /" EVIDENCE_DIR "/%d.txt (keel diag last)\n", n);
 }
 
 static void console_stdio(void)
@@ -231,6 +248,8 @@ static void __attribute__((noreturn)) rescue(int code)
 	if (code)
 		dprintf(STDERR_FILENO, "keel init: FAILED: %s\n", reason);
 	record_stages(code ? "stage 1 failed" : "rescue console");
+	if (code)
+		keep_evidence(reason);
 	char tmo[32];
 	unsigned t = key_uint("keel.rescue_timeout", 600, 0, 86400);
 	if (locked())
@@ -284,6 +303,7 @@ static int to_sysroot(void)
 	step("mounting the state partition");
 	if ((ret = stage1_mount_state(s, "/sys", &g.e)))
 		return ret;
+	g.state_up = true;
 	say("state %s (ext4) mounted on /", s->state_dev);
 	step("checking the version of %s against the minimum", s->slot);
 	if ((ret = stage1_floor(s, STAGE1_SYSROOT, STAGE1_FLOOR_STATE, "STATE", &g.e)))
