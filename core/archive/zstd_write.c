@@ -354,6 +354,16 @@ static size_t lz(struct zstdw *z, size_t start, size_t end, size_t *nlit)
 		anchor = ip;
 		if (ip < limit + 2)
 			z->hash[hash6(w + ip - 2)] = (uint32_t)(ip - 2);
+		/* the second repeat offset right away: literal length 0, Offset_Value 1 */
+		while (ip < limit && ip - z->low >= z->rep[1] && rd32(w + ip - z->rep[1]) == rd32(w + ip)) {
+			uint32_t r = z->rep[1];
+			ml = count(w + ip, w + ip - r, w + end);
+			z->seq[3 * ns] = 0, z->seq[3 * ns + 1] = 1, z->seq[3 * ns + 2] = (uint32_t)ml;
+			ns++;
+			z->rep[1] = z->rep[0], z->rep[0] = r;
+			ip += ml;
+			anchor = ip;
+		}
 	}
 	memcpy(z->lit + nl, w + anchor, end - anchor);
 	*nlit = nl + end - anchor;

@@ -56,7 +56,7 @@ static void read_units(int rootfd, struct boot_time *t)
 			*nl++ = 0;
 		char *end, *st, *name;
 		uint64_t us = strtoull(p, &end, 10);
-		if (end == p || *end != ' ' || !(name = strchr(st = end + 1, ' ')) || strlen(name + 1) >= sizeof(t->unit[0].name))
+		if (*p < '0' || *p > '9' || *end != ' ' || !(name = strchr(st = end + 1, ' ')) || strlen(name + 1) >= sizeof(t->unit[0].name))
 			continue;
 		*name++ = 0;
 		int i = find(t, name);
@@ -88,7 +88,7 @@ static void read_stages(int rootfd, struct boot_time *t)
 			*nl++ = 0;
 		char *end;
 		uint64_t ms = strtoull(p, &end, 10);
-		if (end == p || *end != ' ' || ms > UINT64_MAX / 1000)
+		if (*p < '0' || *p > '9' || *end != ' ' || ms > UINT64_MAX / 1000)
 			continue;
 		t->stage[t->nstage].us = ms * 1000;
 		size_t l = strnlen(end + 1, sizeof(t->stage[0].text) - 1);
