@@ -10,8 +10,9 @@
  * written).
  *
  * Memory is bounded and allocated once by zstdw_init: the window (1 << wlog) plus four blocks
- * (128 KiB each, or the window when smaller), the hash table and one block's sequences — about
- * 1.5 MiB + window. Output goes through one callback, a header and a block at a time.
+ * (128 KiB each, or the window when smaller), the 256 KiB hash table, one block's literals,
+ * sequences and output — about 2.4 MiB at the default window (1 MiB). Output goes through one
+ * callback, a header and a block at a time.
  * frame_size > 0 cuts the input into independent frames of that many bytes (each decodable on
  * its own; no match crosses a frame).
  */
