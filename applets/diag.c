@@ -1,7 +1,7 @@
 /* keel diag - a support bundle that never leaks secrets; the host's health in one line
  *
  * usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...
- *        keel diag health [--json] [--root DIR]
+ *        keel diag health [--json] [--keep] [--root DIR]
  *        keel diag last [--root DIR]
  *        keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]
  *        keel diag redact [--key WORD]... [FILE]
@@ -14,11 +14,11 @@
  * keel-diag.tar.zst). The stream is scanned again: on a hit no file, and the item, rule and
  * masked span are named. --root DIR: files below DIR (/proc, /sys, /dev/kmsg stay the kernel's).
  * health: "healthy" or "degraded: REASON; …" (failed units, a trial release, pressure, a full
- * disk, PIDs, the clock).
+ * disk, PIDs, the clock); --keep: when degraded, keep evidence as a failed boot does.
  * boot: the timeline as systemd-analyze (firmware, loader, kernel, initrd, userspace) and stage
  * 1's console lines; blame: units by start time; critical-chain: what delayed UNIT (default
  * the goal). --json: all of it.
- * last: the newest evidence a failed stage 1 kept on STATE (/sysroot in the rescue console).
+ * last: the newest evidence a failed stage 1 (or health --keep) kept on STATE (/sysroot in the rescue console).
  * redact: FILE (default standard input) to standard output, secrets masked.
  * scan: every secret left in FILE (--shapes: token shapes too).
  * zstd: FILE (default standard input) compressed to standard output.
@@ -519,17 +519,25 @@ static int last_main(int argc, char **argv)
 static int health_main(int argc, char **argv)
 {
 	const char *root = "/";
-	int json = 0, n, rootfd;
+	int json = 0, keep = 0, n, rootfd;
 	char **ops, rootpath[4096];
-	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {0}};
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {"keep", 0, OPT_FLAG, &keep}, {0}};
 	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
 		return args_exit(n);
 	if (n)
-		return kfail(EXIT_USAGE, "usage: keel diag health [--json] [--root DIR]");
+		return kfail(EXIT_USAGE, "usage: keel diag health [--json] [--keep] [--root DIR]");
 	if (!realpath(root, rootpath) || (rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
 	static struct health h;
 	diag_health(rootfd, strcmp(rootpath, "/") ? rootpath : "", &h);
+	if (keep && h.n) { /* evidence, as a failed stage 1 keeps it */
+		char why[1024] = "health: degraded:";
+		for (int i = 0; i < h.n; i++)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %s;", h.reason[i]);
+		int k = evidence_save(rootfd, why);
+		if (k < 0)
+			log_msg(KLOG_ERR, "--keep: " EVIDENCE_DIR ": %s", kerr_strerror(k));
+	}
 	close(rootfd);
 	if (json) {
 		struct buf b = BUF_INIT(1 << 20);

@@ -89,8 +89,10 @@ static void record_stages(const char *last)
 
 /* Evidence on STATE for `keel diag last` (diag/evidence.h), mounting STATE if stage 1 failed
  * after finding the disk but before mounting it. */
-static void keep_evidence(const char *reason)
+static void keep_evidence(const char *why)
 {
+	char reason[800];
+	snprintf(reason, sizeof(reason), "stage 1 failed: %s", why);
 	struct kerr e = {0};
 	if (!g.state_up && (!g.s.disk[0] || stage1_mount_state(&g.s, "/sys", &e)))
 		return;

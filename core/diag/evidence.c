@@ -95,7 +95,7 @@ int evidence_save(int rootfd, const char *reason)
 	for (; n >= EVIDENCE_KEEP && lo <= hi; lo++) /* the oldest go first */
 		if (snprintf(name, sizeof(name), "%u.txt", lo) > 0 && !unlinkat(dfd, name, 0))
 			n--;
-	buf_printf(&b, "keel: stage 1 failed: %s\n", reason);
+	buf_printf(&b, "keel: %s\n", reason);
 	tail(&b, "/run/keel/boot-stages", 8192);
 	tail(&b, "/run/keel/boot", 4096);
 	tail(&b, "/dev/kmsg", EVIDENCE_SIZE / 2);

@@ -1,8 +1,8 @@
 /* evidence.h — what a failed boot leaves on the writable partition, for `keel diag last`.
  *
- * When stage 1 fails (before the rescue console) one text file is written beneath the root of
- * STATE: EVIDENCE_DIR/N.txt (N one more than the highest kept): the reason, stage 1's console
- * lines (run/keel/boot-stages) and the end of the kernel log, at most EVIDENCE_SIZE bytes; only
+ * When stage 1 fails (before the rescue console), or `keel diag health --keep` finds the host
+ * degraded, one text file is written beneath the root of STATE: EVIDENCE_DIR/N.txt (N one more
+ * than the highest kept): "keel: REASON", stage 1's console lines (run/keel/boot-stages) and the end of the kernel log, at most EVIDENCE_SIZE bytes; only
  * the EVIDENCE_KEEP newest files are kept (the oldest are removed first). Written with a
  * temporary name, fsync'ed and renamed: a power cut leaves the whole file or none.
  */
