@@ -1,7 +1,7 @@
 /* boot_units.h — what keel init records for `keel diag boot`: every change of a unit's active
  * state, as the line "MONO_US STATE UNIT\n" appended to run/keel/boot-units beneath the root
  * (CLOCK_MONOTONIC µs; STATE as svc_active_name: activating, active, deactivating, inactive,
- * failed). A tmpfs file PID 1 alone writes; it stops growing at BOOT_UNITS_MAX bytes.
+ * failed). A tmpfs file PID 1 alone writes (kept open); it stops growing at BOOT_UNITS_MAX bytes.
  */
 #ifndef KEEL_INIT_BOOT_UNITS_H
 #define KEEL_INIT_BOOT_UNITS_H
