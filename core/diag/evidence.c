@@ -36,17 +36,23 @@ static int scan(int dfd, unsigned *hi, unsigned *lo, unsigned *n)
 	return 0;
 }
 
+/* The directory, created a component at a time beneath rootfd: a symlink planted on STATE is
+ * neither followed nor created through (mkdirat leaves it alone, O_NOFOLLOW refuses it). */
 static int open_dir(int rootfd, int create)
 {
-	char p[] = EVIDENCE_DIR;
-	for (char *s = p; create && (s = strchr(s + 1, '/'));) {
-		*s = 0;
-		mkdirat(rootfd, p, 0755);
-		*s = '/';
+	char p[] = EVIDENCE_DIR, *save = NULL;
+	if (!create)
+		return fs_open_beneath(rootfd, EVIDENCE_DIR, O_RDONLY | O_DIRECTORY, 0);
+	int dfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return -errno;
+	for (char *c = strtok_r(p, "/", &save); c && dfd >= 0; c = strtok_r(NULL, "/", &save)) {
+		mkdirat(dfd, c, 0755);
+		int n = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = n < 0 ? -errno : n;
 	}
-	if (create)
-		mkdirat(rootfd, p, 0700);
-	return fs_open_beneath(rootfd, EVIDENCE_DIR, O_RDONLY | O_DIRECTORY, 0);
+	return dfd;
 }
 
 int evidence_last(int rootfd, unsigned *count)

@@ -41,3 +41,23 @@ T_TEST(evidence_keep_bounded)
 	t_check(evidence_last(root, &n) == 8 && n == EVIDENCE_KEEP, "still %d kept (got %u)", EVIDENCE_KEEP, n);
 	close(root);
 }
+
+/* STATE is not trusted: a symlink planted in the evidence path is not followed, nothing is
+ * created or written where it points. */
+T_TEST(evidence_planted_symlink)
+{
+	char root[2048], out[2048], p[4200];
+	snprintf(root, sizeof(root), "%s/ev-planted", t_tmpdir());
+	snprintf(out, sizeof(out), "%s/ev-outside", t_tmpdir());
+	mkdir(root, 0755);
+	mkdir(out, 0755);
+	snprintf(p, sizeof(p), "%s/var", root);
+	t_check(!symlink(out, p), "plant var -> outside");
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t_check(evidence_save(fd, "x") < 0, "refused: var is a symlink");
+	snprintf(p, sizeof(p), "%s/lib", out);
+	t_check(access(p, F_OK) != 0, "nothing created through the symlink");
+	unsigned n = 9;
+	t_check(evidence_last(fd, &n) < 0 && n == 0, "evidence_last refuses it too");
+	close(fd);
+}
