@@ -48,6 +48,7 @@
  * Exit status: 0 ok (status: every unit healthy; status UNIT: it is active); 1 a unit failed,
  * is not active, or its job failed; 2 usage; 3 PID 1 unreachable or another failure.
  */
+#include "diag/evidence.h"
 #include "applets/init_calendar.h"
 #include "applets/init_stage1.h"
 #include "applets/table.h"
@@ -162,6 +163,10 @@ static int pid1(void)
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || host_hostname(rootfd, &e) < 0)
 		log_err("hostname: %s", rootfd < 0 ? kerr_strerror(errno) : e.msg);
+	unsigned kept;
+	int last = rootfd < 0 ? 0 : evidence_last(rootfd, &kept);
+	if (last > 0)
+		log_warn("%u failed boot(s) left evidence in /" EVIDENCE_DIR ", the newest %d.txt: keel diag last", kept, last);
 	if (rootfd >= 0)
 		close(rootfd);
 	if (host_loopback(&e))

@@ -1,5 +1,6 @@
 /* svc_state.c — one unit's run: start, ready, exit, restart, stop (see svc_state.h). */
 #include "init/svc_state.h"
+#include "init/boot_units.h"
 #include "init/svc_exec.h"
 #include "init/svc_jobs.h"
 #include "init/unit_cond.h"
@@ -97,8 +98,10 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		s->wd_deadline = after_usec(s->u.watchdog_usec);
 	if ((a == ACT_INACTIVE || a == ACT_FAILED) && !s->main_pid && !s->control_pid)
 		close_log(m, s);
-	if (a != old)
+	if (a != old) {
+		boot_units_note(m->rootfd, s->name, svc_active_name(a), now);
 		jobs_unit_changed(m, s, old);
+	}
 	if (s->job == JOB_NONE || !s->job_begun)
 		return;
 	if (s->job == JOB_RELOAD) {
