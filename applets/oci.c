@@ -1,15 +1,16 @@
-/* keel oci - unpack a signed OCI image into a runtime bundle; decompress gzip/zlib streams
+/* keel oci - unpack a signed OCI image into a runtime bundle; decompress gzip/zlib/zstd streams
  *
  * usage: keel oci unpack [--key PUBKEY | --keys DIR] [OPTIONS] LAYOUT[:REF] BUNDLE
- *        keel oci inflate [--zlib | --raw] [--max-bytes N] [FILE]
+ *        keel oci inflate [--zlib | --raw | --zstd] [--max-bytes N] [FILE]
  *
  * unpack: verify LAYOUT as `keel verify oci --keys` does (every image signed by a trusted key),
  * then unpack the image tagged REF (default: the only one) into BUNDLE/rootfs and write
  * BUNDLE/config.json (runtime-spec as `umoci unpack` writes it, hardened: noNewPrivileges, three
- * capabilities, masked paths, a seccomp profile). Each layer streams through its digest, gzip,
- * its diff_id and the tar reader into a staging directory that becomes BUNDLE only when all
- * verified; a failure leaves nothing. No path leaves the root, no symlink in a path is followed,
- * hard links stay in their layer. BUNDLE must not exist or be empty.
+ * capabilities, masked paths, a seccomp profile). Each layer streams through its digest, gzip or
+ * zstd (a window of at most 128 MiB), its diff_id and the tar reader into a staging directory
+ * that becomes BUNDLE only when all verified; a failure leaves nothing. No path leaves the root,
+ * no symlink in a path is followed, hard links stay in their layer. BUNDLE must not exist or be
+ * empty.
  *
  * unpack options:
  *   -k, --key PUBKEY   the one key to trust
@@ -18,9 +19,10 @@
  *   --setid POLICY     set-id bits, file capabilities: keep (default), strip or refuse
  *   --max-bytes N      limit on the layers decompressed (default 64 GiB)
  *
- * inflate: decompress gzip (all members), --zlib or --raw DEFLATE from FILE (default: standard
- * input) to standard output, every checksum checked, at most --max-bytes (default 1 TiB);
- * errors name the byte offset; what was written before an error stays written.
+ * inflate: decompress gzip (all members), --zlib or --raw DEFLATE, or --zstd (all frames, a
+ * window of at most 128 MiB) from FILE (default: standard input) to standard output, every
+ * checksum checked, at most --max-bytes (default 1 TiB); errors name the byte offset; what was
+ * written before an error stays written.
  *
  * Exit status: 0 done; 1 the input is bad or untrusted (does not verify, malformed, escapes its
  * root, refused by a policy, over a limit); 2 usage; 3 a runtime failure (a file missing or
@@ -28,6 +30,7 @@
  */
 #include "archive/inflate.h"
 #include "archive/oci_unpack.h"
+#include "archive/zstd_read.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -64,11 +67,12 @@ static int fd_sink(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
 
 static int oci_inflate(int argc, char **argv)
 {
-	int zlib = 0, raw = 0, ret, in = STDIN_FILENO, out = STDOUT_FILENO, rc;
+	int zlib = 0, raw = 0, zst = 0, ret, in = STDIN_FILENO, out = STDOUT_FILENO, rc;
 	uint64_t max = 1ull << 40;
 	const struct opt opts[] = {
 		{"zlib", 0, OPT_FLAG, &zlib},
 		{"raw", 0, OPT_FLAG, &raw},
+		{"zstd", 0, OPT_FLAG, &zst},
 		{"max-bytes", 0, OPT_U64, &max, 0, 0},
 		{0},
 	};
@@ -77,8 +81,8 @@ static int oci_inflate(int argc, char **argv)
 	int n = args_parse(opts, argc, argv, &ops);
 	if (n < 0)
 		return args_exit(n);
-	if (n > 1 || (zlib && raw))
-		return kfail(EXIT_USAGE, "inflate: needs [--zlib | --raw] [--max-bytes N] [FILE] (see --help)");
+	if (n > 1 || !!zlib + !!raw + !!zst > 1)
+		return kfail(EXIT_USAGE, "inflate: needs [--zlib | --raw | --zstd] [--max-bytes N] [FILE] (see --help)");
 	const char *name = n && strcmp(ops[0], "-") ? ops[0] : "-";
 	if (strcmp(name, "-") && (in = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return kfail(kerr_exit(-errno), "inflate: %s: %s", name, kerr_strerror(errno));
@@ -87,7 +91,8 @@ static int oci_inflate(int argc, char **argv)
 		goto out;
 	}
 	struct inflate_io io = {fd_read, &in, fd_sink, &out, max};
-	ret = inflate_stream(zlib ? INFLATE_ZLIB : raw ? INFLATE_RAW : INFLATE_GZIP, &io, NULL, &e);
+	ret = zst ? zstd_read_stream(&io, ZSTD_READ_WINDOW_DEFAULT, NULL, &e)
+		  : inflate_stream(zlib ? INFLATE_ZLIB : raw ? INFLATE_RAW : INFLATE_GZIP, &io, NULL, &e);
 	rc = ret ? kfail(kerr_exit(ret), "inflate: %s: %s", name, kerr_str(&e, ret)) : EXIT_OK;
 out:
 	if (in != STDIN_FILENO)

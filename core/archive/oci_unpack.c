@@ -2,6 +2,7 @@
 #include "archive/oci_unpack.h"
 #include "archive/inflate.h"
 #include "archive/layer.h"
+#include "archive/zstd_read.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
@@ -125,9 +126,8 @@ static int unpack_layer(int layout, int rootfd, const struct oci_desc *d, const 
 	struct lstream s = {.d = d, .out = *total, .max = max};
 	uint8_t got[HASH_MAX_SIZE];
 	int kind = media_kind(d->media_type), ret;
-	if (!kind || kind == 3) /* zstd: libzstd's streaming decoder would add 112 KiB to keel (commit f41311b had it) */
-		return kerr_set(e, -ENOTSUP, "layer %s: media type %s is not supported%s", d->digest_str, d->media_type,
-			kind ? " (zstd layers: not in this build)" : "");
+	if (!kind)
+		return kerr_set(e, -ENOTSUP, "layer %s: media type %s is not supported", d->digest_str, d->media_type);
 	if ((s.fd = open_blob(layout, d, "layer", e)) < 0)
 		return s.fd;
 	if ((ret = layer_new(&s.l, rootfd, lo, st))) {
@@ -136,10 +136,12 @@ static int unpack_layer(int layout, int rootfd, const struct oci_desc *d, const 
 	}
 	hash_init(&s.blob, d->alg);
 	hash_init(&s.diff, HASH_SHA256);
-	if (kind == 2) {
+	if (kind > 1) {
 		struct inflate_io io = {ls_read, &s, ls_put, &s, UINT64_MAX};
 		struct kerr ze = {0};
-		if ((ret = inflate_stream(INFLATE_GZIP, &io, NULL, &ze)))
+		/* zstd: a window of at most 128 MiB, what `zstd -d` accepts without --memory */
+		if ((ret = kind == 2 ? inflate_stream(INFLATE_GZIP, &io, NULL, &ze) :
+				       zstd_read_stream(&io, ZSTD_READ_WINDOW_DEFAULT, NULL, &ze)))
 			kerr_set(e, ret, "layer %s: %s", d->digest_str, ze.msg);
 	} else {
 		ret = plain_layer(&s, e);
