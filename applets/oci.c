@@ -10,7 +10,9 @@
  * zstd (a window of at most 128 MiB), its diff_id and the tar reader into a staging directory
  * that becomes BUNDLE only when all verified; a failure leaves nothing. No path leaves the root,
  * no symlink in a path is followed, hard links stay in their layer. BUNDLE must not exist or be
- * empty.
+ * empty, or with --replace be a directory that the new bundle replaces in one rename once all
+ * verified (a failure leaves it as it was). The image may narrow or widen the capabilities with
+ * the label io.containers.capabilities (podman's); `keel policy workload` judges the result.
  *
  * unpack options:
  *   -k, --key PUBKEY   the one key to trust
@@ -18,6 +20,7 @@
  *   --devices POLICY   device nodes: refuse (default), skip or create
  *   --setid POLICY     set-id bits, file capabilities: keep (default), strip or refuse
  *   --max-bytes N      limit on the layers decompressed (default 64 GiB)
+ *   --replace          BUNDLE may exist with contents: replaced atomically
  *
  * inflate: decompress gzip (all members), --zlib or --raw DEFLATE, or --zstd (all frames, a
  * window of at most 128 MiB) from FILE (default: standard input) to standard output, every
@@ -126,8 +129,10 @@ static int oci_unpack_main(int argc, char **argv)
 	static const char *const devs[3] = {"refuse", "skip", "create"}, *const setids[3] = {"keep", "strip", "refuse"};
 	const char *key = NULL, *dir = "/usr/lib/keel/keys", *dev = NULL, *setid = NULL;
 	uint64_t max = 0;
+	int replace = 0;
 	const struct opt opts[] = {
 		{"key", 'k', OPT_STR, &key},
+		{"replace", 0, OPT_FLAG, &replace},
 		{"keys", 0, OPT_STR, &dir},
 		{"devices", 0, OPT_STR, &dev},
 		{"setid", 0, OPT_STR, &setid},
@@ -145,10 +150,11 @@ static int oci_unpack_main(int argc, char **argv)
 	if (n < 0)
 		return args_exit(n);
 	if (n != 2 || policy(dev, devs, &d) || policy(setid, setids, &sid))
-		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] LAYOUT[:REF] BUNDLE (see --help)");
+		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] [--replace] LAYOUT[:REF] BUNDLE (see --help)");
 	o.layer.devices = (enum layer_dev)d;
 	o.layer.setid = (enum layer_setid)sid;
 	o.max_bytes = max;
+	o.replace = replace;
 	/* LAYOUT:REF — the part after the last ':' is a tag when it has no '/' */
 	const char *colon = strrchr(ops[0], ':');
 	if (str_copy(layout, sizeof(layout), ops[0]) || str_copy(parent, sizeof(parent), ops[1]))

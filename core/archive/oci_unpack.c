@@ -18,7 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 #define MAX_LAYERS 256
 #define CHUNK (128u << 10)
@@ -214,9 +219,6 @@ static int lookup_id(int rootfd, enum pw_file f, const char *s, uint32_t *id, ui
 
 /* What `runc spec` writes, hardened the same way for every image (the process part is ours). */
 static const char config_tail[] =
-	"\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
 	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],\"noNewPrivileges\":true},"
 	"\"root\":{\"path\":\"rootfs\",\"readonly\":false},\"hostname\":\"container\",\"mounts\":["
 	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
@@ -248,6 +250,44 @@ static void jw_strings(struct jw *w, const struct json *a, int *has_home)
 			if (has_home)
 				*has_home |= str_starts(a->u.arr.v[i]->u.str.s, "HOME=");
 		}
+}
+
+/* The capability sets: the image's label io.containers.capabilities (podman's: a comma-separated
+ * list, names with or without CAP_, any case) replaces the default three — narrower or wider;
+ * admission (keel policy workload) judges what it asks for. */
+static int write_caps(struct buf *b, const struct json *labels, struct kerr *e)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	const char *v = jstr(labels, "io.containers.capabilities");
+	char list[1024] = "", *p = list;
+	for (const char *c = v; c && *c;) {
+		size_t n = strcspn(c, ","), i = 0;
+		while (n && c[i] == ' ')
+			i++, n--;
+		while (n && c[i + n - 1] == ' ')
+			n--;
+		if (n > 4 && !strncasecmp(c + i, "CAP_", 4))
+			i += 4, n -= 4;
+		if (!n || n > 32 || (size_t)(p - list) + n + 8 >= sizeof(list)) /* "CAP_…", */
+			return kerr_set(e, -EINVAL, "config: label io.containers.capabilities: an empty or overlong name, or too many");
+		p += sprintf(p, "%s\"CAP_", p == list ? "" : ",");
+		for (; n; n--, i++) {
+			char ch = c[i] >= 'a' && c[i] <= 'z' ? (char)(c[i] - 32) : c[i];
+			if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_'))
+				return kerr_set(e, -EINVAL, "config: label io.containers.capabilities: %.64s is not a capability name", v);
+			*p++ = ch;
+		}
+		*p++ = '"';
+		*p = 0;
+		c += strcspn(c, ",");
+		c += *c == ',';
+	}
+	if (!v)
+		strcpy(list, "\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"");
+	buf_puts(b, "\"capabilities\":{");
+	for (int i = 0; i < 3; i++)
+		buf_printf(b, "%s\"%s\":[%s]", i ? "," : "", sets[i], list);
+	return buf_puts(b, "},");
 }
 
 static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct kerr *e)
@@ -290,8 +330,11 @@ static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct
 	jw_init(&w, &b);
 	jw_str(&w, cwd && *cwd == '/' ? cwd : "/");
 	buf_putc(&b, ',');
-	if ((ret = ret ? ret : w.err) || (ret = buf_puts(&b, config_tail)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
+	if ((ret = ret ? ret : w.err) || (ret = write_caps(&b, c ? json_get(c, "Labels") : NULL, e)))
+		goto out;
+	if ((ret = buf_puts(&b, config_tail)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
 		ret = kerr_set(e, ret, "config.json: %s", kerr_strerror(ret));
+out:
 	buf_free(&b);
 	return ret;
 }
@@ -398,7 +441,7 @@ int oci_unpack(int layout, int parent_fd, const char *bundle, const struct oci_u
 	char stage[256];
 	struct stat st;
 	struct oci_result *vr = NULL;
-	int stagefd = -1, ret;
+	int stagefd = -1, ret, exchange = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (!o->keys)
@@ -417,8 +460,9 @@ int oci_unpack(int layout, int parent_fd, const char *bundle, const struct oci_u
 			closedir(d);
 		else if (dfd >= 0)
 			close(dfd);
-		if (!empty)
-			return kerr_set(e, -EEXIST, "%s exists and is not an empty directory", bundle);
+		exchange = o->replace && dfd >= 0 && !empty;
+		if (!empty && !exchange)
+			return kerr_set(e, -EEXIST, "%s exists and is not %s", bundle, o->replace ? "a directory" : "an empty directory");
 	}
 	if (!(vr = calloc(1, sizeof(*vr))))
 		return kerr_set(e, -ENOMEM, "out of memory");
@@ -433,11 +477,18 @@ int oci_unpack(int layout, int parent_fd, const char *bundle, const struct oci_u
 	}
 	if ((ret = unpack_into(layout, stagefd, o, r, vr, e)))
 		goto out;
-	/* everything on disk before the rename makes it BUNDLE: a power cut leaves staging or a whole bundle */
-	if (syncfs(stagefd) || fsync(stagefd) || renameat(parent_fd, stage, parent_fd, bundle) || fsync(parent_fd)) {
+	/* everything on disk before the rename makes it BUNDLE: a power cut leaves staging or a whole
+	 * bundle; with replace, the old bundle and the new one trade names at once and the old one,
+	 * now the staging directory, is removed (or, after a power cut, by the next unpack) */
+	if (syncfs(stagefd) || fsync(stagefd) ||
+		(exchange ? syscall(SYS_renameat2, parent_fd, stage, parent_fd, bundle, RENAME_EXCHANGE)
+			  : renameat(parent_fd, stage, parent_fd, bundle)) ||
+		fsync(parent_fd)) {
 		ret = kerr_set(e, -errno, "renaming %s to %s: %s", stage, bundle, kerr_strerror(errno));
 		goto out;
 	}
+	if (exchange && (ret = fs_remove_tree(parent_fd, stage, FS_SAME_DEV, 4096)))
+		ret = kerr_set(e, ret, "removing the old bundle (now %s): %s", stage, kerr_strerror(ret));
 out:
 	if (stagefd >= 0)
 		close(stagefd);

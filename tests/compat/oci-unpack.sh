@@ -170,6 +170,40 @@ else
 	fail "runc on keel's bundle: $(head -c 300 runc.out | tr '\n' '|')"
 fi
 
+# --- --replace: an existing bundle is swapped for the new one in one rename, once all verified;
+# a failing unpack leaves the old bundle as it was
+echo stale > rb/stale
+expect "--replace over a bundle with contents" 0 "" -- $U --replace rimg rb
+[ ! -e rb/stale ] && [ -x rb/rootfs/bin/busybox ] && [ ! -e .rb.keel-unpack ] && pass "--replace: the old tree is gone, the new one in place, no staging left" ||
+	fail "--replace: $(ls -a rb .rb.keel-unpack 2>&1 | tr '\n' ' ')"
+echo keep > rb/keep
+expect "--replace with an untrusted key fails" 1 "does not verify with any trusted key" -- $KEEL oci unpack --key other.pub --replace rimg rb
+[ "$(cat rb/keep 2>/dev/null)" = keep ] && [ -x rb/rootfs/bin/busybox ] && [ ! -e .rb.keel-unpack ] &&
+	pass "--replace that fails: the old bundle untouched, no staging left" || fail "--replace failure changed the bundle"
+ln -s rb rb-link && touch rb-file
+expect "--replace refuses a symlink as BUNDLE" 3 "rb-link exists and is not a directory" -- $U --replace rimg rb-link
+expect "--replace refuses a file as BUNDLE" 3 "rb-file exists and is not a directory" -- $U --replace rimg rb-file
+[ -L rb-link ] && [ -f rb-file ] && pass "--replace: the symlink and the file are left alone" || fail "--replace touched a symlink or file"
+
+# --- the image's label io.containers.capabilities (podman's) replaces the three default
+# capabilities; keel policy workload judges them (CAP_SYS_ADMIN is beyond baseline)
+umoci config --image rimg:latest --config.label 'io.containers.capabilities=sys_admin, CAP_chown' || fail "umoci config --config.label"
+index_set rimg '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]'
+sign rimg "$(jq -r '.manifests[0].digest' rimg/index.json)" cosign.key
+expect "unpack an image that asks for CAP_SYS_ADMIN and CAP_CHOWN" 0 "" -- $U rimg:latest capb
+jq -e '.process.capabilities == {"bounding":["CAP_SYS_ADMIN","CAP_CHOWN"],"effective":["CAP_SYS_ADMIN","CAP_CHOWN"],"permitted":["CAP_SYS_ADMIN","CAP_CHOWN"]}' \
+	capb/config.json >/dev/null && pass "the label's capabilities, normalised, are the process's three sets" || fail "caps: $(jq -c .process.capabilities capb/config.json)"
+expect "keel policy workload refuses CAP_SYS_ADMIN at baseline" 1 "" -- $KEEL policy workload --level baseline capb
+grep -q "capabilities_baseline) /process/capabilities/bounding/0: CAP_SYS_ADMIN is not allowed" out && pass "the refusal names CAP_SYS_ADMIN" ||
+	fail "policy output: $(head -c 300 out)"
+expect "keel policy workload allows keel's default bundle at baseline" 0 "" -- $KEEL policy workload --level baseline rb
+umoci config --image rimg:latest --config.label 'io.containers.capabilities=CAP_NET_RAW;rm' || fail "umoci config --config.label"
+index_set rimg '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]'
+sign rimg "$(jq -r '.manifests[0].digest' rimg/index.json)" cosign.key
+rm -rf capb2 .capb2.keel-unpack
+expect "a label that is not a list of capability names is refused" 1 "CAP_NET_RAW;rm is not a capability name" -- $U rimg:latest capb2
+[ ! -e capb2 ] && [ ! -e .capb2.keel-unpack ] && pass "bad capability label: nothing left" || fail "bad capability label left a bundle"
+
 # --- zstd layers (libzstd's streaming decoder): skopeo's zstd recompression of the four-layer image
 # (all four layers then tar+zstd), and a mix of gzip, zstd (the zstd CLI) and plain layers, each
 # unpacked to the tree umoci unpacked from the gzip image (umoci 0.4 reads no zstd layers)
