@@ -21,6 +21,8 @@
  *   --setid POLICY     set-id bits, file capabilities: keep (default), strip or refuse
  *   --max-bytes N      limit on the layers decompressed (default 64 GiB)
  *   --replace          BUNDLE may exist with contents: replaced atomically
+ *   --cgroup PATH      linux.cgroupsPath of config.json: an absolute path beneath the cgroup2
+ *                      mount (container@.service: below its own unit's cgroup)
  *
  * inflate: decompress gzip (all members), --zlib or --raw DEFLATE, or --zstd (all frames, a
  * window of at most 128 MiB) from FILE (default: standard input) to standard output, every
@@ -130,9 +132,11 @@ static int oci_unpack_main(int argc, char **argv)
 	const char *key = NULL, *dir = "/usr/lib/keel/keys", *dev = NULL, *setid = NULL;
 	uint64_t max = 0;
 	int replace = 0;
+	const char *cgroup = NULL;
 	const struct opt opts[] = {
 		{"key", 'k', OPT_STR, &key},
 		{"replace", 0, OPT_FLAG, &replace},
+		{"cgroup", 0, OPT_STR, &cgroup},
 		{"keys", 0, OPT_STR, &dir},
 		{"devices", 0, OPT_STR, &dev},
 		{"setid", 0, OPT_STR, &setid},
@@ -150,11 +154,14 @@ static int oci_unpack_main(int argc, char **argv)
 	if (n < 0)
 		return args_exit(n);
 	if (n != 2 || policy(dev, devs, &d) || policy(setid, setids, &sid))
-		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] [--replace] LAYOUT[:REF] BUNDLE (see --help)");
+		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] [--replace] [--cgroup PATH] LAYOUT[:REF] BUNDLE (see --help)");
 	o.layer.devices = (enum layer_dev)d;
 	o.layer.setid = (enum layer_setid)sid;
 	o.max_bytes = max;
 	o.replace = replace;
+	o.cgroup = cgroup;
+	if (cgroup && (cgroup[0] != '/' || strstr(cgroup, "/..") || strlen(cgroup) > 255))
+		return kfail(EXIT_USAGE, "unpack: --cgroup %.64s: an absolute cgroup path without .., at most 255 bytes", cgroup);
 	/* LAYOUT:REF — the part after the last ':' is a tag when it has no '/' */
 	const char *colon = strrchr(ops[0], ':');
 	if (str_copy(layout, sizeof(layout), ops[0]) || str_copy(parent, sizeof(parent), ops[1]))

@@ -228,7 +228,9 @@ static const char config_tail[] =
 	"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
 	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
 	"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
-	"\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+	"\"linux\":{";
+static const char config_linux[] =
+	"\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
 	"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
 	"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\",\"/proc/timer_list\","
 	"\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
@@ -290,7 +292,7 @@ static int write_caps(struct buf *b, const struct json *labels, struct kerr *e)
 	return buf_puts(b, "},");
 }
 
-static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct kerr *e)
+static int write_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e)
 {
 	const struct json *c = cfg ? json_get(cfg, "config") : NULL, *env = jarr(c, "Env");
 	struct buf b = BUF_INIT(OCI_MAX_JSON);
@@ -332,7 +334,14 @@ static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct
 	buf_putc(&b, ',');
 	if ((ret = ret ? ret : w.err) || (ret = write_caps(&b, c ? json_get(c, "Labels") : NULL, e)))
 		goto out;
-	if ((ret = buf_puts(&b, config_tail)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
+	buf_puts(&b, config_tail);
+	if (cgroup) {
+		buf_puts(&b, "\"cgroupsPath\":");
+		jw_init(&w, &b);
+		jw_str(&w, cgroup);
+		buf_putc(&b, ',');
+	}
+	if ((ret = w.err) || (ret = buf_puts(&b, config_linux)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
 		ret = kerr_set(e, ret, "config.json: %s", kerr_strerror(ret));
 out:
 	buf_free(&b);
@@ -422,7 +431,7 @@ static int unpack_into(int layout, int stagefd, const struct oci_unpack_opts *o,
 	}
 	if (o->progress)
 		o->progress(o->pctx, man.n, man.n, NULL);
-	ret = write_config(stagefd, rootfd, cfg.root, e);
+	ret = write_config(stagefd, rootfd, cfg.root, o->cgroup, e);
 out:
 	if (rootfd >= 0)
 		close(rootfd);

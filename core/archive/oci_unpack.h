@@ -43,6 +43,7 @@ struct oci_unpack_opts {
 	struct layer_opts layer;
 	uint64_t max_bytes;             /* uncompressed bytes of all layers (0: 64 GiB) */
 	int replace;                    /* BUNDLE may be a directory with contents: replaced at once */
+	const char *cgroup;             /* linux.cgroupsPath (NULL: none, runc's default) */
 	/* Called before each layer (i from 0) and once more with i == n at the end. */
 	void (*progress)(void *ctx, size_t i, size_t n, const struct oci_desc *layer);
 	void *pctx;
