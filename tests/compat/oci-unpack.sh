@@ -185,6 +185,12 @@ expect "--replace refuses a symlink as BUNDLE" 3 "rb-link exists and is not a di
 expect "--replace refuses a file as BUNDLE" 3 "rb-file exists and is not a directory" -- $U --replace rimg rb-file
 [ -L rb-link ] && [ -f rb-file ] && pass "--replace: the symlink and the file are left alone" || fail "--replace touched a symlink or file"
 
+# --- --cgroup: linux.cgroupsPath for runc (container@.service puts the container below its unit)
+expect "--cgroup PATH" 0 "" -- $U --cgroup /system.slice/container@x.service/container rimg cgb
+jq -e '.linux.cgroupsPath == "/system.slice/container@x.service/container" and .linux.namespaces != null' cgb/config.json >/dev/null &&
+	pass "--cgroup: config.json's linux.cgroupsPath" || fail "--cgroup: $(jq -c .linux cgb/config.json | head -c 200)"
+jq -e '.linux | has("cgroupsPath") | not' rb/config.json >/dev/null && pass "without --cgroup: no cgroupsPath (runc's default)" || fail "cgroupsPath without --cgroup"
+
 # --- the image's label io.containers.capabilities (podman's) replaces the three default
 # capabilities; keel policy workload judges them (CAP_SYS_ADMIN is beyond baseline)
 umoci config --image rimg:latest --config.label 'io.containers.capabilities=sys_admin, CAP_chown' || fail "umoci config --config.label"
