@@ -16,9 +16,7 @@
 # is then stopped (runc's state removed) and STATE comes back clean.
 VM_SUITE=containers
 . "$(dirname "$0")/lib.sh"
-. "$KEEL_SRC/tests/compat/lib.sh" # put, blob, index_set, sign (its pass/fail are replaced below)
-pass() { echo "PASS: $VM_SUITE: $1"; }
-fail() { echo "FAIL: $VM_SUITE: $1${2:+ ($2)}"; }
+blob() { echo "$1/blobs/${2%%:*}/${2#*:}"; }
 
 for t in umoci skopeo runc jq openssl busybox; do
 	command -v "$t" >/dev/null || { fail "prerequisites" "$t not installed"; exit 0; }
@@ -28,22 +26,11 @@ for f in /usr/lib/systemd/boot/efi/linuxx64.efi.stub /usr/share/OVMF/OVMF_CODE_4
 done
 
 # ---- the images (umoci, skopeo), signed with the test slot key --------------------------------
-W=$VM_DIR/oci
-mkdir -p "$W" && cd "$W" || exit 3
-mkdir -p src/bin && cp /bin/busybox src/bin/busybox && ln -s busybox src/bin/sh
-cmd='echo "CONTAINER hello: pid=$$ uid=$(id -u) $(grep CapEff /proc/self/status | tr -d "\t") cgroup=$(cat /proc/self/cgroup)"; trap "echo CONTAINER stopping; exit 0" TERM; while :; do sleep 1; done'
-{ umoci init --layout base && umoci new --image base:latest && umoci unpack --image base:latest b0 &&
-	cp -a src/. b0/rootfs/ && umoci repack --image base:latest b0 &&
-	umoci config --image base:latest --config.cmd /bin/sh --config.cmd -c --config.cmd "$cmd" &&
-	skopeo copy --quiet --dest-compress-format zstd oci:base:latest oci:hello:latest &&
-	cp -a hello unsigned && cp -a base sysadmin &&
-	umoci config --image sysadmin:latest --config.label io.containers.capabilities=CAP_SYS_ADMIN; } > mk.log 2>&1 ||
-	{ fail "test images made with umoci and skopeo" "$(tail -3 mk.log | tr '\n' ' ')"; exit 0; }
-index_set sysadmin '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]'
-sign hello "$(jq -r '.manifests[0].digest' hello/index.json)" "$VM_KEY"
-sign sysadmin "$(jq -r '.manifests[0].digest' sysadmin/index.json)" "$VM_KEY"
-[ "$(jq -r '.layers[0].mediaType' "$(blob hello "$(jq -r '.manifests[0].digest' hello/index.json)")")" = application/vnd.oci.image.layer.v1.tar+zstd ] &&
-	"$KEEL" verify oci --key "$VM_PUB" hello >/dev/null 2>&1 && ! "$KEEL" verify oci --key "$VM_PUB" unsigned >/dev/null 2>&1 &&
+W=$VM_CACHE/oci-images
+vm_oci_images "$W" || { fail "test images made with umoci and skopeo" "$(tail -3 "$W.log" | tr '\n' ' ')"; exit 0; }
+[ "$(jq -r '.layers[0].mediaType' "$(blob "$W/hello" "$(jq -r '.manifests[0].digest' "$W/hello/index.json")")")" = application/vnd.oci.image.layer.v1.tar+zstd ] &&
+	"$KEEL" verify oci --key "$VM_PUB" "$W/hello" >/dev/null 2>&1 && "$KEEL" verify oci --key "$VM_PUB" "$W/sysadmin" >/dev/null 2>&1 &&
+	! "$KEEL" verify oci --key "$VM_PUB" "$W/unsigned" >/dev/null 2>&1 &&
 	pass "images: hello (zstd layer) and sysadmin signed, unsigned not (keel verify oci on the build machine)" ||
 	fail "test images"
 
