@@ -272,7 +272,10 @@ static int write_caps(struct buf *b, const struct json *labels, struct kerr *e)
 			i += 4, n -= 4;
 		if (!n || n > 32 || (size_t)(p - list) + n + 8 >= sizeof(list)) /* "CAP_…", */
 			return kerr_set(e, -EINVAL, "config: label io.containers.capabilities: an empty or overlong name, or too many");
-		p += sprintf(p, "%s\"CAP_", p == list ? "" : ",");
+		if (p != list)
+			*p++ = ',';
+		memcpy(p, "\"CAP_", 5);
+		p += 5;
 		for (; n; n--, i++) {
 			char ch = c[i] >= 'a' && c[i] <= 'z' ? (char)(c[i] - 32) : c[i];
 			if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_'))
