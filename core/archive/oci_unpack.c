@@ -289,10 +289,12 @@ static int write_caps(struct buf *b, const struct json *labels, struct kerr *e)
 	}
 	if (!v)
 		strcpy(list, "\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"");
-	buf_puts(b, "\"capabilities\":{");
-	for (int i = 0; i < 3; i++)
-		buf_printf(b, "%s\"%s\":[%s]", i ? "," : "", sets[i], list);
-	return buf_puts(b, "},");
+	int ret = buf_puts(b, "\"capabilities\":{");
+	for (int i = 0; i < 3 && !ret; i++)
+		ret = buf_printf(b, "%s\"%s\":[%s]", i ? "," : "", sets[i], list);
+	if (ret || (ret = buf_puts(b, "},")))
+		return kerr_set(e, ret, "config.json: %s", kerr_strerror(ret));
+	return 0;
 }
 
 static int write_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e)
@@ -335,16 +337,15 @@ static int write_config(int bundlefd, int rootfd, const struct json *cfg, const 
 	jw_init(&w, &b);
 	jw_str(&w, cwd && *cwd == '/' ? cwd : "/");
 	buf_putc(&b, ',');
-	if ((ret = ret ? ret : w.err) || (ret = write_caps(&b, c ? json_get(c, "Labels") : NULL, e)))
-		goto out;
-	buf_puts(&b, config_tail);
-	if (cgroup) {
-		buf_puts(&b, "\"cgroupsPath\":");
+	if (!(ret = ret ? ret : w.err) && (ret = write_caps(&b, c ? json_get(c, "Labels") : NULL, e)))
+		goto out; /* e says why */
+	if (!ret && !(ret = buf_puts(&b, config_tail)) && cgroup) {
+		ret = buf_puts(&b, "\"cgroupsPath\":");
 		jw_init(&w, &b);
 		jw_str(&w, cgroup);
-		buf_putc(&b, ',');
+		ret = ret ? ret : w.err ? w.err : buf_putc(&b, ',');
 	}
-	if ((ret = w.err) || (ret = buf_puts(&b, config_linux)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
+	if (ret || (ret = buf_puts(&b, config_linux)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
 		ret = kerr_set(e, ret, "config.json: %s", kerr_strerror(ret));
 out:
 	buf_free(&b);
