@@ -12,6 +12,9 @@
 #   unsigned  the same image without a signature — refused by unpack, never started
 #   sysadmin  signed, but its config asks for CAP_SYS_ADMIN (label io.containers.capabilities)
 #             — unpacked, refused by keel policy workload (baseline), never started
+#   stubborn  signed, ignores SIGTERM — stopping its unit (TimeoutStopSec=3 in a drop-in) kills
+#             runc and the container with it (the container's cgroup is below the unit's), and
+#             ExecStopPost= removes runc's state
 # A probe unit on STATE reports "TEST …" lines on the console and powers off; the container unit
 # is then stopped (runc's state removed) and STATE comes back clean.
 VM_SUITE=containers
@@ -40,17 +43,20 @@ rm -rf "$fx" && mkdir -p "$fx/bin" "$fx/lib/keel/keys" && cp /bin/busybox "$fx/b
 	cp "$VM_PUB" "$fx/lib/keel/keys/containers-test.pem" || { fail "fixtures"; exit 0; }
 st=$VM_CACHE/fx-containers-state
 rm -rf "$st" && mkdir -p "$st/var/lib/keel/images" "$st/etc/systemd/system/multi-user.target.wants" "$st/etc/keel-test"
-for n in hello unsigned sysadmin; do
+for n in hello unsigned sysadmin stubborn; do
 	cp -a "$W/$n" "$st/var/lib/keel/images/$n"
 	ln -s /usr/lib/systemd/system/container@.service "$st/etc/systemd/system/multi-user.target.wants/container@$n.service"
 done
+mkdir -p "$st/etc/systemd/system/container@stubborn.service.d"
+printf '[Service]\nTimeoutStopSec=3\n' > "$st/etc/systemd/system/container@stubborn.service.d/stop.conf"
 cat > "$st/etc/keel-test/probe" <<'EOF'
 #!/usr/bin/busybox sh
 bb=/usr/bin/busybox
 k=/usr/bin/keel
 say() { $bb echo "TEST $*" > /dev/console; }
 i=0
-while [ $i -lt 240 ] && ! $k journalctl -u container@hello.service 2>/dev/null | $bb grep -q '^CONTAINER hello'; do
+while [ $i -lt 240 ] && ! { $k journalctl -u container@hello.service 2>/dev/null | $bb grep -q '^CONTAINER hello' &&
+	$k journalctl -u container@stubborn.service 2>/dev/null | $bb grep -q '^CONTAINER stubborn'; }; do
 	$bb sleep 0.5; i=$((i + 1))
 done
 say "waited: $i"
@@ -67,14 +73,16 @@ cg=/sys/fs/cgroup/system.slice/container@hello.service
 say "cgroup: $(for p in $($bb cat $cg/cgroup.procs); do $bb echo "$($bb cat /proc/$p/comm)=$($bb cut -d: -f3 /proc/$p/cgroup)"; done | $bb grep -v '^sleep=' | $bb sort | $bb tr '\n' ' ')"
 say "stop: $($k init stop container@hello.service 2>&1; echo rc=$?)"
 $k journalctl -u container@hello.service 2>&1 | $bb grep -q 'CONTAINER stopping' && say "stopped: trap ran" || say "stopped: no trap"
-say "after stop: runc=$(/usr/sbin/runc list -q 2>&1 | $bb tr '\n' ' ') cgroup=$([ -e $cg ] && echo 1 || echo 0)"
+say "stubborn before: $($bb ps -o args | $bb grep -c '^/bin/sh -c echo CONTAINER stubborn')"
+say "stubborn: $($k init stop container@stubborn.service 2>&1 | $bb tr '\n' ' '; echo rc=$?) procs=$($bb ps -o args | $bb grep -c '^/bin/sh -c echo CONTAINER stubborn')"
+say "after stop: runc=$(/usr/sbin/runc list -q 2>&1 | $bb tr '\n' ' ') cgroup=$([ -e $cg ] || [ -e /sys/fs/cgroup/system.slice/container@stubborn.service ] && echo 1 || echo 0)"
 say done
 $k init poweroff
 EOF
 cat > "$st/etc/systemd/system/probe.service" <<'EOF'
 [Unit]
 Description=report what the container units did, then power off
-After=container@hello.service container@unsigned.service container@sysadmin.service
+After=container@hello.service container@unsigned.service container@sysadmin.service container@stubborn.service
 
 [Service]
 ExecStart=/usr/bin/busybox sh /etc/keel-test/probe
@@ -111,7 +119,7 @@ t 'status: ' | grep -Eq '^container@hello\.service +loaded +active +running ' &&
 [ "$(t 'cgroup: ')" = "runc=/system.slice/container@hello.service sh=/system.slice/container@hello.service/container " ] &&
 	pass "the container is in a cgroup below the unit's (system.slice/container@hello.service/container; runc in the unit's)" ||
 	fail "container cgroup" "$(t 'cgroup: ')"
-[ "$(t 'runc: ')" = "keel-hello " ] && pass "runc list: only keel-hello exists" || fail "runc list" "$(t 'runc: ')"
+[ "$(t 'runc: ')" = "keel-hello keel-stubborn " ] && pass "runc list: keel-hello and keel-stubborn, no other" || fail "runc list" "$(t 'runc: ')"
 
 # unsigned: refused by unpack; sysadmin: refused by admission; neither started
 for u in unsigned sysadmin; do
@@ -134,13 +142,18 @@ lp=$(grep -n '^ExecStartPre=/usr/bin/keel policy workload' "$KEEL_SRC/config/uni
 	fail "status detail" "$(t 'detail unsigned: ' | grep error) / $(t 'detail sysadmin: ' | grep error)"
 t 'log unsigned: ' | grep -q '^CONTAINER' || t 'log sysadmin: ' | grep -q '^CONTAINER' &&
 	fail "a refused container ran" || pass "neither refused container printed anything: runc never ran them"
-[ "$(t 'bundles: ')" = "hello sysadmin " ] && pass "bundles: hello, and sysadmin (unpacked, then refused); none for unsigned" ||
+[ "$(t 'bundles: ')" = "hello stubborn sysadmin " ] && pass "bundles: hello, stubborn, and sysadmin (unpacked, then refused); none for unsigned" ||
 	fail "bundles" "$(t 'bundles: ')"
 
 # stop: SIGTERM reaches the container, runc's state and the cgroups are gone
 [ "$(t 'stop: ')" = "rc=0" ] && [ "$(t 'stopped: ')" = "trap ran" ] && pass "keel init stop: the container got SIGTERM (its trap ran)" ||
 	fail "stop" "$(t 'stop: ') $(t 'stopped: ')"
-[ "$(t 'after stop: ')" = "runc= cgroup=0" ] && pass "after stop: no runc container, the unit's cgroup removed" ||
+if [ "$(t 'stubborn before: ')" = 1 ] && [[ "$(t 'stubborn: ')" == *rc=*procs=0 ]]; then
+	pass "container@stubborn (ignores SIGTERM) stopped: killed after TimeoutStopSec=, no process of it left ($(t 'stubborn: '))"
+else
+	fail "stubborn stop" "before: $(t 'stubborn before: '); $(t 'stubborn: ')"
+fi
+[ "$(t 'after stop: ')" = "runc= cgroup=0" ] && pass "after both stops: no runc container left (ExecStopPost=), the units' cgroups removed" ||
 	fail "after stop" "$(t 'after stop: ')"
 vm_wait_exit 90 || fail "keel init poweroff"
 vm_stop

@@ -30,11 +30,12 @@
 #   vm_stop                            kill our qemu if it still runs
 #   vm_log_tail [N]                    last N console lines (for FAIL messages)
 #   pass NAME / fail NAME [WHY]        PASS:/FAIL: lines
-#   vm_oci_images DIR                  -> DIR/{hello,unsigned,sysadmin}: OCI layouts made with umoci
-#                                         (busybox-static as /bin; hello's layer recompressed to
-#                                         zstd by skopeo), hello and sysadmin (which asks for
-#                                         CAP_SYS_ADMIN) signed with $VM_KEY as keel verify oci
-#                                         checks; kept while busybox, the key and the tools are
+#   vm_oci_images DIR                  -> DIR/{hello,unsigned,sysadmin,stubborn}: OCI layouts made
+#                                         with umoci (busybox-static as /bin; hello's layer
+#                                         recompressed to zstd by skopeo), all but unsigned signed
+#                                         with $VM_KEY as keel verify oci checks; sysadmin asks for
+#                                         CAP_SYS_ADMIN, stubborn ignores SIGTERM; kept while
+#                                         busybox, the key and the tools are
 # Variables: KEEL (the binary), KEEL_SRC (the tree), VM_DIR (a private temp dir; removed at
 # exit), VM_LOG, VM_PID, KEEL_VM_SLOW (multiply timeouts; default 1), KEEL_VM_MEM (MiB, 256),
 # KEEL_VM_SMP (CPUs, 1).
@@ -255,8 +256,12 @@ vm_oci_images() {
 		skopeo copy --quiet --dest-compress-format zstd oci:base:latest oci:hello:latest && cp -a hello unsigned &&
 		cp -a base sysadmin && umoci config --image sysadmin:latest --config.label io.containers.capabilities=CAP_SYS_ADMIN &&
 		index_set sysadmin '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]' &&
+		cp -a base stubborn && umoci config --image stubborn:latest --config.cmd /bin/sh --config.cmd -c \
+			--config.cmd 'echo CONTAINER stubborn; trap "" TERM; while :; do sleep 1; done' &&
+		index_set stubborn '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]' &&
 		sign hello "$(jq -r '.manifests[0].digest' hello/index.json)" "$VM_KEY" &&
 		sign sysadmin "$(jq -r '.manifests[0].digest' sysadmin/index.json)" "$VM_KEY" &&
+		sign stubborn "$(jq -r '.manifests[0].digest' stubborn/index.json)" "$VM_KEY" &&
 		rm -rf src b0 base ./*.json ./*.sig ./*.tmp
 	) > "$out.log" 2>&1 || { rm -rf "$out"; return 1; }
 	echo "$key" > "$out/.key"
