@@ -33,7 +33,7 @@ PKGS_TEST=(clang libclang-rt-14-dev cryptsetup-bin vboot-utils cgpt gdisk zstd o
 	valgrind nodejs systemd ovmf systemd-boot-efi sbsigntool)
 # What the demo's VM needs: qemu, the Debian kernel and its modules, the image tools.
 PKGS_DEMO=(qemu-system-x86 linux-image-amd64 kmod cpio erofs-utils e2fsprogs gdisk cgpt openssl
-	busybox-static ovmf systemd-boot-efi sbsigntool mtools dosfstools)
+	busybox-static ovmf systemd-boot-efi sbsigntool mtools dosfstools runc umoci skopeo jq)
 apt_updated=
 ensure_pkgs() {
 	local p missing=()
