@@ -1040,8 +1040,8 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 		return *sec = SEC_SOCKET, 0;
 	for (size_t i = 0; i < sizeof(other_sections) / sizeof(other_sections[0]); i++)
 		if (strlen(other_sections[i]) == n && !memcmp(other_sections[i], s, n))
-			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service and .target "
-				"units only", c->path, c->line, other_sections[i]);
+			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service, .socket "
+				"and .target units only", c->path, c->line, other_sections[i]);
 	return kerr_set(c->e, -EINVAL, "%s:%u: unknown section [%.*s]", c->path, c->line, (int)(n > 64 ? 64 : n), s);
 }
 
