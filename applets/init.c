@@ -357,9 +357,13 @@ static int sock_row_cmp(const void *a, const void *b)
 
 static int cmd_sockets(char *body)
 {
-	static sock_row rows[1024];
-	size_t n = 0, w[4] = {6, 0, 4, 9}; /* LISTEN, (TYPE), UNIT, ACTIVATES */
-	for (char *p = body, *nl; n < 1024 && (nl = strchr(p, '\n')); p = nl + 1) {
+	size_t n = 0, w[4] = {6, 0, 4, 9}, max = 0; /* LISTEN, (TYPE), UNIT, ACTIVATES */
+	for (char *p = body; (p = strchr(p, '\n')); p++)
+		max++;
+	sock_row *rows = calloc(max ? max : 1, sizeof(*rows));
+	if (!rows)
+		return kfail(EXIT_FAIL, "list-sockets: out of memory");
+	for (char *p = body, *nl; n < max && (nl = strchr(p, '\n')); p = nl + 1) {
 		*nl = 0;
 		for (int k = 0; k < 4; k++) {
 			rows[n][k] = p;
@@ -376,6 +380,7 @@ static int cmd_sockets(char *body)
 	for (size_t i = 0; i < n; i++)
 		printf("%-*s %-*s %s\n", (int)w[0], rows[i][0], (int)w[2], rows[i][2], rows[i][3]);
 	printf("\n%zu sockets listed.\nPass --all to see loaded but inactive sockets, too.\n", n);
+	free(rows);
 	return EXIT_OK;
 }
 

@@ -258,13 +258,119 @@ static int set_mode(mode_t *m, const char *v, mode_t def, const char **why)
 	return 0;
 }
 
+/* The [Socket] directives that are not socket options, in the order of the switch below. */
+static const char keys[] =
+	"ListenStream\0ListenDatagram\0ListenSequentialPacket\0ListenFIFO\0Accept\0RemoveOnStop\0BindIPv6Only\0"
+	"SocketMode\0DirectoryMode\0SocketUser\0SocketGroup\0BindToDevice\0TCPCongestion\0Service\0"
+	"FileDescriptorName\0Backlog\0MaxConnections\0MaxConnectionsPerSource\0TriggerLimitBurst\0PipeSize\0"
+	"TriggerLimitIntervalSec\0Symlinks\0TimeoutSec\0";
+enum { KS_LISTEN_FIFO = 3, KS_ACCEPT, KS_REMOVE, KS_V6ONLY, KS_MODE, KS_DIRMODE, KS_USER, KS_GROUP, KS_DEVICE,
+	KS_CONGESTION, KS_SERVICE, KS_FDNAME, KS_BACKLOG, KS_MAXCONN, KS_PERSOURCE, KS_BURST, KS_PIPE, KS_INTERVAL,
+	KS_SYMLINKS, KS_TIMEOUT };
+
+/* A name of at most max bytes of printable ASCII without bad (and, for max 15, no '/'). */
+static int set_name(char **dst, const char *v, size_t max, const char *bad, const char **why)
+{
+	size_t n = strlen(v);
+	for (size_t k = 0; k < n; k++)
+		if (v[k] <= ' ' || v[k] >= 0x7f || strchr(bad, v[k]))
+			return fail(why, "not a valid name", -EINVAL);
+	if (n > max)
+		return fail(why, "name too long", -EINVAL);
+	return set_str(dst, v, why);
+}
+
 int socket_set(struct unit_socket *s, const char *key, const char *v, const char **why)
 {
-	static const char listen_keys[] = "ListenStream\0ListenDatagram\0ListenSequentialPacket\0ListenFIFO\0";
-	uint64_t u;
+	uint64_t u = 0;
 	bool b = false;
-	int ret, i;
-	if ((i = uv_word_index(listen_keys, key, false)) >= 0) {
+	int ret = 0, i = uv_word_index(keys, key, false);
+	for (unsigned k = 0; i < 0 && k < NOPTS; k++)
+		if (!strcmp(key, opt_defs[k].key))
+			return set_opt(s, k, v, why);
+	switch (i) {
+	case KS_ACCEPT:
+	case KS_REMOVE:
+		if (*v && (ret = uv_bool(v, &b, why)))
+			return ret;
+		*(i == KS_ACCEPT ? &s->accept : &s->remove_on_stop) = b;
+		return 0;
+	case KS_V6ONLY:
+		if ((i = uv_word_index("default\0both\0ipv6-only\0", v, false)) < 0 && *v)
+			return fail(why, "expected default, both or ipv6-only", -EINVAL);
+		s->ipv6_only = (uint8_t)(i < 0 ? 0 : i);
+		return 0;
+	case KS_MODE:
+		return set_mode(&s->socket_mode, v, 0666, why);
+	case KS_DIRMODE:
+		return set_mode(&s->directory_mode, v, 0755, why);
+	case KS_USER:
+	case KS_GROUP:
+		if (*v && !id_ok(v))
+			return fail(why, "not a valid user or group name", -EINVAL);
+		return set_str(i == KS_USER ? &s->user : &s->group, v, why);
+	case KS_DEVICE: /* "*": none, as systemd */
+		return set_name(&s->bind_device, strcmp(v, "*") ? v : "", 15, "/:", why);
+	case KS_CONGESTION:
+		return set_name(&s->congestion, v, 15, "/:", why);
+	case KS_SERVICE: {
+		const char *sfx = unit_name_suffix(v);
+		if (*v && (!sfx || strcmp(sfx, ".service") || unit_name_is_template(v)))
+			return fail(why, "not a valid service name (NAME.service, no template)", -EINVAL);
+		memcpy(s->service, v, strlen(v) + 1);
+		return 0;
+	}
+	case KS_FDNAME: /* sd_listen_fds_with_names(3): printable ASCII, no ':' */
+		for (size_t k = 0; v[k]; k++)
+			if (v[k] < 0x20 || v[k] > 0x7e || v[k] == ':' || k == 255)
+				return fail(why, "at most 255 bytes of printable ASCII without ':'", -EINVAL);
+		memcpy(s->fdname, v, strlen(v) + 1);
+		return 0;
+	case KS_BACKLOG:
+	case KS_MAXCONN:
+	case KS_PERSOURCE:
+	case KS_BURST:
+	case KS_PIPE:
+		if (*v && (ret = i == KS_PIPE ? uv_bytes(v, &u, why) : uv_uint(v, 0, INT32_MAX, false, &u, why)))
+			return ret;
+		if (u > INT32_MAX)
+			return fail(why, "too large", -ERANGE);
+		if (i == KS_BACKLOG)
+			s->backlog = *v ? (int)u : 4096;
+		else if (i == KS_PIPE)
+			s->pipe_size = (int)u;
+		else if (i == KS_BURST)
+			s->trigger_burst = (unsigned)u, s->trigger_burst_set = *v;
+		else if (i == KS_MAXCONN)
+			s->max_conn = *v ? (unsigned)u : 64;
+		else
+			s->max_per_source = (unsigned)u;
+		return 0;
+	case KS_INTERVAL:
+		u = 2000000;
+		if (*v && (ret = uv_timespan(v, &u, why)))
+			return ret;
+		s->trigger_usec = u == UV_INFINITY ? 0 : u;
+		return 0;
+	case KS_SYMLINKS: {
+		struct strv w = {0};
+		if (!*v)
+			strv_clear(&s->symlinks);
+		else if (!(ret = uv_words(v, false, &w, why)))
+			for (size_t k = 0; k < w.n && !ret; k++) {
+				if (w.v[k][0] != '/' || strlen(w.v[k]) > 4095 || strstr(w.v[k], "/../") || str_ends(w.v[k], "/.."))
+					ret = fail(why, "not an absolute, normalized path", -EINVAL);
+				else if ((ret = strv_push(&s->symlinks, w.v[k])))
+					*why = ret == -E2BIG ? "too many entries" : "out of memory";
+			}
+		strv_clear(&w);
+		return ret;
+	}
+	case KS_TIMEOUT: /* the time for Exec*= commands, which keel refuses */
+		return *v ? uv_timespan(v, &u, why) : 0;
+	case -1:
+		break;
+	default: { /* Listen…= */
 		struct sock_listen l;
 		if (!*v) { /* systemd: an empty Listen…= resets every listen address */
 			free(s->v);
@@ -283,112 +389,7 @@ int socket_set(struct unit_socket *s, const char *key, const char *v, const char
 		s->v[s->n++] = l;
 		return 0;
 	}
-	for (unsigned k = 0; k < NOPTS; k++)
-		if (!strcmp(key, opt_defs[k].key))
-			return set_opt(s, k, v, why);
-	if (!strcmp(key, "Accept") || !strcmp(key, "RemoveOnStop")) {
-		if (*v && (ret = uv_bool(v, &b, why)))
-			return ret;
-		*(key[0] == 'A' ? &s->accept : &s->remove_on_stop) = b;
-		return 0;
 	}
-	if (!strcmp(key, "BindIPv6Only")) {
-		if ((i = uv_word_index("default\0both\0ipv6-only\0", v, false)) < 0 && *v)
-			return fail(why, "expected default, both or ipv6-only", -EINVAL);
-		s->ipv6_only = (uint8_t)(i < 0 ? 0 : i);
-		return 0;
-	}
-	if (!strcmp(key, "SocketMode"))
-		return set_mode(&s->socket_mode, v, 0666, why);
-	if (!strcmp(key, "DirectoryMode"))
-		return set_mode(&s->directory_mode, v, 0755, why);
-	if (!strcmp(key, "SocketUser") || !strcmp(key, "SocketGroup")) {
-		if (*v && !id_ok(v))
-			return fail(why, "not a valid user or group name", -EINVAL);
-		return set_str(key[6] == 'U' ? &s->user : &s->group, v, why);
-	}
-	if (!strcmp(key, "BindToDevice") || !strcmp(key, "TCPCongestion")) {
-		bool dev = key[0] == 'B';
-		size_t n = strlen(v);
-		if (dev && !strcmp(v, "*"))
-			v = "";
-		for (size_t k = 0; k < n && v[k]; k++)
-			if (v[k] <= ' ' || v[k] >= 0x7f || v[k] == '/' || v[k] == ':')
-				return fail(why, dev ? "not a network interface name" : "not a congestion algorithm name", -EINVAL);
-		if (n > 15)
-			return fail(why, "longer than 15 bytes", -EINVAL);
-		return set_str(dev ? &s->bind_device : &s->congestion, v, why);
-	}
-	if (!strcmp(key, "Service")) {
-		if (!*v) {
-			s->service[0] = 0;
-			return 0;
-		}
-		const char *sfx = unit_name_suffix(v);
-		if (!sfx || strcmp(sfx, ".service") || unit_name_is_template(v))
-			return fail(why, "not a valid service name (NAME.service, no template)", -EINVAL);
-		memcpy(s->service, v, strlen(v) + 1);
-		return 0;
-	}
-	if (!strcmp(key, "FileDescriptorName")) {
-		size_t n = strlen(v);
-		if (n > 255)
-			return fail(why, "longer than 255 bytes", -EINVAL);
-		for (size_t k = 0; k < n; k++)
-			if (v[k] < 0x20 || v[k] > 0x7e || v[k] == ':')
-				return fail(why, "only printable ASCII without ':'", -EINVAL);
-		memcpy(s->fdname, v, n + 1);
-		return 0;
-	}
-	if (!strcmp(key, "Backlog") || !strcmp(key, "MaxConnections") || !strcmp(key, "MaxConnectionsPerSource") ||
-		!strcmp(key, "TriggerLimitBurst") || !strcmp(key, "PipeSize")) {
-		char k0 = key[0];
-		if (k0 == 'P' && *v) {
-			if ((ret = uv_bytes(v, &u, why)))
-				return ret;
-			if (u > INT32_MAX)
-				return fail(why, "too large", -ERANGE);
-		} else if (*v && (ret = uv_uint(v, 0, INT32_MAX, false, &u, why))) {
-			return ret;
-		}
-		if (k0 == 'B')
-			s->backlog = *v ? (int)u : 4096;
-		else if (k0 == 'P')
-			s->pipe_size = *v ? (int)u : 0;
-		else if (k0 == 'T')
-			s->trigger_burst = *v ? (unsigned)u : 0, s->trigger_burst_set = *v;
-		else if (!strcmp(key, "MaxConnections"))
-			s->max_conn = *v ? (unsigned)u : 64;
-		else
-			s->max_per_source = *v ? (unsigned)u : 0;
-		return 0;
-	}
-	if (!strcmp(key, "TriggerLimitIntervalSec")) {
-		u = 2000000;
-		if (*v && (ret = uv_timespan(v, &u, why)))
-			return ret;
-		s->trigger_usec = u == UV_INFINITY ? 0 : u;
-		return 0;
-	}
-	if (!strcmp(key, "Symlinks")) {
-		struct strv w = {0};
-		if (!*v) {
-			strv_clear(&s->symlinks);
-			return 0;
-		}
-		if ((ret = uv_words(v, false, &w, why)))
-			return strv_clear(&w), ret;
-		for (size_t k = 0; k < w.n && !ret; k++) {
-			if (w.v[k][0] != '/' || strlen(w.v[k]) > 4095 || strstr(w.v[k], "/../") || str_ends(w.v[k], "/.."))
-				ret = fail(why, "not an absolute, normalized path", -EINVAL);
-			else if ((ret = strv_push(&s->symlinks, w.v[k])))
-				*why = ret == -E2BIG ? "too many entries" : "out of memory";
-		}
-		strv_clear(&w);
-		return ret;
-	}
-	if (!strcmp(key, "TimeoutSec")) /* the time for Exec*= commands, which keel refuses */
-		return *v ? uv_timespan(v, &u, why) : 0;
 	for (size_t k = 0; k < sizeof(no_only) / sizeof(no_only[0]); k++)
 		if (!strcmp(key, no_only[k].key)) {
 			if (*v && (ret = uv_bool(v, &b, why)))
