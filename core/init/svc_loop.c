@@ -169,18 +169,11 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 		return;
 	}
 	case CTL_SOCKETS: /* list-sockets (svc_socket.h) */
-		buf_reset(&c->out);
-		if (buf_puts(&c->out, "OK\n") || sock_list(&l->m, &c->out)) {
-			reply(l, c, "ERR sockets: out of memory");
-			return;
-		}
-		c->replying = true;
-		conn_flush(l, c);
-		return;
 	case CTL_LOG:
 		buf_reset(&c->out);
-		if (buf_puts(&c->out, "OK\n") || log_ring_copy(&s->log, &c->out)) {
-			reply(l, c, "ERR log: out of memory");
+		if (buf_puts(&c->out, "OK\n") ||
+			(r->verb == CTL_LOG ? log_ring_copy(&s->log, &c->out) : sock_list(&l->m, &c->out))) {
+			reply(l, c, "ERR %s: out of memory", ctl_verb_name(r->verb));
 			return;
 		}
 		c->replying = true;
