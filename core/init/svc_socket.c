@@ -25,6 +25,7 @@ struct sock_fd {
 	struct watch w;
 	struct svc *s;
 	int fd;
+	bool unix_; /* AF_UNIX: what peers queued in it may hold descriptors (fdsink.h) */
 };
 
 struct sock_conn {
@@ -38,6 +39,7 @@ struct sock_rt {
 	struct sock_fd fds[SOCK_LISTEN_MAX];
 	size_t nfds;
 	bool watching;
+	bool paused;             /* the descriptor sink is full: no connection taken until it drains */
 	struct sock_conn *conns; /* live instances (Accept=yes) */
 	size_t nconns;
 	unsigned accepted;       /* connections so far: the N of an instance name */
@@ -46,6 +48,16 @@ struct sock_rt {
 };
 
 static bool down(const struct svc *s) { return s->active == ACT_INACTIVE || s->active == ACT_FAILED; }
+
+/* Let go of a socket: a unix socket's queue may hold descriptors a peer sent (SCM_RIGHTS), whose
+ * last close could block; such a socket is closed off PID 1 (fdsink.h). IP sockets carry none. */
+static void let_go(struct jobs *m, int fd, bool unix_)
+{
+	if (unix_)
+		fdsink_put(&m->sink, &fd, 1);
+	else
+		close(fd);
+}
 
 static struct sock_rt *rt_of(struct svc *s)
 {
@@ -212,7 +224,7 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	if (ret && fd >= 0)
-		close(fd);
+		let_go(m, fd, l->family == AF_UNIX);
 	return ret ? ret : fd;
 }
 
@@ -272,7 +284,7 @@ int sock_open(struct jobs *m, struct svc *s)
 			break;
 		}
 		struct sock_fd *f = &rt->fds[rt->nfds++];
-		*f = (struct sock_fd){{W_SOCKET, f}, s, fd};
+		*f = (struct sock_fd){{W_SOCKET, f}, s, fd, l->family == AF_UNIX};
 		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){.events = EPOLLIN, .data.ptr = &f->w}))
 			ret = -errno, svc_fail(s, "epoll: %s", strerror(errno));
 	}
@@ -305,7 +317,7 @@ void sock_close(struct jobs *m, struct svc *s)
 		return;
 	for (size_t i = 0; i < rt->nfds; i++) {
 		epoll_ctl(m->epfd, EPOLL_CTL_DEL, rt->fds[i].fd, NULL);
-		close(rt->fds[i].fd);
+		let_go(m, rt->fds[i].fd, rt->fds[i].unix_);
 	}
 	rt->nfds = 0;
 	rt->watching = false;
@@ -398,12 +410,18 @@ static int instance_name(struct svc *s, struct sock_rt *rt, int cfd, struct sock
 	return str_fmt(out, n, "%.*s@%s.service", (int)pre, s->name, inst);
 }
 
-/* Accept=yes: take up to SOCK_ACCEPT_BATCH connections off fd. */
-static void accept_some(struct jobs *m, struct svc *s, struct sock_rt *rt, int fd)
+/* Accept=yes: take up to SOCK_ACCEPT_BATCH connections off f. */
+static void accept_some(struct jobs *m, struct svc *s, struct sock_rt *rt, const struct sock_fd *f)
 {
 	const struct unit_socket *u = s->u.sock;
 	char name[UNIT_NAME_MAX + 1];
+	int fd = f->fd;
 	for (int k = 0; k < SOCK_ACCEPT_BATCH && rt->nfds; k++) {
+		if (f->unix_ && fdsink_busy(&m->sink)) { /* sock_sweep() takes them again once it drained */
+			watch_all(m, rt, false);
+			rt->paused = true;
+			return;
+		}
 		struct sock_conn c = {.fd = accept4(fd, NULL, NULL, SOCK_CLOEXEC)}; /* the service gets it blocking */
 		struct kerr e = {0};
 		if (c.fd < 0 && (errno == EINTR || errno == ECONNABORTED))
@@ -413,20 +431,21 @@ static void accept_some(struct jobs *m, struct svc *s, struct sock_rt *rt, int f
 				log_warn("%s: accept: %s", s->name, strerror(errno));
 			return;
 		}
+		c.family = f->unix_ ? AF_UNIX : AF_INET;
 		if (trigger_hit(s, rt)) { /* counted before anything else, as systemd */
-			close(c.fd);
+			let_go(m, c.fd, f->unix_);
 			fail_socket(m, s, RES_TRIGGER_LIMIT, "started too often (TriggerLimitBurst=); refusing further connections");
 			return;
 		}
 		unsigned same = 0;
 		int ret = instance_name(s, rt, c.fd, &c, name, sizeof(name));
-		for (size_t i = 0; i < rt->nconns; i++)
+		for (size_t i = 0; i < rt->nconns && c.family != AF_UNIX; i++) /* per source: IP peers only, as systemd */
 			same += rt->conns[i].family == c.family && !memcmp(rt->conns[i].src, c.src, 16);
 		if (ret || rt->nconns >= u->max_conn || (u->max_per_source && same >= u->max_per_source)) {
 			log_warn("%s: %s; connection dropped", s->name, ret ? strerror(-ret) :
 				rt->nconns >= u->max_conn ? "too many connections (MaxConnections=)" :
 				"too many connections from one address (MaxConnectionsPerSource=)");
-			close(c.fd);
+			let_go(m, c.fd, f->unix_);
 			continue;
 		}
 		struct sock_conn *n = realloc(rt->conns, (rt->nconns + 1) * sizeof(*n));
@@ -437,7 +456,7 @@ static void accept_some(struct jobs *m, struct svc *s, struct sock_rt *rt, int f
 		if (!inst || inst->load != LOAD_LOADED || inst->job != JOB_NONE || !down(inst)) {
 			log_err("%s: %s: %s; connection dropped", s->name, name, !n ? "out of memory" : !inst ? e.msg :
 				inst->error[0] ? inst->error : "not a service that can start");
-			close(c.fd);
+			let_go(m, c.fd, f->unix_);
 			if (inst && inst->load != LOAD_LOADED && inst->job == JOB_NONE && down(inst))
 				forget(m, inst);
 			continue;
@@ -460,7 +479,7 @@ void sock_event(struct jobs *m, void *obj)
 		return;
 	}
 	if (s->u.sock->accept) {
-		accept_some(m, s, rt, f->fd);
+		accept_some(m, s, rt, f);
 		return;
 	}
 	struct svc *svc = jobs_get(m, s->u.sock->service, &e);
@@ -494,11 +513,15 @@ void sock_sweep(struct jobs *m)
 				continue;
 			}
 			if (c->fd >= 0)
-				close(c->fd);
+				let_go(m, c->fd, c->family == AF_UNIX);
 			rt->conns[k] = rt->conns[--rt->nconns];
 			if (x->pos < i)
 				i--; /* s moves down one */
 			forget(m, x);
+		}
+		if (rt->paused && !fdsink_busy(&m->sink) && s->active == ACT_ACTIVE) {
+			rt->paused = false;
+			watch_all(m, rt, true);
 		}
 		if (s->load != LOAD_LOADED || !s->u.sock || s->u.sock->accept || s->active != ACT_ACTIVE || !rt->nfds)
 			continue;
@@ -569,7 +592,7 @@ void sock_passed(struct jobs *m, struct svc *s)
 	for (size_t i = 0; i < m->n; i++)
 		for (size_t k = 0; m->v[i]->sock && k < m->v[i]->sock->nconns; k++)
 			if (m->v[i]->sock->conns[k].inst == s && m->v[i]->sock->conns[k].fd >= 0) {
-				close(m->v[i]->sock->conns[k].fd);
+				let_go(m, m->v[i]->sock->conns[k].fd, m->v[i]->sock->conns[k].family == AF_UNIX);
 				m->v[i]->sock->conns[k].fd = -1;
 			}
 }
