@@ -300,9 +300,9 @@ int sock_open(struct jobs *m, struct svc *s)
 		for (size_t k = 0; k < u->n && !target; k++)
 			target = u->v[k].path[0] == '/' ? u->v[k].path : NULL;
 		int dfd = parent_dir(m->rootfd, u->symlinks.v[i], u->directory_mode, true, &base);
-		if (dfd >= 0 && symlinkat(target, dfd, base) && errno == EEXIST && u->remove_on_stop && !unlinkat(dfd, base, 0))
-			symlinkat(target, dfd, base);
-		if (dfd < 0 || faccessat(dfd, base, F_OK, AT_SYMLINK_NOFOLLOW))
+		if (dfd >= 0 && u->remove_on_stop) /* what is there may go (systemd: only then) */
+			unlinkat(dfd, base, 0);
+		if (dfd < 0 || symlinkat(target, dfd, base))
 			log_warn("%s: Symlinks=%s: could not be made", s->name, u->symlinks.v[i]);
 		if (dfd >= 0)
 			close(dfd);
