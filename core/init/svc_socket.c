@@ -474,8 +474,8 @@ void sock_event(struct jobs *m, void *obj)
 	struct sock_rt *rt = s->sock;
 	struct kerr e = {0};
 	uint64_t id;
-	if (s->load != LOAD_LOADED || !s->u.sock || s->active != ACT_ACTIVE || !rt->watching) {
-		watch_all(m, rt, false); /* not ours to take now; sock_sweep() watches again */
+	if (s->load != LOAD_LOADED || !s->u.sock || s->active != ACT_ACTIVE || !rt->watching || m->shutting_down) {
+		watch_all(m, rt, false); /* not ours to take now; sock_sweep() watches again (not while going down) */
 		return;
 	}
 	if (s->u.sock->accept) {
@@ -519,6 +519,8 @@ void sock_sweep(struct jobs *m)
 				i--; /* s moves down one */
 			forget(m, x);
 		}
+		if (m->shutting_down) /* nothing starts any more: the sockets stay unwatched until they close */
+			continue;
 		if (rt->paused && !fdsink_busy(&m->sink) && s->active == ACT_ACTIVE) {
 			rt->paused = false;
 			watch_all(m, rt, true);

@@ -1,8 +1,8 @@
 /* unit_parse.h — systemd unit files, the subset keel init runs, parsed strictly.
  *
- * keel init runs NAME.service and NAME.target units; names of every other unit type are valid
- * where units are named (After=, Wants=…), and `keel init verify` reads their files too (their own
- * section refused by name). unit_parse() applies one file (the unit file, then each drop-in in
+ * keel init runs NAME.service, NAME.socket (its [Socket] section: init/socket_parse.h) and
+ * NAME.target units; names of every other unit type are valid where units are named (After=,
+ * Wants=…), and `keel init verify` reads their files too (their own section refused by name). unit_parse() applies one file (the unit file, then each drop-in in
  * turn) to a struct unit; unit_check() validates the result once all files are in.
  * Syntax (systemd.syntax(7)): [Section] headers; Key=Value with white space around '=' ignored;
  * '#' and ';' start comment lines; a line ending in '\' continues on the next (the backslash
@@ -28,8 +28,8 @@ struct kerr;
 #define UNIT_FILE_MAX (256 * 1024) /* bytes of one unit file or drop-in */
 #define UNIT_CMDS_MAX 64           /* command lines in one Exec*= list */
 
-/* UNIT_OTHER: a .socket, .timer, .mount… file, read by `keel init verify` only (its own section
- * is refused by name: keel init runs services and targets). */
+/* UNIT_OTHER: a .timer, .mount… file, read by `keel init verify` only (its own section is
+ * refused by name: keel init runs services, sockets and targets). */
 enum unit_kind { UNIT_SERVICE, UNIT_TARGET, UNIT_OTHER, UNIT_SOCKET };
 struct unit_socket; /* [Socket] of a UNIT_SOCKET (init/socket_parse.h) */
 /* Type=: idle runs as simple (systemd only delays its start for the console's sake); forking is
