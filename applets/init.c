@@ -349,6 +349,46 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 	return rc;
 }
 
+/* list-sockets: PID 1 sends "LISTEN\tTYPE\tUNIT\tACTIVATES" lines; printed as systemctl does,
+ * sorted by address then type, in columns, with its footer. */
+typedef char *sock_row[4];
+
+static int sock_row_cmp(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	int r = strcmp(x[0], y[0]);
+	return r ? r : strcmp(x[1], y[1]);
+}
+
+static int cmd_sockets(char *body)
+{
+	size_t n = 0, w[4] = {6, 0, 4, 9}, max = 0; /* LISTEN, (TYPE), UNIT, ACTIVATES */
+	for (char *p = body; (p = strchr(p, '\n')); p++)
+		max++;
+	sock_row *rows = calloc(max ? max : 1, sizeof(*rows));
+	if (!rows)
+		return kfail(EXIT_FAIL, "list-sockets: out of memory");
+	for (char *p = body, *nl; n < max && (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = 0;
+		for (int k = 0; k < 4; k++) {
+			rows[n][k] = p;
+			p += strcspn(p, "\t");
+			if (*p)
+				*p++ = 0;
+			w[k] = strlen(rows[n][k]) > w[k] ? strlen(rows[n][k]) : w[k];
+		}
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), sock_row_cmp);
+	if (n)
+		printf("%-*s %-*s %s\n", (int)w[0], "LISTEN", (int)w[2], "UNIT", "ACTIVATES");
+	for (size_t i = 0; i < n; i++)
+		printf("%-*s %-*s %s\n", (int)w[0], rows[i][0], (int)w[2], rows[i][2], rows[i][3]);
+	printf("\n%zu sockets listed.\nPass --all to see loaded but inactive sockets, too.\n", n);
+	free(rows);
+	return EXIT_OK;
+}
+
 static int client(int argc, char **argv)
 {
 	const char *root = NULL, *sock = NULL, *props = NULL;
@@ -370,7 +410,8 @@ static int client(int argc, char **argv)
 		return args_exit(n);
 	struct ctl_req r = {0};
 	size_t k;
-	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
+	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload",
+		"list-sockets"};
 	enum status_mode mode = lsb ? ST_LSB : ST_STATUS;
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (!strcmp(argv[0], verbs[k]))
@@ -390,7 +431,7 @@ static int client(int argc, char **argv)
 		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);
 	if (ctl_format_request(&r, line, sizeof(line)))
 		return kfail(EXIT_USAGE, "%s: %s (see --help)", argv[0],
-			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service or NAME.target)" :
+			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service, NAME.socket or NAME.target)" :
 			n == 1 ? "takes no unit" : "needs a unit");
 	if (json && r.verb != CTL_STATUS)
 		return kfail(EXIT_USAGE, "--json is for status");
@@ -416,6 +457,8 @@ static int client(int argc, char **argv)
 		if (nl)
 			*nl = 0;
 		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
+	} else if (r.verb == CTL_SOCKETS) {
+		rc = cmd_sockets(body + 3);
 	} else if (r.verb == CTL_STATUS) {
 		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
 		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */

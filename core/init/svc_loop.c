@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "init/notify.h"
 #include "init/svc_jobs.h"
+#include "init/svc_socket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -167,10 +168,12 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 		conn_flush(l, c);
 		return;
 	}
+	case CTL_SOCKETS: /* list-sockets (svc_socket.h) */
 	case CTL_LOG:
 		buf_reset(&c->out);
-		if (buf_puts(&c->out, "OK\n") || log_ring_copy(&s->log, &c->out)) {
-			reply(l, c, "ERR log: out of memory");
+		if (buf_puts(&c->out, "OK\n") ||
+			(r->verb == CTL_LOG ? log_ring_copy(&s->log, &c->out) : sock_list(&l->m, &c->out))) {
+			reply(l, c, "ERR %s: out of memory", ctl_verb_name(r->verb));
 			return;
 		}
 		c->replying = true;
@@ -528,6 +531,7 @@ static void after_events(struct loop *l)
 				job_reply(l, c, ok);
 		}
 	}
+	sock_sweep(&l->m); /* after the replies: it may forget ended instance units */
 	bool ok;
 	if (!l->goal_reported && l->goal && jobs_done(l->goal, l->goal_id, &ok)) {
 		l->goal_reported = true;
@@ -605,6 +609,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 			case W_CONN: conn_event(&l, w->obj, evs[i].events); break;
 			case W_OUT: svc_output(&l.m, w->obj); break;
 			case W_SPAWN: svc_spawn_event(&l.m, w->obj); break;
+			case W_SOCKET: sock_event(&l.m, w->obj); break;
 			}
 		}
 		uint64_t now = mono_us();

@@ -3,6 +3,7 @@
 #include "init/boot_units.h"
 #include "init/svc_exec.h"
 #include "init/svc_jobs.h"
+#include "init/svc_socket.h"
 #include "init/unit_cond.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -40,14 +41,15 @@ const char *svc_active_name(enum svc_active a)
 static const char *sub_name(enum svc_sub s)
 {
 	static const char *const n[] = {"dead", "start-pre", "start", "running", "exited", "auto-restart", "stop",
-		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post"};
+		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post", "listening"};
 	return n[s];
 }
 
 static const char *result_name(enum svc_result r)
 {
 	static const char *const n[] = {"success", "exit-code", "signal", "core-dump", "timeout", "start-limit-hit",
-		"resources", "dependency", "cycle", "load", "canceled", "assert", "protocol", "watchdog"};
+		"resources", "dependency", "cycle", "load", "canceled", "assert", "protocol", "watchdog", "trigger-limit-hit",
+		"service-start-limit-hit"};
 	return n[r];
 }
 
@@ -124,6 +126,8 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		}
 	}
 }
+
+void svc_enter(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub) { set_state(m, s, a, sub); }
 
 /* ---- the state machine ------------------------------------------------------------------------ */
 
@@ -396,6 +400,11 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
 		return;
 	}
+	if (s->u.sock) { /* a socket unit listens, or fails (svc_socket.c) */
+		s->result = sock_open(m, s) ? RES_RESOURCES : RES_SUCCESS;
+		set_state(m, s, s->result ? ACT_FAILED : ACT_ACTIVE, s->result ? SUB_FAILED : SUB_LISTENING);
+		return;
+	}
 	s->deadline = 0;
 	s->result = RES_SUCCESS;
 	s->oneshot_ok = s->stop_killed = s->stop_post_ran = s->skipped = s->main_status_set = false;
@@ -432,7 +441,9 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 {
 	if (s->job != JOB_NONE)
 		s->job_begun = true;
-	if (s->u.kind == UNIT_TARGET || s->load != LOAD_LOADED) {
+	if (s->u.sock)
+		sock_close(m, s);
+	if (s->u.kind == UNIT_TARGET || s->u.sock || s->load != LOAD_LOADED) {
 		set_state(m, s, s->active == ACT_FAILED ? ACT_FAILED : ACT_INACTIVE, s->active == ACT_FAILED ? SUB_FAILED : SUB_DEAD);
 		return;
 	}
@@ -850,6 +861,7 @@ void svc_free(struct svc *s)
 	if (s->spawn_fd >= 0)
 		close(s->spawn_fd);
 	log_ring_free(&s->log);
+	sock_free(s);
 	unit_free(&s->u);
 	free(s);
 }
