@@ -82,7 +82,7 @@ int update_fleet(int argc, char **argv)
 	struct update_strategy s;
 	struct kerr e = {0};
 	if ((ret = update_strategy_load(root, &s, &e)))
-		return kfail(kerr_exit(ret) == EXIT_NO ? EXIT_FAIL : EXIT_FAIL, "%s: %s", argv[0], kerr_str(&e, ret));
+		return kfail(EXIT_FAIL, "%s: %s", argv[0], kerr_str(&e, ret));
 	s.now = now;
 	if ((ret = sandbox_enter(fleet_syscalls, &e)))
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
