@@ -92,22 +92,6 @@ static const char *const client_syscalls[] = {"socket", "connect", "sendto", "sh
 
 /* ---- PID 1 ------------------------------------------------------------------------------------ */
 
-/* key= of the boot record b into out ("" when absent). */
-static void record_get(const struct buf *b, const char *key, char *out, size_t n)
-{
-	size_t kl = strlen(key);
-	*out = 0;
-	for (const char *p = b->p ? (const char *)b->p : "", *end = p + b->len; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		nl = nl ? nl : end;
-		if ((size_t)(nl - p) > kl && !memcmp(p, key, kl) && p[kl] == '=' && (size_t)(nl - p - kl - 1) < n) {
-			memcpy(out, p + kl + 1, (size_t)(nl - p - kl - 1));
-			out[nl - p - kl - 1] = 0;
-		}
-		p = nl + 1;
-	}
-}
-
 /* Is this boot a trial? Through systemd-boot: the entry stage 1 recorded (LoaderEntrySelected, as
  * named before systemd-boot counted it down) has a boot counter (NAME+LEFT[-DONE].efi). A direct
  * kernel boot: the slot's GPT successful bit is clear. Then the health checks of the image
@@ -127,9 +111,9 @@ static void health_setup(struct health *h, const char *root, bool test)
 	if (fs_read_path(AT_FDCWD, path, b.max, &b, &e))
 		goto out; /* no record: not booted by stage 1 (or a test without one) */
 	h->booted = true;
-	record_get(&b, "entry", entry, sizeof(entry));
-	record_get(&b, "slot", slot, sizeof(slot));
-	record_get(&b, "disk", disk, sizeof(disk));
+	lines_value(b.p, b.len, "entry", entry, sizeof(entry));
+	lines_value(b.p, b.len, "slot", slot, sizeof(slot));
+	lines_value(b.p, b.len, "disk", disk, sizeof(disk));
 	if (entry[0]) {
 		h->trial = !esp_name_parse(entry, &en) && en.left >= 0;
 		str_fmt(h->trial_why, sizeof(h->trial_why), "entry %s", entry);
