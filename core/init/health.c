@@ -284,7 +284,8 @@ static void trial_step(struct health *h, struct jobs *m, struct svc *goal, uint6
 	}
 	if (h->phase == HP_WAIT || h->phase == HP_SETTLE) {
 		if (!goal || (jobs_done(goal, goal_id, &ok) && !ok)) {
-			verdict(h, false, "%s failed: %s", goal ? goal->name : "the goal", goal && goal->error[0] ? goal->error : "not started");
+			verdict(h, false, "%s failed: %s", goal ? goal->name : "the goal", !goal ? "not queued" : goal->error[0] ?
+				goal->error : svc_active_name(goal->active));
 			return;
 		}
 		if (!jobs_done(goal, goal_id, &ok)) {
