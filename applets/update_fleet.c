@@ -77,8 +77,8 @@ int update_fleet(int argc, char **argv)
 	if (n < 0)
 		return args_exit(n);
 	bool rb = !strcmp(argv[0], "reboot");
-	if (n || (now && !rb))
-		return kfail(EXIT_USAGE, "%s: no operands%s (see --help)", argv[0], rb ? "" : "; --now is for reboot");
+	if (n || (now && (!rb || wait)))
+		return kfail(EXIT_USAGE, "%s: no operands; --now is for reboot without --wait (see --help)", argv[0]);
 	struct update_strategy s;
 	struct kerr e = {0};
 	if ((ret = update_strategy_load(root, &s, &e)))
