@@ -252,7 +252,7 @@ void health_begin(struct health *h, uint64_t now)
 
 /* The first unit that is not active: 1 still coming (what: its state), -1 will not (failed, not
  * loaded), 0 all active. */
-static int units_state(struct health *h, struct jobs *m, const char **who, const char **what)
+static int units_state(const struct health *h, const char **who, const char **what)
 {
 	int r = 0;
 	for (size_t i = 0; i < h->spec.nunits && r >= 0; i++) {
@@ -270,7 +270,6 @@ static int units_state(struct health *h, struct jobs *m, const char **who, const
 			r = 1;
 		}
 	}
-	(void)m;
 	return r;
 }
 
@@ -307,7 +306,7 @@ static void trial_step(struct health *h, struct jobs *m, struct svc *goal, uint6
 					return;
 				}
 		}
-		int st = units_state(h, m, &who, &what);
+		int st = units_state(h, &who, &what);
 		if (st < 0) {
 			verdict(h, false, "%s is not running: %s", who, what);
 			return;
