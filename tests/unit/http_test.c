@@ -216,18 +216,28 @@ T_TEST(http_chunked)
 
 /* ---- Range resume against a one-shot server ------------------------------------------------- */
 
-/* Serve one connection on 127.0.0.1: answer if the request asks for "Range: bytes=5-", else 400.
- * Returns the port (the child in *pid), or -1. */
-static int serve_once(const char *answer, pid_t *pid)
+/* A listening socket on 127.0.0.1 (a free port into *port), or -1. */
+static int listen_loopback(int *port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t al = sizeof(a);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1) || getsockname(s, (struct sockaddr *)&a, &al)) {
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 4) || getsockname(s, (struct sockaddr *)&a, &al)) {
 		if (s >= 0)
 			close(s);
 		return -1;
 	}
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+/* Serve one connection on 127.0.0.1: answer if the request asks for "Range: bytes=5-", else 400.
+ * Returns the port (the child in *pid), or -1. */
+static int serve_once(const char *answer, pid_t *pid)
+{
+	int port, s = listen_loopback(&port);
+	if (s < 0)
+		return -1;
 	if ((*pid = fork()) == 0) {
 		char req[4096];
 		size_t n = 0;
@@ -246,7 +256,7 @@ static int serve_once(const char *answer, pid_t *pid)
 		_exit(0);
 	}
 	close(s);
-	return *pid > 0 ? ntohs(a.sin_port) : -1;
+	return *pid > 0 ? port : -1;
 }
 
 static int truncate_output(void *ctx)
@@ -315,19 +325,14 @@ T_TEST(http_range_resume)
  * POST with body {"a":1}, else 400. Returns the port (the child in *pid), or -1. */
 static int serve_post(const char *answer, int n, pid_t *pid)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 4) || getsockname(s, (struct sockaddr *)&a, &al)) {
-		if (s >= 0)
-			close(s);
+	int port, s = listen_loopback(&port);
+	if (s < 0)
 		return -1;
-	}
 	if ((*pid = fork()) == 0) {
 		char req[4096], want[4096];
 		snprintf(want, sizeof(want), "POST /v1/pre-reboot HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: keel\r\n"
 			"Accept: */*\r\nAccept-Encoding: identity\r\nConnection: close\r\nfleet-lock-protocol: true\r\n"
-			"Content-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}", ntohs(a.sin_port));
+			"Content-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}", port);
 		alarm(20);
 		for (int k = 0; k < n; k++) {
 			size_t got = 0;
@@ -348,7 +353,7 @@ static int serve_post(const char *answer, int n, pid_t *pid)
 		_exit(0);
 	}
 	close(s);
-	return *pid > 0 ? ntohs(a.sin_port) : -1;
+	return *pid > 0 ? port : -1;
 }
 
 T_TEST(http_post_any_status)
