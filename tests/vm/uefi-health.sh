@@ -5,8 +5,11 @@
 # /usr/lib/keel/health.json, whose command fails on 2026.2.0. Each trial boot reaches
 # multi-user.target, the check fails, keel init runs `keel update mark-bad` and reboots through
 # its shutdown path; systemd-boot counts +3 -> +2-1 -> +1-2 -> +0-3, then boots 2026.1.0, which is
-# no trial: no check runs. (mark-bad belongs to the update branch: until it is merged the command
-# is unknown, the runner records that, and reboots all the same — boot counting still falls back.)
+# no trial: no check runs. First, on a copy where 2026.1.0 itself is on trial (keel-2026.1.0+3.efi,
+# USR-A not successful), the check passes: no reboot, the verdict recorded, and `keel slots bless`
+# run by the report unit as the stand-in for mark-good. (mark-good and mark-bad belong to the
+# update branch: until it is merged they are unknown commands; the runner records that — marked=
+# error — and a failed trial reboots all the same, so boot counting still falls back.)
 VM_SUITE=uefi-health
 . "$(dirname "$0")/lib.sh"
 [ -r /usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd ] || { fail "prerequisites" "ovmf missing"; exit 0; }
@@ -20,14 +23,38 @@ vm_image uefi-health --extra-usr "$fx" --extra-state "$KEEL_SRC/tests/vm/fixture
 	--version-b 2026.2.0 --attr-a 1:0:1 --attr-b 2:1:0 --uefi-initrd "$ird" --uefi-cmdline "$cmdline" --uefi-tries 0 \
 	"${sign[@]}" > /dev/null || { fail "image"; exit 0; }
 hash_b=$(awk '$1 == "root-hash-b" { print $2 }' "$VM_CACHE/uefi-health.img.info")
+VM_UEFI=secure
+con() { tr -d '\r' < "$VM_LOG"; }
+
+# a trial boot that passes
+disk=$(vm_copy uefi-health)
+mren -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0.efi ::EFI/Linux/keel-2026.1.0+3.efi && cgpt add -i 2 -S 0 "$disk" ||
+	{ fail "pass setup"; exit 0; }
+vm_start "$disk"
+if vm_wait '^TEST done' 240 && vm_wait_exit 60; then
+	con | grep -q 'health: trial boot (entry keel-2026.1.0+3.efi)' && con | grep -q 'health: passed: 1 unit active; /usr/bin/busybox exited 0' &&
+		! con | grep -q 'health: rebooting' && con | grep -q 'all units stopped: power off' &&
+		pass "trial boot of 2026.1.0: the check passes, no reboot (the VM powered off by the report unit)" ||
+		{ fail "passing trial"; vm_log_tail 25; }
+	con | grep -q '^TEST health-record: result=pass reason=1 unit active; /usr/bin/busybox exited 0 marked=[a-z]' &&
+		pass "/run/keel/health records the pass: $(con | sed -n 's/^TEST health-record: .*\(marked=[^=]*\) trial=.*/\1/p')" ||
+		fail "verdict recorded" "$(con | grep -a '^TEST health-record')"
+	con | grep -q '^TEST bless: rc=0' && [ "$(vm_uefi_ls "$disk" | tr '\n' ' ')" = "keel-2026.1.0.efi " ] &&
+		[ "$(cgpt show -i 2 -S "$disk")" = 1 ] &&
+		pass "the stand-in for mark-good (keel slots bless): keel-2026.1.0.efi, USR-A successful" ||
+		fail "bless after the pass" "$(vm_uefi_ls "$disk" | tr '\n' ' ') S=$(cgpt show -i 2 -S "$disk")"
+else
+	fail "the passing trial boot reports"; vm_log_tail 30
+fi
+vm_stop
+
+# a release whose check fails
 disk=$(vm_copy uefi-health)
 "$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.2.0 --usrhash "$hash_b" --cmdline "$cmdline" \
 	--out "$VM_DIR/keel-2026.2.0+3.efi" "${sign[@]}" && vm_uefi_uki "$disk" keel-2026.2.0+3.efi "$VM_DIR/keel-2026.2.0+3.efi" ||
 	{ fail "UKI of release 2026.2.0"; exit 0; }
 [ "$(vm_uefi_ls "$disk" | tr '\n' ' ')" = "keel-2026.1.0.efi keel-2026.2.0+3.efi " ] &&
 	pass "before: 2026.1.0 good in A, 2026.2.0 on trial (+3) in B" || fail "setup" "$(vm_uefi_ls "$disk" | tr '\n' ' ')"
-VM_UEFI=secure
-con() { tr -d '\r' < "$VM_LOG"; }
 for want in keel-2026.2.0+2-1.efi keel-2026.2.0+1-2.efi keel-2026.2.0+0-3.efi; do
 	vm_start "$disk"
 	if vm_wait_exit 240; then
