@@ -66,6 +66,9 @@
 #include "base/sandbox.h"
 #include "boot/shutdown.h"
 #include "boot/stage1.h"
+#include "disk/esp.h"
+#include "disk/gpt.h"
+#include "init/health.h"
 #include "init/host_setup.h"
 #include "init/svc_loop.h"
 
@@ -89,6 +92,60 @@
 static const char *const client_syscalls[] = {"socket", "connect", "sendto", "shutdown", "setsockopt", NULL};
 
 /* ---- PID 1 ------------------------------------------------------------------------------------ */
+
+/* Is this boot a trial? Through systemd-boot: the entry stage 1 recorded (LoaderEntrySelected, as
+ * named before systemd-boot counted it down) has a boot counter (NAME+LEFT[-DONE].efi). A direct
+ * kernel boot: the slot's GPT successful bit is clear. Then the health checks of the image
+ * (ROOT/usr/lib/keel/health.json; none: the goal alone decides; unusable: the check fails). */
+static void health_setup(struct health *h, const char *root, bool test)
+{
+	char path[512], entry[256], slot[32], disk[128];
+	struct buf b = BUF_INIT(4096);
+	struct kerr e = {0};
+	struct esp_name en;
+	health_init(h);
+	str_fmt(h->run_dir, sizeof(h->run_dir), "%s" RUN_DIR, root);
+	const char *k = test ? getenv("KEEL_HEALTH_TEST_KEEL") : NULL; /* tests only: never as PID 1 */
+	if (k)
+		str_copy(h->keel, sizeof(h->keel), k);
+	str_fmt(path, sizeof(path), "%s" RUN_DIR "/boot", root);
+	if (fs_read_path(AT_FDCWD, path, b.max, &b, &e))
+		goto out; /* no record: not booted by stage 1 (or a test without one) */
+	h->booted = true;
+	lines_value(b.p, b.len, "entry", entry, sizeof(entry));
+	lines_value(b.p, b.len, "slot", slot, sizeof(slot));
+	lines_value(b.p, b.len, "disk", disk, sizeof(disk));
+	if (entry[0]) {
+		h->trial = !esp_name_parse(entry, &en) && en.left >= 0;
+		str_fmt(h->trial_why, sizeof(h->trial_why), "entry %s", entry);
+	} else if (slot[0] && disk[0]) {
+		struct gpt g = {0};
+		struct gpt_part p;
+		int fd = open(disk, O_RDONLY | O_CLOEXEC), i;
+		if (fd >= 0 && !gpt_read(&(struct gpt_io){.fd = fd}, 0, &g, &e) && (i = gpt_find_name(&g, slot)) >= 0 &&
+			!gpt_get(&g, i, &p))
+			h->trial = !gpt_attr_successful(p.attr);
+		else
+			log_warn("health: %s: cannot read the GPT: %s", disk, fd < 0 ? kerr_strerror(errno) : e.msg);
+		if (fd >= 0)
+			close(fd);
+		gpt_free(&g);
+		str_fmt(h->trial_why, sizeof(h->trial_why), "slot %s, not successful", slot);
+	}
+	if (!h->trial)
+		goto out;
+	buf_free(&b);
+	buf_init(&b, HEALTH_FILE_MAX + 1);
+	str_fmt(path, sizeof(path), "%s" HEALTH_FILE, root);
+	int ret = fs_read_path(AT_FDCWD, path, b.max, &b, &e);
+	if (!ret)
+		ret = b.len > HEALTH_FILE_MAX ? kerr_set(&e, -EFBIG, "larger than %d bytes", HEALTH_FILE_MAX) :
+			health_parse(b.p ? (const char *)b.p : "", b.len, &h->spec, &e);
+	if (ret && ret != -ENOENT)
+		str_copy(h->spec_error, sizeof(h->spec_error), e.msg);
+out:
+	buf_free(&b);
+}
 
 static void __attribute__((noreturn)) go_down(int how)
 {
@@ -171,8 +228,10 @@ static int pid1(void)
 		close(rootfd);
 	if (host_loopback(&e))
 		log_err("loopback: %s", e.msg);
+	static struct health h;
+	health_setup(&h, "", false);
 	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
-		.cgroups = true, .cgroup_path = CGROUP_PATH};
+		.cgroups = true, .cgroup_path = CGROUP_PATH, .health = &h};
 	if (svc_loop_run(&o, &end, &e))
 		pid1_fatal(e.msg);
 	go_down(end == SVC_LOOP_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF);
@@ -194,9 +253,13 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 	str_fmt(run, sizeof(run), "%s/run", root);
 	if (stat(run, &st) && mkdir(run, 0755))
 		return kfail(EXIT_FAIL, "%s: %s", run, kerr_strerror(errno));
+	struct health h;
+	health_setup(&h, root, true);
 	struct svc_loop_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
-		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size};
-	if (svc_loop_run(&o, &end, &e))
+		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size, .health = &h};
+	int ret = svc_loop_run(&o, &end, &e);
+	health_free(&h);
+	if (ret)
 		return kfail(EXIT_FAIL, "%s", e.msg);
 	log_notice("stopped (%s)", end == SVC_LOOP_REBOOT ? "reboot" : "poweroff");
 	return EXIT_OK;
