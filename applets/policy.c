@@ -4,6 +4,7 @@
  *        keel policy seccomp [--caps CAP,...] [--kernel X.Y] [--export-bpf FILE] [--json] PROFILE.json
  *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--json|--sarif]
  *        keel policy host [--profile FILE] --explain ID
+ *        keel policy units [--root DIR] [--threshold N] [--json] [UNIT|FILE...]
  *
  * workload: judge an OCI runtime-spec config.json (or BUNDLE/config.json) by the Pod Security
  * Standards (Kubernetes v1.35) at the given level (default restricted, which includes
@@ -27,6 +28,13 @@
  * (id, reason, who, expires) turns a failure into a recorded WAIVED until it expires. A missing
  * interface is UNKNOWN (could not evaluate), never FAIL.
  *
+ * units: how exposed each service is, as `systemd-analyze security` (systemd 252) computes it:
+ * its 81 checks with weights and ranges, the settings each service has and lacks, an overall
+ * exposure 0.0-10.0 and its level (PERFECT SAFE OK MEDIUM EXPOSED UNSAFE DANGEROUS). UNITs are
+ * loaded beneath --root as keel init loads them (drop-ins, masks); a FILE (a path) alone; none:
+ * every service there. What keel refuses (DynamicUser=, DeviceAllow=...) is scored as systemd
+ * reads it and named.
+ *
  * Options:
  *   --profile FILE     a host profile (default /usr/share/keel/policy/host.json, shipped
  *                      in the image from config/policy/host.json; format: see the docs)
@@ -39,6 +47,7 @@
  *   --kernel X.Y       kernel version for minKernel (default: the running kernel)
  *   --export-bpf FILE  write the compiled filter (struct sock_filter[]) to FILE, atomically
  *   --level L          baseline or restricted (workload)
+ *   --threshold N      units: exit 1 when an exposure exceeds N tenths (0-100; default 100)
  *   --json             machine-readable report (schema: see the docs)
  *   --sarif            SARIF 2.1.0 for code-scanning pipelines (workload, host): one result per
  *                      violation or failed / unevaluated check; waivers and user-namespace
