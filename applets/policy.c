@@ -2,7 +2,7 @@
  *
  * usage: keel policy workload [--level baseline|restricted] [--json|--sarif] BUNDLE|CONFIG.json
  *        keel policy seccomp [--caps CAP,...] [--kernel X.Y] [--export-bpf FILE] [--json] PROFILE.json
- *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--json|--sarif]
+ *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--apply] [--json|--sarif]
  *        keel policy host [--profile FILE] --explain ID
  *        keel policy units [--root DIR] [--threshold N] [--json] [UNIT|FILE...]
  *
@@ -23,7 +23,8 @@
  * host: run a host profile's checks (default: keel's own profile, roles base and
  * kubernetes-node) against the kernel's interfaces beneath --root: sysctls, mount options,
  * risky modules, world-writable and setuid files on writable mounts, listening sockets, the
- * kernel command line, lockdown, module signatures, Secure Boot, the booted release. Each
+ * kernel command line, lockdown, module signatures, Secure Boot, the booted release and its
+ * floor, the verity root hash of /usr's device, clock synchronisation (adjtimex). Each
  * result has the check id, the expected and observed value and where it was read. A waiver
  * (id, reason, who, expires) turns a failure into a recorded WAIVED until it expires. A missing
  * interface is UNKNOWN (could not evaluate), never FAIL.
@@ -42,6 +43,8 @@
  *   --role NAME        base (default) or another role the profile declares
  *   --date YYYY-MM-DD  judge waiver expiry on this day (default today, UTC)
  *   --explain ID       print a check's title, rationale, anchor and expectation per role
+ *   --apply            host: set each failed sysctl to the value the profile expects for the
+ *                      role (one write per key, each reported on stderr), then judge again
  *   --caps LIST        capabilities the container holds, for includes/excludes.caps
  *                      (comma-separated CAP_ names; default none)
  *   --kernel X.Y       kernel version for minKernel (default: the running kernel)
@@ -824,11 +827,18 @@ static void host_json(struct jw *w, const struct hc_profile *p, const char *role
 	jw_obj_end(w);
 }
 
+static const char *field_key(const struct hc_result *r)
+{
+	const struct json *k = json_get(r->c->obj, "key");
+	return k ? k->u.str.s : "";
+}
+
 static int cmd_host(int argc, char **argv)
 {
 	const char *profile = NULL, *root = "/", *role = "base", *date = NULL, *explain_id = NULL;
-	int json = 0, sarif = 0, rc, ret, rootfd = -1;
+	int json = 0, sarif = 0, apply = 0, rc, ret, rootfd = -1;
 	const struct opt opts[] = {{"profile", 0, OPT_STR, &profile}, {"root", 0, OPT_STR, &root}, {"sarif", 0, OPT_FLAG, &sarif},
+		{"apply", 0, OPT_FLAG, &apply},
 		{"role", 0, OPT_STR, &role}, {"date", 0, OPT_STR, &date}, {"explain", 0, OPT_STR, &explain_id},
 		{"json", 0, OPT_FLAG, &json}, {0}};
 	char **ops, today[40];
@@ -879,9 +889,24 @@ static int cmd_host(int argc, char **argv)
 		rc = kfail(EXIT_FAIL, "--root: %s: %s", root, kerr_strerror(errno));
 		goto out;
 	}
+	hc_live_read(&p, rootfd);
 	if ((rc = narrow_to(host_syscalls)))
 		goto out;
 	if (!(res = calloc(p.n + 1, sizeof(*res))) || hc_run(&p, rootfd, role, date ? date : today, res)) {
+		rc = kfail(EXIT_FAIL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; apply && i < p.n; i++) { /* each key set on its own, reported, then all judged anew */
+		char val[64];
+		int a = hc_apply(rootfd, role, &res[i], val, sizeof(val));
+		if (a < 0)
+			fprintf(stderr, "keel policy: --apply: %s: %s=%s: %s\n", res[i].c->id, field_key(&res[i]), val,
+				kerr_strerror(a));
+		else if (!a)
+			fprintf(stderr, "keel policy: --apply: %s: %s %s -> %s\n", res[i].c->id, field_key(&res[i]),
+				res[i].observed, val);
+	}
+	if (apply && hc_run(&p, rootfd, role, date ? date : today, res)) {
 		rc = kfail(EXIT_FAIL, "out of memory");
 		goto out;
 	}

@@ -19,6 +19,13 @@
  *                   outside allow
  *   listen          allow ["tcp:22", "udp:123"]: sockets listening beyond loopback, /proc/1/net
  *   cmdline         absent [words], present [words]                /proc/cmdline
+ *   clock           max N: synchronised (no STA_UNSYNC) with maxerror <= N us   adjtimex(2)
+ *   floor           the booted version= at least min_version= (the floor stage 1 enforced;
+ *                   "" none)                                     /run/keel/boot
+ *   verity          device: its live device-mapper table is verity with the root hash stage 1
+ *                   recorded (root_hash= of /run/keel/boot)
+ * clock and verity read the running kernel (hc_live_read(), before the applet narrows its system
+ * calls): with a root other than "/" they could not be evaluated.
  * Any other field, a duplicate id, a waiver naming no check, an unknown kind or role is an
  * error naming its JSON pointer. A missing interface makes a check "could not evaluate".
  */
@@ -73,6 +80,15 @@ const struct hc_check *hc_find(const struct hc_profile *p, const char *id);
  * p->n results. Returns 0, or -ENOMEM. */
 int hc_run(const struct hc_profile *p, int rootfd, const char *role, const char *today, struct hc_result *res);
 const char *hc_status_name(enum hc_status s);
+
+/* Read what only the running kernel answers (adjtimex(2), the device-mapper table of the first
+ * verity check's device) when rootfd is "/"; call before narrowing system calls. Returns 0. */
+int hc_live_read(const struct hc_profile *p, int rootfd);
+
+/* --apply: write the value a failed sysctl check expects (expect[0], or min) for role to its
+ * /proc/sys file beneath rootfd in one write(2), which the kernel takes whole or refuses. Returns
+ * 0 with the value in val, 1 for a result that is not a failed sysctl check, or -errno. */
+int hc_apply(int rootfd, const char *role, const struct hc_result *x, char *val, size_t n);
 
 /* What booted, for the report: /run/keel/boot (stage 1's record), /proc/cmdline, SecureBoot. */
 struct hc_booted {

@@ -5,6 +5,8 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "disk/dm.h"
+#include "trust/manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <unistd.h>
 
 #define BIG (16u << 20)
@@ -639,6 +642,148 @@ static void do_cmdline(struct run *r, const struct hc_check *c, struct hc_result
 	buf_free(&b);
 }
 
+/* ---- what only the running kernel answers ----------------------------------------------------- */
+
+static struct {
+	int err;             /* 0, or why the live values are missing (-EXDEV: --root is not /) */
+	struct timex tx;
+	int tx_err;
+	char dev[64], table[600];
+	int table_err;
+} live = {.err = -ENODATA};
+
+int hc_live_read(const struct hc_profile *p, int rootfd)
+{
+	struct stat a, b;
+	live.err = fstat(rootfd, &a) || stat("/", &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino ? -EXDEV : 0;
+	if (live.err)
+		return 0;
+	live.tx_err = adjtimex(&live.tx) < 0 ? -errno : 0; /* modes 0: read only */
+	live.table_err = -ENOENT;
+	for (size_t i = 0; i < p->n && live.table_err == -ENOENT; i++)
+		if (!strcmp(p->c[i].kind, "verity") && field(&p->c[i], "device")) {
+			str_copy(live.dev, sizeof(live.dev), field(&p->c[i], "device"));
+			live.table_err = dm_table(live.dev, live.table, sizeof(live.table), NULL);
+		}
+	return 0;
+}
+
+static bool live_ok(struct hc_result *res, const char *where, int err)
+{
+	if (!live.err && !err)
+		return true;
+	unknown(res, where, live.err ? live.err : err);
+	if (live.err == -EXDEV)
+		snprintf(res->observed, sizeof(res->observed), "could not evaluate: the running kernel's value, and --root is not /");
+	return false;
+}
+
+/* Clock synchronised: adjtimex(2) status without STA_UNSYNC, maxerror at most max microseconds. */
+static void do_clock(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	const struct json *max = ov(r, c, "max");
+	long long lim = max ? max->u.num.i : 1000000;
+	str_copy(res->where, sizeof(res->where), "adjtimex(2)");
+	snprintf(res->expected, sizeof(res->expected), "STA_UNSYNC clear, maxerror <= %lld us", lim);
+	if (!live_ok(res, "adjtimex(2)", live.tx_err))
+		return;
+	bool unsync = live.tx.status & STA_UNSYNC;
+	snprintf(res->observed, sizeof(res->observed), "STA_UNSYNC %s, maxerror %ld us", unsync ? "set" : "clear",
+		(long)live.tx.maxerror);
+	res->st = unsync || live.tx.maxerror > lim ? HC_FAIL : HC_PASS;
+}
+
+/* A key of /run/keel/boot (stage 1's record) into out; 0, or -ENOENT when the key is absent. */
+static int boot_key(const struct buf *b, const char *key, char *out, size_t n)
+{
+	size_t kl = strlen(key);
+	for (const char *l = (const char *)b->p; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, kl) && l[kl] == '=') {
+			snprintf(out, n, "%.*s", (int)strcspn(l + kl + 1, "\n"), l + kl + 1);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* The booted release against the floor in force (min_version=, "" none), both from stage 1. */
+static void do_floor(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	struct buf b;
+	char ver[80], min[80];
+	int cmp = 0, ret = slurp(r, "/run/keel/boot", &b);
+	(void)c;
+	str_copy(res->where, sizeof(res->where), "/run/keel/boot (version=, min_version=)");
+	str_copy(res->expected, sizeof(res->expected), "version >= min_version");
+	if (!ret && (ret = boot_key(&b, "version", ver, sizeof(ver))) == 0 && (ret = boot_key(&b, "min_version", min,
+		sizeof(min))) == -ENOENT) {
+		str_copy(res->observed, sizeof(res->observed), "could not evaluate: stage 1 recorded no min_version=");
+		res->st = HC_UNKNOWN;
+	} else if (ret) {
+		unknown(res, res->where, ret);
+	} else if (min[0] && manifest_version_cmp(ver, min, &cmp)) {
+		snprintf(res->observed, sizeof(res->observed), "version %.60s, floor %.60s: cannot be ordered", ver, min);
+		res->st = HC_FAIL;
+	} else {
+		snprintf(res->observed, sizeof(res->observed), "version %.60s, floor %.60s", ver, min[0] ? min : "none");
+		res->st = cmp < 0 ? HC_FAIL : HC_PASS;
+	}
+	buf_free(&b);
+}
+
+/* The dm-verity device's live table carries the root hash stage 1 verified against the signed
+ * manifest (root_hash= of /run/keel/boot). */
+static void do_verity(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	struct buf b;
+	char want[140] = "", where[100], *w[10] = {0}, *save = NULL;
+	int n = 0, ret = slurp(r, "/run/keel/boot", &b);
+	if (!ret)
+		ret = boot_key(&b, "root_hash", want, sizeof(want));
+	buf_free(&b);
+	snprintf(where, sizeof(where), "device-mapper table of %.40s", field(c, "device"));
+	str_copy(res->where, sizeof(res->where), where);
+	snprintf(res->expected, sizeof(res->expected), "verity, root hash %.128s", want[0] ? want : "?");
+	if (ret) {
+		unknown(res, "/run/keel/boot (root_hash=)", ret);
+		return;
+	}
+	if (!live_ok(res, where, live.table_err))
+		return;
+	for (char *t = strtok_r(live.table, " ", &save); t && n < 10; t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	/* "verity VERSION DATA HASH DBS HBS BLOCKS START ALG DIGEST SALT…" */
+	bool ok = n >= 10 && !strcmp(w[0], "verity") && !strcmp(w[9], want);
+	snprintf(res->observed, sizeof(res->observed), "%.16s, root hash %.128s", w[0] ? w[0] : "empty",
+		n >= 10 ? w[9] : "none");
+	res->st = ok ? HC_PASS : HC_FAIL;
+	live.table_err = -EALREADY; /* the table was split in place: a second check re-reads nothing */
+}
+
+int hc_apply(int rootfd, const char *role, const struct hc_result *x, char *val, size_t n)
+{
+	struct run r = {.rootfd = rootfd, .role = role};
+	const struct json *ex = ov(&r, x->c, "expect"), *min = ov(&r, x->c, "min");
+	char path[160];
+	if (x->st != HC_FAIL || strcmp(x->c->kind, "sysctl") || (!min && !(ex && ex->u.arr.n)))
+		return 1;
+	if (min)
+		snprintf(val, n, "%lld", (long long)min->u.num.i);
+	else
+		str_copy(val, n, ex->u.arr.v[0]->u.str.s);
+	snprintf(path, sizeof(path), "proc/sys/%s", field(x->c, "key"));
+	for (char *p = path + 9; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	int fd = fs_open_beneath(rootfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, 0);
+	if (fd < 0)
+		return fd;
+	size_t l = strlen(val);
+	ssize_t w = write(fd, val, l); /* one write: the kernel takes the value whole or refuses it */
+	int ret = w == (ssize_t)l ? 0 : w < 0 ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
 int hc_booted(int rootfd, struct hc_booted *b)
 {
 	struct run r = {.rootfd = rootfd};
@@ -704,6 +849,12 @@ int hc_run(const struct hc_profile *p, int rootfd, const char *role, const char 
 			do_walk(&r, c, x);
 		else if (!strcmp(c->kind, "listen"))
 			do_listen(&r, c, x);
+		else if (!strcmp(c->kind, "clock"))
+			do_clock(&r, c, x);
+		else if (!strcmp(c->kind, "floor"))
+			do_floor(&r, c, x);
+		else if (!strcmp(c->kind, "verity"))
+			do_verity(&r, c, x);
 		else
 			do_cmdline(&r, c, x);
 		for (size_t k = 0; x->st == HC_FAIL && k < p->nw; k++)
