@@ -15,6 +15,8 @@
  *   module          name: neither loaded (/proc/modules) nor loadable (modules.dep, unless
  *                   kernel.modules_disabled is 1)
  *   walk            allow [setuid/setgid paths]: writable mounts hold no world-writable file, no
+ *                   file whose owner or group /etc/passwd, /etc/group (beneath the root) do not
+ *                   name (uid and gid 0 always exist), no
  *                   world-writable directory without the sticky bit, no setuid/setgid file
  *                   outside allow
  *   listen          allow ["tcp:22", "udp:123"]: sockets listening beyond loopback, /proc/1/net

@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/passwd.h"
 #include "disk/dm.h"
 #include "trust/manifest.h"
 
@@ -439,7 +440,15 @@ struct walk {
 	char *obs;
 	size_t obsn, bad, files;
 	dev_t dev;
+	struct pwdb db; /* etc/passwd and etc/group beneath the root (absent: empty) */
 };
+
+/* An owner no account database names (root, uid and gid 0, always exists). */
+static bool unowned(struct walk *w, const struct stat *st)
+{
+	return (st->st_uid && !pw_find_id(&w->db, PW_PASSWD, st->st_uid)) ||
+		(st->st_gid && !pw_find_id(&w->db, PW_GROUP, st->st_gid));
+}
 
 static void walk_flag(struct walk *w, const char *path, const char *what)
 {
@@ -472,6 +481,8 @@ static void walk_dir(struct walk *w, int dfd, char *path, size_t plen, const cha
 			fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		w->files++;
+		if (unowned(w, &st))
+			walk_flag(w, path, "unowned");
 		if (S_ISREG(st.st_mode)) {
 			if (st.st_mode & S_IWOTH)
 				walk_flag(w, path, "world-writable");
@@ -500,12 +511,20 @@ static void do_walk(struct run *r, const struct hc_check *c, struct hc_result *r
 {
 	struct walk w = {.r = r, .allow = ov(r, c, "allow"), .obs = res->observed, .obsn = sizeof(res->observed)};
 	char *path = malloc(PATH_MAX);
-	str_copy(res->expected, sizeof(res->expected), "no world-writable files or unsticky dirs; setuid/setgid only as allowed");
-	str_copy(res->where, sizeof(res->where), "writable mounts in /proc/1/mountinfo");
-	if (r->mi_err || !path) {
-		unknown(res, "/proc/1/mountinfo", path ? r->mi_err : -ENOMEM);
-		free(path);
-		return;
+	struct buf b;
+	int ret = 0;
+	str_copy(res->expected, sizeof(res->expected),
+		"no world-writable files or unsticky dirs, no unowned files; setuid/setgid only as allowed");
+	str_copy(res->where, sizeof(res->where), "writable mounts in /proc/1/mountinfo; /etc/passwd, /etc/group");
+	pwdb_init(&w.db);
+	for (int f = PW_PASSWD; f <= PW_GROUP && !ret; f++) {
+		ret = slurp(r, f == PW_PASSWD ? "/etc/passwd" : "/etc/group", &b);
+		ret = ret == -ENOENT ? 0 : ret ? ret : pwdb_parse(&w.db, (enum pw_file)f, (const char *)b.p, b.len, NULL);
+		buf_free(&b);
+	}
+	if (r->mi_err || !path || ret) {
+		unknown(res, ret ? "/etc/passwd, /etc/group" : "/proc/1/mountinfo", !path ? -ENOMEM : ret ? ret : r->mi_err);
+		goto out;
 	}
 	for (size_t i = 0; i < r->nm; i++) {
 		const struct mnt *m = &r->m[i];
@@ -525,7 +544,6 @@ static void do_walk(struct run *r, const struct hc_check *c, struct hc_result *r
 		str_copy(path, PATH_MAX, m->mp);
 		walk_dir(&w, fd, path, strlen(path), m->mp, 0);
 	}
-	free(path);
 	if (w.bad > 8) {
 		size_t l = strlen(res->observed);
 		snprintf(res->observed + l, sizeof(res->observed) - l, "; and %zu more", w.bad - 8);
@@ -533,6 +551,9 @@ static void do_walk(struct run *r, const struct hc_check *c, struct hc_result *r
 	if (!w.bad)
 		snprintf(res->observed, sizeof(res->observed), "none in %zu entries", w.files);
 	res->st = w.bad ? HC_FAIL : HC_PASS;
+out:
+	pwdb_free(&w.db);
+	free(path);
 }
 
 /* ---- listening sockets ---------------------------------------------------------------------- */
