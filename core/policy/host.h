@@ -26,7 +26,9 @@
  *                   "" none)                                     /run/keel/boot
  *   verity          device: its live device-mapper table is verity with the root hash stage 1
  *                   recorded (root_hash= of /run/keel/boot)
- * clock and verity read the running kernel (hc_live_read(), before the applet narrows its system
+ *   units           expect [unit names]: each active, as keel init's status answers on its
+ *                   control socket (HC_INIT_SOCK)
+ * clock, verity and units read the running kernel and PID 1 (hc_live_read(), before the applet narrows its system
  * calls): with a root other than "/" they could not be evaluated.
  * Any other field, a duplicate id, a waiver naming no check, an unknown kind or role is an
  * error naming its JSON pointer. A missing interface makes a check "could not evaluate".
@@ -72,6 +74,7 @@ struct hc_result {
 /* The default profile (config/policy/host.json in the tree), where host images ship it: on the
  * verified /usr, so it is as trusted as keel itself. */
 #define HC_DEFAULT_PROFILE "/usr/share/keel/policy/host.json"
+#define HC_INIT_SOCK "/run/keel/init.sock" /* keel init's control socket (init/ctl.h) */
 
 int hc_profile_parse(struct hc_profile *p, const void *data, size_t len, struct kerr *e);
 void hc_profile_free(struct hc_profile *p);

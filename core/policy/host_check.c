@@ -7,6 +7,7 @@
 #include "base/fs.h"
 #include "base/passwd.h"
 #include "disk/dm.h"
+#include "init/ctl.h"
 #include "trust/manifest.h"
 
 #include <dirent.h>
@@ -671,6 +672,8 @@ static struct {
 	int tx_err;
 	char dev[64], table[600];
 	int table_err;
+	struct buf units;    /* keel init's "status" reply (OK line dropped), for "units" checks */
+	int units_err;
 } live = {.err = -ENODATA};
 
 int hc_live_read(const struct hc_profile *p, int rootfd)
@@ -686,7 +689,48 @@ int hc_live_read(const struct hc_profile *p, int rootfd)
 			str_copy(live.dev, sizeof(live.dev), field(&p->c[i], "device"));
 			live.table_err = dm_table(live.dev, live.table, sizeof(live.table), NULL);
 		}
+	live.units_err = -ENOENT;
+	for (size_t i = 0; i < p->n && live.units_err == -ENOENT; i++)
+		if (!strcmp(p->c[i].kind, "units")) { /* keel init answers status within 2 s, or not at all */
+			buf_init(&live.units, CTL_REPLY_MAX);
+			live.units_err = ctl_call(HC_INIT_SOCK, "status\n", &live.units, 2000, NULL);
+			if (!live.units_err && (live.units.len < 3 || memcmp(live.units.p, "OK\n", 3)))
+				live.units_err = -EPROTO;
+		}
 	return 0;
+}
+
+static bool live_ok(struct hc_result *res, const char *where, int err);
+
+/* Required units active, as keel init's status says (its control socket). */
+static void do_units(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	const struct json *want = ov(r, c, "expect");
+	size_t miss = 0;
+	join(res->expected, sizeof(res->expected), want, " ", "", "");
+	str_copy(res->where, sizeof(res->where), "keel init status (" HC_INIT_SOCK ")");
+	if (!live_ok(res, res->where, live.units_err))
+		return;
+	for (size_t i = 0; want && i < want->u.arr.n; i++) {
+		const char *u = want->u.arr.v[i]->u.str.s, *p = (const char *)live.units.p + 3;
+		const char *end = (const char *)live.units.p + live.units.len, *state = "not loaded";
+		struct ctl_status st;
+		const char *why;
+		for (const char *nl; p < end; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			nl = nl ? nl : end;
+			if (!ctl_parse_status(p, (size_t)(nl - p), &st, &why) && !strcmp(st.unit, u))
+				state = strcmp(st.active, "active") ? st.active : NULL;
+		}
+		if (state) {
+			size_t l = strlen(res->observed);
+			snprintf(res->observed + l, sizeof(res->observed) - l, "%s%s %s", l ? "; " : "", u, state);
+			miss++;
+		}
+	}
+	if (!miss)
+		str_copy(res->observed, sizeof(res->observed), "all active");
+	res->st = miss ? HC_FAIL : HC_PASS;
 }
 
 static bool live_ok(struct hc_result *res, const char *where, int err)
@@ -876,6 +920,8 @@ int hc_run(const struct hc_profile *p, int rootfd, const char *role, const char 
 			do_floor(&r, c, x);
 		else if (!strcmp(c->kind, "verity"))
 			do_verity(&r, c, x);
+		else if (!strcmp(c->kind, "units"))
+			do_units(&r, c, x);
 		else
 			do_cmdline(&r, c, x);
 		for (size_t k = 0; x->st == HC_FAIL && k < p->nw; k++)

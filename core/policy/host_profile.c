@@ -26,6 +26,7 @@ static const struct {
 	{"clock", {"max", NULL}},
 	{"floor", {NULL}},
 	{"verity", {"device", NULL}},
+	{"units", {"expect", NULL}},
 };
 static const char *const override[] = {"expect", "min", "max", "allow", "skip", NULL};
 
