@@ -213,6 +213,8 @@ static int pid1(void)
 	if (chdir("/"))
 		log_warn("chdir /: %s", kerr_strerror(errno));
 	host_sysctl("/proc/sys"); /* before anything else runs: link protection and the like */
+	if (host_securityfs("/sys/kernel/security", &e))
+		log_warn("%s", e.msg);
 	if (reboot(RB_DISABLE_CAD))
 		log_warn("reboot(RB_DISABLE_CAD): %s", kerr_strerror(errno));
 	if (cg_mount(CGROUP_PATH, &e))

@@ -246,12 +246,19 @@ static int dir_deps(const struct unit_dirs *d, const char *name, struct unit *u,
 
 int unit_load(const struct unit_dirs *d, const char *name, struct unit *u, enum unit_load *load, struct kerr *e)
 {
+	return unit_load_observed(d, name, u, NULL, load, e);
+}
+
+int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit *u, struct unit_observer *obs,
+	enum unit_load *load, struct kerr *e)
+{
 	struct buf b = BUF_INIT(UNIT_FILE_MAX);
 	char tmpl[UNIT_NAME_MAX + 1] = "", dsub[UNIT_NAME_MAX + 3], tsub[UNIT_NAME_MAX + 3], path[4400];
 	int ret, found = -1;
 
 	if ((ret = unit_init(u, name)))
 		return kerr_set(e, ret, "%.300s: not a valid unit name", name);
+	u->observer = obs;
 	if (u->kind == UNIT_OTHER) { /* named in After=, Wants=…: valid, but nothing keel runs */
 		unit_free(u);
 		return kerr_set(e, -EOPNOTSUPP, "%.300s: keel init runs .service, .socket and .target units only", name);

@@ -1104,6 +1104,11 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 		return kerr_set(c->e, -EINVAL, "%s:%u: %.*s= before any [Section]", c->path, c->line, klp, line);
 	if (sec == SEC_EXT || (kl >= 2 && line[0] == 'X' && line[1] == '-'))
 		return 0;
+	char key[65];
+	memcpy(key, line, (size_t)klp);
+	key[klp] = 0;
+	if (c->u->observer && !c->install_only)
+		c->u->observer->assignment(c->u->observer, section_names[sec], key, v);
 	const struct directive *other = NULL;
 	for (size_t i = 0; i < NDIRECTIVES; i++) {
 		const struct directive *d = &directives[i];
@@ -1113,9 +1118,6 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 			return apply(c, d, v);
 		other = d;
 	}
-	char key[65];
-	memcpy(key, line, (size_t)klp);
-	key[klp] = 0;
 	if (sec == SEC_SOCKET)
 		return socket_key(c, key, v);
 	bool assert = !strncmp(key, "Assert", 6);
@@ -1231,7 +1233,7 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 		ret = line_error(&c, assignment(&c, sec, (const char *)logical.p), NULL);
 	}
 	bool unreported = ret != 0;
-	if (!ret && c.nerr)
+	if (!ret && c.nerr && !c.u->observer)
 		ret = -EINVAL;
 	if (ret == -E2BIG)
 		ret = kerr_set(e, ret, "%s:%u: line longer than %d bytes", path, c.line, UV_VALUE_MAX);
@@ -1246,7 +1248,9 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 
 int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e)
 {
-	return parse(&(struct ctx){.u = u, .path = path, .e = e}, p, len);
+	const struct unit_observer *o = u->observer;
+	return parse(&(struct ctx){.u = u, .path = path, .e = e, .report = o ? o->report : NULL, .arg = o ? o->arg : NULL},
+		p, len);
 }
 
 int unit_parse_each(struct unit *u, const char *path, const char *p, size_t len, unit_report_fn *report,

@@ -174,6 +174,7 @@ struct unit {
 	char *fragment;              /* the unit file (the first file parsed): %y, %Y */
 	/* bookkeeping */
 	bool seen_service, seen_unit;
+	struct unit_observer *observer; /* NULL, or set after unit_init() (see below) */
 };
 
 /* Set defaults for a unit named name (suffix decides service or target); -EINVAL if the name is
@@ -190,6 +191,16 @@ int unit_parse(struct unit *u, const char *path, const char *p, size_t len, stru
 typedef void unit_report_fn(void *arg, const struct kerr *e);
 int unit_parse_each(struct unit *u, const char *path, const char *p, size_t len, unit_report_fn *report,
 	void *arg, struct kerr *e);
+
+/* `keel policy units` reads units the way systemd would, keel's refusals included: with
+ * u->observer set, assignment() sees each Key=Value of [Unit] and [Service] (the value as written,
+ * before %-expansion) before keel applies it, and unit_parse() hands every error of one line to
+ * report and goes on (returning 0 if only lines failed); an error of the whole file still fails. */
+struct unit_observer {
+	void (*assignment)(struct unit_observer *o, const char *section, const char *key, const char *value);
+	unit_report_fn *report;
+	void *arg; /* report's */
+};
 
 /* `keel init verify`: the file text p[0..len) read from path, checked as keel init would load it
  * under its file name (a template as its instance "test_instance", as systemd-analyze verify

@@ -21,11 +21,6 @@ SELF=$(readlink -f "$0")
 compat_init units
 need systemd-analyze apt-get dpkg-deb || exit 0
 
-PKGS="containerd docker.io podman chrony openssh-server prometheus-node-exporter nftables auditd
-cloud-init open-iscsi multipath-tools nfs-common nfs-kernel-server rpcbind haproxy keepalived lldpd
-frr sysstat logrotate unbound qemu-guest-agent open-vm-tools wireguard-tools rsyslog cron
-smartmontools irqbalance lvm2 mdadm fail2ban apparmor e2fsprogs"
-
 # Directives keel refuses by name (README: "Refused, and why"). A refusal naming anything else
 # where systemd accepts the unit is a disagreement. [Timer] is the timer work of issue 10 that the
 # supervisor does not run yet: counted apart below. Socket units are loaded and run (svc_socket.h).
@@ -41,15 +36,8 @@ IPEgressFilterPath SocketBindAllow SocketBindDeny RestrictNetworkInterfaces"
 # is counted apart in the summary.
 PENDING="[Timer]"
 
-cache=$KEEL_SRC/build/compat-units
-mkdir -p "$cache/debs" "$cache/root"
-if [ ! -e "$cache/stamp" ] || [ "$(cat "$cache/stamp")" != "$(echo $PKGS)" ]; then
-	(cd "$cache/debs" && apt-get download $PKGS >"$cache/apt.log" 2>&1) ||
-		{ fail "apt-get download: $(tail -3 "$cache/apt.log" | tr '\n' ' ')"; exit 0; }
-	rm -rf "$cache/root" && mkdir -p "$cache/root"
-	for d in "$cache"/debs/*.deb; do dpkg-deb -x "$d" "$cache/root" || { fail "dpkg-deb -x $d"; exit 0; }; done
-	echo $PKGS >"$cache/stamp"
-fi
+units_corpus || exit 0
+cache=$UNITS_CACHE
 
 # systemd's verdict on FILE: "ok" or what it said (missing programs and units filtered out).
 sd_verdict() {
