@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -61,7 +60,7 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 	struct zstd_read_stats s = {0};
 	size_t want = 1; /* libzstd's hint: 0 once a frame ends */
 	struct zr_frame f = {0};
-	int ret = 0, eof = 0;
+	int ret = 0;
 
 	if (!z || !ibuf || !obuf) {
 		ret = kerr_set(e, -ENOMEM, "out of memory");
@@ -71,20 +70,21 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 		ret = kerr_set(e, -EINVAL, "zstd: window log %u out of range", window_log_max);
 		goto out;
 	}
-	while (!eof) {
+	for (;;) {
 		ssize_t n = io->read(io->rctx, ibuf, ZR_IN, e);
 		if (n < 0) {
 			ret = (int)n;
 			goto out;
 		}
-		if (n == 0) {
-			eof = 1;
+		if (n == 0)
 			break;
-		}
 		ZSTD_inBuffer in = {ibuf, (size_t)n, 0};
 		uint64_t base = s.in;
 		zr_peek(&f, ibuf, base, (size_t)n);
-		while (in.pos < in.size) {
+		/* until the input is used up and the decoder holds no more output (a full output
+		 * buffer means it may hold more: call again, as libzstd's documentation says) */
+		size_t got;
+		do {
 			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
 			size_t before = in.pos;
 			want = ZSTD_decompressStream(z, &o, &in);
@@ -93,16 +93,16 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 				ret = zr_error(want, s.in, e);
 				goto out;
 			}
-			if (o.pos) {
-				if (o.pos > io->max_out - s.out) {
+			if ((got = o.pos)) {
+				if (got > io->max_out - s.out) {
 					ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
 						(unsigned long long)io->max_out, (unsigned long long)s.in);
 					goto out;
 				}
-				if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
+				if ((ret = io->sink(io->sctx, obuf, got, e)))
 					goto out;
-				s.out += o.pos;
-				f.out += o.pos;
+				s.out += got;
+				f.out += got;
 			}
 			if (!want) {
 				s.frames++;
@@ -110,35 +110,7 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 					goto out;
 				zr_peek(&f, ibuf, base, (size_t)n);
 			}
-		}
-		/* the input is used up but the decoder may still hold output: flush it */
-		for (;;) {
-			ZSTD_inBuffer none = {ibuf, 0, 0};
-			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
-			if (!want)
-				break;
-			want = ZSTD_decompressStream(z, &o, &none);
-			if (ZSTD_isError(want)) {
-				ret = zr_error(want, s.in, e);
-				goto out;
-			}
-			if (!o.pos)
-				break;
-			if (o.pos > io->max_out - s.out) {
-				ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
-					(unsigned long long)io->max_out, (unsigned long long)s.in);
-				goto out;
-			}
-			if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
-				goto out;
-			s.out += o.pos;
-			f.out += o.pos;
-			if (!want) {
-				s.frames++;
-				if ((ret = zr_frame_end(&f, s.in, e)))
-					goto out;
-			}
-		}
+		} while (in.pos < in.size || (want && got == ZR_OUT));
 	}
 	if (!s.in)
 		ret = kerr_set(e, -EINVAL, "zstd: empty input (no frame)");
@@ -154,27 +126,10 @@ out:
 	return ret;
 }
 
-struct zr_mem {
-	const uint8_t *p;
-	size_t n;
-};
-
-static ssize_t zr_mem_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e)
-{
-	struct zr_mem *m = ctx;
-	size_t k = m->n < cap ? m->n : cap;
-	(void)e;
-	if (k)
-		memcpy(buf, m->p, k);
-	m->p += k;
-	m->n -= k;
-	return (ssize_t)k;
-}
-
 int zstd_read_mem_sink(const void *in, size_t n, int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e),
 	void *sctx, uint64_t max_out, unsigned window_log_max, struct kerr *e)
 {
-	struct zr_mem m = {in, n};
-	struct inflate_io io = {zr_mem_read, &m, sink, sctx, max_out};
+	struct inflate_mem m = {in, n};
+	struct inflate_io io = {inflate_mem_read, &m, sink, sctx, max_out};
 	return zstd_read_stream(&io, window_log_max, NULL, e);
 }
