@@ -90,7 +90,7 @@ milestones+=(
 )
 for m in "${milestones[@]}"; do
 	[ "$ok" = 1 ] || break
-	tr -d '\r' < "$VM_LOG" | grep -aEq -- "$m" || { ok=0; echo "demo: missing on the console: /$m/" >&2; }
+	tr -d '\r' < "$VM_LOG" | grep -aE -- "$m" > /dev/null || { ok=0; echo "demo: missing on the console: /$m/" >&2; }
 done
 echo "==> powered off after $(( ($(date +%s%N) - start) / 1000000 )) ms (build included); slots and boot entries now:"
 "$KEEL" slots "$disk" | sed 's/^/    /'
