@@ -68,6 +68,7 @@
 #include "boot/stage1.h"
 #include "disk/esp.h"
 #include "disk/gpt.h"
+#include "init/boot_units.h"
 #include "init/health.h"
 #include "init/host_setup.h"
 #include "init/svc_loop.h"
@@ -149,6 +150,7 @@ out:
 
 static void __attribute__((noreturn)) go_down(int how)
 {
+	boot_units_close();
 	machine_shutdown(how);
 	log_err("reboot(2) failed: %s", kerr_strerror(errno));
 	for (;;)

@@ -408,6 +408,13 @@ static int cmd_seccomp(int argc, char **argv)
 		if ((outdir = open(dirbuf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			return kfail(EXIT_FAIL, "--export-bpf: %s: %s", dirbuf, kerr_strerror(errno));
 		bpf_out = sl ? sl + 1 : bpf_out;
+		/* the file is replaced by a rename: never a device, FIFO or symlink (as root, --export-bpf
+		 * /dev/null once turned /dev/null into a regular file) */
+		struct stat st;
+		if (!fstatat(outdir, bpf_out, &st, AT_SYMLINK_NOFOLLOW) && !S_ISREG(st.st_mode)) {
+			close(outdir);
+			return kfail(EXIT_USAGE, "--export-bpf: %s: not a regular file (it would be replaced)", bpf_out);
+		}
 	}
 
 	struct buf in = {0}, bpf = BUF_INIT(1 << 20), out = BUF_INIT(4 << 20);

@@ -37,11 +37,10 @@ ird=$(vm_initramfs)
 uefi=${KEEL_DEMO_UEFI:-1}
 if [ "$uefi" = 1 ]; then
 	# Secure Boot TEST KEYS (OVMF's snakeoil pair): never for a real machine
-	printf snakeoil > "$VM_CACHE/snakeoil.pass"
 	vm_image demo-uefi --extra-usr "$fx" --extra-state "$st" --deb runc --units config/units --attr-a 1:0:1 --attr-b 2:1:0 \
 		--version 2026.1.0 --version-b 2026.2.0 --uefi-initrd "$ird" --uefi-slot b \
 		--uefi-cmdline "console=ttyS0 panic=-1 loglevel=4${KEEL_DEMO_CMDLINE:+ $KEEL_DEMO_CMDLINE}" \
-		--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass" > /dev/null
+		"${VM_SB_SIGN[@]}" > /dev/null
 	disk=$(vm_copy demo-uefi)
 	VM_UEFI=secure
 else
@@ -91,7 +90,7 @@ milestones+=(
 )
 for m in "${milestones[@]}"; do
 	[ "$ok" = 1 ] || break
-	tr -d '\r' < "$VM_LOG" | grep -aEq -- "$m" || { ok=0; echo "demo: missing on the console: /$m/" >&2; }
+	tr -d '\r' < "$VM_LOG" | grep -aE -- "$m" > /dev/null || { ok=0; echo "demo: missing on the console: /$m/" >&2; }
 done
 echo "==> powered off after $(( ($(date +%s%N) - start) / 1000000 )) ms (build included); slots and boot entries now:"
 "$KEEL" slots "$disk" | sed 's/^/    /'

@@ -5,6 +5,7 @@
 #include "base/fs.h"
 #include "init/boot_units.h"
 #include "init/unit_load.h"
+#include "init/unit_value.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -56,9 +57,12 @@ static void read_units(int rootfd, struct boot_time *t)
 			*nl++ = 0;
 		char *end, *st, *name;
 		uint64_t us = strtoull(p, &end, 10);
-		if (*p < '0' || *p > '9' || *end != ' ' || !(name = strchr(st = end + 1, ' ')) || strlen(name + 1) >= sizeof(t->unit[0].name))
+		if (*p < '0' || *p > '9' || *end != ' ' || !(name = strchr(st = end + 1, ' ')) ||
+			strlen(name + 1) >= sizeof(t->unit[0].name))
 			continue;
 		*name++ = 0;
+		if (!unit_ref_suffix(name)) /* keel init writes unit names only */
+			continue;
 		int i = find(t, name);
 		if (i < 0 && t->nunit < BOOT_TUNITS_MAX) {
 			i = t->nunit++;
@@ -70,7 +74,9 @@ static void read_units(int rootfd, struct boot_time *t)
 		struct boot_tunit *u = &t->unit[i];
 		if (!strcmp(st, "activating") && !u->activating)
 			u->activating = us;
-		if (!strcmp(st, "active") && !u->active)
+		/* active before the unit was activating is a forged or damaged line (kept, the time the
+		 * unit took would wrap around) */
+		if (!strcmp(st, "active") && !u->active && us >= u->activating)
 			u->active = us, u->activating = u->activating ? u->activating : us;
 		if (!strcmp(st, "failed") && !u->failed)
 			u->failed = us;
@@ -88,7 +94,10 @@ static void read_stages(int rootfd, struct boot_time *t)
 			*nl++ = 0;
 		char *end;
 		uint64_t ms = strtoull(p, &end, 10);
-		if (*p < '0' || *p > '9' || *end != ' ' || ms > UINT64_MAX / 1000)
+		/* stage 1 appends its lines in time order: one earlier than the line before is forged or
+		 * damaged (kept, it would make the durations after it wrap around) */
+		if (*p < '0' || *p > '9' || *end != ' ' || ms > UINT64_MAX / 1000 ||
+			(t->nstage && ms * 1000 < t->stage[t->nstage - 1].us))
 			continue;
 		t->stage[t->nstage].us = ms * 1000;
 		size_t l = strnlen(end + 1, sizeof(t->stage[0].text) - 1);

@@ -38,3 +38,10 @@ void boot_units_note(int rootfd, const char *unit, const char *state, uint64_t u
 	if (bu.size + (unsigned)n <= BOOT_UNITS_MAX && !fs_write_all(bu.fd, line, (size_t)n))
 		bu.size += (unsigned)n;
 }
+
+void boot_units_close(void)
+{
+	if (bu.fd >= 0)
+		close(bu.fd);
+	bu.fd = -1;
+}

@@ -13,5 +13,8 @@
 
 /* Best effort: a failure (no run/keel yet, the cap reached) records nothing. */
 void boot_units_note(int rootfd, const char *unit, const char *state, uint64_t us);
+/* Close the file before the machine shuts down: a file open for writing keeps /run from being
+ * remounted read-only. */
+void boot_units_close(void);
 
 #endif

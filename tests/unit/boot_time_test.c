@@ -80,3 +80,25 @@ T_TEST(boot_time_caps)
 	close(root);
 	free(big);
 }
+
+/* Records out of order are forged or damaged: a stage-1 line earlier than the one before, a unit
+ * active before it was activating, an empty or invalid unit name; each is skipped, so no duration
+ * `keel diag boot` prints can wrap around. */
+T_TEST(boot_time_order)
+{
+	mk("order/run/keel");
+	const char *stages = "100 stage 1\n150 loaded modules\n120 earlier than the line before\n900 switch_root\n";
+	const char *units = "1000 activating a.service\n900 active a.service\n1100 active \n1200 active not/a/unit\n"
+	                    "1300 active b.service\n";
+	t_write("order/run/keel/boot-stages", stages, strlen(stages));
+	t_write("order/run/keel/boot-units", units, strlen(units));
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/order", t_tmpdir());
+	int root = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	boot_time_read(root, p, "b.service", &t);
+	t_check(t.nstage == 3 && t.end1 == 900000, "stage 1: the line earlier than the one before skipped (got %d)", t.nstage);
+	t_check(t.nunit == 2 && !strcmp(t.unit[0].name, "a.service") && !strcmp(t.unit[1].name, "b.service"),
+		"units: empty and invalid names skipped (got %d)", t.nunit);
+	t_check(t.unit[0].activating == 1000 && t.unit[0].active == 0, "a: active before activating skipped");
+	close(root);
+}

@@ -89,11 +89,10 @@ ExecStart=/usr/bin/busybox sh /etc/keel-test/probe
 EOF
 ln -s ../probe.service "$st/etc/systemd/system/multi-user.target.wants/probe.service"
 
-printf snakeoil > "$VM_CACHE/snakeoil.pass"
 ird=$(vm_initramfs) || { fail "initramfs"; exit 0; }
 vm_image containers --extra-usr "$fx" --extra-state "$st" --deb runc --units "$KEEL_SRC/config/units" --slot-b none \
 	--state-mb 64 --uefi-initrd "$ird" --uefi-cmdline "console=ttyS0 panic=-1 loglevel=4" \
-	--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass" > /dev/null ||
+	"${VM_SB_SIGN[@]}" > /dev/null ||
 	{ fail "image containers (mkimage --deb runc)"; exit 0; }
 disk=$(vm_copy containers)
 VM_UEFI=secure KEEL_VM_MEM=${KEEL_VM_MEM:-512} vm_start "$disk"

@@ -56,6 +56,9 @@ VM_PID=
 VM_FD=
 VM_CATPID=
 mkdir -p "$VM_CACHE"
+# mkimage/mkuki arguments that sign with the Secure Boot test keys above
+printf snakeoil > "$VM_CACHE/snakeoil.pass"
+VM_SB_SIGN=(--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass")
 
 pass() { echo "PASS: ${VM_SUITE:-vm}: $1"; }
 fail() { echo "FAIL: ${VM_SUITE:-vm}: $1${2:+ ($2)}"; }

@@ -14,14 +14,12 @@ VM_SUITE=uefi-health
 . "$(dirname "$0")/lib.sh"
 [ -r /usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd ] || { fail "prerequisites" "ovmf missing"; exit 0; }
 export MTOOLS_SKIP_CHECK=1
-printf snakeoil > "$VM_CACHE/snakeoil.pass"
-sign=(--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass")
 ird=$(vm_initramfs) || { fail "initramfs"; exit 0; }
 fx=$(vm_fixture fx-health health) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
 cmdline="console=ttyS0 panic=-1 loglevel=4"
 vm_image uefi-health --extra-usr "$fx" --extra-state "$KEEL_SRC/tests/vm/fixtures/health-state" --version 2026.1.0 \
 	--version-b 2026.2.0 --attr-a 1:0:1 --attr-b 2:1:0 --uefi-initrd "$ird" --uefi-cmdline "$cmdline" --uefi-tries 0 \
-	"${sign[@]}" > /dev/null || { fail "image"; exit 0; }
+	"${VM_SB_SIGN[@]}" > /dev/null || { fail "image"; exit 0; }
 hash_b=$(awk '$1 == "root-hash-b" { print $2 }' "$VM_CACHE/uefi-health.img.info")
 VM_UEFI=secure
 con() { tr -d '\r' < "$VM_LOG"; }
@@ -51,7 +49,7 @@ vm_stop
 # a release whose check fails
 disk=$(vm_copy uefi-health)
 "$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.2.0 --usrhash "$hash_b" --cmdline "$cmdline" \
-	--out "$VM_DIR/keel-2026.2.0+3.efi" "${sign[@]}" && vm_uefi_uki "$disk" keel-2026.2.0+3.efi "$VM_DIR/keel-2026.2.0+3.efi" ||
+	--out "$VM_DIR/keel-2026.2.0+3.efi" "${VM_SB_SIGN[@]}" && vm_uefi_uki "$disk" keel-2026.2.0+3.efi "$VM_DIR/keel-2026.2.0+3.efi" ||
 	{ fail "UKI of release 2026.2.0"; exit 0; }
 [ "$(vm_uefi_ls "$disk" | tr '\n' ' ')" = "keel-2026.1.0.efi keel-2026.2.0+3.efi " ] &&
 	pass "before: 2026.1.0 good in A, 2026.2.0 on trial (+3) in B" || fail "setup" "$(vm_uefi_ls "$disk" | tr '\n' ' ')"
