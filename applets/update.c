@@ -6,6 +6,7 @@
  *        keel update publish init --repo DIR --key ROLE=KEY... [--threshold ROLE=N]... [--consistent-snapshot]
  *        keel update publish add --repo DIR --key ROLE=KEY... [--custom JSON] FILE[=NAME]...
  *        keel update publish rotate --repo DIR --key root=KEY... --new ROLE=KEY... [--threshold ROLE=N]...
+ *        keel update reboot|steady-state [--wait] [--json] [--root DIR] [--now EPOCH]
  *
  * A TUF 1.0 repository is metadata/ and targets/ below a directory, file:///DIR or http(s) URL.
  * refresh: root N+1, N+2... (each signed by the old and its own root keys, version +1), then
@@ -15,6 +16,8 @@
  * the image's --root (default /usr/lib/keel/tuf/root.json) on; without one, its root.json is
  * trusted. target: a target's length, hashes, custom fields from the
  * trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
+ * reboot: apply /etc/keel/update.json's strategy (immediate, fleetlock, window, off) now; exit 0
+ * rebooting, 1 off, 3 error, 4 deferred. steady-state: release the FleetLock slot (0, 1 refused).
  * publish: sign with PEM private keys (EC P-256: ecdsa-sha2-nistp256; RSA: rsassa-pss-sha256).
  * init: version 1 of every role; add: copy files below targets/, new targets, snapshot and
  * timestamp; rotate: root N+1 with the --new keys of the roles named, signed by old and new keys.
@@ -26,6 +29,7 @@
  * declared, unsupported metadata, a target not listed); 2 usage; 3 runtime failure (repository
  * unreachable, no trusted root, a damaged trust directory, I/O).
  */
+#include "applets/update_fleet.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -394,6 +398,8 @@ int update_main(int argc, char **argv)
 	}
 	if (argc < 2)
 		return kfail(EXIT_USAGE, "which command? refresh, target, download, publish (see --help)");
+	if (!strcmp(argv[1], "reboot") || !strcmp(argv[1], "steady-state"))
+		return update_fleet(argc - 1, argv + 1);
 	int n = args_parse(opts, argc - 2, argv + 2, &ops);
 	if (n < 0)
 		return args_exit(n);

@@ -73,6 +73,8 @@ struct jobs {
 	uint64_t start_mono;
 	int clock_fd;
 	struct watch w_clock;
+	bool (*reaped)(void *ctx, pid_t pid, int status); /* a child of another part (health.c): true if it was */
+	void *reaped_ctx;
 };
 
 /* Set up (epfd is the caller's epoll set, where log and status pipes are registered). */

@@ -116,7 +116,7 @@ static void enter_waiting(struct jobs *m, struct svc *s)
 		for (size_t i = 0; i < t->n; i++)
 			leave |= t->v[i].base == TIMER_UNIT_ACTIVE || t->v[i].base == TIMER_UNIT_INACTIVE;
 		log_info("%s: elapsed", s->name);
-		svc_set_state(m, s, leave ? ACT_ACTIVE : ACT_INACTIVE, leave ? SUB_ELAPSED : SUB_DEAD);
+		svc_enter(m, s, leave ? ACT_ACTIVE : ACT_INACTIVE, leave ? SUB_ELAPSED : SUB_DEAD);
 	} else {
 		uint64_t p = perturb(), acc = t->accuracy_usec;
 		tm->next_mono = mn;
@@ -127,7 +127,7 @@ static void enter_waiting(struct jobs *m, struct svc *s)
 		}
 		if (rl != TIMER_NEVER)
 			tm->wake_real = timer_coalesce(rl, rl > TIMER_NEVER - 1 - acc ? TIMER_NEVER - 1 : rl + acc, p);
-		svc_set_state(m, s, ACT_ACTIVE, SUB_WAITING);
+		svc_enter(m, s, ACT_ACTIVE, SUB_WAITING);
 	}
 	clock_arm(m);
 }
@@ -138,7 +138,7 @@ void svc_timer_start(struct jobs *m, struct svc *s)
 	if (!s->tm && !(s->tm = calloc(1, sizeof(*s->tm)))) {
 		s->result = RES_RESOURCES;
 		str_copy(s->error, sizeof(s->error), "out of memory");
-		svc_set_state(m, s, ACT_FAILED, SUB_FAILED);
+		svc_enter(m, s, ACT_FAILED, SUB_FAILED);
 		return;
 	}
 	struct svc_timer *tm = s->tm;
@@ -156,7 +156,7 @@ void svc_timer_start(struct jobs *m, struct svc *s)
 void svc_timer_stop(struct jobs *m, struct svc *s)
 {
 	s->deadline = 0;
-	svc_set_state(m, s, s->active == ACT_FAILED ? ACT_FAILED : ACT_INACTIVE, s->active == ACT_FAILED ? SUB_FAILED : SUB_DEAD);
+	svc_enter(m, s, s->active == ACT_FAILED ? ACT_FAILED : ACT_INACTIVE, s->active == ACT_FAILED ? SUB_FAILED : SUB_DEAD);
 	clock_arm(m);
 }
 
@@ -193,13 +193,13 @@ static void elapse(struct jobs *m, struct svc *s)
 		(ret = timer_stamp_write(m->rootfd, TIMER_STAMP_DIR, s->name, tm->last_real))))
 		log_err("%s: Persistent= stamp: %s", s->name, strerror(-ret));
 	log_info("%s: elapsed: starting %s", s->name, name);
-	svc_set_state(m, s, ACT_ACTIVE, SUB_RUNNING);
+	svc_enter(m, s, ACT_ACTIVE, SUB_RUNNING);
 	if (!u || u->load != LOAD_LOADED || (ret = jobs_enqueue(m, u, JOB_START, false, &id))) {
 		s->result = RES_RESOURCES;
 		str_fmt(s->error, sizeof(s->error), "cannot start %s: %s", name, !u ? e.msg : u->load != LOAD_LOADED ?
 			unit_load_name(u->load) : strerror(-ret));
 		log_err("%s: %s", s->name, s->error);
-		svc_set_state(m, s, ACT_FAILED, SUB_FAILED);
+		svc_enter(m, s, ACT_FAILED, SUB_FAILED);
 		clock_arm(m);
 	}
 }

@@ -93,7 +93,7 @@ int timer_set(struct unit_timer *t, const char *key, const char *v, const char *
 	if (!strcmp(key, "Unit")) {
 		const char *suffix = unit_name_suffix(v);
 		if (!suffix || unit_name_is_template(v) || !strcmp(suffix, ".timer"))
-			return fail(why, "not a unit to start (NAME.service, NAME.target)", -EINVAL);
+			return fail(why, "not a unit to start (NAME.service, NAME.socket, NAME.target)", -EINVAL);
 		memcpy(t->unit, v, strlen(v) + 1);
 		return 0;
 	}

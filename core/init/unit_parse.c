@@ -1,6 +1,7 @@
 /* unit_parse.c — the unit-file syntax walker and the directive table (see unit_parse.h). */
 #include "init/unit_parse.h"
 #include "init/unit_cond.h"
+#include "init/socket_parse.h"
 #include "init/timer_parse.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -13,8 +14,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT, SEC_TIMER };
-static const char *const section_names[] = {"", "Unit", "Service", "Install", "", "Timer"};
+enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT, SEC_SOCKET, SEC_TIMER };
+static const char *const section_names[] = {"", "Unit", "Service", "Install", "", "Socket", "Timer"};
 
 enum kind {
 	V_STR, V_NAMES, V_DOCS, V_EXEC, V_TYPE, V_RESTART, V_TIME, V_TIME_BOTH, V_BOOL, V_CHECK_BOOL,
@@ -197,7 +198,11 @@ int unit_init(struct unit *u, const char *name)
 		return -EINVAL;
 	strcpy(u->name, name);
 	u->kind = !strcmp(suffix, ".target") ? UNIT_TARGET : !strcmp(suffix, ".service") ? UNIT_SERVICE :
-		!strcmp(suffix, ".timer") ? UNIT_TIMER : UNIT_OTHER;
+		!strcmp(suffix, ".socket") ? UNIT_SOCKET : !strcmp(suffix, ".timer") ? UNIT_TIMER : UNIT_OTHER;
+	if (u->kind == UNIT_SOCKET && !(u->sock = malloc(sizeof(*u->sock))))
+		return -ENOMEM;
+	if (u->sock)
+		socket_init(u->sock);
 	u->start_limit_interval = 10000000;
 	u->start_limit_burst = 5;
 	u->type = SVC_SIMPLE;
@@ -269,6 +274,9 @@ void unit_free(struct unit *u)
 	strv_clear(&u->wanted_by);
 	strv_clear(&u->required_by);
 	unit_sandbox_free(&u->sandbox);
+	if (u->sock)
+		socket_free(u->sock);
+	free(u->sock);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -738,12 +746,18 @@ static int set_output(struct ctx *c, const struct directive *d, const char *v)
 	struct unit *u = c->u;
 	enum unit_output *o = d->def ? &u->std_err : &u->std_out;
 	char **path = d->def ? &u->err_path : &u->out_path;
+	if (!d->def)
+		u->std_out_set = *v != 0;
 	if (!*v) {
 		*o = d->def ? OUT_INHERIT : OUT_JOURNAL;
 		return 0;
 	}
-	if (!strcmp(v, "socket") || !strncmp(v, "fd:", 3) || !strcmp(v, "fd"))
-		return kerr_set(c->e, -EINVAL, "%s:%u: %s=%s is not supported: keel init passes no sockets or named descriptors",
+	if (!strcmp(v, "socket")) {
+		*o = OUT_SOCKET;
+		return 0;
+	}
+	if (!strncmp(v, "fd:", 3) || !strcmp(v, "fd"))
+		return kerr_set(c->e, -EINVAL, "%s:%u: %s=%s is not supported: keel init passes no named descriptors",
 			c->path, c->line, d->key, v);
 	size_t i = 0;
 	for (const char *k = outs; *k; k += strlen(k) + 1, i++) {
@@ -825,10 +839,11 @@ static int set_proc(struct ctx *c, const struct directive *d, const char *v)
 			return nomem(c, set_strdup(&u->pid_file, abs));
 		}
 		return nomem(c, set_strdup(&u->pid_file, v));
-	case V_STDIN:
-		if (*v && strcmp(v, "null"))
-			return kerr_set(c->e, -EINVAL, "%s:%u: StandardInput=%s is not supported: a service's stdin is /dev/null",
-				c->path, c->line, v);
+	case V_STDIN: /* null, or the socket a socket unit passes */
+		if (*v && strcmp(v, "null") && strcmp(v, "socket"))
+			return kerr_set(c->e, -EINVAL, "%s:%u: StandardInput=%s is not supported: a service's stdin is /dev/null "
+				"or its socket", c->path, c->line, v);
+		c->u->std_in_socket = !strcmp(v, "socket");
 		return 0;
 	default: /* V_INFO */
 		return 0;
@@ -1025,13 +1040,15 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 				c->u->seen_unit = true;
 			return *sec = (enum section)i, 0;
 		}
-	if (n == 5 && !memcmp(s, "Timer", 5))
-		return c->u->kind == UNIT_TIMER ? (*sec = SEC_TIMER, 0) : kerr_set(c->e, -EINVAL,
-			"%s:%u: a %s has no [Timer] section", c->path, c->line, unit_ref_suffix(c->u->name) + 1);
+	if ((n == 6 && !memcmp(s, "Socket", 6)) || (n == 5 && !memcmp(s, "Timer", 5))) { /* a section of one kind */
+		enum unit_kind k = n == 6 ? UNIT_SOCKET : UNIT_TIMER;
+		return c->u->kind == k ? (*sec = n == 6 ? SEC_SOCKET : SEC_TIMER, 0) : kerr_set(c->e, -EINVAL,
+			"%s:%u: a %s has no [%.*s] section", c->path, c->line, unit_ref_suffix(c->u->name) + 1, (int)n, s);
+	}
 	for (size_t i = 0; i < sizeof(other_sections) / sizeof(other_sections[0]); i++)
 		if (strlen(other_sections[i]) == n && !memcmp(other_sections[i], s, n))
-			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service, .target and "
-				".timer units only", c->path, c->line, other_sections[i]);
+			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service, .socket, .target "
+				"and .timer units only", c->path, c->line, other_sections[i]);
 	return kerr_set(c->e, -EINVAL, "%s:%u: unknown section [%.*s]", c->path, c->line, (int)(n > 64 ? 64 : n), s);
 }
 
@@ -1053,29 +1070,26 @@ static int sandbox_key(struct ctx *c, const char *key, const char *v)
 	return ret ? kerr_wrap(c->e, ret, "%s:%u", c->path, c->line) : 0;
 }
 
-/* [Timer] of a .timer unit (init/timer_parse.h), the value %-expanded. */
-static int timer_key(struct ctx *c, const char *key, size_t kl, const char *v)
+/* A [Socket] or [Timer] setting (init/socket_parse.c, init/timer_parse.c), its value %-expanded. */
+static int kind_key(struct ctx *c, enum section sec, const char *key, const char *v)
 {
 	const char *why = NULL;
-	char k[32];
-	int ret = -ENOENT;
-	if (!c->u->timer) {
+	int ret = 0;
+	if (sec == SEC_TIMER && !c->u->timer) { /* NULL until the first setting: "no [Timer] section" */
 		if (!(c->u->timer = malloc(sizeof(*c->u->timer))))
 			return kerr_set(c->e, -ENOMEM, "out of memory");
 		timer_init(c->u->timer);
 	}
-	if (kl < sizeof(k)) {
-		memcpy(k, key, kl);
-		k[kl] = 0;
-		if (!(ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why)))
-			ret = timer_set(c->u->timer, k, (const char *)c->tmp.p, &why);
-	}
+	if (!(ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why)))
+		ret = sec == SEC_TIMER ? timer_set(c->u->timer, key, (const char *)c->tmp.p, &why) :
+			socket_set(c->u->sock, key, (const char *)c->tmp.p, &why);
 	if (ret == -ENOMEM)
 		return kerr_set(c->e, ret, "out of memory");
 	if (ret == -ENOENT)
-		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %.*s= in [%s]", c->path, c->line,
-			(int)(kl > 64 ? 64 : kl), key, "Timer");
-	return ret ? bad(c, k, why) : 0;
+		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %s= in [%s]", c->path, c->line, key, section_names[sec]);
+	if (ret == -ENOTSUP)
+		return kerr_set(c->e, -EINVAL, "%s:%u: %s= is not supported: %s", c->path, c->line, key, why);
+	return ret ? bad(c, key, why) : 0;
 }
 
 static int assignment(struct ctx *c, enum section sec, const char *line)
@@ -1103,8 +1117,13 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 		return kerr_set(c->e, -EINVAL, "%s:%u: %.*s= before any [Section]", c->path, c->line, klp, line);
 	if (sec == SEC_EXT || (kl >= 2 && line[0] == 'X' && line[1] == '-'))
 		return 0;
-	if (sec == SEC_TIMER)
-		return timer_key(c, line, kl, v);
+	char key[65];
+	memcpy(key, line, (size_t)klp);
+	key[klp] = 0;
+	if (c->u->observer && !c->install_only)
+		c->u->observer->assignment(c->u->observer, section_names[sec], key, v);
+	if (sec == SEC_SOCKET || sec == SEC_TIMER)
+		return kind_key(c, sec, key, v);
 	const struct directive *other = NULL;
 	for (size_t i = 0; i < NDIRECTIVES; i++) {
 		const struct directive *d = &directives[i];
@@ -1114,9 +1133,6 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 			return apply(c, d, v);
 		other = d;
 	}
-	char key[65];
-	memcpy(key, line, (size_t)klp);
-	key[klp] = 0;
 	bool assert = !strncmp(key, "Assert", 6);
 	if (!c->install_only && (assert || !strncmp(key, "Condition", 9))) {
 		const char *cn = key + (assert ? 6 : 9);
@@ -1230,7 +1246,7 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 		ret = line_error(&c, assignment(&c, sec, (const char *)logical.p), NULL);
 	}
 	bool unreported = ret != 0;
-	if (!ret && c.nerr)
+	if (!ret && c.nerr && !c.u->observer)
 		ret = -EINVAL;
 	if (ret == -E2BIG)
 		ret = kerr_set(e, ret, "%s:%u: line longer than %d bytes", path, c.line, UV_VALUE_MAX);
@@ -1245,7 +1261,9 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 
 int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e)
 {
-	return parse(&(struct ctx){.u = u, .path = path, .e = e}, p, len);
+	const struct unit_observer *o = u->observer;
+	return parse(&(struct ctx){.u = u, .path = path, .e = e, .report = o ? o->report : NULL, .arg = o ? o->arg : NULL},
+		p, len);
 }
 
 int unit_parse_each(struct unit *u, const char *path, const char *p, size_t len, unit_report_fn *report,
@@ -1259,13 +1277,21 @@ int unit_parse_install(struct unit *u, const char *path, const char *p, size_t l
 	return parse(&(struct ctx){.u = u, .path = path, .e = e, .install_only = true}, p, len);
 }
 
-int unit_check(const struct unit *u, struct kerr *e)
+int unit_check(struct unit *u, struct kerr *e)
 {
 	const char *why = "no [Timer] section";
 	if (u->kind == UNIT_TIMER && (!u->timer || timer_check(u->timer, u->name, &why)))
 		return kerr_set(e, -EINVAL, "%s: %s", u->name, why);
+	if (u->sock) {
+		int ret = socket_check(u->sock, u->name, &why);
+		if (!ret && !u->sock->accept && !strv_has(&u->before, u->sock->service))
+			ret = strv_push(&u->before, u->sock->service), why = "too many Before= entries";
+		return ret ? kerr_set(e, ret == -ENOMEM ? ret : -EINVAL, "%s: %s", u->name, why) : 0;
+	}
 	if (u->kind != UNIT_SERVICE)
 		return 0;
+	if (u->std_in_socket && !u->std_out_set)
+		u->std_out = OUT_INHERIT; /* systemd.exec(5): stdout defaults to inherit with StandardInput=socket */
 	if (!u->exec_start.n && !(u->type == SVC_ONESHOT && u->exec_stop.n))
 		return kerr_set(e, -EINVAL, "%s: no ExecStart=", u->name);
 	if (u->type != SVC_ONESHOT && u->exec_start.n > 1)

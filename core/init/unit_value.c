@@ -246,7 +246,7 @@ static bool name_char(char c)
 		c == '_' || c == '.' || c == '\\' || c == '-';
 }
 
-static const char *const unit_types[] = {".service", ".target", ".timer", ".socket", ".path", ".mount",
+static const char *const unit_types[] = {".service", ".target", ".socket", ".timer", ".path", ".mount",
 	".automount", ".swap", ".device", ".slice", ".scope"};
 
 /* The suffix of name among the first ntypes of unit_types, or NULL if name is not valid. */
@@ -270,7 +270,7 @@ static const char *name_suffix(const char *name, size_t ntypes)
 	return suffix;
 }
 
-const char *unit_name_suffix(const char *name) { return name_suffix(name, 3); }
+const char *unit_name_suffix(const char *name) { return name_suffix(name, 4); }
 const char *unit_ref_suffix(const char *name) { return name_suffix(name, sizeof(unit_types) / sizeof(unit_types[0])); }
 
 bool unit_name_is_template(const char *name)

@@ -1,0 +1,35 @@
+/* zstd_read.h — streaming Zstandard (RFC 8878) decoder: libzstd's decompression stream, driven
+ * the way inflate_stream() is (same reader/sink interface), bounded and with offsets in errors.
+ *
+ * One or more frames, as `zstd -dc` reads concatenated files (skippable frames are skipped);
+ * content checksums are checked when a frame has one. Memory: libzstd's context plus a window of
+ * at most 2^window_log_max bytes (frames that declare a larger window are refused before any of
+ * their output is delivered) plus two 128 KiB buffers. The sink never receives more than
+ * io->max_out bytes in total: one more is -EFBIG before it is delivered.
+ *
+ * Errors: -EINVAL malformed or truncated (message: libzstd's error code and "(offset N)", the bytes
+ * of compressed input consumed when decoding stopped), -EBADMSG a content checksum mismatch, -EFBIG
+ * past max_out, -E2BIG a window larger than allowed, -ENOMEM; errors of the reader or the sink
+ * are passed through unchanged.
+ */
+#ifndef KEEL_ZSTD_READ_H
+#define KEEL_ZSTD_READ_H
+
+#include "archive/inflate.h"
+
+/* libzstd's own default cap (ZSTD_WINDOWLOG_LIMIT_DEFAULT): 128 MiB, what `zstd -d` accepts without
+ * --memory; OCI layers made by `zstd --long` need no more. */
+#define ZSTD_READ_WINDOW_DEFAULT 27
+
+struct zstd_read_stats {
+	uint64_t in, out; /* compressed bytes consumed, bytes delivered */
+	unsigned frames;  /* frames completed (skippable frames included) */
+};
+
+int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struct zstd_read_stats *st, struct kerr *e);
+
+/* Decompress in[0..n) into sink, at most max_out bytes. */
+int zstd_read_mem_sink(const void *in, size_t n, int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e),
+	void *sctx, uint64_t max_out, unsigned window_log_max, struct kerr *e);
+
+#endif

@@ -1,0 +1,217 @@
+/* zstd_read_test.c — core/archive/zstd_read: frames made by the vendored libzstd's compressor
+ * (linked into the unit binary only, never into keel), each forgery next to the frame it was made
+ * from: truncation at every length, flipped bytes under a content checksum, trailing garbage, the
+ * output cap, the window cap, concatenated and skippable frames, one-byte reads, failing readers
+ * and sinks. */
+#include "t.h"
+#include "archive/zstd_read.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
+#include <zstd.h>
+
+static size_t make(void *dst, size_t cap, const void *src, size_t n, int level, int checksum, int wlog)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum);
+	if (wlog)
+		ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
+	size_t r = ZSTD_compress2(c, dst, cap, src, n);
+	ZSTD_freeCCtx(c);
+	return ZSTD_isError(r) ? 0 : r;
+}
+
+static int to_buf(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
+{
+	(void)e;
+	return buf_put(ctx, p, n);
+}
+
+static int dec(const void *in, size_t n, struct buf *out, uint64_t cap, unsigned wlog, struct kerr *e)
+{
+	out->len = 0;
+	return zstd_read_mem_sink(in, n, to_buf, out, cap, wlog, e);
+}
+
+static uint8_t text[300000], zbuf[400000], zbuf2[400000];
+
+static void fill_text(void)
+{
+	static const char *const w[] = {"kernel: ", "eth0 ", "link up ", "keel[1]: ", "started ", "unit ", "0x1f ", "\n"};
+	unsigned x = 12345;
+	for (size_t i = 0; i < sizeof(text);) {
+		x = x * 1103515245u + 12345u;
+		const char *s = w[(x >> 16) % 8];
+		for (; *s && i < sizeof(text); s++)
+			text[i++] = (uint8_t)*s;
+	}
+}
+
+T_TEST(zstd_read_roundtrip)
+{
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	static const size_t lens[] = {0, 1, 7, 1000, 131072, 131073, sizeof(text)};
+	fill_text();
+	for (size_t i = 0; i < T_LEN(lens); i++)
+		for (int level = 1; level <= 19; level += 9) {
+			size_t z = make(zbuf, sizeof(zbuf), text, lens[i], level, 1, 0);
+			int ret = dec(zbuf, z, &out, UINT64_MAX, ZSTD_READ_WINDOW_DEFAULT, &e);
+			t_check(z && ret == 0 && out.len == lens[i] && (!lens[i] || !memcmp(out.p, text, lens[i])),
+				"len %zu level %d: ret %d (%s) got %zu", lens[i], level, ret, e.msg, out.len);
+		}
+	buf_free(&out);
+}
+
+T_TEST(zstd_read_frames)
+{
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	fill_text();
+	size_t a = make(zbuf, sizeof(zbuf), text, 5000, 3, 1, 0);
+	/* a skippable frame (magic 0x184D2A50, 4-byte length, payload) between two frames */
+	static const uint8_t skip[] = {0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'x', 'y', 'z'};
+	memcpy(zbuf + a, skip, sizeof(skip));
+	size_t b = make(zbuf + a + sizeof(skip), sizeof(zbuf) - a - sizeof(skip), text + 5000, 7000, 3, 0, 0);
+	size_t n = a + sizeof(skip) + b;
+	int ret = dec(zbuf, n, &out, UINT64_MAX, 27, &e);
+	t_check(ret == 0 && out.len == 12000 && !memcmp(out.p, text, 12000), "two frames + skippable: %d %s", ret, e.msg);
+	/* trailing garbage after the last frame */
+	zbuf[n] = 0x42;
+	ret = dec(zbuf, n + 1, &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EINVAL, "trailing byte: %d", ret);
+	/* empty input is not a zstd stream */
+	ret = dec(zbuf, 0, &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EINVAL && strstr(e.msg, "empty"), "empty: %d %s", ret, e.msg);
+	buf_free(&out);
+}
+
+T_TEST(zstd_read_forged)
+{
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	fill_text();
+	size_t z = make(zbuf, sizeof(zbuf), text, 20000, 3, 1, 0);
+	int bad = 0;
+	/* every truncation fails */
+	for (size_t k = 0; k < z; k++)
+		if (dec(zbuf, k, &out, UINT64_MAX, 27, &e) == 0)
+			bad++;
+	t_check(bad == 0 && z > 0, "%d truncations of %zu decoded", bad, z);
+	/* a flipped byte fails (content checksum, or a malformed structure) unless the flipped bit is
+	 * one the format ignores (padding of an entropy table): then the output is the original */
+	bad = 0;
+	int failed = 0;
+	for (size_t k = 0; k < z; k++) {
+		memcpy(zbuf2, zbuf, z);
+		zbuf2[k] ^= 0x20;
+		if (dec(zbuf2, z, &out, UINT64_MAX, 27, &e))
+			failed++;
+		else if (out.len != 20000 || memcmp(out.p, text, 20000))
+			bad++;
+	}
+	t_check(bad == 0 && failed > (int)z * 9 / 10, "%d of %zu flipped bytes decoded to other data, %d failed", bad, z,
+		failed);
+	/* the checksum is named when only the trailer lies */
+	memcpy(zbuf2, zbuf, z);
+	zbuf2[z - 1] ^= 1;
+	int ret = dec(zbuf2, z, &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EBADMSG && strstr(e.msg, "checksum"), "checksum: %d %s", ret, e.msg);
+	/* output cap: exactly the size passes, one byte less is -EFBIG */
+	ret = dec(zbuf, z, &out, 20000, 27, &e);
+	t_check(ret == 0 && out.len == 20000, "cap = size: %d", ret);
+	ret = dec(zbuf, z, &out, 19999, 27, &e);
+	t_check(ret == -EFBIG && out.len <= 19999, "cap - 1: %d, delivered %zu", ret, out.len);
+	/* a frame with a 16 MiB window against a 1 MiB cap */
+	size_t big = make(zbuf2, sizeof(zbuf2), text, sizeof(text), 3, 0, 24);
+	ZSTD_frameHeader fh;
+	int declared = !ZSTD_getFrameHeader(&fh, zbuf2, big) && fh.windowSize > (1u << 20);
+	if (declared) {
+		ret = dec(zbuf2, big, &out, UINT64_MAX, 20, &e);
+		t_check(ret == -E2BIG && out.len == 0, "window 2^24 vs cap 2^20: %d %s", ret, e.msg);
+	} else {
+		/* libzstd shrinks the window to the content size: the frame is single-segment of 300,000 B */
+		ret = dec(zbuf2, big, &out, UINT64_MAX, 18, &e);
+		t_check(ret == -E2BIG && out.len == 0, "content window 300000 vs cap 2^18: %d %s", ret, e.msg);
+	}
+	ret = dec(zbuf2, big, &out, UINT64_MAX, 27, &e);
+	t_check(ret == 0 && out.len == sizeof(text), "same frame under the default cap: %d %s", ret, e.msg);
+	buf_free(&out);
+}
+
+struct one {
+	const uint8_t *p;
+	size_t n;
+	int fail_at; /* -1: never */
+};
+
+static ssize_t one_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e)
+{
+	struct one *o = ctx;
+	(void)cap;
+	if (o->fail_at == 0)
+		return kerr_set(e, -EIO, "reader failed");
+	if (o->fail_at > 0)
+		o->fail_at--;
+	if (!o->n)
+		return 0;
+	*buf = *o->p++;
+	o->n--;
+	return 1;
+}
+
+static int fail_sink(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
+{
+	(void)ctx, (void)p, (void)n;
+	return kerr_set(e, -ENOSPC, "sink full");
+}
+
+T_TEST(zstd_read_io)
+{
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	struct zstd_read_stats st;
+	fill_text();
+	size_t z = make(zbuf, sizeof(zbuf), text, 50000, 5, 1, 0);
+	struct one o = {zbuf, z, -1};
+	struct inflate_io io = {one_read, &o, to_buf, &out, UINT64_MAX};
+	int ret = zstd_read_stream(&io, 27, &st, &e);
+	t_check(ret == 0 && out.len == 50000 && !memcmp(out.p, text, 50000) && st.in == z && st.out == 50000 &&
+			st.frames == 1,
+		"one byte at a time: %d in %llu out %llu frames %u", ret, (unsigned long long)st.in,
+		(unsigned long long)st.out, st.frames);
+	/* a frame declaring 56 bytes whose only (last) block is an empty raw block, with the checksum of
+	 * empty content: libzstd alone accepts it when fed byte by byte (found by fuzzing) */
+	static const uint8_t fcs_lie[] = {0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x38, 0x01, 0x00, 0x00, 0x99, 0xe9, 0xd8, 0x51};
+	o = (struct one){fcs_lie, sizeof(fcs_lie), -1};
+	out.len = 0;
+	ret = zstd_read_stream(&io, 27, NULL, &e);
+	t_check(ret == -EINVAL && strstr(e.msg, "declares 56 bytes of content but holds 0"), "content size lie, trickled: %d %s",
+		ret, e.msg);
+	ret = dec(fcs_lie, sizeof(fcs_lie), &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EINVAL, "content size lie, at once: %d %s", ret, e.msg);
+	/* a single-segment frame of 0 bytes whose only block is a Compressed_Block of Block_Size 0
+	 * (it has no literals section): libzstd alone accepts it when fed byte by byte */
+	static const uint8_t empty_cblock[] = {0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x00, 0x05, 0x00, 0x00, 0x99, 0xe9, 0xd8, 0x51};
+	o = (struct one){empty_cblock, sizeof(empty_cblock), -1};
+	out.len = 0;
+	ret = zstd_read_stream(&io, 27, NULL, &e);
+	t_check(ret == -EINVAL && strstr(e.msg, "compressed block of size 0"), "empty compressed block, trickled: %d %s", ret,
+		e.msg);
+	ret = dec(empty_cblock, sizeof(empty_cblock), &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EINVAL, "empty compressed block, at once: %d %s", ret, e.msg);
+	o = (struct one){zbuf, z, 100};
+	out.len = 0;
+	ret = zstd_read_stream(&io, 27, NULL, &e);
+	t_check(ret == -EIO && !strcmp(e.msg, "reader failed"), "reader error passes through: %d %s", ret, e.msg);
+	o = (struct one){zbuf, z, -1};
+	io.sink = fail_sink;
+	ret = zstd_read_stream(&io, 27, NULL, &e);
+	t_check(ret == -ENOSPC && !strcmp(e.msg, "sink full"), "sink error passes through: %d %s", ret, e.msg);
+	buf_free(&out);
+}
