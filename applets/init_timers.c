@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/lines.h"
 #include "base/log.h"
+#include "base/scan.h"
 #include "init/calendar.h"
 #include "init/ctl.h"
 
@@ -18,16 +19,31 @@
 
 #define MIN_US 60000000ULL
 
+/* 1-20 decimal digits at p, within uint64_t; the position after them, or NULL */
+static const char *scan_u64(const char *p, uint64_t *v)
+{
+	const char *s = p;
+	for (*v = 0; p && *p >= '0' && *p <= '9' && p - s < 20; p++) {
+		if (*v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return NULL;
+		*v = *v * 10 + (uint64_t)(*p - '0');
+	}
+	return p && p > s ? p : NULL;
+}
+
 int timer_line_parse(const char *p, size_t len, struct timer_line *t)
 {
 	char line[600];
-	int end = -1;
 	if (len >= sizeof(line))
 		return -EINVAL;
 	memcpy(line, p, len);
 	line[len] = 0;
-	return sscanf(line, "%255[^\t]\t%" SCNu64 "\t%" SCNu64 "\t%255[^\t]\t%15[a-z]%n", t->unit, &t->next, &t->last,
-		t->activates, t->active, &end) == 5 && (size_t)end == len ? 0 : -EINVAL;
+	const char *q = scan_lit(scan_span(line, NULL, t->unit, sizeof(t->unit)), '\t');
+	q = scan_lit(scan_u64(q, &t->next), '\t');
+	q = scan_lit(scan_u64(q, &t->last), '\t');
+	q = scan_lit(scan_span(q, NULL, t->activates, sizeof(t->activates)), '\t');
+	q = scan_span(q, "abcdefghijklmnopqrstuvwxyz", t->active, sizeof(t->active));
+	return q && q == line + len ? 0 : -EINVAL;
 }
 
 void timer_stamp_text(uint64_t t, char *out, size_t n)
