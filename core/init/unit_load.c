@@ -293,11 +293,6 @@ int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit 
 			ret = 0;
 			goto done;
 		}
-		/* as systemd's multi-user.target -> basic.target -> timers.target: enabled timers run */
-		if (!strcmp(name, "multi-user.target") && (ret = strv_push(&u->wants, "timers.target"))) {
-			ret = kerr_set(e, ret, "out of memory");
-			goto fail;
-		}
 	} else if ((ret = unit_parse(u, path, (const char *)b.p, b.len, e))) {
 		goto fail;
 	}
@@ -308,11 +303,14 @@ int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit 
 		goto fail;
 	if (!strcmp(name, "multi-user.target") && (ret = dir_deps(d, "default.target", u, e)))
 		goto fail;
-	/* systemd: multi-user.target requires basic.target, which wants sockets.target */
-	if (!strcmp(name, "multi-user.target") && !strv_has(&u->wants, "sockets.target") &&
-		(ret = strv_push(&u->wants, "sockets.target"))) {
-		kerr_set(e, ret, "%s: %s", name, strerror(-ret));
-		goto fail;
+	/* systemd: multi-user.target requires basic.target, which wants sockets.target and timers.target
+	 * (enabled sockets listen, enabled timers run) */
+	for (int i = 0; i < 2 && !strcmp(name, "multi-user.target"); i++) {
+		const char *t = i ? "timers.target" : "sockets.target";
+		if (!strv_has(&u->wants, t) && (ret = strv_push(&u->wants, t))) {
+			kerr_set(e, ret, "%s: %s", name, strerror(-ret));
+			goto fail;
+		}
 	}
 	if ((ret = unit_check(u, e)))
 		goto fail;
