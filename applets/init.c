@@ -32,7 +32,7 @@
  *   show UNIT       Id Description LoadState ActiveState SubState Result MainPID NRestarts
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
  *   list-timers     the timers (--all: inactive ones too), as systemctl lists them
- *   list-sockets    the listening sockets and what they activate, as systemctl lists them
+ *   list-sockets    the sockets' addresses and what they activate (--all: inactive ones too)
  *   poweroff, reboot
  * Offline, beneath --root: enable/disable write/remove the [Install] links (and Also='s);
  * is-enabled says enabled, disabled, static or masked; verify checks unit files as keel init
@@ -427,42 +427,53 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 	return rc;
 }
 
-/* list-sockets: PID 1 sends "LISTEN\tTYPE\tUNIT\tACTIVATES" lines; printed as systemctl does,
- * sorted by address then type, in columns, with its footer. */
-typedef char *sock_row[4];
+/* list-sockets: PID 1 sends "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE" lines; printed as systemctl
+ * does: sorted by address then type, the inactive ones only with --all, in columns, with its
+ * footer (legend: the header and the footer). */
+enum { SK_LISTEN, SK_TYPE, SK_UNIT, SK_ACT, SK_ACTIVE, SK_N };
+typedef char *sock_row[SK_N];
 
 static int sock_row_cmp(const void *a, const void *b)
 {
 	const char *const *x = a, *const *y = b;
-	int r = strcmp(x[0], y[0]);
-	return r ? r : strcmp(x[1], y[1]);
+	int r = strcmp(x[SK_LISTEN], y[SK_LISTEN]);
+	return r ? r : strcmp(x[SK_TYPE], y[SK_TYPE]);
 }
 
-static int cmd_sockets(char *body)
+static int cmd_sockets(char *body, bool all, bool legend)
 {
-	size_t n = 0, w[4] = {6, 0, 4, 9}, max = 0; /* LISTEN, (TYPE), UNIT, ACTIVATES */
+	size_t n = 0, max = 1;
 	for (char *p = body; (p = strchr(p, '\n')); p++)
 		max++;
-	sock_row *rows = calloc(max ? max : 1, sizeof(*rows));
-	if (!rows)
+	sock_row *rows = calloc(max, sizeof(*rows));
+	const char **cell = calloc(max * 3, sizeof(*cell));
+	if (!rows || !cell) {
+		free(rows);
+		free(cell);
 		return kfail(EXIT_FAIL, "list-sockets: out of memory");
-	for (char *p = body, *nl; n < max && (nl = strchr(p, '\n')); p = nl + 1) {
+	}
+	for (char *p = body, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
 		*nl = 0;
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < SK_N; k++) {
 			rows[n][k] = p;
 			p += strcspn(p, "\t");
 			if (*p)
 				*p++ = 0;
-			w[k] = strlen(rows[n][k]) > w[k] ? strlen(rows[n][k]) : w[k];
 		}
-		n++;
+		n += all || strcmp(rows[n][SK_ACTIVE], "inactive");
 	}
 	qsort(rows, n, sizeof(*rows), sock_row_cmp);
+	cell[0] = "LISTEN", cell[1] = "UNIT", cell[2] = "ACTIVATES";
+	for (size_t i = 0; i < n; i++) {
+		cell[(i + 1) * 3] = rows[i][SK_LISTEN];
+		cell[(i + 1) * 3 + 1] = rows[i][SK_UNIT];
+		cell[(i + 1) * 3 + 2] = rows[i][SK_ACT];
+	}
 	if (n)
-		printf("%-*s %-*s %s\n", (int)w[0], "LISTEN", (int)w[2], "UNIT", "ACTIVATES");
-	for (size_t i = 0; i < n; i++)
-		printf("%-*s %-*s %s\n", (int)w[0], rows[i][0], (int)w[2], rows[i][2], rows[i][3]);
-	printf("\n%zu sockets listed.\nPass --all to see loaded but inactive sockets, too.\n", n);
+		init_columns(cell + (legend ? 0 : 3), n + legend, 3);
+	if (legend)
+		printf("\n%zu sockets listed.\n%s", n, all ? "" : "Pass --all to see loaded but inactive sockets, too.\n");
+	free(cell);
 	free(rows);
 	return EXIT_OK;
 }
@@ -505,7 +516,7 @@ static int client(int argc, char **argv)
 	if (k == sizeof(verbs) / sizeof(verbs[0]))
 		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
 	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW) ||
-		((all || no_legend) && k != CTL_TIMERS))
+		((all || no_legend) && k != CTL_TIMERS && k != CTL_SOCKETS))
 		return kfail(EXIT_USAGE, "%s: an option it does not take (see --help)", argv[0]);
 	r.verb = (enum ctl_verb)k;
 	if (n > 1 || (n == 1 && str_copy(r.unit, sizeof(r.unit), ops[0])))
@@ -513,6 +524,7 @@ static int client(int argc, char **argv)
 	if (ctl_format_request(&r, line, sizeof(line)))
 		return kfail(EXIT_USAGE, "%s: %s (see --help)", argv[0],
 			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service, NAME.socket, NAME.target or NAME.timer)" :
+			n == 1 && unit_name_is_template(r.unit) ? "a template: name an instance (NAME@INSTANCE.socket…)" :
 			n == 1 ? "takes no unit" : "needs a unit");
 	if (json && r.verb != CTL_STATUS)
 		return kfail(EXIT_USAGE, "--json is for status");
@@ -541,7 +553,7 @@ static int client(int argc, char **argv)
 			*nl = 0;
 		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
 	} else if (r.verb == CTL_SOCKETS) {
-		rc = cmd_sockets(body + 3);
+		rc = cmd_sockets(body + 3, all, !no_legend);
 	} else if (r.verb == CTL_STATUS) {
 		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value, timer ? &tl : NULL);
 		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */

@@ -92,12 +92,24 @@ static int by_next(const void *a, const void *b)
 	return nx < ny ? -1 : nx > ny ? 1 : strcmp(x->unit, y->unit);
 }
 
+void init_columns(const char *const *cell, size_t rows, size_t cols)
+{
+	size_t w[INIT_COLUMNS_MAX] = {0};
+	for (size_t i = 0; i < rows * cols; i++)
+		w[i % cols] = strlen(cell[i]) > w[i % cols] ? strlen(cell[i]) : w[i % cols];
+	for (size_t i = 0; i < rows * cols; i++)
+		if (i % cols == cols - 1)
+			printf("%s\n", cell[i]);
+		else
+			printf("%-*s ", (int)w[i % cols], cell[i]);
+}
+
 int init_list_timers(const char *body, size_t len, bool all, bool legend)
 {
 	enum { C_NEXT, C_LEFT, C_LAST, C_PASSED, C_UNIT, C_ACT, NC };
-	static const char head[NC][10] = {"NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"};
+	static const char *const head[NC] = {"NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"};
 	struct timer_line *v = NULL;
-	size_t n = 0, w[NC];
+	size_t n = 0;
 	struct lines c;
 	const char *p;
 	size_t l;
@@ -119,35 +131,32 @@ int init_list_timers(const char *body, size_t len, bool all, bool legend)
 		n += all || strcmp(v[n].active, "inactive");
 	}
 	qsort(v, n, sizeof(*v), by_next);
-	char (*cell)[4][64] = calloc(n + 1, sizeof(*cell));
-	if (!cell) {
+	char (*text)[4][64] = calloc(n + 1, sizeof(*text));
+	const char **cell = calloc((n + 1) * NC, sizeof(*cell));
+	if (!text || !cell) {
 		free(v);
+		free(text);
+		free(cell);
 		return kfail(EXIT_FAIL, "out of memory");
 	}
-	for (int k = 0; k < NC; k++)
-		w[k] = strlen(head[k]);
+	memcpy(cell, head, sizeof(head));
 	for (size_t i = 0; i < n; i++) {
-		timer_stamp_text(v[i].next, cell[i][C_NEXT], 64);
-		timer_relative_text(v[i].next, now, cell[i][C_LEFT], 64);
-		timer_stamp_text(v[i].last, cell[i][C_LAST], 64);
-		timer_relative_text(v[i].last, now, cell[i][C_PASSED], 64);
-		for (int k = 0; k < NC; k++) {
-			size_t x = strlen(k == C_UNIT ? v[i].unit : k == C_ACT ? v[i].activates : cell[i][k]);
-			w[k] = x > w[k] ? x : w[k];
-		}
+		const char **row = cell + (i + 1) * NC;
+		timer_stamp_text(v[i].next, text[i][C_NEXT], 64);
+		timer_relative_text(v[i].next, now, text[i][C_LEFT], 64);
+		timer_stamp_text(v[i].last, text[i][C_LAST], 64);
+		timer_relative_text(v[i].last, now, text[i][C_PASSED], 64);
+		for (int k = 0; k < C_UNIT; k++)
+			row[k] = text[i][k];
+		row[C_UNIT] = v[i].unit;
+		row[C_ACT] = v[i].activates;
 	}
-	for (size_t i = legend ? 0 : 1; i <= n; i++)
-		for (int k = 0; k < NC; k++) {
-			const char *s = !i ? head[k] : k == C_UNIT ? v[i - 1].unit : k == C_ACT ? v[i - 1].activates : cell[i - 1][k];
-			if (k == NC - 1)
-				printf("%s\n", s);
-			else
-				printf("%-*s ", (int)w[k], s);
-		}
+	init_columns(cell + (legend ? 0 : NC), n + legend, NC);
 	if (legend)
 		printf("\n%zu %s listed.\n%s", n, n == 1 ? "timer" : "timers",
 			all ? "" : "Pass --all to see loaded but inactive timers, too.\n");
 	free(cell);
+	free(text);
 	free(v);
 	return EXIT_OK;
 }

@@ -22,6 +22,11 @@ int timer_line_fetch(const char *path, const char *unit, int timeout_ms, struct 
  * timers only with all; legend: the header and "N timers listed." Exit status. */
 int init_list_timers(const char *body, size_t len, bool all, bool legend);
 
+/* Print rows × cols cells (row-major) as systemctl's tables: each column as wide as its widest
+ * cell, one blank between, the last column unpadded. */
+#define INIT_COLUMNS_MAX 8
+void init_columns(const char *const *cell, size_t rows, size_t cols);
+
 /* systemctl status X.timer: its "Trigger:" and "Triggers:" lines. */
 void timer_status_lines(const struct timer_line *tl);
 

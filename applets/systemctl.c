@@ -96,7 +96,7 @@ int systemctl_main(int argc, char **argv)
 			av[n++] = "--value";
 		if (all)
 			av[n++] = "--all";
-		if (no_legend && !strcmp(verb, "list-timers"))
+		if (no_legend && !strncmp(verb, "list-", 5))
 			av[n++] = "--no-legend";
 		if (install && nu) { /* enable/disable take all units in one run (Also= once) */
 			for (int k = 0; k < nu; k++)
