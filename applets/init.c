@@ -7,6 +7,7 @@
  *        keel init show [-p PROP,...] [--value] UNIT
  *        keel init poweroff|reboot
  *        keel init list-timers|list-sockets [--all] [--no-legend]
+ *        keel init list-dependencies [--all] [UNIT]
  *        keel init enable|disable|is-enabled UNIT...
  *        keel init verify FILE...
  *        keel init calendar [--iterations N] [--now EPOCH] SPEC...
@@ -33,6 +34,9 @@
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
  *   list-timers     the timers (--all: inactive ones too), as systemctl lists them
  *   list-sockets    the sockets' addresses and what they activate (--all: inactive ones too)
+ *   list-dependencies [UNIT]  the tree of what UNIT (multi-user.target) requires and wants,
+ *                   from the unit files, with PID 1's states (--all: below every unit, not
+ *                   only targets)
  *   poweroff, reboot
  * Offline, beneath --root: enable/disable write/remove the [Install] links (and Also='s);
  * is-enabled says enabled, disabled, static or masked; verify checks unit files as keel init
@@ -53,6 +57,7 @@
  */
 #include "diag/evidence.h"
 #include "applets/init_calendar.h"
+#include "applets/init_deps.h"
 #include "applets/init_stage1.h"
 #include "applets/init_timers.h"
 #include "applets/table.h"
@@ -766,6 +771,8 @@ int init_main(int argc, char **argv)
 		return verify(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "enable") || !strcmp(argv[1], "disable") || !strcmp(argv[1], "is-enabled")))
 		return install_cmd(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "list-dependencies"))
+		return init_list_deps(argc - 1, argv + 1, CTL_SOCK, client_syscalls);
 	if (argc >= 2 && argv[1][0] != '-')
 		return client(argc - 1, argv + 1);
 	const char *root = NULL, *cgroup = NULL;

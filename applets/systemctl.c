@@ -4,7 +4,7 @@
  *
  * A link named systemctl runs this. VERB: start stop restart reload status [UNIT] is-active
  * enable disable is-enabled show [-p PROP,...] [--value] list-units list-timers list-sockets
- * [--all] [--no-legend] daemon-reload poweroff reboot, each as keel init's (see keel init --help);
+ * list-dependencies [UNIT] [--all] [--no-legend] daemon-reload poweroff reboot, each as keel init's (see keel init --help);
  * daemon-reload does nothing (keel init reads a unit's files again when it is next started
  * while down). -q prints nothing; --no-pager, --full, -l, --system are ignored.
  *
@@ -68,7 +68,7 @@ int systemctl_main(int argc, char **argv)
 		return EXIT_OK;
 	if (!strcmp(verb, "list-units") || (!strcmp(verb, "status") && !nu))
 		verb = "status";
-	else if (!nu && strcmp(verb, "list-timers") && strcmp(verb, "list-sockets"))
+	else if (!nu && strncmp(verb, "list-", 5))
 		return kfail(EXIT_USAGE, "%s: needs a unit (see --help)", verb);
 	if (quiet) { /* the answer is the exit status */
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -94,7 +94,7 @@ int systemctl_main(int argc, char **argv)
 		}
 		if (value)
 			av[n++] = "--value";
-		if (all)
+		if (all && !strncmp(verb, "list-", 5)) /* list-units lists every loaded unit anyway */
 			av[n++] = "--all";
 		if (no_legend && !strncmp(verb, "list-", 5))
 			av[n++] = "--no-legend";
