@@ -386,10 +386,6 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 		set_state(m, s, ACT_ACTIVE, SUB_ACTIVE);
 		return;
 	}
-	if (s->u.kind == UNIT_TIMER) {
-		svc_timer_start(m, s);
-		return;
-	}
 	const struct unit_cond *cf = failed_condition(m, s);
 	if (cf) {
 		if (cf->assert) {
@@ -405,6 +401,10 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 		if (s->job != JOB_NONE)
 			svc_job_done(m, s, true);
 		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
+		return;
+	}
+	if (s->u.kind == UNIT_TIMER) { /* a timer waits for its elapse (svc_timer.c) */
+		svc_timer_start(m, s);
 		return;
 	}
 	if (s->u.sock) { /* a socket unit listens, or fails (svc_socket.c) */
