@@ -360,8 +360,38 @@ static void print_props(const struct ctl_status *s, const char *props, bool valu
 	}
 }
 
+/* What systemctl status adds for a timer (its line of list-timers) or a socket (the rows of
+ * list-sockets: "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE\n"…, see cmd_sockets()). */
+enum { SK_LISTEN, SK_TYPE, SK_UNIT, SK_ACT, SK_ACTIVE, SK_N };
+struct unit_extra {
+	const struct timer_line *tl;
+	const char *sockets;
+};
+
+/* systemctl status X.socket: "Triggers: ● SERVICE" and a "Listen: ADDRESS (TYPE)" line each */
+static void socket_status_lines(const char *rows, const char *unit)
+{
+	bool first = true;
+	for (const char *p = rows, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
+		const char *f[SK_N];
+		int l[SK_N], k;
+		for (k = 0; k < SK_N && p <= nl; k++) {
+			f[k] = p;
+			l[k] = (int)strcspn(p, "\t\n");
+			p += l[k] + (p + l[k] < nl);
+		}
+		if (k < SK_N || strlen(unit) != (size_t)l[SK_UNIT] || memcmp(unit, f[SK_UNIT], (size_t)l[SK_UNIT]))
+			continue;
+		if (first && strncmp(f[SK_ACT], "-", (size_t)l[SK_ACT]))
+			printf("   Triggers: \xe2\x97\x8f %.*s\n", l[SK_ACT], f[SK_ACT]);
+		printf("%s%.*s (%.*s)\n", first ? "     Listen: " : "             ", l[SK_LISTEN], f[SK_LISTEN], l[SK_TYPE],
+			f[SK_TYPE]);
+		first = false;
+	}
+}
+
 /* systemctl status UNIT, in systemd's shape (the unit's last log lines follow, see client()). */
-static void print_systemd(const struct ctl_status *s, const struct timer_line *tl)
+static void print_systemd(const struct ctl_status *s, const struct unit_extra *x)
 {
 	const char *dot = !strcmp(s->active, "active") ? "\xe2\x97\x8f" : !strcmp(s->active, "failed") ? "\xc3\x97" : "\xe2\x97\x8b";
 	printf("%s %s%s%s\n", dot, s->unit, s->description[0] ? " - " : "", s->description);
@@ -369,8 +399,10 @@ static void print_systemd(const struct ctl_status *s, const struct timer_line *t
 	printf("     Active: %s (%s)%s%s since %llu.%03llus ago\n", s->active, s->sub,
 		strcmp(s->result, "success") ? "; result " : "", strcmp(s->result, "success") ? s->result : "",
 		(unsigned long long)(s->since_ms / 1000), (unsigned long long)(s->since_ms % 1000));
-	if (tl)
-		timer_status_lines(tl);
+	if (x->tl)
+		timer_status_lines(x->tl);
+	if (x->sockets)
+		socket_status_lines(x->sockets, s->unit);
 	if (s->pid)
 		printf("   Main PID: %llu\n", (unsigned long long)s->pid);
 	if (s->text[0])
@@ -380,7 +412,7 @@ static void print_systemd(const struct ctl_status *s, const struct timer_line *t
 }
 
 static int cmd_status(char *body, size_t len, const char *unit, bool json, enum status_mode mode, const char *props,
-	bool value_only, const struct timer_line *tl)
+	bool value_only, const struct unit_extra *x)
 {
 	size_t n = 0, cap = 0;
 	struct ctl_status *v = NULL;
@@ -414,9 +446,9 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 		if (mode == ST_IS_ACTIVE)
 			printf("%s\n", v[0].active);
 		else if (mode == ST_SHOW)
-			print_props(&v[0], props, value_only, tl);
+			print_props(&v[0], props, value_only, x->tl);
 		else
-			print_systemd(&v[0], tl);
+			print_systemd(&v[0], x);
 		rc = mode == ST_SHOW ? EXIT_OK : up ? EXIT_OK : mode == ST_LSB && !strcmp(v[0].load, "not-found") ? 4 : 3;
 	} else if (json)
 		print_json(v, n, unit != NULL);
@@ -435,7 +467,6 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 /* list-sockets: PID 1 sends "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE" lines; printed as systemctl
  * does: sorted by address then type, the inactive ones only with --all, in columns, with its
  * footer (legend: the header and the footer). */
-enum { SK_LISTEN, SK_TYPE, SK_UNIT, SK_ACT, SK_ACTIVE, SK_N };
 typedef char *sock_row[SK_N];
 
 static int sock_row_cmp(const void *a, const void *b)
@@ -550,6 +581,11 @@ static int client(int argc, char **argv)
 	int rc = EXIT_OK;
 	struct timer_line tl;
 	bool timer = (mode == ST_LSB || mode == ST_SHOW) && !timer_line_fetch(path, r.unit, tmo, &tl);
+	struct buf socks = BUF_INIT(CTL_REPLY_MAX);
+	struct unit_extra x = {.tl = timer ? &tl : NULL};
+	if (mode == ST_LSB && str_ends(r.unit, ".socket") && !ctl_call(path, "sockets\n", &socks, tmo, &e) &&
+		socks.len >= 3 && !memcmp(socks.p, "OK\n", 3) && !buf_putc(&socks, 0))
+		x.sockets = (const char *)socks.p + 3;
 	if (!body || (strncmp(body, "OK\n", 3) && strncmp(body, "ERR ", 4))) {
 		rc = kfail(EXIT_FAIL, "%s: no valid answer from %s", argv[0], path);
 	} else if (body[0] == 'E') {
@@ -560,7 +596,7 @@ static int client(int argc, char **argv)
 	} else if (r.verb == CTL_SOCKETS) {
 		rc = cmd_sockets(body + 3, all, !no_legend);
 	} else if (r.verb == CTL_STATUS) {
-		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value, timer ? &tl : NULL);
+		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value, &x);
 		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */
 		buf_reset(&reply);
 		if (mode == ST_LSB && rc != 4 && !ctl_format_request(&r, line, sizeof(line)) && !ctl_call(path, line, &reply, tmo, &e) &&
@@ -587,6 +623,7 @@ static int client(int argc, char **argv)
 					body[i] = '?';
 		fwrite(body + 3, 1, reply.len - 3, stdout);
 	}
+	buf_free(&socks);
 	buf_free(&reply);
 	return rc;
 }
