@@ -535,6 +535,12 @@ static int client(int argc, char **argv)
 	int n = args_parse(opts, argc - 1, argv + 1, &ops);
 	if (n < 0)
 		return args_exit(n);
+	if (sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", root ? root : "", CTL_SOCK))
+		return kfail(EXIT_USAGE, "socket path too long");
+	if (!strcmp(argv[0], "list-dependencies")) /* --no-legend: systemctl's list verbs take it; no legend here */
+		return json || lsb || props || value ? kfail(EXIT_USAGE, "%s: an option it does not take (see --help)", argv[0]) :
+			n > 1 ? kfail(EXIT_USAGE, "list-dependencies: one unit at most (see --help)") :
+			init_list_deps(root ? root : "/", n ? ops[0] : "multi-user.target", all, path, client_syscalls);
 	struct ctl_req r = {0};
 	size_t k;
 	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload",
@@ -564,8 +570,6 @@ static int client(int argc, char **argv)
 			n == 1 ? "takes no unit" : "needs a unit");
 	if (json && r.verb != CTL_STATUS)
 		return kfail(EXIT_USAGE, "--json is for status");
-	if (sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", root ? root : "", CTL_SOCK))
-		return kfail(EXIT_USAGE, "socket path too long");
 	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART || r.verb == CTL_RELOAD;
 	int tmo = timeout != UINT64_MAX ? (int)(timeout * 1000) : job ? -1 : 10000;
 	struct kerr e = {0};
@@ -808,8 +812,6 @@ int init_main(int argc, char **argv)
 		return verify(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "enable") || !strcmp(argv[1], "disable") || !strcmp(argv[1], "is-enabled")))
 		return install_cmd(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "list-dependencies"))
-		return init_list_deps(argc - 1, argv + 1, CTL_SOCK, client_syscalls);
 	if (argc >= 2 && argv[1][0] != '-')
 		return client(argc - 1, argv + 1);
 	const char *root = NULL, *cgroup = NULL;

@@ -1,7 +1,6 @@
 /* init_deps.c — `keel init list-dependencies` (see init_deps.h). */
 #include "applets/init_deps.h"
 #include "base/applet.h"
-#include "base/args.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/lines.h"
@@ -117,25 +116,11 @@ static const char *glyph(const char *body, size_t len, const char *name)
 	return "\xe2\x97\x8b"; /* not loaded by PID 1: inactive */
 }
 
-int init_list_deps(int argc, char **argv, const char *ctl_sock, const char *const *syscalls)
+int init_list_deps(const char *root, const char *top, bool all, const char *ctl_path, const char *const *syscalls)
 {
-	const char *root = "/", *sock = NULL;
-	int all = 0, no_legend = 0; /* --no-legend: systemctl's list verbs take it; this has no legend */
-	char **ops, path[256];
-	const struct opt opts[] = {
-		{"root", 0, OPT_STR, &root},
-		{"socket", 0, OPT_STR, &sock},
-		{"all", 'a', OPT_FLAG, &all},
-		{"no-legend", 0, OPT_FLAG, &no_legend},
-		{0},
-	};
-	int n = args_parse(opts, argc - 1, argv + 1, &ops);
-	if (n < 0)
-		return args_exit(n);
-	const char *top = n ? ops[0] : "multi-user.target";
-	if (n > 1 || !unit_name_suffix(top))
-		return kfail(EXIT_USAGE, "list-dependencies: %s (see --help)", n > 1 ? "one unit at most" :
-			"not a unit name (NAME.service, NAME.socket, NAME.target or NAME.timer)");
+	if (!unit_name_suffix(top))
+		return kfail(EXIT_USAGE, "list-dependencies: not a unit name (NAME.service, NAME.socket, NAME.target or "
+			"NAME.timer) (see --help)");
 	if (!strcmp(top, "default.target"))
 		top = "multi-user.target"; /* keel's default.target */
 	struct unit_dirs d;
@@ -157,8 +142,7 @@ int init_list_deps(int argc, char **argv, const char *ctl_sock, const char *cons
 		free(x.v);
 		return kfail(EXIT_FAIL, "list-dependencies: %s", kerr_str(&e, ret));
 	}
-	if (!(sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", strcmp(root, "/") ? root : "", ctl_sock)) &&
-		!ctl_call(path, "status\n", &reply, 10000, &e) && reply.len >= 3 && !memcmp(reply.p, "OK\n", 3))
+	if (!ctl_call(ctl_path, "status\n", &reply, 10000, &e) && reply.len >= 3 && !memcmp(reply.p, "OK\n", 3))
 		body = (const char *)reply.p + 3;
 	printf("%s\n", top);
 	for (size_t i = 0; i < x.n; i++) {
