@@ -267,6 +267,7 @@ def main():
     ap.add_argument("--image", required=True)
     ap.add_argument("--keel", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--name", help="the image's file name in the document (default: --image's)")
     ap.add_argument("--top", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap.add_argument("--initrd", help="keel's initramfs the UKIs carry")
     ap.add_argument("--kernel", help="the kernel the UKIs carry (default: the newest /boot/vmlinuz-*)")
@@ -378,7 +379,7 @@ def generate(a):
                              "primaryPackagePurpose": "APPLICATION"}
     doc.packages["SPDXRef-image"] = {"SPDXID": "SPDXRef-image", "name": "keel-image", "versionInfo": img_version,
                                      "downloadLocation": "NOASSERTION", "filesAnalyzed": False,
-                                     "packageFileName": os.path.basename(a.image),
+                                     "packageFileName": a.name or os.path.basename(a.image),
                                      "checksums": [{"algorithm": "SHA256", "checksumValue": disk_sha}],
                                      "comment": "GPT disk image made by keel's initramfs/mkimage.sh",
                                      "primaryPackagePurpose": "OPERATING-SYSTEM"}
