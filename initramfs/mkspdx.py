@@ -70,6 +70,14 @@ def digests(data):
             "MD5": hashlib.md5(data).hexdigest()}
 
 
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for b in iter(lambda: f.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
 def read(path):
     with open(path, "rb") as f:
         return f.read()
@@ -77,6 +85,8 @@ def read(path):
 
 def canon(path):
     """The /usr-merged form of an absolute path: /lib/x, /bin/x … are /usr/lib/x, /usr/bin/x."""
+    if path.startswith("/usr/") and "/." not in path and "//" not in path:
+        return path
     path = os.path.normpath(path)
     for d in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if path == d or path.startswith(d + "/"):
@@ -138,17 +148,31 @@ class Dpkg:
             raise Failure(f"dpkg: {key}: {status}")
         p = {"key": key, "name": name, "version": version, "arch": arch, "source": src, "source_version": srcver,
              "deb": f"{name}_{version.replace(':', '%3a')}_{arch}.deb", "sha256": None, "md5sums_from": "the dpkg database"}
-        show = subprocess.run(["apt-cache", "show", f"{name}:{arch}={version}"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+        self.used[key] = p
+        return p
+
+    def finish(self):
+        """The .deb of each package used: its SHA256 from apt's index (one apt-cache call); when apt's
+        cache holds that .deb, the md5sums inside it must be the dpkg database's."""
+        if not self.used:
+            return
+        show = subprocess.run(["apt-cache", "show"] + [p["name"] + ("" if p["arch"] == "all" else ":" + p["arch"]) + "=" + p["version"] for p in self.used.values()],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+        index = {}
         for rec in show.split("\n\n"):
             f = dict(re.findall(r"^([A-Za-z0-9-]+): (.*)$", rec, re.M))
-            if f.get("Package") == name and f.get("Version") == version and f.get("SHA256"):
-                p["sha256"] = f["SHA256"]
-                p["deb"] = os.path.basename(f.get("Filename", p["deb"]))
-                break
-        cached = os.path.join(APT_ARCHIVES, p["deb"])
-        if p["sha256"] and os.path.isfile(cached) and hashlib.sha256(read(cached)).hexdigest() == p["sha256"]:
-            inside = run(["dpkg-deb", "--info", cached, "md5sums"]).decode()
+            if f.get("SHA256"):
+                index.setdefault((f.get("Package"), f.get("Version"), f.get("Architecture")), f)
+        for key, p in sorted(self.used.items()):
+            f = index.get((p["name"], p["version"], p["arch"]))
+            if not f:
+                continue
+            p["sha256"] = f["SHA256"]
+            p["deb"] = os.path.basename(f.get("Filename", p["deb"]))
+            cached = os.path.join(APT_ARCHIVES, p["deb"])
+            if not os.path.isfile(cached) or sha256_file(cached) != p["sha256"]:
+                continue
+            inside = run(["dpkg-deb", "--info", cached, "md5sums"]).decode(errors="surrogateescape")
             mine = {}
             for line in inside.splitlines():
                 m, _, path = line.partition("  ")
@@ -156,9 +180,7 @@ class Dpkg:
             db = {path: m for (k, path), m in self.md5.items() if k == key}
             if mine != db:
                 raise Failure(f"dpkg: {key}: the dpkg database's md5sums differ from those in {cached}")
-            p["md5sums_from"] = f"the md5sums of {p['deb']} (SHA256 as apt's index)"
-        self.used[key] = p
-        return p
+            p["md5sums_from"] = f"the md5sums of {p['deb']} (its SHA256 as in apt's index)"
 
 
 # ---- keel's own source: the blobs of git HEAD --------------------------------------------------------
@@ -369,7 +391,11 @@ def generate(a):
         print(f"mkspdx: {a.image}: {len(unattributed)} file(s) unattributed; no SBOM written", file=sys.stderr)
         return 1
 
-    disk_sha = hashlib.sha256(read(a.image)).hexdigest()
+    dpkg.finish()
+    for sid in list(doc.packages):
+        if sid.startswith("SPDXRef-deb-"):
+            deb_entry(doc, sid)
+    disk_sha = sha256_file(a.image)
     img_version = slots[0][1].get("version", "")
     doc.packages[keel_id] = {"SPDXID": keel_id, "name": "keel", "versionInfo": keel_ver, "downloadLocation": "NOASSERTION",
                              "filesAnalyzed": False, "licenseConcluded": licence, "licenseDeclared": licence,
@@ -420,7 +446,13 @@ def attribute(rel, data, link, manifest, keel_bin, dpkg, blobs):
 
 def deb_package(doc, pkg):
     sid = "SPDXRef-deb-" + spdx_id(f"{pkg['name']}-{pkg['arch']}")
-    if sid not in doc.packages:
+    doc.packages.setdefault(sid, {"_pkg": pkg})
+    return sid
+
+
+def deb_entry(doc, sid):
+    pkg = doc.packages[sid].pop("_pkg", None)
+    if pkg is not None:
         purl = "pkg:deb/debian/{}@{}?arch={}".format(pkg["name"], pct(pkg["version"]), pkg["arch"])
         p = {"SPDXID": sid, "name": pkg["name"], "versionInfo": pkg["version"], "supplier": "Organization: Debian",
              "downloadLocation": "NOASSERTION", "filesAnalyzed": False, "licenseConcluded": "NOASSERTION",
