@@ -185,19 +185,30 @@ class Dpkg:
 
 # ---- keel's own source: the blobs of git HEAD --------------------------------------------------------
 def git_blobs(top):
+    """{(is a symlink, git blob id): "PATH (git HEAD)"} of keel's source; a tracked file changed in
+    the work tree counts as well, said so ("uncommitted"), so a developer's demo still has an SBOM."""
+    def git(*args):
+        return subprocess.run(["git", "-C", top] + list(args), check=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL).stdout
     blobs = {}
     try:
-        out = subprocess.run(["git", "-C", top, "ls-tree", "-r", "-z", "HEAD"], check=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+        tree = git("ls-tree", "-r", "-z", "HEAD")
+        changed = git("diff", "--name-only", "-z", "HEAD")
     except (OSError, subprocess.CalledProcessError):
         return blobs  # no git: keel's source files cannot be recognised; they stay unattributed
-    for ent in out.split(b"\0"):
+    for ent in tree.split(b"\0"):
         if not ent:
             continue
         meta, _, path = ent.partition(b"\t")
         mode, typ, oid = meta.split(b" ")
         if typ == b"blob":
-            blobs.setdefault((mode == b"120000", oid.decode()), []).append(path.decode(errors="replace"))
+            blobs.setdefault((mode == b"120000", oid.decode()), []).append(path.decode(errors="replace") + " (git HEAD)")
+    for path in changed.split(b"\0"):
+        full = os.path.join(top, os.fsdecode(path))
+        if path and os.path.lexists(full):
+            link = os.path.islink(full)
+            data = os.fsencode(os.readlink(full)) if link else read(full)
+            blobs.setdefault((link, git_blob_id(data)), []).append(path.decode(errors="replace") + " (uncommitted, not at git HEAD)")
     return {k: sorted(v)[0] for k, v in blobs.items()}
 
 
@@ -289,6 +300,7 @@ def main():
     ap.add_argument("--image", required=True)
     ap.add_argument("--keel", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--keel-spdx", help="the binary's SBOM (default: keel.spdx.json beside --keel, if it describes it)")
     ap.add_argument("--name", help="the image's file name in the document (default: --image's)")
     ap.add_argument("--top", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap.add_argument("--initrd", help="keel's initramfs the UKIs carry")
@@ -382,7 +394,7 @@ def generate(a):
                         owner[fk] = deb_package(doc, pkg)
                         doc.files[fk].setdefault("comment", f"{pkg['name']} {pkg['version']} {pkg['arch']}: {detail}")
         if esp is not None:
-            describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id)
+            describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id, keel_bin, blobs)
     finally:
         shutil.rmtree(w, ignore_errors=True)
     if unattributed:
@@ -409,7 +421,29 @@ def generate(a):
                                      "checksums": [{"algorithm": "SHA256", "checksumValue": disk_sha}],
                                      "comment": "GPT disk image made by keel's initramfs/mkimage.sh",
                                      "primaryPackagePurpose": "OPERATING-SYSTEM"}
-    return write(a, doc, owner, img_version)
+    ext = keel_sbom(a.keel_spdx or os.path.join(os.path.dirname(os.path.abspath(a.keel)), "keel.spdx.json"),
+                    hashlib.sha256(keel_bin).hexdigest(), explicit=bool(a.keel_spdx))
+    return write(a, doc, owner, img_version, ext)
+
+
+def keel_sbom(path, keel_sha, explicit):
+    """The binary's own SBOM (build.sh: keel.spdx.json) as an external document, when it describes
+    this very binary: keel's package there has its sha256."""
+    try:
+        raw = read(path)
+        d = json.loads(raw)
+        sums = [c["checksumValue"] for p in d["packages"] if p["SPDXID"] == "SPDXRef-keel" for c in p.get("checksums", [])]
+        ns = d["documentNamespace"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        if explicit:
+            raise Failure(f"--keel-spdx {path}: {e}")
+        return None
+    if keel_sha not in sums:
+        if explicit:
+            raise Failure(f"--keel-spdx {path}: describes another binary than --keel")
+        return None
+    return {"externalDocumentId": "DocumentRef-keel", "spdxDocument": ns,
+            "checksum": {"algorithm": "SHA1", "checksumValue": hashlib.sha1(raw).hexdigest()}}
 
 
 def read_chunks(path):
@@ -440,7 +474,7 @@ def attribute(rel, data, link, manifest, keel_bin, dpkg, blobs):
             return hit[0], f"{hit[1]}, a symbolic link the package lists"
     src = blobs.get((link is not None, git_blob_id(data)))
     if src:
-        return "keel", f"keel source file {src} (git HEAD)"
+        return "keel", f"keel source file {src}"
     return None
 
 
@@ -470,7 +504,7 @@ def pct(s):
     return re.sub(r"[^A-Za-z0-9._~-]", lambda m: "%%%02X" % ord(m.group(0)), s)
 
 
-def describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id):
+def describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id, keel_bin, blobs):
     ef = os.path.join(w, "esp")
     extract(a.image, esp, ef)
     with open(ef, "rb") as f:
@@ -501,6 +535,7 @@ def describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id):
         return fk, data
 
     kernel = a.kernel or sorted(glob.glob("/boot/vmlinuz-*"))[-1]
+    initrd_done = set()
     for dirpath, dirs, names in os.walk(tree):
         dirs.sort()
         for n in sorted(names):
@@ -525,7 +560,9 @@ def describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id):
                     doc.rel(fk, "GENERATED_FROM", lk)
                 else:
                     unattributed.append(f"ESP /{rel}: neither systemd-boot nor a signed copy of it")
-            elif re.fullmatch(r"EFI/Linux/[A-Za-z0-9._+-]+\.efi", rel) and a.initrd:
+            elif re.fullmatch(r"EFI/Linux/[A-Za-z0-9._+-]+\.efi", rel) and not a.initrd:
+                unattributed.append(f"ESP /{rel}: a UKI, and no --initrd to check its .initrd against")
+            elif re.fullmatch(r"EFI/Linux/[A-Za-z0-9._+-]+\.efi", rel):
                 try:
                     sec = pe_sections(data)
                 except (Failure, struct.error) as e:
@@ -553,10 +590,92 @@ def describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id):
                 ck = doc.file(f"./{rel}:.cmdline", sec[".cmdline"], comment="kernel command line: " + sec[".cmdline"].decode(errors="replace"))
                 for k in (ik, ok, ck):
                     owner[k] = keel_id
+                if ik not in initrd_done:
+                    initrd_done.add(ik)
+                    describe_initramfs(a, doc, owner, unattributed, dpkg, idata, ik, keel_id, keel_bin, blobs)
                 for k in (sk, kk, ik, ok, ck):
                     doc.rel(fk, "GENERATED_FROM", k)
             else:
                 unattributed.append(f"ESP /{rel} (sha256 {hashlib.sha256(data).hexdigest()}): not made by mkesp.sh or mkuki.sh")
+
+
+def cpio_newc(data):
+    """(name, mode, rdev major, rdev minor, content) of each entry of an uncompressed newc archive."""
+    off = 0
+    while True:
+        h = data[off:off + 110]
+        if len(h) < 110 or h[:6] not in (b"070701", b"070702"):
+            raise Failure(f"initramfs: no newc header at offset {off}")
+        try:
+            f = [int(h[6 + 8 * i:14 + 8 * i], 16) for i in range(13)]
+        except ValueError:
+            raise Failure(f"initramfs: a header field is not hex at offset {off}")
+        mode, size, rmaj, rmin, nsize = f[1], f[6], f[9], f[10], f[11]
+        name_end = off + 110 + nsize
+        if nsize < 1 or name_end > len(data):
+            raise Failure(f"initramfs: name out of range at offset {off}")
+        name = data[off + 110:name_end - 1].decode("utf-8", "surrogateescape")
+        start = (name_end + 3) & ~3
+        if start + size > len(data):
+            raise Failure(f"initramfs: {name}: content runs past the end (offset {off})")
+        if name == "TRAILER!!!":
+            return
+        yield name, mode, rmaj, rmin, data[start:start + size]
+        off = (start + size + 3) & ~3
+
+
+def describe_initramfs(a, doc, owner, unattributed, dpkg, idata, ik, keel_id, keel_bin, blobs):
+    """Every file and link of keel's initramfs (mkinitramfs.sh), CONTAINed by the .initrd file."""
+    applets = set(run(["keel", "--list"], executable=a.keel).decode().split())
+    try:
+        mods = read(os.path.join(a.top, "config/initramfs/modules")).decode()
+        mods = "".join(l + "\n" for l in mods.splitlines() if l.strip() and not l.lstrip().startswith("#")).encode()
+    except OSError:
+        mods = None
+    for name, mode, rmaj, rmin, data in cpio_newc(idata):
+        rel = os.path.normpath(name)
+        kind = stat.S_IFMT(mode)
+        if kind == stat.S_IFDIR:
+            continue
+        if kind == stat.S_IFCHR and (rel, rmaj, rmin) in (("dev/console", 5, 1), ("dev/null", 1, 3)):
+            continue  # the two device nodes the kernel needs before devtmpfs
+        if kind not in (stat.S_IFREG, stat.S_IFLNK) or rel.startswith("../"):
+            unattributed.append(f"initramfs /{rel}: not a regular file, symbolic link or one of its device nodes")
+            continue
+        link = data.decode("utf-8", "surrogateescape") if kind == stat.S_IFLNK else None
+        fk = doc.file("./" + rel, data, link, comment="in keel's initramfs")
+        doc.rel(ik, "CONTAINS", fk)
+        who = None
+        if link is None and rel == "bin/keel" and data == keel_bin:
+            who = "the keel binary"
+        elif link is not None and ((rel, link) == ("init", "bin/keel") or
+                                   (link == "keel" and rel.startswith("bin/") and rel[4:] in applets)):
+            who = "mkinitramfs.sh: a link to keel"
+        elif link is None and rel == "etc/keel-initramfs" and data == b"keel initramfs\n":
+            who = "mkinitramfs.sh: the stage 1 marker"
+        elif link is None and rel == "etc/keel/modules" and data == mods:
+            who = "mkinitramfs.sh: config/initramfs/modules without comments"
+        elif link is None and rel == "etc/keel/min-version" and re.fullmatch(rb"[0-9]+(\.[0-9]+)*\n", data):
+            who = "mkinitramfs.sh --min-version"
+        elif link is None and re.fullmatch(r"lib/modules/[^/]+/modules\.(dep|alias|softdep)", rel):
+            who = "mkinitramfs.sh: depmod's index of these modules"
+        if who:
+            owner[fk] = keel_id
+            doc.files[fk]["comment"] = f"in keel's initramfs: {who}"
+            continue
+        hit = (dpkg.attribute_file("/" + rel, hashlib.md5(data).hexdigest()) if link is None
+               else dpkg.attribute_link("/" + rel, link))
+        if hit:
+            pkg = dpkg.package(hit[0])
+            owner[fk] = deb_package(doc, pkg)
+            doc.files[fk]["comment"] = f"in keel's initramfs: {pkg['name']} {pkg['version']} {pkg['arch']}: {hit[1]}"
+            continue
+        src = blobs.get((link is not None, git_blob_id(data)))
+        if src:
+            owner[fk] = keel_id
+            doc.files[fk]["comment"] = f"in keel's initramfs: keel source file {src}"
+            continue
+        unattributed.append(f"initramfs /{rel} (sha256 {hashlib.sha256(data).hexdigest()}): not keel's and not an installed Debian package's")
 
 
 def same_sections(data, base, skip):
@@ -568,7 +687,7 @@ def same_sections(data, base, skip):
     return all(have.get(k) == v for k, v in want.items() if k not in skip)
 
 
-def write(a, doc, owner, version):
+def write(a, doc, owner, version, ext):
     keys = sorted(doc.files)
     ids = {k: f"SPDXRef-File-{i + 1}" for i, k in enumerate(keys)}
     files = []
@@ -589,6 +708,8 @@ def write(a, doc, owner, version):
         rels.add((sid, "CONTAINS", ids[fk]))
     for x, t, y in doc.rels:
         rels.add((ids[x], t, ids[y]))
+    if ext:
+        rels.add(("SPDXRef-keel", "DESCRIBED_BY", "DocumentRef-keel:SPDXRef-DOCUMENT"))
     packages = [doc.packages[k] for k in sorted(doc.packages)]
     relationships = [{"spdxElementId": x, "relationshipType": t, "relatedSpdxElement": y}
                      for x, t, y in sorted(rels, key=lambda r: (r[0], r[1], natural(r[2])))]
@@ -597,6 +718,7 @@ def write(a, doc, owner, version):
     d = {"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
          "name": f"keel-image-{version}", "documentNamespace": "",
          "creationInfo": {"created": created, "creators": ["Tool: keel initramfs/mkspdx.py"]},
+         **({"externalDocumentRefs": [ext]} if ext else {}),
          "documentDescribes": ["SPDXRef-image"],
          "packages": packages, "files": files, "relationships": relationships}
     body = json.dumps(d, indent=1, sort_keys=False, ensure_ascii=False)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # tests/sbom/validate.py — check SPDX 2.3 JSON documents: python3-jsonschema against
 # tests/sbom/spdx-2.3.schema.json (the spec's fields, required fields and value sets), then what a
-# schema cannot say: SPDXIDs unique, every relationship names an element of the document (or an
-# external document), the document DESCRIBES something, every licence expression parses against
+# schema cannot say: SPDXIDs unique, every relationship names an element of the document (or of
+# an external document it declares in externalDocumentRefs), the document DESCRIBES something, every licence expression parses against
 # the SPDX licence list (python3-license-expression; NONE and NOASSERTION allowed, LicenseRef-
 # only when hasExtractedLicensingInfos defines it).
 #
@@ -32,10 +32,14 @@ def problems(doc, schema, licensing):
         if i in seen:
             yield f"SPDXID {i} used twice"
         seen.add(i)
+    docrefs = {x.get("externalDocumentId") for x in doc.get("externalDocumentRefs", []) if isinstance(x, dict)}
     for i, r in enumerate(doc.get("relationships", [])):
         for k in ("spdxElementId", "relatedSpdxElement"):
             x = r.get(k, "") if isinstance(r, dict) else ""
-            if x not in seen and x not in ("NONE", "NOASSERTION") and not x.startswith("DocumentRef-"):
+            if x.startswith("DocumentRef-"):
+                if x.split(":")[0] not in docrefs:
+                    yield f"relationships/{i}/{k}: {x} names no document of externalDocumentRefs"
+            elif x not in seen and x not in ("NONE", "NOASSERTION"):
                 yield f"relationships/{i}/{k}: {x} is no element of this document"
     describes = doc.get("documentDescribes", []) + [r for r in doc.get("relationships", [])
                                                     if isinstance(r, dict) and r.get("relationshipType") == "DESCRIBES"]

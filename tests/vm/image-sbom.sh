@@ -32,33 +32,41 @@ else
 fi
 
 # ---- the oracle: the image's own slots, read with cgpt + fsck.erofs --------------------------------
-# "SLOT ./usr/PATH SHA256" for every regular file and symlink (symlink: sha256 of its target)
+# "SLOT ./usr/PATH SHA256" for every regular file and symlink (symlink: sha256 of its target);
+# "initramfs ./PATH SHA256" for keel's initramfs in the UKI (cpio -i)
+walk() { # LABEL PREFIX: in a tree
+	find . \( -type f -o -type l \) | LC_ALL=C sort | while read -r f; do
+		if [ -L "$f" ]; then h=$(printf '%s' "$(readlink "$f")" | sha256sum | cut -c1-64); else h=$(sha256sum < "$f" | cut -c1-64); fi
+		echo "$1 $2${f#./} $h"
+	done
+}
 : > "$VM_DIR/tree.tsv"
 for i in 2 3; do
 	label=$(cgpt show -i "$i" -l "$img")
 	dd if="$img" of="$VM_DIR/p$i" bs=512 skip="$(cgpt show -i "$i" -b "$img")" count="$(cgpt show -i "$i" -s "$img")" status=none
 	fsck.erofs --extract="$VM_DIR/t$i" --no-preserve "$VM_DIR/p$i" > /dev/null 2>&1 || { fail "fsck.erofs --extract $label"; exit 1; }
-	(cd "$VM_DIR/t$i" && find . \( -type f -o -type l \) | LC_ALL=C sort | while read -r f; do
-		if [ -L "$f" ]; then h=$(printf '%s' "$(readlink "$f")" | sha256sum | cut -c1-64); else h=$(sha256sum < "$f" | cut -c1-64); fi
-		echo "$label ./usr/${f#./} $h"
-	done) >> "$VM_DIR/tree.tsv"
+	(cd "$VM_DIR/t$i" && walk "$label" ./usr/) >> "$VM_DIR/tree.tsv"
 	rm -f "$VM_DIR/p$i"
 done
-# the same triples from the document: files a slot CONTAINS, with the package that CONTAINS them
+mkdir "$VM_DIR/ird" && (cd "$VM_DIR/ird" && cpio -id --quiet --no-absolute-filenames < "$ird" && walk initramfs ./) >> "$VM_DIR/tree.tsv" ||
+	fail "cpio -i the initramfs"
+# the same triples from the document: files a slot (or the UKI's .initrd) CONTAINS, with the
+# package (keel or Debian) that CONTAINS them
 jq -r '
 	(.files | map({key: .SPDXID, value: .}) | from_entries) as $f
 	| (.packages | map({key: .SPDXID, value: .}) | from_entries) as $p
 	| [.relationships[] | select(.relationshipType == "CONTAINS")] as $c
-	| $c[] | select(.spdxElementId | startswith("SPDXRef-slot-")) | .relatedSpdxElement as $id
-	| ($f[$id]) as $file
+	| $c[] | select((.spdxElementId | startswith("SPDXRef-slot-")) or ($f[.spdxElementId].fileName // "" | endswith(":.initrd")))
+	| .relatedSpdxElement as $id | ($f[$id]) as $file
 	| [$c[] | select(.relatedSpdxElement == $id and (.spdxElementId | test("^SPDXRef-(keel|deb-)"))) | .spdxElementId] as $owners
-	| "\($p[.spdxElementId].name | sub("keel /usr slot "; "")) \($file.fileName) \($file.checksums[] | select(.algorithm == "SHA256") | .checksumValue) \($owners | join(","))"
+	| "\(if $p[.spdxElementId] then $p[.spdxElementId].name | sub("keel /usr slot "; "") else "initramfs" end) \($file.fileName) \($file.checksums[] | select(.algorithm == "SHA256") | .checksumValue) \($owners | join(","))"
 ' "$doc" | LC_ALL=C sort > "$VM_DIR/doc.tsv"
 n=$(grep -c . "$VM_DIR/tree.tsv")
+ni=$(grep -c '^initramfs ' "$VM_DIR/tree.tsv")
 missing=$(LC_ALL=C comm -23 <(LC_ALL=C sort "$VM_DIR/tree.tsv") <(cut -d' ' -f1-3 "$VM_DIR/doc.tsv" | LC_ALL=C sort))
 extra=$(LC_ALL=C comm -13 <(LC_ALL=C sort "$VM_DIR/tree.tsv") <(cut -d' ' -f1-3 "$VM_DIR/doc.tsv" | LC_ALL=C sort))
-if [ "$n" -ge 20 ] && [ -z "$missing" ] && [ -z "$extra" ]; then
-	pass "all $n files and symlinks of USR-A and USR-B are in the SBOM with their sha256, nothing else"
+if [ "$n" -ge 60 ] && [ "$ni" -ge 30 ] && [ -z "$missing" ] && [ -z "$extra" ]; then
+	pass "all $n files and symlinks of USR-A, USR-B and the UKI's initramfs ($ni) are in the SBOM with their sha256, nothing else"
 else
 	fail "every slot file in the SBOM" "n=$n missing: $(echo $missing | head -c 300) extra: $(echo $extra | head -c 300)"
 fi
@@ -150,3 +158,17 @@ rc=$?
 	grep -q '^mkspdx: unattributed: USR-A /usr/lib/keel/tool ' "$VM_DIR/mkimage.err" && grep -q '^mkimage: --sbom: ' "$VM_DIR/mkimage.err" &&
 	pass "mkimage --sbom fails closed on the forged tree: no image, no SBOM, the file named" ||
 	fail "mkimage --sbom forged" "rc=$rc $(tail -2 "$VM_DIR/mkimage.err" | tr '\n' ' ')"
+# the ESP too: an initramfs with a file of nobody's (mkinitramfs --extra) in the UKI, and a further
+# PE file in EFI/Linux that is no UKI of this image (the kernel itself, as other.efi)
+fi_=$VM_CACHE/fx-sbom-initramfs
+rm -rf "$fi_" && mkdir -p "$fi_/etc" && printf 'not from any package\n' > "$fi_/etc/stray" && cp "$(vm_kernel)" "$VM_CACHE/sbom-other.efi" ||
+	fail "forged initramfs fixture"
+fird=$(vm_initramfs --extra "$fi_") || fail "forged initramfs"
+fuki=$(vm_image sbom-forged-uki --version 2026.1.0 --uefi-initrd "$fird" --esp-uki "$VM_CACHE/sbom-other.efi") || fail "mkimage (forged UKI)"
+"$SPDX" --image "$fuki" --keel "$KEEL" --initrd "$fird" --out "$VM_DIR/forged-uki.json" 2> "$VM_DIR/forged-uki.err"
+rc=$?
+named=$(sed -n 's/^mkspdx: unattributed: \([^ ]* [^ :]*\).*/\1/p' "$VM_DIR/forged-uki.err" | LC_ALL=C sort | tr '\n' ' ')
+[ "$rc" = 1 ] && [ ! -e "$VM_DIR/forged-uki.json" ] && [ "$named" = "ESP /EFI/Linux/sbom-other.efi initramfs /etc/stray " ] &&
+	grep -q 'sbom-other.efi: .linux is not ' "$VM_DIR/forged-uki.err" &&
+	pass "forged: a stray file in the UKI's initramfs, a PE file in EFI/Linux that is no UKI of this image: each named" ||
+	fail "forged UKI" "rc=$rc named=$named $(tail -1 "$VM_DIR/forged-uki.err")"
