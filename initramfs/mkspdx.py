@@ -285,7 +285,8 @@ class Doc:
             f = {"fileName": name, "checksums": [{"algorithm": a, "checksumValue": d[a]} for a in ("SHA1", "SHA256", "MD5")],
                  "licenseConcluded": "NOASSERTION", "copyrightText": "NOASSERTION"}
             if link is not None:
-                f["comment"] = f"symbolic link to {link}; the checksums are of the target string"
+                f["_link"] = f"symbolic link to {link}, the checksums are of the target string"
+                f["comment"] = f["_link"]
             elif comment:
                 f["comment"] = comment
             self.files[key] = f
@@ -385,14 +386,7 @@ def generate(a):
                         unattributed.append(f"{p['label']} /usr/{rel} (sha256 {hashlib.sha256(data).hexdigest()}):"
                                             " not keel's and not the file any installed Debian package has there")
                         continue
-                    kind, detail = who
-                    if kind == "keel":
-                        owner[fk] = keel_id
-                        doc.files[fk].setdefault("comment", detail)
-                    else:
-                        pkg = dpkg.package(kind)
-                        owner[fk] = deb_package(doc, pkg)
-                        doc.files[fk].setdefault("comment", f"{pkg['name']} {pkg['version']} {pkg['arch']}: {detail}")
+                    claim(doc, owner, dpkg, fk, who, keel_id, "")
         if esp is not None:
             describe_esp(a, doc, owner, unattributed, dpkg, esp, w, keel_id, keel_bin, blobs)
     finally:
@@ -446,6 +440,19 @@ def keel_sbom(path, keel_sha, explicit):
             "checksum": {"algorithm": "SHA1", "checksumValue": hashlib.sha1(raw).hexdigest()}}
 
 
+def claim(doc, owner, dpkg, fk, who, keel_id, prefix):
+    """File fk belongs to who: ("keel", detail) or (dpkg package key, detail)."""
+    kind, detail = who
+    if kind == "keel":
+        owner[fk] = keel_id
+    else:
+        pkg = dpkg.package(kind)
+        owner[fk] = deb_package(doc, pkg)
+        detail = f"{pkg['name']} {pkg['version']} {pkg['arch']}: {detail}"
+    f = doc.files[fk]
+    f["comment"] = prefix + detail + ("; " + f["_link"] if "_link" in f else "")
+
+
 def read_chunks(path):
     with open(path, "rb") as f:
         while True:
@@ -463,7 +470,11 @@ def attribute(rel, data, link, manifest, keel_bin, dpkg, blobs):
         return "keel", "mkimage.sh: init is keel"
     if link is None and rel == "lib/keel/version" and data == (manifest.get("version", "") + "\n").encode():
         return "keel", "mkimage.sh: the version of the slot manifest"
-    host = "/usr/" + rel
+    return by_package_or_source("/usr/" + rel, data, link, dpkg, blobs)
+
+
+def by_package_or_source(host, data, link, dpkg, blobs):
+    """The installed Debian package whose file at host (md5sums) or link is this, or keel's source."""
     if link is None:
         hit = dpkg.attribute_file(host, hashlib.md5(data).hexdigest())
         if hit:
@@ -659,21 +670,9 @@ def describe_initramfs(a, doc, owner, unattributed, dpkg, idata, ik, keel_id, ke
             who = "mkinitramfs.sh --min-version"
         elif link is None and re.fullmatch(r"lib/modules/[^/]+/modules\.(dep|alias|softdep)", rel):
             who = "mkinitramfs.sh: depmod's index of these modules"
+        who = ("keel", who) if who else by_package_or_source("/" + rel, data, link, dpkg, blobs)
         if who:
-            owner[fk] = keel_id
-            doc.files[fk]["comment"] = f"in keel's initramfs: {who}"
-            continue
-        hit = (dpkg.attribute_file("/" + rel, hashlib.md5(data).hexdigest()) if link is None
-               else dpkg.attribute_link("/" + rel, link))
-        if hit:
-            pkg = dpkg.package(hit[0])
-            owner[fk] = deb_package(doc, pkg)
-            doc.files[fk]["comment"] = f"in keel's initramfs: {pkg['name']} {pkg['version']} {pkg['arch']}: {hit[1]}"
-            continue
-        src = blobs.get((link is not None, git_blob_id(data)))
-        if src:
-            owner[fk] = keel_id
-            doc.files[fk]["comment"] = f"in keel's initramfs: keel source file {src}"
+            claim(doc, owner, dpkg, fk, who, keel_id, "in keel's initramfs: ")
             continue
         unattributed.append(f"initramfs /{rel} (sha256 {hashlib.sha256(data).hexdigest()}): not keel's and not an installed Debian package's")
 
@@ -694,6 +693,7 @@ def write(a, doc, owner, version, ext):
     for k in keys:
         f = {"SPDXID": ids[k]}
         f.update(doc.files[k])
+        f.pop("_link", None)
         files.append(f)
     rels = {("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-image")}
     for sid, p in doc.packages.items():
