@@ -11,7 +11,8 @@
 #   keel       /usr/bin/keel is --keel BIN (sha256), /usr/bin/init and /usr/sbin/init are mkimage's
 #              links to it, /usr/lib/keel/version holds the slot manifest's version; any other
 #              file whose content is a file of keel's source at git HEAD (--top: config/policy,
-#              config/units, config/keys, test keys) is that file
+#              config/units, config/keys, test keys) is that file (a tracked file changed in the
+#              work tree counts too, marked "uncommitted")
 #   Debian     the file at the same path on this machine (/usr merged: /lib = /usr/lib …; symbolic
 #              links followed) belongs to an installed package, and the image's file has the MD5
 #              that package's md5sums (dpkg's copy of the .deb's control member) lists for it; a
@@ -24,8 +25,13 @@
 # the package's), loader/loader.conf (mkesp.sh's), and each UKI in EFI/Linux: its .linux section
 # must be --kernel (a linux-image package's file), .initrd --initrd (keel's initramfs), every
 # section of --stub (systemd-boot-efi's file) must be in it unchanged; .osrel and .cmdline are
-# keel's. Relationships: DESCRIBES (document -> image), CONTAINS (image -> partitions, partition
-# or package -> file), GENERATED_FROM (UKI -> its parts, signed systemd-boot -> the package's).
+# keel's. The initramfs file by file (newc cpio): keel, its applet links, mkinitramfs.sh's files,
+# keys from keel's source, kernel modules by the linux-image package's md5sums (at /lib/modules),
+# depmod's index; anything else is unattributed too.
+# Relationships: DESCRIBES (document -> image), CONTAINS (image -> partitions, partition, package
+# or the initramfs -> file), GENERATED_FROM (UKI -> its parts, signed systemd-boot -> the
+# package's), keel DESCRIBED_BY the binary's own SBOM (keel.spdx.json beside --keel, as an
+# external document, when its keel package has --keel's sha256).
 # Checksums: SHA1 (SPDX requires it), SHA256 and MD5 of each file; of a symbolic link, of its
 # target string. Deterministic: created is SOURCE_DATE_EPOCH, the namespace names the sha256 of
 # the document's own content, everything sorted. Exit: 0 written, 1 unattributed files,
@@ -361,7 +367,7 @@ def generate(a):
             doc.packages[sid] = {"SPDXID": sid, "name": f"keel /usr slot {p['label']}", "versionInfo": version,
                                  "downloadLocation": "NOASSERTION", "filesAnalyzed": True,
                                  "checksums": [{"algorithm": "SHA256", "checksumValue": psha}],
-                                 "comment": f"GPT partition {p['n']}: erofs {m.get('data-blocks', '?')} blocks, dm-verity root hash {m.get('root-hash', '?')} (signed slot manifest)",
+                                 "comment": f"GPT partition {p['n']}: erofs {m.get('data-blocks', '?')} blocks, dm-verity root hash {m.get('root-hash', '?')} (as the slot manifest says; its signature is not checked here)",
                                  "primaryPackagePurpose": "OPERATING-SYSTEM", "_files": []}
             for dirpath, dirs, names in os.walk(tree):
                 dirs.sort()
