@@ -45,12 +45,13 @@
 #   --uefi-slot a|b       whose root hash the UKI names (default a)
 #   --esp-uki FILE        a further UKI for EFI/Linux/ under its own name (repeatable; tests)
 #   --esp-mb N            ESP size with --uefi-initrd (default 64)
-# SBOM:
-#   --sbom FILE           write the image's SPDX 2.3 document (initramfs/mkspdx.py, read back from
-#                         the finished image); a file of a slot or the ESP that is neither keel's
-#                         nor an installed Debian package's fails the build, naming the file
 #   --sign-key KEY --sign-cert PEM [--sign-pass FILE]   sign systemd-boot and the UKI (sbsign);
 #                         tests use OVMF's snakeoil pair (TEST KEYS, passphrase "snakeoil")
+# SBOM:
+#   --sbom FILE           write the image's SPDX 2.3 document (initramfs/mkspdx.py, read back from
+#                         the finished image); a file of a slot, the ESP or the UKI's initramfs
+#                         that is neither keel's nor an installed Debian package's fails the build
+#                         (no image, no SBOM), naming the file
 # Corruption scenarios (tests), applied to slot A after signing:
 #   --corrupt PATH        flip one bit in the first data block of file PATH (below /usr)
 #   --wrong-root-hash     sign a manifest whose root hash is wrong (dm-verity then refuses)
