@@ -67,18 +67,19 @@ static int walk(struct deps *x, const char *name, unsigned level, uint64_t branc
 	struct unit u;
 	enum unit_load load;
 	struct kerr e = {0};
-	const char *dep[256];
 	size_t nd = 0;
 	int ret = 0;
 	if (level >= DEPS_DEPTH || unit_load(x->d, name, &u, &load, &e))
 		return 0; /* nothing below what does not load */
-	if (load != LOAD_LOADED) {
-		unit_free(&u);
-		return 0;
-	}
 	const struct strv *lists[] = {&u.requires, &u.requisite, &u.wants, &u.binds_to};
+	const char **dep = load == LOAD_LOADED ? calloc(u.requires.n + u.requisite.n + u.wants.n + u.binds_to.n + 1,
+		sizeof(*dep)) : NULL;
+	if (!dep) {
+		unit_free(&u);
+		return load == LOAD_LOADED ? -ENOMEM : 0;
+	}
 	for (size_t l = 0; l < 4; l++)
-		for (size_t i = 0; i < lists[l]->n && nd < sizeof(dep) / sizeof(dep[0]); i++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
 			bool seen = false;
 			for (size_t k = 0; k < nd && !seen; k++)
 				seen = !strcmp(dep[k], lists[l]->v[i]);
@@ -97,6 +98,7 @@ static int walk(struct deps *x, const char *name, unsigned level, uint64_t branc
 		else if (!(ret = add(x, dep[i], level, branches, last)) && (x->all || is_target(dep[i])))
 			ret = walk(x, dep[i], level + 1, b);
 	}
+	free(dep);
 	unit_free(&u);
 	return ret;
 }
