@@ -638,7 +638,7 @@ static const char *const unit_dir_rel[2] = {"etc/systemd/system", "usr/lib/syste
 
 /* The [Install] section of unit name (its template's file for an instance) into u; *where: the
  * directory it was found in (0 etc, 1 usr/lib). -ENOENT if there is none; 1 if masked. */
-static int install_info(int rootfd, const char *name, struct unit *u, int *where, struct kerr *e)
+static int install_info(int rootfd, const char *name, struct unit *u, int *where, char *found, struct kerr *e)
 {
 	char file[UNIT_NAME_MAX + 1], rel[UNIT_NAME_MAX + 64];
 	int ret = -ENOENT;
@@ -662,6 +662,7 @@ static int install_info(int rootfd, const char *name, struct unit *u, int *where
 			ret = fs_read_fd(fd, UNIT_FILE_MAX, &b);
 			close(fd);
 			*where = i;
+			str_copy(found, UNIT_NAME_MAX + 1, pass ? file : name);
 			if (ret)
 				kerr_set(e, ret, "%s: %s", rel, strerror(-ret));
 			else
@@ -694,11 +695,21 @@ static int open_sysdir(int rootfd, bool create)
 static int install_one(int rootfd, const char *verb, const char *name, unsigned depth, struct kerr *e)
 {
 	struct unit u;
+	char file[UNIT_NAME_MAX + 1], inst[UNIT_NAME_MAX + 1];
 	int where = 1, ret, rc = 0;
-	if (!unit_ref_suffix(name) || unit_name_is_template(name) || depth > 8)
-		return kfail(EXIT_USAGE, "%s: %s: not a unit name (NAME.service; a template needs an instance)", verb, name);
-	if ((ret = install_info(rootfd, name, &u, &where, e)) == 1) {
+	if (!unit_ref_suffix(name) || depth > 8)
+		return kfail(EXIT_USAGE, "%s: %s: not a unit name", verb, name);
+	bool tmpl = unit_name_is_template(name);
+	if ((ret = install_info(rootfd, name, &u, &where, file, e)) == 1 || (ret == 0 && tmpl)) {
+		/* a template: its DefaultInstance= (systemd.unit(5)), else it needs an instance */
+		const char *at = strchr(name, '@');
+		bool ok = ret == 0 && u.default_instance && !str_fmt(inst, sizeof(inst), "%.*s@%s%s", (int)(at - name), name,
+			u.default_instance, at + 1) && !unit_name_is_template(inst) && unit_ref_suffix(inst);
 		unit_free(&u);
+		if (ret == 0)
+			return ok ? install_one(rootfd, verb, inst, depth + 1, e) :
+				kfail(EXIT_USAGE, "%s: %s: a template needs an instance (NAME@INSTANCE%s) or DefaultInstance=", verb,
+					name, at + 1);
 		if (verb[0] == 'i')
 			printf("masked\n");
 		return verb[0] == 'i' ? EXIT_NO : kfail(EXIT_NO, "%s: %s is masked", verb, name);
@@ -714,7 +725,7 @@ static int install_one(int rootfd, const char *verb, const char *name, unsigned 
 		const char *t = i < nw ? u.wanted_by.v[i] : u.required_by.v[i - nw];
 		char sub[UNIT_NAME_MAX + 16], target[UNIT_NAME_MAX + 64];
 		str_fmt(sub, sizeof(sub), "%s.%s", t, i < nw ? "wants" : "requires");
-		str_fmt(target, sizeof(target), "/%s/%s", unit_dir_rel[where], name);
+		str_fmt(target, sizeof(target), "/%s/%s", unit_dir_rel[where], file); /* an instance: its template's file */
 		if (sys < 0) {
 			if (verb[0] == 'e')
 				rc = kfail(EXIT_FAIL, "%s: %s: %s", verb, unit_dir_rel[0], strerror(-sys));
