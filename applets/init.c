@@ -361,33 +361,40 @@ static void print_props(const struct ctl_status *s, const char *props, bool valu
 }
 
 /* What systemctl status adds for a timer (its line of list-timers) or a socket (the rows of
- * list-sockets: "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE\n"…, see cmd_sockets()). */
-enum { SK_LISTEN, SK_TYPE, SK_UNIT, SK_ACT, SK_ACTIVE, SK_N };
+ * list-sockets: "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE[\tACCEPTED\tCONNECTED]\n"…, svc_socket.h). */
+enum { SK_LISTEN, SK_TYPE, SK_UNIT, SK_ACT, SK_ACTIVE, SK_ACCEPTED, SK_CONNECTED, SK_N };
 struct unit_extra {
 	const struct timer_line *tl;
 	const char *sockets;
 };
 
-/* systemctl status X.socket: "Triggers: ● SERVICE" and a "Listen: ADDRESS (TYPE)" line each */
+/* systemctl status X.socket: "Triggers: ● SERVICE", a "Listen: ADDRESS (TYPE)" line each, and
+ * with Accept=yes "Accepted: N; Connected: M;" */
 static void socket_status_lines(const char *rows, const char *unit)
 {
+	const char *acc = NULL, *con = NULL;
+	int la = 0, lc = 0;
 	bool first = true;
 	for (const char *p = rows, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
 		const char *f[SK_N];
 		int l[SK_N], k;
-		for (k = 0; k < SK_N && p <= nl; k++) {
+		for (k = 0; k < SK_N && p < nl; k++) {
 			f[k] = p;
 			l[k] = (int)strcspn(p, "\t\n");
 			p += l[k] + (p + l[k] < nl);
 		}
-		if (k < SK_N || strlen(unit) != (size_t)l[SK_UNIT] || memcmp(unit, f[SK_UNIT], (size_t)l[SK_UNIT]))
+		if (k < SK_ACCEPTED || strlen(unit) != (size_t)l[SK_UNIT] || memcmp(unit, f[SK_UNIT], (size_t)l[SK_UNIT]))
 			continue;
 		if (first && strncmp(f[SK_ACT], "-", (size_t)l[SK_ACT]))
 			printf("   Triggers: \xe2\x97\x8f %.*s\n", l[SK_ACT], f[SK_ACT]);
 		printf("%s%.*s (%.*s)\n", first ? "     Listen: " : "             ", l[SK_LISTEN], f[SK_LISTEN], l[SK_TYPE],
 			f[SK_TYPE]);
 		first = false;
+		if (k == SK_N)
+			acc = f[SK_ACCEPTED], la = l[SK_ACCEPTED], con = f[SK_CONNECTED], lc = l[SK_CONNECTED];
 	}
+	if (acc)
+		printf("   Accepted: %.*s; Connected: %.*s;\n", la, acc, lc, con);
 }
 
 /* systemctl status UNIT, in systemd's shape (the unit's last log lines follow, see client()). */

@@ -616,7 +616,10 @@ int sock_list(const struct jobs *m, struct buf *out)
 				ret = ret ?: buf_puts(out, u->service);
 			for (size_t c = 0; c < nconns && !ret && u->accept; c++)
 				ret = buf_printf(out, "%s%s", c ? ", " : "", s->sock->conns[c].inst->name);
-			ret = ret ?: buf_printf(out, "%s\t%s\n", u->accept && !nconns ? "-" : "", svc_active_name(s->active));
+			ret = ret ?: buf_printf(out, "%s\t%s", u->accept && !nconns ? "-" : "", svc_active_name(s->active));
+			if (u->accept) /* systemctl status: Accepted: N; Connected: M; */
+				ret = ret ?: buf_printf(out, "\t%u\t%zu", s->sock ? s->sock->accepted : 0, nconns);
+			ret = ret ?: buf_putc(out, '\n');
 		}
 	}
 	return ret;

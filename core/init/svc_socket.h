@@ -58,9 +58,10 @@ int sock_pass(struct jobs *m, struct svc *s, struct strv *env, struct sock_pass 
 void sock_passed(struct jobs *m, struct svc *s);
 
 /* `keel init list-sockets`: one line per Listen*= address of each loaded socket unit,
- * "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE\n" (ACTIVATES: the service, or the running
- * instances joined by ", ", or "-"; ACTIVE: the unit's active state — the client leaves out
- * inactive ones unless --all). */
+ * "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE[\tACCEPTED\tCONNECTED]\n" (ACTIVATES: the service, or
+ * the running instances joined by ", ", or "-"; ACTIVE: the unit's active state — the client
+ * leaves out inactive ones unless --all; with Accept=yes the connections accepted since it
+ * started and those whose instance still runs). */
 int sock_list(const struct jobs *m, struct buf *out);
 
 #endif
