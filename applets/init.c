@@ -70,6 +70,7 @@
 #include "disk/gpt.h"
 #include "init/boot_units.h"
 #include "init/health.h"
+#include "init/journal.h"
 #include "init/host_setup.h"
 #include "init/svc_loop.h"
 
@@ -232,6 +233,7 @@ static int pid1(void)
 		log_err("loopback: %s", e.msg);
 	static struct health h;
 	health_setup(&h, "", false);
+	journal_setup("");
 	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
 		.cgroups = true, .cgroup_path = CGROUP_PATH, .health = &h};
 	if (svc_loop_run(&o, &end, &e))
@@ -257,6 +259,7 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 		return kfail(EXIT_FAIL, "%s: %s", run, kerr_strerror(errno));
 	struct health h;
 	health_setup(&h, root, true);
+	journal_setup(root);
 	struct svc_loop_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
 		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size, .health = &h};
 	int ret = svc_loop_run(&o, &end, &e);

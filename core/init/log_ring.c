@@ -89,3 +89,17 @@ int log_ring_copy(const struct log_ring *r, struct buf *out)
 	buf_put(out, r->p, n - first);
 	return 0;
 }
+
+int log_ring_peek(const struct log_ring *r, uint64_t at, void *out, size_t n)
+{
+	if (!n)
+		return 0;
+	if (!r->cap || at > r->total || n > r->total - at || r->total - at > r->len)
+		return -ENOENT;
+	size_t back = (size_t)(r->total - at); /* from the oldest byte wanted to the end */
+	size_t pos = (r->head + r->cap - back) % r->cap; /* head: where the next byte goes */
+	size_t first = r->cap - pos < n ? r->cap - pos : n;
+	memcpy(out, r->p + pos, first);
+	memcpy((uint8_t *)out + first, r->p, n - first);
+	return 0;
+}

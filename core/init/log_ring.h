@@ -19,6 +19,7 @@ struct log_ring {
 	size_t head;    /* next write position once wrapped (cap == max) */
 	size_t len;     /* bytes kept */
 	uint64_t total; /* bytes ever written */
+	uint64_t jseen, jline; /* journal.c: bytes it was fed, where its unfinished line begins */
 };
 
 void log_ring_init(struct log_ring *r, size_t max);
@@ -27,5 +28,8 @@ void log_ring_free(struct log_ring *r); /* accepts NULL */
 int log_ring_write(struct log_ring *r, const void *data, size_t n);
 /* Append the kept bytes to out (which must have room: -E2BIG otherwise). */
 int log_ring_copy(const struct log_ring *r, struct buf *out);
+/* Copy the n bytes that were written from byte number at on (counting from the first ever
+ * written): 0, or -ENOENT when some of them are no longer kept. */
+int log_ring_peek(const struct log_ring *r, uint64_t at, void *out, size_t n);
 
 #endif

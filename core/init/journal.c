@@ -1,0 +1,210 @@
+/* journal.c — the journal file (see journal.h). */
+#include "init/journal.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "init/log_ring.h"
+#include "init/unit_parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+	char path[256], old[256], boot[33];
+	int fd;
+	uint64_t size, retry_us;
+} J = {.fd = -1};
+
+void journal_setup(const char *root)
+{
+	if (str_fmt(J.path, sizeof(J.path), "%s" JOURNAL_PATH, root) || str_fmt(J.old, sizeof(J.old), "%s" JOURNAL_OLD, root))
+		J.path[0] = 0;
+	char id[64] = "";
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd >= 0 ? read(fd, id, sizeof(id) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	size_t k = 0;
+	for (ssize_t i = 0; i < r && k < 32; i++)
+		if ((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f'))
+			J.boot[k++] = id[i];
+	while (k < 32)
+		J.boot[k++] = '0';
+}
+
+/* Open (and make, with its header) the file; 0 or -errno. After a failure, no new try for 5 s. */
+static int jopen(void)
+{
+	struct stat st;
+	if (J.fd >= 0)
+		return 0;
+	if (!J.path[0] || mono_us() < J.retry_us)
+		return -EAGAIN;
+	J.fd = open(J.path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+	if (J.fd >= 0 && (fstat(J.fd, &st) || !S_ISREG(st.st_mode))) {
+		close(J.fd);
+		J.fd = -1;
+	}
+	if (J.fd < 0) {
+		J.retry_us = mono_us() + 5000000;
+		return -EIO;
+	}
+	J.size = (uint64_t)st.st_size;
+	if (!J.size) {
+		char h[48];
+		int n = snprintf(h, sizeof(h), JOURNAL_MAGIC "%s\n", J.boot);
+		if (write(J.fd, h, (size_t)n) == n)
+			J.size = (uint64_t)n;
+	}
+	return 0;
+}
+
+static uint64_t clock_us(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return timespec_us(&ts);
+}
+
+static void put(const char *unit, const char *ident, size_t ident_len, long pid, const char *m, size_t n)
+{
+	int prio = 6;
+	/* "<N>" "<NN>" "<NNN>": a syslog priority (facility * 8 + level); the level is kept */
+	size_t k = 1;
+	unsigned v = 0;
+	while (n > 1 && m[0] == '<' && k < 4 && k < n && m[k] >= '0' && m[k] <= '9')
+		v = v * 10 + (unsigned)(m[k++] - '0');
+	if (k > 1 && k < n && m[k] == '>' && v < 192) {
+		prio = (int)(v & 7);
+		m += k + 1;
+		n -= k + 1;
+	}
+	if (jopen())
+		return;
+	char h[400];
+	int hl = snprintf(h, sizeof(h), "%llu %llu %d %ld %s %.*s ", (unsigned long long)clock_us(CLOCK_REALTIME),
+		(unsigned long long)clock_us(CLOCK_MONOTONIC), prio, pid, unit, (int)ident_len, ident);
+	if (hl < 0 || (size_t)hl >= sizeof(h))
+		return;
+	uint64_t len = (uint64_t)hl + n + 1;
+	if (J.size > 0 && J.size + len > JOURNAL_FILE_MAX) { /* rotate: journal -> journal.1 */
+		rename(J.path, J.old);
+		close(J.fd);
+		J.fd = -1;
+		J.retry_us = 0;
+		if (jopen())
+			return;
+	}
+	struct iovec iov[3] = {{h, (size_t)hl}, {(void *)m, n}, {"\n", 1}};
+	ssize_t w = writev(J.fd, iov, 3);
+	if (w > 0)
+		J.size += (uint64_t)w;
+}
+
+void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, long pid, const void *data, size_t n)
+{
+	const char *d = data, *ident = unit;
+	char line[JOURNAL_LINE_MAX];
+	if (!J.path[0])
+		return;
+	if (u && u->exec_start.n && u->exec_start.v[0].argv.n) /* SYSLOG_IDENTIFIER: argv[0]'s basename */
+		ident = u->exec_start.v[0].argv.v[0];
+	if (strrchr(ident, '/'))
+		ident = strrchr(ident, '/') + 1;
+	size_t il = 0;
+	while (ident[il] > ' ' && ident[il] < 0x7f && il < 64)
+		il++;
+	if (!il)
+		ident = unit, il = strcspn(unit, ".");
+	uint64_t base = r->jseen; /* byte number of d[0] */
+	r->jseen += n;
+	size_t i = 0;
+	while (i < n) {
+		size_t have = (size_t)(base + i - r->jline); /* bytes of the line before d[i] */
+		size_t room = JOURNAL_LINE_MAX - have, k = 0;
+		while (k < room && i + k < n && d[i + k] != '\n')
+			k++;
+		if (k < room && i + k == n)
+			break; /* the line goes on in the next read */
+		size_t prev = 0;
+		if (have && r->total == r->jseen && !log_ring_peek(r, r->jline, line, have)) /* its start came earlier */
+			prev = have;
+		memcpy(line + prev, d + i, k);
+		put(unit, ident, il, pid, line, prev + k);
+		i += k + (i + k < n && d[i + k] == '\n');
+		r->jline = base + i;
+	}
+}
+
+/* ---- reading --------------------------------------------------------------------------------- */
+
+/* A decimal field up to the next space: its value, or -1. */
+static int field_u64(const char **p, const char *end, uint64_t max, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	if (s >= end || *s < '0' || *s > '9' || (*s == '0' && s + 1 < end && s[1] != ' '))
+		return -1;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (s >= end || *s != ' ')
+		return -1;
+	*p = s + 1;
+	*out = v;
+	return 0;
+}
+
+/* A word of printable non-space ASCII up to the next space, 1..max bytes. */
+static int field_word(const char **p, const char *end, size_t max, const char **w, size_t *len)
+{
+	const char *s = *p;
+	while (s < end && *s > ' ' && *s < 0x7f)
+		s++;
+	if (s == *p || s >= end || *s != ' ' || (size_t)(s - *p) > max)
+		return -1;
+	*w = *p;
+	*len = (size_t)(s - *p);
+	*p = s + 1;
+	return 0;
+}
+
+int journal_parse(const char *p, size_t n, struct journal_rec *r)
+{
+	const char *end = p + n;
+	uint64_t prio, pid;
+	memset(r, 0, sizeof(*r));
+	if (n > JOURNAL_REC_MAX || field_u64(&p, end, UINT64_MAX, &r->rt) || field_u64(&p, end, UINT64_MAX, &r->mono) ||
+		field_u64(&p, end, 7, &prio) || field_u64(&p, end, 0x7fffffff, &pid) ||
+		field_word(&p, end, UNIT_NAME_MAX, &r->unit, &r->unit_len) || field_word(&p, end, 64, &r->ident, &r->ident_len))
+		return -EINVAL;
+	if ((size_t)(end - p) > JOURNAL_LINE_MAX || memchr(p, '\n', (size_t)(end - p)))
+		return -EINVAL;
+	r->prio = (int)prio;
+	r->pid = (long)pid;
+	r->msg = p;
+	r->msg_len = (size_t)(end - p);
+	return 0;
+}
+
+int journal_header(const char *p, size_t n, char boot[33])
+{
+	size_t m = sizeof(JOURNAL_MAGIC) - 1;
+	if (n != m + 32 || memcmp(p, JOURNAL_MAGIC, m))
+		return -EINVAL;
+	for (size_t i = 0; i < 32; i++) {
+		char c = p[m + i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EINVAL;
+		boot[i] = c;
+	}
+	boot[32] = 0;
+	return 0;
+}
