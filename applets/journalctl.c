@@ -176,7 +176,7 @@ static int when(const char *s, uint64_t *out)
 static bool match(const struct rec *x)
 {
 	const struct journal_rec *r = &x->r;
-	char b[JOURNAL_LINE_MAX + 3];
+	char b[JOURNAL_LINE_MAX + 1];
 	if (r->prio < J.pmin || r->prio > J.pmax || r->rt < J.since || r->rt > J.until || (J.thisboot && strcmp(x->boot, J.boot)))
 		return false;
 	if (J.units.n || J.idents.n) {
@@ -191,11 +191,8 @@ static bool match(const struct rec *x)
 			return false;
 	}
 	if (J.grep) { /* NULs in the message end it here */
-		size_t n = r->msg_len;
-		b[0] = '*';
-		memcpy(b + 1, r->msg, n);
-		b[n + 1] = '*';
-		b[n + 2] = 0;
+		memcpy(b, r->msg, r->msg_len);
+		b[r->msg_len] = 0;
 		if (fnm_match(J.grep, b, J.icase ? FNM_CASEFOLD : 0))
 			return false;
 	}

@@ -151,11 +151,11 @@ static int field_u64(const char **p, const char *end, uint64_t max, uint64_t *ou
 	if (s >= end || *s < '0' || *s > '9' || (*s == '0' && s + 1 < end && s[1] != ' '))
 		return -1;
 	for (; s < end && *s >= '0' && *s <= '9'; s++) {
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
 			return -1;
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
-	if (s >= end || *s != ' ')
+	if (v > max || s >= end || *s != ' ')
 		return -1;
 	*p = s + 1;
 	*out = v;
