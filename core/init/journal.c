@@ -22,6 +22,10 @@ static struct {
 
 void journal_setup(const char *root)
 {
+	if (J.fd >= 0)
+		close(J.fd);
+	J.fd = -1;
+	J.retry_us = 0;
 	if (str_fmt(J.path, sizeof(J.path), "%s" JOURNAL_PATH, root) || str_fmt(J.old, sizeof(J.old), "%s" JOURNAL_OLD, root))
 		J.path[0] = 0;
 	char id[64] = "";
@@ -71,18 +75,24 @@ static uint64_t clock_us(clockid_t c)
 	return timespec_us(&ts);
 }
 
-static void put(const char *unit, const char *ident, size_t ident_len, long pid, const char *m, size_t n)
+/* One record: the line's pieces v[0..nv) (nv <= 3), "<N>" prefix taken off. */
+static void put(const char *unit, const char *ident, size_t ident_len, long pid, struct iovec *v, int nv)
 {
+	char pre[5];
+	size_t n = 0, have = 0, k = 1, skip = 0;
 	int prio = 6;
+	for (int i = 0; i < nv; i++) {
+		for (size_t j = 0; j < v[i].iov_len && have < sizeof(pre); j++)
+			pre[have++] = ((const char *)v[i].iov_base)[j];
+		n += v[i].iov_len;
+	}
 	/* "<N>" "<NN>" "<NNN>": a syslog priority (facility * 8 + level); the level is kept */
-	size_t k = 1;
-	unsigned v = 0;
-	while (n > 1 && m[0] == '<' && k < 4 && k < n && m[k] >= '0' && m[k] <= '9')
-		v = v * 10 + (unsigned)(m[k++] - '0');
-	if (k > 1 && k < n && m[k] == '>' && v < 192) {
-		prio = (int)(v & 7);
-		m += k + 1;
-		n -= k + 1;
+	unsigned p = 0;
+	while (have && pre[0] == '<' && k < 4 && k < have && pre[k] >= '0' && pre[k] <= '9')
+		p = p * 10 + (unsigned)(pre[k++] - '0');
+	if (k > 1 && k < have && pre[k] == '>' && p < 192) {
+		prio = (int)(p & 7);
+		skip = k + 1;
 	}
 	if (jopen())
 		return;
@@ -91,7 +101,7 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 		(unsigned long long)clock_us(CLOCK_MONOTONIC), prio, pid, unit, (int)ident_len, ident);
 	if (hl < 0 || (size_t)hl >= sizeof(h))
 		return;
-	uint64_t len = (uint64_t)hl + n + 1;
+	uint64_t len = (uint64_t)hl + n - skip + 1;
 	if (J.size > 0 && J.size + len > JOURNAL_FILE_MAX) { /* rotate: journal -> journal.1 */
 		rename(J.path, J.old);
 		close(J.fd);
@@ -100,8 +110,16 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 		if (jopen())
 			return;
 	}
-	struct iovec iov[3] = {{h, (size_t)hl}, {(void *)m, n}, {"\n", 1}};
-	ssize_t w = writev(J.fd, iov, 3);
+	struct iovec iov[5] = {{h, (size_t)hl}};
+	int m = 1;
+	for (int i = 0; i < nv; i++) { /* the prefix spans at most 5 bytes of the first pieces */
+		size_t s = skip < v[i].iov_len ? skip : v[i].iov_len;
+		skip -= s;
+		if (v[i].iov_len > s)
+			iov[m++] = (struct iovec){(char *)v[i].iov_base + s, v[i].iov_len - s};
+	}
+	iov[m++] = (struct iovec){"\n", 1};
+	ssize_t w = writev(J.fd, iov, m);
 	if (w > 0)
 		J.size += (uint64_t)w;
 }
@@ -109,7 +127,6 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, long pid, const void *data, size_t n)
 {
 	const char *d = data, *ident = unit;
-	char line[JOURNAL_LINE_MAX];
 	if (!J.path[0])
 		return;
 	if (u && u->exec_start.n && u->exec_start.v[0].argv.n) /* SYSLOG_IDENTIFIER: argv[0]'s basename */
@@ -131,11 +148,11 @@ void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, lo
 			k++;
 		if (k < room && i + k == n)
 			break; /* the line goes on in the next read */
-		size_t prev = 0;
-		if (have && r->total == r->jseen && !log_ring_peek(r, r->jline, line, have)) /* its start came earlier */
-			prev = have;
-		memcpy(line + prev, d + i, k);
-		put(unit, ident, il, pid, line, prev + k);
+		struct iovec v[3];
+		/* the line's start came with an earlier read: still in the ring (unless it dropped bytes) */
+		int nv = have && r->total == r->jseen ? log_ring_span(r, r->jline, have, v) : 0;
+		v[nv++] = (struct iovec){(void *)(d + i), k};
+		put(unit, ident, il, pid, v, nv);
 		i += k + (i + k < n && d[i + k] == '\n');
 		r->jline = base + i;
 	}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 void log_ring_init(struct log_ring *r, size_t max)
 {
@@ -90,16 +91,14 @@ int log_ring_copy(const struct log_ring *r, struct buf *out)
 	return 0;
 }
 
-int log_ring_peek(const struct log_ring *r, uint64_t at, void *out, size_t n)
+int log_ring_span(const struct log_ring *r, uint64_t at, size_t n, struct iovec *v)
 {
-	if (!n)
+	if (!n || !r->cap || at > r->total || n > r->total - at || r->total - at > r->len)
 		return 0;
-	if (!r->cap || at > r->total || n > r->total - at || r->total - at > r->len)
-		return -ENOENT;
 	size_t back = (size_t)(r->total - at); /* from the oldest byte wanted to the end */
 	size_t pos = (r->head + r->cap - back) % r->cap; /* head: where the next byte goes */
 	size_t first = r->cap - pos < n ? r->cap - pos : n;
-	memcpy(out, r->p + pos, first);
-	memcpy((uint8_t *)out + first, r->p, n - first);
-	return 0;
+	v[0] = (struct iovec){r->p + pos, first};
+	v[1] = (struct iovec){r->p, n - first};
+	return n > first ? 2 : 1;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 struct buf;
+struct iovec;
+
 
 struct log_ring {
 	uint8_t *p;
@@ -28,8 +30,9 @@ void log_ring_free(struct log_ring *r); /* accepts NULL */
 int log_ring_write(struct log_ring *r, const void *data, size_t n);
 /* Append the kept bytes to out (which must have room: -E2BIG otherwise). */
 int log_ring_copy(const struct log_ring *r, struct buf *out);
-/* Copy the n bytes that were written from byte number at on (counting from the first ever
- * written): 0, or -ENOENT when some of them are no longer kept. */
-int log_ring_peek(const struct log_ring *r, uint64_t at, void *out, size_t n);
+/* The n bytes that were written from byte number at on (counting from the first ever written),
+ * as at most two pieces of the ring's memory: the number of pieces, 0 when some of the bytes are
+ * no longer kept (or n is 0). */
+int log_ring_span(const struct log_ring *r, uint64_t at, size_t n, struct iovec *v);
 
 #endif
