@@ -454,6 +454,7 @@ static int follow(int dir, int in, int fd, struct file *f, bool kmsg, uint64_t b
 	static char pend[2 * JOURNAL_REC_MAX];
 	size_t plen = 0;
 	bool skipping = false;
+	int drained = 0;
 	while (!stop) {
 		ssize_t r = fd < 0 ? 0 : read(fd, pend + plen, sizeof(pend) - plen);
 		if (r < 0 && errno == EPIPE) /* kmsg: records were overwritten */
@@ -494,12 +495,15 @@ static int follow(int dir, int in, int fd, struct file *f, bool kmsg, uint64_t b
 		if (!kmsg) { /* at the end: was the file rotated (or made)? */
 			struct stat a, b;
 			if (fstatat(dir, "journal", &a, AT_SYMLINK_NOFOLLOW) == 0 && (fd < 0 || (fstat(fd, &b) == 0 && a.st_ino != b.st_ino))) {
+				if (!drained++) /* what was written before the rename: read to the end once more */
+					continue;
 				if (fd >= 0)
 					close(fd);
 				fd = openat(dir, "journal", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 				*f = (struct file){.name = f->name};
 				plen = 0;
 				skipping = false;
+				drained = 0;
 				continue;
 			}
 		}

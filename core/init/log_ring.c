@@ -24,7 +24,7 @@ void log_ring_free(struct log_ring *r)
 /* Grow (still linear: head == len) towards need bytes, up to max. */
 static void grow(struct log_ring *r, size_t need)
 {
-	size_t cap = r->cap ? r->cap : 4096;
+	size_t cap = r->cap ? r->cap : 256; /* most units print a line or two: the journal file keeps the rest */
 	while (cap < need && cap < r->max)
 		cap = cap > r->max / 2 ? r->max : cap * 2;
 	if (cap > r->max)

@@ -1,6 +1,6 @@
 /* log_ring.h — a bounded byte ring for a service's stdout/stderr.
  *
- * Memory grows on demand (4 KiB, doubling) up to max; past max the oldest bytes are
+ * Memory grows on demand (256 bytes, doubling) up to max; past max the oldest bytes are
  * overwritten. log_ring_copy() returns the kept bytes oldest first; once bytes were dropped it
  * starts at the first complete line (unless that would drop everything).
  */
