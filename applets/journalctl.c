@@ -16,6 +16,7 @@
  * Exit status: 0 printed (or "-- No entries --"); 2 usage or an option keel refuses; 3 a
  * journal file could not be read.
  */
+#include "applets/journalctl.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -252,12 +253,22 @@ static size_t scan(struct file *f, const char *data, size_t len, int (*out)(cons
 }
 
 /* The whole file beneath root (NULL when missing); -errno when unreadable. */
-static int slurp(int dir, const char *name, struct buf *b, int *keep)
+/* Open a journal file (or kmsg) of dir: the descriptor, -1 when missing, -2 - errno otherwise. */
+static int jopen(int dir, const char *name)
 {
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), ret = 0;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	return fd >= 0 ? fd : errno == ENOENT ? -1 : -2 - errno;
+}
+
+/* The whole file into b: 0 or -errno (-EFBIG past READ_MAX); fd is closed unless kept. */
+static int slurp(int fd, struct buf *b, bool keep)
+{
+	int ret = 0;
 	struct stat st;
+	if (fd < -1)
+		return -(-2 - fd);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return 0;
 	if (fstat(fd, &st) || !(S_ISREG(st.st_mode) || (J.kernel && S_ISCHR(st.st_mode))))
 		ret = -EINVAL;
 	while (!ret) {
@@ -274,9 +285,7 @@ static int slurp(int dir, const char *name, struct buf *b, int *keep)
 		if (b->len > READ_MAX)
 			ret = -EFBIG;
 	}
-	if (keep && !ret)
-		*keep = fd;
-	else
+	if (!keep || ret)
 		close(fd);
 	return ret;
 }
@@ -519,36 +528,78 @@ static int follow(int dir, int in, int fd, struct file *f, bool kmsg, uint64_t b
 
 /* ---- main -------------------------------------------------------------------------------------- */
 
+static struct {
+	const char *root, *lines, *out, *since, *until, *pr;
+	int boot, fol, rev, quiet, ign;
+} O = {.root = ""};
+
+static const struct opt opts[] = {
+	{"root", 0, OPT_STR, &O.root},
+	{"unit", 'u', OPT_LIST, &J.units},
+	{"identifier", 't', OPT_LIST, &J.idents},
+	{"lines", 'n', OPT_STR, &O.lines},
+	{"boot", 'b', OPT_FLAG, &O.boot},
+	{"follow", 'f', OPT_FLAG, &O.fol},
+	{"reverse", 'r', OPT_FLAG, &O.rev},
+	{"output", 'o', OPT_STR, &O.out},
+	{"since", 'S', OPT_STR, &O.since},
+	{"until", 'U', OPT_STR, &O.until},
+	{"priority", 'p', OPT_STR, &O.pr},
+	{"grep", 'g', OPT_STR, &J.grep},
+	{"dmesg", 'k', OPT_FLAG, &J.kernel},
+	{"quiet", 'q', OPT_FLAG, &O.quiet},
+	{"all", 'a', OPT_FLAG, &J.all},
+	{"no-hostname", 0, OPT_FLAG, &J.nohost},
+	{"no-pager", 0, OPT_FLAG, &O.ign},
+	{"catalog", 'x', OPT_FLAG, &O.ign},
+	{"full", 'l', OPT_FLAG, &O.ign},
+	{"utc", 0, OPT_FLAG, &O.ign},
+	{"system", 0, OPT_FLAG, &O.ign},
+	{"pager-end", 'e', OPT_FLAG, &O.ign},
+	{0},
+};
+
+/* The records of the journal files fds[0] (journal.1) and fds[1] (journal), each -1 when missing,
+ * that match, into J.v; what of fds[1] was read is its file offset then (kept open with keep).
+ * name: for messages. Returns EXIT_OK or EXIT_FAIL. */
+static int load(const int fds[2], const char *name, bool keep, struct file f[2])
+{
+	int ret = EXIT_OK;
+	for (int i = 0; i < 2; i++) {
+		struct buf b = BUF_INIT(READ_MAX + 65536);
+		int r = slurp(fds[i], &b, keep && i == 1);
+		if (r)
+			ret = kfail(EXIT_FAIL, "%s%s: %s", name, i ? "" : ".1", r == -EFBIG ? "larger than 16 MiB: not keel's" : kerr_strerror(-r));
+		size_t used = r ? 0 : scan(&f[i], (const char *)b.p, b.len, add);
+		if (f[i].bad == SIZE_MAX)
+			ret = EXIT_FAIL;
+		else if (f[i].bad && !O.quiet)
+			kfail(0, "%s%s:%llu: %zu malformed record(s) skipped", name, i ? "" : ".1", (unsigned long long)f[i].first_bad, f[i].bad);
+		if (keep && i == 1 && fds[1] >= 0) /* follow from the last complete line */
+			lseek(fds[1], (off_t)used, SEEK_SET);
+		/* b stays: the records point into it */
+	}
+	return ret;
+}
+
+void journal_tail(const int fds[2], const char *unit, size_t n)
+{
+	struct file f[2] = {{.name = "journal.1"}, {.name = "journal"}};
+	struct utsname un;
+	J.units.n = 1;
+	J.units.v[0] = unit;
+	if (!uname(&un))
+		str_copy(J.host, sizeof(J.host), un.nodename);
+	O.quiet = 1;
+	load(fds, "journal", false, f);
+	for (size_t i = n < J.n ? J.n - n : 0; i < J.n; i++)
+		print(&J.v[i]);
+}
+
 int journalctl_main(int argc, char **argv)
 {
-	const char *root = "", *lines = NULL, *out = NULL, *since = NULL, *until = NULL, *pr = NULL;
-	int boot = 0, nopager = 0, fol = 0, rev = 0, quiet = 0, ign = 0, dir = -1, keep = -1, ret = EXIT_OK;
+	int ret = EXIT_OK;
 	char **ops, *bootarg = NULL;
-	const struct opt opts[] = {
-		{"root", 0, OPT_STR, &root},
-		{"unit", 'u', OPT_LIST, &J.units},
-		{"identifier", 't', OPT_LIST, &J.idents},
-		{"lines", 'n', OPT_STR, &lines},
-		{"boot", 'b', OPT_FLAG, &boot},
-		{"follow", 'f', OPT_FLAG, &fol},
-		{"reverse", 'r', OPT_FLAG, &rev},
-		{"output", 'o', OPT_STR, &out},
-		{"since", 'S', OPT_STR, &since},
-		{"until", 'U', OPT_STR, &until},
-		{"priority", 'p', OPT_STR, &pr},
-		{"grep", 'g', OPT_STR, &J.grep},
-		{"dmesg", 'k', OPT_FLAG, &J.kernel},
-		{"quiet", 'q', OPT_FLAG, &quiet},
-		{"all", 'a', OPT_FLAG, &J.all},
-		{"no-hostname", 0, OPT_FLAG, &J.nohost},
-		{"no-pager", 0, OPT_FLAG, &nopager},
-		{"catalog", 'x', OPT_FLAG, &ign},
-		{"full", 'l', OPT_FLAG, &ign},
-		{"utc", 0, OPT_FLAG, &ign},
-		{"system", 0, OPT_FLAG, &ign},
-		{"pager-end", 'e', OPT_FLAG, &ign},
-		{0},
-	};
 	/* refused options by name; -b/--boot's optional value ("-b -1", "--boot=0") */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
@@ -568,22 +619,22 @@ int journalctl_main(int argc, char **argv)
 		return args_exit(n);
 	if (n)
 		return kfail(EXIT_USAGE, "%s: journalctl's match expressions (FIELD=VALUE) are not supported; use -u, -t, -p", ops[0]);
-	J.fmt = out ? uv_word_index(outputs, out, false) : O_SHORT;
+	J.fmt = O.out ? uv_word_index(outputs, O.out, false) : O_SHORT;
 	if (J.fmt < 0)
-		return kfail(EXIT_USAGE, "-o %s: not one of short short-iso short-precise short-monotonic cat json json-pretty verbose", out);
-	uint64_t nl = fol ? 10 : UINT64_MAX;
-	if (lines && strcmp(lines, "all") && uv_uint(lines[0] == '+' ? lines + 1 : lines, 0, 1u << 30, false, &nl, NULL))
-		return kfail(EXIT_USAGE, "-n %s: a number of lines or \"all\"", lines);
-	if (lines && !strcmp(lines, "all"))
+		return kfail(EXIT_USAGE, "-o %s: not one of short short-iso short-precise short-monotonic cat json json-pretty verbose", O.out);
+	uint64_t nl = O.fol ? 10 : UINT64_MAX;
+	if (O.lines && strcmp(O.lines, "all") && uv_uint(O.lines, 0, 1u << 30, false, &nl, NULL))
+		return kfail(EXIT_USAGE, "-n %s: a number of lines or \"all\"", O.lines);
+	if (O.lines && !strcmp(O.lines, "all"))
 		nl = UINT64_MAX;
-	if ((since && when(since, &J.since)) || (until && when(until, &J.until)))
+	if ((O.since && when(O.since, &J.since)) || (O.until && when(O.until, &J.until)))
 		return kfail(EXIT_USAGE, "%s: not a time (\"YYYY-MM-DD HH:MM:SS\", \"today\", \"-1h\", \"5 min ago\", \"@EPOCH\")",
-			since && when(since, &J.since) ? since : until);
-	if (pr) {
-		const char *dots = strstr(pr, "..");
-		int a = prio(pr, dots ? (size_t)(dots - pr) : strlen(pr)), b = dots ? prio(dots + 2, strlen(dots + 2)) : 0;
+			O.since && when(O.since, &J.since) ? O.since : O.until);
+	if (O.pr) {
+		const char *dots = strstr(O.pr, "..");
+		int a = prio(O.pr, dots ? (size_t)(dots - O.pr) : strlen(O.pr)), b = dots ? prio(dots + 2, strlen(dots + 2)) : 0;
 		if (a < 0 || b < 0)
-			return kfail(EXIT_USAGE, "-p %s: a priority (emerg alert crit err warning notice info debug, or 0..7) or a range A..B", pr);
+			return kfail(EXIT_USAGE, "-p %s: a priority (emerg alert crit err warning notice info debug, or 0..7) or a range A..B", O.pr);
 		J.pmin = dots ? (a < b ? a : b) : 0;
 		J.pmax = dots ? (a < b ? b : a) : a;
 	}
@@ -596,7 +647,7 @@ int journalctl_main(int argc, char **argv)
 	for (ssize_t i = 0, k = 0; i < br && k < 32; i++)
 		if (id[i] != '-' && id[i] != '\n')
 			J.boot[k++] = id[i];
-	J.thisboot = boot;
+	J.thisboot = O.boot;
 	if (bootarg && strcmp(bootarg, "0") && strcmp(bootarg, "-0") && strcmp(bootarg, J.boot))
 		return kfail(EXIT_USAGE, "-b %s: keel keeps only this boot's journal (it is in /run); -b or -b 0 is this boot", bootarg);
 	if (J.grep) { /* a wildcard pattern found anywhere, "^" "$" anchoring it; smart case */
@@ -626,12 +677,12 @@ int journalctl_main(int argc, char **argv)
 		str_copy(J.host, sizeof(J.host), un.nodename);
 
 	char path[256];
-	if (str_fmt(path, sizeof(path), "%s%s", root, J.kernel ? "/dev" : "/run/keel"))
+	if (str_fmt(path, sizeof(path), "%s%s", O.root, J.kernel ? "/dev" : "/run/keel"))
 		return kfail(EXIT_USAGE, "--root: path too long");
-	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return kfail(EXIT_FAIL, "%s: %s", path, kerr_strerror(errno));
-	int in = fol && !J.kernel ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
+	int in = O.fol && !J.kernel ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
 	if (in >= 0 && inotify_add_watch(in, path, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0) {
 		close(in);
 		in = -1;
@@ -645,49 +696,36 @@ int journalctl_main(int argc, char **argv)
 	if ((ret = sandbox_enter(calls, &e)))
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
 
-	struct buf b[2] = {BUF_INIT(READ_MAX + 65536), BUF_INIT(READ_MAX + 65536)};
 	struct file f[2] = {{.name = "journal.1"}, {.name = "journal"}};
 	struct timespec rt, mo;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mo);
 	uint64_t boot_rt = (uint64_t)(rt.tv_sec - mo.tv_sec) * 1000000 + (uint64_t)(rt.tv_nsec / 1000) - (uint64_t)(mo.tv_nsec / 1000);
-	for (int i = J.kernel ? 1 : 0; i < 2; i++) {
-		const char *name = J.kernel ? "kmsg" : f[i].name;
-		int r = slurp(dir, name, &b[i], i == 1 && fol ? &keep : NULL);
-		if (r) {
-			ret = kfail(EXIT_FAIL, "%s/%s: %s", path, name, r == -EFBIG ? "larger than 16 MiB: not keel's" : kerr_strerror(-r));
-			continue;
-		}
-		if (J.kernel) {
-			struct lines c;
-			const char *s;
-			size_t len;
-			struct rec x;
-			lines_init(&c, b[i].p, b[i].len);
-			while (lines_next(&c, &s, &len) && c.nl)
-				if (!kmsg_line(s, len, boot_rt, &x) && match(&x) && add(&x))
-					return kfail(EXIT_FAIL, "out of memory");
-			continue;
-		}
-		size_t used = scan(&f[i], (const char *)b[i].p, b[i].len, add);
-		if (f[i].bad == SIZE_MAX)
-			ret = EXIT_FAIL;
-		else if (f[i].bad && !quiet)
-			kfail(0, "%s/%s:%llu: %zu malformed record(s) skipped", path, f[i].name, (unsigned long long)f[i].first_bad, f[i].bad);
-		if (keep >= 0 && i == 1) /* follow from the last complete line */
-			lseek(keep, (off_t)used, SEEK_SET);
-	}
+	char name[300];
+	snprintf(name, sizeof(name), "%s/%s", path, J.kernel ? "kmsg" : "journal");
+	int fds[2] = {J.kernel ? -1 : jopen(dir, "journal.1"), jopen(dir, J.kernel ? "kmsg" : "journal")};
+	if (J.kernel) {
+		struct buf b = BUF_INIT(READ_MAX + 65536);
+		int r = slurp(fds[1], &b, O.fol);
+		if (r)
+			return kfail(EXIT_FAIL, "%s: %s", name, kerr_strerror(-r));
+		struct lines c;
+		const char *s;
+		size_t len;
+		struct rec x;
+		lines_init(&c, b.p, b.len);
+		while (lines_next(&c, &s, &len) && c.nl)
+			if (!kmsg_line(s, len, boot_rt, &x) && match(&x) && add(&x))
+				return kfail(EXIT_FAIL, "out of memory");
+	} else
+		ret = load(fds, name, O.fol, f);
 	size_t first = nl < J.n ? J.n - (size_t)nl : 0;
-	if (lines && lines[0] == '+') /* the first N */
-		first = 0, J.n = nl < J.n ? (size_t)nl : J.n;
 	for (size_t i = first; i < J.n; i++)
-		print(&J.v[rev ? J.n - 1 - (i - first) : i]);
-	if (!J.n && !quiet && !fol)
+		print(&J.v[O.rev ? J.n - 1 - (i - first) : i]);
+	if (!J.n && !O.quiet && !O.fol)
 		puts("-- No entries --");
 	fflush(stdout);
-	if (fol)
-		follow(dir, in, keep, &f[1], J.kernel, boot_rt);
-	(void)nopager;
-	(void)ign;
+	if (O.fol)
+		follow(dir, in, fds[1] >= 0 ? fds[1] : -1, &f[1], J.kernel, boot_rt);
 	return ret;
 }
