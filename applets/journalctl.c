@@ -62,7 +62,7 @@ static struct {
 	char host[65], boot[33];
 	struct rec *v;
 	size_t n, cap;
-} J = {.pmax = 7, .until = UINT64_MAX};
+} J; /* in .bss: pmax and until are set by both entry points */
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig)
@@ -123,6 +123,14 @@ static long long digits(const char **p, int max)
 	return n ? v : -1;
 }
 
+/* Days from 1970-01-01 to Y-M-D (proleptic Gregorian, Y >= 1970; H. Hinnant's days_from_civil). */
+static int64_t days(long long y, long long m, long long d)
+{
+	y -= m <= 2;
+	long long yoe = y % 400, doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return (y / 400) * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
 /* systemd's time forms (systemd.time(7)), in UTC: microseconds since the epoch, or -1. */
 static int when(const char *s, uint64_t *out)
 {
@@ -164,12 +172,10 @@ static int when(const char *s, uint64_t *out)
 	if ((*p && strcmp(p, " UTC")) || Y < 1970 || Y > 2199 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 ||
 		m > 59 || sec < 0 || sec > 60)
 		return -1;
-	struct tm tm = {.tm_year = (int)Y - 1900, .tm_mon = (int)M - 1, .tm_mday = (int)D, .tm_hour = (int)h, .tm_min = (int)m,
-		.tm_sec = (int)sec};
-	time_t e = timegm(&tm);
-	if (tm.tm_mday != D) /* Feb 30 */
+	int64_t d0 = days(Y, M, 1);
+	if (D > days(Y + (M == 12), M % 12 + 1, 1) - d0) /* Feb 30 */
 		return -1;
-	return *out = (uint64_t)e * 1000000, 0;
+	return *out = (uint64_t)(((d0 + D - 1) * 24 + h) * 3600 + m * 60 + sec) * 1000000, 0;
 }
 
 /* ---- reading ----------------------------------------------------------------------------------- */
@@ -588,6 +594,8 @@ void journal_tail(const int fds[2], const char *unit, size_t n)
 	struct utsname un;
 	J.units.n = 1;
 	J.units.v[0] = unit;
+	J.pmax = 7;
+	J.until = UINT64_MAX;
 	if (!uname(&un))
 		str_copy(J.host, sizeof(J.host), un.nodename);
 	O.quiet = 1;
@@ -599,6 +607,8 @@ void journal_tail(const int fds[2], const char *unit, size_t n)
 int journalctl_main(int argc, char **argv)
 {
 	int ret = EXIT_OK;
+	J.pmax = 7;
+	J.until = UINT64_MAX;
 	char **ops, *bootarg = NULL;
 	/* refused options by name; -b/--boot's optional value ("-b -1", "--boot=0") */
 	for (int i = 1; i < argc; i++) {

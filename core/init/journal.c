@@ -16,15 +16,15 @@
 
 static struct {
 	char path[256], old[256], boot[33];
-	int fd;
 	uint64_t size, retry_us;
-} J = {.fd = -1};
+} J;
+static int jfd = -1;
 
 void journal_setup(const char *root)
 {
-	if (J.fd >= 0)
-		close(J.fd);
-	J.fd = -1;
+	if (jfd >= 0)
+		close(jfd);
+	jfd = -1;
 	J.retry_us = 0;
 	if (str_fmt(J.path, sizeof(J.path), "%s" JOURNAL_PATH, root) || str_fmt(J.old, sizeof(J.old), "%s" JOURNAL_OLD, root))
 		J.path[0] = 0;
@@ -45,16 +45,16 @@ void journal_setup(const char *root)
 static int jopen(void)
 {
 	struct stat st;
-	if (J.fd >= 0)
+	if (jfd >= 0)
 		return 0;
 	if (!J.path[0] || mono_us() < J.retry_us)
 		return -EAGAIN;
-	J.fd = open(J.path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
-	if (J.fd >= 0 && (fstat(J.fd, &st) || !S_ISREG(st.st_mode))) {
-		close(J.fd);
-		J.fd = -1;
+	jfd = open(J.path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+	if (jfd >= 0 && (fstat(jfd, &st) || !S_ISREG(st.st_mode))) {
+		close(jfd);
+		jfd = -1;
 	}
-	if (J.fd < 0) {
+	if (jfd < 0) {
 		J.retry_us = mono_us() + 5000000;
 		return -EIO;
 	}
@@ -62,7 +62,7 @@ static int jopen(void)
 	if (!J.size) {
 		char h[48];
 		int n = snprintf(h, sizeof(h), JOURNAL_MAGIC "%s\n", J.boot);
-		if (write(J.fd, h, (size_t)n) == n)
+		if (write(jfd, h, (size_t)n) == n)
 			J.size = (uint64_t)n;
 	}
 	return 0;
@@ -104,8 +104,8 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 	uint64_t len = (uint64_t)hl + n - skip + 1;
 	if (J.size > 0 && J.size + len > JOURNAL_FILE_MAX) { /* rotate: journal -> journal.1 */
 		rename(J.path, J.old);
-		close(J.fd);
-		J.fd = -1;
+		close(jfd);
+		jfd = -1;
 		J.retry_us = 0;
 		if (jopen())
 			return;
@@ -119,7 +119,7 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 			iov[m++] = (struct iovec){(char *)v[i].iov_base + s, v[i].iov_len - s};
 	}
 	iov[m++] = (struct iovec){"\n", 1};
-	ssize_t w = writev(J.fd, iov, m);
+	ssize_t w = writev(jfd, iov, m);
 	if (w > 0)
 		J.size += (uint64_t)w;
 }
