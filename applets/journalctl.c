@@ -649,14 +649,7 @@ int journalctl_main(int argc, char **argv)
 		J.pmax = dots ? (a < b ? b : a) : a;
 	}
 	/* the current boot */
-	char id[64] = "";
-	int bfd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	ssize_t br = bfd >= 0 ? read(bfd, id, sizeof(id) - 1) : -1;
-	if (bfd >= 0)
-		close(bfd);
-	for (ssize_t i = 0, k = 0; i < br && k < 32; i++)
-		if (id[i] != '-' && id[i] != '\n')
-			J.boot[k++] = id[i];
+	journal_boot_id(J.boot);
 	J.thisboot = O.boot;
 	if (bootarg && strcmp(bootarg, "0") && strcmp(bootarg, "-0") && strcmp(bootarg, J.boot))
 		return kfail(EXIT_USAGE, "-b %s: keel keeps only this boot's journal (it is in /run); -b or -b 0 is this boot", bootarg);

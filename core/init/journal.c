@@ -28,6 +28,11 @@ void journal_setup(const char *root)
 	J.retry_us = 0;
 	if (str_fmt(J.path, sizeof(J.path), "%s" JOURNAL_PATH, root) || str_fmt(J.old, sizeof(J.old), "%s" JOURNAL_OLD, root))
 		J.path[0] = 0;
+	journal_boot_id(J.boot);
+}
+
+void journal_boot_id(char boot[33])
+{
 	char id[64] = "";
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 	ssize_t r = fd >= 0 ? read(fd, id, sizeof(id) - 1) : -1;
@@ -36,9 +41,10 @@ void journal_setup(const char *root)
 	size_t k = 0;
 	for (ssize_t i = 0; i < r && k < 32; i++)
 		if ((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f'))
-			J.boot[k++] = id[i];
+			boot[k++] = id[i];
 	while (k < 32)
-		J.boot[k++] = '0';
+		boot[k++] = '0';
+	boot[32] = 0;
 }
 
 /* Open (and make, with its header) the file; 0 or -errno. After a failure, no new try for 5 s. */

@@ -48,6 +48,8 @@ void journal_setup(const char *root);
 /* PID 1: d[0..n) was just appended to ring r (log_ring_write): write each line it completes. */
 void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, long pid, const void *d, size_t n);
 
+/* This boot's id (/proc/sys/kernel/random/boot_id, without dashes; zeros when unreadable). */
+void journal_boot_id(char boot[33]);
 /* A record line p[0..n) (no '\n'): 0, or -EINVAL when a field is malformed. */
 int journal_parse(const char *p, size_t n, struct journal_rec *r);
 /* The header line: 0 and boot[33] (the boot id), or -EINVAL. */
