@@ -126,23 +126,27 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 	}
 	iov[m++] = (struct iovec){"\n", 1};
 	ssize_t w = writev(jfd, iov, m);
+	if (w > 0 && (uint64_t)w < len && ftruncate(jfd, (off_t)J.size) && write(jfd, "\n", 1) == 1)
+		w++; /* a torn record (tmpfs full) is cut off, or at least ended: the next one starts a line */
+	else if (w > 0 && (uint64_t)w < len)
+		w = 0;
 	if (w > 0)
 		J.size += (uint64_t)w;
 }
 
 void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, long pid, const void *data, size_t n)
 {
-	const char *d = data, *ident = unit;
+	const char *d = data, *ident = "";
+	size_t il = 0;
 	if (!J.path[0])
 		return;
 	if (u && u->exec_start.n && u->exec_start.v[0].argv.n) /* SYSLOG_IDENTIFIER: argv[0]'s basename */
 		ident = u->exec_start.v[0].argv.v[0];
 	if (strrchr(ident, '/'))
 		ident = strrchr(ident, '/') + 1;
-	size_t il = 0;
 	while (ident[il] > ' ' && ident[il] < 0x7f && il < 64)
 		il++;
-	if (!il)
+	if (!il) /* else the unit's name without its suffix */
 		ident = unit, il = strcspn(unit, ".");
 	uint64_t base = r->jseen; /* byte number of d[0] */
 	r->jseen += n;

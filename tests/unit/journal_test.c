@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +103,18 @@ static char *messages(const char *dir, const char *name)
 	return out;
 }
 
+/* dir/run/keel made, and the journal set up there */
+static void root_at(const char *dir)
+{
+	char run[600];
+	mkdir(dir, 0755);
+	snprintf(run, sizeof(run), "%s/run", dir);
+	mkdir(run, 0755);
+	snprintf(run, sizeof(run), "%s/run/keel", dir);
+	mkdir(run, 0755);
+	journal_setup(dir);
+}
+
 T_TEST(journal_feed_lines)
 {
 	static const struct {
@@ -126,13 +140,7 @@ T_TEST(journal_feed_lines)
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		char dir[512];
 		snprintf(dir, sizeof(dir), "%s/f%zu", t_tmpdir(), i);
-		char run[600];
-		mkdir(dir, 0755);
-		snprintf(run, sizeof(run), "%s/run", dir);
-		mkdir(run, 0755);
-		snprintf(run, sizeof(run), "%s/run/keel", dir);
-		mkdir(run, 0755);
-		journal_setup(dir);
+		root_at(dir);
 		struct log_ring r;
 		log_ring_init(&r, cases[i].ring);
 		for (size_t c = 0; c < 5 && cases[i].chunks[c]; c++) {
@@ -150,12 +158,7 @@ T_TEST(journal_feed_lines)
 T_TEST(journal_feed_long_lines_and_rotation)
 {
 	const char *dir = t_tmpdir();
-	char run[600];
-	snprintf(run, sizeof(run), "%s/run", dir);
-	mkdir(run, 0755);
-	snprintf(run, sizeof(run), "%s/run/keel", dir);
-	mkdir(run, 0755);
-	journal_setup(dir);
+	root_at(dir);
 	struct log_ring r;
 	log_ring_init(&r, 65536);
 	static char line[20001];
@@ -191,18 +194,38 @@ T_TEST(journal_feed_long_lines_and_rotation)
 	got = messages(dir, "journal.1");
 	t_check(!strstr(got, "BAD") && !strstr(got, "NOHEADER"), "journal.1 parses");
 	log_ring_free(&r);
+	/* a write torn by a full file system (here RLIMIT_FSIZE: writev writes up to the limit) is cut
+	 * off again, so the next record starts a line */
+	char d3[600];
+	snprintf(d3, sizeof(d3), "%s/full", dir);
+	root_at(d3);
+	log_ring_init(&r, 65536);
+	log_ring_write(&r, "first\n", 6);
+	journal_feed(&r, NULL, "t.service", 7, "first\n", 6);
+	snprintf(path, sizeof(path), "%s/run/keel/journal", d3);
+	struct stat st;
+	struct rlimit old, lim;
+	t_check(!stat(path, &st) && !getrlimit(RLIMIT_FSIZE, &old), "journal made");
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 20;
+	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+	t_check(!setrlimit(RLIMIT_FSIZE, &lim), "setrlimit");
+	log_ring_write(&r, "a line that does not fit in 20 bytes\n", 37);
+	journal_feed(&r, NULL, "t.service", 7, "a line that does not fit in 20 bytes\n", 37);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, prev);
+	log_ring_write(&r, "after\n", 6);
+	journal_feed(&r, NULL, "t.service", 7, "after\n", 6);
+	got = messages(d3, "journal");
+	t_check(!strcmp(got, "6:first|6:after|"), "the torn record is gone: %s", got);
+	log_ring_free(&r);
 	/* a journal path that is a symlink or a FIFO is not written through */
 	char d2[600], l[700];
 	snprintf(d2, sizeof(d2), "%s/s", dir);
-	mkdir(d2, 0755);
-	snprintf(l, sizeof(l), "%s/run", d2);
-	mkdir(l, 0755);
-	snprintf(l, sizeof(l), "%s/run/keel", d2);
-	mkdir(l, 0755);
+	root_at(d2);
 	snprintf(l, sizeof(l), "%s/run/keel/journal", d2);
 	snprintf(path, sizeof(path), "%s/target", d2);
 	t_check(!symlink(path, l), "symlink");
-	journal_setup(d2);
 	log_ring_init(&r, 65536);
 	log_ring_write(&r, "a\n", 2);
 	journal_feed(&r, NULL, "t.service", 7, "a\n", 2);
