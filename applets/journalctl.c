@@ -368,10 +368,11 @@ static void stamp(uint64_t us, int fmt)
 		printf(".%06u", (unsigned)(us % 1000000));
 }
 
-/* A JSON value: a string, an array of byte values (not printable), or null (over 4 KiB, no -a). */
-static void jval(const char *s, size_t n, bool pretty)
+/* A JSON value: a string, an array of byte values (not printable), or null (KEY=VALUE of 4 KiB or
+ * more, without -a: systemd's JSON_THRESHOLD). */
+static void jval(const char *k, const char *s, size_t n, bool pretty)
 {
-	if (n > 4096 && !J.all) {
+	if (strlen(k) + 1 + n >= 4096 && !J.all) {
 		fputs("null", stdout);
 	} else if (!printable(s, n)) {
 		putchar('[');
@@ -436,7 +437,7 @@ static int print(const struct rec *x)
 				continue;
 			}
 			printf(pretty ? "%s\t\"%s\" : " : "%s\"%s\":", first ? "" : pretty ? ",\n" : ",", f[i].k);
-			jval(f[i].v, f[i].n, pretty);
+			jval(f[i].k, f[i].v, f[i].n, pretty);
 			first = 0;
 		}
 		if (J.fmt != O_VERBOSE)
@@ -452,8 +453,11 @@ static int print(const struct rec *x)
 		if (!k)
 			printf("[%ld]", r->pid);
 		fputs(": ", stdout);
-		if (J.all || printable(r->msg, r->msg_len))
+		if (J.all)
 			fwrite(r->msg, 1, r->msg_len, stdout);
+		else if (printable(r->msg, r->msg_len)) /* a tab as 8 spaces, as systemd's strip_tab_ansi() */
+			for (size_t i = 0; i < r->msg_len; i++)
+				r->msg[i] == '\t' ? fputs("        ", stdout) : putchar(r->msg[i]);
 		else
 			blob(r->msg_len);
 		putchar('\n');
