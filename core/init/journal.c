@@ -81,8 +81,32 @@ static uint64_t clock_us(clockid_t c)
 	return timespec_us(&ts);
 }
 
+/* Records go out in batches: one writev() for up to JBATCH lines of one read. The unit's name and
+ * identifier are one piece shared by all; each record has its numbers, its pieces and a '\n'. */
+#define JBATCH 32
+struct batch {
+	struct iovec iov[JBATCH * 6];
+	char num[JBATCH][64];
+	struct iovec who; /* "UNIT IDENT " */
+	int niov, nrec;
+	uint64_t bytes;
+};
+
+static void flush(struct batch *b)
+{
+	ssize_t w = b->niov && jfd >= 0 ? writev(jfd, b->iov, b->niov) : 0;
+	if (w > 0 && (uint64_t)w < b->bytes && ftruncate(jfd, (off_t)J.size) && write(jfd, "\n", 1) == 1)
+		w++; /* a torn batch (tmpfs full) is cut off, or at least ended: the next record starts a line */
+	else if (w > 0 && (uint64_t)w < b->bytes)
+		w = 0;
+	if (w > 0)
+		J.size += (uint64_t)w;
+	b->niov = b->nrec = 0;
+	b->bytes = 0;
+}
+
 /* One record: the line's pieces v[0..nv) (nv <= 3), "<N>" prefix taken off. */
-static void put(const char *unit, const char *ident, size_t ident_len, long pid, struct iovec *v, int nv)
+static void put(struct batch *b, long pid, struct iovec *v, int nv)
 {
 	char pre[5];
 	size_t n = 0, have = 0, k = 1, skip = 0;
@@ -102,13 +126,12 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 	}
 	if (jopen())
 		return;
-	char h[400];
-	int hl = snprintf(h, sizeof(h), "%llu %llu %d %ld %s %.*s ", (unsigned long long)clock_us(CLOCK_REALTIME),
-		(unsigned long long)clock_us(CLOCK_MONOTONIC), prio, pid, unit, (int)ident_len, ident);
-	if (hl < 0 || (size_t)hl >= sizeof(h))
-		return;
-	uint64_t len = (uint64_t)hl + n - skip + 1;
-	if (J.size > 0 && J.size + len > JOURNAL_FILE_MAX) { /* rotate: journal -> journal.1 */
+	char h[sizeof(b->num[0])];
+	int hl = snprintf(h, sizeof(h), "%llu %llu %d %ld ", (unsigned long long)clock_us(CLOCK_REALTIME),
+		(unsigned long long)clock_us(CLOCK_MONOTONIC), prio, pid);
+	uint64_t len = (uint64_t)hl + b->who.iov_len + n - skip + 1;
+	if (J.size + b->bytes > 0 && J.size + b->bytes + len > JOURNAL_FILE_MAX) { /* rotate: journal -> journal.1 */
+		flush(b);
 		rename(J.path, J.old);
 		close(jfd);
 		jfd = -1;
@@ -116,22 +139,22 @@ static void put(const char *unit, const char *ident, size_t ident_len, long pid,
 		if (jopen())
 			return;
 	}
-	struct iovec iov[5] = {{h, (size_t)hl}};
-	int m = 1;
+	if (b->nrec == JBATCH)
+		flush(b);
+	memcpy(b->num[b->nrec], h, (size_t)hl); /* after the flushes: its slot is free now */
+	struct iovec *o = b->iov + b->niov;
+	*o++ = (struct iovec){b->num[b->nrec], (size_t)hl};
+	*o++ = b->who;
 	for (int i = 0; i < nv; i++) { /* the prefix spans at most 5 bytes of the first pieces */
 		size_t s = skip < v[i].iov_len ? skip : v[i].iov_len;
 		skip -= s;
 		if (v[i].iov_len > s)
-			iov[m++] = (struct iovec){(char *)v[i].iov_base + s, v[i].iov_len - s};
+			*o++ = (struct iovec){(char *)v[i].iov_base + s, v[i].iov_len - s};
 	}
-	iov[m++] = (struct iovec){"\n", 1};
-	ssize_t w = writev(jfd, iov, m);
-	if (w > 0 && (uint64_t)w < len && ftruncate(jfd, (off_t)J.size) && write(jfd, "\n", 1) == 1)
-		w++; /* a torn record (tmpfs full) is cut off, or at least ended: the next one starts a line */
-	else if (w > 0 && (uint64_t)w < len)
-		w = 0;
-	if (w > 0)
-		J.size += (uint64_t)w;
+	*o++ = (struct iovec){"\n", 1};
+	b->niov = (int)(o - b->iov);
+	b->nrec++;
+	b->bytes += len;
 }
 
 void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, long pid, const void *data, size_t n)
@@ -148,6 +171,14 @@ void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, lo
 		il++;
 	if (!il) /* else the unit's name without its suffix */
 		ident = unit, il = strcspn(unit, ".");
+	char who[UNIT_NAME_MAX + 68];
+	struct batch b;
+	int wl = snprintf(who, sizeof(who), "%s %.*s ", unit, (int)il, ident);
+	if (wl < 0 || (size_t)wl >= sizeof(who))
+		return;
+	b.who = (struct iovec){who, (size_t)wl};
+	b.niov = b.nrec = 0;
+	b.bytes = 0;
 	uint64_t base = r->jseen; /* byte number of d[0] */
 	r->jseen += n;
 	size_t i = 0;
@@ -162,10 +193,11 @@ void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, lo
 		/* the line's start came with an earlier read: still in the ring (unless it dropped bytes) */
 		int nv = have && r->total == r->jseen ? log_ring_span(r, r->jline, have, v) : 0;
 		v[nv++] = (struct iovec){(void *)(d + i), k};
-		put(unit, ident, il, pid, v, nv);
+		put(&b, pid, v, nv);
 		i += k + (i + k < n && d[i + k] == '\n');
 		r->jline = base + i;
 	}
+	flush(&b);
 }
 
 /* ---- reading --------------------------------------------------------------------------------- */
