@@ -513,6 +513,14 @@ static int follow(int dir, int in, int fd, struct file *f, bool kmsg, uint64_t b
 		}
 		if (!kmsg) { /* at the end: was the file rotated (or made)? */
 			struct stat a, b;
+			off_t at = fd >= 0 ? lseek(fd, 0, SEEK_CUR) : 0;
+			if (fd >= 0 && !fstat(fd, &b) && b.st_size < at) { /* keel init cut a torn batch off: it ended at a record */
+				lseek(fd, b.st_size, SEEK_SET);
+				f->off = (uint64_t)b.st_size;
+				plen = 0;
+				skipping = false;
+				continue;
+			}
 			if (fstatat(dir, "journal", &a, AT_SYMLINK_NOFOLLOW) == 0 && (fd < 0 || (fstat(fd, &b) == 0 && a.st_ino != b.st_ino))) {
 				if (!drained++) /* what was written before the rename: read to the end once more */
 					continue;
