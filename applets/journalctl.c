@@ -662,8 +662,8 @@ int journalctl_main(int argc, char **argv)
 	}
 	/* the current boot */
 	journal_boot_id(J.boot);
-	J.thisboot = O.boot;
-	if (bootarg && strcmp(bootarg, "0") && strcmp(bootarg, "-0") && strcmp(bootarg, J.boot))
+	J.thisboot = O.boot && !(bootarg && !strcmp(bootarg, "all")); /* -b all: every boot kept, this one */
+	if (bootarg && strcmp(bootarg, "0") && strcmp(bootarg, "-0") && strcmp(bootarg, "all") && strcmp(bootarg, J.boot))
 		return kfail(EXIT_USAGE, "-b %s: keel keeps only this boot's journal (it is in /run); -b or -b 0 is this boot", bootarg);
 	if (J.grep) { /* a wildcard pattern found anywhere, "^" "$" anchoring it; smart case */
 		size_t gl = strlen(J.grep);
