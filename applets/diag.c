@@ -7,6 +7,7 @@
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
  *        keel diag zstd [FILE]
+ *        keel diag diff [--json] [--all] A (B | --live)
  *
  * bundle: every collector (kernel, boot record, slots, dmesg, units and logs, mounts, memory,
  * pressure, cgroups, processes, network, block devices) in a child with a deadline and size
@@ -22,6 +23,10 @@
  * redact: FILE (default standard input) to standard output, secrets masked.
  * scan: every secret left in FILE (--shapes: token shapes too).
  * zstd: FILE (default standard input) compressed to standard output.
+ * diff: what changed from bundle A to bundle B (or this host, --live): release and slots,
+ * kernel and its command line, os-release, units and failed units, sysctls, mounts, listening
+ * sockets, health, config files, the other items by sha256 (--all: the volatile ones too).
+ * Bundles are untrusted input: bounded, every item checked against the manifest's sha256.
  *
  * Options:
  *   -o FILE          the bundle's file name
@@ -32,8 +37,8 @@
  *   --json           (health, boot) machine-readable output
  *   --shapes         (scan) also report token shapes (AWS, GitHub, GitLab, Slack, Stripe, JWT)
  *
- * Exit status: 0 ok / healthy / nothing found; 1 degraded, a secret found (scan), or the bundle
- * refused by its final scan; 2 usage; 3 runtime failure.
+ * Exit status: 0 ok / healthy / nothing found / the same; 1 degraded, a secret found (scan), the
+ * bundle refused by its final scan, or differences (diff); 2 usage; 3 runtime failure.
  */
 #include "archive/zstd_write.h"
 #include "base/applet.h"
@@ -45,6 +50,7 @@
 #include "base/fs.h"
 #include "diag/boot_time.h"
 #include "diag/bundle.h"
+#include "diag/diff.h"
 #include "diag/evidence.h"
 #include "diag/health.h"
 #include "base/json.h"
@@ -170,6 +176,11 @@ static int host_keys(int rootfd, struct buf *b, const char **keys, int *n)
 	return 0;
 }
 
+static int to_buf(void *ctx, const void *p, size_t n)
+{
+	return buf_put(ctx, p, n);
+}
+
 static int write_fd(void *ctx, const void *p, size_t n)
 {
 	return fs_write_all(*(int *)ctx, p, n);
@@ -284,6 +295,102 @@ out:
 		close(fd);
 	close(rootfd);
 	return rc;
+}
+
+/* A bundle for diff: a regular file (never a FIFO or device: opened non-blocking, checked), or
+ * --live: this host's bundle, made in memory. */
+static int snap_load(const char *path, struct diag_snap *s, struct kerr *e)
+{
+	struct buf b = BUF_INIT(path ? DIFF_FILE_MAX : DIFF_TAR_MAX);
+	struct stat st;
+	int ret, fd = -1;
+	if (!path) {
+		static struct diag_bundle db;
+		const char *kv[REDACT_EXTRA_MAX];
+		struct buf kb = BUF_INIT(64 << 10);
+		struct diag_opts o = {.root = "", .self = "/proc/self/exe", .deadline_ms = 30000, .keys = kv};
+		o.rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ret = host_keys(o.rootfd, &kb, kv, &o.nkeys) ? -EINVAL : diag_bundle_write(&o, to_buf, &b, &db, e);
+		close(o.rootfd);
+		buf_free(&kb);
+	} else if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st)) {
+		ret = kerr_set(e, -errno, "%s", kerr_strerror(errno));
+	} else {
+		ret = S_ISREG(st.st_mode) ? fs_read_fd(fd, DIFF_FILE_MAX, &b) : kerr_set(e, -EINVAL, "not a regular file");
+		if (ret == -EFBIG)
+			kerr_set(e, ret, "more than %u bytes", DIFF_FILE_MAX);
+	}
+	if (!ret)
+		ret = diag_snap_read(b.p, b.len, s, e);
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	return ret;
+}
+
+/* diff: what changed between two bundles (or a bundle and this host). */
+static int diff_main(int argc, char **argv)
+{
+	int json = 0, all = 0, live = 0, n, ret;
+	char **ops;
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"all", 0, OPT_FLAG, &all}, {"live", 0, OPT_FLAG, &live}, {0}};
+	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
+		return args_exit(n);
+	if (n != 2 - live)
+		return kfail(EXIT_USAGE, "usage: keel diag diff [--json] [--all] A (B | --live)");
+	static struct diag_snap s[2];
+	struct diag_changes c;
+	for (int i = 0; i < 2; i++) {
+		struct kerr e = {0};
+		if ((ret = snap_load(i < n ? ops[i] : NULL, &s[i], &e)))
+			return kfail(EXIT_FAIL, "%s: %s", i < n ? ops[i] : "--live", kerr_str(&e, ret));
+	}
+	if ((ret = diag_diff(&s[0], &s[1], all, &c)))
+		return kfail(EXIT_FAIL, "diff: %s", kerr_strerror(ret));
+	if (json) {
+		struct buf b = BUF_INIT(256 << 20);
+		struct jw w;
+		jw_init(&w, &b);
+		jw_obj(&w);
+		jw_key(&w, "same");
+		jw_bool(&w, !c.n);
+		jw_key(&w, "changes");
+		jw_arr(&w);
+		for (size_t i = 0; i < c.n; i++) {
+			const char *const kv[4] = {c.v[i].section, c.v[i].key, c.v[i].a, c.v[i].b};
+			jw_obj(&w);
+			for (int k = 0; k < 4; k++) {
+				jw_key(&w, (const char *const[]){"section", "key", "a", "b"}[k]);
+				kv[k] ? jw_str(&w, kv[k]) : jw_null(&w);
+			}
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+		jw_key(&w, "omitted");
+		jw_uint(&w, c.omitted);
+		jw_obj_end(&w);
+		if (!jw_finish(&w))
+			printf("%s\n", (const char *)b.p);
+		buf_free(&b);
+	} else if (c.n) {
+		int wk = 3, wa = 1;
+		for (size_t i = 0; i < c.n; i++) {
+			int k = (int)strlen(c.v[i].key), a = c.v[i].a ? (int)strlen(c.v[i].a) : 1;
+			wk = k > wk ? (k < 48 ? k : 48) : wk;
+			wa = a > wa ? (a < 40 ? a : 40) : wa;
+		}
+		printf("%-10s %-*s %-*s %s\n", "SECTION", wk, "KEY", wa, "A", "B");
+		for (size_t i = 0; i < c.n; i++)
+			printf("%-10s %-*s %-*s %s\n", c.v[i].section, wk, c.v[i].key, wa, c.v[i].a ? c.v[i].a : "-",
+			       c.v[i].b ? c.v[i].b : "-");
+		if (c.omitted)
+			printf("(%zu more not shown)\n", c.omitted);
+	}
+	ret = c.n ? EXIT_NO : EXIT_OK;
+	diag_changes_free(&c);
+	diag_snap_free(&s[0]);
+	diag_snap_free(&s[1]);
+	return ret;
 }
 
 /* zstd: FILE (default standard input) to standard output as one zstd frame (keel's own writer). */
@@ -583,6 +690,8 @@ int diag_main(int argc, char **argv)
 		return boot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zstd"))
 		return zstd_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return diff_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "redact") || !strcmp(argv[1], "scan"))
 		return stream_main(argc - 1, argv + 1, argv[1][0] == 's');
 	return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[1]);
