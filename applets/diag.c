@@ -1,6 +1,7 @@
 /* keel diag - a support bundle that never leaks secrets; the host's health in one line
  *
  * usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...
+ *                         [--obfuscate [--map FILE] [--word WORD]...]
  *        keel diag health [--json] [--keep] [--root DIR]
  *        keel diag last [--root DIR]
  *        keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]
@@ -36,6 +37,11 @@
  *                    ROOT/etc/keel/diag-redact-keys, one per line)
  *   --json           (health, boot) machine-readable output
  *   --shapes         (scan) also report token shapes (AWS, GitHub, GitLab, Slack, Stripe, JWT)
+ *   --obfuscate      (bundle) host names, IPv4/IPv6 and MAC addresses, user names (uid >= 1000)
+ *                    and each --word replaced by stable tokens (ip-1, ip6-1, mac-1, host-1,
+ *                    user-1, word-1); the map goes to --map FILE (default: the bundle's name +
+ *                    .map, mode 0600), never into the bundle
+ *   --all            (diff) also compare the items that change by the minute
  *
  * Exit status: 0 ok / healthy / nothing found / the same; 1 degraded, a secret found (scan), the
  * bundle refused by its final scan, or differences (diff); 2 usage; 3 runtime failure.
@@ -53,6 +59,7 @@
 #include "diag/diff.h"
 #include "diag/evidence.h"
 #include "diag/health.h"
+#include "diag/obfuscate.h"
 #include "base/json.h"
 #include "diag/redact.h"
 
@@ -214,17 +221,29 @@ static int sink_write(void *ctx, const void *p, size_t n)
 
 static int bundle_main(int argc, char **argv)
 {
-	static struct strlist keys;
-	const char *out = "keel-diag.tar.zst", *root = "/";
+	static struct strlist keys, words;
+	static struct obf obf;
+	const char *out = "keel-diag.tar.zst", *root = "/", *map = NULL;
 	uint64_t deadline = 30;
-	char **ops, tmp[4096], rootpath[4096];
-	int n, rc = EXIT_FAIL, fd = -1, rootfd = -1, ret;
+	char **ops, tmp[4096], rootpath[4096], mapd[4096];
+	int n, rc = EXIT_FAIL, fd = -1, rootfd = -1, ret, obfuscate = 0;
 	const struct opt opts[] = {{"o", 'o', OPT_STR, &out},      {"root", 0, OPT_STR, &root},
-	                           {"deadline", 0, OPT_U64, &deadline, 1, 3600}, {"key", 0, OPT_LIST, &keys}, {0}};
+	                           {"deadline", 0, OPT_U64, &deadline, 1, 3600}, {"key", 0, OPT_LIST, &keys},
+	                           {"obfuscate", 0, OPT_FLAG, &obfuscate}, {"map", 0, OPT_STR, &map},
+	                           {"word", 0, OPT_LIST, &words}, {0}};
 	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
 		return args_exit(n);
-	if (n)
-		return kfail(EXIT_USAGE, "usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...");
+	if (n || (!obfuscate && (map || words.n)))
+		return kfail(EXIT_USAGE, "usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]... "
+		                         "[--obfuscate [--map FILE] [--word WORD]...]");
+	/* the map: FILE.map by default; never a device, FIFO or symlink replaced (written by rename) */
+	struct stat ms;
+	if (obfuscate && (str_fmt(mapd, sizeof(mapd), "%s.map", out) || (map && str_copy(mapd, sizeof(mapd), map)) ||
+	                  (!lstat(mapd, &ms) && !S_ISREG(ms.st_mode))))
+		return kfail(EXIT_USAGE, "--map %s: not a regular file", mapd);
+	for (int i = 0; i < words.n; i++)
+		if (obf_add_word(&obf, 'w', words.v[i]))
+			return kfail(EXIT_USAGE, "--word %s: 2..%d bytes, no blanks", words.v[i], OBF_WORD_MAX);
 	if (str_fmt(tmp, sizeof(tmp), "%s.partial", out) || !realpath(root, rootpath))
 		return kfail(EXIT_FAIL, "%s: %s", str_ends(tmp, ".partial") ? root : out, kerr_strerror(errno));
 	if ((rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -243,10 +262,14 @@ static int bundle_main(int argc, char **argv)
 	if ((rc = host_keys(rootfd, &kb, kv, &nk)))
 		goto out;
 	rc = EXIT_FAIL;
+	if (obfuscate && obf_add_host(&obf, rootfd)) {
+		kfail(EXIT_FAIL, "--obfuscate: out of memory");
+		goto out;
+	}
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	struct diag_opts o = {.rootfd = rootfd, .root = strcmp(rootpath, "/") ? rootpath : "", .self = "/proc/self/exe",
 	                      .deadline_ms = (unsigned)deadline * 1000, .keys = kv, .nkeys = nk,
-	                      .mtime = sde ? strtoull(sde, NULL, 10) : 0};
+	                      .mtime = sde ? strtoull(sde, NULL, 10) : 0, .obf = obfuscate ? &obf : NULL};
 	if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
 		kfail(EXIT_FAIL, "%s: %s", tmp, kerr_strerror(errno));
 		goto out;
@@ -287,7 +310,20 @@ static int bundle_main(int argc, char **argv)
 		cut += b.item[i].error[0] != 0;
 	printf("%s: %d items (%d incomplete, see manifest.json), %u ms\n", out, b.n, cut, b.elapsed_ms);
 	rc = EXIT_OK;
+	if (obfuscate) { /* the map stays here, mode 0600: never in the bundle */
+		struct buf mb = BUF_INIT(64 << 20);
+		int d = open(mapd[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ret = d < 0 ? -errno : obf_map(&obf, &mb) ? -ENOMEM : fs_write_atomic(d, mapd + (mapd[0] == '/'), mb.p, mb.len, 0600);
+		if (ret)
+			rc = kfail(EXIT_FAIL, "--map %s: %s (the bundle %s is written)", mapd, kerr_strerror(ret), out);
+		else
+			printf("%s: the obfuscation map (%d values; keep it, do not send it)\n", mapd, obf.n);
+		if (d >= 0)
+			close(d);
+		buf_free_secret(&mb);
+	}
 out:
+	obf_free(&obf);
 	redact_free(&sk.scan);
 	zstdw_free(&z);
 	buf_free(&kb);

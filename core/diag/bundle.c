@@ -6,6 +6,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/scan.h"
+#include "diag/obfuscate.h"
 #include "diag/redact.h"
 #include "init/ctl.h"
 #include "trust/hash.h"
@@ -560,7 +561,7 @@ static void manifest(const struct diag_opts *o, const struct diag_bundle *b, str
 int diag_bundle_write(const struct diag_opts *o, tarw_out_fn out, void *ctx, struct diag_bundle *b, struct kerr *e)
 {
 	struct tarw t;
-	struct buf data = BUF_INIT(0), mf = BUF_INIT(4 << 20), red = BUF_INIT(8 << 20);
+	struct buf data = BUF_INIT(0), mf = BUF_INIT(4 << 20), red = BUF_INIT(8 << 20), obf = BUF_INIT(0);
 	uint64_t t0 = mono_ms();
 	int ret = 0;
 	tarw_init(&t, out, ctx, o->mtime);
@@ -576,14 +577,24 @@ int diag_bundle_write(const struct diag_opts *o, tarw_out_fn out, void *ctx, str
 		it->collector = c->name;
 		buf_free(&data);
 		buf_init(&data, 3 * ((size_t)c->cap_kib << 10) + 4096);
-		if (!left) {
+		buf_free(&obf);
+		buf_init(&obf, 6 * ((size_t)c->cap_kib << 10) + 4096);
+		/* addresses in hex the obfuscator does not read: all of /proc/net but dev and fib_trie */
+		int hex = o->obf && str_starts(c->arg, "/proc/net/") && c->arg[10] != 'd' && c->arg[10] != 'f';
+		if (!left || hex) {
 			it->truncated = 1;
 			it->deadline_ms = 0;
-			snprintf(it->error, sizeof(it->error), "not run: the bundle's deadline (%u ms) was reached",
+			snprintf(it->error, sizeof(it->error), hex ? "left out: addresses in hex (--obfuscate)"
+			                                           : "not run: the bundle's deadline (%u ms) was reached",
 			         o->deadline_ms);
-		} else if ((ret = run_one(o, c, c->deadline_ms < left ? c->deadline_ms : left, it, &data))) {
+		} else if ((ret = run_one(o, c, c->deadline_ms < left ? c->deadline_ms : left, it, &data)) ||
+		           (o->obf && (buf_reset(&obf), ret = obf_apply(o->obf, data.p, data.len, &obf)))) {
 			kerr_set(e, ret, "collector %s: %s", c->name, kerr_strerror(ret));
 			goto out;
+		}
+		if (o->obf && !hex && left) { /* the obfuscated bytes are the item's */
+			struct buf sw = data;
+			data = obf, obf = sw;
 		}
 		if ((ret = add_item(&t, it, &data))) {
 			kerr_set(e, ret, "writing %s: %s", it->name, kerr_strerror(ret));
@@ -604,6 +615,7 @@ int diag_bundle_write(const struct diag_opts *o, tarw_out_fn out, void *ctx, str
 	b->manifest_size = red.len;
 out:
 	buf_free(&data);
+	buf_free(&obf);
 	buf_free(&mf);
 	buf_free(&red);
 	return ret;
