@@ -8,7 +8,7 @@
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
  *        keel diag zstd [FILE]
- *        keel diag diff [--json] [--all] A (B | --live)
+ *        keel diag diff [--json] [--all] A B
  *
  * bundle: every collector (kernel, boot record, slots, dmesg, units and logs, mounts, memory,
  * pressure, cgroups, processes, network, block devices) in a child with a deadline and size
@@ -24,9 +24,9 @@
  * redact: FILE (default standard input) to standard output, secrets masked.
  * scan: every secret left in FILE (--shapes: token shapes too).
  * zstd: FILE (default standard input) compressed to standard output.
- * diff: what changed from bundle A to bundle B (or this host, --live): release and slots,
- * kernel and its command line, os-release, units and failed units, sysctls, mounts, listening
- * sockets, health, config files, the other items by sha256 (--all: the volatile ones too).
+ * diff: what changed from bundle A to bundle B: release, kernel and its command line,
+ * os-release, units and their states, sysctls, mounts, listening sockets, health, the other
+ * items by sha256 (--all: also those that change by the minute).
  * Bundles are untrusted input: bounded, every item checked against the manifest's sha256.
  *
  * Options:
@@ -183,11 +183,6 @@ static int host_keys(int rootfd, struct buf *b, const char **keys, int *n)
 	return 0;
 }
 
-static int to_buf(void *ctx, const void *p, size_t n)
-{
-	return buf_put(ctx, p, n);
-}
-
 static int write_fd(void *ctx, const void *p, size_t n)
 {
 	return fs_write_all(*(int *)ctx, p, n);
@@ -333,95 +328,72 @@ out:
 	return rc;
 }
 
-/* A bundle for diff: a regular file (never a FIFO or device: opened non-blocking, checked), or
- * --live: this host's bundle, made in memory. */
-static int snap_load(const char *path, struct diag_snap *s, struct kerr *e)
-{
-	struct buf b = BUF_INIT(path ? DIFF_FILE_MAX : DIFF_TAR_MAX);
-	struct stat st;
-	int ret, fd = -1;
-	if (!path) {
-		static struct diag_bundle db;
-		const char *kv[REDACT_EXTRA_MAX];
-		struct buf kb = BUF_INIT(64 << 10);
-		struct diag_opts o = {.root = "", .self = "/proc/self/exe", .deadline_ms = 30000, .keys = kv};
-		o.rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		ret = host_keys(o.rootfd, &kb, kv, &o.nkeys) ? -EINVAL : diag_bundle_write(&o, to_buf, &b, &db, e);
-		close(o.rootfd);
-		buf_free(&kb);
-	} else if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st)) {
-		ret = kerr_set(e, -errno, "%s", kerr_strerror(errno));
-	} else {
-		ret = S_ISREG(st.st_mode) ? fs_read_fd(fd, DIFF_FILE_MAX, &b) : kerr_set(e, -EINVAL, "not a regular file");
-		if (ret == -EFBIG)
-			kerr_set(e, ret, "more than %u bytes", DIFF_FILE_MAX);
-	}
-	if (!ret)
-		ret = diag_snap_read(b.p, b.len, s, e);
-	if (fd >= 0)
-		close(fd);
-	buf_free(&b);
-	return ret;
-}
-
-/* diff: what changed between two bundles (or a bundle and this host). */
+/* diff: what changed between two bundles. A bundle is a regular file (never a FIFO or a device:
+ * opened non-blocking, checked), read whole (at most DIFF_FILE_MAX bytes). */
 static int diff_main(int argc, char **argv)
 {
-	int json = 0, all = 0, live = 0, n, ret;
+	int json = 0, all = 0, n, ret = 0, fd;
 	char **ops;
-	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"all", 0, OPT_FLAG, &all}, {"live", 0, OPT_FLAG, &live}, {0}};
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"all", 0, OPT_FLAG, &all}, {0}};
 	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
 		return args_exit(n);
-	if (n != 2 - live)
-		return kfail(EXIT_USAGE, "usage: keel diag diff [--json] [--all] A (B | --live)");
+	if (n != 2)
+		return kfail(EXIT_USAGE, "usage: keel diag diff [--json] [--all] A B");
 	static struct diag_snap s[2];
 	struct diag_changes c;
-	for (int i = 0; i < 2; i++) {
-		struct kerr e = {0};
-		if ((ret = snap_load(i < n ? ops[i] : NULL, &s[i], &e)))
-			return kfail(EXIT_FAIL, "%s: %s", i < n ? ops[i] : "--live", kerr_str(&e, ret));
+	struct buf b = BUF_INIT(DIFF_FILE_MAX);
+	struct stat st;
+	struct kerr e = {0};
+	for (int i = 0; i < 2 && !ret; i++) {
+		buf_reset(&b);
+		if ((fd = open(ops[i], O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st))
+			ret = kerr_set(&e, -errno, "%s", kerr_strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			ret = kerr_set(&e, -EINVAL, "not a regular file");
+		else if ((ret = fs_read_fd(fd, DIFF_FILE_MAX, &b)) == -EFBIG)
+			kerr_set(&e, ret, "more than 64 MiB");
+		else if (!ret)
+			ret = diag_snap_read(b.p, b.len, &s[i], &e);
+		if (fd >= 0)
+			close(fd);
+		if (ret)
+			kfail(EXIT_FAIL, "%s: %s", ops[i], kerr_str(&e, ret));
 	}
-	if ((ret = diag_diff(&s[0], &s[1], all, &c)))
-		return kfail(EXIT_FAIL, "diff: %s", kerr_strerror(ret));
-	if (json) {
-		struct buf b = BUF_INIT(256 << 20);
-		struct jw w;
-		jw_init(&w, &b);
+	buf_free(&b);
+	if (!ret && (ret = diag_diff(&s[0], &s[1], all, &c)))
+		kfail(EXIT_FAIL, "diff: %s", kerr_strerror(ret));
+	if (ret)
+		return EXIT_FAIL;
+	struct buf jb = BUF_INIT(256 << 20);
+	struct jw w;
+	jw_init(&w, &jb);
+	jw_obj(&w);
+	jw_key(&w, "same");
+	jw_bool(&w, !c.n);
+	jw_key(&w, "changes");
+	jw_arr(&w);
+	if (!json && c.n)
+		printf("%-10s %-32s %-24s %s\n", "SECTION", "KEY", "A", "B");
+	for (size_t i = 0; i < c.n; i++) {
+		const char *const v[4] = {c.v[i].section, c.v[i].key, c.v[i].a, c.v[i].b}, *const k[4] = {"section", "key", "a", "b"};
+		if (!json)
+			printf("%-10s %-32s %-24s %s\n", v[0], v[1], v[2] ? v[2] : "-", v[3] ? v[3] : "-");
 		jw_obj(&w);
-		jw_key(&w, "same");
-		jw_bool(&w, !c.n);
-		jw_key(&w, "changes");
-		jw_arr(&w);
-		for (size_t i = 0; i < c.n; i++) {
-			const char *const kv[4] = {c.v[i].section, c.v[i].key, c.v[i].a, c.v[i].b};
-			jw_obj(&w);
-			for (int k = 0; k < 4; k++) {
-				jw_key(&w, (const char *const[]){"section", "key", "a", "b"}[k]);
-				kv[k] ? jw_str(&w, kv[k]) : jw_null(&w);
-			}
-			jw_obj_end(&w);
+		for (int x = 0; x < 4; x++) {
+			jw_key(&w, k[x]);
+			v[x] ? jw_str(&w, v[x]) : jw_null(&w);
 		}
-		jw_arr_end(&w);
-		jw_key(&w, "omitted");
-		jw_uint(&w, c.omitted);
 		jw_obj_end(&w);
-		if (!jw_finish(&w))
-			printf("%s\n", (const char *)b.p);
-		buf_free(&b);
-	} else if (c.n) {
-		int wk = 3, wa = 1;
-		for (size_t i = 0; i < c.n; i++) {
-			int k = (int)strlen(c.v[i].key), a = c.v[i].a ? (int)strlen(c.v[i].a) : 1;
-			wk = k > wk ? (k < 48 ? k : 48) : wk;
-			wa = a > wa ? (a < 40 ? a : 40) : wa;
-		}
-		printf("%-10s %-*s %-*s %s\n", "SECTION", wk, "KEY", wa, "A", "B");
-		for (size_t i = 0; i < c.n; i++)
-			printf("%-10s %-*s %-*s %s\n", c.v[i].section, wk, c.v[i].key, wa, c.v[i].a ? c.v[i].a : "-",
-			       c.v[i].b ? c.v[i].b : "-");
-		if (c.omitted)
-			printf("(%zu more not shown)\n", c.omitted);
 	}
+	jw_arr_end(&w);
+	jw_key(&w, "omitted");
+	jw_uint(&w, c.omitted);
+	jw_obj_end(&w);
+	if (json && !jw_finish(&w))
+		printf("%s\n", (const char *)jb.p);
+	if (!json && c.omitted)
+		printf("(%zu more not shown)\n", c.omitted);
+	buf_free(&jb);
 	ret = c.n ? EXIT_NO : EXIT_OK;
 	diag_changes_free(&c);
 	diag_snap_free(&s[0]);

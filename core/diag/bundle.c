@@ -5,7 +5,6 @@
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/json.h"
-#include "base/scan.h"
 #include "diag/obfuscate.h"
 #include "diag/redact.h"
 #include "init/ctl.h"
@@ -336,35 +335,32 @@ static int c_sysctl(const struct diag_opts *o, int out, const char *arg)
 static int c_listen(const struct diag_opts *o, int out, const char *arg)
 {
 	static const char *const proto[] = {"tcp", "tcp6", "udp", "udp6"};
-	struct buf b = BUF_INIT(4 << 20);
 	(void)o, (void)arg;
 	for (int x = 0; x < 4; x++) {
-		char path[32], line[256];
-		int v6 = x & 1, fd;
+		char path[32], line[512], addr[48];
+		size_t al = x & 1 ? 32 : 8;
 		snprintf(path, sizeof(path), "/proc/net/%s", proto[x]);
-		buf_reset(&b);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		fs_read_fd(fd, b.max, &b);
-		close(fd);
-		buf_putc(&b, 0);
-		for (char *l = b.p ? (char *)b.p : ""; *l; l += strcspn(l, "\n"), l += !!*l) {
-			char loc[40], st[3], addr[48];
+		FILE *f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *p = strchr(line, ':'), *q;
 			uint8_t a[16];
-			unsigned port = 0;
-			size_t al = v6 ? 32 : 8;
-			const char *p = scan_span(scan_blanks(scan_span(scan_blanks(scan_span(scan_blanks(l), "0123456789:", line, 8)),
-			                 "0123456789ABCDEF:", loc, sizeof(loc))), NULL, line, 40);
-			p = scan_span(scan_blanks(p), "0123456789ABCDEF", st, sizeof(st));
-			if (!p || strlen(loc) != al + 5 || strcmp(st, x < 2 ? "0A" : "07") || !scan_uint(loc + al + 1, 16, &port))
+			p = p ? p + 1 + strspn(p + 1, " ") : line;
+			if (strspn(p, "0123456789ABCDEF") != al || p[al] != ':')
+				continue;
+			unsigned long port = strtoul(p + al + 1, &q, 16);
+			q += strspn(q, " ");
+			q += strcspn(q, " ");
+			q += strspn(q, " "); /* the state */
+			if (strncmp(q, x < 2 ? "0A " : "07 ", 3))
 				continue;
 			for (size_t i = 0; i < al; i += 2) /* each 32-bit word as the (little-endian) kernel printed it */
-				a[i / 8 * 4 + 3 - i % 8 / 2] = (uint8_t)(hex_digit(loc[i]) << 4 | hex_digit(loc[i + 1]));
-			if (inet_ntop(v6 ? AF_INET6 : AF_INET, a, addr, sizeof(addr)))
-				dprintf(out, v6 ? "%s:[%s]:%u listen\n" : "%s:%s:%u listen\n", proto[x], addr, port);
+				a[i / 8 * 4 + 3 - i % 8 / 2] = (uint8_t)(hex_digit(p[i]) << 4 | hex_digit(p[i + 1]));
+			if (inet_ntop(x & 1 ? AF_INET6 : AF_INET, a, addr, sizeof(addr)))
+				dprintf(out, x & 1 ? "%s:[%s]:%lu listen\n" : "%s:%s:%lu listen\n", proto[x], addr, port);
 		}
+		if (f)
+			fclose(f);
 	}
-	buf_free(&b);
 	return 0;
 }
 

@@ -14,13 +14,19 @@
 
 /* ---- the facts: how each item is read ----------------------------------------------------------- */
 
+/* Sections in alphabetical order: a record's first byte is its index + 1, so one strcmp orders
+ * records by section, then key. */
+static const char *const sections[] = {"cmdline", "health", "items", "kernel", "listening", "mounts",
+                                       "os-release", "release", "sysctl", "units"};
+enum { CMDLINE = 1, HEALTH, ITEMS, KERNEL, LISTENING, MOUNTS, OSREL, RELEASE, SYSCTL, UNITS };
+
 struct facts {
-	struct buf b;   /* records "SECTION\0KEY\0VALUE\0" */
+	struct buf b;   /* records: SECTION + 1, KEY, '\0', VALUE, '\0' */
 	size_t *off, n, cap;
 	int err;
 };
 
-static void fact(struct facts *f, const char *sec, const char *k, size_t kl, const char *v, size_t vl)
+static void fact(struct facts *f, int sec, const char *k, size_t kl, const char *v, size_t vl)
 {
 	if (f->n == f->cap) {
 		size_t *o = f->cap < 1000000 ? realloc(f->off, (f->cap * 2 + 64) * sizeof(*o)) : NULL;
@@ -31,8 +37,7 @@ static void fact(struct facts *f, const char *sec, const char *k, size_t kl, con
 		f->off = o, f->cap = f->cap * 2 + 64;
 	}
 	f->off[f->n] = f->b.len;
-	if (buf_put(&f->b, sec, strlen(sec) + 1) || buf_put(&f->b, k, kl) || buf_putc(&f->b, 0) || buf_put(&f->b, v, vl) ||
-	    buf_putc(&f->b, 0))
+	if (buf_putc(&f->b, sec) || buf_put(&f->b, k, kl) || buf_putc(&f->b, 0) || buf_put(&f->b, v, vl) || buf_putc(&f->b, 0))
 		f->err = -ENOMEM;
 	else
 		f->n++;
@@ -52,20 +57,20 @@ static const char *trim(const char *s, size_t *n)
  * field vf up to field ve (0: the line's end). sep 0: the key is the item's name, the value the
  * line. Only lines in the "==> only <==" part when only is set. */
 static const struct sec {
-	const char *item, *section, *eol, *only;
+	const char *item, *eol, *only;
 	char sep;
-	uint8_t kf, vf, ve;
+	uint8_t section, kf, vf, ve;
 } secs[] = {
-	{"keel/boot", "release", "\n", NULL, '=', 0, 1, 0},
-	{"kernel/version", "kernel", "\n", NULL, 0, 0, 0, 0},
-	{"kernel/cmdline", "cmdline", " \n", NULL, '=', 0, 0, 0},
-	{"os-release", "os-release", "\n", NULL, '=', 0, 1, 0},
-	{"keel-version", "os-release", "\n", NULL, 0, 0, 0, 0},
-	{"units.txt", "units", "\n", "status", '\t', 0, 1, 5},
-	{"sysctl.txt", "sysctl", "\n", NULL, '=', 0, 1, 0},
-	{"mounts", "mounts", "\n", NULL, ' ', 4, 3, 0},
-	{"net/listening", "listening", "\n", NULL, ' ', 0, 1, 0},
-	{"health.txt", "health", "\n", NULL, 0, 0, 0, 0},
+	{"keel/boot", "\n", NULL, '=', RELEASE, 0, 1, 0},
+	{"kernel/version", "\n", NULL, 0, KERNEL, 0, 0, 0},
+	{"kernel/cmdline", " \n", NULL, '=', CMDLINE, 0, 0, 0},
+	{"os-release", "\n", NULL, '=', OSREL, 0, 1, 0},
+	{"keel-version", "\n", NULL, 0, OSREL, 0, 0, 0},
+	{"units.txt", "\n", "status", '\t', UNITS, 0, 1, 5},
+	{"sysctl.txt", "\n", NULL, '=', SYSCTL, 0, 1, 0},
+	{"mounts", "\n", NULL, ' ', MOUNTS, 4, 3, 0},
+	{"net/listening", "\n", NULL, ' ', LISTENING, 0, 1, 0},
+	{"health.txt", "\n", NULL, 0, HEALTH, 0, 0, 0},
 };
 
 static void parse(struct facts *f, const struct sec *c, const char *t, size_t n)
@@ -142,71 +147,63 @@ static void facts_of(const struct diag_snap *s, const struct diag_snap *other, i
 		char v[64], hex[65];
 		hex_encode(hex, it->sha, 32);
 		int m = snprintf(v, sizeof(v), "%.16s %llu B", hex, (unsigned long long)it->size);
-		fact(f, "items", it->name, strlen(it->name), v, (size_t)m);
+		fact(f, ITEMS, it->name, strlen(it->name), v, (size_t)m);
 	}
 }
 
 /* ---- the diff --------------------------------------------------------------------------------- */
 
-static int rec_cmp(const void *x, const void *y, void *base)
-{
-	const char *a = (const char *)base + *(const size_t *)x, *b = (const char *)base + *(const size_t *)y;
-	for (int i = 0; i < 3; i++) {
-		int c = strcmp(a, b);
-		if (c)
-			return c;
-		a += strlen(a) + 1, b += strlen(b) + 1;
-	}
-	return 0;
-}
-
-static const char *rec(const struct facts *f, size_t i, int part)
+static const char *rec(const struct facts *f, size_t i, int value)
 {
 	const char *r = (const char *)f->b.p + f->off[i];
-	while (part--)
-		r += strlen(r) + 1;
-	return r;
+	return value ? r + strlen(r) + 1 : r;
 }
 
-/* The end of the group of records with i's section and key (0: by section and key only). */
+static int rec_cmp(const void *x, const void *y, void *f)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	const char *base = (const char *)((struct facts *)f)->b.p;
+	int c = strcmp(base + a, base + b);
+	return c ? c : strcmp(base + a + strlen(base + a) + 1, base + b + strlen(base + b) + 1);
+}
+
+/* The end of the group of records with i's section and key. */
 static size_t group(const struct facts *f, size_t i)
 {
 	size_t j = i + 1;
-	while (j < f->n && !strcmp(rec(f, i, 0), rec(f, j, 0)) && !strcmp(rec(f, i, 1), rec(f, j, 1)))
+	while (j < f->n && !strcmp(rec(f, i, 0), rec(f, j, 0)))
 		j++;
 	return j;
 }
 
+/* The values of a group, " | " between them; NULL for none. */
 static char *join(const struct facts *f, size_t i, size_t e)
 {
 	struct buf b = BUF_INIT(1 << 20);
 	for (size_t k = i; k < e; k++)
-		if (buf_puts(&b, k > i ? " | " : "") || buf_puts(&b, rec(f, k, 2)))
-			break;
-	return b.p ? (char *)b.p : strdup("");
+		buf_printf(&b, "%s%s", k > i ? " | " : "", rec(f, k, 1));
+	return i == e ? NULL : b.p ? (char *)b.p : strdup("");
 }
 
 int diag_diff(const struct diag_snap *a, const struct diag_snap *b, int all, struct diag_changes *c)
 {
 	struct facts f[2] = {{.b = BUF_INIT(256 << 20)}, {.b = BUF_INIT(256 << 20)}};
 	int ret = 0;
+	size_t i = 0, j = 0, cap = 0;
 	memset(c, 0, sizeof(*c));
 	facts_of(a, b, all, &f[0]);
 	facts_of(b, a, all, &f[1]);
 	for (int s = 0; s < 2; s++) {
 		ret = ret ? ret : f[s].err;
-		qsort_r(f[s].off, f[s].n, sizeof(size_t), rec_cmp, f[s].b.p);
+		qsort_r(f[s].off, f[s].n, sizeof(size_t), rec_cmp, &f[s]);
 	}
-	size_t i = 0, j = 0, cap = 0;
 	while (!ret && (i < f[0].n || j < f[1].n)) {
 		int o = i == f[0].n ? 1 : j == f[1].n ? -1 : strcmp(rec(&f[0], i, 0), rec(&f[1], j, 0));
-		if (!o)
-			o = strcmp(rec(&f[0], i, 1), rec(&f[1], j, 1));
 		size_t ie = o <= 0 ? group(&f[0], i) : i, je = o >= 0 ? group(&f[1], j) : j, k = 0;
-		if (!o) /* the same values? */
-			while (k < ie - i && ie - i == je - j && !strcmp(rec(&f[0], i + k, 2), rec(&f[1], j + k, 2)))
-				k++;
+		while (!o && k < ie - i && ie - i == je - j && !strcmp(rec(&f[0], i + k, 1), rec(&f[1], j + k, 1)))
+			k++; /* the same values? */
 		if (o || k < ie - i || ie - i != je - j) {
+			const char *r = o <= 0 ? rec(&f[0], i, 0) : rec(&f[1], j, 0);
 			if (c->n >= DIFF_CHANGES_MAX) {
 				c->omitted++;
 			} else {
@@ -218,17 +215,11 @@ int diag_diff(const struct diag_snap *a, const struct diag_snap *b, int all, str
 					}
 					c->v = v, cap = cap * 2 + 32;
 				}
-				const struct facts *src = o <= 0 ? &f[0] : &f[1];
-				size_t at = o <= 0 ? i : j;
 				struct diag_change *d = &c->v[c->n++];
-				d->section = NULL;
-				for (size_t x = 0; x < sizeof(secs) / sizeof(secs[0]) && !d->section; x++)
-					if (!strcmp(secs[x].section, rec(src, at, 0)))
-						d->section = secs[x].section;
-				d->section = d->section ? d->section : !strcmp(rec(src, at, 0), "failed") ? "failed" : "items";
-				d->key = strdup(rec(src, at, 1));
-				d->a = ie > i ? join(&f[0], i, ie) : NULL;
-				d->b = je > j ? join(&f[1], j, je) : NULL;
+				d->section = sections[r[0] - 1];
+				d->key = strdup(r + 1);
+				d->a = join(&f[0], i, ie);
+				d->b = join(&f[1], j, je);
 				if (!d->key || (ie > i && !d->a) || (je > j && !d->b))
 					ret = -ENOMEM;
 			}
