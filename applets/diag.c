@@ -4,6 +4,7 @@
  *                         [--obfuscate [--map FILE] [--word WORD]...]
  *        keel diag health [--json] [--keep] [--root DIR]
  *        keel diag last [--root DIR]
+ *        keel diag keep --reason TEXT [--root DIR]
  *        keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
@@ -20,7 +21,10 @@
  * boot: the timeline as systemd-analyze (firmware, loader, kernel, initrd, userspace) and stage
  * 1's console lines; blame: units by start time; critical-chain: what delayed UNIT (default
  * the goal). --json: all of it.
- * last: the newest evidence a failed stage 1 (or health --keep) kept on STATE (/sysroot in the rescue console).
+ * last: the newest evidence a failed stage 1, a failed trial boot (rolled back) or health --keep
+ * kept on STATE (/sysroot in the rescue console).
+ * keep: keep evidence now with TEXT as its reason (keel init runs it when a trial boot's health
+ * check failed, before the reboot that rolls the update back).
  * redact: FILE (default standard input) to standard output, secrets masked.
  * scan: every secret left in FILE (--shapes: token shapes too).
  * zstd: FILE (default standard input) compressed to standard output.
@@ -631,6 +635,30 @@ static int last_main(int argc, char **argv)
 	return kfail(EXIT_NO, "no evidence of a failed boot in %s/" EVIDENCE_DIR, root ? root : "{/,/sysroot}");
 }
 
+/* keep: evidence now (keel init runs it when a trial boot's health check failed, before the
+ * reboot that rolls the update back). */
+static int keep_main(int argc, char **argv)
+{
+	const char *root = "/", *reason = NULL;
+	char **ops, why[400], run[4096];
+	int n, rootfd, k;
+	const struct opt opts[] = {{"root", 0, OPT_STR, &root}, {"reason", 0, OPT_STR, &reason}, {0}};
+	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
+		return args_exit(n);
+	if (n || !reason)
+		return kfail(EXIT_USAGE, "usage: keel diag keep --reason TEXT [--root DIR]");
+	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
+	snprintf(why, sizeof(why), "update rolled back: the trial boot's health check failed: %s", reason);
+	snprintf(run, sizeof(run), "%s/run/keel", strcmp(root, "/") ? root : "");
+	k = evidence_save(rootfd, run, why);
+	close(rootfd);
+	if (k < 0)
+		return kfail(EXIT_FAIL, EVIDENCE_DIR ": %s", kerr_strerror(k));
+	printf("evidence kept: %s/" EVIDENCE_DIR "/%d.txt (keel diag last)\n", strcmp(root, "/") ? root : "", k);
+	return EXIT_OK;
+}
+
 static int health_main(int argc, char **argv)
 {
 	const char *root = "/";
@@ -649,7 +677,7 @@ static int health_main(int argc, char **argv)
 		char why[1024] = "health: degraded:";
 		for (int i = 0; i < h.n; i++)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %s;", h.reason[i]);
-		int k = evidence_save(rootfd, why);
+		int k = evidence_save(rootfd, "/run/keel", why);
 		if (k < 0)
 			log_msg(KLOG_ERR, "--keep: " EVIDENCE_DIR ": %s", kerr_strerror(k));
 	}
@@ -694,6 +722,8 @@ int diag_main(int argc, char **argv)
 		return bundle_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "last"))
 		return last_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "keep"))
+		return keep_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "boot"))
 		return boot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zstd"))
