@@ -195,7 +195,8 @@ int diag_diff(const struct diag_snap *a, const struct diag_snap *b, int all, str
 	facts_of(b, a, all, &f[1]);
 	for (int s = 0; s < 2; s++) {
 		ret = ret ? ret : f[s].err;
-		qsort_r(f[s].off, f[s].n, sizeof(size_t), rec_cmp, &f[s]);
+		if (f[s].n) /* qsort_r wants a base even for none */
+			qsort_r(f[s].off, f[s].n, sizeof(size_t), rec_cmp, &f[s]);
 	}
 	while (!ret && (i < f[0].n || j < f[1].n)) {
 		int o = i == f[0].n ? 1 : j == f[1].n ? -1 : strcmp(rec(&f[0], i, 0), rec(&f[1], j, 0));
