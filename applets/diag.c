@@ -2,9 +2,8 @@
  *
  * usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...
  *                         [--obfuscate [--map FILE] [--word WORD]...]
- *        keel diag health [--json] [--keep] [--root DIR]
+ *        keel diag health [--json] [--keep [--reason TEXT]] [--root DIR]
  *        keel diag last [--root DIR]
- *        keel diag keep --reason TEXT [--root DIR]
  *        keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
@@ -17,21 +16,15 @@
  * keel-diag.tar.zst). The stream is scanned again: on a hit no file, and the item, rule and
  * masked span are named. --root DIR: files below DIR (/proc, /sys, /dev/kmsg stay the kernel's).
  * health: "healthy" or "degraded: REASON; …" (failed units, a trial release, pressure, a full
- * disk, PIDs, the clock); --keep: when degraded, keep evidence as a failed boot does.
+ * disk, PIDs, the clock); --keep: when degraded (or --reason given) keep evidence as a failed boot does.
  * boot: the timeline as systemd-analyze (firmware, loader, kernel, initrd, userspace) and stage
  * 1's console lines; blame: units by start time; critical-chain: what delayed UNIT (default
  * the goal). --json: all of it.
- * last: the newest evidence a failed stage 1, a failed trial boot (rolled back) or health --keep
- * kept on STATE (/sysroot in the rescue console).
- * keep: keep evidence now with TEXT as its reason (keel init runs it when a trial boot's health
- * check failed, before the reboot that rolls the update back).
+ * last: the newest evidence a failed stage 1 (or health --keep) kept on STATE (/sysroot in the rescue console).
  * redact: FILE (default standard input) to standard output, secrets masked.
  * scan: every secret left in FILE (--shapes: token shapes too).
  * zstd: FILE (default standard input) compressed to standard output.
- * diff: what changed from bundle A to bundle B: release, kernel and its command line,
- * os-release, units and their states, sysctls, mounts, listening sockets, health, the other
- * items by sha256 (--all: also those that change by the minute).
- * Bundles are untrusted input: bounded, every item checked against the manifest's sha256.
+ * diff: what changed from bundle A to B, by section (--all: volatile items too).
  *
  * Options:
  *   -o FILE          the bundle's file name
@@ -41,14 +34,10 @@
  *                    ROOT/etc/keel/diag-redact-keys, one per line)
  *   --json           (health, boot) machine-readable output
  *   --shapes         (scan) also report token shapes (AWS, GitHub, GitLab, Slack, Stripe, JWT)
- *   --obfuscate      (bundle) host names, IPv4/IPv6 and MAC addresses, user names (uid >= 1000)
- *                    and each --word replaced by stable tokens (ip-1, ip6-1, mac-1, host-1,
- *                    user-1, word-1); the map goes to --map FILE (default: the bundle's name +
- *                    .map, mode 0600), never into the bundle
- *   --all            (diff) also compare the items that change by the minute
+ *   --obfuscate      (bundle) addresses, host and user names, WORDs as tokens; map: FILE.map
  *
- * Exit status: 0 ok / healthy / nothing found / the same; 1 degraded, a secret found (scan), the
- * bundle refused by its final scan, or differences (diff); 2 usage; 3 runtime failure.
+ * Exit status: 0 ok / healthy / nothing found; 1 degraded, a secret found (scan), the bundle
+ * refused by its final scan, differences (diff); 2 usage; 3 runtime failure.
  */
 #include "archive/zstd_write.h"
 #include "base/applet.h"
@@ -635,49 +624,30 @@ static int last_main(int argc, char **argv)
 	return kfail(EXIT_NO, "no evidence of a failed boot in %s/" EVIDENCE_DIR, root ? root : "{/,/sysroot}");
 }
 
-/* keep: evidence now (keel init runs it when a trial boot's health check failed, before the
- * reboot that rolls the update back). */
-static int keep_main(int argc, char **argv)
-{
-	const char *root = "/", *reason = NULL;
-	char **ops, why[400], run[4096];
-	int n, rootfd, k;
-	const struct opt opts[] = {{"root", 0, OPT_STR, &root}, {"reason", 0, OPT_STR, &reason}, {0}};
-	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
-		return args_exit(n);
-	if (n || !reason)
-		return kfail(EXIT_USAGE, "usage: keel diag keep --reason TEXT [--root DIR]");
-	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
-	snprintf(why, sizeof(why), "update rolled back: the trial boot's health check failed: %s", reason);
-	snprintf(run, sizeof(run), "%s/run/keel", strcmp(root, "/") ? root : "");
-	k = evidence_save(rootfd, run, why);
-	close(rootfd);
-	if (k < 0)
-		return kfail(EXIT_FAIL, EVIDENCE_DIR ": %s", kerr_strerror(k));
-	printf("evidence kept: %s/" EVIDENCE_DIR "/%d.txt (keel diag last)\n", strcmp(root, "/") ? root : "", k);
-	return EXIT_OK;
-}
-
 static int health_main(int argc, char **argv)
 {
-	const char *root = "/";
+	const char *root = "/", *reason = NULL;
 	int json = 0, keep = 0, n, rootfd;
 	char **ops, rootpath[4096];
-	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {"keep", 0, OPT_FLAG, &keep}, {0}};
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {"keep", 0, OPT_FLAG, &keep},
+	                           {"reason", 0, OPT_STR, &reason}, {0}};
 	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
 		return args_exit(n);
-	if (n)
-		return kfail(EXIT_USAGE, "usage: keel diag health [--json] [--keep] [--root DIR]");
+	if (n || (reason && !keep))
+		return kfail(EXIT_USAGE, "usage: keel diag health [--json] [--keep [--reason TEXT]] [--root DIR]");
 	if (!realpath(root, rootpath) || (rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
 	static struct health h;
-	diag_health(rootfd, strcmp(rootpath, "/") ? rootpath : "", &h);
-	if (keep && h.n) { /* evidence, as a failed stage 1 keeps it */
-		char why[1024] = "health: degraded:";
-		for (int i = 0; i < h.n; i++)
+	const char *r = strcmp(rootpath, "/") ? rootpath : "";
+	diag_health(rootfd, r, &h);
+	if (keep && (h.n || reason)) { /* evidence, as a failed stage 1 keeps it; --reason: whatever the verdict */
+		char why[1024] = "health: degraded:", run[4200];
+		if (reason) /* keel init: a trial boot failed its health check, before the reboot that rolls back */
+			snprintf(why, sizeof(why), "update rolled back: the trial boot's health check failed: %s", reason);
+		for (int i = 0; !reason && i < h.n; i++)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %s;", h.reason[i]);
-		int k = evidence_save(rootfd, "/run/keel", why);
+		snprintf(run, sizeof(run), "%s/run/keel", r);
+		int k = evidence_save(rootfd, run, why);
 		if (k < 0)
 			log_msg(KLOG_ERR, "--keep: " EVIDENCE_DIR ": %s", kerr_strerror(k));
 	}
@@ -722,8 +692,6 @@ int diag_main(int argc, char **argv)
 		return bundle_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "last"))
 		return last_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "keep"))
-		return keep_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "boot"))
 		return boot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zstd"))

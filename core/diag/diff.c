@@ -57,47 +57,43 @@ static const char *trim(const char *s, size_t *n)
  * field vf up to field ve (0: the line's end). sep 0: the key is the item's name, the value the
  * line. Only lines in the "==> only <==" part when only is set. */
 static const struct sec {
-	const char *item, *eol, *only;
-	char sep;
+	const char *item;
+	char sep; /* '\t': only the "==> status <==" part (units.txt); 'w': words, each NAME=… */
 	uint8_t section, kf, vf, ve;
 } secs[] = {
-	{"keel/boot", "\n", NULL, '=', RELEASE, 0, 1, 0},
-	{"kernel/version", "\n", NULL, 0, KERNEL, 0, 0, 0},
-	{"kernel/cmdline", " \n", NULL, '=', CMDLINE, 0, 0, 0},
-	{"os-release", "\n", NULL, '=', OSREL, 0, 1, 0},
-	{"keel-version", "\n", NULL, 0, OSREL, 0, 0, 0},
-	{"units.txt", "\n", "status", '\t', UNITS, 0, 1, 5},
-	{"sysctl.txt", "\n", NULL, '=', SYSCTL, 0, 1, 0},
-	{"mounts", "\n", NULL, ' ', MOUNTS, 4, 3, 0},
-	{"net/listening", "\n", NULL, ' ', LISTENING, 0, 1, 0},
-	{"health.txt", "\n", NULL, 0, HEALTH, 0, 0, 0},
+	{"keel/boot", '=', RELEASE, 0, 1, 0},       {"kernel/version", 0, KERNEL, 0, 0, 0},
+	{"kernel/cmdline", 'w', CMDLINE, 0, 0, 0},  {"os-release", '=', OSREL, 0, 1, 0},
+	{"keel-version", 0, OSREL, 0, 0, 0},        {"units.txt", '\t', UNITS, 0, 1, 5},
+	{"sysctl.txt", '=', SYSCTL, 0, 1, 0},       {"mounts", ' ', MOUNTS, 4, 3, 0},
+	{"net/listening", ' ', LISTENING, 0, 1, 0}, {"health.txt", 0, HEALTH, 0, 0, 0},
 };
 
 static void parse(struct facts *f, const struct sec *c, const char *t, size_t n)
 {
-	int in = !c->only;
+	int in = c->sep != '\t';
+	char sep = c->sep == 'w' ? '=' : c->sep;
 	for (const char *p = t, *end = t + n; p < end;) {
-		size_t ln = strcspn(p, c->eol), fs[24], fe[24];
+		size_t ln = strcspn(p, c->sep == 'w' ? " \n" : "\n"), fs[24], fe[24];
 		const char *l = p;
 		int k = 0;
 		p += ln + 1;
 		fs[0] = 0, fe[0] = ln;
-		if (c->only && ln > 8 && !memcmp(l, "==> ", 4)) {
-			in = c->only && ln == strlen(c->only) + 8 && !memcmp(l + 4, c->only, ln - 8);
+		if (!in || (c->sep == '\t' && ln > 4 && !memcmp(l, "==> ", 4))) {
+			in = ln == 14 && !memcmp(l, "==> status <==", 14);
 			continue;
 		}
-		for (size_t i = 0; c->sep && i < ln && k < 24; k++) { /* fields [fs, fe) */
-			while (c->sep == ' ' && i < ln && l[i] == ' ')
+		for (size_t i = 0; sep && i < ln && k < 24; k++) { /* fields [fs, fe) */
+			while (sep == ' ' && i < ln && l[i] == ' ')
 				i++;
 			fs[k] = i;
-			while (i < ln && l[i] != c->sep)
+			while (i < ln && l[i] != sep)
 				i++;
 			fe[k] = i++;
 		}
-		if (!in || !ln || (c->sep && (k <= c->kf || k <= c->vf || k < c->ve)))
+		if (!ln || (sep && (k <= c->kf || k <= c->vf || k < c->ve)))
 			continue;
-		size_t kl = c->sep ? fe[c->kf] - fs[c->kf] : strlen(c->item), vl = (c->ve ? fe[c->ve - 1] : ln) - fs[c->vf];
-		const char *key = trim(c->sep ? l + fs[c->kf] : c->item, &kl), *v = trim(l + fs[c->vf], &vl);
+		size_t kl = sep ? fe[c->kf] - fs[c->kf] : strlen(c->item), vl = (c->ve ? fe[c->ve - 1] : ln) - fs[c->vf];
+		const char *key = trim(sep ? l + fs[c->kf] : c->item, &kl), *v = trim(l + fs[c->vf], &vl);
 		if (kl)
 			fact(f, c->section, key, kl, v, vl);
 	}
@@ -260,29 +256,30 @@ struct rd {
 static int r_entry(void *ctx, const struct tar_entry *t, struct kerr *e)
 {
 	struct rd *r = ctx;
-	const char *p = t->path;
+	int in = str_starts(t->path, "keel-diag/");
+	const char *p = t->path + (in ? 10 : 0), *why = NULL;
+	int kept = !strcmp(p, "manifest.json");
 	r->cur = NULL, r->keeping = 0;
 	buf_reset(&r->keep);
-	if (strncmp(t->path, "keel-diag/", 10) || (t->type != TAR_FILE && t->type != TAR_DIR))
-		return kerr_set(e, -EINVAL, "tar offset %llu: %s: not a file or directory below keel-diag/",
-		                (unsigned long long)t->offset, t->path);
-	if (t->type == TAR_DIR)
+	if (!in || (t->type != TAR_FILE && t->type != TAR_DIR) || (!*p && t->type == TAR_FILE))
+		why = "not a file or directory below keel-diag/";
+	else if (t->type == TAR_DIR)
 		return 0;
-	p += 10;
-	if (!strcmp(p, "manifest.json")) {
-		r->keeping = 1;
-		return t->size > DIFF_KEEP_MAX ? kerr_set(e, -EFBIG, "manifest.json: %llu bytes", (unsigned long long)t->size) : 0;
-	}
-	if (!*p || strlen(p) >= sizeof(r->s->item[0].name) || find(r->s, p) || r->s->n >= DIFF_ITEMS_MAX)
-		return kerr_set(e, -EINVAL, "tar offset %llu: %s: %s", (unsigned long long)t->offset, t->path,
-		                r->s->n >= DIFF_ITEMS_MAX ? "too many items" : find(r->s, p) ? "twice in the archive" : "bad name");
+	else if (!kept && (strlen(p) >= sizeof(r->s->item[0].name) || r->s->n >= DIFF_ITEMS_MAX))
+		why = "a bad name, or too many items";
+	else if (!kept && find(r->s, p))
+		why = "twice in the archive";
+	else if ((kept |= sec_of(p) != NULL) && t->size > DIFF_KEEP_MAX)
+		why = "too large";
+	if (why)
+		return kerr_set(e, -EINVAL, "tar offset %llu: %s: %s", (unsigned long long)t->offset, t->path, why);
+	r->keeping = kept;
+	if (!strcmp(p, "manifest.json"))
+		return 0;
 	r->cur = &r->s->item[r->s->n++];
 	strcpy(r->cur->name, p);
 	r->cur->in_tar = 1;
 	r->cur->size = t->size;
-	r->keeping = sec_of(p) != NULL;
-	if (r->keeping && t->size > DIFF_KEEP_MAX)
-		return kerr_set(e, -EFBIG, "%s: %llu bytes (at most %u read)", t->path, (unsigned long long)t->size, DIFF_KEEP_MAX);
 	r->hashing = 1;
 	return hash_init(&r->h, HASH_SHA256);
 }
@@ -322,16 +319,14 @@ static int manifest(struct diag_snap *s, const struct buf *m, struct kerr *e)
 	struct json_doc d = {0};
 	int ret = m->len ? json_parse(&d, m->p, m->len, NULL, e) : kerr_set(e, -EINVAL, "no keel-diag/manifest.json");
 	const struct json *items = ret ? NULL : json_get(d.root, "items");
-	if (!ret && (!items || items->type != JSON_ARRAY))
-		ret = kerr_set(e, -EINVAL, "manifest.json: no \"items\" array");
-	for (size_t i = 0; !ret && i < items->u.arr.n; i++) {
+	size_t n = items && items->type == JSON_ARRAY ? items->u.arr.n : 0;
+	for (size_t i = 0; !ret && i < n; i++) {
 		const struct json *nm = json_get(items->u.arr.v[i], "name"), *sh = json_get(items->u.arr.v[i], "sha256");
 		struct diag_snap_item *it = NULL;
-		if (nm && nm->type == JSON_STRING && !strncmp(nm->u.str.s, "keel-diag/", 10))
+		if (nm && nm->type == JSON_STRING && str_starts(nm->u.str.s, "keel-diag/"))
 			it = (struct diag_snap_item *)find(s, nm->u.str.s + 10);
 		if (!it || it->in_manifest || !sh || sh->type != JSON_STRING || hex_decode(it->msha, 32, sh->u.str.s, sh->u.str.len))
-			ret = kerr_set(e, -EINVAL, "manifest.json: /items/%zu: %s", i,
-			               !it ? "names no item of the archive" : it->in_manifest ? "listed twice" : "no sha256");
+			ret = kerr_set(e, -EINVAL, "manifest.json: /items/%zu: no item of the archive with a sha256", i);
 		else if (memcmp(it->sha, it->msha, 32))
 			ret = kerr_set(e, -EBADMSG, "keel-diag/%s: its sha256 is not the manifest's", it->name);
 		else
@@ -353,7 +348,7 @@ int diag_snap_read(const uint8_t *p, size_t n, struct diag_snap *s, struct kerr 
 	int ret = n > DIFF_FILE_MAX ? kerr_set(e, -EFBIG, "more than %u bytes", DIFF_FILE_MAX) : tar_new(&r.t, &ops, &r);
 	if (!ret)
 		ret = n >= 4 && !memcmp(p, "\x28\xb5\x2f\xfd", 4) ? zstd_read_mem_sink(p, n, r_tar, &r, DIFF_TAR_MAX, DIFF_WINDOW_LOG, e)
-		      : n <= DIFF_TAR_MAX ? tar_feed(r.t, p, n, e) : -EFBIG;
+		                                                  : tar_feed(r.t, p, n, e);
 	if (!ret)
 		ret = tar_finish(r.t, e);
 	if (r.hashing)

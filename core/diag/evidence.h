@@ -1,7 +1,7 @@
 /* evidence.h — what a failed boot leaves on the writable partition, for `keel diag last`.
  *
  * When stage 1 fails (before the rescue console), a trial boot's health check fails (keel init
- * runs `keel diag keep` after `keel update mark-bad`, before the reboot that rolls back), or
+ * runs `keel diag health --keep --reason R` after `keel update mark-bad`, before the reboot that rolls back), or
  * `keel diag health --keep` finds the host degraded, one text file is written beneath the root
  * of STATE: EVIDENCE_DIR/N.txt (N one more than the highest kept): "keel: REASON", stage 1's
  * console lines (run/keel/boot-stages), the boot record, the health check's output

@@ -418,7 +418,7 @@ bool health_reaped(void *arg, pid_t pid, int status)
 		if (h->pass)
 			break;
 		/* before the reboot that rolls back: evidence on STATE for `keel diag last` */
-		char *argv[] = {"keel", "diag", "keep", "--reason", h->reason, NULL};
+		char *argv[] = {"keel", "diag", "health", "--keep", "--reason", h->reason, NULL};
 		if (!start(h, h->keel, argv)) {
 			h->phase = HP_EVIDENCE, h->reboot = false;
 			h->mark_deadline = mono_us() + EVIDENCE_MAX_USEC;

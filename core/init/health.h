@@ -18,7 +18,7 @@
  * session is killed. Then the verdict runs `keel update mark-good --reason R` (pass) or
  * `keel update mark-bad --reason R` (fail) as a child (killed after 120 s); after a pass whose
  * mark-good exited 0, `keel update steady-state --wait` (FleetLock: release the reboot slot);
- * after a fail, `keel diag keep --reason R` (evidence on STATE for `keel diag last`: the reason,
+ * after a fail, `keel diag health --keep --reason R` (evidence on STATE for `keel diag last`: the reason,
  * health.log, the units' states, the kernel log; killed after 30 s), then health_step() asks for
  * a reboot (the supervisor's clean shutdown path), so the
  * boot counter of the entry runs down and the previous release boots. Not a trial boot: only
