@@ -59,9 +59,6 @@ int obf_add_word(struct obf *o, char kind, const char *w)
 			return -EINVAL;
 		low[i] = (char)tolower((unsigned char)w[i]);
 	}
-	for (int i = 0; i < o->nword; i++)
-		if (!strcmp(o->v[o->word[i]].s, low))
-			return 0;
 	if (o->nword >= OBF_WORDS_MAX)
 		return -E2BIG;
 	int x = value(o, kind, low, n);
@@ -128,7 +125,7 @@ int obf_apply(struct obf *o, const uint8_t *in, size_t n, struct buf *out)
 {
 	size_t i = 0, lit = 0;
 	int ret = 0;
-	char key[64], kind = 0;
+	char key[OBF_WORD_MAX + 1], kind = 0;
 	while (i < n && !ret) {
 		size_t e = 0;
 		if (i && isalnum(in[i - 1])) {
@@ -138,23 +135,19 @@ int obf_apply(struct obf *o, const uint8_t *in, size_t n, struct buf *out)
 		for (int w = 0; w < o->nword && !e; w++) { /* the words: whole, case-insensitively */
 			const struct obf_val *v = &o->v[o->word[w]];
 			size_t l = strlen(v->s);
-			if (n - i >= l && !strncasecmp((const char *)in + i, v->s, l) && (i + l == n || !isalnum(in[i + l]))) {
-				e = i + l;
-				ret = buf_put(out, in + lit, i - lit);
-				if (!ret)
-					ret = buf_printf(out, "%s-%u", prefix[strchr(kinds, v->kind) - kinds], v->n);
-			}
+			if (n - i >= l && !strncasecmp((const char *)in + i, v->s, l) && (i + l == n || !isalnum(in[i + l])))
+				e = i + l, kind = v->kind, memcpy(key, v->s, l + 1);
 		}
-		if (!e && (!i || (in[i - 1] != ':' && in[i - 1] != '.')) && addr_byte(in[i]) &&
-		    (e = address(in, n, i, key, &kind))) {
+		if (!e && (!i || (in[i - 1] != ':' && in[i - 1] != '.')) && addr_byte(in[i]))
+			e = address(in, n, i, key, &kind);
+		if (e) {
 			ret = buf_put(out, in + lit, i - lit);
 			if (!ret)
 				ret = token(o, out, kind, key);
-		}
-		if (e)
 			lit = i = e;
-		else
+		} else {
 			i++;
+		}
 	}
 	return ret ? ret : buf_put(out, in + lit, n - lit);
 }

@@ -42,7 +42,7 @@ struct obf {
 
 void obf_init(struct obf *o);
 /* kind 'h' (host name), 'u' (user) or 'w' (operator's word). -EINVAL (shorter than 2 bytes,
- * longer than OBF_WORD_MAX, a blank or control byte), -E2BIG, -ENOMEM. An existing word is 0. */
+ * longer than OBF_WORD_MAX, a blank or control byte), -E2BIG, -ENOMEM. A word added twice keeps its token. */
 int obf_add_word(struct obf *o, char kind, const char *w);
 /* The host's words: its name (ROOT/etc/hostname, then uname; up to the first dot) and its users
  * (ROOT/etc/passwd, uid 1000 and up but 65534). Files that do not exist are skipped. -ENOMEM. */

@@ -8,13 +8,7 @@
  * (not even its first 4 bytes) is nowhere in the output; redacting the output again changes
  * nothing; the scanner finds nothing left in it.
  */
-#include "base/buf.h"
-#include "diag/redact.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "redact_run.h"
 
 #define SECRET "Q9zXw7V2kL5mN3pR"
 
@@ -37,28 +31,6 @@ static const struct {
 	C("\"auth\": \"" SECRET "\""),
 };
 
-static void check(int cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "redact_plant fuzz: %s\n", what);
-		abort();
-	}
-}
-
-static int out_buf(void *ctx, const void *p, size_t n)
-{
-	return buf_put(ctx, p, n);
-}
-
-static void run(const uint8_t *in, size_t n, size_t step, struct buf *out)
-{
-	struct redact r;
-	check(!redact_init(&r, REDACT_MASKING, out_buf, NULL, out), "init");
-	for (size_t o = 0; o < n; o += step)
-		check(!redact_write(&r, in + o, n - o < step ? n - o : step), "write");
-	check(!redact_finish(&r), "finish");
-	redact_free(&r);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
