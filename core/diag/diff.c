@@ -172,13 +172,23 @@ static size_t group(const struct facts *f, size_t i)
 	return j;
 }
 
+/* Text as a change shows it: tabs as spaces, other control bytes as '?' (a bundle from another
+ * machine must not drive the terminal). */
+static char *shown(char *s)
+{
+	for (char *p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = *p == '\t' ? ' ' : '?';
+	return s;
+}
+
 /* The values of a group, " | " between them; NULL for none. */
 static char *join(const struct facts *f, size_t i, size_t e)
 {
 	struct buf b = BUF_INIT(1 << 20);
 	for (size_t k = i; k < e; k++)
 		buf_printf(&b, "%s%s", k > i ? " | " : "", rec(f, k, 1));
-	return i == e ? NULL : b.p ? (char *)b.p : strdup("");
+	return i == e ? NULL : b.p ? shown((char *)b.p) : strdup("");
 }
 
 int diag_diff(const struct diag_snap *a, const struct diag_snap *b, int all, struct diag_changes *c)
@@ -214,7 +224,7 @@ int diag_diff(const struct diag_snap *a, const struct diag_snap *b, int all, str
 				}
 				struct diag_change *d = &c->v[c->n++];
 				d->section = sections[r[0] - 1];
-				d->key = strdup(r + 1);
+				d->key = shown(strdup(r + 1));
 				d->a = join(&f[0], i, ie);
 				d->b = join(&f[1], j, je);
 				if (!d->key || (ie > i && !d->a) || (je > j && !d->b))
