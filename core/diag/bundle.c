@@ -334,13 +334,12 @@ static int c_sysctl(const struct diag_opts *o, int out, const char *arg)
  * addresses decoded: "tcp:0.0.0.0:22 listen", "udp6:[::]:53 listen". */
 static int c_listen(const struct diag_opts *o, int out, const char *arg)
 {
-	static const char *const proto[] = {"tcp", "tcp6", "udp", "udp6"};
+	static const char *const path[] = {"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"};
 	(void)o, (void)arg;
 	for (int x = 0; x < 4; x++) {
-		char path[32], line[512], addr[48];
+		char line[512], addr[48];
 		size_t al = x & 1 ? 32 : 8;
-		snprintf(path, sizeof(path), "/proc/net/%s", proto[x]);
-		FILE *f = fopen(path, "re");
+		FILE *f = fopen(path[x], "re");
 		while (f && fgets(line, sizeof(line), f)) {
 			char *p = strchr(line, ':'), *q;
 			uint8_t a[16];
@@ -356,7 +355,7 @@ static int c_listen(const struct diag_opts *o, int out, const char *arg)
 			for (size_t i = 0; i < al; i += 2) /* each 32-bit word as the (little-endian) kernel printed it */
 				a[i / 8 * 4 + 3 - i % 8 / 2] = (uint8_t)(hex_digit(p[i]) << 4 | hex_digit(p[i + 1]));
 			if (inet_ntop(x & 1 ? AF_INET6 : AF_INET, a, addr, sizeof(addr)))
-				dprintf(out, x & 1 ? "%s:[%s]:%lu listen\n" : "%s:%s:%lu listen\n", proto[x], addr, port);
+				dprintf(out, x & 1 ? "%s:[%s]:%lu listen\n" : "%s:%s:%lu listen\n", path[x] + 10, addr, port);
 		}
 		if (f)
 			fclose(f);
