@@ -232,6 +232,19 @@ static int bundle_main(int argc, char **argv)
 	for (int i = 0; i < words.n; i++)
 		if (obf_add_word(&obf, 'w', words.v[i]))
 			return kfail(EXIT_USAGE, "--word %s: 2..%d bytes, no blanks", words.v[i], OBF_WORD_MAX);
+	/* the map's directory, opened before anything is collected */
+	char *sl = strrchr(mapd, '/');
+	const char *mapbase = sl ? sl + 1 : mapd;
+	int mapdir = -1;
+	if (obfuscate) {
+		if (sl)
+			*sl = 0;
+		mapdir = open(!sl ? "." : sl == mapd ? "/" : mapd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sl)
+			*sl = '/';
+		if (mapdir < 0 || !*mapbase)
+			return kfail(EXIT_FAIL, "--map %s: %s", mapd, kerr_strerror(mapdir < 0 ? errno : EINVAL));
+	}
 	if (str_fmt(tmp, sizeof(tmp), "%s.partial", out) || !realpath(root, rootpath))
 		return kfail(EXIT_FAIL, "%s: %s", str_ends(tmp, ".partial") ? root : out, kerr_strerror(errno));
 	if ((rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -300,17 +313,16 @@ static int bundle_main(int argc, char **argv)
 	rc = EXIT_OK;
 	if (obfuscate) { /* the map stays here, mode 0600: never in the bundle */
 		struct buf mb = BUF_INIT(64 << 20);
-		int d = open(mapd[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		ret = d < 0 ? -errno : obf_map(&obf, &mb) ? -ENOMEM : fs_write_atomic(d, mapd + (mapd[0] == '/'), mb.p, mb.len, 0600);
+		ret = obf_map(&obf, &mb) ? -ENOMEM : fs_write_atomic(mapdir, mapbase, mb.p, mb.len, 0600);
 		if (ret)
 			rc = kfail(EXIT_FAIL, "--map %s: %s (the bundle %s is written)", mapd, kerr_strerror(ret), out);
 		else
 			printf("%s: the obfuscation map (%d values; keep it, do not send it)\n", mapd, obf.n);
-		if (d >= 0)
-			close(d);
 		buf_free_secret(&mb);
 	}
 out:
+	if (mapdir >= 0)
+		close(mapdir);
 	obf_free(&obf);
 	redact_free(&sk.scan);
 	zstdw_free(&z);
