@@ -3,7 +3,8 @@
 # 2026.1.0 in USR-A is good (keel-2026.1.0.efi), release 2026.2.0 in USR-B is on trial
 # (keel-2026.2.0+3.efi, its own signed UKI naming B's root hash). Both ship the same
 # /usr/lib/keel/health.json, whose command fails on 2026.2.0. Each trial boot reaches
-# multi-user.target, the check fails, keel init runs `keel update mark-bad` and reboots through
+# multi-user.target, the check fails, keel init runs `keel update mark-bad`, keeps evidence on STATE
+# (`keel diag health --keep --reason R`: shown by `keel diag last` after the rollback) and reboots through
 # its shutdown path; systemd-boot counts +3 -> +2-1 -> +1-2 -> +0-3, then boots 2026.1.0, which is
 # no trial: no check runs. First, on a copy where 2026.1.0 itself is on trial (keel-2026.1.0+3.efi,
 # USR-A not successful), the check passes: no reboot, the verdict recorded, and `keel slots bless`
@@ -79,6 +80,12 @@ if vm_wait '^TEST done' 240 && vm_wait_exit 60; then
 		pass "2026.1.0 is no trial: no health check ran, no verdict recorded" || { fail "no check on a good boot"; con | grep -a health; }
 	[ "$(cgpt show -i 3 -T "$disk")" = 0 ] && [ "$(cgpt show -i 3 -S "$disk")" = 0 ] &&
 		pass "cgpt show: USR-B tries 0, not successful" || fail "GPT after the fallback"
+	# each failed trial kept evidence on STATE before its reboot (keel diag health --keep --reason R, run by keel init)
+	con | grep -q "^TEST last: /var/lib/keel/evidence/3.txt (3 kept) keel: update rolled back: the trial boot's health check failed: /usr/bin/busybox exited 1 \$" &&
+		pass "after the rollback: keel diag last shows the failed trial's evidence (3 kept, one per trial)" ||
+		fail "evidence of the failed trials" "$(con | grep -a '^TEST last')"
+	con | grep -q '3 failed boot(s) left evidence in /var/lib/keel/evidence, the newest 3.txt: keel diag last' &&
+		pass "keel init on the fallback boot says that the evidence exists" || fail "evidence warning after the rollback"
 else
 	fail "fourth boot reaches the host and reports"; vm_log_tail 30
 fi
