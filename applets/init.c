@@ -6,6 +6,8 @@
  *        keel init start|stop|restart|reload|is-active|log UNIT
  *        keel init show [-p PROP,...] [--value] UNIT
  *        keel init poweroff|reboot
+ *        keel init list-timers|list-sockets [--all] [--no-legend]
+ *        keel init list-dependencies [--all] [UNIT]
  *        keel init enable|disable|is-enabled UNIT...
  *        keel init verify FILE...
  *        keel init calendar [--iterations N] [--now EPOCH] SPEC...
@@ -30,6 +32,11 @@
  *   is-active UNIT  its state; exit 0 active, 3 not
  *   show UNIT       Id Description LoadState ActiveState SubState Result MainPID NRestarts
  *   log UNIT        what the unit wrote on stdout/stderr (a ring of the last 64 KiB)
+ *   list-timers     the timers (--all: inactive ones too), as systemctl lists them
+ *   list-sockets    the sockets' addresses and what they activate (--all: inactive ones too)
+ *   list-dependencies [UNIT]  the tree of what UNIT (multi-user.target) requires and wants,
+ *                   from the unit files, with PID 1's states (--all: below every unit, not
+ *                   only targets)
  *   poweroff, reboot
  * Offline, beneath --root: enable/disable write/remove the [Install] links (and Also='s);
  * is-enabled says enabled, disabled, static or masked; verify checks unit files as keel init
@@ -50,7 +57,9 @@
  */
 #include "diag/evidence.h"
 #include "applets/init_calendar.h"
+#include "applets/init_deps.h"
 #include "applets/init_stage1.h"
+#include "applets/init_timers.h"
 #include "applets/table.h"
 #include "base/applet.h"
 #include "base/args.h"
@@ -330,17 +339,22 @@ static void print_one(const struct ctl_status *s)
 enum status_mode { ST_STATUS, ST_IS_ACTIVE, ST_LSB, ST_SHOW };
 
 /* systemctl show: the properties of one unit, "Name=value" (or the value alone). */
-static void print_props(const struct ctl_status *s, const char *props, bool value_only)
+static void print_props(const struct ctl_status *s, const char *props, bool value_only, const struct timer_line *tl)
 {
-	char num[2][24];
+	char num[2][24], ts[2][64];
 	snprintf(num[0], sizeof(num[0]), "%llu", (unsigned long long)s->pid);
 	snprintf(num[1], sizeof(num[1]), "%llu", (unsigned long long)s->restarts);
 	const struct { const char *name, *v; } all[] = {
 		{"Id", s->unit}, {"Description", s->description}, {"LoadState", s->load}, {"ActiveState", s->active},
 		{"SubState", s->sub}, {"Result", s->result}, {"MainPID", num[0]}, {"NRestarts", num[1]},
 		{"StatusText", s->text}, {"StatusErrno", "0"},
+		{"Unit", tl ? tl->activates : ""}, {"NextElapseUSecRealtime", ts[0]}, {"LastTriggerUSec", ts[1]},
 	};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+	if (tl) {
+		timer_stamp_text(tl->next, ts[0], sizeof(ts[0]));
+		timer_stamp_text(tl->last, ts[1], sizeof(ts[1]));
+	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) - (tl ? 0 : 3); i++) {
 		size_t n = strlen(all[i].name);
 		bool want = !props;
 		for (const char *p = props; p && *p && !want; p += strcspn(p, ","), p += *p == ',')
@@ -350,8 +364,45 @@ static void print_props(const struct ctl_status *s, const char *props, bool valu
 	}
 }
 
+/* What systemctl status adds for a timer (its line of list-timers) or a socket (the rows of
+ * list-sockets: "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE[\tACCEPTED\tCONNECTED]\n"…, svc_socket.h). */
+enum { SK_LISTEN, SK_TYPE, SK_UNIT, SK_ACT, SK_ACTIVE, SK_ACCEPTED, SK_CONNECTED, SK_N };
+struct unit_extra {
+	const struct timer_line *tl;
+	const char *sockets;
+};
+
+/* systemctl status X.socket: "Triggers: ● SERVICE", a "Listen: ADDRESS (TYPE)" line each, and
+ * with Accept=yes "Accepted: N; Connected: M;" */
+static void socket_status_lines(const char *rows, const char *unit)
+{
+	const char *acc = NULL, *con = NULL;
+	int la = 0, lc = 0;
+	bool first = true;
+	for (const char *p = rows, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
+		const char *f[SK_N];
+		int l[SK_N], k;
+		for (k = 0; k < SK_N && p < nl; k++) {
+			f[k] = p;
+			l[k] = (int)strcspn(p, "\t\n");
+			p += l[k] + (p + l[k] < nl);
+		}
+		if (k < SK_ACCEPTED || strlen(unit) != (size_t)l[SK_UNIT] || memcmp(unit, f[SK_UNIT], (size_t)l[SK_UNIT]))
+			continue;
+		if (first && strncmp(f[SK_ACT], "-", (size_t)l[SK_ACT]))
+			printf("   Triggers: \xe2\x97\x8f %.*s\n", l[SK_ACT], f[SK_ACT]);
+		printf("%s%.*s (%.*s)\n", first ? "     Listen: " : "             ", l[SK_LISTEN], f[SK_LISTEN], l[SK_TYPE],
+			f[SK_TYPE]);
+		first = false;
+		if (k == SK_N)
+			acc = f[SK_ACCEPTED], la = l[SK_ACCEPTED], con = f[SK_CONNECTED], lc = l[SK_CONNECTED];
+	}
+	if (acc)
+		printf("   Accepted: %.*s; Connected: %.*s;\n", la, acc, lc, con);
+}
+
 /* systemctl status UNIT, in systemd's shape (the unit's last log lines follow, see client()). */
-static void print_systemd(const struct ctl_status *s)
+static void print_systemd(const struct ctl_status *s, const struct unit_extra *x)
 {
 	const char *dot = !strcmp(s->active, "active") ? "\xe2\x97\x8f" : !strcmp(s->active, "failed") ? "\xc3\x97" : "\xe2\x97\x8b";
 	printf("%s %s%s%s\n", dot, s->unit, s->description[0] ? " - " : "", s->description);
@@ -359,6 +410,10 @@ static void print_systemd(const struct ctl_status *s)
 	printf("     Active: %s (%s)%s%s since %llu.%03llus ago\n", s->active, s->sub,
 		strcmp(s->result, "success") ? "; result " : "", strcmp(s->result, "success") ? s->result : "",
 		(unsigned long long)(s->since_ms / 1000), (unsigned long long)(s->since_ms % 1000));
+	if (x->tl)
+		timer_status_lines(x->tl);
+	if (x->sockets)
+		socket_status_lines(x->sockets, s->unit);
 	if (s->pid)
 		printf("   Main PID: %llu\n", (unsigned long long)s->pid);
 	if (s->text[0])
@@ -368,7 +423,7 @@ static void print_systemd(const struct ctl_status *s)
 }
 
 static int cmd_status(char *body, size_t len, const char *unit, bool json, enum status_mode mode, const char *props,
-	bool value_only)
+	bool value_only, const struct unit_extra *x)
 {
 	size_t n = 0, cap = 0;
 	struct ctl_status *v = NULL;
@@ -402,9 +457,9 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 		if (mode == ST_IS_ACTIVE)
 			printf("%s\n", v[0].active);
 		else if (mode == ST_SHOW)
-			print_props(&v[0], props, value_only);
+			print_props(&v[0], props, value_only, x->tl);
 		else
-			print_systemd(&v[0]);
+			print_systemd(&v[0], x);
 		rc = mode == ST_SHOW ? EXIT_OK : up ? EXIT_OK : mode == ST_LSB && !strcmp(v[0].load, "not-found") ? 4 : 3;
 	} else if (json)
 		print_json(v, n, unit != NULL);
@@ -420,42 +475,52 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 	return rc;
 }
 
-/* list-sockets: PID 1 sends "LISTEN\tTYPE\tUNIT\tACTIVATES" lines; printed as systemctl does,
- * sorted by address then type, in columns, with its footer. */
-typedef char *sock_row[4];
+/* list-sockets: PID 1 sends "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE" lines; printed as systemctl
+ * does: sorted by address then type, the inactive ones only with --all, in columns, with its
+ * footer (legend: the header and the footer). */
+typedef char *sock_row[SK_N];
 
 static int sock_row_cmp(const void *a, const void *b)
 {
 	const char *const *x = a, *const *y = b;
-	int r = strcmp(x[0], y[0]);
-	return r ? r : strcmp(x[1], y[1]);
+	int r = strcmp(x[SK_LISTEN], y[SK_LISTEN]);
+	return r ? r : strcmp(x[SK_TYPE], y[SK_TYPE]);
 }
 
-static int cmd_sockets(char *body)
+static int cmd_sockets(char *body, bool all, bool legend)
 {
-	size_t n = 0, w[4] = {6, 0, 4, 9}, max = 0; /* LISTEN, (TYPE), UNIT, ACTIVATES */
+	size_t n = 0, max = 1;
 	for (char *p = body; (p = strchr(p, '\n')); p++)
 		max++;
-	sock_row *rows = calloc(max ? max : 1, sizeof(*rows));
-	if (!rows)
+	sock_row *rows = calloc(max, sizeof(*rows));
+	const char **cell = calloc(max * 3, sizeof(*cell));
+	if (!rows || !cell) {
+		free(rows);
+		free(cell);
 		return kfail(EXIT_FAIL, "list-sockets: out of memory");
-	for (char *p = body, *nl; n < max && (nl = strchr(p, '\n')); p = nl + 1) {
+	}
+	for (char *p = body, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
 		*nl = 0;
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < SK_N; k++) {
 			rows[n][k] = p;
 			p += strcspn(p, "\t");
 			if (*p)
 				*p++ = 0;
-			w[k] = strlen(rows[n][k]) > w[k] ? strlen(rows[n][k]) : w[k];
 		}
-		n++;
+		n += all || strcmp(rows[n][SK_ACTIVE], "inactive");
 	}
 	qsort(rows, n, sizeof(*rows), sock_row_cmp);
+	cell[0] = "LISTEN", cell[1] = "UNIT", cell[2] = "ACTIVATES";
+	for (size_t i = 0; i < n; i++) {
+		cell[(i + 1) * 3] = rows[i][SK_LISTEN];
+		cell[(i + 1) * 3 + 1] = rows[i][SK_UNIT];
+		cell[(i + 1) * 3 + 2] = rows[i][SK_ACT];
+	}
 	if (n)
-		printf("%-*s %-*s %s\n", (int)w[0], "LISTEN", (int)w[2], "UNIT", "ACTIVATES");
-	for (size_t i = 0; i < n; i++)
-		printf("%-*s %-*s %s\n", (int)w[0], rows[i][0], (int)w[2], rows[i][2], rows[i][3]);
-	printf("\n%zu sockets listed.\nPass --all to see loaded but inactive sockets, too.\n", n);
+		init_columns(cell + (legend ? 0 : 3), n + legend, 3);
+	if (legend)
+		printf("\n%zu sockets listed.\n%s", n, all ? "" : "Pass --all to see loaded but inactive sockets, too.\n");
+	free(cell);
 	free(rows);
 	return EXIT_OK;
 }
@@ -463,7 +528,7 @@ static int cmd_sockets(char *body)
 static int client(int argc, char **argv)
 {
 	const char *root = NULL, *sock = NULL, *props = NULL;
-	int json = 0, lsb = 0, value = 0;
+	int json = 0, lsb = 0, value = 0, all = 0, no_legend = 0;
 	uint64_t timeout = UINT64_MAX;
 	char **ops, path[256], line[CTL_REQ_MAX + 1];
 	const struct opt opts[] = {
@@ -474,15 +539,23 @@ static int client(int argc, char **argv)
 		{"value", 0, OPT_FLAG, &value},
 		{"timeout", 0, OPT_U64, &timeout, 1, 86400},
 		{"json", 'j', OPT_FLAG, &json},
+		{"all", 'a', OPT_FLAG, &all},
+		{"no-legend", 0, OPT_FLAG, &no_legend},
 		{0},
 	};
 	int n = args_parse(opts, argc - 1, argv + 1, &ops);
 	if (n < 0)
 		return args_exit(n);
+	if (sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", root ? root : "", CTL_SOCK))
+		return kfail(EXIT_USAGE, "socket path too long");
+	if (!strcmp(argv[0], "list-dependencies")) /* --no-legend: systemctl's list verbs take it; no legend here */
+		return json || lsb || props || value ? kfail(EXIT_USAGE, "%s: an option it does not take (see --help)", argv[0]) :
+			n > 1 ? kfail(EXIT_USAGE, "list-dependencies: one unit at most (see --help)") :
+			init_list_deps(root ? root : "/", n ? ops[0] : "multi-user.target", all, path, client_syscalls);
 	struct ctl_req r = {0};
 	size_t k;
 	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload",
-		"list-sockets"};
+		"list-timers", "list-sockets"}; /* in the order of enum ctl_verb */
 	enum status_mode mode = lsb ? ST_LSB : ST_STATUS;
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (!strcmp(argv[0], verbs[k]))
@@ -495,19 +568,19 @@ static int client(int argc, char **argv)
 	}
 	if (k == sizeof(verbs) / sizeof(verbs[0]))
 		return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[0]);
-	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW))
-		return kfail(EXIT_USAGE, "--lsb is for status UNIT, --property and --value for show (see --help)");
+	if ((lsb && (k != CTL_STATUS || n != 1)) || ((props || value) && mode != ST_SHOW) ||
+		((all || no_legend) && k != CTL_TIMERS && k != CTL_SOCKETS))
+		return kfail(EXIT_USAGE, "%s: an option it does not take (see --help)", argv[0]);
 	r.verb = (enum ctl_verb)k;
 	if (n > 1 || (n == 1 && str_copy(r.unit, sizeof(r.unit), ops[0])))
 		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);
 	if (ctl_format_request(&r, line, sizeof(line)))
 		return kfail(EXIT_USAGE, "%s: %s (see --help)", argv[0],
-			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service, NAME.socket or NAME.target)" :
+			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service, NAME.socket, NAME.target or NAME.timer)" :
+			n == 1 && unit_name_is_template(r.unit) ? "a template: name an instance (NAME@INSTANCE.socket…)" :
 			n == 1 ? "takes no unit" : "needs a unit");
 	if (json && r.verb != CTL_STATUS)
 		return kfail(EXIT_USAGE, "--json is for status");
-	if (sock ? str_copy(path, sizeof(path), sock) : str_fmt(path, sizeof(path), "%s%s", root ? root : "", CTL_SOCK))
-		return kfail(EXIT_USAGE, "socket path too long");
 	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART || r.verb == CTL_RELOAD;
 	int tmo = timeout != UINT64_MAX ? (int)(timeout * 1000) : job ? -1 : 10000;
 	struct kerr e = {0};
@@ -527,6 +600,13 @@ static int client(int argc, char **argv)
 	}
 	char *body = (char *)reply.p;
 	int rc = EXIT_OK;
+	struct timer_line tl;
+	bool timer = (mode == ST_LSB || mode == ST_SHOW) && !timer_line_fetch(path, r.unit, tmo, &tl);
+	struct buf socks = BUF_INIT(CTL_REPLY_MAX);
+	struct unit_extra x = {.tl = timer ? &tl : NULL};
+	if (mode == ST_LSB && str_ends(r.unit, ".socket") && !ctl_call(path, "sockets\n", &socks, tmo, &e) &&
+		socks.len >= 3 && !memcmp(socks.p, "OK\n", 3) && !buf_putc(&socks, 0))
+		x.sockets = (const char *)socks.p + 3;
 	if (!body || (strncmp(body, "OK\n", 3) && strncmp(body, "ERR ", 4))) {
 		rc = kfail(EXIT_FAIL, "%s: no valid answer from %s", argv[0], path);
 	} else if (body[0] == 'E') {
@@ -535,14 +615,16 @@ static int client(int argc, char **argv)
 			*nl = 0;
 		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
 	} else if (r.verb == CTL_SOCKETS) {
-		rc = cmd_sockets(body + 3);
+		rc = cmd_sockets(body + 3, all, !no_legend);
 	} else if (r.verb == CTL_STATUS) {
-		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
+		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value, &x);
 		if (mode == ST_LSB && rc != 4 && (jfd[0] >= 0 || jfd[1] >= 0)) { /* then the unit's last 10 journal lines */
 			printf("\n");
 			journal_tail(jfd, r.unit, 10);
 		}
 	}
+	if (r.verb == CTL_TIMERS && body && !strncmp(body, "OK\n", 3))
+		rc = init_list_timers(body + 3, reply.len - 3, all, !no_legend);
 	if (r.verb == CTL_LOG && body && !strncmp(body, "OK\n", 3)) {
 		/* A unit's output is untrusted: on a terminal, its control characters (escape
 		 * sequences that could rewrite the screen) are shown as '?'; a pipe gets the bytes. */
@@ -552,6 +634,7 @@ static int client(int argc, char **argv)
 					body[i] = '?';
 		fwrite(body + 3, 1, reply.len - 3, stdout);
 	}
+	buf_free(&socks);
 	buf_free(&reply);
 	return rc;
 }
@@ -562,7 +645,7 @@ static const char *const unit_dir_rel[2] = {"etc/systemd/system", "usr/lib/syste
 
 /* The [Install] section of unit name (its template's file for an instance) into u; *where: the
  * directory it was found in (0 etc, 1 usr/lib). -ENOENT if there is none; 1 if masked. */
-static int install_info(int rootfd, const char *name, struct unit *u, int *where, struct kerr *e)
+static int install_info(int rootfd, const char *name, struct unit *u, int *where, char *found, struct kerr *e)
 {
 	char file[UNIT_NAME_MAX + 1], rel[UNIT_NAME_MAX + 64];
 	int ret = -ENOENT;
@@ -586,6 +669,7 @@ static int install_info(int rootfd, const char *name, struct unit *u, int *where
 			ret = fs_read_fd(fd, UNIT_FILE_MAX, &b);
 			close(fd);
 			*where = i;
+			str_copy(found, UNIT_NAME_MAX + 1, pass ? file : name);
 			if (ret)
 				kerr_set(e, ret, "%s: %s", rel, strerror(-ret));
 			else
@@ -618,11 +702,21 @@ static int open_sysdir(int rootfd, bool create)
 static int install_one(int rootfd, const char *verb, const char *name, unsigned depth, struct kerr *e)
 {
 	struct unit u;
+	char file[UNIT_NAME_MAX + 1], inst[UNIT_NAME_MAX + 1];
 	int where = 1, ret, rc = 0;
-	if (!unit_ref_suffix(name) || unit_name_is_template(name) || depth > 8)
-		return kfail(EXIT_USAGE, "%s: %s: not a unit name (NAME.service; a template needs an instance)", verb, name);
-	if ((ret = install_info(rootfd, name, &u, &where, e)) == 1) {
+	if (!unit_ref_suffix(name) || depth > 8)
+		return kfail(EXIT_USAGE, "%s: %s: not a unit name", verb, name);
+	bool tmpl = unit_name_is_template(name);
+	if ((ret = install_info(rootfd, name, &u, &where, file, e)) == 1 || (ret == 0 && tmpl)) {
+		/* a template: its DefaultInstance= (systemd.unit(5)), else it needs an instance */
+		const char *at = strchr(name, '@');
+		bool ok = ret == 0 && u.default_instance && !str_fmt(inst, sizeof(inst), "%.*s@%s%s", (int)(at - name), name,
+			u.default_instance, at + 1) && !unit_name_is_template(inst) && unit_ref_suffix(inst);
 		unit_free(&u);
+		if (ret == 0)
+			return ok ? install_one(rootfd, verb, inst, depth + 1, e) :
+				kfail(EXIT_USAGE, "%s: %s: a template needs an instance (NAME@INSTANCE%s) or DefaultInstance=", verb,
+					name, at + 1);
 		if (verb[0] == 'i')
 			printf("masked\n");
 		return verb[0] == 'i' ? EXIT_NO : kfail(EXIT_NO, "%s: %s is masked", verb, name);
@@ -638,7 +732,7 @@ static int install_one(int rootfd, const char *verb, const char *name, unsigned 
 		const char *t = i < nw ? u.wanted_by.v[i] : u.required_by.v[i - nw];
 		char sub[UNIT_NAME_MAX + 16], target[UNIT_NAME_MAX + 64];
 		str_fmt(sub, sizeof(sub), "%s.%s", t, i < nw ? "wants" : "requires");
-		str_fmt(target, sizeof(target), "/%s/%s", unit_dir_rel[where], name);
+		str_fmt(target, sizeof(target), "/%s/%s", unit_dir_rel[where], file); /* an instance: its template's file */
 		if (sys < 0) {
 			if (verb[0] == 'e')
 				rc = kfail(EXIT_FAIL, "%s: %s: %s", verb, unit_dir_rel[0], strerror(-sys));

@@ -3,10 +3,10 @@
  * usage: keel systemctl [--root DIR] [-q] VERB [UNIT...]
  *
  * A link named systemctl runs this. VERB: start stop restart reload status [UNIT] is-active
- * enable disable is-enabled show [-p PROP,...] [--value] list-units list-sockets daemon-reload poweroff
- * reboot, each as keel init's (see keel init --help); daemon-reload does nothing (keel init
- * reads a unit's files again when it is next started while down). -q prints nothing;
- * --no-pager, --no-legend, --full, -l, --system are ignored.
+ * enable disable is-enabled show [-p PROP,...] [--value] list-units list-timers list-sockets
+ * list-dependencies [UNIT] [--all] [--no-legend] daemon-reload poweroff reboot, each as keel init's (see keel init --help);
+ * daemon-reload does nothing (keel init reads a unit's files again when it is next started
+ * while down). -q prints nothing; --no-pager, --full, -l, --system are ignored.
  *
  * Exit status: as systemctl's (is-active 0 active, 3 not; status UNIT 0 active, 3 not active,
  * 4 no such unit); 2 usage.
@@ -27,7 +27,7 @@ int systemctl_main(int argc, char **argv)
 	const struct applet *init = applet_find("init");
 	char *av[16];
 	const char *root = NULL, *verb = NULL, *props = NULL, *units[8];
-	int nu = 0, quiet = 0, value = 0, rc = EXIT_OK;
+	int nu = 0, quiet = 0, value = 0, all = 0, no_legend = 0, rc = EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -46,7 +46,11 @@ int systemctl_main(int argc, char **argv)
 			props = a + 11;
 		else if (!strcmp(a, "--value"))
 			value = 1;
-		else if (!strcmp(a, "--no-pager") || !strcmp(a, "--no-legend") || !strcmp(a, "--full") || !strcmp(a, "-l") ||
+		else if (!strcmp(a, "--all") || !strcmp(a, "-a"))
+			all = 1;
+		else if (!strcmp(a, "--no-legend"))
+			no_legend = 1;
+		else if (!strcmp(a, "--no-pager") || !strcmp(a, "--full") || !strcmp(a, "-l") ||
 			!strcmp(a, "--system"))
 			continue;
 		else if (a[0] == '-')
@@ -64,9 +68,7 @@ int systemctl_main(int argc, char **argv)
 		return EXIT_OK;
 	if (!strcmp(verb, "list-units") || (!strcmp(verb, "status") && !nu))
 		verb = "status";
-	else if (!strcmp(verb, "list-sockets") && !nu)
-		;
-	else if (!nu)
+	else if (!nu && strncmp(verb, "list-", 5))
 		return kfail(EXIT_USAGE, "%s: needs a unit (see --help)", verb);
 	if (quiet) { /* the answer is the exit status */
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -92,6 +94,10 @@ int systemctl_main(int argc, char **argv)
 		}
 		if (value)
 			av[n++] = "--value";
+		if (all && !strncmp(verb, "list-", 5)) /* list-units lists every loaded unit anyway */
+			av[n++] = "--all";
+		if (no_legend && !strncmp(verb, "list-", 5))
+			av[n++] = "--no-legend";
 		if (install && nu) { /* enable/disable take all units in one run (Also= once) */
 			for (int k = 0; k < nu; k++)
 				av[n++] = (char *)units[k];

@@ -5,11 +5,11 @@
  * (root only). One request per connection:
  *
  *   request  = VERB [" " UNIT] "\n"        at most CTL_REQ_MAX bytes, printable ASCII
- *   VERB     = status | start | stop | restart | log | poweroff | reboot | reload | sockets
+ *   VERB     = status | start | stop | restart | log | poweroff | reboot | reload | timers | sockets
  *   response = "OK\n" BODY | "ERR " one-line-reason "\n"     then PID 1 closes the connection
  *
- * status takes an optional UNIT; start, stop, restart and log need one; poweroff and reboot
- * take none. start/stop/restart answer when the job has finished (OK) or failed (ERR …).
+ * status and timers take an optional UNIT; start, stop, restart and log need one; poweroff, reboot
+ * and sockets take none. start/stop/restart answer when the job has finished (OK) or failed (ERR …).
  * The status BODY is one line per unit, eleven tab-separated fields (see struct ctl_status);
  * text fields never contain tabs or control characters. The log BODY is the unit's log ring.
  */
@@ -28,7 +28,8 @@ struct kerr;
 #define CTL_TEXT_MAX 400
 #define CTL_REPLY_MAX (4 << 20)
 
-enum ctl_verb { CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_LOG, CTL_POWEROFF, CTL_REBOOT, CTL_RELOAD, CTL_SOCKETS };
+enum ctl_verb { CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_LOG, CTL_POWEROFF, CTL_REBOOT, CTL_RELOAD, CTL_TIMERS,
+	CTL_SOCKETS };
 
 struct ctl_req {
 	enum ctl_verb verb;

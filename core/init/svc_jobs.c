@@ -20,9 +20,10 @@ int jobs_init(struct jobs *m, const struct jobs_opts *o, int epfd, struct kerr *
 {
 	int ret;
 	memset(m, 0, sizeof(*m));
-	m->rootfd = m->inotify_fd = -1;
+	m->rootfd = m->inotify_fd = m->clock_fd = -1;
 	m->cg.rootfd = m->cg.slicefd = -1;
 	m->epfd = epfd;
+	m->start_mono = mono_us();
 	fdsink_init(&m->sink);
 	m->log_max = o->log_max ? o->log_max : SVC_LOG_DEFAULT;
 	m->nofile = o->nofile;
@@ -69,7 +70,9 @@ void jobs_free(struct jobs *m)
 		close(m->rootfd);
 	if (m->inotify_fd >= 0)
 		close(m->inotify_fd);
-	m->rootfd = m->inotify_fd = -1;
+	if (m->clock_fd >= 0)
+		close(m->clock_fd);
+	m->rootfd = m->inotify_fd = m->clock_fd = -1;
 }
 
 static int name_cmp(const void *key, const void *elem)

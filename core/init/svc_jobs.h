@@ -69,6 +69,10 @@ struct jobs {
 	bool shutting_down;
 	bool changed;       /* a job finished: answer whoever waits for it */
 	struct fdsink sink; /* descriptors from clients, closed off PID 1 (its children are reaped here) */
+	/* svc_timer.c: keel init's start; the realtime timerfd (-1: not made yet) and its watch */
+	uint64_t start_mono;
+	int clock_fd;
+	struct watch w_clock;
 	bool (*reaped)(void *ctx, pid_t pid, int status); /* a child of another part (health.c): true if it was */
 	void *reaped_ctx;
 };

@@ -9,6 +9,7 @@
 #include "init/notify.h"
 #include "init/svc_jobs.h"
 #include "init/svc_socket.h"
+#include "init/svc_timer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,11 +153,14 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 	}
 	log_info("control: %s %s", ctl_verb_name(r->verb), r->unit);
 	switch (r->verb) {
+	case CTL_TIMERS: /* svc_timer.h */
 	case CTL_STATUS: {
 		struct ctl_status st;
 		buf_reset(&c->out);
 		int ret = buf_puts(&c->out, "OK\n");
-		for (size_t i = 0; i < l->m.n && !ret; i++) {
+		if (r->verb == CTL_TIMERS && !ret)
+			ret = svc_timers_list(&l->m, &c->out, s);
+		for (size_t i = 0; i < l->m.n && !ret && r->verb == CTL_STATUS; i++) {
 			if (s && l->m.v[i] != s)
 				continue;
 			svc_status(l->m.v[i], &st);
@@ -623,6 +627,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 			case W_CONN: conn_event(&l, w->obj, evs[i].events); break;
 			case W_OUT: svc_output(&l.m, w->obj); break;
 			case W_SPAWN: svc_spawn_event(&l.m, w->obj); break;
+			case W_CLOCK: svc_timers_clock(&l.m); break;
 			case W_SOCKET: sock_event(&l.m, w->obj); break;
 			}
 		}

@@ -484,7 +484,9 @@ void sock_event(struct jobs *m, void *obj)
 	}
 	struct svc *svc = jobs_get(m, s->u.sock->service, &e);
 	if (!svc || svc->load != LOAD_LOADED) {
-		fail_socket(m, s, RES_RESOURCES, svc ? "its service is not loaded" : e.msg);
+		if (svc)
+			str_fmt(e.msg, sizeof(e.msg), "its service %s is not loaded (%s)", svc->name, unit_load_name(svc->load));
+		fail_socket(m, s, RES_RESOURCES, e.msg);
 		return;
 	}
 	if (trigger_hit(s, rt)) {
@@ -606,16 +608,18 @@ int sock_list(const struct jobs *m, struct buf *out)
 	for (size_t i = 0; i < m->n && !ret; i++) {
 		const struct svc *s = m->v[i];
 		const struct unit_socket *u = s->load == LOAD_LOADED ? s->u.sock : NULL;
-		if (!u || !s->sock || !s->sock->nfds || s->active != ACT_ACTIVE)
-			continue;
-		for (size_t k = 0; k < u->n && !ret; k++) {
+		size_t nconns = s->sock ? s->sock->nconns : 0;
+		for (size_t k = 0; u && k < u->n && !ret; k++) {
 			socket_listen_format(&u->v[k], addr, sizeof(addr));
 			ret = buf_printf(out, "%s\t%s\t%s\t", addr, socket_type_name((enum sock_type)u->v[k].type), s->name);
 			if (!u->accept)
 				ret = ret ?: buf_puts(out, u->service);
-			for (size_t c = 0; c < s->sock->nconns && !ret && u->accept; c++)
+			for (size_t c = 0; c < nconns && !ret && u->accept; c++)
 				ret = buf_printf(out, "%s%s", c ? ", " : "", s->sock->conns[c].inst->name);
-			ret = ret ?: buf_puts(out, u->accept && !s->sock->nconns ? "-\n" : "\n");
+			ret = ret ?: buf_printf(out, "%s\t%s", u->accept && !nconns ? "-" : "", svc_active_name(s->active));
+			if (u->accept) /* systemctl status: Accepted: N; Connected: M; */
+				ret = ret ?: buf_printf(out, "\t%u\t%zu", s->sock ? s->sock->accepted : 0, nconns);
+			ret = ret ?: buf_putc(out, '\n');
 		}
 	}
 	return ret;

@@ -57,9 +57,11 @@ int sock_pass(struct jobs *m, struct svc *s, struct strv *env, struct sock_pass 
 /* The process got its descriptors: PID 1 lets go of an instance's connection. */
 void sock_passed(struct jobs *m, struct svc *s);
 
-/* `keel init list-sockets`: one line per listening address of each active socket unit,
- * "LISTEN\tTYPE\tUNIT\tACTIVATES\n" (ACTIVATES: the service, or the running instances
- * joined by ", ", or "-"). */
+/* `keel init list-sockets`: one line per Listen*= address of each loaded socket unit,
+ * "LISTEN\tTYPE\tUNIT\tACTIVATES\tACTIVE[\tACCEPTED\tCONNECTED]\n" (ACTIVATES: the service, or
+ * the running instances joined by ", ", or "-"; ACTIVE: the unit's active state — the client
+ * leaves out inactive ones unless --all; with Accept=yes the connections accepted since it
+ * started and those whose instance still runs). */
 int sock_list(const struct jobs *m, struct buf *out);
 
 #endif

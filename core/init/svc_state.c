@@ -5,6 +5,7 @@
 #include "init/journal.h"
 #include "init/svc_jobs.h"
 #include "init/svc_socket.h"
+#include "init/svc_timer.h"
 #include "init/unit_cond.h"
 #include "base/buf.h"
 #include "base/err.h"
@@ -42,7 +43,8 @@ const char *svc_active_name(enum svc_active a)
 static const char *sub_name(enum svc_sub s)
 {
 	static const char *const n[] = {"dead", "start-pre", "start", "running", "exited", "auto-restart", "stop",
-		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post", "listening"};
+		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post", "listening",
+		"waiting", "elapsed"};
 	return n[s];
 }
 
@@ -105,6 +107,7 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		boot_units_note(m->rootfd, s->name, svc_active_name(a), now);
 		jobs_unit_changed(m, s, old);
 	}
+	svc_timer_notify(m, s, old);
 	if (s->job == JOB_NONE || !s->job_begun)
 		return;
 	if (s->job == JOB_RELOAD) {
@@ -401,6 +404,10 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
 		return;
 	}
+	if (s->u.kind == UNIT_TIMER) { /* a timer waits for its elapse (svc_timer.c) */
+		svc_timer_start(m, s);
+		return;
+	}
 	if (s->u.sock) { /* a socket unit listens, or fails (svc_socket.c) */
 		s->result = sock_open(m, s) ? RES_RESOURCES : RES_SUCCESS;
 		set_state(m, s, s->result ? ACT_FAILED : ACT_ACTIVE, s->result ? SUB_FAILED : SUB_LISTENING);
@@ -442,6 +449,10 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 {
 	if (s->job != JOB_NONE)
 		s->job_begun = true;
+	if (s->u.kind == UNIT_TIMER && s->load == LOAD_LOADED) {
+		svc_timer_stop(m, s);
+		return;
+	}
 	if (s->u.sock)
 		sock_close(m, s);
 	if (s->u.kind == UNIT_TARGET || s->u.sock || s->load != LOAD_LOADED) {
@@ -723,6 +734,10 @@ void svc_check_gone(struct jobs *m, struct svc *s)
 
 void svc_timer(struct jobs *m, struct svc *s)
 {
+	if (s->u.kind == UNIT_TIMER) {
+		svc_timer_due(m, s);
+		return;
+	}
 	s->deadline = 0;
 	switch (s->sub) {
 	case SUB_CONDITION:
@@ -865,5 +880,6 @@ void svc_free(struct svc *s)
 	log_ring_free(&s->log);
 	sock_free(s);
 	unit_free(&s->u);
+	free(s->tm);
 	free(s);
 }

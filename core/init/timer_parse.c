@@ -92,8 +92,8 @@ int timer_set(struct unit_timer *t, const char *key, const char *v, const char *
 	}
 	if (!strcmp(key, "Unit")) {
 		const char *suffix = unit_name_suffix(v);
-		if (!suffix || unit_name_is_template(v))
-			return fail(why, "not a valid unit name (NAME.service or NAME.target)", -EINVAL);
+		if (!suffix || unit_name_is_template(v) || !strcmp(suffix, ".timer"))
+			return fail(why, "not a unit to start (NAME.service, NAME.socket, NAME.target)", -EINVAL);
 		memcpy(t->unit, v, strlen(v) + 1);
 		return 0;
 	}
@@ -173,8 +173,9 @@ int timer_next(const struct unit_timer *t, const struct timer_times *s, uint64_t
 			break;
 		}
 		next = add_sat(base, v->usec);
-		/* a one-time trigger that already fired is done */
-		if (last && next < s->now_mono && v->base <= TIMER_STARTUP)
+		/* a one-time trigger that already fired is done (since the timer's start: a Persistent=
+		 * stamp from before a reboot does not count, as systemd's "initial" run) */
+		if (s->last_mono && next < s->now_mono && v->base <= TIMER_STARTUP)
 			continue;
 		m = next < m ? next : m;
 	}

@@ -261,7 +261,7 @@ int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit 
 	u->observer = obs;
 	if (u->kind == UNIT_OTHER) { /* named in After=, Wants=…: valid, but nothing keel runs */
 		unit_free(u);
-		return kerr_set(e, -EOPNOTSUPP, "%.300s: keel init runs .service, .socket and .target units only", name);
+		return kerr_set(e, -EOPNOTSUPP, "%.300s: keel init runs .service, .socket, .target and .timer units only", name);
 	}
 	bool instance = unit_name_template(name, tmpl) == 0;
 	for (int pass = 0; pass < (instance ? 2 : 1) && found < 0; pass++) {
@@ -303,11 +303,14 @@ int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit 
 		goto fail;
 	if (!strcmp(name, "multi-user.target") && (ret = dir_deps(d, "default.target", u, e)))
 		goto fail;
-	/* systemd: multi-user.target requires basic.target, which wants sockets.target */
-	if (!strcmp(name, "multi-user.target") && !strv_has(&u->wants, "sockets.target") &&
-		(ret = strv_push(&u->wants, "sockets.target"))) {
-		kerr_set(e, ret, "%s: %s", name, strerror(-ret));
-		goto fail;
+	/* systemd: multi-user.target requires basic.target, which wants sockets.target and timers.target
+	 * (enabled sockets listen, enabled timers run) */
+	for (int i = 0; i < 2 && !strcmp(name, "multi-user.target"); i++) {
+		const char *t = i ? "timers.target" : "sockets.target";
+		if (!strv_has(&u->wants, t) && (ret = strv_push(&u->wants, t))) {
+			kerr_set(e, ret, "%s: %s", name, strerror(-ret));
+			goto fail;
+		}
 	}
 	if ((ret = unit_check(u, e)))
 		goto fail;

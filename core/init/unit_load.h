@@ -13,7 +13,8 @@
  * multi-user.target also takes default.target.wants/ and default.target.requires/.
  *
  * Built-in targets (multi-user.target, default.target, basic.target, network.target, …) need no
- * file: without one they load as empty targets.
+ * file: without one they load as empty targets. multi-user.target (with a file or without) wants
+ * sockets.target and timers.target, as systemd's does through basic.target.
  */
 #ifndef KEEL_UNIT_LOAD_H
 #define KEEL_UNIT_LOAD_H

@@ -2,6 +2,7 @@
 #include "init/unit_parse.h"
 #include "init/unit_cond.h"
 #include "init/socket_parse.h"
+#include "init/timer_parse.h"
 #include "base/buf.h"
 #include "base/err.h"
 
@@ -13,8 +14,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT, SEC_SOCKET };
-static const char *const section_names[] = {"", "Unit", "Service", "Install", "", "Socket"};
+enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT, SEC_SOCKET, SEC_TIMER };
+static const char *const section_names[] = {"", "Unit", "Service", "Install", "", "Socket", "Timer"};
 
 enum kind {
 	V_STR, V_NAMES, V_DOCS, V_EXEC, V_TYPE, V_RESTART, V_TIME, V_TIME_BOTH, V_BOOL, V_CHECK_BOOL,
@@ -197,7 +198,7 @@ int unit_init(struct unit *u, const char *name)
 		return -EINVAL;
 	strcpy(u->name, name);
 	u->kind = !strcmp(suffix, ".target") ? UNIT_TARGET : !strcmp(suffix, ".service") ? UNIT_SERVICE :
-		!strcmp(suffix, ".socket") ? UNIT_SOCKET : UNIT_OTHER;
+		!strcmp(suffix, ".socket") ? UNIT_SOCKET : !strcmp(suffix, ".timer") ? UNIT_TIMER : UNIT_OTHER;
 	if (u->kind == UNIT_SOCKET && !(u->sock = malloc(sizeof(*u->sock))))
 		return -ENOMEM;
 	if (u->sock)
@@ -261,6 +262,9 @@ void unit_free(struct unit *u)
 	free(u->err_path);
 	free(u->default_instance);
 	free(u->fragment);
+	if (u->timer)
+		timer_free(u->timer);
+	free(u->timer);
 	free(u->user);
 	free(u->group);
 	strv_clear(&u->supplementary_groups);
@@ -1036,12 +1040,15 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 				c->u->seen_unit = true;
 			return *sec = (enum section)i, 0;
 		}
-	if (c->u->sock && n == 6 && !memcmp(s, "Socket", 6))
-		return *sec = SEC_SOCKET, 0;
+	if ((n == 6 && !memcmp(s, "Socket", 6)) || (n == 5 && !memcmp(s, "Timer", 5))) { /* a section of one kind */
+		enum unit_kind k = n == 6 ? UNIT_SOCKET : UNIT_TIMER;
+		return c->u->kind == k ? (*sec = n == 6 ? SEC_SOCKET : SEC_TIMER, 0) : kerr_set(c->e, -EINVAL,
+			"%s:%u: a %s has no [%.*s] section", c->path, c->line, unit_ref_suffix(c->u->name) + 1, (int)n, s);
+	}
 	for (size_t i = 0; i < sizeof(other_sections) / sizeof(other_sections[0]); i++)
 		if (strlen(other_sections[i]) == n && !memcmp(other_sections[i], s, n))
-			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service, .socket "
-				"and .target units only", c->path, c->line, other_sections[i]);
+			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service, .socket, .target "
+				"and .timer units only", c->path, c->line, other_sections[i]);
 	return kerr_set(c->e, -EINVAL, "%s:%u: unknown section [%.*s]", c->path, c->line, (int)(n > 64 ? 64 : n), s);
 }
 
@@ -1063,17 +1070,23 @@ static int sandbox_key(struct ctx *c, const char *key, const char *v)
 	return ret ? kerr_wrap(c->e, ret, "%s:%u", c->path, c->line) : 0;
 }
 
-/* A [Socket] setting (init/socket_parse.c), its value %-expanded. */
-static int socket_key(struct ctx *c, const char *key, const char *v)
+/* A [Socket] or [Timer] setting (init/socket_parse.c, init/timer_parse.c), its value %-expanded. */
+static int kind_key(struct ctx *c, enum section sec, const char *key, const char *v)
 {
 	const char *why = NULL;
-	int ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why);
-	if (!ret)
-		ret = socket_set(c->u->sock, key, (const char *)c->tmp.p, &why);
+	int ret = 0;
+	if (sec == SEC_TIMER && !c->u->timer) { /* NULL until the first setting: "no [Timer] section" */
+		if (!(c->u->timer = malloc(sizeof(*c->u->timer))))
+			return kerr_set(c->e, -ENOMEM, "out of memory");
+		timer_init(c->u->timer);
+	}
+	if (!(ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why)))
+		ret = sec == SEC_TIMER ? timer_set(c->u->timer, key, (const char *)c->tmp.p, &why) :
+			socket_set(c->u->sock, key, (const char *)c->tmp.p, &why);
 	if (ret == -ENOMEM)
 		return kerr_set(c->e, ret, "out of memory");
 	if (ret == -ENOENT)
-		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %s= in [Socket]", c->path, c->line, key);
+		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %s= in [%s]", c->path, c->line, key, section_names[sec]);
 	if (ret == -ENOTSUP)
 		return kerr_set(c->e, -EINVAL, "%s:%u: %s= is not supported: %s", c->path, c->line, key, why);
 	return ret ? bad(c, key, why) : 0;
@@ -1109,6 +1122,8 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 	key[klp] = 0;
 	if (c->u->observer && !c->install_only)
 		c->u->observer->assignment(c->u->observer, section_names[sec], key, v);
+	if (sec == SEC_SOCKET || sec == SEC_TIMER)
+		return kind_key(c, sec, key, v);
 	const struct directive *other = NULL;
 	for (size_t i = 0; i < NDIRECTIVES; i++) {
 		const struct directive *d = &directives[i];
@@ -1118,8 +1133,6 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 			return apply(c, d, v);
 		other = d;
 	}
-	if (sec == SEC_SOCKET)
-		return socket_key(c, key, v);
 	bool assert = !strncmp(key, "Assert", 6);
 	if (!c->install_only && (assert || !strncmp(key, "Condition", 9))) {
 		const char *cn = key + (assert ? 6 : 9);
@@ -1266,8 +1279,10 @@ int unit_parse_install(struct unit *u, const char *path, const char *p, size_t l
 
 int unit_check(struct unit *u, struct kerr *e)
 {
+	const char *why = "no [Timer] section";
+	if (u->kind == UNIT_TIMER && (!u->timer || timer_check(u->timer, u->name, &why)))
+		return kerr_set(e, -EINVAL, "%s: %s", u->name, why);
 	if (u->sock) {
-		const char *why = NULL;
 		int ret = socket_check(u->sock, u->name, &why);
 		if (!ret && !u->sock->accept && !strv_has(&u->before, u->sock->service))
 			ret = strv_push(&u->before, u->sock->service), why = "too many Before= entries";

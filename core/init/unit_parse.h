@@ -28,10 +28,13 @@ struct kerr;
 #define UNIT_FILE_MAX (256 * 1024) /* bytes of one unit file or drop-in */
 #define UNIT_CMDS_MAX 64           /* command lines in one Exec*= list */
 
-/* UNIT_OTHER: a .timer, .mount… file, read by `keel init verify` only (its own section is
- * refused by name: keel init runs services, sockets and targets). */
-enum unit_kind { UNIT_SERVICE, UNIT_TARGET, UNIT_OTHER, UNIT_SOCKET };
+/* UNIT_SOCKET: a .socket unit, its [Socket] section parsed by init/socket_parse.h and run by
+ * init/svc_socket.h. UNIT_TIMER: a .timer unit, its [Timer] section parsed by init/timer_parse.h
+ * and run by init/svc_timer.h. UNIT_OTHER: a .path, .mount… file, read by `keel init verify`
+ * only (its own section is refused by name). */
+enum unit_kind { UNIT_SERVICE, UNIT_TARGET, UNIT_OTHER, UNIT_SOCKET, UNIT_TIMER };
 struct unit_socket; /* [Socket] of a UNIT_SOCKET (init/socket_parse.h) */
+struct unit_timer;  /* [Timer] of a UNIT_TIMER (init/timer_parse.h) */
 /* Type=: idle runs as simple (systemd only delays its start for the console's sake); forking is
  * active once the ExecStart= process exited 0, its main process read from PIDFile= if set. */
 enum svc_type { SVC_SIMPLE, SVC_EXEC, SVC_NOTIFY, SVC_ONESHOT, SVC_FORKING, SVC_IDLE };
@@ -172,6 +175,7 @@ struct unit {
 	struct strv wanted_by, required_by, also, alias;
 	char *default_instance;
 	char *fragment;              /* the unit file (the first file parsed): %y, %Y */
+	struct unit_timer *timer;    /* [Timer] of a .timer unit (NULL until its first setting) */
 	/* bookkeeping */
 	bool seen_service, seen_unit;
 	struct unit_observer *observer; /* NULL, or set after unit_init() (see below) */

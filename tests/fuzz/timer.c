@@ -6,6 +6,7 @@
  * nothing is armed, and a calendar elapse is never before keel's start.
  */
 #include "init/timer_parse.h"
+#include "init/svc_timer.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -45,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(ret != -ENOENT || t.n == before, "an unknown key changed the triggers");
 	}
 	if (!timer_check(&t, "fuzz.timer", &why)) {
-		check(unit_name_suffix(t.unit) != NULL, "bad unit to start"); /* .service or .target */
+		check(unit_name_suffix(t.unit) != NULL && strcmp(unit_name_suffix(t.unit), ".timer"), "bad unit to start");
 		struct timer_times s = {.now_mono = 600000000, .now_real = 1709251200000000ULL, .startup_mono = 2000000,
 			.active_mono = 5000000, .active_real = 1709250605000000ULL, .random = 77};
 		uint64_t m = 0, r = 0;
@@ -53,6 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(ret == 0 || ret == -ENOENT, "unexpected error");
 		check(ret || m != TIMER_NEVER || r != TIMER_NEVER, "armed without a time");
 		check(ret || r == TIMER_NEVER || r >= s.now_real - (s.now_mono - s.startup_mono), "calendar elapse before start");
+		/* AccuracySec= coalescing stays inside [elapse, elapse + accuracy] */
+		uint64_t a = ret || m == TIMER_NEVER ? 1 : m, b = a + t.accuracy_usec < a ? UINT64_MAX - 1 : a + t.accuracy_usec;
+		uint64_t c = timer_coalesce(a, b, t.random_delay_usec % 60000000);
+		check(c >= a && c <= b, "coalesced outside the accuracy window");
 	}
 	timer_free(&t);
 	return 0;

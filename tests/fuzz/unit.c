@@ -1,6 +1,6 @@
 /* unit.c — libFuzzer harness for core/init/unit_parse.c and core/init/unit_value.c (the unit-file parser).
  *
- * The first byte picks the unit name (service, target, instance, socket); the rest is the file
+ * The first byte picks the unit name (service, target, instance, socket, timer); the rest is the file
  * text, applied as a unit file and then again as a drop-in, and checked by unit_verify() (every
  * error reported once, each with a message). When it parses and checks:
  *   - every command has a program (absolute or a bare name) and at least one argv word;
@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "init/unit_parse.h"
+#include "init/timer_parse.h"
 #include "init/unit_value.h"
 
 #include <errno.h>
@@ -60,10 +61,11 @@ static void report(void *arg, const struct kerr *e)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {"a.service", "b.target", "getty@tty1.service", "x-y.service", "s.socket"};
+	static const char *const names[] = {"a.service", "b.target", "getty@tty1.service", "x-y.service", "s.socket",
+		"t.timer"};
 	if (!size)
 		return 0;
-	const char *name = names[data[0] % 5];
+	const char *name = names[data[0] % 6];
 	const char *text = (const char *)data + 1;
 	size_t len = size - 1;
 	struct unit u;
@@ -94,6 +96,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(u.sandbox.paths[i].path[0] == '/' && (!u.sandbox.paths[i].src || u.sandbox.paths[i].src[0] == '/'),
 				"relative sandbox path kept");
 		check(u.sandbox.nsc_err <= SB_SYSCALLS && u.sandbox.sc_mode <= 2 && u.sandbox.af_mode <= 2, "filter state");
+		/* a timer that loads has a trigger and starts a unit that is no timer */
+		check(u.kind != UNIT_TIMER || (u.timer && u.timer->n && unit_name_suffix(u.timer->unit) &&
+			strcmp(unit_name_suffix(u.timer->unit), ".timer")), "timer without a trigger or starting a timer");
+		check(u.kind == UNIT_TIMER || !u.timer, "[Timer] kept in a unit that is no timer");
 	} else {
 		check(e.msg[0] != 0, "error without a message");
 	}

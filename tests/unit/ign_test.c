@@ -224,7 +224,7 @@ T_TEST(ign_enable_links)
 		{"g.service", "[Install]\nWantedBy=\"multi-user.target\n", NULL},
 		{"h.service", "[Install]\nWantedBy=%Z.target\n", NULL},
 		{"i.service", "[Install]\nWantedBy=getty@.target\n", NULL},
-		{"j.timer", "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n", NULL},
+		{"j.timer", "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n", "timers.target.wants"},
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		char root[512], dir[600];

@@ -5,9 +5,12 @@
 #include "base/err.h"
 #include "init/timer_parse.h"
 #include "init/timer_stamp.h"
+#include "init/svc_timer.h"
+#include "init/unit_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -221,4 +224,122 @@ T_TEST(timer_stamp)
 		"a symlinked stamp is not followed");
 	t_check(timer_stamp_write(rootfd, "../..", "escape.timer", REAL0) == -EXDEV, "a dir outside the root is refused");
 	close(rootfd);
+}
+
+/* AccuracySec=: where in [elapse, elapse + accuracy] the timer wakes, as systemd's sd-event picks
+ * it (the latest minute, 10 s, 1 s, 250 ms point shifted by the per-boot perturbation, else the
+ * window's end) — and never outside the window. */
+T_TEST(timer_accuracy)
+{
+	static const struct { uint64_t a, b, perturb, want; } cases[] = {
+		{10 * S, 10 * S + 1, 7 * S, 10 * S},             /* AccuracySec=1us: exactly on time */
+		{10 * S, 10 * S, 7 * S, 10 * S},                 /* no window */
+		{30 * S, 90 * S, 5 * S, 65 * S},                 /* a minute point + perturbation in the window */
+		{30 * S, 62 * S, 5 * S, 55 * S},                 /* 65 s is past the end: the 10 s grid */
+		{61 * S, 64 * S, 7 * S, 63 * S},                 /* neither: the 1 s grid */
+		{S + 10000, S + 20000, 0, S + 20000},            /* no grid point in 10 ms: the end */
+		{S + 10000, S + 300000, 0, S + 250000},          /* the 250 ms grid */
+		{1, 30 * S, 40 * S, 30 * S},                     /* the first minute has no earlier point: the end */
+		{TIMER_NEVER, TIMER_NEVER, 0, TIMER_NEVER},      /* never stays never */
+		{5 * MIN, 6 * MIN, 0, 5 * MIN},                  /* the default 1 min, due on the full minute: on time */
+		{5 * MIN + S, 6 * MIN + S, 0, 6 * MIN},          /* … due a second after it: the next full minute */
+		{5 * MIN, 4 * MIN, 0, 5 * MIN},                  /* forged: an end before the start */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		uint64_t got = timer_coalesce(cases[i].a, cases[i].b, cases[i].perturb);
+		t_check(got == cases[i].want, "case %zu: %llu, not %llu", i, (unsigned long long)got,
+			(unsigned long long)cases[i].want);
+	}
+	/* bounds: for any elapse, accuracy and perturbation the wake-up is inside the window */
+	unsigned seed = 7, bad = 0;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t a = ((uint64_t)rand_r(&seed) << 20 | (uint64_t)rand_r(&seed)) % (400 * 86400 * S) + 1;
+		uint64_t acc = (uint64_t)rand_r(&seed) % (i & 1 ? 120 * S : 2 * S) + 1, p = (uint64_t)rand_r(&seed) % MIN;
+		uint64_t c = timer_coalesce(a, a + acc, p);
+		bad += c < a || c > a + acc;
+	}
+	t_check(bad == 0, "%u of 20000 wake-ups outside [elapse, elapse + AccuracySec]", bad);
+}
+
+/* RandomizedDelaySec=: the delay added is within [0, RandomizedDelaySec) for any draw. */
+T_TEST(timer_random_delay_bounds)
+{
+	struct unit_timer t;
+	const char *why;
+	unsigned seed = 3, bad = 0, spread = 0;
+	timer_init(&t);
+	timer_set(&t, "OnActiveSec", "1min", &why);
+	timer_set(&t, "RandomizedDelaySec", "30s", &why);
+	struct timer_times s = {.now_mono = 2 * MIN, .now_real = REAL0, .active_mono = MIN, .startup_mono = S};
+	for (int i = 0; i < 5000; i++) {
+		uint64_t m = 0, r = 0;
+		s.random = (uint64_t)rand_r(&seed) << 32 | (uint64_t)rand_r(&seed);
+		int ret = timer_next(&t, &s, &m, &r);
+		bad += ret || m < 2 * MIN || m >= 2 * MIN + 30 * S || r != TIMER_NEVER;
+		spread += m >= 2 * MIN + 15 * S;
+	}
+	t_check(bad == 0, "%u of 5000 delays outside [0, 30 s)", bad);
+	t_check(spread > 2000 && spread < 3000, "the delays spread over the window (%u of 5000 in its second half)", spread);
+	timer_free(&t);
+}
+
+/* Persistent=: what the stamp of the last elapse decides after a reboot (the supervisor passes
+ * it as last_real with last_mono 0). */
+T_TEST(timer_persistent_catch_up)
+{
+	static const struct { const char *spec; uint64_t stamp, want; } cases[] = {
+		/* booted at REAL0 + 30 min, keel init started 2 s after boot */
+		{"*-*-* 23:30", REAL0 - 60 * MIN, REAL0 + 28 * MIN + 2 * S},   /* 23:30 missed: at keel's start */
+		{"*-*-* 23:30", REAL0 - 20 * MIN, REAL0 + 23 * 60 * MIN + 30 * MIN}, /* it ran at 23:40: not missed */
+		{"hourly", REAL0 - 5 * MIN, REAL0 + 28 * MIN + 2 * S},         /* 00:00 missed */
+		{"hourly", REAL0 + 10 * MIN, REAL0 + 60 * MIN},                /* ran at 00:10: the next hour */
+		{"weekly", REAL0 - 8 * 86400 * S, REAL0 + 28 * MIN + 2 * S},   /* a week down: once, at once */
+		{"*-*-* 23:30", 0, REAL0 + 23 * 60 * MIN + 30 * MIN},          /* no stamp: nothing to catch up */
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct timer_times p = {.now_mono = 2 * MIN, .now_real = REAL0 + 30 * MIN, .startup_mono = 2 * S,
+			.active_mono = 3 * S, .active_real = REAL0 + 28 * MIN + 3 * S, .last_real = cases[i].stamp};
+		uint64_t m = 0, r = 0;
+		int ret = next("OnCalendar", cases[i].spec, &p, &m, &r);
+		t_check(!ret && r == cases[i].want && m == TIMER_NEVER, "case %zu: %s: %llu, not %llu", i, cases[i].spec,
+			(unsigned long long)r, (unsigned long long)cases[i].want);
+	}
+	/* a stamp does not make one-time triggers count as fired: OnBootSec= still fires once */
+	struct timer_times p = {.now_mono = 2 * MIN, .now_real = REAL0, .startup_mono = 2 * S, .active_mono = 3 * S,
+		.last_real = REAL0 - 60 * MIN};
+	uint64_t m = 0, r = 0;
+	t_check(!next("OnBootSec", "1min", &p, &m, &r) && m == MIN, "OnBootSec= past due after a reboot fires");
+}
+
+/* A .timer unit file as the supervisor loads it: [Timer] parsed, Unit= defaulted and checked. */
+T_TEST(timer_unit_file)
+{
+	static const struct { const char *name, *text, *err, *unit; } cases[] = {
+		{"a.timer", "[Unit]\nDescription=x\n[Timer]\nOnCalendar=daily\nPersistent=yes\n[Install]\nWantedBy=timers.target\n",
+			NULL, "a.service"},
+		{"a.timer", "[Timer]\nOnBootSec=5min\nUnit=%N-run.service\n", NULL, "a-run.service"},
+		{"a.timer", "[Unit]\nDescription=x\n", "no [Timer] section", NULL},
+		{"a.timer", "[Timer]\nPersistent=yes\n", "no trigger", NULL},
+		{"a.timer", "[Timer]\nOnCalendar=daily\nFrobnicate=1\n", "unknown directive Frobnicate= in [Timer]", NULL},
+		{"a.timer", "[Timer]\nOnCalendar=daily\nUnit=b.timer\n", "Unit=: not a unit to start", NULL},
+		{"a.timer", "[Timer]\nOnCalendar=daily\nWakeSystem=yes\n", "RTC", NULL},
+		{"a.timer", "[Timer]\nOnCalendar=Mon 25:00\n", "OnCalendar=", NULL},
+		{"a.timer", "[Service]\nExecStart=/bin/true\n", "a timer has no [Service] section", NULL},
+		{"a.service", "[Service]\nExecStart=/bin/true\n[Timer]\nOnCalendar=daily\n", "a service has no [Timer] section", NULL},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct unit u;
+		struct kerr e = {0};
+		int ret = unit_init(&u, cases[i].name);
+		if (!ret)
+			ret = unit_parse(&u, cases[i].name, cases[i].text, strlen(cases[i].text), &e);
+		if (!ret)
+			ret = unit_check(&u, &e);
+		if (cases[i].err)
+			t_check(ret == -EINVAL && strstr(e.msg, cases[i].err), "case %zu: refused: %d %s", i, ret, e.msg);
+		else
+			t_check(!ret && u.kind == UNIT_TIMER && u.timer && !strcmp(u.timer->unit, cases[i].unit),
+				"case %zu: loaded: %d %s %s", i, ret, e.msg, u.timer ? u.timer->unit : "-");
+		unit_free(&u);
+	}
 }

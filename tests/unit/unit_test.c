@@ -367,9 +367,10 @@ T_TEST(unit_loader)
 		"instance from template + template drop-in: %s", e.msg);
 	unit_free(&u);
 	ret = unit_load(&d, "multi-user.target", &u, &load, &e);
-	t_check(!ret && load == LOAD_LOADED && u.wants.n == 3 && strv_has(&u.wants, "a.service") &&
-			strv_has(&u.wants, "b.service") && strv_has(&u.wants, "sockets.target") && u.requires.n == 1,
-		"built-in multi-user.target with .wants/, default.target.wants/, .requires/, sockets.target: %s", e.msg);
+	t_check(!ret && load == LOAD_LOADED && u.wants.n == 4 && strv_has(&u.wants, "a.service") &&
+			strv_has(&u.wants, "b.service") && strv_has(&u.wants, "sockets.target") && strv_has(&u.wants, "timers.target") &&
+			u.requires.n == 1,
+		"built-in multi-user.target with .wants/, default.target.wants/, .requires/, sockets.target, timers.target: %s", e.msg);
 	unit_free(&u);
 	ret = unit_load(&d, "network-online.target", &u, &load, &e);
 	t_check(!ret && load == LOAD_LOADED, "built-in target");
@@ -391,6 +392,18 @@ T_TEST(unit_loader)
 	ret = unit_load(&d, "../x.service", &u, &load, &e);
 	t_check(ret == -EINVAL, "path in a name refused");
 	unit_dirs_close(&d);
+	unit_dirs_close(&d);
+
+	/* multi-user.target from a file wants sockets.target and timers.target too (systemd's through
+	 * basic.target), each once */
+	snprintf(root, sizeof(root), "%s/root-mu", t_tmpdir());
+	put("usr/lib/systemd/system/multi-user.target", "[Unit]\nDescription=mu\nWants=sockets.target x.service\n");
+	t_check(!unit_dirs_open(&d, root, &e), "open root-mu: %s", e.msg);
+	ret = unit_load(&d, "multi-user.target", &u, &load, &e);
+	t_check(!ret && load == LOAD_LOADED && u.wants.n == 3 && strv_has(&u.wants, "x.service") &&
+			strv_has(&u.wants, "sockets.target") && strv_has(&u.wants, "timers.target") && !strcmp(u.description, "mu"),
+		"multi-user.target with a file: %s", e.msg);
+	unit_free(&u);
 	unit_dirs_close(&d);
 
 	/* a symlinked unit directory is not followed */

@@ -1,6 +1,9 @@
 /* sock-serve — a socket-activated service for tests/vm/sockets.sh (sd_listen_fds(3) by hand):
  * checks LISTEN_PID is its own PID, accepts one connection on fd 3 and answers it with one line
- * naming what it was passed, then exits (the socket unit listens again). */
+ * naming what it was passed, then exits (the socket unit listens again). The socket comes
+ * non-blocking, as systemd passes it: started by a timer there is no connection yet, so it waits
+ * for one (blocking, as a daemon's event loop would). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,9 @@ int main(void)
 	char line[256], in[64] = "";
 	if (!pid || atol(pid) != (long)getpid() || !fds)
 		return 1;
+	int fl = fcntl(3, F_GETFL);
+	if (fl < 0 || fcntl(3, F_SETFL, fl & ~O_NONBLOCK))
+		return 2;
 	int c = accept(3, NULL, NULL);
 	if (c < 0)
 		return 2;

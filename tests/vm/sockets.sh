@@ -4,7 +4,10 @@
 # (echo.socket) starts its service on the first connection, passing the socket as fd 3 with
 # LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES (a static helper checks them and answers), and again after
 # it exited; an Accept=yes one (hello.socket, a bare port: [::] that takes IPv4 too) starts one
-# hello@N-LOCAL-REMOTE.service per connection with the connection as stdin/stdout; list-sockets.
+# hello@N-LOCAL-REMOTE.service per connection with the connection as stdin/stdout; a timer
+# (tick.timer, OnBootSec=) starts the socket-activated tick.service, which gets tick.socket's
+# descriptor; a template socket instance enabled by a link (web@7005.socket -> web@.socket, the
+# port from %i); list-sockets; list-dependencies.
 # Inside the VM a probe unit (fixtures/sockets/lib/keel-test/probe-sockets) talks to them with
 # busybox nc and reports "TEST …" lines on the console, then powers off.
 VM_SUITE=sockets
@@ -41,9 +44,21 @@ got=$(t_all 'hello: ' | sed -E 's/(127\.0\.0\.1):[0-9]+:/\1:/' | tr '\n' '|') # 
 [ "$got" = "hello 0-127.0.0.1:7002-127.0.0.1: a LISTEN_FDS=1 connection|hello 1-127.0.0.1:7002-127.0.0.1: b LISTEN_FDS=1 connection|hello 2-127.0.0.1:7002-127.0.0.1: c LISTEN_FDS=1 connection|" ] &&
 	pass "Accept=yes: one hello@N-127.0.0.1:7002-127.0.0.1:PORT.service per connection, the connection as stdin/stdout and fd 3" ||
 	fail "Accept=yes" "$(t_all 'hello: ' | tr '\n' '|')"
+[ "$(t 'tick before: ')" = 'active "sub":"running"' ] &&
+	pass "tick.timer (OnBootSec=1s) started the socket-activated tick.service before any traffic; tick.socket running" ||
+	fail "timer -> socket-activated service" "$(t 'tick before: ')"
+[ "$(t 'tick: ')" = "served 't' on fd 3: LISTEN_PID ok, LISTEN_FDS=1 LISTEN_FDNAMES=tick" ] &&
+	pass "… the service started by the timer got tick.socket's descriptor and answers on it" || fail "tick" "$(t 'tick: ')"
+[ "$(t 'tick.timer: ')" = '"sub":"elapsed"' ] && pass "… and the timer has elapsed" || fail "tick.timer" "$(t 'tick.timer: ')"
+[ "$(t 'web: ')" = "served 'w' on fd 3: LISTEN_PID ok, LISTEN_FDS=1 LISTEN_FDNAMES=web-7005" ] &&
+	pass "template socket: web@7005.socket (a .wants/ link to web@.socket) listens on port %i and starts web@7005.service" ||
+	fail "template socket" "$(t 'web: ')"
 ls=$(t_all 'ls: ' | tr '\n' '|')
-[ "$ls" = "LISTEN         UNIT         ACTIVATES|127.0.0.1:7001 echo.socket  echo.service|[::]:7002      hello.socket -||2 sockets listed.|Pass --all to see loaded but inactive sockets, too.|" ] &&
-	pass "list-sockets shows both, as systemctl does" || fail "list-sockets" "$ls"
+[ "$ls" = "LISTEN         UNIT            ACTIVATES|127.0.0.1:7001 echo.socket     echo.service|127.0.0.1:7003 tick.socket     tick.service|127.0.0.1:7005 web@7005.socket web@7005.service|[::]:7002      hello.socket    -||4 sockets listed.|Pass --all to see loaded but inactive sockets, too.|" ] &&
+	pass "list-sockets shows all four, as systemctl does" || fail "list-sockets" "$ls"
+deps=$(t_all 'deps: ' | tr '\n' '|')
+[ "$deps" = "sockets.target|● ├─echo.socket|● ├─hello.socket|● ├─tick.socket|● └─web@7005.socket|" ] &&
+	pass "list-dependencies sockets.target: the enabled sockets, active" || fail "list-dependencies" "$deps"
 if vm_wait_exit 60; then
 	grep -aq 'reboot: Power down' "$VM_LOG" && pass "the machine powered off" || { fail "power off"; vm_log_tail 20; }
 else
