@@ -297,7 +297,7 @@ static int write_caps(struct buf *b, const struct json *labels, struct kerr *e)
 	return 0;
 }
 
-static int write_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e)
+int oci_unpack_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e)
 {
 	const struct json *c = cfg ? json_get(cfg, "config") : NULL, *env = jarr(c, "Env");
 	struct buf b = BUF_INIT(OCI_MAX_JSON);
@@ -435,7 +435,7 @@ static int unpack_into(int layout, int stagefd, const struct oci_unpack_opts *o,
 	}
 	if (o->progress)
 		o->progress(o->pctx, man.n, man.n, NULL);
-	ret = write_config(stagefd, rootfd, cfg.root, o->cgroup, e);
+	ret = oci_unpack_config(stagefd, rootfd, cfg.root, o->cgroup, e);
 out:
 	if (rootfd >= 0)
 		close(rootfd);
