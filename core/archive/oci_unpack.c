@@ -210,8 +210,8 @@ static int lookup_id(int rootfd, enum pw_file f, const char *s, uint32_t *id, ui
 		*id = (uint32_t)pw_rec_id(r, f);
 	if (!ret && gid && r && r->nf > PWF_GID && !parse_u64(r->f[PWF_GID], 0, UINT32_MAX, &v))
 		*gid = (uint32_t)v;
-	if (!ret && home && r && r->nf > PWF_HOME && r->f[PWF_HOME][0] == '/')
-		str_copy(home, 256, r->f[PWF_HOME]);
+	if (!ret && home && r && r->nf > PWF_HOME && r->f[PWF_HOME][0] == '/' && strlen(r->f[PWF_HOME]) < 256)
+		str_copy(home, 256, r->f[PWF_HOME]); /* else "/" (str_copy would leave "" for a longer one) */
 	pwdb_free(&db);
 	buf_free(&b);
 	return ret;
