@@ -19,6 +19,7 @@
 #include "base/lines.h"
 #include "boot/stage1.h"
 #include "disk/esp.h"
+#include "scratch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-static char dir[256], rec[300];
+static char rec[300];
+static int dirfd = -1;
 
 static void check(int cond, const char *what)
 {
@@ -40,18 +42,10 @@ static void check(int cond, const char *what)
 	}
 }
 
-static void cleanup(void)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0)
-		fs_empty_dir(fd, FS_SAME_DEV, 4), close(fd);
-	rmdir(dir);
-}
-
 static void put_var(const char *name, const uint8_t *data, size_t len)
 {
 	char p[400];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	snprintf(p, sizeof(p), "%s/%s", scratch, name);
 	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	static const uint8_t attr[4] = {7, 0, 0, 0};
 	check(fd >= 0 && write(fd, attr, 4) == 4 && (!len || write(fd, data, len) == (ssize_t)len) && !close(fd), "write a variable");
@@ -81,11 +75,9 @@ static void name_round_trip(const char *name)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "%s/keel-fuzz-boot-entry-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-		check(mkdtemp(dir) != NULL, "mkdtemp");
-		snprintf(rec, sizeof(rec), "%s/rec", dir);
-		atexit(cleanup);
+	if (dirfd < 0) {
+		dirfd = scratch_open("boot-entry");
+		snprintf(rec, sizeof(rec), "%s/rec", scratch);
 	}
 	if (!size)
 		return 0;
@@ -93,11 +85,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *v = data + 1;
 	size_t vlen = size - 1;
 	char p[400];
-	snprintf(p, sizeof(p), "%s/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", dir);
+	snprintf(p, sizeof(p), "%s/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", scratch);
 	unlink(p);
 	if (sel & 1)
 		put_var("SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", (const uint8_t[]){sb, sb}, sel & 2 ? 2 : 1);
-	snprintf(p, sizeof(p), "%s/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", dir);
+	snprintf(p, sizeof(p), "%s/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", scratch);
 	unlink(p);
 	if (!(sel & 4))
 		put_var("LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", v, vlen);
@@ -105,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct stage1 s;
 	memset(&s, 0, sizeof(s));
 	struct kerr e = {0};
-	int r = stage1_efi_vars(&s, dir, &e);
+	int r = stage1_efi_vars(&s, scratch, &e);
 	bool refuse = ((sel & 3) == 3) || (!(sel & 4) && vlen > 2 * STAGE1_ENTRY_MAX - 2);
 	check(refuse ? r == -EINVAL && e.msg[0] : r == 0, "refused exactly a two-byte SecureBoot or an overlong entry");
 	if (r)

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "scratch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char base[256];
 static int bundlefd = -1, rootfd = -1;
 static struct buf ref_fixed = BUF_INIT(1 << 20);
 
@@ -36,14 +36,6 @@ static void check(int cond, const char *what)
 		fprintf(stderr, "oci_image fuzz: %s\n", what);
 		abort();
 	}
-}
-
-static void cleanup(void)
-{
-	int fd = open(base, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0)
-		fs_empty_dir(fd, FS_SAME_DEV, 8), close(fd);
-	rmdir(base);
 }
 
 static const struct json *at(const struct json *v, const char *path) /* "a/b/c" of objects */
@@ -100,11 +92,8 @@ static int write_config(const struct json *cfg, struct kerr *e)
 
 static void setup(void)
 {
-	snprintf(base, sizeof(base), "%s/keel-fuzz-oci-image-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	check(mkdtemp(base) != NULL, "mkdtemp");
-	atexit(cleanup);
-	int b = open(base, O_RDONLY | O_DIRECTORY);
-	check(b >= 0 && !mkdirat(b, "bundle", 0755) && !mkdirat(b, "rootfs", 0755), "setup");
+	int b = scratch_open("oci-image");
+	check(!mkdirat(b, "bundle", 0755) && !mkdirat(b, "rootfs", 0755), "setup");
 	bundlefd = openat(b, "bundle", O_RDONLY | O_DIRECTORY);
 	rootfd = openat(b, "rootfs", O_RDONLY | O_DIRECTORY);
 	check(bundlefd >= 0 && rootfd >= 0 && !mkdirat(rootfd, "etc", 0755), "setup");

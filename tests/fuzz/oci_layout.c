@@ -20,6 +20,7 @@
 #include "trust/oci.h"
 #include "trust/sig.h"
 #include "../unit/sig_vectors.h"
+#include "scratch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,6 @@
 
 #define NBLOB 9
 
-static char base[256];
 static int layout = -1;
 static struct sig_keyring keys;
 static struct sig_priv *priv;
@@ -46,23 +46,12 @@ static void check(int cond, const char *what)
 	}
 }
 
-static void cleanup(void)
-{
-	int fd = open(base, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0)
-		fs_empty_dir(fd, FS_SAME_DEV, 8), close(fd);
-	rmdir(base);
-}
-
 static void setup(void)
 {
 	struct kerr e = {0};
 	struct sig_key *k = NULL;
-	snprintf(base, sizeof(base), "%s/keel-fuzz-oci-layout-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	check(mkdtemp(base) != NULL, "mkdtemp");
-	atexit(cleanup);
-	layout = open(base, O_RDONLY | O_DIRECTORY);
-	check(layout >= 0 && !mkdirat(layout, "blobs", 0755) && !mkdirat(layout, "blobs/sha256", 0755), "setup");
+	layout = scratch_open("oci-layout");
+	check(!mkdirat(layout, "blobs", 0755) && !mkdirat(layout, "blobs/sha256", 0755), "setup");
 	check(!fs_write_atomic(layout, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30, 0644), "oci-layout");
 	check(!sig_priv_parse(&priv, p256_priv, strlen(p256_priv), &e) && !sig_key_parse(&k, p256_pub, strlen(p256_pub), &e) &&
 		!sig_keyring_add(&keys, k, &e), "the test key");
