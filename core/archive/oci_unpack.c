@@ -198,8 +198,12 @@ static int lookup_id(int rootfd, enum pw_file f, const char *s, uint32_t *id, ui
 	if (fd >= 0) {
 		ret = fs_read_fd(fd, b.max, &b);
 		close(fd);
-		if (!ret)
-			ret = pwdb_parse(&db, f, b.p ? (const char *)b.p : "", b.len, NULL);
+		if (ret)
+			kerr_set(e, ret, "%s", kerr_strerror(ret));
+		else
+			ret = pwdb_parse(&db, f, b.p ? (const char *)b.p : "", b.len, e);
+		if (ret) /* a refusal says why (it once said nothing) */
+			kerr_wrap(e, ret, "config: User: the image's /%s", file);
 	}
 	struct pw_rec *r = ret ? NULL : numeric ? pw_find_id(&db, f, (uint32_t)v) : pw_find(&db, f, s);
 	if (numeric)

@@ -46,5 +46,15 @@ T_TEST(oci_unpack_config_home)
 		json_free(&doc);
 		buf_free(&b);
 	}
+	/* an image's passwd keel cannot read: refused, naming the file (the message was empty) */
+	struct json_doc doc = {0};
+	struct kerr e = {0};
+	int fd = openat(d, "etc/passwd", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	t_check(fd >= 0 && write(fd, "app:x:1000:1000::/:/bin/sh\n\0\n", 29) == 29 && !close(fd), "passwd with a NUL");
+	const char *cfg = "{\"config\":{\"User\":\"1000\"}}";
+	t_check(!json_parse(&doc, cfg, strlen(cfg), NULL, &e) &&
+		oci_unpack_config(d, d, doc.root, NULL, &e) < 0 && strstr(e.msg, "config: User: the image's /etc/passwd: "),
+		"a passwd with a NUL byte: %s", e.msg);
+	json_free(&doc);
 	close(d);
 }
