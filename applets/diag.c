@@ -247,6 +247,10 @@ static int bundle_main(int argc, char **argv)
 	}
 	if (str_fmt(tmp, sizeof(tmp), "%s.partial", out) || !realpath(root, rootpath))
 		return kfail(EXIT_FAIL, "%s: %s", str_ends(tmp, ".partial") ? root : out, kerr_strerror(errno));
+	/* FILE.partial is renamed over FILE: neither may be a device, FIFO or symlink (fs_output_ok) */
+	for (const char *p = out; p; p = p == out ? tmp : NULL)
+		if (fs_output_ok(AT_FDCWD, p) == -EEXIST)
+			return kfail(EXIT_USAGE, "-o: %s: not a regular file (it would be replaced)", p);
 	if ((rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
 	const char *kv[REDACT_EXTRA_MAX];

@@ -410,8 +410,7 @@ static int cmd_seccomp(int argc, char **argv)
 		bpf_out = sl ? sl + 1 : bpf_out;
 		/* the file is replaced by a rename: never a device, FIFO or symlink (as root, --export-bpf
 		 * /dev/null once turned /dev/null into a regular file) */
-		struct stat st;
-		if (!fstatat(outdir, bpf_out, &st, AT_SYMLINK_NOFOLLOW) && !S_ISREG(st.st_mode)) {
+		if (fs_output_ok(outdir, bpf_out) == -EEXIST) {
 			close(outdir);
 			return kfail(EXIT_USAGE, "--export-bpf: %s: not a regular file (it would be replaced)", bpf_out);
 		}

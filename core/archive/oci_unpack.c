@@ -198,8 +198,12 @@ static int lookup_id(int rootfd, enum pw_file f, const char *s, uint32_t *id, ui
 	if (fd >= 0) {
 		ret = fs_read_fd(fd, b.max, &b);
 		close(fd);
-		if (!ret)
-			ret = pwdb_parse(&db, f, b.p ? (const char *)b.p : "", b.len, NULL);
+		if (ret)
+			kerr_set(e, ret, "%s", kerr_strerror(ret));
+		else
+			ret = pwdb_parse(&db, f, b.p ? (const char *)b.p : "", b.len, e);
+		if (ret) /* a refusal says why (it once said nothing) */
+			kerr_wrap(e, ret, "config: User: the image's /%s", file);
 	}
 	struct pw_rec *r = ret ? NULL : numeric ? pw_find_id(&db, f, (uint32_t)v) : pw_find(&db, f, s);
 	if (numeric)
@@ -210,8 +214,8 @@ static int lookup_id(int rootfd, enum pw_file f, const char *s, uint32_t *id, ui
 		*id = (uint32_t)pw_rec_id(r, f);
 	if (!ret && gid && r && r->nf > PWF_GID && !parse_u64(r->f[PWF_GID], 0, UINT32_MAX, &v))
 		*gid = (uint32_t)v;
-	if (!ret && home && r && r->nf > PWF_HOME && r->f[PWF_HOME][0] == '/')
-		str_copy(home, 256, r->f[PWF_HOME]);
+	if (!ret && home && r && r->nf > PWF_HOME && r->f[PWF_HOME][0] == '/' && strlen(r->f[PWF_HOME]) < 256)
+		str_copy(home, 256, r->f[PWF_HOME]); /* else "/" (str_copy would leave "" for a longer one) */
 	pwdb_free(&db);
 	buf_free(&b);
 	return ret;
@@ -297,7 +301,7 @@ static int write_caps(struct buf *b, const struct json *labels, struct kerr *e)
 	return 0;
 }
 
-static int write_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e)
+int oci_unpack_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e)
 {
 	const struct json *c = cfg ? json_get(cfg, "config") : NULL, *env = jarr(c, "Env");
 	struct buf b = BUF_INIT(OCI_MAX_JSON);
@@ -483,7 +487,7 @@ static int unpack_into(int layout, int stagefd, const struct oci_unpack_opts *o,
 	}
 	if (o->progress)
 		o->progress(o->pctx, man.n, man.n, NULL);
-	ret = write_config(stagefd, rootfd, cfg.root, o->cgroup, e);
+	ret = oci_unpack_config(stagefd, rootfd, cfg.root, o->cgroup, e);
 out:
 	if (rootfd >= 0)
 		close(rootfd);

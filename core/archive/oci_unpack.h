@@ -69,4 +69,9 @@ struct oci_unpack_result {
 int oci_unpack(int layout_fd, int parent_fd, const char *bundle, const struct oci_unpack_opts *o,
 	struct oci_unpack_result *r, struct kerr *e);
 
+/* config.json in bundlefd from the image's config document cfg (its "config": Entrypoint, Cmd,
+ * Env, User, WorkingDir, Labels), names in User looked up beneath rootfd (the unpacked rootfs). */
+struct json;
+int oci_unpack_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e);
+
 #endif

@@ -295,6 +295,14 @@ out:
 	return ret;
 }
 
+int fs_output_ok(int dirfd, const char *path)
+{
+	struct stat st;
+	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	return S_ISREG(st.st_mode) ? 0 : -EEXIST;
+}
+
 /* ---- removing trees ------------------------------------------------------------------------- */
 
 static int remove_dir(int dfd, const char *name, int flags, unsigned depth);

@@ -24,6 +24,11 @@ int fs_open_parent_beneath(int rootfd, const char *path, const char **base);
  * written, given mode, fsynced, renamed over path, and the directory is fsynced. On failure
  * nothing is left behind and path is unchanged. */
 int fs_write_atomic(int rootfd, const char *path, const void *data, size_t len, mode_t mode);
+/* Whether a user-named output path (relative to dirfd, AT_FDCWD for a plain path) may be replaced
+ * by a rename: 0 when it does not exist or is a regular file; -EEXIST when it is anything else (a
+ * device, FIFO, socket, directory or symlink: renamed over, /dev/null would become a file); other
+ * -errno from lstat. */
+int fs_output_ok(int dirfd, const char *path);
 
 /* Read all of fd (to EOF) into out; more than max bytes is -EFBIG. */
 int fs_read_fd(int fd, size_t max, struct buf *out);

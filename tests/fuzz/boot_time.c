@@ -5,6 +5,7 @@
  * goal a unit or -1, stage 1's end not before its start, no unit active before it was activating,
  * and a chain that ends within its bound naming only units that exist. */
 #include "diag/boot_time.h"
+#include "scratch.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -22,7 +23,6 @@ static void check(int cond, const char *what)
 	}
 }
 
-static char root[64];
 static int rootfd = -1;
 
 static void put(const char *name, const uint8_t *p, size_t n)
@@ -35,16 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct boot_time t;
 	if (rootfd < 0) {
-		snprintf(root, sizeof(root), "%s/keel-fuzz-boot.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-		check(mkdtemp(root) != NULL, "mkdtemp");
-		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		check(rootfd >= 0 && !mkdirat(rootfd, "run", 0755) && !mkdirat(rootfd, "run/keel", 0755), "scratch root");
+		rootfd = scratch_open("boot-time");
+		check(!mkdirat(rootfd, "run", 0755) && !mkdirat(rootfd, "run/keel", 0755), "scratch root");
 	}
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t a = nul ? (size_t)(nul - data) : size;
 	put("run/keel/boot-stages", data, a);
 	put("run/keel/boot-units", nul ? nul + 1 : data, nul ? size - a - 1 : 0);
-	boot_time_read(rootfd, root, "multi-user.target", &t);
+	boot_time_read(rootfd, scratch, "multi-user.target", &t);
 	check(t.nstage >= 0 && t.nstage <= BOOT_STAGES_MAX && t.nunit >= 0 && t.nunit <= BOOT_TUNITS_MAX &&
 			t.nedge >= 0 && t.nedge <= BOOT_EDGES_MAX,
 		"a count past its cap");

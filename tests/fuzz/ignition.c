@@ -41,7 +41,9 @@ static bool same_list(const struct strv *a, const struct strv *b)
 }
 
 /* What provision links (unit_parse_install) is what keel init reads: wherever the whole unit
- * parses, [Install] alone parses to the same lists, and every entry is a unit name. */
+ * parses, [Install] alone parses to the same lists, and every entry is a unit name of any type
+ * but no template (systemd.unit(5): WantedBy=/RequiredBy= name "units" — a link in c.timer.wants/
+ * is valid there, and inert in keel init, which reads the .wants/ of the types it runs). */
 static void install_agrees(const char *s, size_t len)
 {
 	struct unit whole, inst = {0};
@@ -50,7 +52,7 @@ static void install_agrees(const char *s, size_t len)
 	int ret = unit_parse_install(&inst, "fuzz", s, len, &e);
 	for (size_t i = 0; !ret && i < inst.wanted_by.n + inst.required_by.n; i++) {
 		const char *t = i < inst.wanted_by.n ? inst.wanted_by.v[i] : inst.required_by.v[i - inst.wanted_by.n];
-		check(unit_name_suffix(t) && !unit_name_is_template(t), "install target is not a unit name");
+		check(unit_ref_suffix(t) && !unit_name_is_template(t), "install target is not a unit name");
 	}
 	if (!unit_init(&whole, "fuzz@x.service")) {
 		if (!unit_parse(&whole, "fuzz", s, len, &e))

@@ -4,7 +4,8 @@
  * through reads of 1-7 bytes (sizes drawn from the input); both must give the same result, the
  * same output and the same message (streaming changes nothing), never more than the cap, and
  * every error names an offset within the input. Then the input itself, wrapped as stored blocks
- * in a gzip member (written here, with its CRC-32 and length), must decode to itself.
+ * in a gzip member (written here, with its CRC-32 and length), must decode to itself, and that
+ * member cut short (by its last byte, and at a length the input picks) must be refused.
  */
 #include "archive/inflate.h"
 #include "base/buf.h"
@@ -64,6 +65,11 @@ static void stored_roundtrip(const uint8_t *data, size_t size)
 	struct kerr e = {0};
 	check(!inflate_mem(INFLATE_GZIP, gz.p, gz.len, &out, &e), "stored round trip refused");
 	check(out.len == size && (!size || !memcmp(out.p, data, size)), "stored round trip differs");
+	/* truncation is never accepted: the member cut short (last byte, and a length the input picks) */
+	for (size_t k = 0, cut = gz.len - 1; k < 2; k++, cut = size ? (data[size / 2] * 257u + size) % gz.len : 0) {
+		buf_reset(&out);
+		check(inflate_mem(INFLATE_GZIP, gz.p, cut, &out, &e) < 0, "a truncated member was accepted");
+	}
 	buf_free(&gz);
 	buf_free(&out);
 }

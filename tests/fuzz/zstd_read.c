@@ -4,7 +4,8 @@
  * from the input); both must succeed or fail together and, on success, give the same output;
  * never more than the cap; every error names an offset within the input and has one of the
  * documented codes. Then the input, compressed by the vendored libzstd (linked into the fuzz
- * binary, never into keel) with a content checksum, must decode to itself.
+ * binary, never into keel) with a content checksum, must decode to itself, and that frame cut
+ * short (by its last byte, and at a length the input picks) must be refused.
  */
 #include "archive/zstd_read.h"
 #include "base/buf.h"
@@ -65,6 +66,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kerr e = {0};
 	int r = zstd_read_mem_sink(z.p, n, sink, &a, CAP, 20, &e);
 	check(!r && a.len == size && (!size || !memcmp(a.p, data, size)), "round trip differs");
+	/* truncation is never accepted: the frame cut short (last byte, and a length the input picks) */
+	for (size_t k = 0, cut = n - 1; k < 2; k++, cut = size ? (data[size / 2] * 257u + size) % n : 0) {
+		a.len = 0;
+		check(zstd_read_mem_sink(z.p, cut, sink, &a, CAP, 20, &e) < 0, "a truncated frame was accepted");
+	}
 	buf_free(&a);
 	buf_free(&b);
 	buf_free(&z);

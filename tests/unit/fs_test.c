@@ -124,6 +124,24 @@ T_TEST(fs_write_atomic_cases)
 	close(d);
 }
 
+/* A user-named output is renamed over: only a regular file or nothing may be there. */
+T_TEST(fs_output_ok_table)
+{
+	static const struct { const char *path; int ret; } cases[] = {
+		{"f", 0}, {"a/b/file", 0}, {"absent", 0}, {"a/b/absent", 0},
+		{"fifo", -EEXIST}, {"olink", -EEXIST}, {"esc", -EEXIST}, {"a", -EEXIST}, {"f/x", -ENOTDIR},
+	};
+	if (rootfd < 0)
+		make_tree();
+	mkfifoat(rootfd, "fifo", 0600);
+	symlinkat("f", rootfd, "olink"); /* a link to a regular file is still a link */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		t_check(fs_output_ok(rootfd, cases[i].path) == cases[i].ret, "%s: %d", cases[i].path, fs_output_ok(rootfd, cases[i].path));
+	t_check(fs_output_ok(AT_FDCWD, "/dev/null") == -EEXIST, "/dev/null: a device");
+	unlinkat(rootfd, "fifo", 0);
+	unlinkat(rootfd, "olink", 0);
+}
+
 T_TEST(fs_read_bounds)
 {
 	struct buf b = BUF_INIT(1 << 20);
