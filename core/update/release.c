@@ -156,6 +156,27 @@ size_t chunk_frame(const uint8_t *in, size_t n, uint8_t *out)
 	return o;
 }
 
+int release_manifest(int imgfd, struct manifest *m, struct kerr *e)
+{
+	uint8_t *area = malloc(MANIFEST_AREA);
+	const uint8_t *text, *sig;
+	size_t tl, sl;
+	int cmp, ret;
+	off_t end = lseek(imgfd, 0, SEEK_END);
+	ret = !area ? kerr_set(e, -ENOMEM, "out of memory")
+		: end < 2 * MANIFEST_AREA ? kerr_set(e, -EINVAL, "too small for a slot image")
+		: fs_pread_all(imgfd, area, MANIFEST_AREA, end - MANIFEST_AREA);
+	if (!ret && !(ret = manifest_split(area, MANIFEST_AREA, &text, &tl, &sig, &sl, e)))
+		ret = manifest_parse(text, tl, m, e);
+	free(area);
+	if (ret)
+		return kerr_wrap(e, ret, "slot image manifest");
+	if (manifest_version_cmp(m->version, m->version, &cmp))
+		return kerr_set(e, -EINVAL, "slot image manifest version %s: not digits and dots (releases are ordered)",
+			m->version);
+	return 0;
+}
+
 static void jw_hex(struct jw *w, const uint8_t *p, size_t n)
 {
 	char hex[129];
@@ -187,20 +208,8 @@ int release_build(int imgfd, int outfd, size_t chunk, const char *uki, struct jw
 			(long long)st.st_size);
 		goto out;
 	}
-	/* the manifest: version and root hash */
-	const uint8_t *text, *sig;
-	size_t tl, sl;
-	if ((ret = fs_pread_all(imgfd, in, MANIFEST_AREA < chunk ? MANIFEST_AREA : chunk, st.st_size - MANIFEST_AREA)) ||
-		(ret = manifest_split(in, MANIFEST_AREA < chunk ? MANIFEST_AREA : chunk, &text, &tl, &sig, &sl, e)) ||
-		(ret = manifest_parse(text, tl, &m, e))) {
-		kerr_wrap(e, ret ? ret : -EINVAL, "slot image manifest");
+	if ((ret = release_manifest(imgfd, &m, e)))
 		goto out;
-	}
-	if ((ret = manifest_version_cmp(m.version, m.version, &(int){0}))) {
-		ret = kerr_set(e, -EINVAL, "slot image manifest version %s: not digits and dots (releases are ordered)",
-			m.version);
-		goto out;
-	}
 	strcpy(version, m.version);
 	jw_obj(w);
 	jw_key(w, "keel-release");

@@ -69,6 +69,9 @@ void release_chunk(const struct release *r, size_t i, struct release_chunk *c);
  * The single place the compressor plugs in. Returns the frame's length. */
 size_t chunk_frame(const uint8_t *in, size_t n, uint8_t *out);
 
+/* The slot manifest in the last 64 KiB of a slot image (parsed, not verified: the installer checks
+ * its signature); its version must be orderable. */
+int release_manifest(int imgfd, struct manifest *m, struct kerr *e);
 /* Build a release from the slot image in imgfd (streamed, chunk bytes at a time): the frames go
  * to outfd, the custom object ({"keel-release": ...}) to w. The version and verity root come from
  * the image's slot manifest (its last 64 KiB: parsed, the signature is the installer's to check);

@@ -57,7 +57,7 @@ int state_parse(const char *in, size_t len, struct ustate *s, struct kerr *e)
 {
 	static const char *const order[] = {"pending", "last", "progress", "failed"};
 	const char *p = in, *end = in + len;
-	char key[16], a[STATE_REASON_MAX + 1], b[STATE_REASON_MAX + 1], c[STATE_REASON_MAX + 1], d[STATE_REASON_MAX + 1];
+	char key[24], a[STATE_REASON_MAX + 1], b[STATE_REASON_MAX + 1], c[STATE_REASON_MAX + 1], d[STATE_REASON_MAX + 1];
 	int line = 0, at = -1;
 
 	memset(s, 0, sizeof(*s));
