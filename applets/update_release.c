@@ -263,7 +263,7 @@ static int save_progress(void *ctx, size_t n)
 	p->st->progress_chunks = n;
 	int ret = state_put(p->st, &e);
 	if (ret)
-		log_warn("update: progress not recorded: %s", kerr_str(&e, ret));
+		log_warn("progress not recorded: %s", kerr_str(&e, ret));
 	return 0; /* the install goes on; only a resume is lost */
 }
 
@@ -418,7 +418,7 @@ static int cmd_apply(int apply, struct kerr *e)
 		goto done;
 	}
 	if (cmp < 0 || below)
-		log_warn("update: downgrade to %s (installed %s, floor %s) allowed by --allow-downgrade", best.r.version,
+		log_warn("downgrade to %s (installed %s, floor %s) allowed by --allow-downgrade", best.r.version,
 			installed, *floor ? floor : "none");
 	if (!apply) {
 		rc = EXIT_OK;
@@ -455,7 +455,7 @@ static int cmd_apply(int apply, struct kerr *e)
 	struct install in = {.r = &best.r, .src = {src_get, &s}, .slotfd = pfd, .first = resume ? st.progress_chunks : 0,
 		.retries = (unsigned)upd.retries, .progress = save_progress, .pctx = &pg, .report = report};
 	if (resume)
-		log_info("update: %s: resuming at chunk %zu of %zu", best.r.version, in.first, best.r.nchunks);
+		log_info("%s: resuming at chunk %zu of %zu", best.r.version, in.first, best.r.nchunks);
 	if ((ret = install_slot(&in, e)))
 		goto fail;
 	what = "verify";
@@ -514,7 +514,7 @@ void reboot_request(const char *version)
 		dprintf(fd, "keel update: release %s\n", version);
 		close(fd);
 	}
-	log_info("update: release %s staged: reboot requested (%s)", version, fd >= 0 ? upd.reboot_file : "sentinel not written");
+	log_info("release %s staged: reboot requested (%s)", version, fd >= 0 ? upd.reboot_file : "sentinel not written");
 }
 
 /* ---- mark-good, mark-bad, rollback ---- */
@@ -575,7 +575,7 @@ static int cmd_mark(const char *cmd, struct kerr *e)
 		struct gpt_part p;
 		gpt_get(&h.g, h.other, &p);
 		if (!gpt_attr_successful(p.attr) && !gpt_attr_tries(p.attr))
-			log_warn("update: %s is not marked successful: there may be no slot to fall back on", h.oslot);
+			log_warn("%s is not marked successful: there may be no slot to fall back on", h.oslot);
 		else if (!gpt_attr_priority(p.attr) && (ret = set_attr(&h, h.other, 1, gpt_attr_tries(p.attr),
 			gpt_attr_successful(p.attr), e)))
 			goto fail;

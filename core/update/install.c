@@ -157,7 +157,12 @@ int install_slot(struct install *in, struct kerr *e)
 		s.have = 0;
 		s.pos = s.c.offset;
 		in->requests++;
+		struct kerr se = {0};
+		s.e = &se; /* the data's verdict, kept apart from what the transport makes of the sink's error */
 		ret = in->src.get(in->src.ctx, s.c.offset, feed, restart, &s, e);
+		s.e = e;
+		if (ret && s.fatal)
+			*e = se;
 		if (!ret && s.k < r->nchunks)
 			ret = kerr_set(e, -EPIPE, "the target ends at byte %llu, in chunk %zu", (unsigned long long)s.pos, s.k);
 		/* a broken transfer: again from the first unverified chunk, retries times in a row
