@@ -26,26 +26,19 @@
  * init: version 1 of every role; add: copy files below targets/, new targets, snapshot and
  * timestamp; rotate: root N+1 with the --new keys of the roles named, signed by old and new keys.
  *
- * Releases (core/update/release.h): publish release cuts a slot image (erofs + verity + signed
- * manifest, the size of a slot) into zstd frames of --chunk-size bytes (default 1 MiB) and adds
- * keel-VERSION.usr.zst (custom "keel-release": version, image size and sha512, verity root, the
- * chunks' offsets, lengths, sha256) and keel-VERSION.efi. check: the newest release in the
- * repository that never failed here, against the booted slot's version and the floor
- * (--floor, default /var/lib/keel/min-version). apply: that release into the other slot, each
- * chunk's sha256 checked before its bytes reach the slot, resumed from the first unverified chunk
- * (a broken transfer --retries times, default 3, then by the next apply); then the slot's signed
- * manifest (keys in --keys, default /etc/keel/keys) and verity tree, the UKI into a mounted ESP
- * (--esp DIR: EFI/Linux/NAME+3.efi), the GPT (other slot: priority above, tries 3, not
- * successful) and the pending release in the state file (--state, default
- * /var/lib/keel/update/state). --reboot: writes --reboot-file (default /run/reboot-required).
- * mark-good: the booted entry blessed, GPT successful, floor raised to its version, pending
- * cleared. mark-bad: the booted release remembered as failed (never offered again), its slot
- * priority 0 so the other boots next. rollback: cancel a staged release, or boot the other slot
- * when it booted successfully before and is not below the floor. The booted slot, entry and
- * disk come from --boot (default /run/keel/boot: slot=, entry=, disk=), --disk overrides; the
- * slots' partition devices from --sys (default /sys).
- * Exit status of these: 0 available/applied/done; 1 refused (trust, rollback, no fallback);
- * 2 usage; 3 error; 4 nothing to do; 5 deferred.
+ * Releases (core/update/release.h): publish release cuts a slot image into zstd frames of
+ * --chunk-size bytes (default 1 MiB) as keel-VERSION.usr.zst, plus keel-VERSION.efi. check: the
+ * newest release never remembered as failed, against the booted version and the floor (--floor,
+ * default /var/lib/keel/min-version). apply: into the other slot, each chunk's sha256 checked
+ * before it is written, resumed from the first unverified chunk (--retries, default 3, then the
+ * next apply); then the slot manifest (--keys, default /etc/keel/keys) and verity tree, the UKI
+ * into a mounted ESP (--esp DIR), the GPT, the pending release (--state, default
+ * /var/lib/keel/update/state); --reboot writes --reboot-file (default /run/reboot-required).
+ * mark-good: entry blessed, GPT successful, floor raised. mark-bad: the release remembered as
+ * failed, the other slot boots next. rollback: cancel a staged release, or boot the other slot.
+ * Booted slot, entry, version, disk: --boot (default /run/keel/boot), --disk; partitions: --sys.
+ * Exit status of these: 0 available/applied/done; 1 refused (trust, rollback); 2 usage;
+ * 3 error; 4 nothing to do; 5 deferred.
  *
  * Options: --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
  * 7 days, timestamp 1 day; --now defaults to SOURCE_DATE_EPOCH, else the clock); -j, --json.
@@ -65,7 +58,7 @@
 #include "net/http.h"
 #include "trust/sig.h"
 #include "trust/tuf.h"
-#include "update.h"
+#include "applets/update.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -20,7 +20,7 @@
 #include "disk/gpt.h"
 #include "trust/hash.h"
 #include "trust/manifest.h"
-#include "update.h"
+#include "applets/update.h"
 #include "update/install.h"
 #include "update/state.h"
 
@@ -49,7 +49,7 @@ static const char *rel(const char *p)
 /* ---- the host: disk, GPT, booted and other slot ---- */
 
 struct host {
-	char disk[256], slot[8], oslot[8], entry[256];
+	char disk[256], slot[8], oslot[8], entry[256], version[MANIFEST_VERSION_MAX + 1];
 	int fd, booted, other;
 	struct gpt g;
 };
@@ -78,6 +78,7 @@ static int host_open(struct host *h, int rw, struct kerr *e)
 	boot_key("slot", h->slot, sizeof(h->slot));
 	boot_key("entry", h->entry, sizeof(h->entry));
 	boot_key("disk", h->disk, sizeof(h->disk));
+	boot_key("version", h->version, sizeof(h->version)); /* what stage 1 verified and booted */
 	if (upd.disk && str_copy(h->disk, sizeof(h->disk), upd.disk))
 		return kerr_set(e, -ENAMETOOLONG, "--disk: too long");
 	if (strcmp(h->slot, "USR-A") && strcmp(h->slot, "USR-B"))
@@ -121,14 +122,16 @@ static int part_open(const struct host *h, int idx, int flags, uint64_t *size, s
 	return fd;
 }
 
-/* The version in slot idx's signed manifest. */
+/* The version in slot idx's signed manifest (the booted slot's: as stage 1 recorded it). */
 static int slot_version(const struct host *h, int idx, char *version, struct kerr *e)
 {
 	struct manifest m;
 	char key[32];
 	uint64_t size;
-	int fd = part_open(h, idx, O_RDONLY, &size, e), ret;
-	if (fd < 0)
+	int fd, ret;
+	if (idx == h->booted && *h->version)
+		return str_copy(version, MANIFEST_VERSION_MAX + 1, h->version) ? kerr_set(e, -EINVAL, "boot record: version too long") : 0;
+	if ((fd = part_open(h, idx, O_RDONLY, &size, e)) < 0)
 		return fd;
 	if (!(ret = manifest_load(fd, size, upd.keys, &m, key, sizeof(key), e)))
 		strcpy(version, m.version);
