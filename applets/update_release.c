@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -385,8 +386,9 @@ static int cmd_apply(int apply, struct kerr *e)
 	c.now = now ? (int64_t)now : (int64_t)time(NULL);
 	if ((c.trustfd = open(trust, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kfail(EXIT_FAIL, "trust directory %s: %s", trust, strerror(errno));
-	if ((ret = open_repo(&c.fetch, &hf)))
+	if ((rc = open_repo(&c.fetch, &hf)))
 		goto done_rc;
+	rc = EXIT_FAIL;
 	if ((ret = state_get(&st, e)) || (ret = floor_get(floor, e)) || (ret = host_open(&h, apply, e)) ||
 		(ret = slot_version(&h, h.booted, installed, e)))
 		goto fail;
@@ -505,7 +507,7 @@ done_rc:
 	close(c.trustfd);
 	if (repofd >= 0)
 		close(repofd);
-	return ret && rc == EXIT_FAIL && !e ? EXIT_FAIL : rc;
+	return rc;
 }
 
 /* The placeholder the reboot strategies (immediate, FleetLock, window) replace: the sentinel kured
@@ -763,16 +765,30 @@ static int cmd_status(struct kerr *e)
 int update_release(const char *cmd, int n, char **ops)
 {
 	struct kerr e = {0};
+	char dir[512];
+	const char *slash = strrchr(upd.state, '/');
+	int lock = -1;
 	(void)ops;
 	if (n)
 		return kfail(EXIT_USAGE, "%s: takes no operands (see --help)", cmd);
 	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kfail(EXIT_FAIL, "/: %s", strerror(errno));
+	/* one verb that changes the state at a time: a lock on the state file's directory */
+	if (strcmp(cmd, "status") && strcmp(cmd, "check")) {
+		if (str_fmt(dir, sizeof(dir), "%.*s", slash ? (int)(slash - upd.state) : 1, slash ? upd.state : "."))
+			return kfail(EXIT_USAGE, "--state: too long");
+		if (*dir)
+			mkdir(dir, 0755);
+		if ((lock = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || flock(lock, LOCK_EX | LOCK_NB))
+			return kfail(EXIT_FAIL, "%s: %s", dir, errno == EWOULDBLOCK ? "another keel update holds the lock" : strerror(errno));
+	}
 	int rc = !strcmp(cmd, "status") ? cmd_status(&e)
 		: !strcmp(cmd, "check") ? cmd_apply(0, &e)
 		: !strcmp(cmd, "apply") ? cmd_apply(1, &e)
 		: cmd_mark(cmd, &e);
 	close(rootfd);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 
