@@ -461,8 +461,15 @@ static int cmd_apply(int apply, struct kerr *e)
 		.retries = (unsigned)upd.retries, .progress = save_progress, .pctx = &pg, .report = report};
 	if (resume)
 		log_info("%s: resuming at chunk %zu of %zu", best.r.version, in.first, best.r.nchunks);
-	if ((ret = install_slot(&in, e)))
+	if ((ret = install_slot(&in, e))) {
+		if (ret == -EBADMSG && in.done == best.r.nchunks) {
+			/* every chunk verified, the image not: an earlier run's chunks changed on the slot,
+			 * so resuming would fail forever; the next apply starts from chunk 0 */
+			st.has_progress = 0;
+			state_put(&st, &(struct kerr){0});
+		}
 		goto fail;
+	}
 	what = "verify";
 	if ((ret = install_verify(pfd, psize, upd.keys, &best.r, e))) {
 		st.has_progress = 0; /* the bytes on the slot are not a release: next time from the start */
