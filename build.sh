@@ -33,7 +33,7 @@ PKGS_TEST=(clang libclang-rt-14-dev cryptsetup-bin vboot-utils cgpt gdisk zstd o
 	valgrind nodejs systemd ovmf systemd-boot-efi sbsigntool)
 # What the demo's VM needs: qemu, the Debian kernel and its modules, the image tools.
 PKGS_DEMO=(qemu-system-x86 linux-image-amd64 kmod cpio erofs-utils e2fsprogs gdisk cgpt openssl
-	busybox-static ovmf systemd-boot-efi sbsigntool mtools dosfstools)
+	busybox-static ovmf systemd-boot-efi sbsigntool mtools dosfstools runc umoci skopeo jq)
 apt_updated=
 ensure_pkgs() {
 	local p missing=()
@@ -184,8 +184,13 @@ run_make() { # flavour targets…
 	local O=$B/$flavour
 	[ "$flavour" = musl ] && O=$B
 	mkdir -p "$O"
-	# A change of compiler or flags rebuilds everything of that flavour.
-	local sig="$cc $cflags $inc $defs $ldflags $libs"
+	# A change of compiler or flags rebuilds everything of that flavour; so does a rebuilt vendored
+	# library (its cache key, first line of its stamp: a new mbedtls config changes the headers
+	# keel's objects were compiled against, a new libseccomp.a must be linked).
+	local vkeys s
+	for s in "$prefix"/*.stamp; do [ -f "$s" ] && vkeys="${vkeys:-}${vkeys:+ }$(basename "$s" .stamp)=$(head -1 "$s")"; done
+	local sig="$cc $cflags $inc $defs $ldflags $libs
+vendor: $prefix ${vkeys:-}"
 	if [ "$(cat "$O/.flags" 2>/dev/null)" != "$sig" ]; then rm -rf "$O/obj" "$O/keel" "$O/keel.debug" "$O/unit" "$O/fuzz"; echo "$sig" > "$O/.flags"; fi
 	make -s -f "$B/keel.mk" -j"$jobs" TOP="$top" O="$O" CC="$cc" CFLAGS="$cflags $inc $defs" \
 		LDFLAGS="$ldflags" LIBS="$libs" FUZZMAIN="$fuzzmain" "${@/#/$O/}"

@@ -48,6 +48,7 @@
  * Exit status: 0 ok (status: every unit healthy; status UNIT: it is active); 1 a unit failed,
  * is not active, or its job failed; 2 usage; 3 PID 1 unreachable or another failure.
  */
+#include "diag/evidence.h"
 #include "applets/init_calendar.h"
 #include "applets/init_stage1.h"
 #include "applets/table.h"
@@ -65,6 +66,10 @@
 #include "base/sandbox.h"
 #include "boot/shutdown.h"
 #include "boot/stage1.h"
+#include "disk/esp.h"
+#include "disk/gpt.h"
+#include "init/boot_units.h"
+#include "init/health.h"
 #include "init/host_setup.h"
 #include "init/svc_loop.h"
 
@@ -89,8 +94,63 @@ static const char *const client_syscalls[] = {"socket", "connect", "sendto", "sh
 
 /* ---- PID 1 ------------------------------------------------------------------------------------ */
 
+/* Is this boot a trial? Through systemd-boot: the entry stage 1 recorded (LoaderEntrySelected, as
+ * named before systemd-boot counted it down) has a boot counter (NAME+LEFT[-DONE].efi). A direct
+ * kernel boot: the slot's GPT successful bit is clear. Then the health checks of the image
+ * (ROOT/usr/lib/keel/health.json; none: the goal alone decides; unusable: the check fails). */
+static void health_setup(struct health *h, const char *root, bool test)
+{
+	char path[512], entry[256], slot[32], disk[128];
+	struct buf b = BUF_INIT(4096);
+	struct kerr e = {0};
+	struct esp_name en;
+	health_init(h);
+	str_fmt(h->run_dir, sizeof(h->run_dir), "%s" RUN_DIR, root);
+	const char *k = test ? getenv("KEEL_HEALTH_TEST_KEEL") : NULL; /* tests only: never as PID 1 */
+	if (k)
+		str_copy(h->keel, sizeof(h->keel), k);
+	str_fmt(path, sizeof(path), "%s" RUN_DIR "/boot", root);
+	if (fs_read_path(AT_FDCWD, path, b.max, &b, &e))
+		goto out; /* no record: not booted by stage 1 (or a test without one) */
+	h->booted = true;
+	lines_value(b.p, b.len, "entry", entry, sizeof(entry));
+	lines_value(b.p, b.len, "slot", slot, sizeof(slot));
+	lines_value(b.p, b.len, "disk", disk, sizeof(disk));
+	if (entry[0]) {
+		h->trial = !esp_name_parse(entry, &en) && en.left >= 0;
+		str_fmt(h->trial_why, sizeof(h->trial_why), "entry %s", entry);
+	} else if (slot[0] && disk[0]) {
+		struct gpt g = {0};
+		struct gpt_part p;
+		int fd = open(disk, O_RDONLY | O_CLOEXEC), i;
+		if (fd >= 0 && !gpt_read(&(struct gpt_io){.fd = fd}, 0, &g, &e) && (i = gpt_find_name(&g, slot)) >= 0 &&
+			!gpt_get(&g, i, &p))
+			h->trial = !gpt_attr_successful(p.attr);
+		else
+			log_warn("health: %s: cannot read the GPT: %s", disk, fd < 0 ? kerr_strerror(errno) : e.msg);
+		if (fd >= 0)
+			close(fd);
+		gpt_free(&g);
+		str_fmt(h->trial_why, sizeof(h->trial_why), "slot %s, not successful", slot);
+	}
+	if (!h->trial)
+		goto out;
+	buf_free(&b);
+	buf_init(&b, HEALTH_FILE_MAX + 1);
+	str_fmt(path, sizeof(path), "%s" HEALTH_FILE, root);
+	int ret = fs_read_path(AT_FDCWD, path, b.max, &b, &e);
+	if (!ret)
+		ret = b.len > HEALTH_FILE_MAX ? kerr_set(&e, -EFBIG, "larger than %d bytes", HEALTH_FILE_MAX) :
+			health_parse(b.p ? (const char *)b.p : "", b.len, &h->spec, &e);
+	if (ret && ret != -ENOENT)
+		str_copy(h->spec_error, sizeof(h->spec_error), e.msg);
+out:
+	buf_free(&b);
+}
+
 static void __attribute__((noreturn)) go_down(int how)
 {
+	boot_units_close();
 	machine_shutdown(how);
 	log_err("reboot(2) failed: %s", kerr_strerror(errno));
 	for (;;)
@@ -155,6 +215,8 @@ static int pid1(void)
 	if (chdir("/"))
 		log_warn("chdir /: %s", kerr_strerror(errno));
 	host_sysctl("/proc/sys"); /* before anything else runs: link protection and the like */
+	if (host_securityfs("/sys/kernel/security", &e))
+		log_warn("%s", e.msg);
 	if (reboot(RB_DISABLE_CAD))
 		log_warn("reboot(RB_DISABLE_CAD): %s", kerr_strerror(errno));
 	if (cg_mount(CGROUP_PATH, &e))
@@ -162,12 +224,18 @@ static int pid1(void)
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || host_hostname(rootfd, &e) < 0)
 		log_err("hostname: %s", rootfd < 0 ? kerr_strerror(errno) : e.msg);
+	unsigned kept;
+	int last = rootfd < 0 ? 0 : evidence_last(rootfd, &kept);
+	if (last > 0)
+		log_warn("%u failed boot(s) left evidence in /" EVIDENCE_DIR ", the newest %d.txt: keel diag last", kept, last);
 	if (rootfd >= 0)
 		close(rootfd);
 	if (host_loopback(&e))
 		log_err("loopback: %s", e.msg);
+	static struct health h;
+	health_setup(&h, "", false);
 	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
-		.cgroups = true, .cgroup_path = CGROUP_PATH};
+		.cgroups = true, .cgroup_path = CGROUP_PATH, .health = &h};
 	if (svc_loop_run(&o, &end, &e))
 		pid1_fatal(e.msg);
 	go_down(end == SVC_LOOP_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF);
@@ -189,9 +257,13 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 	str_fmt(run, sizeof(run), "%s/run", root);
 	if (stat(run, &st) && mkdir(run, 0755))
 		return kfail(EXIT_FAIL, "%s: %s", run, kerr_strerror(errno));
+	struct health h;
+	health_setup(&h, root, true);
 	struct svc_loop_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
-		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size};
-	if (svc_loop_run(&o, &end, &e))
+		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size, .health = &h};
+	int ret = svc_loop_run(&o, &end, &e);
+	health_free(&h);
+	if (ret)
 		return kfail(EXIT_FAIL, "%s", e.msg);
 	log_notice("stopped (%s)", end == SVC_LOOP_REBOOT ? "reboot" : "poweroff");
 	return EXIT_OK;
@@ -344,6 +416,46 @@ static int cmd_status(char *body, size_t len, const char *unit, bool json, enum 
 	return rc;
 }
 
+/* list-sockets: PID 1 sends "LISTEN\tTYPE\tUNIT\tACTIVATES" lines; printed as systemctl does,
+ * sorted by address then type, in columns, with its footer. */
+typedef char *sock_row[4];
+
+static int sock_row_cmp(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	int r = strcmp(x[0], y[0]);
+	return r ? r : strcmp(x[1], y[1]);
+}
+
+static int cmd_sockets(char *body)
+{
+	size_t n = 0, w[4] = {6, 0, 4, 9}, max = 0; /* LISTEN, (TYPE), UNIT, ACTIVATES */
+	for (char *p = body; (p = strchr(p, '\n')); p++)
+		max++;
+	sock_row *rows = calloc(max ? max : 1, sizeof(*rows));
+	if (!rows)
+		return kfail(EXIT_FAIL, "list-sockets: out of memory");
+	for (char *p = body, *nl; n < max && (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = 0;
+		for (int k = 0; k < 4; k++) {
+			rows[n][k] = p;
+			p += strcspn(p, "\t");
+			if (*p)
+				*p++ = 0;
+			w[k] = strlen(rows[n][k]) > w[k] ? strlen(rows[n][k]) : w[k];
+		}
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), sock_row_cmp);
+	if (n)
+		printf("%-*s %-*s %s\n", (int)w[0], "LISTEN", (int)w[2], "UNIT", "ACTIVATES");
+	for (size_t i = 0; i < n; i++)
+		printf("%-*s %-*s %s\n", (int)w[0], rows[i][0], (int)w[2], rows[i][2], rows[i][3]);
+	printf("\n%zu sockets listed.\nPass --all to see loaded but inactive sockets, too.\n", n);
+	free(rows);
+	return EXIT_OK;
+}
+
 static int client(int argc, char **argv)
 {
 	const char *root = NULL, *sock = NULL, *props = NULL;
@@ -365,7 +477,8 @@ static int client(int argc, char **argv)
 		return args_exit(n);
 	struct ctl_req r = {0};
 	size_t k;
-	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
+	static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload",
+		"list-sockets"};
 	enum status_mode mode = lsb ? ST_LSB : ST_STATUS;
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (!strcmp(argv[0], verbs[k]))
@@ -385,7 +498,7 @@ static int client(int argc, char **argv)
 		return kfail(EXIT_USAGE, "%s: too many arguments or a unit name too long (see --help)", argv[0]);
 	if (ctl_format_request(&r, line, sizeof(line)))
 		return kfail(EXIT_USAGE, "%s: %s (see --help)", argv[0],
-			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service or NAME.target)" :
+			n == 1 && !unit_name_suffix(r.unit) ? "not a unit name (NAME.service, NAME.socket or NAME.target)" :
 			n == 1 ? "takes no unit" : "needs a unit");
 	if (json && r.verb != CTL_STATUS)
 		return kfail(EXIT_USAGE, "--json is for status");
@@ -411,6 +524,8 @@ static int client(int argc, char **argv)
 		if (nl)
 			*nl = 0;
 		rc = kfail(job ? EXIT_NO : mode == ST_IS_ACTIVE || mode == ST_LSB ? 3 : EXIT_FAIL, "%s", body + 4);
+	} else if (r.verb == CTL_SOCKETS) {
+		rc = cmd_sockets(body + 3);
 	} else if (r.verb == CTL_STATUS) {
 		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
 		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */

@@ -12,6 +12,7 @@
 #include "boot/cmdline.h"
 #include "boot/lockdown.h"
 #include "boot/stage1.h"
+#include "diag/evidence.h"
 #include "disk/mount.h"
 
 #include <errno.h>
@@ -33,6 +34,12 @@ static struct {
 	struct kerr e;
 	char what[128];       /* the step that failed */
 	uint64_t t0;
+	struct {
+		uint64_t ms;
+		char text[120];
+	} line[40];           /* the console lines (cut), for /run/keel/boot-stages */
+	int nline;
+	bool state_up;        /* STATE is mounted on STAGE1_SYSROOT */
 } g;
 
 /* One progress line on the console: "keel init: [  1.234] message". */
@@ -43,7 +50,16 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	uint64_t t = mono_ms() - g.t0;
+	uint64_t now = mono_ms(), t = now - g.t0;
+	if (g.nline < (int)(sizeof(g.line) / sizeof(g.line[0]))) {
+		g.line[g.nline].ms = now;
+		char *c = g.line[g.nline++].text;
+		size_t l = strnlen(line, sizeof(g.line[0].text) - 1);
+		memcpy(c, line, l);
+		c[l] = 0;
+		for (; *c; c++)
+			*c = *c == '\n' ? ' ' : *c;
+	}
 	dprintf(STDERR_FILENO, "keel init: [%3llu.%03llu] %s\n", (unsigned long long)(t / 1000),
 		(unsigned long long)(t % 1000), line);
 }
@@ -54,6 +70,38 @@ __attribute__((format(printf, 1, 2))) static void step(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(g.what, sizeof(g.what), fmt, ap);
 	va_end(ap);
+}
+
+/* /run/keel/boot-stages, for `keel diag boot`: "MONO_MS TEXT" for the start of stage 1, each
+ * console line, and last (switch_root or the failure), on CLOCK_MONOTONIC as the console's times. */
+static void record_stages(const char *last)
+{
+	mkdir("/run/keel", 0755);
+	int fd = open("/run/keel/boot-stages", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	dprintf(fd, "%llu stage 1\n", (unsigned long long)g.t0);
+	for (int i = 0; i < g.nline; i++)
+		dprintf(fd, "%llu %s\n", (unsigned long long)g.line[i].ms, g.line[i].text);
+	dprintf(fd, "%llu %s\n", (unsigned long long)mono_ms(), last);
+	close(fd);
+}
+
+/* Evidence on STATE for `keel diag last` (diag/evidence.h), mounting STATE if stage 1 failed
+ * after finding the disk but before mounting it. */
+static void keep_evidence(const char *why)
+{
+	char reason[800];
+	snprintf(reason, sizeof(reason), "stage 1 failed: %s", why);
+	struct kerr e = {0};
+	if (!g.state_up && (!g.s.disk[0] || stage1_mount_state(&g.s, "/sys", &e)))
+		return;
+	g.state_up = true;
+	int fd = open(STAGE1_SYSROOT, O_PATH | O_DIRECTORY | O_CLOEXEC), n = fd < 0 ? -errno : evidence_save(fd, reason);
+	if (fd >= 0)
+		close(fd);
+	if (n > 0)
+		dprintf(STDERR_FILENO, "keel init: evidence kept on STATE: /" EVIDENCE_DIR "/%d.txt (keel diag last)\n", n);
 }
 
 static void console_stdio(void)
@@ -201,6 +249,9 @@ static void __attribute__((noreturn)) rescue(int code)
 		snprintf(reason, sizeof(reason), "keel.rescue on the kernel command line");
 	if (code)
 		dprintf(STDERR_FILENO, "keel init: FAILED: %s\n", reason);
+	record_stages(code ? "stage 1 failed" : "rescue console");
+	if (code)
+		keep_evidence(reason);
 	char tmo[32];
 	unsigned t = key_uint("keel.rescue_timeout", 600, 0, 86400);
 	if (locked())
@@ -254,6 +305,7 @@ static int to_sysroot(void)
 	step("mounting the state partition");
 	if ((ret = stage1_mount_state(s, "/sys", &g.e)))
 		return ret;
+	g.state_up = true;
 	say("state %s (ext4) mounted on /", s->state_dev);
 	step("checking the version of %s against the minimum", s->slot);
 	if ((ret = stage1_floor(s, STAGE1_SYSROOT, STAGE1_FLOOR_STATE, "STATE", &g.e)))
@@ -333,6 +385,7 @@ int init_stage1(void)
 	say("switching root to the host, exec %s%s (stage 1 peak RSS %ld KiB)", init, keel ? " init" : "", peak_rss_kib());
 	char *keel_argv[] = {"keel", "init", NULL};
 	char *custom_argv[] = {(char *)init, NULL};
+	record_stages("switch_root");
 	if (!(ret = switch_root(STAGE1_SYSROOT, &g.e))) {
 		execv(init, keel ? keel_argv : custom_argv);
 		ret = kerr_set(&g.e, -errno, "switch_root: exec %s: %s", init, strerror(errno));

@@ -1,15 +1,18 @@
-/* keel oci - unpack a signed OCI image into a runtime bundle; decompress gzip/zlib streams
+/* keel oci - unpack a signed OCI image into a runtime bundle; decompress gzip/zlib/zstd streams
  *
  * usage: keel oci unpack [--key PUBKEY | --keys DIR] [OPTIONS] LAYOUT[:REF] BUNDLE
- *        keel oci inflate [--zlib | --raw] [--max-bytes N] [FILE]
+ *        keel oci inflate [--zlib | --raw | --zstd] [--max-bytes N] [FILE]
  *
  * unpack: verify LAYOUT as `keel verify oci --keys` does (every image signed by a trusted key),
  * then unpack the image tagged REF (default: the only one) into BUNDLE/rootfs and write
  * BUNDLE/config.json (runtime-spec as `umoci unpack` writes it, hardened: noNewPrivileges, three
- * capabilities, masked paths, a seccomp profile). Each layer streams through its digest, gzip,
- * its diff_id and the tar reader into a staging directory that becomes BUNDLE only when all
- * verified; a failure leaves nothing. No path leaves the root, no symlink in a path is followed,
- * hard links stay in their layer. BUNDLE must not exist or be empty.
+ * capabilities, masked paths, a seccomp profile). Each layer streams through its digest, gzip or
+ * zstd (a window of at most 128 MiB), its diff_id and the tar reader into a staging directory
+ * that becomes BUNDLE only when all verified; a failure leaves nothing. No path leaves the root,
+ * no symlink in a path is followed, hard links stay in their layer. BUNDLE must not exist or be
+ * empty, or with --replace be a directory that the new bundle replaces in one rename once all
+ * verified (a failure leaves it as it was). The image may narrow or widen the capabilities with
+ * the label io.containers.capabilities (podman's); `keel policy workload` judges the result.
  *
  * unpack options:
  *   -k, --key PUBKEY   the one key to trust
@@ -17,10 +20,14 @@
  *   --devices POLICY   device nodes: refuse (default), skip or create
  *   --setid POLICY     set-id bits, file capabilities: keep (default), strip or refuse
  *   --max-bytes N      limit on the layers decompressed (default 64 GiB)
+ *   --replace          BUNDLE may exist with contents: replaced atomically
+ *   --cgroup PATH      linux.cgroupsPath of config.json: an absolute path beneath the cgroup2
+ *                      mount (container@.service: below its own unit's cgroup)
  *
- * inflate: decompress gzip (all members), --zlib or --raw DEFLATE from FILE (default: standard
- * input) to standard output, every checksum checked, at most --max-bytes (default 1 TiB);
- * errors name the byte offset; what was written before an error stays written.
+ * inflate: decompress gzip (all members), --zlib or --raw DEFLATE, or --zstd (all frames, a
+ * window of at most 128 MiB) from FILE (default: standard input) to standard output, every
+ * checksum checked, at most --max-bytes (default 1 TiB); errors name the byte offset; what was
+ * written before an error stays written.
  *
  * Exit status: 0 done; 1 the input is bad or untrusted (does not verify, malformed, escapes its
  * root, refused by a policy, over a limit); 2 usage; 3 a runtime failure (a file missing or
@@ -28,6 +35,7 @@
  */
 #include "archive/inflate.h"
 #include "archive/oci_unpack.h"
+#include "archive/zstd_read.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -64,11 +72,12 @@ static int fd_sink(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
 
 static int oci_inflate(int argc, char **argv)
 {
-	int zlib = 0, raw = 0, ret, in = STDIN_FILENO, out = STDOUT_FILENO, rc;
+	int zlib = 0, raw = 0, zst = 0, ret, in = STDIN_FILENO, out = STDOUT_FILENO, rc;
 	uint64_t max = 1ull << 40;
 	const struct opt opts[] = {
 		{"zlib", 0, OPT_FLAG, &zlib},
 		{"raw", 0, OPT_FLAG, &raw},
+		{"zstd", 0, OPT_FLAG, &zst},
 		{"max-bytes", 0, OPT_U64, &max, 0, 0},
 		{0},
 	};
@@ -77,8 +86,8 @@ static int oci_inflate(int argc, char **argv)
 	int n = args_parse(opts, argc, argv, &ops);
 	if (n < 0)
 		return args_exit(n);
-	if (n > 1 || (zlib && raw))
-		return kfail(EXIT_USAGE, "inflate: needs [--zlib | --raw] [--max-bytes N] [FILE] (see --help)");
+	if (n > 1 || !!zlib + !!raw + !!zst > 1)
+		return kfail(EXIT_USAGE, "inflate: needs [--zlib | --raw | --zstd] [--max-bytes N] [FILE] (see --help)");
 	const char *name = n && strcmp(ops[0], "-") ? ops[0] : "-";
 	if (strcmp(name, "-") && (in = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return kfail(kerr_exit(-errno), "inflate: %s: %s", name, kerr_strerror(errno));
@@ -87,7 +96,8 @@ static int oci_inflate(int argc, char **argv)
 		goto out;
 	}
 	struct inflate_io io = {fd_read, &in, fd_sink, &out, max};
-	ret = inflate_stream(zlib ? INFLATE_ZLIB : raw ? INFLATE_RAW : INFLATE_GZIP, &io, NULL, &e);
+	ret = zst ? zstd_read_stream(&io, ZSTD_READ_WINDOW_DEFAULT, NULL, &e)
+		  : inflate_stream(zlib ? INFLATE_ZLIB : raw ? INFLATE_RAW : INFLATE_GZIP, &io, NULL, &e);
 	rc = ret ? kfail(kerr_exit(ret), "inflate: %s: %s", name, kerr_str(&e, ret)) : EXIT_OK;
 out:
 	if (in != STDIN_FILENO)
@@ -121,8 +131,12 @@ static int oci_unpack_main(int argc, char **argv)
 	static const char *const devs[3] = {"refuse", "skip", "create"}, *const setids[3] = {"keep", "strip", "refuse"};
 	const char *key = NULL, *dir = "/usr/lib/keel/keys", *dev = NULL, *setid = NULL;
 	uint64_t max = 0;
+	int replace = 0;
+	const char *cgroup = NULL;
 	const struct opt opts[] = {
 		{"key", 'k', OPT_STR, &key},
+		{"replace", 0, OPT_FLAG, &replace},
+		{"cgroup", 0, OPT_STR, &cgroup},
 		{"keys", 0, OPT_STR, &dir},
 		{"devices", 0, OPT_STR, &dev},
 		{"setid", 0, OPT_STR, &setid},
@@ -140,10 +154,14 @@ static int oci_unpack_main(int argc, char **argv)
 	if (n < 0)
 		return args_exit(n);
 	if (n != 2 || policy(dev, devs, &d) || policy(setid, setids, &sid))
-		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] LAYOUT[:REF] BUNDLE (see --help)");
+		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] [--replace] [--cgroup PATH] LAYOUT[:REF] BUNDLE (see --help)");
 	o.layer.devices = (enum layer_dev)d;
 	o.layer.setid = (enum layer_setid)sid;
 	o.max_bytes = max;
+	o.replace = replace;
+	o.cgroup = cgroup;
+	if (cgroup && (cgroup[0] != '/' || strstr(cgroup, "/..") || strlen(cgroup) > 255))
+		return kfail(EXIT_USAGE, "unpack: --cgroup %.64s: an absolute cgroup path without .., at most 255 bytes", cgroup);
 	/* LAYOUT:REF — the part after the last ':' is a tag when it has no '/' */
 	const char *colon = strrchr(ops[0], ':');
 	if (str_copy(layout, sizeof(layout), ops[0]) || str_copy(parent, sizeof(parent), ops[1]))

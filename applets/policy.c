@@ -2,8 +2,9 @@
  *
  * usage: keel policy workload [--level baseline|restricted] [--json|--sarif] BUNDLE|CONFIG.json
  *        keel policy seccomp [--caps CAP,...] [--kernel X.Y] [--export-bpf FILE] [--json] PROFILE.json
- *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--json|--sarif]
+ *        keel policy host [--profile FILE] [--root DIR] [--role NAME] [--date YYYY-MM-DD] [--apply] [--json|--sarif]
  *        keel policy host [--profile FILE] --explain ID
+ *        keel policy units [--root DIR] [--threshold N] [--json] [UNIT|FILE...]
  *
  * workload: judge an OCI runtime-spec config.json (or BUNDLE/config.json) by the Pod Security
  * Standards (Kubernetes v1.35) at the given level (default restricted, which includes
@@ -22,10 +23,18 @@
  * host: run a host profile's checks (default: keel's own profile, roles base and
  * kubernetes-node) against the kernel's interfaces beneath --root: sysctls, mount options,
  * risky modules, world-writable and setuid files on writable mounts, listening sockets, the
- * kernel command line, lockdown, module signatures, Secure Boot, the booted release. Each
+ * kernel command line, lockdown, module signatures, Secure Boot, the booted release and its
+ * floor, the verity root hash of /usr's device, clock synchronisation (adjtimex). Each
  * result has the check id, the expected and observed value and where it was read. A waiver
  * (id, reason, who, expires) turns a failure into a recorded WAIVED until it expires. A missing
  * interface is UNKNOWN (could not evaluate), never FAIL.
+ *
+ * units: how exposed each service is, as `systemd-analyze security` (systemd 252) computes it:
+ * its 81 checks with weights and ranges, the settings each service has and lacks, an overall
+ * exposure 0.0-10.0 and its level (PERFECT SAFE OK MEDIUM EXPOSED UNSAFE DANGEROUS). UNITs are
+ * loaded beneath --root as keel init loads them (drop-ins, masks); a FILE (a path) alone; none:
+ * every service there. What keel refuses (DynamicUser=, DeviceAllow=...) is scored as systemd
+ * reads it and named.
  *
  * Options:
  *   --profile FILE     a host profile (default /usr/share/keel/policy/host.json, shipped
@@ -34,11 +43,14 @@
  *   --role NAME        base (default) or another role the profile declares
  *   --date YYYY-MM-DD  judge waiver expiry on this day (default today, UTC)
  *   --explain ID       print a check's title, rationale, anchor and expectation per role
+ *   --apply            host: set each failed sysctl to the value the profile expects for the
+ *                      role (one write per key, each reported on stderr), then judge again
  *   --caps LIST        capabilities the container holds, for includes/excludes.caps
  *                      (comma-separated CAP_ names; default none)
  *   --kernel X.Y       kernel version for minKernel (default: the running kernel)
  *   --export-bpf FILE  write the compiled filter (struct sock_filter[]) to FILE, atomically
  *   --level L          baseline or restricted (workload)
+ *   --threshold N      units: exit 1 when an exposure exceeds N tenths (0-100; default 100)
  *   --json             machine-readable report (schema: see the docs)
  *   --sarif            SARIF 2.1.0 for code-scanning pipelines (workload, host): one result per
  *                      violation or failed / unevaluated check; waivers and user-namespace
@@ -55,10 +67,14 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/sandbox.h"
+#include "base/scan.h"
+#include "init/unit_load.h"
+#include "policy/exposure.h"
 #include "policy/host.h"
 #include "policy/psa.h"
 #include "policy/seccomp_profile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -382,8 +398,8 @@ static int cmd_seccomp(int argc, char **argv)
 		return rc;
 	if (!kernel && !uname(&u))
 		kernel = u.release;
-	int k = 0;
-	if (!kernel || sscanf(kernel, "%u.%u%n", &so.kmajor, &so.kminor, &k) != 2 || (k && kernel[k] && !strchr(".-+", kernel[k])))
+	const char *ke = kernel ? scan_uint(kernel, 10, &so.kmajor) : NULL;
+	if (!ke || *ke != '.' || !(ke = scan_uint(ke + 1, 10, &so.kminor)) || (*ke && !strchr(".-+", *ke)))
 		return kfail(EXIT_USAGE, "--kernel: '%s' is not X.Y", kernel ? kernel : "");
 	if (bpf_out) {
 		const char *sl = strrchr(bpf_out, '/');
@@ -392,6 +408,13 @@ static int cmd_seccomp(int argc, char **argv)
 		if ((outdir = open(dirbuf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			return kfail(EXIT_FAIL, "--export-bpf: %s: %s", dirbuf, kerr_strerror(errno));
 		bpf_out = sl ? sl + 1 : bpf_out;
+		/* the file is replaced by a rename: never a device, FIFO or symlink (as root, --export-bpf
+		 * /dev/null once turned /dev/null into a regular file) */
+		struct stat st;
+		if (!fstatat(outdir, bpf_out, &st, AT_SYMLINK_NOFOLLOW) && !S_ISREG(st.st_mode)) {
+			close(outdir);
+			return kfail(EXIT_USAGE, "--export-bpf: %s: not a regular file (it would be replaced)", bpf_out);
+		}
 	}
 
 	struct buf in = {0}, bpf = BUF_INIT(1 << 20), out = BUF_INIT(4 << 20);
@@ -489,6 +512,225 @@ out:
 	buf_free(&out);
 	if (outdir >= 0)
 		close(outdir);
+	return rc;
+}
+
+/* ---- units --------------------------------------------------------------------------------- */
+
+static const char *const units_syscalls[] = {"open", "openat", "getdents64", "newfstatat", "readlinkat", "uname", NULL};
+
+static void note(void *arg, const struct kerr *e)
+{
+	strv_push(arg, e->msg);
+}
+
+/* Parse one operand into u: a FILE (with a '/': that file alone, a template as its instance
+ * "test_instance") or a NAME found beneath the root (drop-ins and masks as keel init loads it).
+ * Returns 0, or an exit code with why set (-1: masked). */
+static int units_load(const char *op, const struct unit_dirs *d, struct unit *u, struct ux_extra *x, char *why,
+	size_t wn)
+{
+	struct kerr e = {0};
+	enum unit_load load = LOAD_LOADED;
+	int ret;
+	if (!strchr(op, '/')) {
+		if ((ret = unit_load_observed(d, op, u, &x->obs, &load, &e)))
+			return snprintf(why, wn, "%s", e.msg), EXIT_FAIL;
+	} else {
+		const char *base = strrchr(op, '/') + 1, *at = strchr(base, '@');
+		char name[UNIT_NAME_MAX + 1];
+		struct buf b = BUF_INIT(UNIT_FILE_MAX);
+		int fd = open(op, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (unit_name_is_template(base) ? str_fmt(name, sizeof(name), "%.*stest_instance%s", (int)(at - base + 1),
+				base, unit_ref_suffix(base)) : str_copy(name, sizeof(name), base))
+			name[0] = 0;
+		int rc = EXIT_FAIL;
+		ret = fd < 0 ? -errno : fs_read_fd(fd, UNIT_FILE_MAX, &b);
+		if (fd >= 0)
+			close(fd);
+		if (ret)
+			snprintf(why, wn, "%s: %s", op, ret == -EFBIG ? "larger than 262144 bytes" : kerr_strerror(ret));
+		else if (!name[0] || unit_init(u, name))
+			snprintf(why, wn, "%s: not a unit file name (NAME.service)", op);
+		else if ((u->observer = &x->obs) && ((ret = unit_parse(u, op, (const char *)b.p, b.len, &e)) ||
+				(ret = unit_check(u, &e))))
+			snprintf(why, wn, "%s", e.msg);
+		else
+			rc = 0;
+		buf_free(&b);
+		if (rc)
+			return rc;
+	}
+	if (load != LOAD_LOADED)
+		return snprintf(why, wn, "%s", unit_load_name(load)), load == LOAD_MASKED ? -1 : EXIT_FAIL;
+	if (u->kind != UNIT_SERVICE)
+		return snprintf(why, wn, "not a service"), EXIT_FAIL;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every NAME.service (no templates) of the unit directories, sorted, each once. */
+static int units_all(const struct unit_dirs *d, struct strv *out)
+{
+	for (int i = 0; i < UNIT_DIRS; i++) {
+		int fd = d->fd[i] < 0 ? -1 : openat(d->fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+		struct dirent *de;
+		while (dir && (de = readdir(dir)))
+			if (str_ends(de->d_name, ".service") && !unit_name_is_template(de->d_name) &&
+				!strv_has(out, de->d_name) && strv_push(out, de->d_name))
+				break;
+		if (dir)
+			closedir(dir);
+		else if (fd >= 0)
+			close(fd);
+	}
+	qsort(out->v, out->n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+/* "exposure": tenths as systemd-analyze writes them ("9.6"); a row's part is null when 0. */
+static void jw_tenths(struct jw *w, unsigned x, bool row)
+{
+	char b[16];
+	snprintf(b, sizeof(b), "%u.%u", x / 10, x % 10);
+	jw_key(w, "exposure");
+	if (x || !row)
+		jw_str(w, b);
+	else
+		jw_null(w);
+}
+
+/* One unit's assessment: rows as systemd-analyze security --json=short has them ("set": true,
+ * false, or null where the check does not apply; "exposure": this row's part, or null) plus
+ * badness, range and weight. */
+static void units_json(struct jw *w, const struct ux_result *r)
+{
+	char name[64];
+	jw_tenths(w, r->exposure, false);
+	jw_kv(w, "level", ux_level(r->exposure));
+	jw_key(w, "checks");
+	jw_arr(w);
+	for (unsigned i = 0; i < UX_CHECKS; i++) {
+		unsigned wt, range, b = r->badness[i];
+		ux_check(i, name, sizeof(name), &wt, &range);
+		jw_obj(w);
+		jw_kv(w, "name", name);
+		jw_key(w, "set");
+		b == UX_NA ? jw_null(w) : jw_bool(w, !b);
+		jw_key(w, "badness");
+		b == UX_NA ? jw_null(w) : jw_uint(w, b);
+		jw_key(w, "range");
+		jw_uint(w, range);
+		jw_key(w, "weight");
+		jw_uint(w, wt);
+		jw_tenths(w, ux_row_exposure(r, i), true);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void units_table(const char *unit, const char *file, const struct ux_result *r)
+{
+	char name[64];
+	printf("%s (%s): exposure %u.%u %s\n", unit, file, r->exposure / 10, r->exposure % 10, ux_level(r->exposure));
+	for (unsigned i = 0; i < UX_CHECKS; i++) {
+		unsigned wt, range, b = r->badness[i], x = ux_row_exposure(r, i);
+		ux_check(i, name, sizeof(name), &wt, &range);
+		if (b == UX_NA)
+			printf("  n/a   %s\n", name);
+		else
+			printf("  %-5s %-60s %2u/%-2u weight %4u  +%u.%u\n", !b ? "has" : b == range ? "lacks" : "part", name,
+				b, range, wt, x / 10, x % 10);
+	}
+}
+
+static int cmd_units(int argc, char **argv)
+{
+	const char *root = "/";
+	uint64_t threshold = 100;
+	int json = 0, rc = EXIT_OK;
+	const struct opt opts[] = {{"root", 0, OPT_STR, &root}, {"threshold", 0, OPT_U64, &threshold, 0, 100},
+		{"json", 0, OPT_FLAG, &json}, {0}};
+	char **ops, why[512];
+	int n = args_parse(opts, argc, argv, &ops);
+	if (n < 0)
+		return args_exit(n);
+	struct unit_dirs d;
+	struct kerr e = {0};
+	struct strv all = {0};
+	struct buf jb = BUF_INIT(16 << 20);
+	struct jw w;
+	if (unit_dirs_open(&d, root, &e))
+		return kfail(EXIT_FAIL, "--root: %s", e.msg);
+	if ((rc = narrow_to(units_syscalls)))
+		goto out;
+	if (!n) {
+		units_all(&d, &all);
+		ops = all.v;
+		n = (int)all.n;
+	}
+	jw_init(&w, &jb);
+	jw_obj(&w);
+	jw_kv(&w, "root", root);
+	jw_key(&w, "units");
+	jw_arr(&w);
+	for (int k = 0; k < n; k++) {
+		struct unit *u = calloc(1, sizeof(*u));
+		struct ux_extra x;
+		struct ux_result r;
+		struct strv notes = {0};
+		const char *base = strrchr(ops[k], '/') ? strrchr(ops[k], '/') + 1 : ops[k];
+		int st = u ? 0 : EXIT_FAIL;
+		snprintf(why, sizeof(why), "out of memory");
+		ux_extra_init(&x, note, &notes);
+		if (!st && !(st = units_load(ops[k], &d, u, &x, why, sizeof(why))) && ux_assess(u, &x, &r))
+			st = EXIT_FAIL;
+		if (st == -1 && all.n) /* listing every service: a masked one is not there */
+			goto next;
+		if (st) /* what was said of single lines is moot */
+			strv_clear(&notes);
+		jw_obj(&w);
+		jw_kv(&w, "unit", base);
+		jw_kv(&w, "file", u && u->fragment ? u->fragment : ops[k]);
+		if (st) {
+			jw_kv(&w, "error", why);
+			if (!json)
+				kfail(EXIT_FAIL, "%s: could not evaluate: %s", base, why);
+			rc = rc == EXIT_NO ? rc : EXIT_FAIL;
+		} else {
+			units_json(&w, &r);
+			if (!json)
+				units_table(base, u->fragment, &r);
+			if (r.exposure > threshold)
+				rc = EXIT_NO;
+		}
+		jw_key(&w, "keel");
+		jw_arr(&w);
+		for (size_t i = 0; i < notes.n; i++) {
+			jw_str(&w, notes.v[i]);
+			if (!json)
+				printf("  keel: %s\n", notes.v[i]);
+		}
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+next:
+		strv_clear(&notes);
+		unit_free(u);
+		free(u);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	if (json && emit_json(&w, &jb))
+		rc = EXIT_FAIL;
+out:
+	buf_free(&jb);
+	strv_clear(&all);
+	unit_dirs_close(&d);
 	return rc;
 }
 
@@ -593,11 +835,18 @@ static void host_json(struct jw *w, const struct hc_profile *p, const char *role
 	jw_obj_end(w);
 }
 
+static const char *field_key(const struct hc_result *r)
+{
+	const struct json *k = json_get(r->c->obj, "key");
+	return k ? k->u.str.s : "";
+}
+
 static int cmd_host(int argc, char **argv)
 {
 	const char *profile = NULL, *root = "/", *role = "base", *date = NULL, *explain_id = NULL;
-	int json = 0, sarif = 0, rc, ret, rootfd = -1;
+	int json = 0, sarif = 0, apply = 0, rc, ret, rootfd = -1;
 	const struct opt opts[] = {{"profile", 0, OPT_STR, &profile}, {"root", 0, OPT_STR, &root}, {"sarif", 0, OPT_FLAG, &sarif},
+		{"apply", 0, OPT_FLAG, &apply},
 		{"role", 0, OPT_STR, &role}, {"date", 0, OPT_STR, &date}, {"explain", 0, OPT_STR, &explain_id},
 		{"json", 0, OPT_FLAG, &json}, {0}};
 	char **ops, today[40];
@@ -648,9 +897,24 @@ static int cmd_host(int argc, char **argv)
 		rc = kfail(EXIT_FAIL, "--root: %s: %s", root, kerr_strerror(errno));
 		goto out;
 	}
+	hc_live_read(&p, rootfd);
 	if ((rc = narrow_to(host_syscalls)))
 		goto out;
 	if (!(res = calloc(p.n + 1, sizeof(*res))) || hc_run(&p, rootfd, role, date ? date : today, res)) {
+		rc = kfail(EXIT_FAIL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; apply && i < p.n; i++) { /* each key set on its own, reported, then all judged anew */
+		char val[64];
+		int a = hc_apply(rootfd, role, &res[i], val, sizeof(val));
+		if (a < 0)
+			fprintf(stderr, "keel policy: --apply: %s: %s=%s: %s\n", res[i].c->id, field_key(&res[i]), val,
+				kerr_strerror(a));
+		else if (!a)
+			fprintf(stderr, "keel policy: --apply: %s: %s %s -> %s\n", res[i].c->id, field_key(&res[i]),
+				res[i].observed, val);
+	}
+	if (apply && hc_run(&p, rootfd, role, date ? date : today, res)) {
 		rc = kfail(EXIT_FAIL, "out of memory");
 		goto out;
 	}
@@ -722,7 +986,7 @@ int policy_main(int argc, char **argv)
 		char **ops;
 		const struct opt none[] = {{0}};
 		int n = args_parse(none, argc - 1, argv + 1, &ops);
-		return n < 0 ? args_exit(n) : kfail(EXIT_USAGE, "a subcommand expected: workload, seccomp, host (see --help)");
+		return n < 0 ? args_exit(n) : kfail(EXIT_USAGE, "a subcommand expected: workload, seccomp, host, units (see --help)");
 	}
 	if (!strcmp(argv[1], "workload"))
 		return cmd_workload(argc - 2, argv + 2);
@@ -730,5 +994,7 @@ int policy_main(int argc, char **argv)
 		return cmd_seccomp(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "host"))
 		return cmd_host(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "units"))
+		return cmd_units(argc - 2, argv + 2);
 	return kfail(EXIT_USAGE, "unknown subcommand '%s' (see --help)", argv[1]);
 }

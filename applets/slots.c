@@ -42,6 +42,7 @@
 #include "disk/esp.h"
 #include "disk/gpt.h"
 #include "base/json.h"
+#include "base/lines.h"
 #include "base/log.h"
 #include "base/sandbox.h"
 
@@ -60,18 +61,9 @@ static void boot_record(const char *key, char *out, size_t n)
 {
 	struct buf b = BUF_INIT(4096);
 	struct kerr e = {0};
-	size_t kl = strlen(key);
 	*out = 0;
 	if (!fs_read_path(AT_FDCWD, BOOT_RECORD, b.max, &b, &e))
-		for (const char *p = (const char *)b.p, *end = p + b.len; p < end;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			nl = nl ? nl : end;
-			if ((size_t)(nl - p) > kl && !memcmp(p, key, kl) && p[kl] == '=' && (size_t)(nl - p - kl - 1) < n) {
-				memcpy(out, p + kl + 1, (size_t)(nl - p - kl - 1));
-				out[nl - p - kl - 1] = 0;
-			}
-			p = nl + 1;
-		}
+		lines_value(b.p, b.len, key, out, n);
 	buf_free(&b);
 }
 

@@ -3,7 +3,7 @@
  * usage: keel systemctl [--root DIR] [-q] VERB [UNIT...]
  *
  * A link named systemctl runs this. VERB: start stop restart reload status [UNIT] is-active
- * enable disable is-enabled show [-p PROP,...] [--value] list-units daemon-reload poweroff
+ * enable disable is-enabled show [-p PROP,...] [--value] list-units list-sockets daemon-reload poweroff
  * reboot, each as keel init's (see keel init --help); daemon-reload does nothing (keel init
  * reads a unit's files again when it is next started while down). -q prints nothing;
  * --no-pager, --no-legend, --full, -l, --system are ignored.
@@ -64,6 +64,8 @@ int systemctl_main(int argc, char **argv)
 		return EXIT_OK;
 	if (!strcmp(verb, "list-units") || (!strcmp(verb, "status") && !nu))
 		verb = "status";
+	else if (!strcmp(verb, "list-sockets") && !nu)
+		;
 	else if (!nu)
 		return kfail(EXIT_USAGE, "%s: needs a unit (see --help)", verb);
 	if (quiet) { /* the answer is the exit status */

@@ -13,6 +13,7 @@
  *        keel update mark-good [--reason TEXT] [--json]
  *        keel update mark-bad --reason TEXT [--json]
  *        keel update rollback [--json]
+ *        keel update reboot|steady-state [--wait] [--json] [--root DIR] [--now EPOCH]
  *
  * A TUF 1.0 repository is metadata/ and targets/ below a directory, file:///DIR or http(s) URL.
  * refresh: root N+1, N+2... (each signed by the old and its own root keys, version +1), then
@@ -22,6 +23,8 @@
  * the image's --root (default /usr/lib/keel/tuf/root.json) on; without one, its root.json is
  * trusted. target: a target's length, hashes, custom fields from the
  * trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
+ * reboot: apply /etc/keel/update.json's strategy (immediate, fleetlock, window, off) now; exit 0
+ * rebooting, 1 off, 3 error, 5 deferred. steady-state: release the FleetLock slot (0, 1 refused).
  * publish: sign with PEM private keys (EC P-256: ecdsa-sha2-nistp256; RSA: rsassa-pss-sha256).
  * init: version 1 of every role; add: copy files below targets/, new targets, snapshot and
  * timestamp; rotate: root N+1 with the --new keys of the roles named, signed by old and new keys.
@@ -33,7 +36,8 @@
  * before it is written, resumed from the first unverified chunk (--retries, default 3, then the
  * next apply); then the slot manifest (--keys, default /etc/keel/keys) and verity tree, the UKI
  * into a mounted ESP (--esp DIR), the GPT, the pending release (--state, default
- * /var/lib/keel/update/state); --reboot writes --reboot-file (default /run/reboot-required).
+ * /var/lib/keel/update/state); --reboot then applies the reboot strategy as `update reboot` does
+ * (exit 5 deferred; --reboot-root DIR: its files beneath DIR, for tests).
  * mark-good: entry blessed, GPT successful, floor raised. mark-bad: the release remembered as
  * failed, the other slot boots next. rollback: cancel a staged release, or boot the other slot.
  * Booted slot, entry, version, disk: --boot (default /run/keel/boot), --disk; partitions: --sys.
@@ -47,6 +51,7 @@
  * declared, unsupported metadata, a target not listed); 2 usage; 3 runtime failure (repository
  * unreachable, no trusted root, a damaged trust directory, I/O).
  */
+#include "applets/update_fleet.h"
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
@@ -88,7 +93,7 @@ uint64_t now;
 int json, repofd = -1;
 static int consistent;
 static struct strlist keys, newkeys, thresholds, expires;
-struct upd_opts upd = {.sys = "/sys", .reboot_file = "/run/reboot-required", .state = UPD_STATE, .boot = UPD_BOOT, .keys = UPD_KEYS, .floor = UPD_FLOOR, .retries = 3,
+struct upd_opts upd = {.sys = "/sys", .reboot_root = "", .state = UPD_STATE, .boot = UPD_BOOT, .keys = UPD_KEYS, .floor = UPD_FLOOR, .retries = 3,
 	.chunk = RELEASE_CHUNK_DEFAULT};
 
 static const struct opt opts[] = {
@@ -114,7 +119,7 @@ static const struct opt opts[] = {
 	{"reboot", 0, OPT_FLAG, &upd.reboot},
 	{"retries", 0, OPT_U64, &upd.retries, 0, 100},
 	{"chunk-size", 0, OPT_U64, &upd.chunk, 4096, RELEASE_CHUNK_MAX},
-	{"reboot-file", 0, OPT_STR, &upd.reboot_file},
+	{"reboot-root", 0, OPT_STR, &upd.reboot_root},
 	{"sys", 0, OPT_STR, &upd.sys},
 	{0},
 };
@@ -429,7 +434,9 @@ int update_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc < 2)
-		return kfail(EXIT_USAGE, "which command? status, check, apply, mark-good, mark-bad, rollback, refresh, target, download, publish (see --help)");
+		return kfail(EXIT_USAGE, "which command? status, check, apply, mark-good, mark-bad, rollback, reboot, steady-state, refresh, target, download, publish (see --help)");
+	if (!strcmp(argv[1], "reboot") || !strcmp(argv[1], "steady-state"))
+		return update_fleet(argc - 1, argv + 1);
 	int n = args_parse(opts, argc - 2, argv + 2, &ops);
 	if (n < 0)
 		return args_exit(n);

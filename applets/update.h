@@ -17,7 +17,7 @@
 enum { UPD_NOTHING = 4, UPD_DEFERRED = 5 };
 
 struct upd_opts {
-	const char *state, *disk, *boot, *keys, *esp, *floor, *reason, *reboot_file, *sys;
+	const char *state, *disk, *boot, *keys, *esp, *floor, *reason, *reboot_root, *sys;
 	uint64_t retries, chunk;
 	int allow_downgrade, reboot;
 };
@@ -34,8 +34,6 @@ struct http_fetch {
 int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sink, void *sctx, struct kerr *e);
 int open_repo(struct tuf_fetch *f, struct http_fetch *h);
 
-/* The reboot placeholder (update_release.c): /run/reboot-required and a log line. */
-void reboot_request(const char *version);
 /* status, check, apply, mark-good, mark-bad, rollback */
 int update_release(const char *cmd, int n, char **ops);
 /* publish release SLOT.img UKI.efi (p: keys, expiries, repository opened) */

@@ -6,7 +6,7 @@
  *   1 refused: trust (signatures, hashes, a chunk, the slot manifest, verity), rollback (older
  *     than installed or below the floor without --allow-downgrade), no slot to fall back on
  *   2 usage   3 error (I/O, network, state)   4 nothing to do (up to date, already pending)
- *   5 deferred (reserved for the reboot strategies: window, FleetLock)
+ *   5 deferred: apply --reboot staged the release, the strategy said not now (window, FleetLock 423)
  */
 #include "base/applet.h"
 #include "base/buf.h"
@@ -22,6 +22,7 @@
 #include "trust/manifest.h"
 #include "applets/update.h"
 #include "update/install.h"
+#include "update/reboot.h"
 #include "update/state.h"
 
 #include <errno.h>
@@ -368,12 +369,28 @@ static void jw_hexkey(struct jw *w, const char *k, const uint8_t *p, size_t n)
 }
 
 /* check and apply */
+/* apply --reboot: the staged release boots when the strategy of /etc/keel/update.json allows
+ * (core/update/reboot.h: the kured sentinel, window, FleetLock pre-reboot, then PID 1 reboots). */
+static int apply_reboot(const struct update_strategy *s, const char *version)
+{
+	struct kerr e = {0};
+	int ret = reboot_request(s, &e);
+	if (ret < 0)
+		return kfail(EXIT_FAIL, "reboot: %s (release %s stays staged)", kerr_str(&e, ret), version);
+	if (ret == REBOOT_REQUESTED)
+		log_info("release %s staged: rebooting (strategy %s)", version, update_strategy_name(s->kind));
+	else
+		log_notice("release %s staged, not rebooting now: %s", version, e.msg);
+	return ret == REBOOT_DEFERRED ? UPD_DEFERRED : EXIT_OK;
+}
+
 static int cmd_apply(int apply, struct kerr *e)
 {
 	struct tuf_client c = {.trustfd = -1, .bootstrap = root_file};
 	struct http_fetch hf = {0};
 	struct ustate st;
 	struct host h = {.fd = -1};
+	struct update_strategy strat;
 	struct cand best;
 	char installed[MANIFEST_VERSION_MAX + 1] = "", floor[MANIFEST_VERSION_MAX + 1], entry[ESP_NAME_MAX] = "";
 	const char *what = "refresh";
@@ -383,6 +400,8 @@ static int cmd_apply(int apply, struct kerr *e)
 
 	if (!repo)
 		return kfail(EXIT_USAGE, "%s: --repo is required", apply ? "apply" : "check");
+	if (upd.reboot && (ret = update_strategy_load(upd.reboot_root, &strat, e)))
+		return kfail(EXIT_FAIL, "reboot: %s", kerr_str(e, ret)); /* a broken config before any byte moves */
 	c.now = now ? (int64_t)now : (int64_t)time(NULL);
 	if ((c.trustfd = open(trust, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kfail(EXIT_FAIL, "trust directory %s: %s", trust, strerror(errno));
@@ -498,7 +517,7 @@ static int cmd_apply(int apply, struct kerr *e)
 		printf("%s: installed on %s%s%s; boots next\n", best.r.version, h.oslot, *entry ? ", EFI/Linux/" : "", entry);
 	rc = EXIT_OK;
 	if (upd.reboot)
-		reboot_request(best.r.version);
+		rc = apply_reboot(&strat, best.r.version);
 	goto done;
 fail:
 	rc = kfail(ret == -EBADMSG || ret == -EPERM || ret == -ENOKEY ? EXIT_NO : kerr_exit(ret), "%s: %s", what,
@@ -515,18 +534,6 @@ done_rc:
 	if (repofd >= 0)
 		close(repofd);
 	return rc;
-}
-
-/* The placeholder the reboot strategies (immediate, FleetLock, window) replace: the sentinel kured
- * watches and a log line; keel never reboots by itself here. */
-void reboot_request(const char *version)
-{
-	int fd = open(upd.reboot_file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		dprintf(fd, "keel update: release %s\n", version);
-		close(fd);
-	}
-	log_info("release %s staged: reboot requested (%s)", version, fd >= 0 ? upd.reboot_file : "sentinel not written");
 }
 
 /* ---- mark-good, mark-bad, rollback ---- */

@@ -11,7 +11,9 @@
 #   3 USR-B       same size and type, priority 0 tries 0 successful 0 (or empty, see --slot-b)
 #   4 STATE       --state-mb (default 32) ext4, label STATE
 # Each slot: an erofs image of the /usr tree (bin/keel, lib/keel/…, share/keel/policy/host.json:
-# keel policy host's default profile, plus --extra-usr trees),
+# keel policy host's default profile, lib/keel/keys/: config/keys' public keys (the trusted keys of
+# keel verify and keel oci unpack), lib/systemd/system/container@.service, the --deb packages,
+# plus --extra-usr trees),
 # then its dm-verity hash tree (no superblock, at the 4 KiB-aligned end of the data), and in the
 # last 64 KiB the signed slot manifest (format: README "Slot manifest", core/trust/manifest.h),
 # signed with --key (ECDSA P-256, deterministic as RFC 6979: keel verify sign).
@@ -23,6 +25,12 @@
 #   --version V           image version in the manifest (default 0.1.0)
 #   --extra-usr DIR       copied into the slot's /usr tree (repeatable; later ones win)
 #   --extra-state DIR     copied into the STATE filesystem (repeatable): /etc files, units…
+#   --deb PKG             an installed Debian package into the slot's /usr (repeatable): its
+#                         files below /usr but share/ (docs, man pages), and the shared libraries
+#                         its ELF files need (ldd) in /usr/lib/x86_64-linux-gnu, the loader as
+#                         /usr/lib64/ld-linux-x86-64.so.2 (the host's /lib64 -> usr/lib64)
+#   --units DIR           unit files for the slot's /usr/lib/systemd/system (default
+#                         config/units: container@.service)
 #   --slot-mb N           slot size (default 32)    --state-mb N   STATE size (default 32)
 #   --slot-b same|empty|none   USR-B holds the same image (default), zeros, or is not created
 #   --attr-a P:T:S        slot A priority:tries:successful (default 1:0:1)
@@ -54,7 +62,7 @@ keel= key= out= version=0.1.0 slot_mb=32 state_mb=32 slot_b=same attr_a=1:0:1 at
 corrupt= wrong_root= bad_sig= no_manifest= version_b=
 uefi_initrd= uefi_kernel= uefi_cmdline= uefi_tries=3 uefi_slot=a esp_mb=64 sign_key= sign_cert= sign_pass=
 esp_ukis=()
-extra_usr=() extra_state=()
+extra_usr=() extra_state=() debs=() units=$top/config/units
 die() { echo "mkimage: $*" >&2; exit 3; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -64,6 +72,8 @@ while [ $# -gt 0 ]; do
 	--version) version=$2; shift 2 ;;
 	--extra-usr) extra_usr+=("$2"); shift 2 ;;
 	--extra-state) extra_state+=("$2"); shift 2 ;;
+	--deb) debs+=("$2"); shift 2 ;;
+	--units) units=$2; shift 2 ;;
 	--slot-mb) slot_mb=$2; shift 2 ;;
 	--state-mb) state_mb=$2; shift 2 ;;
 	--slot-b) slot_b=$2; shift 2 ;;
@@ -109,6 +119,31 @@ w=$(mktemp -d "${TMPDIR:-/tmp}/keel-mkimage.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 umask 022
 
+# ---- Debian packages (--deb): one /usr tree both slots copy ------------------------------------
+debtree=$w/debs
+mkdir -p "$debtree"
+for p in ${debs[@]+"${debs[@]}"}; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || die "--deb $p: not installed"
+	while read -r f; do
+		case $f in /usr/share/*|/usr/share) continue ;; /usr/*) ;; *) continue ;; esac
+		[ -f "$f" ] || [ -L "$f" ] || continue
+		mkdir -p "$debtree/$(dirname "${f#/usr/}")"
+		cp -a "$f" "$debtree/${f#/usr/}"
+	done < <(dpkg -L "$p")
+done
+# the libraries ELF files in the tree need, as this machine's loader resolves them (no "not found")
+while read -r f; do
+	[ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] || continue
+	needs=$(ldd "$f" 2>&1) || continue # static
+	! grep -q 'not found' <<< "$needs" || die "--deb: $f: a library is missing: $(grep 'not found' <<< "$needs" | head -1)"
+	for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<< "$needs"); do
+		case $lib in
+		*/ld-linux-x86-64.so.2) install -D -m 0755 "$(readlink -f "$lib")" "$debtree/lib64/ld-linux-x86-64.so.2" ;;
+		*) install -D -m 0644 "$(readlink -f "$lib")" "$debtree/lib/x86_64-linux-gnu/${lib##*/}" ;;
+		esac
+	done
+done < <(find "$debtree" -type f | LC_ALL=C sort)
+
 # ---- slot images: /usr tree, erofs + verity + manifest ------------------------------------------
 # make_slot VERSION FILE: FILE gets the slot partition's bytes (unsigned); sets the globals of that
 # slot: root (its /usr tree), fs (its erofs image), blocks, data (bytes), salt, roothash.
@@ -124,6 +159,12 @@ make_slot() {
 	printf '%s\n' "$v" > "$root/lib/keel/version"
 	# keel policy host's default profile (config/policy/host.json)
 	install -D -m 0644 "$top/config/policy/host.json" "$root/share/keel/policy/host.json"
+	# the trusted keys (config/keys: none in the source tree) and the unit templates
+	for k in "$top"/config/keys/*.pem "$top"/config/keys/*.der "$top"/config/keys/*.pub; do
+		[ -f "$k" ] && install -D -m 0644 "$k" "$root/lib/keel/keys/${k##*/}"
+	done
+	for u in "$units"/*.service; do [ -f "$u" ] && install -m 0644 "$u" "$root/lib/systemd/system/"; done
+	cp -a "$debtree/." "$root/"
 	for d in ${extra_usr[@]+"${extra_usr[@]}"}; do cp -a "$d/." "$root/"; done
 	find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 	mkfs.erofs --quiet --all-root -T "$SOURCE_DATE_EPOCH" -U "$(guid "erofs $v")" "$fs" "$root" >/dev/null ||

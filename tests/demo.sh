@@ -4,7 +4,9 @@
 # signed systemd-boot -> the signed UKI of release 2026.2.0 (Debian kernel, keel's initramfs,
 # keel.usrhash= of slot B) -> keel stage 1 (Secure Boot state, boot entry, the slot named by its
 # signed root hash, dm-verity root, state partition, switch_root); then stage 2 starting three
-# units and `keel init status`, and a clean power off.
+# units and two containers from OCI layouts on STATE (container@.service: keel oci unpack
+# verifies the signature, keel policy workload admits, runc from the slot runs it): the signed
+# one says hello in its log, the unsigned one is refused; `keel init status`, a clean power off.
 #
 # Exit status: 0 only when every milestone below showed on the console and the VM powered off
 # cleanly; 1 otherwise, naming the first milestone that is missing. KEEL_DEMO_CMDLINE (for the
@@ -20,22 +22,29 @@ echo
 start=$(date +%s%N)
 fx=$VM_CACHE/fx-demo
 rm -rf "$fx"
-mkdir -p "$fx/bin"
+mkdir -p "$fx/bin" "$fx/lib/keel/keys"
 cp /bin/busybox "$fx/bin/busybox"
-echo "==> building the initramfs and the disk image (cached in build/vm/)"
+cp "$VM_PUB" "$fx/lib/keel/keys/demo-containers.pem" # TEST KEY: the slot key also signs the images
+echo "==> building the initramfs, two container images (umoci, skopeo) and the disk image (cached in build/vm/)"
+vm_oci_images "$VM_CACHE/oci-images" || { echo "demo: could not make the container images (build/vm/oci-images.log)" >&2; exit 1; }
+st=$VM_CACHE/fx-demo-state
+rm -rf "$st" && cp -a tests/vm/fixtures/demo-state "$st" && mkdir -p "$st/var/lib/keel/images"
+for n in hello unsigned; do
+	cp -a "$VM_CACHE/oci-images/$n" "$st/var/lib/keel/images/$n"
+	ln -s /usr/lib/systemd/system/container@.service "$st/etc/systemd/system/multi-user.target.wants/container@$n.service"
+done
 ird=$(vm_initramfs)
 uefi=${KEEL_DEMO_UEFI:-1}
 if [ "$uefi" = 1 ]; then
 	# Secure Boot TEST KEYS (OVMF's snakeoil pair): never for a real machine
-	printf snakeoil > "$VM_CACHE/snakeoil.pass"
-	vm_image demo-uefi --extra-usr "$fx" --extra-state tests/vm/fixtures/demo-state --attr-a 1:0:1 --attr-b 2:1:0 \
+	vm_image demo-uefi --extra-usr "$fx" --extra-state "$st" --deb runc --units config/units --attr-a 1:0:1 --attr-b 2:1:0 \
 		--version 2026.1.0 --version-b 2026.2.0 --uefi-initrd "$ird" --uefi-slot b \
 		--uefi-cmdline "console=ttyS0 panic=-1 loglevel=4${KEEL_DEMO_CMDLINE:+ $KEEL_DEMO_CMDLINE}" \
-		--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass" > /dev/null
+		"${VM_SB_SIGN[@]}" > /dev/null
 	disk=$(vm_copy demo-uefi)
 	VM_UEFI=secure
 else
-	vm_image demo --extra-usr "$fx" --extra-state tests/vm/fixtures/demo-state --attr-a 1:0:1 --attr-b 2:1:0 \
+	vm_image demo --extra-usr "$fx" --extra-state "$st" --deb runc --units config/units --attr-a 1:0:1 --attr-b 2:1:0 \
 		--version 2026.1.0 > /dev/null
 	disk=$(vm_copy demo)
 fi
@@ -44,12 +53,12 @@ if [ "$uefi" = 1 ]; then
 	echo "==> booting from the disk alone: OVMF (Secure Boot on, snakeoil test keys) -> signed systemd-boot -> signed UKI -> keel init"
 	vm_start "$disk"
 else
-	echo "==> booting: keel init (stage 1, then stage 2 with three demo units)"
+	echo "==> booting: keel init (stage 1, then stage 2 with three demo units and two containers)"
 	vm_start "$disk" ${KEEL_DEMO_CMDLINE:-}
 fi
 # show the console as it comes, without the kernel's own messages
 tail -n +1 -f "$VM_LOG" --pid="$VM_PID" 2>/dev/null | sed -u 's/\r$//' |
-	grep --line-buffered -aE '^(keel|host:|rescue|[A-Za-z0-9_.-]+\.service|UNIT|NAME|EFI stub: UEFI Secure Boot)|reboot: Power down|\[.*\] (keel|reboot)|Access Denied' &
+	grep --line-buffered -aE '^(keel|host:|rescue|[A-Za-z0-9_.@-]+\.service|UNIT|NAME|EFI stub: UEFI Secure Boot)|reboot: Power down|\[.*\] (keel|reboot)|Access Denied' &
 shower=$!
 ok=1
 vm_wait_exit 55 || { ok=0; echo "demo: the VM did not power off within 55 s" >&2; vm_stop; }
@@ -71,13 +80,17 @@ milestones+=(
 	'keel init: started demo-web.service'
 	'keel init: started demo-worker.service'
 	'keel init: startup finished: multi-user.target reached'
+	'^container@hello.service> CONTAINER hello: pid=1 '
+	'^container@hello.service +loaded +active +running'
+	'^container@unsigned.service +loaded +failed +failed'
+	'^container@unsigned.service> keel oci: unpack: .*: no cosign signature'
 	'^demo-web.service +loaded +active +running'
 	'keel init: all units stopped: power off'
 	'reboot: Power down'
 )
 for m in "${milestones[@]}"; do
 	[ "$ok" = 1 ] || break
-	tr -d '\r' < "$VM_LOG" | grep -aEq -- "$m" || { ok=0; echo "demo: missing on the console: /$m/" >&2; }
+	tr -d '\r' < "$VM_LOG" | grep -aE -- "$m" > /dev/null || { ok=0; echo "demo: missing on the console: /$m/" >&2; }
 done
 echo "==> powered off after $(( ($(date +%s%N) - start) / 1000000 )) ms (build included); slots and boot entries now:"
 "$KEEL" slots "$disk" | sed 's/^/    /'

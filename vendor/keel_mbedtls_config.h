@@ -20,7 +20,7 @@
 
 /* hashes */
 #define MBEDTLS_MD_C
-#define MBEDTLS_SHA224_C
+/* no MBEDTLS_SHA224_C: nothing keel verifies uses SHA-224 (TLS 1.2/1.3 suites, TUF, cosign, UEFI) */
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_C
@@ -40,6 +40,10 @@
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15
 #define MBEDTLS_PKCS1_V21
+/* RSA-PSS signatures in TLS and X.509: a TLS 1.3 server with an RSA certificate must sign with
+ * rsa_pss_rsae_* (RFC 8446 4.2.3); without this the client offers none and such servers fail the
+ * handshake (tests/compat/tls.sh "TLS 1.3, rsa certificate") */
+#define MBEDTLS_X509_RSASSA_PSS_SUPPORT
 
 /* keys and certificates */
 #define MBEDTLS_ASN1_PARSE_C
@@ -78,7 +82,7 @@
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
-#define MBEDTLS_SSL_ENCRYPT_THEN_MAC
+/* no MBEDTLS_SSL_ENCRYPT_THEN_MAC: it applies to CBC suites only; keel has AES-GCM only */
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 

@@ -719,14 +719,9 @@ out:
 	return ret;
 }
 
-struct mem_src {
-	const uint8_t *p;
-	size_t n;
-};
-
-static ssize_t mem_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e)
+ssize_t inflate_mem_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e)
 {
-	struct mem_src *m = ctx;
+	struct inflate_mem *m = ctx;
 	size_t k = m->n < cap ? m->n : cap;
 	(void)e;
 	if (k)
@@ -745,8 +740,8 @@ static int buf_sink(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
 int inflate_mem_sink(enum inflate_fmt fmt, const void *in, size_t n,
 	int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e), void *sctx, uint64_t max_out, struct kerr *e)
 {
-	struct mem_src m = {in, n};
-	struct inflate_io io = {mem_read, &m, sink, sctx, max_out};
+	struct inflate_mem m = {in, n};
+	struct inflate_io io = {inflate_mem_read, &m, sink, sctx, max_out};
 	return inflate_stream(fmt, &io, NULL, e);
 }
 

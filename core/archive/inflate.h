@@ -48,6 +48,13 @@ struct inflate_stats {
 
 int inflate_stream(enum inflate_fmt fmt, const struct inflate_io *io, struct inflate_stats *st, struct kerr *e);
 
+/* A reader (inflate_io.read) over memory: rctx is a struct inflate_mem, advanced as it is read. */
+struct inflate_mem {
+	const uint8_t *p;
+	size_t n;
+};
+ssize_t inflate_mem_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e);
+
 /* Decompress in[0..n) into out (appended; out->max is the cap: past it is -EFBIG). */
 int inflate_mem(enum inflate_fmt fmt, const void *in, size_t n, struct buf *out, struct kerr *e);
 /* Decompress in[0..n) into sink, at most max_out bytes. */

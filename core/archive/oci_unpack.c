@@ -2,6 +2,7 @@
 #include "archive/oci_unpack.h"
 #include "archive/inflate.h"
 #include "archive/layer.h"
+#include "archive/zstd_read.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
@@ -17,7 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 #define MAX_LAYERS 256
 #define CHUNK (128u << 10)
@@ -125,9 +131,8 @@ static int unpack_layer(int layout, int rootfd, const struct oci_desc *d, const 
 	struct lstream s = {.d = d, .out = *total, .max = max};
 	uint8_t got[HASH_MAX_SIZE];
 	int kind = media_kind(d->media_type), ret;
-	if (!kind || kind == 3) /* zstd: libzstd's streaming decoder would add 112 KiB to keel (commit f41311b had it) */
-		return kerr_set(e, -ENOTSUP, "layer %s: media type %s is not supported%s", d->digest_str, d->media_type,
-			kind ? " (zstd layers: not in this build)" : "");
+	if (!kind)
+		return kerr_set(e, -ENOTSUP, "layer %s: media type %s is not supported", d->digest_str, d->media_type);
 	if ((s.fd = open_blob(layout, d, "layer", e)) < 0)
 		return s.fd;
 	if ((ret = layer_new(&s.l, rootfd, lo, st))) {
@@ -136,10 +141,12 @@ static int unpack_layer(int layout, int rootfd, const struct oci_desc *d, const 
 	}
 	hash_init(&s.blob, d->alg);
 	hash_init(&s.diff, HASH_SHA256);
-	if (kind == 2) {
+	if (kind > 1) {
 		struct inflate_io io = {ls_read, &s, ls_put, &s, UINT64_MAX};
 		struct kerr ze = {0};
-		if ((ret = inflate_stream(INFLATE_GZIP, &io, NULL, &ze)))
+		/* zstd: a window of at most 128 MiB, what `zstd -d` accepts without --memory */
+		if ((ret = kind == 2 ? inflate_stream(INFLATE_GZIP, &io, NULL, &ze) :
+				       zstd_read_stream(&io, ZSTD_READ_WINDOW_DEFAULT, NULL, &ze)))
 			kerr_set(e, ret, "layer %s: %s", d->digest_str, ze.msg);
 	} else {
 		ret = plain_layer(&s, e);
@@ -212,9 +219,6 @@ static int lookup_id(int rootfd, enum pw_file f, const char *s, uint32_t *id, ui
 
 /* What `runc spec` writes, hardened the same way for every image (the process part is ours). */
 static const char config_tail[] =
-	"\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
 	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],\"noNewPrivileges\":true},"
 	"\"root\":{\"path\":\"rootfs\",\"readonly\":false},\"hostname\":\"container\",\"mounts\":["
 	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
@@ -224,7 +228,9 @@ static const char config_tail[] =
 	"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
 	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
 	"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
-	"\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+	"\"linux\":{";
+static const char config_linux[] =
+	"\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
 	"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
 	"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\",\"/proc/timer_list\","
 	"\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
@@ -248,7 +254,50 @@ static void jw_strings(struct jw *w, const struct json *a, int *has_home)
 		}
 }
 
-static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct kerr *e)
+/* The capability sets: the image's label io.containers.capabilities (podman's: a comma-separated
+ * list, names with or without CAP_, any case) replaces the default three — narrower or wider;
+ * admission (keel policy workload) judges what it asks for. */
+static int write_caps(struct buf *b, const struct json *labels, struct kerr *e)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	const char *v = jstr(labels, "io.containers.capabilities");
+	char list[1024] = "", *p = list;
+	for (const char *c = v; c && *c;) {
+		size_t n = strcspn(c, ","), i = 0;
+		while (n && c[i] == ' ')
+			i++, n--;
+		while (n && c[i + n - 1] == ' ')
+			n--;
+		if (n > 4 && !strncasecmp(c + i, "CAP_", 4))
+			i += 4, n -= 4;
+		if (!n || n > 32 || (size_t)(p - list) + n + 8 >= sizeof(list)) /* "CAP_…", */
+			return kerr_set(e, -EINVAL, "config: label io.containers.capabilities: an empty or overlong name, or too many");
+		if (p != list)
+			*p++ = ',';
+		memcpy(p, "\"CAP_", 5);
+		p += 5;
+		for (; n; n--, i++) {
+			char ch = c[i] >= 'a' && c[i] <= 'z' ? (char)(c[i] - 32) : c[i];
+			if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_'))
+				return kerr_set(e, -EINVAL, "config: label io.containers.capabilities: %.64s is not a capability name", v);
+			*p++ = ch;
+		}
+		*p++ = '"';
+		*p = 0;
+		c += strcspn(c, ",");
+		c += *c == ',';
+	}
+	if (!v)
+		strcpy(list, "\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"");
+	int ret = buf_puts(b, "\"capabilities\":{");
+	for (int i = 0; i < 3 && !ret; i++)
+		ret = buf_printf(b, "%s\"%s\":[%s]", i ? "," : "", sets[i], list);
+	if (ret || (ret = buf_puts(b, "},")))
+		return kerr_set(e, ret, "config.json: %s", kerr_strerror(ret));
+	return 0;
+}
+
+static int write_config(int bundlefd, int rootfd, const struct json *cfg, const char *cgroup, struct kerr *e)
 {
 	const struct json *c = cfg ? json_get(cfg, "config") : NULL, *env = jarr(c, "Env");
 	struct buf b = BUF_INIT(OCI_MAX_JSON);
@@ -288,8 +337,17 @@ static int write_config(int bundlefd, int rootfd, const struct json *cfg, struct
 	jw_init(&w, &b);
 	jw_str(&w, cwd && *cwd == '/' ? cwd : "/");
 	buf_putc(&b, ',');
-	if ((ret = ret ? ret : w.err) || (ret = buf_puts(&b, config_tail)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
+	if (!(ret = ret ? ret : w.err) && (ret = write_caps(&b, c ? json_get(c, "Labels") : NULL, e)))
+		goto out; /* e says why */
+	if (!ret && !(ret = buf_puts(&b, config_tail)) && cgroup) {
+		ret = buf_puts(&b, "\"cgroupsPath\":");
+		jw_init(&w, &b);
+		jw_str(&w, cgroup);
+		ret = ret ? ret : w.err ? w.err : buf_putc(&b, ',');
+	}
+	if (ret || (ret = buf_puts(&b, config_linux)) || (ret = fs_write_atomic(bundlefd, "config.json", b.p, b.len, 0600)))
 		ret = kerr_set(e, ret, "config.json: %s", kerr_strerror(ret));
+out:
 	buf_free(&b);
 	return ret;
 }
@@ -377,7 +435,7 @@ static int unpack_into(int layout, int stagefd, const struct oci_unpack_opts *o,
 	}
 	if (o->progress)
 		o->progress(o->pctx, man.n, man.n, NULL);
-	ret = write_config(stagefd, rootfd, cfg.root, e);
+	ret = write_config(stagefd, rootfd, cfg.root, o->cgroup, e);
 out:
 	if (rootfd >= 0)
 		close(rootfd);
@@ -396,7 +454,7 @@ int oci_unpack(int layout, int parent_fd, const char *bundle, const struct oci_u
 	char stage[256];
 	struct stat st;
 	struct oci_result *vr = NULL;
-	int stagefd = -1, ret;
+	int stagefd = -1, ret, exchange = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (!o->keys)
@@ -415,8 +473,9 @@ int oci_unpack(int layout, int parent_fd, const char *bundle, const struct oci_u
 			closedir(d);
 		else if (dfd >= 0)
 			close(dfd);
-		if (!empty)
-			return kerr_set(e, -EEXIST, "%s exists and is not an empty directory", bundle);
+		exchange = o->replace && dfd >= 0 && !empty;
+		if (!empty && !exchange)
+			return kerr_set(e, -EEXIST, "%s exists and is not %s", bundle, o->replace ? "a directory" : "an empty directory");
 	}
 	if (!(vr = calloc(1, sizeof(*vr))))
 		return kerr_set(e, -ENOMEM, "out of memory");
@@ -431,11 +490,18 @@ int oci_unpack(int layout, int parent_fd, const char *bundle, const struct oci_u
 	}
 	if ((ret = unpack_into(layout, stagefd, o, r, vr, e)))
 		goto out;
-	/* everything on disk before the rename makes it BUNDLE: a power cut leaves staging or a whole bundle */
-	if (syncfs(stagefd) || fsync(stagefd) || renameat(parent_fd, stage, parent_fd, bundle) || fsync(parent_fd)) {
+	/* everything on disk before the rename makes it BUNDLE: a power cut leaves staging or a whole
+	 * bundle; with replace, the old bundle and the new one trade names at once and the old one,
+	 * now the staging directory, is removed (or, after a power cut, by the next unpack) */
+	if (syncfs(stagefd) || fsync(stagefd) ||
+		(exchange ? syscall(SYS_renameat2, parent_fd, stage, parent_fd, bundle, RENAME_EXCHANGE)
+			  : renameat(parent_fd, stage, parent_fd, bundle)) ||
+		fsync(parent_fd)) {
 		ret = kerr_set(e, -errno, "renaming %s to %s: %s", stage, bundle, kerr_strerror(errno));
 		goto out;
 	}
+	if (exchange && (ret = fs_remove_tree(parent_fd, stage, FS_SAME_DEV, 4096)))
+		ret = kerr_set(e, ret, "removing the old bundle (now %s): %s", stage, kerr_strerror(ret));
 out:
 	if (stagefd >= 0)
 		close(stagefd);

@@ -14,9 +14,12 @@
  * on any failure it is removed and BUNDLE does not exist (or stays the empty directory it was).
  *
  * config.json (runtime-spec 1.0.2): process.args = Entrypoint + Cmd, env = Env (default PATH),
+ * capabilities from the label io.containers.capabilities when the image has it (below),
  * cwd = WorkingDir (default /), user from User ("uid", "uid:gid", or names looked up in the
  * rootfs's /etc/passwd and /etc/group); hardened like `runc spec`: noNewPrivileges, the
- * capabilities CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE only, new pid, network, ipc, uts,
+ * capabilities CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE only — or exactly the list the
+ * image's config names in the label io.containers.capabilities (podman's label: comma-separated,
+ * CAP_ optional, any case; narrower or wider, which `keel policy workload` then judges) —, new pid, network, ipc, uts,
  * mount and cgroup namespaces, runc's masked and read-only paths, a read-only /sys, all devices
  * denied but the defaults, RLIMIT_NOFILE 1024, and a seccomp profile that fails with EPERM the
  * calls a container has no use for (mount, unshare, setns, ptrace, bpf, keyctl, module loading,
@@ -39,6 +42,8 @@ struct oci_unpack_opts {
 	const char *ref;                /* NULL: the only image */
 	struct layer_opts layer;
 	uint64_t max_bytes;             /* uncompressed bytes of all layers (0: 64 GiB) */
+	int replace;                    /* BUNDLE may be a directory with contents: replaced at once */
+	const char *cgroup;             /* linux.cgroupsPath (NULL: none, runc's default) */
 	/* Called before each layer (i from 0) and once more with i == n at the end. */
 	void (*progress)(void *ctx, size_t i, size_t n, const struct oci_desc *layer);
 	void *pctx;
@@ -51,7 +56,9 @@ struct oci_unpack_result {
 	struct layer_stats st;
 };
 
-/* bundle: a name in the directory parent_fd that does not exist or is an empty directory. */
+/* bundle: a name in the directory parent_fd that does not exist or is an empty directory (with
+ * o->replace: any directory — the new bundle takes its name with renameat2(RENAME_EXCHANGE) once
+ * all verified, then the old tree is removed; a failure leaves it as it was). */
 int oci_unpack(int layout_fd, int parent_fd, const char *bundle, const struct oci_unpack_opts *o,
 	struct oci_unpack_result *r, struct kerr *e);
 

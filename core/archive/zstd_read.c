@@ -3,8 +3,9 @@
 #include "base/err.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -26,13 +27,71 @@ static int zr_error(size_t r, uint64_t off, struct kerr *e)
 		(unsigned long long)off);
 }
 
+/* Each frame's header and block headers, read from the input as it passes, to hold frames to
+ * the format where libzstd's streaming path is lenient (its one-shot path, which it takes when a
+ * whole frame is in one input buffer, is not: the result must not depend on how the input is
+ * cut). Found by tests/fuzz/zstd_read.c: fed byte by byte, libzstd 1.5.7 accepts a frame whose
+ * declared content size differs from what it decoded (56 declared, an empty last block) and a
+ * Compressed_Block of Block_Size 0 (RFC 8878 3.1.1.2: a compressed block has a literals section). */
+struct zr_frame {
+	uint64_t start, out; /* input offset of the frame, bytes it decoded */
+	uint8_t hdr[ZSTD_FRAMEHEADERSIZE_MAX];
+	size_t hlen;
+	uint64_t blk;    /* input offset of the next block header; 0 until the frame header is known */
+	uint8_t bh[3];   /* that block header, as far as it has passed */
+	unsigned bhn;
+	bool walked;     /* the last block's header was seen, or there are no blocks to walk */
+	bool empty_compressed;
+};
+
+static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, size_t n)
+{
+	for (uint64_t a = f->start + f->hlen; f->hlen < sizeof(f->hdr) && a >= base && a < base + n; a++)
+		f->hdr[f->hlen++] = chunk[a - base];
+	if (!f->blk && !f->walked) {
+		ZSTD_frameHeader fh;
+		size_t r = ZSTD_getFrameHeader(&fh, f->hdr, f->hlen);
+		if (r > 0) /* more header bytes to come, or (an error) libzstd refuses the frame itself */
+			f->walked = ZSTD_isError(r);
+		else if (fh.frameType != ZSTD_frame)
+			f->walked = true;
+		else
+			f->blk = f->start + fh.headerSize;
+	}
+	for (uint64_t a; f->blk && !f->walked && (a = f->blk + f->bhn) >= base && a < base + n;) {
+		f->bh[f->bhn++] = chunk[a - base];
+		if (f->bhn < 3)
+			continue;
+		uint32_t h = f->bh[0] | (uint32_t)f->bh[1] << 8 | (uint32_t)f->bh[2] << 16, size = h >> 3;
+		unsigned type = (h >> 1) & 3; /* 0 raw, 1 RLE (one byte follows), 2 compressed */
+		f->empty_compressed |= type == 2 && !size;
+		f->walked = h & 1;
+		f->blk += 3 + (type == 1 ? 1 : size);
+		f->bhn = 0;
+	}
+}
+
+static int zr_frame_end(struct zr_frame *f, uint64_t off, struct kerr *e)
+{
+	ZSTD_frameHeader fh;
+	if (f->empty_compressed)
+		return kerr_set(e, -EINVAL, "zstd: a compressed block of size 0 (offset %llu)", (unsigned long long)off);
+	if (ZSTD_getFrameHeader(&fh, f->hdr, f->hlen) == 0 && fh.frameType == ZSTD_frame &&
+		fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN && fh.frameContentSize != f->out)
+		return kerr_set(e, -EINVAL, "zstd: a frame declares %llu bytes of content but holds %llu (offset %llu)",
+			(unsigned long long)fh.frameContentSize, (unsigned long long)f->out, (unsigned long long)off);
+	*f = (struct zr_frame){.start = off};
+	return 0;
+}
+
 int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struct zstd_read_stats *st, struct kerr *e)
 {
 	ZSTD_DCtx *z = ZSTD_createDCtx();
 	uint8_t *ibuf = malloc(ZR_IN), *obuf = malloc(ZR_OUT);
 	struct zstd_read_stats s = {0};
 	size_t want = 1; /* libzstd's hint: 0 once a frame ends */
-	int ret = 0, eof = 0;
+	struct zr_frame f = {0};
+	int ret = 0;
 
 	if (!z || !ibuf || !obuf) {
 		ret = kerr_set(e, -ENOMEM, "out of memory");
@@ -42,18 +101,21 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 		ret = kerr_set(e, -EINVAL, "zstd: window log %u out of range", window_log_max);
 		goto out;
 	}
-	while (!eof) {
+	for (;;) {
 		ssize_t n = io->read(io->rctx, ibuf, ZR_IN, e);
 		if (n < 0) {
 			ret = (int)n;
 			goto out;
 		}
-		if (n == 0) {
-			eof = 1;
+		if (n == 0)
 			break;
-		}
 		ZSTD_inBuffer in = {ibuf, (size_t)n, 0};
-		while (in.pos < in.size) {
+		uint64_t base = s.in;
+		zr_peek(&f, ibuf, base, (size_t)n);
+		/* until the input is used up and the decoder holds no more output (a full output
+		 * buffer means it may hold more: call again, as libzstd's documentation says) */
+		size_t got;
+		do {
 			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
 			size_t before = in.pos;
 			want = ZSTD_decompressStream(z, &o, &in);
@@ -62,43 +124,24 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 				ret = zr_error(want, s.in, e);
 				goto out;
 			}
-			if (o.pos) {
-				if (o.pos > io->max_out - s.out) {
+			if ((got = o.pos)) {
+				if (got > io->max_out - s.out) {
 					ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
 						(unsigned long long)io->max_out, (unsigned long long)s.in);
 					goto out;
 				}
-				if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
+				if ((ret = io->sink(io->sctx, obuf, got, e)))
 					goto out;
-				s.out += o.pos;
+				s.out += got;
+				f.out += got;
 			}
-			if (!want)
+			if (!want) {
 				s.frames++;
-		}
-		/* the input is used up but the decoder may still hold output: flush it */
-		for (;;) {
-			ZSTD_inBuffer none = {ibuf, 0, 0};
-			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
-			if (!want)
-				break;
-			want = ZSTD_decompressStream(z, &o, &none);
-			if (ZSTD_isError(want)) {
-				ret = zr_error(want, s.in, e);
-				goto out;
+				if ((ret = zr_frame_end(&f, s.in, e)))
+					goto out;
+				zr_peek(&f, ibuf, base, (size_t)n);
 			}
-			if (!o.pos)
-				break;
-			if (o.pos > io->max_out - s.out) {
-				ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
-					(unsigned long long)io->max_out, (unsigned long long)s.in);
-				goto out;
-			}
-			if ((ret = io->sink(io->sctx, obuf, o.pos, e)))
-				goto out;
-			s.out += o.pos;
-			if (!want)
-				s.frames++;
-		}
+		} while (in.pos < in.size || (want && got == ZR_OUT));
 	}
 	if (!s.in)
 		ret = kerr_set(e, -EINVAL, "zstd: empty input (no frame)");
@@ -114,27 +157,10 @@ out:
 	return ret;
 }
 
-struct zr_mem {
-	const uint8_t *p;
-	size_t n;
-};
-
-static ssize_t zr_mem_read(void *ctx, uint8_t *buf, size_t cap, struct kerr *e)
-{
-	struct zr_mem *m = ctx;
-	size_t k = m->n < cap ? m->n : cap;
-	(void)e;
-	if (k)
-		memcpy(buf, m->p, k);
-	m->p += k;
-	m->n -= k;
-	return (ssize_t)k;
-}
-
 int zstd_read_mem_sink(const void *in, size_t n, int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e),
 	void *sctx, uint64_t max_out, unsigned window_log_max, struct kerr *e)
 {
-	struct zr_mem m = {in, n};
-	struct inflate_io io = {zr_mem_read, &m, sink, sctx, max_out};
+	struct inflate_mem m = {in, n};
+	struct inflate_io io = {inflate_mem_read, &m, sink, sctx, max_out};
 	return zstd_read_stream(&io, window_log_max, NULL, e);
 }

@@ -23,3 +23,17 @@ bool lines_next(struct lines *c, const char **line, size_t *len)
 	c->no++;
 	return true;
 }
+
+void lines_value(const void *data, size_t len, const char *key, char *out, size_t n)
+{
+	struct lines c;
+	const char *p;
+	size_t l, kl = strlen(key);
+	*out = 0;
+	lines_init(&c, data, len);
+	while (lines_next(&c, &p, &l))
+		if (l > kl && !memcmp(p, key, kl) && p[kl] == '=' && l - kl - 1 < n) {
+			memcpy(out, p + kl + 1, l - kl - 1);
+			out[l - kl - 1] = 0;
+		}
+}

@@ -25,4 +25,8 @@ void lines_init(struct lines *c, const void *data, size_t len);
  * up. A text ending in '\n' has no empty line after it; an empty text has no line at all. */
 bool lines_next(struct lines *c, const char **line, size_t *len);
 
+/* The value of the last line "key=value" of data[0..len) that fits out[n] (NUL-terminated), as in
+ * /run/keel/boot; "" when there is none. */
+void lines_value(const void *data, size_t len, const char *key, char *out, size_t n);
+
 #endif

@@ -3,10 +3,10 @@
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/lines.h"
+#include "base/fnm.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -152,7 +152,7 @@ static int visit_softdeps(struct walk *w, const char *name, const char *section)
 		if (!next_word(&l, &wd, &wl) || wl != 7 || memcmp(wd, "softdep", 7))
 			continue;
 		char pat[NAME_MAX_LEN + 1];
-		if (!next_word(&l, &wd, &wl) || norm(pat, wd, wl) || fnmatch(pat, name, 0))
+		if (!next_word(&l, &wd, &wl) || norm(pat, wd, wl) || fnm_match(pat, name, 0))
 			continue;
 		int on = 0;
 		while (next_word(&l, &wd, &wl)) {
@@ -203,7 +203,7 @@ static int visit_alias(struct walk *w, const char *name, int soft, int *found)
 			pat[i] = (!inbr && ch == '-') ? '_' : ch;
 		}
 		pat[wl] = 0;
-		if (fnmatch(pat, name, 0))
+		if (fnm_match(pat, name, 0))
 			continue;
 		if (norm(nm, mod, ml))
 			return kerr_set(w->e, -EINVAL, "modules.alias: bad module name for alias %s", pat);

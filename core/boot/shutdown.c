@@ -7,6 +7,7 @@
 #include "base/fs.h"
 #include "base/lines.h"
 #include "base/log.h"
+#include "base/scan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,7 +46,7 @@ static int is_kernel_thread(pid_t pid)
 	char *rp = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
 	int ppid = 0;
 	char state = 0;
-	if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+	if (!rp || !scan_int(scan_blanks(scan_char(scan_blanks(rp + 1), &state)), &ppid))
 		return 1;
 	return ppid == 2;
 }

@@ -103,11 +103,12 @@ int dm_remove(const char *name, struct kerr *e)
 	return dm_call(DM_DEV_REMOVE, &u, "remove", name, e);
 }
 
-int dm_status(const char *name, char *out, size_t n, struct kerr *e)
+/* DM_TABLE_STATUS: the status line, or with DM_STATUS_TABLE_FLAG "TYPE PARAMS" of the table. */
+static int table_status(const char *name, uint32_t flags, char *out, size_t n, struct kerr *e)
 {
 	union dmbuf u;
 	int ret;
-	if ((ret = dm_prepare(&u, name, NULL, 0, e)) || (ret = dm_call(DM_TABLE_STATUS, &u, "status", name, e)))
+	if ((ret = dm_prepare(&u, name, NULL, flags, e)) || (ret = dm_call(DM_TABLE_STATUS, &u, "status", name, e)))
 		return ret;
 	if (u.io.flags & DM_BUFFER_FULL_FLAG)
 		return kerr_set(e, -E2BIG, "device-mapper status %s: too long", name);
@@ -120,9 +121,19 @@ int dm_status(const char *name, char *out, size_t n, struct kerr *e)
 	size_t max = u.io.data_size - u.io.data_start - sizeof(*t);
 	if (!memchr(s, 0, max))
 		return kerr_set(e, -EIO, "device-mapper status %s: unterminated", name);
-	if (str_copy(out, n, s))
+	if (str_fmt(out, n, "%.16s%s%s", flags ? t->target_type : "", flags ? " " : "", s))
 		return kerr_set(e, -ENAMETOOLONG, "device-mapper status %s: too long", name);
 	return 0;
+}
+
+int dm_status(const char *name, char *out, size_t n, struct kerr *e)
+{
+	return table_status(name, 0, out, n, e);
+}
+
+int dm_table(const char *name, char *out, size_t n, struct kerr *e)
+{
+	return table_status(name, DM_STATUS_TABLE_FLAG, out, n, e);
 }
 
 /* Names of every device (DM_LIST_DEVICES), copied into names[][DM_NAME_MAX]. */

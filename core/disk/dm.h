@@ -30,5 +30,7 @@ int dm_remove(const char *name, struct kerr *e);
 int dm_remove_all(struct kerr *e);
 /* The table status of a device (DM_TABLE_STATUS), e.g. "V" / "C" for verity (valid/corrupt). */
 int dm_status(const char *name, char *out, size_t n, struct kerr *e);
+/* Its live table: "TYPE PARAMS" ("verity 1 /dev/… sha256 ROOTHASH SALT …"). */
+int dm_table(const char *name, char *out, size_t n, struct kerr *e);
 
 #endif

@@ -12,7 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload"};
+static const char *const verbs[] = {"status", "start", "stop", "restart", "log", "poweroff", "reboot", "reload", "sockets"};
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 const char *ctl_verb_name(enum ctl_verb v) { return verbs[v]; }
@@ -27,7 +27,7 @@ static int fail(const char **why, const char *msg)
 /* 0: no unit allowed; 1: optional; 2: required */
 static int unit_arg(enum ctl_verb v)
 {
-	return v == CTL_STATUS ? 1 : (v == CTL_POWEROFF || v == CTL_REBOOT) ? 0 : 2;
+	return v == CTL_STATUS ? 1 : (v == CTL_POWEROFF || v == CTL_REBOOT || v == CTL_SOCKETS) ? 0 : 2;
 }
 
 int ctl_parse_request(const char *p, size_t len, struct ctl_req *r, const char **why)

@@ -5,7 +5,7 @@
  * (root only). One request per connection:
  *
  *   request  = VERB [" " UNIT] "\n"        at most CTL_REQ_MAX bytes, printable ASCII
- *   VERB     = status | start | stop | restart | log | poweroff | reboot
+ *   VERB     = status | start | stop | restart | log | poweroff | reboot | reload | sockets
  *   response = "OK\n" BODY | "ERR " one-line-reason "\n"     then PID 1 closes the connection
  *
  * status takes an optional UNIT; start, stop, restart and log need one; poweroff and reboot
@@ -28,7 +28,7 @@ struct kerr;
 #define CTL_TEXT_MAX 400
 #define CTL_REPLY_MAX (4 << 20)
 
-enum ctl_verb { CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_LOG, CTL_POWEROFF, CTL_REBOOT, CTL_RELOAD };
+enum ctl_verb { CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_LOG, CTL_POWEROFF, CTL_REBOOT, CTL_RELOAD, CTL_SOCKETS };
 
 struct ctl_req {
 	enum ctl_verb verb;

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,6 +68,21 @@ const struct host_sysctl host_sysctls[] = {
 	{"net/ipv4/conf/default/rp_filter", "2"},
 	{"net/ipv4/conf/default/accept_source_route", "0"},
 	{"net/ipv4/conf/default/promote_secondaries", "1"},
+	/* what keel's host profile (config/policy/host.json) expects for every role */
+	{"net/core/bpf_jit_harden", "2"},
+	{"kernel/kexec_load_disabled", "1"},
+	{"kernel/yama/ptrace_scope", "1"},
+	{"net/ipv4/conf/all/rp_filter", "1"},
+	{"net/ipv4/conf/all/accept_redirects", "0"},
+	{"net/ipv4/conf/default/accept_redirects", "0"},
+	{"net/ipv6/conf/all/accept_redirects", "0"},
+	{"net/ipv6/conf/default/accept_redirects", "0"},
+	{"net/ipv4/conf/all/secure_redirects", "0"},
+	{"net/ipv4/conf/default/secure_redirects", "0"},
+	{"net/ipv4/conf/all/send_redirects", "0"},
+	{"net/ipv4/conf/default/send_redirects", "0"},
+	{"net/ipv4/conf/all/log_martians", "1"},
+	{"net/ipv4/conf/default/log_martians", "1"},
 };
 const size_t host_nsysctls = sizeof(host_sysctls) / sizeof(host_sysctls[0]);
 
@@ -120,4 +136,11 @@ int host_loopback(struct kerr *e)
 	}
 	close(fd);
 	return ret;
+}
+
+int host_securityfs(const char *path, struct kerr *e)
+{
+	if (mount("securityfs", path, "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) && errno != EBUSY)
+		return kerr_set(e, -errno, "mount securityfs on %s: %s", path, strerror(errno));
+	return 0;
 }

@@ -31,6 +31,12 @@ int host_loopback(struct kerr *e);
  *   kernel.core_uses_pid 1, kernel.pid_max 4194304       fewer pid reuses (notify senders are
  *                                                        identified by pid)
  *   net.ipv4.conf.default.rp_filter 2, .accept_source_route 0, .promote_secondaries 1
+ * and what keel's host profile (config/policy/host.json) expects for every role:
+ *   net.core.bpf_jit_harden 2, kernel.kexec_load_disabled 1, kernel.yama.ptrace_scope 1,
+ *   net.ipv4.conf.all.rp_filter 1; accept_redirects 0 (IPv4 and IPv6), secure_redirects 0,
+ *   send_redirects 0, log_martians 1 (all and default)
+ * (role-dependent ones, user.max_user_namespaces and forwarding, are `keel policy host --apply
+ * --role R`'s).
  * Each value written is logged (info); a knob this kernel does not have, or a write it refuses,
  * is logged (warning) and skipped: never fatal. Returns how many were not written. */
 struct host_sysctl {
@@ -40,5 +46,9 @@ struct host_sysctl {
 extern const struct host_sysctl host_sysctls[];
 extern const size_t host_nsysctls;
 int host_sysctl(const char *sysdir);
+
+/* Mount securityfs on path (/sys/kernel/security: the lockdown state, LSM files) nosuid, nodev,
+ * noexec; already mounted is fine. */
+int host_securityfs(const char *path, struct kerr *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "init/svc_spawn.h"
+#include "init/svc_socket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -145,6 +146,13 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 		str_fmt(mp, sizeof(mp), "MAINPID=%d", (int)s->main_pid);
 		ret = add_env(&env, mp);
 	}
+	/* socket activation: the ExecStart= process gets the sockets (svc_socket.h) */
+	struct sock_pass pass = {.in_fd = -1};
+	if (!ret && c >= s->u.exec_start.v && c < s->u.exec_start.v + s->u.exec_start.n &&
+		(ret = sock_pass(m, s, &env, &pass)) == -ENOTCONN) {
+		svc_fail(s, "%s: StandardInput=socket, but no single socket was passed to the unit", c->where);
+		goto out;
+	}
 	if (ret) {
 		svc_fail(s, "%s: %s", c->where, strerror(-ret));
 		goto out;
@@ -167,6 +175,7 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 		.set_ids = s->set_ids && !(c->flags & (CMD_PRIVILEGED | CMD_NO_SETID)), .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
 		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
 		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
+		.pass_fds = pass.fds, .npass = pass.n, .in_socket = pass.in_fd >= 0, .listen_pid = pass.pid_var,
 		.set_oom = s->u.has_oom_score_adjust, .oom_score_adj = s->u.oom_score_adjust, .sandbox = (c->flags & CMD_PRIVILEGED) ? NULL : &s->u.sandbox, /* "+": no sandboxing (systemd.service(5)) */
 	};
 	svc_spawn_settings(&s->u, &sp);
@@ -182,6 +191,7 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 		svc_fail(s, "%s: %s", c->where, e.msg);
 		goto out;
 	}
+	sock_passed(m, s);
 	unwatch_spawn(m, s);
 	s->spawn_fd = errfd;
 	s->spawn_pid = pid;

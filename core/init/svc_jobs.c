@@ -707,7 +707,7 @@ void jobs_reap(struct jobs *m)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0)
 			break;
-		if (fdsink_reaped(&m->sink, pid))
+		if (fdsink_reaped(&m->sink, pid) || (m->reaped && m->reaped(m->reaped_ctx, pid, status)))
 			continue;
 		for (size_t i = 0; i < m->n; i++) {
 			struct svc *s = m->v[i];

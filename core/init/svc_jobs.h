@@ -69,6 +69,8 @@ struct jobs {
 	bool shutting_down;
 	bool changed;       /* a job finished: answer whoever waits for it */
 	struct fdsink sink; /* descriptors from clients, closed off PID 1 (its children are reaped here) */
+	bool (*reaped)(void *ctx, pid_t pid, int status); /* a child of another part (health.c): true if it was */
+	void *reaped_ctx;
 };
 
 /* Set up (epfd is the caller's epoll set, where log and status pipes are registered). */

@@ -4,9 +4,11 @@
 #include "init/ctl.h"
 #include "base/err.h"
 #include "init/fdsink.h"
+#include "init/health.h"
 #include "base/log.h"
 #include "init/notify.h"
 #include "init/svc_jobs.h"
+#include "init/svc_socket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +54,7 @@ struct loop {
 	uint64_t goal_id, boot_start, shutdown_span, shutdown_deadline;
 	bool goal_reported;
 	enum svc_loop_end end; /* requested; 0: none */
+	struct health *health;
 };
 
 static int watch_fd(struct loop *l, int fd, uint32_t events, struct watch *w)
@@ -167,10 +170,12 @@ static void handle_request(struct loop *l, struct conn *c, const struct ctl_req 
 		conn_flush(l, c);
 		return;
 	}
+	case CTL_SOCKETS: /* list-sockets (svc_socket.h) */
 	case CTL_LOG:
 		buf_reset(&c->out);
-		if (buf_puts(&c->out, "OK\n") || log_ring_copy(&s->log, &c->out)) {
-			reply(l, c, "ERR log: out of memory");
+		if (buf_puts(&c->out, "OK\n") ||
+			(r->verb == CTL_LOG ? log_ring_copy(&s->log, &c->out) : sock_list(&l->m, &c->out))) {
+			reply(l, c, "ERR %s: out of memory", ctl_verb_name(r->verb));
 			return;
 		}
 		c->replying = true;
@@ -528,6 +533,7 @@ static void after_events(struct loop *l)
 				job_reply(l, c, ok);
 		}
 	}
+	sock_sweep(&l->m); /* after the replies: it may forget ended instance units */
 	bool ok;
 	if (!l->goal_reported && l->goal && jobs_done(l->goal, l->goal_id, &ok)) {
 		l->goal_reported = true;
@@ -539,7 +545,11 @@ static void after_events(struct loop *l)
 		else
 			log_err("startup: %s failed after %llu ms (%s)", l->goal->name, (unsigned long long)ms, l->goal->error);
 	}
+	if (l->health && !l->m.shutting_down && health_step(l->health, &l->m, l->goal, l->goal_id, mono_us()) && !l->end)
+		l->end = SVC_LOOP_REBOOT;
 	if (l->end && !l->m.shutting_down) {
+		if (l->health)
+			health_stop(l->health);
 		jobs_shutdown(&l->m);
 		l->shutdown_deadline = mono_us() + l->shutdown_span;
 		jobs_dispatch(&l->m);
@@ -558,6 +568,9 @@ static int timeout_ms(struct loop *l)
 		next = l->accept_resume;
 	if (l->notify_resume && (!next || l->notify_resume < next))
 		next = l->notify_resume;
+	uint64_t h = l->health && !l->m.shutting_down ? health_next(l->health) : 0;
+	if (h && (!next || h < next))
+		next = h;
 	if (!next)
 		return -1;
 	if (next <= now)
@@ -583,6 +596,11 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 	}
 	if (jobs_enqueue(&l.m, l.goal, JOB_START, false, &l.goal_id))
 		l.goal = NULL;
+	if ((l.health = o->health)) {
+		l.m.reaped = health_reaped;
+		l.m.reaped_ctx = l.health;
+		health_begin(l.health, l.boot_start);
+	}
 	log_notice("starting %s", o->goal);
 	jobs_reap(&l.m); /* children stage 1 left (their SIGCHLD came before our signalfd) */
 	after_events(&l);
@@ -605,6 +623,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 			case W_CONN: conn_event(&l, w->obj, evs[i].events); break;
 			case W_OUT: svc_output(&l.m, w->obj); break;
 			case W_SPAWN: svc_spawn_event(&l.m, w->obj); break;
+			case W_SOCKET: sock_event(&l.m, w->obj); break;
 			}
 		}
 		uint64_t now = mono_us();

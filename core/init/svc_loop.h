@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct kerr;
+struct health;
 
 #define SVC_LOOP_CONNS_MAX 32
 #define SVC_LOOP_CONN_TIMEOUT_USEC 10000000 /* to send a request, or to take a reply */
@@ -30,6 +31,7 @@ struct svc_loop_opts {
 	const char *cgroup_path;
 	size_t log_max;
 	uint64_t shutdown_max_usec; /* give up waiting for units after this long (0: 5 min) */
+	struct health *health;      /* the health checks of a trial boot (health.h), or NULL */
 };
 
 int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct kerr *e);

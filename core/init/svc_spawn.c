@@ -99,13 +99,14 @@ void spawn_close_except(int from, const int *keep, size_t n)
 }
 
 /* Where stdout (i = 0) or stderr (i = 1) goes: StandardOutput=/StandardError=. */
-static int out_target(const struct spawn *s, int i, int null, int out0)
+static int out_target(const struct spawn *s, int i, int null, int out0, int in, int sock)
 {
 	const struct spawn_out *o = &s->out[i];
 	int flags = O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC;
 	switch (o->kind) {
 	case OUT_JOURNAL: return s->out_fd >= 0 ? above_stdio(s->out_fd) : null;
-	case OUT_INHERIT: return i ? out0 : null; /* stdout inherits stdin (/dev/null), stderr stdout */
+	case OUT_INHERIT: return i ? out0 : in; /* stdout inherits stdin (/dev/null or the socket), stderr stdout */
+	case OUT_SOCKET: return sock >= 0 ? sock : (errno = ENOTCONN, -1);
 	case OUT_NULL: return null;
 	case OUT_CONSOLE: return above_stdio(open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC));
 	case OUT_APPEND: flags |= O_APPEND; break;
@@ -115,12 +116,33 @@ static int out_target(const struct spawn *s, int i, int null, int out0)
 	return above_stdio(open(o->path, flags, 0644));
 }
 
+/* Write v in decimal at d; returns the end. */
+static char *put_uint(char *d, unsigned v)
+{
+	char t[12];
+	int n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 11);
+	while (n)
+		*d++ = t[--n];
+	return d;
+}
+
 static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 {
 	sigset_t all;
-	int err, step;
-	if ((pipefd = above_stdio(pipefd)) < 0)
+	int err, step, high[SPAWN_PASS_MAX];
+	size_t np = s->npass < SPAWN_PASS_MAX ? s->npass : SPAWN_PASS_MAX;
+	int first = 3 + (int)np; /* 0-2 and the passed descriptors at 3… stay; the rest is closed */
+	/* everything we keep moves above the slots the passed descriptors go to */
+	if ((pipefd = fcntl(pipefd, F_DUPFD_CLOEXEC, first)) < 0)
 		_exit(STEP_STDIO);
+	for (size_t i = 0; i < np; i++)
+		if ((high[i] = fcntl(s->pass_fds[i], F_DUPFD_CLOEXEC, first)) < 0)
+			child_fail(pipefd, STEP_STDIO, errno);
+	if (s->listen_pid) /* "LISTEN_PID=" then our own PID (sd_listen_fds(3) checks it) */
+		*put_uint(s->listen_pid + 11, (unsigned)getpid()) = 0;
 	for (int sig = 1; sig < 65; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
@@ -136,14 +158,18 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	}
 	if (setsid() < 0)
 		child_fail(pipefd, STEP_SESSION, errno);
-	int null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
-	int out = null < 0 ? -1 : out_target(s, 0, null, -1);
-	int errout = out < 0 ? -1 : out_target(s, 1, null, out);
-	if (errout < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errout, 2) < 0)
+	int null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC)), sock = np ? high[0] : -1;
+	int in = s->in_socket && np ? sock : null;
+	int out = null < 0 ? -1 : out_target(s, 0, null, -1, in, sock);
+	int errout = out < 0 ? -1 : out_target(s, 1, null, out, in, sock);
+	if (errout < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errout, 2) < 0)
 		child_fail(pipefd, STEP_STDIO, errno);
+	for (size_t i = 0; i < np; i++) /* dup2 leaves the copy without close-on-exec */
+		if (dup2(high[i], 3 + (int)i) < 0)
+			child_fail(pipefd, STEP_STDIO, errno);
 	/* PID 1 opens all of its own close-on-exec; this is for one inherited without it (from
 	 * whoever started the supervisor) or a slip in PID 1: none may reach a service */
-	spawn_close_except(3, &pipefd, 1);
+	spawn_close_except(first, &pipefd, 1);
 	for (size_t i = 0; i < s->nrlimits; i++) {
 		const struct spawn_rlimit *l = &s->rlimits[i];
 		struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
@@ -153,16 +179,9 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 	}
 	if (s->set_oom) { /* before dropping privileges: lowering it needs CAP_SYS_RESOURCE */
 		char v[16];
-		int n = 0, x = s->oom_score_adj < 0 ? -s->oom_score_adj : s->oom_score_adj;
-		char digits[8];
-		int nd = 0;
-		do
-			digits[nd++] = (char)('0' + x % 10);
-		while ((x /= 10) && nd < 7);
-		if (s->oom_score_adj < 0)
-			v[n++] = '-';
-		while (nd)
-			v[n++] = digits[--nd];
+		v[0] = '-';
+		int x = s->oom_score_adj < 0 ? -s->oom_score_adj : s->oom_score_adj;
+		int n = (int)(put_uint(v + (s->oom_score_adj < 0), (unsigned)x) - v);
 		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || write(fd, v, (size_t)n) != n)
 			child_fail(pipefd, STEP_OOM_ADJUST, errno);

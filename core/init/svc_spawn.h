@@ -14,6 +14,8 @@
 struct kerr;
 struct unit_sandbox;
 
+#define SPAWN_PASS_MAX 64 /* descriptors passed to a service (socket activation) */
+
 struct spawn {
 	const char *path;       /* absolute, or a bare name looked up in search_path */
 	char *const *argv;
@@ -48,6 +50,13 @@ struct spawn {
 	bool set_oom;
 	int oom_score_adj;      /* written to /proc/self/oom_score_adj */
 	const struct unit_sandbox *sandbox; /* applied before the user is set and before execve */
+	/* socket activation: pass_fds[0..npass) become fds 3…; in_socket: pass_fds[0] is also stdin
+	 * (StandardInput=socket; else /dev/null); listen_pid is the "LISTEN_PID=…" string in envp the
+	 * child writes its PID into */
+	const int *pass_fds;
+	size_t npass;
+	bool in_socket;
+	char *listen_pid;
 };
 
 /* What failed in the child (also its exit status, as systemd numbers them). */

@@ -1,12 +1,15 @@
 /* svc_state.c — one unit's run: start, ready, exit, restart, stop (see svc_state.h). */
 #include "init/svc_state.h"
+#include "init/boot_units.h"
 #include "init/svc_exec.h"
 #include "init/svc_jobs.h"
+#include "init/svc_socket.h"
 #include "init/unit_cond.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/scan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,14 +41,15 @@ const char *svc_active_name(enum svc_active a)
 static const char *sub_name(enum svc_sub s)
 {
 	static const char *const n[] = {"dead", "start-pre", "start", "running", "exited", "auto-restart", "stop",
-		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post"};
+		"stop-sigterm", "stop-sigkill", "failed", "active", "condition", "start-post", "reload", "stop-post", "listening"};
 	return n[s];
 }
 
 static const char *result_name(enum svc_result r)
 {
 	static const char *const n[] = {"success", "exit-code", "signal", "core-dump", "timeout", "start-limit-hit",
-		"resources", "dependency", "cycle", "load", "canceled", "assert", "protocol", "watchdog"};
+		"resources", "dependency", "cycle", "load", "canceled", "assert", "protocol", "watchdog", "trigger-limit-hit",
+		"service-start-limit-hit"};
 	return n[r];
 }
 
@@ -96,8 +100,10 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		s->wd_deadline = after_usec(s->u.watchdog_usec);
 	if ((a == ACT_INACTIVE || a == ACT_FAILED) && !s->main_pid && !s->control_pid)
 		close_log(m, s);
-	if (a != old)
+	if (a != old) {
+		boot_units_note(m->rootfd, s->name, svc_active_name(a), now);
 		jobs_unit_changed(m, s, old);
+	}
 	if (s->job == JOB_NONE || !s->job_begun)
 		return;
 	if (s->job == JOB_RELOAD) {
@@ -120,6 +126,8 @@ static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc
 		}
 	}
 }
+
+void svc_enter(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub) { set_state(m, s, a, sub); }
 
 /* ---- the state machine ------------------------------------------------------------------------ */
 
@@ -392,6 +400,11 @@ void svc_begin_start(struct jobs *m, struct svc *s)
 		set_state(m, s, ACT_INACTIVE, SUB_DEAD);
 		return;
 	}
+	if (s->u.sock) { /* a socket unit listens, or fails (svc_socket.c) */
+		s->result = sock_open(m, s) ? RES_RESOURCES : RES_SUCCESS;
+		set_state(m, s, s->result ? ACT_FAILED : ACT_ACTIVE, s->result ? SUB_FAILED : SUB_LISTENING);
+		return;
+	}
 	s->deadline = 0;
 	s->result = RES_SUCCESS;
 	s->oneshot_ok = s->stop_killed = s->stop_post_ran = s->skipped = s->main_status_set = false;
@@ -428,7 +441,9 @@ void svc_begin_stop(struct jobs *m, struct svc *s)
 {
 	if (s->job != JOB_NONE)
 		s->job_begun = true;
-	if (s->u.kind == UNIT_TARGET || s->load != LOAD_LOADED) {
+	if (s->u.sock)
+		sock_close(m, s);
+	if (s->u.kind == UNIT_TARGET || s->u.sock || s->load != LOAD_LOADED) {
 		set_state(m, s, s->active == ACT_FAILED ? ACT_FAILED : ACT_INACTIVE, s->active == ACT_FAILED ? SUB_FAILED : SUB_DEAD);
 		return;
 	}
@@ -499,7 +514,8 @@ int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid)
 	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
 	char *p = strrchr(buf, ')'), st;
 	int pp, pg, sd;
-	if (!p || sscanf(p + 1, " %c %d %d %d", &st, &pp, &pg, &sd) != 4)
+	const char *q = p ? scan_char(scan_blanks(p + 1), &st) : NULL;
+	if (!(q = scan_int(scan_blanks(q), &pp)) || !(q = scan_int(scan_blanks(q), &pg)) || !scan_int(scan_blanks(q), &sd))
 		return -1;
 	*ppid = pp;
 	*sid = sd;
@@ -845,6 +861,7 @@ void svc_free(struct svc *s)
 	if (s->spawn_fd >= 0)
 		close(s->spawn_fd);
 	log_ring_free(&s->log);
+	sock_free(s);
 	unit_free(&s->u);
 	free(s);
 }

@@ -56,16 +56,17 @@ enum svc_active { ACT_INACTIVE, ACT_ACTIVATING, ACT_ACTIVE, ACT_DEACTIVATING, AC
 enum svc_sub {
 	SUB_DEAD, SUB_START_PRE, SUB_START, SUB_RUNNING, SUB_EXITED, SUB_AUTO_RESTART, SUB_STOP,
 	SUB_STOP_SIGTERM, SUB_STOP_SIGKILL, SUB_FAILED, SUB_ACTIVE, SUB_CONDITION, SUB_START_POST, SUB_RELOAD,
-	SUB_STOP_POST,
+	SUB_STOP_POST, SUB_LISTENING,
 };
 enum svc_result {
 	RES_SUCCESS, RES_EXIT_CODE, RES_SIGNAL, RES_CORE_DUMP, RES_TIMEOUT, RES_START_LIMIT,
 	RES_RESOURCES, RES_DEPENDENCY, RES_CYCLE, RES_LOAD, RES_CANCELED, RES_ASSERT, RES_PROTOCOL, RES_WATCHDOG,
+	RES_TRIGGER_LIMIT, RES_SERVICE_START_LIMIT, /* socket units */
 };
 enum job_type { JOB_NONE, JOB_START, JOB_STOP, JOB_RESTART, JOB_RELOAD };
 
 /* What an epoll event belongs to (epoll_event.data.ptr points at one of these). */
-enum watch_kind { W_SIGNAL, W_CTL, W_NOTIFY, W_INOTIFY, W_CONN, W_OUT, W_SPAWN };
+enum watch_kind { W_SIGNAL, W_CTL, W_NOTIFY, W_INOTIFY, W_CONN, W_OUT, W_SPAWN, W_SOCKET };
 struct watch {
 	enum watch_kind kind;
 	void *obj;
@@ -127,6 +128,7 @@ struct svc {
 	pid_t spawn_failed; /* the last process whose start failed (s->error says why) */
 	struct watch w_spawn;
 	struct log_ring log;
+	struct sock_rt *sock;  /* a socket unit's listening descriptors and connections (svc_socket.h) */
 };
 
 struct jobs;
@@ -147,6 +149,8 @@ void svc_ready(struct jobs *m, struct svc *s, const struct notify_msg *msg);
 void svc_output(struct jobs *m, struct svc *s);  /* the log pipe is readable */
 void svc_spawn_event(struct jobs *m, struct svc *s); /* the status pipe is readable */
 void svc_free(struct svc *s);
+/* Move s to state (a, sub) with everything that follows from it (for svc_socket.c). */
+void svc_enter(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub);
 
 /* The decisions the functions above take, without side effects (tests ask them directly). */
 /* Restart= against how a run ended: restart it automatically? A result that is no process's

@@ -3,11 +3,11 @@
 #include "init/unit_parse.h"
 #include "base/buf.h"
 #include "base/fs.h"
+#include "base/fnm.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,7 +399,7 @@ static bool glob_any(int dirfd, const char *p, unsigned depth)
 	}
 	for (struct dirent *de = NULL; !found && (!wild || (de = readdir(d)));) {
 		const char *name = wild ? de->d_name : comp;
-		if (wild && (!strcmp(name, ".") || !strcmp(name, "..") || fnmatch(comp, name, FNM_PERIOD)))
+		if (wild && (!strcmp(name, ".") || !strcmp(name, "..") || fnm_match(comp, name, FNM_PERIOD)))
 			continue;
 		if (!*rest) {
 			found = !fstatat(dirfd, name, &st, 0);
@@ -494,7 +494,7 @@ static bool holds(const struct unit_cond *c, int rootfd)
 		if (n < 0)
 			return false;
 		if (!op)
-			return !fnmatch(v, f, 0);
+			return !fnm_match(v, f, 0);
 		return compare(strverscmp(f, v + n), op);
 	case COND_ARCHITECTURE:
 		f = unit_host_fact(HF_ARCH);
@@ -504,7 +504,7 @@ static bool holds(const struct unit_cond *c, int rootfd)
 		if (f && !strcasecmp(f, v))
 			return true;
 		f = unit_host_fact(HF_HOSTNAME);
-		return f && !fnmatch(v, f, FNM_CASEFOLD);
+		return f && !fnm_match(v, f, FNM_CASEFOLD);
 	case COND_FIRST_BOOT:
 		uv_bool(v, &b, NULL);
 		return first_boot(rootfd) == b;

@@ -246,15 +246,22 @@ static int dir_deps(const struct unit_dirs *d, const char *name, struct unit *u,
 
 int unit_load(const struct unit_dirs *d, const char *name, struct unit *u, enum unit_load *load, struct kerr *e)
 {
+	return unit_load_observed(d, name, u, NULL, load, e);
+}
+
+int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit *u, struct unit_observer *obs,
+	enum unit_load *load, struct kerr *e)
+{
 	struct buf b = BUF_INIT(UNIT_FILE_MAX);
 	char tmpl[UNIT_NAME_MAX + 1] = "", dsub[UNIT_NAME_MAX + 3], tsub[UNIT_NAME_MAX + 3], path[4400];
 	int ret, found = -1;
 
 	if ((ret = unit_init(u, name)))
 		return kerr_set(e, ret, "%.300s: not a valid unit name", name);
+	u->observer = obs;
 	if (u->kind == UNIT_OTHER) { /* named in After=, Wants=…: valid, but nothing keel runs */
 		unit_free(u);
-		return kerr_set(e, -EOPNOTSUPP, "%.300s: keel init runs .service and .target units only", name);
+		return kerr_set(e, -EOPNOTSUPP, "%.300s: keel init runs .service, .socket and .target units only", name);
 	}
 	bool instance = unit_name_template(name, tmpl) == 0;
 	for (int pass = 0; pass < (instance ? 2 : 1) && found < 0; pass++) {
@@ -296,6 +303,12 @@ int unit_load(const struct unit_dirs *d, const char *name, struct unit *u, enum 
 		goto fail;
 	if (!strcmp(name, "multi-user.target") && (ret = dir_deps(d, "default.target", u, e)))
 		goto fail;
+	/* systemd: multi-user.target requires basic.target, which wants sockets.target */
+	if (!strcmp(name, "multi-user.target") && !strv_has(&u->wants, "sockets.target") &&
+		(ret = strv_push(&u->wants, "sockets.target"))) {
+		kerr_set(e, ret, "%s: %s", name, strerror(-ret));
+		goto fail;
+	}
 	if ((ret = unit_check(u, e)))
 		goto fail;
 	*load = LOAD_LOADED;

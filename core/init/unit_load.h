@@ -38,5 +38,8 @@ void unit_dirs_close(struct unit_dirs *d);
 /* Find, parse and check NAME into u (unit_init'ed here). Returns 0 and sets *load to LOADED,
  * MASKED or NOT_FOUND; or a negative errno with e naming the file and line (u is then freed). */
 int unit_load(const struct unit_dirs *d, const char *name, struct unit *u, enum unit_load *load, struct kerr *e);
+/* The same with u->observer set to obs (unit_parse.h): errors of single lines go to obs->report. */
+int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit *u, struct unit_observer *obs,
+	enum unit_load *load, struct kerr *e);
 
 #endif

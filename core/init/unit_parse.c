@@ -1,6 +1,7 @@
 /* unit_parse.c — the unit-file syntax walker and the directive table (see unit_parse.h). */
 #include "init/unit_parse.h"
 #include "init/unit_cond.h"
+#include "init/socket_parse.h"
 #include "base/buf.h"
 #include "base/err.h"
 
@@ -12,8 +13,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT };
-static const char *const section_names[] = {"", "Unit", "Service", "Install", ""};
+enum section { SEC_NONE, SEC_UNIT, SEC_SERVICE, SEC_INSTALL, SEC_EXT, SEC_SOCKET };
+static const char *const section_names[] = {"", "Unit", "Service", "Install", "", "Socket"};
 
 enum kind {
 	V_STR, V_NAMES, V_DOCS, V_EXEC, V_TYPE, V_RESTART, V_TIME, V_TIME_BOTH, V_BOOL, V_CHECK_BOOL,
@@ -195,7 +196,12 @@ int unit_init(struct unit *u, const char *name)
 	if (!suffix || unit_name_is_template(name))
 		return -EINVAL;
 	strcpy(u->name, name);
-	u->kind = !strcmp(suffix, ".target") ? UNIT_TARGET : !strcmp(suffix, ".service") ? UNIT_SERVICE : UNIT_OTHER;
+	u->kind = !strcmp(suffix, ".target") ? UNIT_TARGET : !strcmp(suffix, ".service") ? UNIT_SERVICE :
+		!strcmp(suffix, ".socket") ? UNIT_SOCKET : UNIT_OTHER;
+	if (u->kind == UNIT_SOCKET && !(u->sock = malloc(sizeof(*u->sock))))
+		return -ENOMEM;
+	if (u->sock)
+		socket_init(u->sock);
 	u->start_limit_interval = 10000000;
 	u->start_limit_burst = 5;
 	u->type = SVC_SIMPLE;
@@ -264,6 +270,9 @@ void unit_free(struct unit *u)
 	strv_clear(&u->wanted_by);
 	strv_clear(&u->required_by);
 	unit_sandbox_free(&u->sandbox);
+	if (u->sock)
+		socket_free(u->sock);
+	free(u->sock);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -733,12 +742,18 @@ static int set_output(struct ctx *c, const struct directive *d, const char *v)
 	struct unit *u = c->u;
 	enum unit_output *o = d->def ? &u->std_err : &u->std_out;
 	char **path = d->def ? &u->err_path : &u->out_path;
+	if (!d->def)
+		u->std_out_set = *v != 0;
 	if (!*v) {
 		*o = d->def ? OUT_INHERIT : OUT_JOURNAL;
 		return 0;
 	}
-	if (!strcmp(v, "socket") || !strncmp(v, "fd:", 3) || !strcmp(v, "fd"))
-		return kerr_set(c->e, -EINVAL, "%s:%u: %s=%s is not supported: keel init passes no sockets or named descriptors",
+	if (!strcmp(v, "socket")) {
+		*o = OUT_SOCKET;
+		return 0;
+	}
+	if (!strncmp(v, "fd:", 3) || !strcmp(v, "fd"))
+		return kerr_set(c->e, -EINVAL, "%s:%u: %s=%s is not supported: keel init passes no named descriptors",
 			c->path, c->line, d->key, v);
 	size_t i = 0;
 	for (const char *k = outs; *k; k += strlen(k) + 1, i++) {
@@ -820,10 +835,11 @@ static int set_proc(struct ctx *c, const struct directive *d, const char *v)
 			return nomem(c, set_strdup(&u->pid_file, abs));
 		}
 		return nomem(c, set_strdup(&u->pid_file, v));
-	case V_STDIN:
-		if (*v && strcmp(v, "null"))
-			return kerr_set(c->e, -EINVAL, "%s:%u: StandardInput=%s is not supported: a service's stdin is /dev/null",
-				c->path, c->line, v);
+	case V_STDIN: /* null, or the socket a socket unit passes */
+		if (*v && strcmp(v, "null") && strcmp(v, "socket"))
+			return kerr_set(c->e, -EINVAL, "%s:%u: StandardInput=%s is not supported: a service's stdin is /dev/null "
+				"or its socket", c->path, c->line, v);
+		c->u->std_in_socket = !strcmp(v, "socket");
 		return 0;
 	default: /* V_INFO */
 		return 0;
@@ -1020,10 +1036,12 @@ static int section(struct ctx *c, const char *s, const char *e, enum section *se
 				c->u->seen_unit = true;
 			return *sec = (enum section)i, 0;
 		}
+	if (c->u->sock && n == 6 && !memcmp(s, "Socket", 6))
+		return *sec = SEC_SOCKET, 0;
 	for (size_t i = 0; i < sizeof(other_sections) / sizeof(other_sections[0]); i++)
 		if (strlen(other_sections[i]) == n && !memcmp(other_sections[i], s, n))
-			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service and .target "
-				"units only", c->path, c->line, other_sections[i]);
+			return kerr_set(c->e, -EINVAL, "%s:%u: [%s] is not supported: keel init runs .service, .socket "
+				"and .target units only", c->path, c->line, other_sections[i]);
 	return kerr_set(c->e, -EINVAL, "%s:%u: unknown section [%.*s]", c->path, c->line, (int)(n > 64 ? 64 : n), s);
 }
 
@@ -1043,6 +1061,22 @@ static int sandbox_key(struct ctx *c, const char *key, const char *v)
 	if (ret == -ENOMEM)
 		return kerr_set(c->e, ret, "out of memory");
 	return ret ? kerr_wrap(c->e, ret, "%s:%u", c->path, c->line) : 0;
+}
+
+/* A [Socket] setting (init/socket_parse.c), its value %-expanded. */
+static int socket_key(struct ctx *c, const char *key, const char *v)
+{
+	const char *why = NULL;
+	int ret = uv_specifiers(v, c->u->name, c->u->fragment, &c->tmp, &why);
+	if (!ret)
+		ret = socket_set(c->u->sock, key, (const char *)c->tmp.p, &why);
+	if (ret == -ENOMEM)
+		return kerr_set(c->e, ret, "out of memory");
+	if (ret == -ENOENT)
+		return kerr_set(c->e, -EINVAL, "%s:%u: unknown directive %s= in [Socket]", c->path, c->line, key);
+	if (ret == -ENOTSUP)
+		return kerr_set(c->e, -EINVAL, "%s:%u: %s= is not supported: %s", c->path, c->line, key, why);
+	return ret ? bad(c, key, why) : 0;
 }
 
 static int assignment(struct ctx *c, enum section sec, const char *line)
@@ -1070,6 +1104,11 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 		return kerr_set(c->e, -EINVAL, "%s:%u: %.*s= before any [Section]", c->path, c->line, klp, line);
 	if (sec == SEC_EXT || (kl >= 2 && line[0] == 'X' && line[1] == '-'))
 		return 0;
+	char key[65];
+	memcpy(key, line, (size_t)klp);
+	key[klp] = 0;
+	if (c->u->observer && !c->install_only)
+		c->u->observer->assignment(c->u->observer, section_names[sec], key, v);
 	const struct directive *other = NULL;
 	for (size_t i = 0; i < NDIRECTIVES; i++) {
 		const struct directive *d = &directives[i];
@@ -1079,9 +1118,8 @@ static int assignment(struct ctx *c, enum section sec, const char *line)
 			return apply(c, d, v);
 		other = d;
 	}
-	char key[65];
-	memcpy(key, line, (size_t)klp);
-	key[klp] = 0;
+	if (sec == SEC_SOCKET)
+		return socket_key(c, key, v);
 	bool assert = !strncmp(key, "Assert", 6);
 	if (!c->install_only && (assert || !strncmp(key, "Condition", 9))) {
 		const char *cn = key + (assert ? 6 : 9);
@@ -1195,7 +1233,7 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 		ret = line_error(&c, assignment(&c, sec, (const char *)logical.p), NULL);
 	}
 	bool unreported = ret != 0;
-	if (!ret && c.nerr)
+	if (!ret && c.nerr && !c.u->observer)
 		ret = -EINVAL;
 	if (ret == -E2BIG)
 		ret = kerr_set(e, ret, "%s:%u: line longer than %d bytes", path, c.line, UV_VALUE_MAX);
@@ -1210,7 +1248,9 @@ static int parse(struct ctx *cp, const char *p, size_t len)
 
 int unit_parse(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e)
 {
-	return parse(&(struct ctx){.u = u, .path = path, .e = e}, p, len);
+	const struct unit_observer *o = u->observer;
+	return parse(&(struct ctx){.u = u, .path = path, .e = e, .report = o ? o->report : NULL, .arg = o ? o->arg : NULL},
+		p, len);
 }
 
 int unit_parse_each(struct unit *u, const char *path, const char *p, size_t len, unit_report_fn *report,
@@ -1224,10 +1264,19 @@ int unit_parse_install(struct unit *u, const char *path, const char *p, size_t l
 	return parse(&(struct ctx){.u = u, .path = path, .e = e, .install_only = true}, p, len);
 }
 
-int unit_check(const struct unit *u, struct kerr *e)
+int unit_check(struct unit *u, struct kerr *e)
 {
+	if (u->sock) {
+		const char *why = NULL;
+		int ret = socket_check(u->sock, u->name, &why);
+		if (!ret && !u->sock->accept && !strv_has(&u->before, u->sock->service))
+			ret = strv_push(&u->before, u->sock->service), why = "too many Before= entries";
+		return ret ? kerr_set(e, ret == -ENOMEM ? ret : -EINVAL, "%s: %s", u->name, why) : 0;
+	}
 	if (u->kind != UNIT_SERVICE)
 		return 0;
+	if (u->std_in_socket && !u->std_out_set)
+		u->std_out = OUT_INHERIT; /* systemd.exec(5): stdout defaults to inherit with StandardInput=socket */
 	if (!u->exec_start.n && !(u->type == SVC_ONESHOT && u->exec_stop.n))
 		return kerr_set(e, -EINVAL, "%s: no ExecStart=", u->name);
 	if (u->type != SVC_ONESHOT && u->exec_start.n > 1)

@@ -1,8 +1,8 @@
 /* unit_parse.h — systemd unit files, the subset keel init runs, parsed strictly.
  *
- * keel init runs NAME.service and NAME.target units; names of every other unit type are valid
- * where units are named (After=, Wants=…), and `keel init verify` reads their files too (their own
- * section refused by name). unit_parse() applies one file (the unit file, then each drop-in in
+ * keel init runs NAME.service, NAME.socket (its [Socket] section: init/socket_parse.h) and
+ * NAME.target units; names of every other unit type are valid where units are named (After=,
+ * Wants=…), and `keel init verify` reads their files too (their own section refused by name). unit_parse() applies one file (the unit file, then each drop-in in
  * turn) to a struct unit; unit_check() validates the result once all files are in.
  * Syntax (systemd.syntax(7)): [Section] headers; Key=Value with white space around '=' ignored;
  * '#' and ';' start comment lines; a line ending in '\' continues on the next (the backslash
@@ -28,9 +28,10 @@ struct kerr;
 #define UNIT_FILE_MAX (256 * 1024) /* bytes of one unit file or drop-in */
 #define UNIT_CMDS_MAX 64           /* command lines in one Exec*= list */
 
-/* UNIT_OTHER: a .socket, .timer, .mount… file, read by `keel init verify` only (its own section
- * is refused by name: keel init runs services and targets). */
-enum unit_kind { UNIT_SERVICE, UNIT_TARGET, UNIT_OTHER };
+/* UNIT_OTHER: a .timer, .mount… file, read by `keel init verify` only (its own section is
+ * refused by name: keel init runs services, sockets and targets). */
+enum unit_kind { UNIT_SERVICE, UNIT_TARGET, UNIT_OTHER, UNIT_SOCKET };
+struct unit_socket; /* [Socket] of a UNIT_SOCKET (init/socket_parse.h) */
 /* Type=: idle runs as simple (systemd only delays its start for the console's sake); forking is
  * active once the ExecStart= process exited 0, its main process read from PIDFile= if set. */
 enum svc_type { SVC_SIMPLE, SVC_EXEC, SVC_NOTIFY, SVC_ONESHOT, SVC_FORKING, SVC_IDLE };
@@ -129,8 +130,10 @@ struct unit {
 	/* SuccessExitStatus=, RestartPreventExitStatus=, RestartForceExitStatus=: exit codes
 	 * 0..255 (bit n of code[n / 64]) and signals (bit n of sig) */
 	struct unit_status { uint64_t code[4]; uint64_t sig; } success_status, restart_prevent, restart_force;
-	enum unit_output { OUT_JOURNAL, OUT_INHERIT, OUT_NULL, OUT_CONSOLE, OUT_FILE, OUT_APPEND, OUT_TRUNCATE }
+	enum unit_output { OUT_JOURNAL, OUT_INHERIT, OUT_NULL, OUT_CONSOLE, OUT_FILE, OUT_APPEND, OUT_TRUNCATE, OUT_SOCKET }
 		std_out, std_err;        /* StandardOutput=/StandardError= (default journal: the log ring; stderr inherit) */
+	bool std_in_socket;          /* StandardInput=socket: the socket from socket activation (stdout then defaults to inherit) */
+	bool std_out_set;            /* StandardOutput= was given */
 	char *out_path, *err_path;   /* for file:, append:, truncate: */
 	enum notify_access { NA_DEFAULT, NA_NONE, NA_MAIN, NA_EXEC, NA_ALL } notify_access;
 	bool has_nice;
@@ -164,12 +167,14 @@ struct unit {
 	uint64_t cpu_weight;         /* 1..10000; 0 = not set */
 	uint64_t tasks_max;          /* count or UV_INFINITY */
 	struct unit_sandbox sandbox; /* ProtectSystem=, SystemCallFilter=, … (svc_sandbox.h) */
+	struct unit_socket *sock;    /* [Socket] of a .socket unit, NULL otherwise */
 	/* [Install] */
 	struct strv wanted_by, required_by, also, alias;
 	char *default_instance;
 	char *fragment;              /* the unit file (the first file parsed): %y, %Y */
 	/* bookkeeping */
 	bool seen_service, seen_unit;
+	struct unit_observer *observer; /* NULL, or set after unit_init() (see below) */
 };
 
 /* Set defaults for a unit named name (suffix decides service or target); -EINVAL if the name is
@@ -187,6 +192,16 @@ typedef void unit_report_fn(void *arg, const struct kerr *e);
 int unit_parse_each(struct unit *u, const char *path, const char *p, size_t len, unit_report_fn *report,
 	void *arg, struct kerr *e);
 
+/* `keel policy units` reads units the way systemd would, keel's refusals included: with
+ * u->observer set, assignment() sees each Key=Value of [Unit] and [Service] (the value as written,
+ * before %-expansion) before keel applies it, and unit_parse() hands every error of one line to
+ * report and goes on (returning 0 if only lines failed); an error of the whole file still fails. */
+struct unit_observer {
+	void (*assignment)(struct unit_observer *o, const char *section, const char *key, const char *value);
+	unit_report_fn *report;
+	void *arg; /* report's */
+};
+
 /* `keel init verify`: the file text p[0..len) read from path, checked as keel init would load it
  * under its file name (a template as its instance "test_instance", as systemd-analyze verify
  * does; a .socket, .timer… file for its [Unit] and [Install] sections). Every error goes to
@@ -203,8 +218,10 @@ bool unit_status_has(const struct unit_status *st, int wstatus);
 int unit_parse_install(struct unit *u, const char *path, const char *p, size_t len, struct kerr *e);
 
 /* After the last drop-in: required settings present, combinations valid (a service has exactly
- * one ExecStart= unless Type=oneshot; a target has no [Service] section…). */
-int unit_check(const struct unit *u, struct kerr *e);
+ * one ExecStart= unless Type=oneshot; a target has no [Service] section; a socket as
+ * socket_check() says…); fills in what depends on the whole (a socket's service, ordered after
+ * it: an implicit Before=, as systemd adds; stdout of a StandardInput=socket service). */
+int unit_check(struct unit *u, struct kerr *e);
 
 const char *svc_type_name(enum svc_type t);
 const char *restart_name(enum restart_mode r);

@@ -270,7 +270,7 @@ static const char *name_suffix(const char *name, size_t ntypes)
 	return suffix;
 }
 
-const char *unit_name_suffix(const char *name) { return name_suffix(name, 2); }
+const char *unit_name_suffix(const char *name) { return name_suffix(name, 3); }
 const char *unit_ref_suffix(const char *name) { return name_suffix(name, sizeof(unit_types) / sizeof(unit_types[0])); }
 
 bool unit_name_is_template(const char *name)

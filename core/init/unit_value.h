@@ -46,7 +46,7 @@ int uv_signal(const char *s, int *sig, const char **why);
 
 /* Unit names keel init runs: [A-Za-z0-9:_.\\-] and '@' (the first one splits prefix and instance:
  * template "a@.service", instance "a@x.service" or "a@b@c.service"), at most UNIT_NAME_MAX bytes,
- * ending in ".service" or ".target". Returns the suffix (".service" or ".target") or NULL. */
+ * ending in ".service", ".target" or ".socket". Returns the suffix or NULL. */
 const char *unit_name_suffix(const char *name);
 /* The same rules for a name of any unit type systemd has (.service .target .socket .timer .path
  * .mount .automount .swap .device .slice .scope): valid in After=, Wants=, OnFailure=… */

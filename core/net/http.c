@@ -342,7 +342,8 @@ static int body_sink(void *ctx, const void *data, size_t len)
 
 static int build_request(struct buf *req, const struct url *u, const struct http_opts *o, bool first)
 {
-	int r = buf_printf(req, "GET %s HTTP/1.1\r\nHost: %s%s%s", u->path, u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "");
+	int r = buf_printf(req, "%s %s HTTP/1.1\r\nHost: %s%s%s", o->method ? o->method : "GET", u->path, u->ipv6 ? "[" : "",
+		u->host, u->ipv6 ? "]" : "");
 	if (!r && u->port_given)
 		r = buf_printf(req, ":%u", u->port);
 	bool ua = false, accept = false;
@@ -360,8 +361,12 @@ static int build_request(struct buf *req, const struct url *u, const struct http
 		r = buf_printf(req, "\r\nRange: bytes=%llu-", (unsigned long long)o->range_start);
 	for (size_t i = 0; first && !r && i < o->nheaders; i++)
 		r = buf_printf(req, "\r\n%s: %s", o->headers[i].name, o->headers[i].value ? o->headers[i].value : "");
+	if (!r && o->method)
+		r = buf_printf(req, "\r\nContent-Type: application/json\r\nContent-Length: %zu", o->body_len);
 	if (!r)
 		r = buf_puts(req, "\r\n\r\n");
+	if (!r && o->body_len)
+		r = buf_put(req, o->body, o->body_len);
 	return r;
 }
 
@@ -430,6 +435,8 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 		ret = ATTEMPT_REDIRECT;
 		goto out;
 	}
+	if (o->any_status)
+		goto body;
 	if (h->status >= 500) {
 		ret = kerr_set(e, -EREMOTEIO, "%s: HTTP %d", where, h->status);
 		goto retry_or_fail;
@@ -489,7 +496,7 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 			goto out;
 		}
 	}
-	/* the body */
+body:
 	{
 		struct http_chunked ch;
 		http_chunked_init(&ch, o->max_header_bytes ? o->max_header_bytes : DEFAULT_HEADER_MAX);

@@ -62,6 +62,10 @@ struct http_opts {
 	int (*restart)(void *ctx);
 	const struct http_ca *ca;    /* required for https */
 	const char *user_agent;      /* NULL: "keel" */
+	const char *method;          /* NULL: "GET"; "POST" sends body (application/json) */
+	const void *body;
+	size_t body_len;
+	bool any_status;             /* every final answer (2xx-5xx) is delivered, res->status says which; no retries on 5xx */
 };
 
 struct http_result {
@@ -77,7 +81,7 @@ struct http_result {
 /* The sink receives the body in pieces; a non-zero return aborts the transfer with that code. */
 typedef int (*http_sink_fn)(void *ctx, const void *data, size_t len);
 
-/* GET url. Returns 0 after a 200 (or 206 for a range request) whose body reached the sink
+/* GET (or o->method) url. Returns 0 after a 200 (any status with any_status) (or 206 for a range request) whose body reached the sink
  * completely; otherwise -errno: -ETIMEDOUT, -EFBIG (max_body), -EPROTO (malformed answer),
  * -EREMOTEIO (an HTTP error status; e names it), -ECONNREFUSED…, or the sink's code.
  * e says what failed; the URL in messages never shows its query. */

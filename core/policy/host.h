@@ -15,10 +15,21 @@
  *   module          name: neither loaded (/proc/modules) nor loadable (modules.dep, unless
  *                   kernel.modules_disabled is 1)
  *   walk            allow [setuid/setgid paths]: writable mounts hold no world-writable file, no
+ *                   file whose owner or group /etc/passwd, /etc/group (beneath the root) do not
+ *                   name (uid and gid 0 always exist), no
  *                   world-writable directory without the sticky bit, no setuid/setgid file
  *                   outside allow
  *   listen          allow ["tcp:22", "udp:123"]: sockets listening beyond loopback, /proc/1/net
  *   cmdline         absent [words], present [words]                /proc/cmdline
+ *   clock           max N: synchronised (no STA_UNSYNC) with maxerror <= N us   adjtimex(2)
+ *   floor           the booted version= at least min_version= (the floor stage 1 enforced;
+ *                   "" none)                                     /run/keel/boot
+ *   verity          device: its live device-mapper table is verity with the root hash stage 1
+ *                   recorded (root_hash= of /run/keel/boot)
+ *   units           expect [unit names]: each active, as keel init's status answers on its
+ *                   control socket (HC_INIT_SOCK)
+ * clock, verity and units read the running kernel and PID 1 (hc_live_read(), before the applet narrows its system
+ * calls): with a root other than "/" they could not be evaluated.
  * Any other field, a duplicate id, a waiver naming no check, an unknown kind or role is an
  * error naming its JSON pointer. A missing interface makes a check "could not evaluate".
  */
@@ -63,6 +74,7 @@ struct hc_result {
 /* The default profile (config/policy/host.json in the tree), where host images ship it: on the
  * verified /usr, so it is as trusted as keel itself. */
 #define HC_DEFAULT_PROFILE "/usr/share/keel/policy/host.json"
+#define HC_INIT_SOCK "/run/keel/init.sock" /* keel init's control socket (init/ctl.h) */
 
 int hc_profile_parse(struct hc_profile *p, const void *data, size_t len, struct kerr *e);
 void hc_profile_free(struct hc_profile *p);
@@ -73,6 +85,15 @@ const struct hc_check *hc_find(const struct hc_profile *p, const char *id);
  * p->n results. Returns 0, or -ENOMEM. */
 int hc_run(const struct hc_profile *p, int rootfd, const char *role, const char *today, struct hc_result *res);
 const char *hc_status_name(enum hc_status s);
+
+/* Read what only the running kernel answers (adjtimex(2), the device-mapper table of the first
+ * verity check's device) when rootfd is "/"; call before narrowing system calls. Returns 0. */
+int hc_live_read(const struct hc_profile *p, int rootfd);
+
+/* --apply: write the value a failed sysctl check expects (expect[0], or min) for role to its
+ * /proc/sys file beneath rootfd in one write(2), which the kernel takes whole or refuses. Returns
+ * 0 with the value in val, 1 for a result that is not a failed sysctl check, or -errno. */
+int hc_apply(int rootfd, const char *role, const struct hc_result *x, char *val, size_t n);
 
 /* What booted, for the report: /run/keel/boot (stage 1's record), /proc/cmdline, SecureBoot. */
 struct hc_booted {

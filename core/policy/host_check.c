@@ -5,6 +5,11 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/scan.h"
+#include "base/passwd.h"
+#include "disk/dm.h"
+#include "init/ctl.h"
+#include "trust/manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <unistd.h>
 
 #define BIG (16u << 20)
@@ -436,7 +442,15 @@ struct walk {
 	char *obs;
 	size_t obsn, bad, files;
 	dev_t dev;
+	struct pwdb db; /* etc/passwd and etc/group beneath the root (absent: empty) */
 };
+
+/* An owner no account database names (root, uid and gid 0, always exists). */
+static bool unowned(struct walk *w, const struct stat *st)
+{
+	return (st->st_uid && !pw_find_id(&w->db, PW_PASSWD, st->st_uid)) ||
+		(st->st_gid && !pw_find_id(&w->db, PW_GROUP, st->st_gid));
+}
 
 static void walk_flag(struct walk *w, const char *path, const char *what)
 {
@@ -469,6 +483,8 @@ static void walk_dir(struct walk *w, int dfd, char *path, size_t plen, const cha
 			fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		w->files++;
+		if (unowned(w, &st))
+			walk_flag(w, path, "unowned");
 		if (S_ISREG(st.st_mode)) {
 			if (st.st_mode & S_IWOTH)
 				walk_flag(w, path, "world-writable");
@@ -497,12 +513,20 @@ static void do_walk(struct run *r, const struct hc_check *c, struct hc_result *r
 {
 	struct walk w = {.r = r, .allow = ov(r, c, "allow"), .obs = res->observed, .obsn = sizeof(res->observed)};
 	char *path = malloc(PATH_MAX);
-	str_copy(res->expected, sizeof(res->expected), "no world-writable files or unsticky dirs; setuid/setgid only as allowed");
-	str_copy(res->where, sizeof(res->where), "writable mounts in /proc/1/mountinfo");
-	if (r->mi_err || !path) {
-		unknown(res, "/proc/1/mountinfo", path ? r->mi_err : -ENOMEM);
-		free(path);
-		return;
+	struct buf b;
+	int ret = 0;
+	str_copy(res->expected, sizeof(res->expected),
+		"no world-writable files or unsticky dirs, no unowned files; setuid/setgid only as allowed");
+	str_copy(res->where, sizeof(res->where), "writable mounts in /proc/1/mountinfo; /etc/passwd, /etc/group");
+	pwdb_init(&w.db);
+	for (int f = PW_PASSWD; f <= PW_GROUP && !ret; f++) {
+		ret = slurp(r, f == PW_PASSWD ? "/etc/passwd" : "/etc/group", &b);
+		ret = ret == -ENOENT ? 0 : ret ? ret : pwdb_parse(&w.db, (enum pw_file)f, (const char *)b.p, b.len, NULL);
+		buf_free(&b);
+	}
+	if (r->mi_err || !path || ret) {
+		unknown(res, ret ? "/etc/passwd, /etc/group" : "/proc/1/mountinfo", !path ? -ENOMEM : ret ? ret : r->mi_err);
+		goto out;
 	}
 	for (size_t i = 0; i < r->nm; i++) {
 		const struct mnt *m = &r->m[i];
@@ -522,7 +546,6 @@ static void do_walk(struct run *r, const struct hc_check *c, struct hc_result *r
 		str_copy(path, PATH_MAX, m->mp);
 		walk_dir(&w, fd, path, strlen(path), m->mp, 0);
 	}
-	free(path);
 	if (w.bad > 8) {
 		size_t l = strlen(res->observed);
 		snprintf(res->observed + l, sizeof(res->observed) - l, "; and %zu more", w.bad - 8);
@@ -530,6 +553,9 @@ static void do_walk(struct run *r, const struct hc_check *c, struct hc_result *r
 	if (!w.bad)
 		snprintf(res->observed, sizeof(res->observed), "none in %zu entries", w.files);
 	res->st = w.bad ? HC_FAIL : HC_PASS;
+out:
+	pwdb_free(&w.db);
+	free(path);
 }
 
 /* ---- listening sockets ---------------------------------------------------------------------- */
@@ -564,7 +590,12 @@ static void do_listen(struct run *r, const struct hc_check *c, struct hc_result 
 		for (char *l = ret ? NULL : strtok_r((char *)b.p, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			char local[64], remote[64], st[8], name[32];
 			unsigned port, rport;
-			if (sscanf(l, "%*s %63[0-9A-Fa-f]:%x %63[0-9A-Fa-f]:%x %7s", local, &port, remote, &rport, st) != 5)
+			/* "sl local:port remote:port st …" */
+			static const char hex[] = "0123456789abcdefABCDEF";
+			const char *q = scan_blanks(scan_span(scan_blanks(l), NULL, local, sizeof(local)));
+			q = scan_uint(scan_lit(scan_span(q, hex, local, sizeof(local)), ':'), 16, &port);
+			q = scan_uint(scan_lit(scan_span(scan_blanks(q), hex, remote, sizeof(remote)), ':'), 16, &rport);
+			if (!scan_span(scan_blanks(q), NULL, st, sizeof(st)))
 				continue;
 			if ((f < 2 && strcmp(st, "0A")) || (f >= 2 && (strcmp(st, "07") || rport)) || loopback(local))
 				continue;
@@ -639,6 +670,191 @@ static void do_cmdline(struct run *r, const struct hc_check *c, struct hc_result
 	buf_free(&b);
 }
 
+/* ---- what only the running kernel answers ----------------------------------------------------- */
+
+static struct {
+	int err;             /* 0, or why the live values are missing (-EXDEV: --root is not /) */
+	struct timex tx;
+	int tx_err;
+	char dev[64], table[600];
+	int table_err;
+	struct buf units;    /* keel init's "status" reply (OK line dropped), for "units" checks */
+	int units_err;
+} live = {.err = -ENODATA};
+
+int hc_live_read(const struct hc_profile *p, int rootfd)
+{
+	struct stat a, b;
+	live.err = fstat(rootfd, &a) || stat("/", &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino ? -EXDEV : 0;
+	if (live.err)
+		return 0;
+	live.tx_err = adjtimex(&live.tx) < 0 ? -errno : 0; /* modes 0: read only */
+	live.table_err = -ENOENT;
+	for (size_t i = 0; i < p->n && live.table_err == -ENOENT; i++)
+		if (!strcmp(p->c[i].kind, "verity") && field(&p->c[i], "device")) {
+			str_copy(live.dev, sizeof(live.dev), field(&p->c[i], "device"));
+			live.table_err = dm_table(live.dev, live.table, sizeof(live.table), NULL);
+		}
+	live.units_err = -ENOENT;
+	for (size_t i = 0; i < p->n && live.units_err == -ENOENT; i++)
+		if (!strcmp(p->c[i].kind, "units")) { /* keel init answers status within 2 s, or not at all */
+			buf_init(&live.units, CTL_REPLY_MAX);
+			live.units_err = ctl_call(HC_INIT_SOCK, "status\n", &live.units, 2000, NULL);
+			if (!live.units_err && (live.units.len < 3 || memcmp(live.units.p, "OK\n", 3)))
+				live.units_err = -EPROTO;
+		}
+	return 0;
+}
+
+static bool live_ok(struct hc_result *res, const char *where, int err);
+
+/* Required units active, as keel init's status says (its control socket). */
+static void do_units(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	const struct json *want = ov(r, c, "expect");
+	size_t miss = 0;
+	join(res->expected, sizeof(res->expected), want, " ", "", "");
+	str_copy(res->where, sizeof(res->where), "keel init status (" HC_INIT_SOCK ")");
+	if (!live_ok(res, res->where, live.units_err))
+		return;
+	for (size_t i = 0; want && i < want->u.arr.n; i++) {
+		const char *u = want->u.arr.v[i]->u.str.s, *p = (const char *)live.units.p + 3;
+		const char *end = (const char *)live.units.p + live.units.len, *state = "not loaded";
+		struct ctl_status st;
+		const char *why;
+		for (const char *nl; p < end; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			nl = nl ? nl : end;
+			if (!ctl_parse_status(p, (size_t)(nl - p), &st, &why) && !strcmp(st.unit, u))
+				state = strcmp(st.active, "active") ? st.active : NULL;
+		}
+		if (state) {
+			size_t l = strlen(res->observed);
+			snprintf(res->observed + l, sizeof(res->observed) - l, "%s%s %s", l ? "; " : "", u, state);
+			miss++;
+		}
+	}
+	if (!miss)
+		str_copy(res->observed, sizeof(res->observed), "all active");
+	res->st = miss ? HC_FAIL : HC_PASS;
+}
+
+static bool live_ok(struct hc_result *res, const char *where, int err)
+{
+	if (!live.err && !err)
+		return true;
+	unknown(res, where, live.err ? live.err : err);
+	if (live.err == -EXDEV)
+		snprintf(res->observed, sizeof(res->observed), "could not evaluate: the running kernel's value, and --root is not /");
+	return false;
+}
+
+/* Clock synchronised: adjtimex(2) status without STA_UNSYNC, maxerror at most max microseconds. */
+static void do_clock(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	const struct json *max = ov(r, c, "max");
+	long long lim = max ? max->u.num.i : 1000000;
+	str_copy(res->where, sizeof(res->where), "adjtimex(2)");
+	snprintf(res->expected, sizeof(res->expected), "STA_UNSYNC clear, maxerror <= %lld us", lim);
+	if (!live_ok(res, "adjtimex(2)", live.tx_err))
+		return;
+	bool unsync = live.tx.status & STA_UNSYNC;
+	snprintf(res->observed, sizeof(res->observed), "STA_UNSYNC %s, maxerror %ld us", unsync ? "set" : "clear",
+		(long)live.tx.maxerror);
+	res->st = unsync || live.tx.maxerror > lim ? HC_FAIL : HC_PASS;
+}
+
+/* A key of /run/keel/boot (stage 1's record) into out; 0, or -ENOENT when the key is absent. */
+static int boot_key(const struct buf *b, const char *key, char *out, size_t n)
+{
+	size_t kl = strlen(key);
+	for (const char *l = (const char *)b->p; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, kl) && l[kl] == '=') {
+			snprintf(out, n, "%.*s", (int)strcspn(l + kl + 1, "\n"), l + kl + 1);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* The booted release against the floor in force (min_version=, "" none), both from stage 1. */
+static void do_floor(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	struct buf b;
+	char ver[80], min[80];
+	int cmp = 0, ret = slurp(r, "/run/keel/boot", &b);
+	(void)c;
+	str_copy(res->where, sizeof(res->where), "/run/keel/boot (version=, min_version=)");
+	str_copy(res->expected, sizeof(res->expected), "version >= min_version");
+	if (!ret && (ret = boot_key(&b, "version", ver, sizeof(ver))) == 0 && (ret = boot_key(&b, "min_version", min,
+		sizeof(min))) == -ENOENT) {
+		str_copy(res->observed, sizeof(res->observed), "could not evaluate: stage 1 recorded no min_version=");
+		res->st = HC_UNKNOWN;
+	} else if (ret) {
+		unknown(res, res->where, ret);
+	} else if (min[0] && manifest_version_cmp(ver, min, &cmp)) {
+		snprintf(res->observed, sizeof(res->observed), "version %.60s, floor %.60s: cannot be ordered", ver, min);
+		res->st = HC_FAIL;
+	} else {
+		snprintf(res->observed, sizeof(res->observed), "version %.60s, floor %.60s", ver, min[0] ? min : "none");
+		res->st = cmp < 0 ? HC_FAIL : HC_PASS;
+	}
+	buf_free(&b);
+}
+
+/* The dm-verity device's live table carries the root hash stage 1 verified against the signed
+ * manifest (root_hash= of /run/keel/boot). */
+static void do_verity(struct run *r, const struct hc_check *c, struct hc_result *res)
+{
+	struct buf b;
+	char want[140] = "", where[100], *w[10] = {0}, *save = NULL;
+	int n = 0, ret = slurp(r, "/run/keel/boot", &b);
+	if (!ret)
+		ret = boot_key(&b, "root_hash", want, sizeof(want));
+	buf_free(&b);
+	snprintf(where, sizeof(where), "device-mapper table of %.40s", field(c, "device"));
+	str_copy(res->where, sizeof(res->where), where);
+	snprintf(res->expected, sizeof(res->expected), "verity, root hash %.128s", want[0] ? want : "?");
+	if (ret) {
+		unknown(res, "/run/keel/boot (root_hash=)", ret);
+		return;
+	}
+	if (!live_ok(res, where, live.table_err))
+		return;
+	for (char *t = strtok_r(live.table, " ", &save); t && n < 10; t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	/* "verity VERSION DATA HASH DBS HBS BLOCKS START ALG DIGEST SALT…" */
+	bool ok = n >= 10 && !strcmp(w[0], "verity") && !strcmp(w[9], want);
+	snprintf(res->observed, sizeof(res->observed), "%.16s, root hash %.128s", w[0] ? w[0] : "empty",
+		n >= 10 ? w[9] : "none");
+	res->st = ok ? HC_PASS : HC_FAIL;
+	live.table_err = -EALREADY; /* the table was split in place: a second check re-reads nothing */
+}
+
+int hc_apply(int rootfd, const char *role, const struct hc_result *x, char *val, size_t n)
+{
+	struct run r = {.rootfd = rootfd, .role = role};
+	const struct json *ex = ov(&r, x->c, "expect"), *min = ov(&r, x->c, "min");
+	char path[160];
+	if (x->st != HC_FAIL || strcmp(x->c->kind, "sysctl") || (!min && !(ex && ex->u.arr.n)))
+		return 1;
+	if (min)
+		snprintf(val, n, "%lld", (long long)min->u.num.i);
+	else
+		str_copy(val, n, ex->u.arr.v[0]->u.str.s);
+	snprintf(path, sizeof(path), "proc/sys/%s", field(x->c, "key"));
+	for (char *p = path + 9; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	int fd = fs_open_beneath(rootfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, 0);
+	if (fd < 0)
+		return fd;
+	size_t l = strlen(val);
+	ssize_t w = write(fd, val, l); /* one write: the kernel takes the value whole or refuses it */
+	int ret = w == (ssize_t)l ? 0 : w < 0 ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
 int hc_booted(int rootfd, struct hc_booted *b)
 {
 	struct run r = {.rootfd = rootfd};
@@ -704,6 +920,14 @@ int hc_run(const struct hc_profile *p, int rootfd, const char *role, const char 
 			do_walk(&r, c, x);
 		else if (!strcmp(c->kind, "listen"))
 			do_listen(&r, c, x);
+		else if (!strcmp(c->kind, "clock"))
+			do_clock(&r, c, x);
+		else if (!strcmp(c->kind, "floor"))
+			do_floor(&r, c, x);
+		else if (!strcmp(c->kind, "verity"))
+			do_verity(&r, c, x);
+		else if (!strcmp(c->kind, "units"))
+			do_units(&r, c, x);
 		else
 			do_cmdline(&r, c, x);
 		for (size_t k = 0; x->st == HC_FAIL && k < p->nw; k++)

@@ -23,8 +23,12 @@ static const struct {
 	{"walk", {"allow", NULL}},
 	{"listen", {"allow", NULL}},
 	{"cmdline", {"absent", "present", NULL}},
+	{"clock", {"max", NULL}},
+	{"floor", {NULL}},
+	{"verity", {"device", NULL}},
+	{"units", {"expect", NULL}},
 };
-static const char *const override[] = {"expect", "min", "allow", "skip", NULL};
+static const char *const override[] = {"expect", "min", "max", "allow", "skip", NULL};
 
 static bool in(const char *const l[], const char *s)
 {
@@ -37,7 +41,7 @@ static bool in(const char *const l[], const char *s)
 static int type_of(const char *field)
 {
 	static const char *const arrays[] = {"expect", "selected", "options", "except", "allow", "absent", "present", NULL};
-	if (!strcmp(field, "min"))
+	if (!strcmp(field, "min") || !strcmp(field, "max"))
 		return JSON_NUMBER;
 	if (!strcmp(field, "optional") || !strcmp(field, "skip"))
 		return JSON_BOOL;
@@ -140,7 +144,7 @@ static int check_one(struct hc_profile *p, const struct json *c, size_t i, struc
 	for (size_t j = 0; j < i; j++)
 		if (!strcmp(p->c[j].id, h->id))
 			return kerr_set(e, -EINVAL, "%s/id: duplicate id '%s'", where, h->id);
-	static const char *const need[] = {"sysctl", "key", "file", "path", "efivar", "name", "mount", "path", "module", "name", NULL};
+	static const char *const need[] = {"sysctl", "key", "file", "path", "efivar", "name", "mount", "path", "module", "name", "verity", "device", NULL};
 	for (int n = 0; need[n]; n += 2)
 		if (!strcmp(kind, need[n]) && !json_get(c, need[n + 1]))
 			return kerr_set(e, -EINVAL, "%s/%s: required for kind %s", where, need[n + 1], kind);

@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/scan.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -157,8 +158,8 @@ static bool has_cap(const struct scp_opts *o, const char *c)
 static int kernel_ge(struct rd *r, const char *v, const char *field, bool *ge)
 {
 	unsigned maj, min;
-	int n = 0;
-	if (sscanf(v, "%u.%u%n", &maj, &min, &n) != 2 || v[n])
+	const char *e = scan_uint(v, 10, &maj);
+	if (!e || *e != '.' || !(e = scan_uint(e + 1, 10, &min)) || *e)
 		return kerr_set(r->e, -EINVAL, "%s/%s: '%s' is not a kernel version X.Y", r->p, field, v);
 	*ge = r->o->kmajor > maj || (r->o->kmajor == maj && r->o->kminor >= min);
 	return 0;
@@ -320,6 +321,10 @@ static int arch_add(struct rd *r, const char *name)
 		if (r->s->narch == 16)
 			return bad(r, "", "too many architectures", NULL);
 		int ret = seccomp_arch_add(r->s->ctx, arches[i].token);
+		/* vendor/patches/libseccomp-keep-host-arches.patch: only the arches a keel host runs */
+		if (ret == -EINVAL)
+			return kerr_set(r->e, ret, "%s: architecture %s is not supported (keel's libseccomp has "
+						   "x86_64, x86, x32, aarch64, arm)", r->p, name);
 		if (ret && ret != -EEXIST)
 			return kerr_set(r->e, ret, "%s: add %s: %s", r->p, name, strerror(-ret));
 		r->s->arch[r->s->narch++] = arches[i].token;

@@ -139,7 +139,7 @@ int ign_plan_unit(struct ign_plan *p, const struct ign_unit *u, struct kerr *e)
 	if (!unit_name_suffix(u->name) || unit_name_is_template(u->name)) { /* what keel init takes from a .wants/ */
 		if (u->enabled == IGN_NO)
 			return 0; /* keel init never runs it: not enabled */
-		return kerr_set(e, -EINVAL, "%s.enabled: keel init runs .service and .target units (not templates): a link to %s "
+		return kerr_set(e, -EINVAL, "%s.enabled: keel init runs .service, .socket and .target units (not templates): a link to %s "
 			"in a .wants/ directory would make it refuse that target", u->where, u->name);
 	}
 	if (!contents) { /* the unit file already on the target: /etc first, then the image's */

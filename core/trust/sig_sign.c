@@ -73,6 +73,14 @@ int sig_priv_parse(struct sig_priv **out, const void *in, size_t len, struct ker
 		kerr_set(e, ret, "private key: neither EC P-256 nor RSA of 2048 to 8192 bits");
 		goto out;
 	}
+	/* a damaged key parses: RSA with n not p·q (it then fails only when it signs; found by
+	 * tests/fuzz/sig_priv.c), EC with a public point that is not d·G (it would sign, and the key id
+	 * published for its public half would not verify what it signed); refuse both here */
+	if (k->type == SIG_KEY_RSA ? mbedtls_rsa_check_privkey(mbedtls_pk_rsa(k->pk)) :
+				     mbedtls_ecp_check_pub_priv(mbedtls_pk_ec(k->pk), mbedtls_pk_ec(k->pk), rng, NULL)) {
+		kerr_set(e, ret, "private key: its parts do not belong together (a damaged key)");
+		goto out;
+	}
 	*out = k;
 	k = NULL;
 	ret = 0;

@@ -9,11 +9,9 @@ rm -rf "$ub_fx" "$VM_DIR/ustate"
 mkdir -p "$ub_fx/bin" "$VM_DIR/ustate/"{usr,proc,sys,dev,run,tmp,etc}
 cp /bin/busybox "$ub_fx/bin/busybox"
 cp -a "$KEEL_SRC/tests/bench/boot/usr/." "$ub_fx/"
-printf snakeoil > "$VM_CACHE/snakeoil.pass"
 ub_initrd=$(vm_initramfs)
 vm_image bench-uefi --extra-usr "$ub_fx" --extra-state "$VM_DIR/ustate" --uefi-initrd "$ub_initrd" \
-	--uefi-cmdline "console=ttyS0 panic=-1 loglevel=4" --sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" \
-	--sign-pass "$VM_CACHE/snakeoil.pass" > /dev/null
+	--uefi-cmdline "console=ttyS0 panic=-1 loglevel=4" "${VM_SB_SIGN[@]}" > /dev/null
 ub_ms() { # uefi: secure or "" (direct) -> ms from qemu start to "BENCH READY" (0: never)
 	local disk t0 t1
 	disk=$(vm_copy bench-uefi)

@@ -34,3 +34,25 @@ pr=$(awk -v s="$size" -v t="$p" 'BEGIN { if (t > 0) printf "%.0f", s / t / 1e6; 
 left=$("$KEEL" diag redact "$log" | "$KEEL" diag scan | wc -l)
 [ "$left" = 0 ] || echo "bench: the scanner found $left secrets in keel's redacted log!" >&2
 row_rate "redaction of a 100 MiB log" "$kr" "$pr" "MB/s" "keel diag redact LOG" "sed -E (the single-line rules)"
+
+# keel's own zstd writer (keel diag zstd) against zstd -1 (single thread), on the machine's
+# /var/log (real logs) and on the 100 MiB log above: compressed size and speed.
+vl=$BENCH_TMP/varlog
+find /var/log -type f -size -50M -exec cat {} + > "$vl" 2>/dev/null
+for f in "$vl" "$log"; do
+	[ -s "$f" ] || { echo "bench: $f is empty" >&2; continue; }
+	sz=$(stat -c %s "$f")
+	ks=$("$KEEL" diag zstd "$f" | wc -c)
+	ps=$(zstd -1 --single-thread -q -c "$f" | wc -c)
+	zstd -dc < <("$KEEL" diag zstd "$f") | cmp -s - "$f" || echo "bench: keel diag zstd $f does not round-trip!" >&2
+	row_size "zstd of ${f##*/} ($((sz / 1024)) KiB): compressed size" $((ks / 1024)) $((ps / 1024)) \
+		"keel diag zstd" "zstd -1 --single-thread"
+	k=$(best_of 3 "$KEEL" diag zstd "$f")
+	p=$(best_of 3 zstd -1 --single-thread -q -c "$f")
+	row_time "zstd of ${f##*/} ($((sz / 1024)) KiB): time" "$k" "$p" "keel diag zstd" "zstd -1 --single-thread"
+done
+
+# A bundle of this machine: time and compressed size (goal < 2 s, < 1 MiB).
+kb() { "$KEEL" diag bundle -o "$BENCH_TMP/b.tar.zst"; }
+bt=$(best_of 3 kb)
+ROWS+=("diag bundle of this machine | $bt s, $(($(stat -c %s "$BENCH_TMP/b.tar.zst") / 1024)) KiB compressed ($(($(zstd -dc "$BENCH_TMP/b.tar.zst" | wc -c) / 1024)) KiB tar) | - | - | \`keel diag bundle -o b.tar.zst\` (goal < 2 s, < 1 MiB)")

@@ -36,3 +36,18 @@ k=$(best_of 3 bash -c wl_run)
 p=$(best_of 3 bash -c jq_run)
 row_time "policy workload: 200 checks of one config.json (a process each)" "$k" "$p" "keel policy workload BUNDLE" "jq . config.json"
 rm -rf "$pr"
+# Units: the exposure of 60 Debian services (the corpus of tests/compat/units.sh, fetched once by
+# units_corpus) in one process each side: keel policy units FILE… against systemd-analyze
+# security --offline=true FILE… (systemd 252), the same files in the same run.
+if ( pass() { :; }; fail() { echo "bench: $*" >&2; }; . "$KEEL_SRC/tests/compat/lib.sh" && units_corpus ); then
+	mapfile -t uf < <(find "$KEEL_SRC/build/compat-units/root/lib/systemd/system" -maxdepth 1 -type f -name '*.service' | sort | head -60)
+	units_keel() { "$KEEL" policy units "${uf[@]}" > /dev/null; }
+	units_sd() { systemd-analyze security --offline=true "${uf[@]}" > /dev/null 2>&1; }
+	nk=$("$KEEL" policy units --json "${uf[@]}" | jq '[.units[] | select(.exposure)] | length')
+	ns=$(systemd-analyze security --offline=true "${uf[@]}" 2>/dev/null | grep -c 'Overall exposure level')
+	[ "$nk" = "${#uf[@]}" ] && [ "$ns" = "${#uf[@]}" ] || echo "bench: policy units: keel assessed $nk, systemd-analyze $ns of ${#uf[@]}" >&2
+	k=$(best_of 5 units_keel)
+	p=$(best_of 5 units_sd)
+	row_time "policy units: exposure of ${#uf[@]} Debian services" "$k" "$p" "keel policy units FILE…" \
+		"systemd-analyze security --offline=true FILE…"
+fi

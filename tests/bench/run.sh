@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh — keel against its peers, measured in the same run on the same inputs.
 #
-# Prints one table, `what | keel | peer | ratio | command`: ratio > 1 means keel is faster.
+# Prints one table, `what | keel | peer | ratio | command`: ratio > 1 means keel is faster, and
+# writes the same rows to build/bench.json (one object a row: what, keel, peer, unit, ratio,
+# keel_cmd, peer_cmd; numbers as measured, ratio null where it cannot be computed).
 # Rows come from tests/bench/*.bench.sh, sourced in name order; each calls the helpers below.
 # Inputs live in $BENCH_TMP (tmpfs /dev/shm when there is room: files stay in memory, so the
 # page cache holds them). Run through `./build.sh bench` (builds first) or directly after a build.
@@ -45,20 +47,19 @@ bench_file() {
 	echo "$f"
 }
 ROWS=()
+JROWS=() # the same rows, tab-separated, for build/bench.json
+row_add() { # what keel peer unit ratio keel_cmd peer_cmd
+	ROWS+=("$1 | $2 $4 | $3 $4 | $5 | \`$6\` vs \`$7\`")
+	JROWS+=("$(printf '%s\t' "$@")")
+}
 row_time() { # what keel_s peer_s keel_cmd peer_cmd
-	local ratio
-	ratio=$(awk -v k="$2" -v p="$3" 'BEGIN { if (k > 0) printf "%.2f×", p / k; else print "-" }')
-	ROWS+=("$1 | $2 s | $3 s | $ratio | \`$4\` vs \`$5\`")
+	row_add "$1" "$2" "$3" s "$(awk -v k="$2" -v p="$3" 'BEGIN { if (k > 0) printf "%.2f×", p / k; else print "-" }')" "$4" "$5"
 }
 row_rate() { # what keel_rate peer_rate unit keel_cmd peer_cmd
-	local ratio
-	ratio=$(awk -v k="$2" -v p="$3" 'BEGIN { if (p > 0) printf "%.2f×", k / p; else print "-" }')
-	ROWS+=("$1 | $2 $4 | $3 $4 | $ratio | \`$5\` vs \`$6\`")
+	row_add "$1" "$2" "$3" "$4" "$(awk -v k="$2" -v p="$3" 'BEGIN { if (p > 0) printf "%.2f×", k / p; else print "-" }')" "$5" "$6"
 }
 row_size() { # what keel_kib peer_kib keel_cmd peer_cmd
-	local ratio
-	ratio=$(awk -v k="$2" -v p="$3" 'BEGIN { if (k > 0) printf "%.2f×", p / k; else print "-" }')
-	ROWS+=("$1 | $2 KiB | $3 KiB | $ratio | \`$4\` vs \`$5\`")
+	row_add "$1" "$2" "$3" KiB "$(awk -v k="$2" -v p="$3" 'BEGIN { if (k > 0) printf "%.2f×", p / k; else print "-" }')" "$4" "$5"
 }
 
 echo "keel benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -71,3 +72,15 @@ echo
 echo "what | keel | peer | ratio | command"
 echo "--- | --- | --- | --- | ---"
 printf '%s\n' "${ROWS[@]}"
+printf '%s\n' "${JROWS[@]}" | python3 -c '
+import json, sys
+rows = []
+for line in sys.stdin.read().splitlines():
+    f = line.split("\t")
+    if len(f) < 7:
+        continue
+    num = lambda v: float(v) if v.replace(".", "", 1).isdigit() else v
+    rows.append({"what": f[0], "keel": num(f[1]), "peer": num(f[2]), "unit": f[3],
+                 "ratio": float(f[4].rstrip("×")) if f[4] != "-" else None, "keel_cmd": f[5], "peer_cmd": f[6]})
+json.dump({"date": sys.argv[1], "rows": rows}, open(sys.argv[2], "w"), indent=1, ensure_ascii=False)
+' "$(date -u +%Y-%m-%dT%H:%MZ)" build/bench.json && echo "(also in build/bench.json: ${#JROWS[@]} rows)"

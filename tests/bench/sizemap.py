@@ -17,7 +17,7 @@ def component(path):
         return 'mbedtls'
     if '/zstd/' in path or 'libzstd' in path:
         return 'zstd'
-    if 'seccomp' in path:
+    if 'libseccomp' in path:  # not keel's own seccomp_profile.o
         return 'libseccomp'
     if 'libgcc' in path or '/gcc/' in path:
         return 'libgcc'

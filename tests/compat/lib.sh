@@ -6,6 +6,10 @@
 #   need TOOL…               FAIL (never skip) for each missing peer; returns 1 if any
 #   expect NAME RC [NEEDLE] -- CMD…   CMD must exit RC, and print NEEDLE (if not "") on stderr
 #   flip FILE OFFSET [MASK]  xor the byte at OFFSET with MASK (default 4): a one-bit forgery
+#   units_corpus             the unit files Debian packages of container-host software ship,
+#                            fetched once (apt-get download, dpkg-deb -x) into
+#                            $KEEL_SRC/build/compat-units/root; sets UNITS_CACHE to
+#                            build/compat-units, or FAILs and returns 1
 # OCI layouts (jq, openssl):
 #   put LAYOUT FILE          store FILE as a sha256 blob; prints "DIGEST SIZE"
 #   blob LAYOUT DIGEST       the blob's path
@@ -69,4 +73,20 @@ sign() {
 	read -r s ss < <(put "$lay" sigman.json)
 	index_set "$lay" ".manifests += [{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$s\",\"size\":$ss,\"annotations\":{\"org.opencontainers.image.ref.name\":\"sha256-${tag#sha256:}.sig\"}}]"
 	SIGBLOB=$p
+}
+UNITS_PKGS="containerd docker.io podman chrony openssh-server prometheus-node-exporter nftables auditd
+cloud-init open-iscsi multipath-tools nfs-common nfs-kernel-server rpcbind haproxy keepalived lldpd
+frr sysstat logrotate unbound qemu-guest-agent open-vm-tools wireguard-tools rsyslog cron
+smartmontools irqbalance lvm2 mdadm fail2ban apparmor e2fsprogs"
+units_corpus() {
+	local cache=$KEEL_SRC/build/compat-units d
+	mkdir -p "$cache/debs" "$cache/root"
+	if [ ! -e "$cache/stamp" ] || [ "$(cat "$cache/stamp")" != "$(echo $UNITS_PKGS)" ]; then
+		(cd "$cache/debs" && apt-get download $UNITS_PKGS >"$cache/apt.log" 2>&1) ||
+			{ fail "apt-get download: $(tail -3 "$cache/apt.log" | tr '\n' ' ')"; return 1; }
+		rm -rf "$cache/root" && mkdir -p "$cache/root"
+		for d in "$cache"/debs/*.deb; do dpkg-deb -x "$d" "$cache/root" || { fail "dpkg-deb -x $d"; return 1; }; done
+		echo $UNITS_PKGS >"$cache/stamp"
+	fi
+	UNITS_CACHE=$cache
 }

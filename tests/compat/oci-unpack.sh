@@ -5,8 +5,9 @@
 # dangling, long targets), hard links, long names (ustar prefix, pax path, GNU 'L'), xattrs,
 # whiteouts of files and directories, an opaque directory and replaced entries; and an image
 # made by umoci itself from a rootfs directory, and a skopeo copy; runc runs a bundle keel wrote. The two rootfs trees must be equal in a walk
-# (type, mode, owner, size, content hash, link target, user.* xattrs). A zstd layer
-# is refused by name (not in this build). Each attack (a symlink planted then written through,
+# (type, mode, owner, size, content hash, link target, user.* xattrs). zstd layers (skopeo's
+# --dest-compress-format zstd copy, the zstd CLI's) unpack to the tree umoci makes of the gzip
+# image; a tampered, truncated, corrupt-but-signed or too-large-window zstd layer fails. Each attack (a symlink planted then written through,
 # "..", an absolute hard link, a hard link to a lower layer, a tampered layer, a lying size, an
 # unsigned image, another key, a device node) fails with exit 1 and leaves no BUNDLE and no
 # staging directory.
@@ -71,7 +72,7 @@ for media, fmt, entries in ns["layers"]:
             t.addfile(ti, io.BytesIO(data) if ty == "f" else None)
     raw = buf.getvalue(); diffs.append("sha256:" + hashlib.sha256(raw).hexdigest())
     if media.endswith("gzip"): raw = gzip.compress(raw, 6, mtime=0)
-    if media.endswith("zstd"): raw = subprocess.run(["zstd", "-q", "-c"], input=raw, capture_output=True, check=True).stdout
+    if media.endswith("zstd"): raw = subprocess.run(["zstd", "-q", "-c"] + ns.get("zstd_args", []), input=raw, capture_output=True, check=True).stdout
     layers.append(dict(mediaType=media, **put(raw)))
 cfg = {"architecture": "amd64", "os": "linux", "config": ns.get("config", {}), "rootfs": {"type": "layers", "diff_ids": ns.get("diff_ids", diffs)}}
 c = put(json.dumps(cfg).encode())
@@ -169,13 +170,90 @@ else
 	fail "runc on keel's bundle: $(head -c 300 runc.out | tr '\n' '|')"
 fi
 
-# --- zstd layers are refused by name (libzstd's streaming decoder would add 112 KiB to keel),
-# before anything is written
-sed 's/^layers = .*/layers = [(G, "pax", L1), (Z, "gnu", L2)]/' spec.py > zspec.py
+# --- --replace: an existing bundle is swapped for the new one in one rename, once all verified;
+# a failing unpack leaves the old bundle as it was
+echo stale > rb/stale
+expect "--replace over a bundle with contents" 0 "" -- $U --replace rimg rb
+[ ! -e rb/stale ] && [ -x rb/rootfs/bin/busybox ] && [ ! -e .rb.keel-unpack ] && pass "--replace: the old tree is gone, the new one in place, no staging left" ||
+	fail "--replace: $(ls -a rb .rb.keel-unpack 2>&1 | tr '\n' ' ')"
+echo keep > rb/keep
+expect "--replace with an untrusted key fails" 1 "does not verify with any trusted key" -- $KEEL oci unpack --key other.pub --replace rimg rb
+[ "$(cat rb/keep 2>/dev/null)" = keep ] && [ -x rb/rootfs/bin/busybox ] && [ ! -e .rb.keel-unpack ] &&
+	pass "--replace that fails: the old bundle untouched, no staging left" || fail "--replace failure changed the bundle"
+ln -s rb rb-link && touch rb-file
+expect "--replace refuses a symlink as BUNDLE" 3 "rb-link exists and is not a directory" -- $U --replace rimg rb-link
+expect "--replace refuses a file as BUNDLE" 3 "rb-file exists and is not a directory" -- $U --replace rimg rb-file
+[ -L rb-link ] && [ -f rb-file ] && pass "--replace: the symlink and the file are left alone" || fail "--replace touched a symlink or file"
+
+# --- --cgroup: linux.cgroupsPath for runc (container@.service puts the container below its unit)
+expect "--cgroup PATH" 0 "" -- $U --cgroup /system.slice/container@x.service/container rimg cgb
+jq -e '.linux.cgroupsPath == "/system.slice/container@x.service/container" and .linux.namespaces != null' cgb/config.json >/dev/null &&
+	pass "--cgroup: config.json's linux.cgroupsPath" || fail "--cgroup: $(jq -c .linux cgb/config.json | head -c 200)"
+jq -e '.linux | has("cgroupsPath") | not' rb/config.json >/dev/null && pass "without --cgroup: no cgroupsPath (runc's default)" || fail "cgroupsPath without --cgroup"
+
+# --- the image's label io.containers.capabilities (podman's) replaces the three default
+# capabilities; keel policy workload judges them (CAP_SYS_ADMIN is beyond baseline)
+umoci config --image rimg:latest --config.label 'io.containers.capabilities=sys_admin, CAP_chown' || fail "umoci config --config.label"
+index_set rimg '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]'
+sign rimg "$(jq -r '.manifests[0].digest' rimg/index.json)" cosign.key
+expect "unpack an image that asks for CAP_SYS_ADMIN and CAP_CHOWN" 0 "" -- $U rimg:latest capb
+jq -e '.process.capabilities == {"bounding":["CAP_SYS_ADMIN","CAP_CHOWN"],"effective":["CAP_SYS_ADMIN","CAP_CHOWN"],"permitted":["CAP_SYS_ADMIN","CAP_CHOWN"]}' \
+	capb/config.json >/dev/null && pass "the label's capabilities, normalised, are the process's three sets" || fail "caps: $(jq -c .process.capabilities capb/config.json)"
+expect "keel policy workload refuses CAP_SYS_ADMIN at baseline" 1 "" -- $KEEL policy workload --level baseline capb
+grep -q "capabilities_baseline) /process/capabilities/bounding/0: CAP_SYS_ADMIN is not allowed" out && pass "the refusal names CAP_SYS_ADMIN" ||
+	fail "policy output: $(head -c 300 out)"
+expect "keel policy workload allows keel's default bundle at baseline" 0 "" -- $KEEL policy workload --level baseline rb
+umoci config --image rimg:latest --config.label 'io.containers.capabilities=CAP_NET_RAW;rm' || fail "umoci config --config.label"
+index_set rimg '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]'
+sign rimg "$(jq -r '.manifests[0].digest' rimg/index.json)" cosign.key
+rm -rf capb2 .capb2.keel-unpack
+expect "a label that is not a list of capability names is refused" 1 "CAP_NET_RAW;rm is not a capability name" -- $U rimg:latest capb2
+[ ! -e capb2 ] && [ ! -e .capb2.keel-unpack ] && pass "bad capability label: nothing left" || fail "bad capability label left a bundle"
+
+# --- zstd layers (libzstd's streaming decoder): skopeo's zstd recompression of the four-layer image
+# (all four layers then tar+zstd), and a mix of gzip, zstd (the zstd CLI) and plain layers, each
+# unpacked to the tree umoci unpacked from the gzip image (umoci 0.4 reads no zstd layers)
+skopeo copy --quiet --dest-compress-format zstd oci:img:latest oci:zsk:latest >/dev/null 2>err || fail "skopeo copy zstd: $(head -c 200 err)"
+ZSM=$(jq -r '.manifests[0].digest' zsk/index.json) && sign zsk "$ZSM" cosign.key
+[ "$(jq -r '[.layers[].mediaType] | unique | join(",")' "$(blob zsk "$ZSM")")" = "$ZS" ] &&
+	pass "skopeo --dest-compress-format zstd wrote four tar+zstd layers" || fail "skopeo's copy is not all zstd"
+expect "unpack skopeo's zstd copy" 0 "" -- $U zsk:latest zskb
+grep -q "zskb: $ZSM unpacked: 4 layers" out && pass "zstd copy: the report names its four layers" || fail "zstd report: $(cat out)"
+[ -s k.tree ] && diff u.tree <(tree zskb/rootfs) >/dev/null && pass "skopeo's zstd copy: the rootfs equals umoci's of the gzip image" ||
+	fail "skopeo's zstd copy: tree differs from umoci's"
+sed 's/^layers = .*/layers = [(G, "pax", L1), (Z, "gnu", L2), (T, "ustar", L3), (Z, "pax", L4)]/' spec.py > zspec.py
 ZM=$(mkimage zimg zspec.py) && sign zimg "$ZM" cosign.key
-rm -rf zb .zb.keel-unpack
-expect "a zstd layer is refused by name" 1 "tar+zstd is not supported (zstd layers: not in this build)" -- $U zimg zb
-[ ! -e zb ] && [ ! -e .zb.keel-unpack ] && pass "zstd refusal: nothing left" || fail "zstd refusal left a bundle"
+expect "unpack gzip, zstd and plain layers mixed" 0 "" -- $U zimg zb
+[ -s k.tree ] && diff u.tree <(tree zb/rootfs) >/dev/null && pass "mixed layers: the rootfs equals umoci's of the gzip image" ||
+	fail "mixed layers: tree differs from umoci's"
+# a zstd layer that is signed (digest, size and diff_id right) but corrupt fails in the decoder:
+# zsig LAYOUT JQ-OF-THE-LAYER-BLOB: replace layer 1 of zimg by what CMD makes of it, re-sign
+zsig() {
+	local lay=$1 old new ns nd ms
+	rm -rf "$lay" && cp -a zimg "$lay" && index_set "$lay" '.manifests |= [.[0]]'
+	old=$(jq -r '.layers[1].digest' "$(blob "$lay" "$ZM")")
+	eval "$2" < "$(blob "$lay" "$old")" > zl.tmp
+	read -r new ns < <(put "$lay" zl.tmp)
+	jq -c --arg d "$new" --argjson s "$ns" '.layers[1].digest = $d | .layers[1].size = $s' "$(blob "$lay" "$ZM")" > m.json
+	read -r nd ms < <(put "$lay" m.json)
+	index_set "$lay" ".manifests = [.manifests[0] | .digest = \"$nd\" | .size = $ms]" && sign "$lay" "$nd" cosign.key
+}
+zsig ztrunc 'head -c -7'
+# the last byte is in the frame's XXH64 content checksum; a flip in the middle is taken from the
+# first offset past the half where `zstd -t` also finds the data corrupt (some bits are unused)
+zsig zsum 'python3 -c "import sys; b = bytearray(sys.stdin.buffer.read()); b[-1] ^= 1; sys.stdout.buffer.write(b)"'
+zmid() {
+	python3 -c '
+import sys, subprocess
+b = sys.stdin.buffer.read()
+for i in range(len(b) // 2, len(b) - 4):
+    c = bytearray(b); c[i] ^= 0x10
+    if subprocess.run(["zstd", "-t", "-q"], input=bytes(c), capture_output=True).returncode:
+        sys.stdout.buffer.write(c); break'
+}
+zsig zflip zmid
+sed 's/^layers = .*/layers = [(G, "pax", L1), (Z, "gnu", L2)]\nzstd_args = ["--long=31"]/' spec.py > wspec.py
+WM=$(mkimage zwin wspec.py) && sign zwin "$WM" cosign.key
 
 # --- attacks: exit 1, nothing in BUNDLE, no staging directory left
 attack() { # NAME NEEDLE LAYOUT [OPTIONS]
@@ -217,3 +295,12 @@ attack "a layer whose size lies" "its descriptor says" lying --key cosign.pub
 sed 's/^layers = .*/layers = [(G, "pax", L1)]\ndiff_ids = ["sha256:" + "0" * 64]/' spec.py > dspec.py
 DM=$(mkimage did dspec.py) && sign did "$DM" cosign.key
 attack "a diff_id that does not match the tar" "does not match the config's diff_id" did --key cosign.pub
+rm -rf zbad && cp -a zimg zbad
+ZL=$(jq -r '.layers[1].digest' "$(blob zbad "$ZM")")
+flip "$(blob zbad "$ZL")" 100
+attack "a tampered zstd layer" "$ZL" zbad --key cosign.pub
+attack "a signed zstd layer cut short" "zstd: truncated: the input ends inside a frame" ztrunc --key cosign.pub
+attack "a signed zstd layer whose content checksum is wrong" "zstd: content checksum mismatch" zsum --key cosign.pub
+attack "a signed zstd layer with a bit flipped that zstd -t finds" "zstd: " zflip --key cosign.pub
+attack "a zstd layer that needs a 2 GiB window (zstd -d refuses it too)" "zstd: a frame needs a larger window than allowed" zwin --key cosign.pub
+attack "a zstd layer past --max-bytes" "decompress to more than 4096 bytes" zsk --key cosign.pub --max-bytes 4096

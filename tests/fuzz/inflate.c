@@ -9,6 +9,7 @@
 #include "archive/inflate.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "trickle.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -25,32 +26,6 @@ static void check(int cond, const char *what)
 		fprintf(stderr, "inflate fuzz: %s\n", what);
 		abort();
 	}
-}
-
-struct src {
-	const uint8_t *p;
-	size_t n, i;
-	unsigned step;
-};
-
-static ssize_t src_read(void *ctx, uint8_t *b, size_t cap, struct kerr *e)
-{
-	struct src *s = ctx;
-	(void)e;
-	size_t k = s->step ? 1 + (s->n ? s->p[s->i % s->n] : 0) % s->step : cap;
-	if (k > cap)
-		k = cap;
-	if (k > s->n - s->i)
-		k = s->n - s->i;
-	memcpy(b, s->p + s->i, k);
-	s->i += k;
-	return (ssize_t)k;
-}
-
-static int sink(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
-{
-	(void)e;
-	return buf_put(ctx, p, n);
 }
 
 static int run(enum inflate_fmt fmt, const uint8_t *data, size_t size, unsigned step, struct buf *out, struct kerr *e)

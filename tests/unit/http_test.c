@@ -216,18 +216,28 @@ T_TEST(http_chunked)
 
 /* ---- Range resume against a one-shot server ------------------------------------------------- */
 
-/* Serve one connection on 127.0.0.1: answer if the request asks for "Range: bytes=5-", else 400.
- * Returns the port (the child in *pid), or -1. */
-static int serve_once(const char *answer, pid_t *pid)
+/* A listening socket on 127.0.0.1 (a free port into *port), or -1. */
+static int listen_loopback(int *port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t al = sizeof(a);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1) || getsockname(s, (struct sockaddr *)&a, &al)) {
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 4) || getsockname(s, (struct sockaddr *)&a, &al)) {
 		if (s >= 0)
 			close(s);
 		return -1;
 	}
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+/* Serve one connection on 127.0.0.1: answer if the request asks for "Range: bytes=5-", else 400.
+ * Returns the port (the child in *pid), or -1. */
+static int serve_once(const char *answer, pid_t *pid)
+{
+	int port, s = listen_loopback(&port);
+	if (s < 0)
+		return -1;
 	if ((*pid = fork()) == 0) {
 		char req[4096];
 		size_t n = 0;
@@ -246,7 +256,7 @@ static int serve_once(const char *answer, pid_t *pid)
 		_exit(0);
 	}
 	close(s);
-	return *pid > 0 ? ntohs(a.sin_port) : -1;
+	return *pid > 0 ? port : -1;
 }
 
 static int truncate_output(void *ctx)
@@ -305,6 +315,81 @@ T_TEST(http_range_resume)
 		t_check(ret == cases[i].ret && out.len == strlen(cases[i].out) && !memcmp(out.p, cases[i].out, out.len) &&
 				(!cases[i].err || strstr(e.msg, cases[i].err)),
 			"case %zu (%s): ret %d, output \"%.*s\", %s", i, cases[i].what, ret, (int)out.len, (char *)out.p, e.msg);
+		buf_free(&out);
+	}
+}
+
+/* ---- POST with a body, every status delivered (FleetLock) ------------------------------------ */
+
+/* Serve n connections on 127.0.0.1: answer those whose request is exactly FleetLock's pre-reboot
+ * POST with body {"a":1}, else 400. Returns the port (the child in *pid), or -1. */
+static int serve_post(const char *answer, int n, pid_t *pid)
+{
+	int port, s = listen_loopback(&port);
+	if (s < 0)
+		return -1;
+	if ((*pid = fork()) == 0) {
+		char req[4096], want[4096];
+		snprintf(want, sizeof(want), "POST /v1/pre-reboot HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: keel\r\n"
+			"Accept: */*\r\nAccept-Encoding: identity\r\nConnection: close\r\nfleet-lock-protocol: true\r\n"
+			"Content-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}", port);
+		alarm(20);
+		for (int k = 0; k < n; k++) {
+			size_t got = 0;
+			int c = accept(s, NULL, NULL);
+			while (c >= 0 && got < strlen(want) && got < sizeof(req) - 1) {
+				ssize_t r = read(c, req + got, strlen(want) - got);
+				if (r <= 0)
+					break;
+				got += (size_t)r;
+			}
+			req[got] = 0;
+			const char *out = !strcmp(req, want) ? answer : "HTTP/1.1 400 Unexpected\r\nContent-Length: 0\r\n\r\n";
+			if (c >= 0 && write(c, out, strlen(out)) < 0)
+				_exit(1);
+			if (c >= 0)
+				close(c);
+		}
+		_exit(0);
+	}
+	close(s);
+	return *pid > 0 ? port : -1;
+}
+
+T_TEST(http_post_any_status)
+{
+	static const struct { const char *what, *answer; bool any; int ret, status, attempts; const char *body; } cases[] = {
+		{"200", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true, 0, 200, 1, "ok"},
+		{"204 without a body", "HTTP/1.1 204 No Content\r\n\r\n", true, 0, 204, 1, ""},
+		{"423 delivered with its body", "HTTP/1.1 423 Locked\r\nContent-Length: 17\r\n\r\n{\"kind\":\"locked\"}", true, 0, 423, 1,
+			"{\"kind\":\"locked\"}"},
+		{"500 delivered, not retried", "HTTP/1.1 500 Oops\r\nContent-Length: 1\r\n\r\nx", true, 0, 500, 1, "x"},
+		/* forged / without any_status: an error status is an error, the body never reaches the sink */
+		{"423 without any_status", "HTTP/1.1 423 Locked\r\nContent-Length: 17\r\n\r\n{\"kind\":\"locked\"}", false, -EREMOTEIO,
+			423, 1, ""},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		pid_t pid = -1;
+		int port = serve_post(cases[i].answer, 3, &pid), st = 0;
+		if (port < 0) {
+			t_check(0, "case %zu: no loopback server: %s", i, strerror(errno));
+			continue;
+		}
+		char url[64];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/pre-reboot", port);
+		static const struct http_header h[] = {{"fleet-lock-protocol", "true"}};
+		struct buf out = BUF_INIT(1024);
+		struct http_opts o = {.total_timeout_ms = 10000, .headers = h, .nheaders = 1, .method = "POST", .body = "{\"a\":1}",
+			.body_len = 7, .any_status = cases[i].any, .retries = 2};
+		struct http_result res;
+		struct kerr e = {0};
+		int ret = http_get(url, &o, collect, &out, &res, &e);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		t_check(ret == cases[i].ret && res.status == cases[i].status && res.attempts == cases[i].attempts &&
+				out.len == strlen(cases[i].body) && (!out.len || !memcmp(out.p, cases[i].body, out.len)),
+			"case %zu (%s): ret %d status %d attempts %d body \"%.*s\" %s", i, cases[i].what, ret, res.status, res.attempts,
+			(int)out.len, out.p ? (char *)out.p : "", e.msg);
 		buf_free(&out);
 	}
 }

@@ -115,7 +115,10 @@ T_TEST(ctl_requests)
 		{"start  a.service\n", 0, 0, NULL},
 		{"start a.service \n", 0, 0, NULL},
 		{"start ../a.service\n", 0, 0, NULL},
-		{"start a.socket\n", 0, 0, NULL},
+		{"start a.socket\n", 1, CTL_START, "a.socket"},
+		{"start a.timer\n", 0, 0, NULL},
+		{"sockets\n", 1, CTL_SOCKETS, ""},
+		{"sockets a.socket\n", 0, 0, NULL},
 		{"start a@.service\n", 0, 0, NULL},
 		{"START a.service\n", 0, 0, NULL},
 		{"frobnicate\n", 0, 0, NULL},
@@ -474,7 +477,9 @@ T_TEST(host_sysctl_defaults)
 {
 	char dir[400], sub[500];
 	snprintf(dir, sizeof(dir), "%s/procsys", t_tmpdir());
-	static const char *const dirs[] = {"", "fs", "kernel", "net", "net/ipv4", "net/ipv4/conf", "net/ipv4/conf/default"};
+	static const char *const dirs[] = {"", "fs", "kernel", "kernel/yama", "net", "net/core", "net/ipv4", "net/ipv4/conf",
+		"net/ipv4/conf/default", "net/ipv4/conf/all", "net/ipv6", "net/ipv6/conf", "net/ipv6/conf/all",
+		"net/ipv6/conf/default"};
 	for (size_t i = 0; i < T_LEN(dirs); i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", dir, dirs[i]);
 		mkdir(sub, 0755);
@@ -497,6 +502,9 @@ T_TEST(host_sysctl_defaults)
 		{"fs/protected_regular", "2"}, {"kernel/kptr_restrict", "1"}, {"kernel/dmesg_restrict", "1"},
 		{"net/ipv4/conf/default/rp_filter", "2"}, {"net/ipv4/conf/default/accept_source_route", "0"},
 		{"net/ipv4/conf/default/promote_secondaries", "1"}, {"elsewhere", "0\n"},
+		{"net/core/bpf_jit_harden", "2"}, {"kernel/kexec_load_disabled", "1"}, {"kernel/yama/ptrace_scope", "1"},
+		{"net/ipv4/conf/all/rp_filter", "1"}, {"net/ipv6/conf/all/accept_redirects", "0"},
+		{"net/ipv4/conf/all/log_martians", "1"},
 	};
 	for (size_t i = 0; i < T_LEN(want); i++)
 		t_check(!strcmp(slurp(dir, want[i].path), want[i].want), "%s: '%s'", want[i].path, slurp(dir, want[i].path));

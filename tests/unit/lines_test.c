@@ -55,3 +55,27 @@ T_TEST(lines_null_and_end)
 	t_check(lines_next(&c, &s, &n) && s == big && n == sizeof(big) - 1 && c.nl && !lines_next(&c, &s, &n),
 		"one long line: %zu bytes", n);
 }
+
+T_TEST(lines_value_of_key)
+{
+	static const char rec[] = "slot=USR-A\nentry=keel-2+3.efi\nentry2=x\nfallback=\nversion=1\nversion=2\nlong=0123456789\n=v\nnokey";
+	static const struct { const char *key; size_t n; const char *want; } cases[] = {
+		{"slot", 16, "USR-A"},
+		{"entry", 64, "keel-2+3.efi"},   /* not entry2= */
+		{"fallback", 16, ""},
+		{"version", 16, "2"},            /* the last one */
+		{"long", 11, "0123456789"},
+		{"long", 10, ""},                /* does not fit: absent */
+		{"nokey", 16, ""},               /* no '=' */
+		{"slo", 16, ""},                 /* a prefix of a key */
+		{"missing", 16, ""},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char out[64] = "junk";
+		lines_value(rec, sizeof(rec) - 1, cases[i].key, out, cases[i].n);
+		t_check(!strcmp(out, cases[i].want), "case %zu: %s= gave '%s', want '%s'", i, cases[i].key, out, cases[i].want);
+	}
+	char out[8] = "junk";
+	lines_value(NULL, 0, "slot", out, sizeof(out));
+	t_check(!out[0], "empty text: '%s'", out);
+}

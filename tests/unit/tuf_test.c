@@ -484,6 +484,16 @@ T_TEST(tuf_sign)
 	t_check(sig_priv_parse(&k, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 60, &e) == -EINVAL && !k,
 		"garbage private key refused");
 	t_check(sig_priv_parse(&k, k1_pem, 40, &e) == -EINVAL && !k, "truncated private key refused");
+	/* SEC1 P-256 key whose public point belongs to another key (openssl ec -check: "EC Key Invalid!") */
+	static const char mismatched[] = "-----BEGIN EC PRIVATE KEY-----\n"
+		"MHcCAQEEIKr+TqT38hAqYD+TIzj5Lpl+naRD2ddCtl60Rh2WrU4IoAoGCCqGSM49\n"
+		"AwEHoUQDQgAEJR1W1Xf1iofyV9XQbVrNd0QGet5X3z7wnuOq/UClObILJgeBMwYT\n"
+		"ETLoM6IdDqAJYUTKgP307ATNRzLf6+L3kw==\n"
+		"-----END EC PRIVATE KEY-----\n";
+	e.msg[0] = 0;
+	t_check(sig_priv_parse(&k, mismatched, sizeof(mismatched) - 1, &e) == -EINVAL && !k &&
+			strstr(e.msg, "do not belong together"),
+		"EC key with another key's public point refused: %s", e.msg);
 	buf_free(&a);
 	buf_free(&b);
 	for (int i = 0; i < NPRIV; i++)

@@ -367,9 +367,9 @@ T_TEST(unit_loader)
 		"instance from template + template drop-in: %s", e.msg);
 	unit_free(&u);
 	ret = unit_load(&d, "multi-user.target", &u, &load, &e);
-	t_check(!ret && load == LOAD_LOADED && u.wants.n == 2 && strv_has(&u.wants, "a.service") &&
-			strv_has(&u.wants, "b.service") && u.requires.n == 1,
-		"built-in multi-user.target with .wants/, default.target.wants/, .requires/: %s", e.msg);
+	t_check(!ret && load == LOAD_LOADED && u.wants.n == 3 && strv_has(&u.wants, "a.service") &&
+			strv_has(&u.wants, "b.service") && strv_has(&u.wants, "sockets.target") && u.requires.n == 1,
+		"built-in multi-user.target with .wants/, default.target.wants/, .requires/, sockets.target: %s", e.msg);
 	unit_free(&u);
 	ret = unit_load(&d, "network-online.target", &u, &load, &e);
 	t_check(!ret && load == LOAD_LOADED, "built-in target");

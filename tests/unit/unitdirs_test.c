@@ -112,10 +112,13 @@ T_TEST(unitdirs_table)
 		{'s', "StandardOutput=append:/var/log/a.log", NULL},
 		{'s', "StandardOutput=file:var/log/a.log", "StandardOutput=: the file must be an absolute path"},
 		{'s', "StandardError=truncate:/run/%n.err", NULL},
-		{'s', "StandardError=socket", "StandardError=socket is not supported"},
+		{'s', "StandardError=socket", NULL},
+		{'s', "StandardError=fd:log", "StandardError=fd:log is not supported"},
 		{'s', "StandardError=bogus", "StandardError=: unknown value"},
 		{'s', "StandardInput=null", NULL},
 		{'s', "StandardInput=tty", "StandardInput=tty is not supported"},
+		{'s', "StandardInput=socket", NULL},
+		{'s', "StandardInput=sockets", "StandardInput=sockets is not supported"},
 		{'s', "NotifyAccess=main", NULL},
 		{'s', "NotifyAccess=everyone", "NotifyAccess=: unknown value"},
 		{'s', "Nice=-5", NULL},
@@ -341,9 +344,15 @@ T_TEST(unitdirs_verify)
 		"a template verifies as an instance: %s", nreports ? reports[0] : "");
 	const char *sock = "[Unit]\nDescription=s\n[Socket]\nListenStream=1\nBacklog=9\n[Install]\nWantedBy=sockets.target\n";
 	nreports = 0;
-	t_check(unit_verify("s.socket", sock, strlen(sock), collect, NULL, &e) == -EINVAL && nreports == 1 &&
-			strstr(reports[0], "s.socket:3: [Socket] is not supported"),
-		"a socket unit: its section once: %d %s", nreports, reports[0]);
+	t_check(unit_verify("s.socket", sock, strlen(sock), collect, NULL, &e) == 0 && nreports == 0,
+		"a socket unit verifies: %d %s", nreports, nreports ? reports[0] : "");
+	const char *bsock = "[Socket]\nListenStream=0\nListenSpecial=/dev/x\n[Service]\nExecStart=/bin/a\n";
+	nreports = 0;
+	t_check(unit_verify("s.socket", bsock, strlen(bsock), collect, NULL, &e) == -EINVAL && nreports == 4 &&
+			strstr(reports[0], "s.socket:2: ListenStream=: not a port") &&
+			strstr(reports[1], "s.socket:3: ListenSpecial= is not supported") &&
+			strstr(reports[2], "s.socket:4: a socket has no [Service] section") && strstr(reports[3], "no Listen setting"),
+		"a forged socket unit: every error: %d %s", nreports, reports[0]);
 	nreports = 0;
 	t_check(unit_verify("x.conf", good, strlen(good), collect, NULL, &e) == -EINVAL && nreports == 1, "not a unit name");
 	const char *utf = "[Service]\nExecStart=/bin/a\xff\n";

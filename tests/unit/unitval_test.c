@@ -97,7 +97,7 @@ T_TEST(unitval_names)
 		{"a.service", ".service", false}, {"multi-user.target", ".target", false},
 		{"getty@tty1.service", ".service", false}, {"getty@.service", ".service", true},
 		{"foo\\x2dbar.service", ".service", false},
-		{".service", NULL, false}, {"a.socket", NULL, false}, {"a b.service", NULL, false},
+		{".service", NULL, false}, {"a.socket", ".socket", false}, {"a.timer", NULL, false}, {"a b.service", NULL, false},
 		{"a@b@c.service", ".service", false}, {"a.bogus", NULL, false}, {"@a.service", NULL, false}, {"a/b.service", NULL, false},
 		{"", NULL, false}, {"a.service\n", NULL, false},
 	};

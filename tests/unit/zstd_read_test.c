@@ -185,6 +185,26 @@ T_TEST(zstd_read_io)
 			st.frames == 1,
 		"one byte at a time: %d in %llu out %llu frames %u", ret, (unsigned long long)st.in,
 		(unsigned long long)st.out, st.frames);
+	/* a frame declaring 56 bytes whose only (last) block is an empty raw block, with the checksum of
+	 * empty content: libzstd alone accepts it when fed byte by byte (found by fuzzing) */
+	static const uint8_t fcs_lie[] = {0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x38, 0x01, 0x00, 0x00, 0x99, 0xe9, 0xd8, 0x51};
+	o = (struct one){fcs_lie, sizeof(fcs_lie), -1};
+	out.len = 0;
+	ret = zstd_read_stream(&io, 27, NULL, &e);
+	t_check(ret == -EINVAL && strstr(e.msg, "declares 56 bytes of content but holds 0"), "content size lie, trickled: %d %s",
+		ret, e.msg);
+	ret = dec(fcs_lie, sizeof(fcs_lie), &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EINVAL, "content size lie, at once: %d %s", ret, e.msg);
+	/* a single-segment frame of 0 bytes whose only block is a Compressed_Block of Block_Size 0
+	 * (it has no literals section): libzstd alone accepts it when fed byte by byte */
+	static const uint8_t empty_cblock[] = {0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x00, 0x05, 0x00, 0x00, 0x99, 0xe9, 0xd8, 0x51};
+	o = (struct one){empty_cblock, sizeof(empty_cblock), -1};
+	out.len = 0;
+	ret = zstd_read_stream(&io, 27, NULL, &e);
+	t_check(ret == -EINVAL && strstr(e.msg, "compressed block of size 0"), "empty compressed block, trickled: %d %s", ret,
+		e.msg);
+	ret = dec(empty_cblock, sizeof(empty_cblock), &out, UINT64_MAX, 27, &e);
+	t_check(ret == -EINVAL, "empty compressed block, at once: %d %s", ret, e.msg);
 	o = (struct one){zbuf, z, 100};
 	out.len = 0;
 	ret = zstd_read_stream(&io, 27, NULL, &e);

@@ -30,6 +30,12 @@
 #   vm_stop                            kill our qemu if it still runs
 #   vm_log_tail [N]                    last N console lines (for FAIL messages)
 #   pass NAME / fail NAME [WHY]        PASS:/FAIL: lines
+#   vm_oci_images DIR                  -> DIR/{hello,unsigned,sysadmin,stubborn}: OCI layouts made
+#                                         with umoci (busybox-static as /bin; hello's layer
+#                                         recompressed to zstd by skopeo), all but unsigned signed
+#                                         with $VM_KEY as keel verify oci checks; sysadmin asks for
+#                                         CAP_SYS_ADMIN, stubborn ignores SIGTERM; kept while
+#                                         busybox, the key and the tools are
 # Variables: KEEL (the binary), KEEL_SRC (the tree), VM_DIR (a private temp dir; removed at
 # exit), VM_LOG, VM_PID, KEEL_VM_SLOW (multiply timeouts; default 1), KEEL_VM_MEM (MiB, 256),
 # KEEL_VM_SMP (CPUs, 1).
@@ -50,6 +56,9 @@ VM_PID=
 VM_FD=
 VM_CATPID=
 mkdir -p "$VM_CACHE"
+# mkimage/mkuki arguments that sign with the Secure Boot test keys above
+printf snakeoil > "$VM_CACHE/snakeoil.pass"
+VM_SB_SIGN=(--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass")
 
 pass() { echo "PASS: ${VM_SUITE:-vm}: $1"; }
 fail() { echo "FAIL: ${VM_SUITE:-vm}: $1${2:+ ($2)}"; }
@@ -235,3 +244,28 @@ vm_log_tail() { tail -n "${1:-15}" "$VM_LOG" | tr -d '\r' | sed 's/^/  console: 
 
 _vm_cleanup() { local rc=$?; vm_stop; rm -rf "$VM_DIR"; return $rc; }
 trap _vm_cleanup EXIT
+
+vm_oci_images() {
+	local out=$1 key cmd
+	key=$(_vm_key /bin/busybox "$VM_KEY" "$(command -v umoci skopeo)" "$(umoci --version; skopeo --version)" "$(declare -f vm_oci_images)")
+	[ "$(cat "$out/.key" 2>/dev/null)" = "$key" ] && return 0
+	rm -rf "$out" && mkdir -p "$out" || return 1
+	cmd='echo "CONTAINER hello: pid=$$ uid=$(id -u) $(grep CapEff /proc/self/status | tr -d "\t") cgroup=$(cat /proc/self/cgroup)"; trap "echo CONTAINER stopping; exit 0" TERM; while :; do sleep 1; done'
+	( # compat/lib.sh: put, blob, index_set, sign (in a subshell: its pass/fail stay out)
+		. "$KEEL_SRC/tests/compat/lib.sh" && cd "$out" && mkdir -p src/bin && cp /bin/busybox src/bin/busybox &&
+		ln -s busybox src/bin/sh && umoci init --layout base && umoci new --image base:latest &&
+		umoci unpack --image base:latest b0 && cp -a src/. b0/rootfs/ && umoci repack --image base:latest b0 &&
+		umoci config --image base:latest --config.cmd /bin/sh --config.cmd -c --config.cmd "$cmd" &&
+		skopeo copy --quiet --dest-compress-format zstd oci:base:latest oci:hello:latest && cp -a hello unsigned &&
+		cp -a base sysadmin && umoci config --image sysadmin:latest --config.label io.containers.capabilities=CAP_SYS_ADMIN &&
+		index_set sysadmin '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]' &&
+		cp -a base stubborn && umoci config --image stubborn:latest --config.cmd /bin/sh --config.cmd -c \
+			--config.cmd 'echo CONTAINER stubborn; trap "" TERM; while :; do sleep 1; done' &&
+		index_set stubborn '.manifests |= [.[] | select(.annotations["org.opencontainers.image.ref.name"] == "latest")]' &&
+		sign hello "$(jq -r '.manifests[0].digest' hello/index.json)" "$VM_KEY" &&
+		sign sysadmin "$(jq -r '.manifests[0].digest' sysadmin/index.json)" "$VM_KEY" &&
+		sign stubborn "$(jq -r '.manifests[0].digest' stubborn/index.json)" "$VM_KEY" &&
+		rm -rf src b0 base ./*.json ./*.sig ./*.tmp
+	) > "$out.log" 2>&1 || { rm -rf "$out"; return 1; }
+	echo "$key" > "$out/.key"
+}

@@ -191,9 +191,14 @@ if vm_wait 'rescue# ' 120; then
 	vm_send poweroff
 	vm_wait_exit 30
 	mkdir -p "$VM_DIR/dump"
-	after=$(state_tree "$disk" | grep -Ev "$skeleton")
+	# the one thing a failed stage 1 adds is its evidence (issue 15: keel diag last), never config
+	evidence='^(d 755 [0-9]+ \./var/lib(/keel(/evidence)?)?|f 600 [0-9]+ \./var/lib/keel/evidence/[0-9]+\.txt)$'
+	all=$(state_tree "$disk" | grep -Ev "$skeleton")
+	after=$(grep -Ev "$evidence" <<<"$all")
+	grep -Eq '^f 600 [0-9]+ \./var/lib/keel/evidence/1\.txt$' <<<"$all" &&
+		pass "the failure's evidence kept on the state partition (var/lib/keel/evidence/1.txt)" || fail "evidence of the failed provisioning"
 	if [ -n "$before" ] && [ "$before" = "$after" ]; then
-		pass "nothing written to the state partition (the same $(wc -l <<<"$after") nodes besides stage 1's skeleton)"
+		pass "nothing else written to the state partition (the same $(wc -l <<<"$after") nodes besides stage 1's skeleton and the evidence)"
 	else
 		fail "state partition changed by a failed provisioning"; diff <(echo "$before") <(echo "$after") | head
 	fi

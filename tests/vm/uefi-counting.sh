@@ -8,8 +8,6 @@ VM_SUITE=uefi-counting
 . "$(dirname "$0")/lib.sh"
 [ -r /usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd ] || { fail "prerequisites" "ovmf missing"; exit 0; }
 export MTOOLS_SKIP_CHECK=1
-printf snakeoil > "$VM_CACHE/snakeoil.pass"
-sign=(--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$VM_CACHE/snakeoil.pass")
 ird=$(vm_initramfs) || { fail "initramfs"; exit 0; }
 fx=$(vm_fixture fx-counting boot) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
 mkdir -p "$fx/broken/dev"
@@ -17,11 +15,11 @@ mkdir -p "$fx/broken/dev"
 (cd "$fx/broken" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible -R 0:0) > "$fx/broken.cpio"
 rm -rf "$fx/broken"
 "$KEEL_SRC/initramfs/mkuki.sh" --initrd "$fx/broken.cpio" --version 2026.2.0 --usrhash "$(printf '%064d' 0)" \
-	--cmdline "console=ttyS0 panic=1 loglevel=4" --out "$VM_CACHE/fx-counting-uki/keel-2026.2.0+3.efi" "${sign[@]}" ||
+	--cmdline "console=ttyS0 panic=1 loglevel=4" --out "$VM_CACHE/fx-counting-uki/keel-2026.2.0+3.efi" "${VM_SB_SIGN[@]}" ||
 	{ fail "broken UKI"; exit 0; }
 vm_image uefi-counting --extra-usr "$fx" --version 2026.1.0 --version-b 2026.2.0 --attr-a 1:0:1 --attr-b 2:1:0 \
 	--uefi-initrd "$ird" --uefi-cmdline "console=ttyS0 panic=-1 loglevel=4 keel.init=/usr/lib/keel-test/init" --uefi-tries 0 \
-	--esp-uki "$VM_CACHE/fx-counting-uki/keel-2026.2.0+3.efi" "${sign[@]}" > /dev/null || { fail "image"; exit 0; }
+	--esp-uki "$VM_CACHE/fx-counting-uki/keel-2026.2.0+3.efi" "${VM_SB_SIGN[@]}" > /dev/null || { fail "image"; exit 0; }
 hash_a=$(awk '$1 == "root-hash" { print $2 }' "$VM_CACHE/uefi-counting.img.info")
 disk=$(vm_copy uefi-counting)
 [ "$(vm_uefi_ls "$disk" | tr '\n' ' ')" = "keel-2026.1.0.efi keel-2026.2.0+3.efi " ] && [ "$("$KEEL" slots next "$disk")" = "3 USR-B tries 1" ] &&

@@ -10,9 +10,6 @@ VM_SUITE=uefi
 for f in /usr/lib/systemd/boot/efi/linuxx64.efi.stub /usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd "$VM_SB_KEY"; do
 	[ -r "$f" ] || { fail "prerequisites" "$f missing (packages systemd-boot-efi, ovmf)"; exit 0; }
 done
-pass_file=$VM_DIR/snakeoil.pass
-printf snakeoil > "$pass_file"
-sign=(--sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" --sign-pass "$pass_file")
 ird=$(vm_initramfs) || { fail "initramfs"; exit 0; }
 h0=$(printf '%064d' 0)
 
@@ -44,8 +41,8 @@ EOF
 "$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.1.0 --usrhash "$(printf '%064d' 1)" --cmdline "console=ttyS0" --out "$u2" &&
 	! cmp -s "$u1" "$u2" && pass "UKI: another usrhash gives another image" || fail "UKI usrhash changes the bytes"
 s1=$VM_DIR/s1.efi s2=$VM_DIR/s2.efi
-"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.1.0 --usrhash "$h0" --out "$s1" "${sign[@]}" && sleep 1.1 &&
-	"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.1.0 --usrhash "$h0" --out "$s2" "${sign[@]}" ||
+"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.1.0 --usrhash "$h0" --out "$s1" "${VM_SB_SIGN[@]}" && sleep 1.1 &&
+	"$KEEL_SRC/initramfs/mkuki.sh" --initrd "$ird" --version 2026.1.0 --usrhash "$h0" --out "$s2" "${VM_SB_SIGN[@]}" ||
 	fail "UKI signing"
 sbverify --cert "$VM_SB_CERT" "$s1" >/dev/null 2>&1 && pass "UKI: sbverify accepts the signature with the snakeoil certificate" ||
 	fail "sbverify signed UKI"
@@ -88,19 +85,17 @@ MTOOLS_SKIP_CHECK=1 mcopy -i "$(_vm_esp "$a")" ::EFI/Linux/keel-2026.1.0+3.efi "
 fx=$(vm_fixture fx-uefi boot) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
 cmdline="console=ttyS0 panic=-1 loglevel=4 keel.init=/usr/lib/keel-test/init"
 VM_UEFI=secure
-cp "$pass_file" "$VM_CACHE/snakeoil.pass"
 img() { # NAME [mkimage args…]: a signed UEFI image with the reporting host init
 	local n=$1
 	shift
-	vm_image "$n" --extra-usr "$fx" --uefi-initrd "$ird" --uefi-cmdline "$cmdline" --sign-key "$VM_SB_KEY" --sign-cert "$VM_SB_CERT" \
-		--sign-pass "$VM_CACHE/snakeoil.pass" "$@"
+	vm_image "$n" --extra-usr "$fx" --uefi-initrd "$ird" --uefi-cmdline "$cmdline" "${VM_SB_SIGN[@]}" "$@"
 }
 con() { tr -d '\r' < "$VM_LOG"; }
 # swap_uki DISK VERSION USRHASH [INITRD]: the disk's release 2026.1.0 entry replaced by a signed
 # UKI of VERSION naming USRHASH
 swap_uki() {
 	"$KEEL_SRC/initramfs/mkuki.sh" --initrd "${4:-$ird}" --version "$2" --usrhash "$3" --cmdline "$cmdline" \
-		--out "$VM_DIR/keel-$2+3.efi" "${sign[@]}" && vm_uefi_uki "$1" "keel-$2+3.efi" "$VM_DIR/keel-$2+3.efi" &&
+		--out "$VM_DIR/keel-$2+3.efi" "${VM_SB_SIGN[@]}" && vm_uefi_uki "$1" "keel-$2+3.efi" "$VM_DIR/keel-$2+3.efi" &&
 		{ [ "$2" = 2026.1.0 ] || MTOOLS_SKIP_CHECK=1 mdel -i "$(_vm_esp "$1")" ::EFI/Linux/keel-2026.1.0+3.efi 2>/dev/null || true; }
 }
 
