@@ -1,5 +1,6 @@
 /* release.c — see release.h. */
 #include "update/release.h"
+#include "archive/zstd_write.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
@@ -131,29 +132,34 @@ int release_parse(const struct json *custom, uint64_t target_len, struct release
 
 /* ---- publish ---- */
 
-static void le(uint8_t *p, uint64_t v, int n)
+struct frame_out {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static int frame_put(void *ctx, const void *p, size_t n)
 {
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	struct frame_out *o = ctx;
+	if (n > o->cap - o->len)
+		return -ENOSPC;
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+	return 0;
 }
 
-size_t chunk_frame(const uint8_t *in, size_t n, uint8_t *out)
+int chunk_frame(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *len)
 {
-	const size_t blk = 128u << 10;
-	size_t o = 0, i = 0;
-	le(out, 0xFD2FB528u, 4);          /* magic */
-	out[4] = 0xA0;                    /* FCS 4 bytes, single segment, no checksum, no dictionary */
-	le(out + 5, n, 4);
-	o = 9;
-	do {
-		size_t k = n - i < blk ? n - i : blk;
-		uint32_t hdr = (uint32_t)(k << 3) | (i + k == n ? 1u : 0u); /* raw block, last flag */
-		le(out + o, hdr, 3);
-		memcpy(out + o + 3, in + i, k);
-		o += 3 + k;
-		i += k;
-	} while (i < n);
-	return o;
+	struct frame_out o = {out, 0, cap};
+	struct zstdw z;
+	const struct zstdw_opts opt = {.wlog = RELEASE_WINDOW_LOG, .content_size = n};
+	if (n > RELEASE_CHUNK_MAX)
+		return -EINVAL;
+	int ret = zstdw_init(&z, &opt, frame_put, &o);
+	if (!ret && !(ret = zstdw_write(&z, in, n)))
+		ret = zstdw_finish(&z);
+	zstdw_free(&z);
+	*len = o.len;
+	return ret;
 }
 
 int release_manifest(int imgfd, struct manifest *m, struct kerr *e)
@@ -223,7 +229,11 @@ int release_build(int imgfd, int outfd, size_t chunk, const char *uki, struct jw
 			goto out;
 		}
 		hash_update(&img, in, n);
-		size_t f = chunk_frame(in, n, out);
+		size_t f;
+		if ((ret = chunk_frame(in, n, out, RELEASE_FRAME_BOUND(chunk), &f))) {
+			kerr_set(e, ret, "compress chunk at %llu: %s", (unsigned long long)done, kerr_strerror(ret));
+			goto out;
+		}
 		if ((ret = fs_write_all(outfd, out, f))) {
 			kerr_set(e, ret, "compressed image: write: %s", kerr_strerror(ret));
 			goto out;

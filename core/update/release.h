@@ -63,11 +63,13 @@ void release_chunk(const struct release *r, size_t i, struct release_chunk *c);
 
 /* ---- publish ---- */
 
-/* Upper bound of chunk_frame's output for n input bytes. */
-#define RELEASE_FRAME_BOUND(n) ((size_t)(n) + 16 + 3 * ((size_t)(n) / (128u << 10) + 1))
-/* One chunk as a valid, self-contained zstd frame (single segment, content size, raw blocks).
- * The single place the compressor plugs in. Returns the frame's length. */
-size_t chunk_frame(const uint8_t *in, size_t n, uint8_t *out);
+/* Upper bound of chunk_frame's output for n input bytes: a block that does not shrink is stored
+ * raw (3 header bytes per 128 KiB block), plus the frame header and checksum. */
+#define RELEASE_FRAME_BOUND(n) ((size_t)(n) + 32 + 3 * ((size_t)(n) / (128u << 10) + 1))
+/* One chunk (n <= RELEASE_CHUNK_MAX) as a self-contained zstd frame: keel's compressor
+ * (archive/zstd_write.h), one segment with its content size and checksum, into out (cap bytes,
+ * RELEASE_FRAME_BOUND(n) always suffice). 0 and *len, or -errno (-ENOSPC, -ENOMEM). */
+int chunk_frame(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *len);
 
 /* The slot manifest in the last 64 KiB of a slot image (parsed, not verified: the installer checks
  * its signature); its version must be orderable. */

@@ -106,7 +106,8 @@ T_TEST(chunk_frames)
 	for (size_t i = 0; i < T_LEN(sizes); i++) {
 		struct buf b = BUF_INIT(RELEASE_CHUNK_MAX + 1);
 		struct kerr e = {0};
-		size_t n = chunk_frame(in, sizes[i], out);
+		size_t n = 0;
+		t_check(!chunk_frame(in, sizes[i], out, RELEASE_FRAME_BOUND(sizes[i]), &n), "size %zu: compressed", sizes[i]);
 		t_check(n <= RELEASE_FRAME_BOUND(sizes[i]) && n <= sizes[i] + RELEASE_FRAME_SLACK, "size %zu: frame %zu", sizes[i], n);
 		int ret = zstd_read_mem_sink(out, n, to_buf, &b, sizes[i], RELEASE_WINDOW_LOG, &e);
 		t_check(!ret && b.len == sizes[i] && (!b.len || !memcmp(b.p, in, b.len)), "size %zu: decodes: %d %s", sizes[i], ret, e.msg);
@@ -118,6 +119,14 @@ T_TEST(chunk_frames)
 		}
 		buf_free(&b);
 	}
+	/* keel's compressor, not stored blocks: a compressible chunk shrinks; too small an output
+	 * buffer is an error, never a cut frame */
+	memset(in, 'k', 1 << 20);
+	size_t zn = 0;
+	t_check(!chunk_frame(in, 1 << 20, out, RELEASE_FRAME_BOUND(1 << 20), &zn) && zn < 4096, "1 MiB of 'k': %zu bytes", zn);
+	t_check(chunk_frame(in, 1 << 20, out, zn - 1, &zn) == -ENOSPC, "a buffer one byte short: -ENOSPC");
+	t_check(chunk_frame(in, RELEASE_CHUNK_MAX + 1, out, RELEASE_FRAME_BOUND(RELEASE_CHUNK_MAX), &zn) == -EINVAL,
+		"more than a chunk refused");
 	free(in);
 	free(out);
 }
@@ -230,14 +239,18 @@ T_TEST(install_chunks)
 	uint8_t *img = malloc(N * CH), *z = malloc(N * RELEASE_FRAME_BOUND(CH)), d[64];
 	char text[4096], hex[129], *p = text;
 	size_t off = 0, offs[N + 1];
-	for (size_t i = 0; i < N * CH; i++)
-		img[i] = (uint8_t)(i % 251);
+	uint32_t x = 2463534242u; /* incompressible (xorshift): the frames are stored blocks, the offsets below hold */
+	for (size_t i = 0; i < N * CH; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		img[i] = (uint8_t)(x >> 24);
+	}
 	hash_once(HASH_SHA512, img, N * CH, d);
 	hex_encode(hex, d, 64);
 	p += sprintf(p, "{\"keel-release\":{\"format\":1,\"version\":\"1.0\",\"uki\":\"u.efi\",\"image\":{\"size\":%d,\"sha512\":\"%s\"},"
 		"\"verity-root\":\"" H64 "\",\"chunks\":[", N * CH, hex);
 	for (int i = 0; i < N; i++) {
-		size_t f = chunk_frame(img + i * CH, CH, z + off);
+		size_t f = 0;
+		t_check(!chunk_frame(img + i * CH, CH, z + off, RELEASE_FRAME_BOUND(CH), &f), "chunk %d compressed", i);
 		uint8_t h[32];
 		char hh[65];
 		hash_once(HASH_SHA256, z + off, f, h);
