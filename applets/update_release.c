@@ -18,6 +18,7 @@
 #include "disk/blk.h"
 #include "disk/esp.h"
 #include "disk/gpt.h"
+#include "disk/mount.h"
 #include "trust/hash.h"
 #include "trust/manifest.h"
 #include "applets/update.h"
@@ -30,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -319,6 +322,28 @@ static int write_uki(const struct tuf_client *c, const struct release *r, char *
 	return ret;
 }
 
+/* No --esp, but the host booted through a boot loader (entry= in the boot record): the UKI goes
+ * to the GPT's ESP, mounted (vfat; nosuid, nodev, noexec, umask 077) in a mount namespace of this
+ * process's own: nobody else sees it, and it goes away with the process. */
+static int esp_mount_private(const struct host *h, struct kerr *e)
+{
+	static char dir[] = "/run/keel/update-esp";
+	struct blkdev b;
+	char node[96];
+	const char *name = strrchr(h->disk, '/') ? strrchr(h->disk, '/') + 1 : h->disk;
+	int idx = esp_find(&h->g), ret;
+	if (idx < 0)
+		return kerr_set(e, idx, "%s: booted from %s, but no EFI system partition for the UKI", h->disk, h->entry);
+	if ((ret = blk_find_part(upd.sys, name, (unsigned)idx + 1, &b, e)) || (ret = blk_node(&b, node, sizeof(node), e)))
+		return ret;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return kerr_set(e, -errno, "ESP: a mount namespace of our own: %s", kerr_strerror(errno));
+	if ((mkdir(dir, 0700) && errno != EEXIST) || mount(node, dir, "vfat", MS_NOSUID | MS_NODEV | MS_NOEXEC, "umask=0077"))
+		return kerr_set(e, -errno, "ESP %s: mount (vfat) on %s: %s", node, dir, kerr_strerror(errno));
+	upd.esp = dir;
+	return 0;
+}
+
 /* Slot idx's attributes; written back only when they change. */
 static int set_attr(struct host *h, int idx, unsigned prio, unsigned tries, unsigned succ, struct kerr *e)
 {
@@ -415,6 +440,10 @@ static int cmd_apply(int apply, struct kerr *e)
 		ret = pfd;
 		goto fail;
 	}
+	what = "uki";
+	if (apply && !upd.esp && *h.entry && (ret = esp_mount_private(&h, e)))
+		goto fail;
+	what = "refresh";
 	if ((ret = sandbox_enter(update_syscalls, e)) || (ret = tuf_refresh(&c, e)))
 		goto fail;
 	what = "release";
@@ -538,19 +567,37 @@ done_rc:
 
 /* ---- mark-good, mark-bad, rollback ---- */
 
+/* A verdict's reason as the state file keeps it: a health check's reason may be longer (up to
+ * 300 bytes) or carry bytes outside printable ASCII; the verdict must never fail on its reason.
+ * Other bytes become '?', the text is cut to STATE_REASON_MAX (ending in "..."), spaces trimmed.
+ * 0 when nothing is left. */
+static int reason_fit(char out[STATE_REASON_MAX + 1], const char *in)
+{
+	size_t n = 0, len;
+	while (*in == ' ')
+		in++;
+	for (len = strlen(in); len && in[len - 1] == ' '; len--)
+		;
+	for (; n < len && n < STATE_REASON_MAX; n++)
+		out[n] = in[n] >= 0x20 && in[n] <= 0x7e ? in[n] : '?';
+	if (len > STATE_REASON_MAX)
+		memcpy(out + STATE_REASON_MAX - 3, "...", 3);
+	out[n] = 0;
+	return n && state_reason_ok(out);
+}
+
 static int cmd_mark(const char *cmd, struct kerr *e)
 {
 	struct host h = {.fd = -1};
 	struct ustate st;
 	char version[MANIFEST_VERSION_MAX + 1], floor[MANIFEST_VERSION_MAX + 1], blessed[ESP_NAME_MAX];
 	int good = !strcmp(cmd, "mark-good"), rb = !strcmp(cmd, "rollback"), ret, rc = EXIT_FAIL, cmp = 1;
-	const char *reason = upd.reason ? upd.reason : good ? "marked good" : "rollback";
+	char reason[STATE_REASON_MAX + 1];
 
 	if (!good && !rb && !upd.reason)
 		return kfail(EXIT_USAGE, "mark-bad: --reason TEXT is required");
-	if (!state_reason_ok(reason))
-		return kfail(EXIT_USAGE, "--reason: 1..%d printable ASCII characters, not starting or ending with a space",
-			STATE_REASON_MAX);
+	if (!reason_fit(reason, upd.reason ? upd.reason : good ? "marked good" : "rollback"))
+		return kfail(EXIT_USAGE, "--reason: empty");
 	if ((ret = state_get(&st, e)) || (ret = floor_get(floor, e)) || (ret = host_open(&h, 1, e)) ||
 		(ret = slot_version(&h, rb ? h.other : h.booted, version, e)))
 		goto fail;
@@ -588,7 +635,14 @@ static int cmd_mark(const char *cmd, struct kerr *e)
 		if (st.has_pending && !strcmp(st.pending_slot, h.slot))
 			st.has_pending = 0;
 		set_last(&st, RES_BAD, version, reason);
-		/* never again on its own: the other slot boots next (if it can) */
+		/* never again on its own: under UEFI the entry decides first (renamed +0-DONE: systemd-boot
+		 * boots the previous release next, without spending the tries left), then the GPT */
+		if (*h.entry) {
+			struct esp x;
+			if ((ret = esp_open_gpt(&x, h.fd, &h.g, e)) || (ret = esp_mark_bad(&x, h.entry, blessed, sizeof(blessed), e)) < 0)
+				goto fail;
+			log_notice("boot entry %s marked bad: EFI/Linux/%s", h.entry, blessed);
+		}
 		if ((ret = set_attr(&h, h.booted, 0, 0, 0, e)))
 			goto fail;
 		struct gpt_part p;
@@ -792,7 +846,7 @@ int update_release(const char *cmd, int n, char **ops)
 		if (str_fmt(dir, sizeof(dir), "%.*s", slash ? (int)(slash - upd.state) : 1, slash ? upd.state : "."))
 			return kfail(EXIT_USAGE, "--state: too long");
 		if (*dir)
-			mkdir(dir, 0755);
+			mount_mkdir_p(dir, 0755); /* and /var/lib/keel on a fresh STATE */
 		if ((lock = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || flock(lock, LOCK_EX | LOCK_NB))
 			return kfail(EXIT_FAIL, "%s: %s", dir, errno == EWOULDBLOCK ? "another keel update holds the lock" : strerror(errno));
 	}
