@@ -35,11 +35,13 @@
  * default /var/lib/keel/min-version). apply: into the other slot, each chunk's sha256 checked
  * before it is written, resumed from the first unverified chunk (--retries, default 3, then the
  * next apply); then the slot manifest (--keys, default /etc/keel/keys) and verity tree, the UKI
- * into a mounted ESP (--esp DIR), the GPT, the pending release (--state, default
+ * into the ESP (--esp DIR mounted; without it, on a boot-loader boot, the GPT's ESP mounted
+ * privately), the GPT, the pending release (--state, default
  * /var/lib/keel/update/state); --reboot then applies the reboot strategy as `update reboot` does
  * (exit 5 deferred; --reboot-root DIR: its files beneath DIR, for tests).
  * mark-good: entry blessed, GPT successful, floor raised. mark-bad: the release remembered as
- * failed, the other slot boots next. rollback: cancel a staged release, or boot the other slot.
+ * failed, its entry renamed +0 (no tries left), the other slot boots next. rollback: cancel a
+ * staged release, or boot the other slot.
  * Booted slot, entry, version, disk: --boot (default /run/keel/boot), --disk; partitions: --sys.
  * Exit status of these: 0 available/applied/done; 1 refused (trust, rollback); 2 usage;
  * 3 error; 4 nothing to do; 5 deferred.
