@@ -23,6 +23,8 @@
  *   --replace          BUNDLE may exist with contents: replaced atomically
  *   --cgroup PATH      linux.cgroupsPath of config.json: an absolute path beneath the cgroup2
  *                      mount (container@.service: below its own unit's cgroup)
+ *   --platform P       of a multi-platform image (an index, signed as one): the image for
+ *                      OS/ARCH[/VARIANT] (default: this machine's, e.g. linux/amd64)
  *
  * inflate: decompress gzip (all members), --zlib or --raw DEFLATE, or --zstd (all frames, a
  * window of at most 128 MiB) from FILE (default: standard input) to standard output, every
@@ -49,6 +51,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static const char *const inflate_syscalls[] = {NULL};
@@ -126,14 +129,48 @@ static int policy(const char *s, const char *const names[3], int *out)
 	return !s ? 0 : -1;
 }
 
+/* This machine's platform as OCI names it (the Go names: GOOS/GOARCH[/variant]). */
+static const char *host_platform(void) /* before the sandbox: uname is not in it */
+{
+	struct utsname u;
+	static const char *const map[][2] = {{"x86_64", "linux/amd64"}, {"aarch64", "linux/arm64"}, {"i686", "linux/386"},
+		{"armv7l", "linux/arm/v7"}, {"armv6l", "linux/arm/v6"}, {"riscv64", "linux/riscv64"}, {"ppc64le", "linux/ppc64le"},
+		{"s390x", "linux/s390x"}};
+	if (!uname(&u))
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (!strcmp(u.machine, map[i][0]))
+				return map[i][1];
+	return "linux/unknown";
+}
+
+/* "os/arch[/variant]", each part [a-z0-9._-]; a default variant (arm64/v8, amd64/v1) dropped. */
+static const char *platform_norm(const char *p, char out[64])
+{
+	size_t slashes = 0, len = strlen(p);
+	if (len < 3 || len > 63 || p[0] == '/' || p[len - 1] == '/' || strstr(p, "//"))
+		return NULL;
+	for (const char *c = p; *c; c++)
+		if (*c == '/')
+			slashes++;
+		else if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+			return NULL;
+	if (slashes < 1 || slashes > 2)
+		return NULL;
+	memcpy(out, p, len + 1);
+	if (len > 9 && (!strcmp(out + len - 9, "/arm64/v8") || !strcmp(out + len - 9, "/amd64/v1")))
+		out[len - 3] = 0;
+	return out;
+}
+
 static int oci_unpack_main(int argc, char **argv)
 {
 	static const char *const devs[3] = {"refuse", "skip", "create"}, *const setids[3] = {"keep", "strip", "refuse"};
 	const char *key = NULL, *dir = "/usr/lib/keel/keys", *dev = NULL, *setid = NULL;
 	uint64_t max = 0;
 	int replace = 0;
-	const char *cgroup = NULL;
+	const char *cgroup = NULL, *platform = NULL;
 	const struct opt opts[] = {
+		{"platform", 0, OPT_STR, &platform},
 		{"key", 'k', OPT_STR, &key},
 		{"replace", 0, OPT_FLAG, &replace},
 		{"cgroup", 0, OPT_STR, &cgroup},
@@ -149,17 +186,19 @@ static int oci_unpack_main(int argc, char **argv)
 	struct sig_key *k;
 	struct kerr e = {0};
 	int ret, rc, lfd = -1, pfd = -1, d = 0, sid = 0;
-	char **ops, layout[4096], parent[4096];
+	char **ops, layout[4096], parent[4096], pbuf[64];
 	int n = args_parse(opts, argc, argv, &ops);
 	if (n < 0)
 		return args_exit(n);
 	if (n != 2 || policy(dev, devs, &d) || policy(setid, setids, &sid))
-		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] [--replace] [--cgroup PATH] LAYOUT[:REF] BUNDLE (see --help)");
+		return kfail(EXIT_USAGE, "unpack: needs [--key PUBKEY | --keys DIR] [--devices refuse|skip|create] [--setid keep|strip|refuse] [--replace] [--cgroup PATH] [--platform OS/ARCH] LAYOUT[:REF] BUNDLE (see --help)");
 	o.layer.devices = (enum layer_dev)d;
 	o.layer.setid = (enum layer_setid)sid;
 	o.max_bytes = max;
 	o.replace = replace;
 	o.cgroup = cgroup;
+	if (!(o.platform = platform ? platform_norm(platform, pbuf) : host_platform()))
+		return kfail(EXIT_USAGE, "unpack: --platform %.64s: OS/ARCH or OS/ARCH/VARIANT of letters, digits, '.', '_', '-'", platform);
 	if (cgroup && (cgroup[0] != '/' || strstr(cgroup, "/..") || strlen(cgroup) > 255))
 		return kfail(EXIT_USAGE, "unpack: --cgroup %.64s: an absolute cgroup path without .., at most 255 bytes", cgroup);
 	/* LAYOUT:REF — the part after the last ':' is a tag when it has no '/' */
@@ -203,6 +242,8 @@ static int oci_unpack_main(int argc, char **argv)
 		rc = kfail(ret == -EEXIST ? EXIT_FAIL : kerr_exit(ret), "unpack: %s: %s", ops[0], kerr_str(&e, ret));
 		goto out;
 	}
+	if (r.index[0])
+		printf("%s: %s of index %s\n", ops[1], r.platform, r.index);
 	printf("%s: %s unpacked: %zu layers, %llu bytes; %llu files, %llu dirs, %llu links, %llu whiteouts; not applied: "
 	       "%llu xattrs, %llu devices, %llu set-id bits\n", ops[1], r.digest, r.layers, (unsigned long long)r.uncompressed,
 		(unsigned long long)r.st.files, (unsigned long long)r.st.dirs,

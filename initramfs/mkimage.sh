@@ -47,6 +47,11 @@
 #   --esp-mb N            ESP size with --uefi-initrd (default 64)
 #   --sign-key KEY --sign-cert PEM [--sign-pass FILE]   sign systemd-boot and the UKI (sbsign);
 #                         tests use OVMF's snakeoil pair (TEST KEYS, passphrase "snakeoil")
+# SBOM:
+#   --sbom FILE           write the image's SPDX 2.3 document (initramfs/mkspdx.py, read back from
+#                         the finished image); a file of a slot, the ESP or the UKI's initramfs
+#                         that is neither keel's nor an installed Debian package's fails the build
+#                         (no image, no SBOM), naming the file
 # Corruption scenarios (tests), applied to slot A after signing:
 #   --corrupt PATH        flip one bit in the first data block of file PATH (below /usr)
 #   --wrong-root-hash     sign a manifest whose root hash is wrong (dm-verity then refuses)
@@ -60,7 +65,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 keel= key= out= version=0.1.0 slot_mb=32 state_mb=32 slot_b=same attr_a=1:0:1 attr_b=0:0:0
 corrupt= wrong_root= bad_sig= no_manifest= version_b=
-uefi_initrd= uefi_kernel= uefi_cmdline= uefi_tries=3 uefi_slot=a esp_mb=64 sign_key= sign_cert= sign_pass=
+sbom= uefi_initrd= uefi_kernel= uefi_cmdline= uefi_tries=3 uefi_slot=a esp_mb=64 sign_key= sign_cert= sign_pass=
 esp_ukis=()
 extra_usr=() extra_state=() debs=() units=$top/config/units
 die() { echo "mkimage: $*" >&2; exit 3; }
@@ -87,6 +92,7 @@ while [ $# -gt 0 ]; do
 	--uefi-slot) uefi_slot=$2; shift 2 ;;
 	--esp-uki) esp_ukis+=("$2"); shift 2 ;;
 	--esp-mb) esp_mb=$2; shift 2 ;;
+	--sbom) sbom=$2; shift 2 ;;
 	--sign-key) sign_key=$2; shift 2 ;;
 	--sign-cert) sign_cert=$2; shift 2 ;;
 	--sign-pass) sign_pass=$2; shift 2 ;;
@@ -294,6 +300,10 @@ state_off=$(( $(start 4) / 2048 ))
 dd if="$w/state.img" of="$out.tmp" bs=1M seek="$state_off" conv=notrunc,sparse status=none
 IFS=: read -r p t s <<< "$attr_a"; cgpt add -i 2 -P "$p" -T "$t" -S "$s" "$out.tmp"
 if [ "$slot_b" != none ]; then IFS=: read -r p t s <<< "$attr_b"; cgpt add -i 3 -P "$p" -T "$t" -S "$s" "$out.tmp"; fi
+if [ -n "$sbom" ]; then
+	"$top/initramfs/mkspdx.py" --image "$out.tmp" --name "$(basename "$out")" --keel "$keel" --top "$top" --out "$sbom" \
+		${uefi_initrd:+--initrd "$uefi_initrd"} ${uefi_kernel:+--kernel "$uefi_kernel"} || { rm -f "$out.tmp"; die "--sbom: mkspdx.py failed"; }
+fi
 mv "$out.tmp" "$out"
 echo "root-hash $roothash"
 echo "root-hash-b $roothash_b"

@@ -49,6 +49,11 @@ else
 		--version 2026.1.0 > /dev/null
 	disk=$(vm_copy demo)
 fi
+# the image's SBOM (SPDX 2.3), read back from the image: every file of its slots and its ESP is keel's
+# or an installed Debian package's, or there is no SBOM and no demo (initramfs/mkspdx.py)
+initramfs/mkspdx.py --image "$VM_CACHE/demo$([ "$uefi" = 1 ] && echo -uefi).img" --keel "$KEEL" --initrd "$ird" \
+	--out build/image.spdx.json || { echo "demo: FAILED: no SBOM for the image (initramfs/mkspdx.py)" >&2; exit 1; }
+echo "==> build/image.spdx.json: the image's $(jq '.files | length' build/image.spdx.json) files, each keel's or a Debian package's"
 "$KEEL" slots "$disk" | sed 's/^/    /'
 if [ "$uefi" = 1 ]; then
 	echo "==> booting from the disk alone: OVMF (Secure Boot on, snakeoil test keys) -> signed systemd-boot -> signed UKI -> keel init"

@@ -30,7 +30,7 @@ one() { # DIR CACHE -> builds in DIR/…/keel, artefacts into DIR/out
 		# the UEFI image: ESP with systemd-boot and the release's UKI (unsigned: sbsign stamps a
 		# signing time into the Authenticode signature, see tests/vm/uefi.sh)
 		initramfs/mkimage.sh --keel build/keel --key tests/vm/keys/slot-test.key --out "$dir/out/disk-uefi.img" \
-			--version 1.0.0 --uefi-initrd "$dir/out/initramfs.cpio" --uefi-cmdline "console=ttyS0" \
+			--version 1.0.0 --uefi-initrd "$dir/out/initramfs.cpio" --uefi-cmdline "console=ttyS0" --sbom "$dir/out/image.spdx.json" \
 			>>"$dir/build.log" 2>&1 || { echo "repro: mkimage --uefi-initrd in $dir failed" >&2; exit 1; }
 	)
 }
@@ -46,7 +46,7 @@ one "$work/bb/a-longer-directory-name" "$work/cache2" || exit 3
 
 rc=0
 printf '%-18s %-64s %-64s %s\n' artefact "sha256 (build 1)" "sha256 (build 2)" result
-for f in keel keel.spdx.json initramfs.cpio disk.img disk-uefi.img; do
+for f in keel keel.spdx.json initramfs.cpio disk.img disk-uefi.img image.spdx.json; do
 	a=$work/a/out/$f b=$work/bb/a-longer-directory-name/out/$f
 	ha=$(sha256sum "$a" | cut -d' ' -f1) hb=$(sha256sum "$b" | cut -d' ' -f1)
 	if [ "$ha" = "$hb" ]; then r=same; else

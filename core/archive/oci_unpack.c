@@ -378,11 +378,54 @@ static int pick(const struct oci_doc *idx, const struct oci_result *vr, const ch
 	return kerr_set(e, -EINVAL, "index.json: %s: name the image as LAYOUT:REF", n ? "several images" : "no image");
 }
 
+/* An index entry's platform as "os/architecture[/variant]"; a variant that is the architecture's
+ * default (arm64: v8, amd64: v1) is left out, as containerd normalises it. */
+static int platform_of(const struct json *m, char *out, size_t n)
+{
+	const struct json *p = m && m->type == JSON_OBJECT ? json_get(m, "platform") : NULL;
+	const char *os = jstr(p, "os"), *arch = jstr(p, "architecture"), *var = p ? jstr(p, "variant") : NULL;
+	if (!os || !arch)
+		return -1;
+	if (var && ((!strcmp(arch, "arm64") && !strcmp(var, "v8")) || (!strcmp(arch, "amd64") && !strcmp(var, "v1"))))
+		var = NULL;
+	return str_fmt(out, n, "%s/%s%s%s", os, arch, var ? "/" : "", var ? var : "") ? -1 : 0;
+}
+
+/* img is an image index (a multi-platform image; its digest is what was signed): read it and
+ * pick the one manifest for want ("os/arch[/variant]"). Nested indexes are refused. */
+static int pick_platform(int layout, const struct oci_desc *img, const char *want, struct buf *ib, struct oci_doc *sub,
+	const struct oci_desc **out, struct kerr *e)
+{
+	char have[256] = "", p[96];
+	const struct json *ms;
+	size_t n = 0, found = 0, used = 0;
+	int ret;
+	if ((ret = read_blob(layout, img, "index", ib, e)) || (ret = oci_doc_parse(sub, ib->p, ib->len, 1, e)))
+		return ret;
+	ms = jarr(sub->json.root, "manifests");
+	for (size_t i = 0; ms && i < sub->n && i < ms->u.arr.n; i++) {
+		if (!oci_is_manifest_type(sub->descs[i].media_type) || platform_of(ms->u.arr.v[i], p, sizeof(p)))
+			continue; /* nested indexes, attestations without a platform */
+		if (!strcmp(p, want))
+			found = i, n++;
+		else if (used + strlen(p) + 3 < sizeof(have))
+			used += (size_t)snprintf(have + used, sizeof(have) - used, "%s%s", used ? ", " : "", p);
+	}
+	if (n == 1) {
+		*out = &sub->descs[found];
+		return 0;
+	}
+	if (n)
+		return kerr_set(e, -EINVAL, "index %s: %zu images for %s", img->digest_str, n, want);
+	return kerr_set(e, -ENOENT, "index %s: no image for %s (it has %s)", img->digest_str, want, used ? have : "no platform");
+}
+
 static int unpack_into(int layout, int stagefd, const struct oci_unpack_opts *o, struct oci_unpack_result *r,
 	struct oci_result *vr, struct kerr *e)
 {
 	struct buf b = BUF_INIT(OCI_MAX_JSON), mb = BUF_INIT(OCI_MAX_JSON), cb = BUF_INIT(OCI_MAX_JSON);
-	struct oci_doc idx = {0}, man = {0};
+	struct buf ib = BUF_INIT(OCI_MAX_JSON);
+	struct oci_doc idx = {0}, man = {0}, sub = {0};
 	struct json_doc cfg = {0};
 	const struct oci_desc *img = NULL;
 	int rootfd = -1, ret;
@@ -399,10 +442,15 @@ static int unpack_into(int layout, int stagefd, const struct oci_unpack_opts *o,
 	}
 	if ((ret = oci_doc_parse(&idx, b.p, b.len, 1, e)) || (ret = pick(&idx, vr, o->ref, &img, e)))
 		goto out;
+	if (oci_is_index_type(img->media_type)) {
+		str_copy(r->index, sizeof(r->index), img->digest_str);
+		str_copy(r->platform, sizeof(r->platform), o->platform ? o->platform : "linux/unknown");
+		if ((ret = pick_platform(layout, img, r->platform, &ib, &sub, &img, e)))
+			goto out;
+	}
 	str_copy(r->digest, sizeof(r->digest), img->digest_str);
-	if (strcmp(img->media_type, OCI_MANIFEST_TYPE) && strcmp(img->media_type, "application/vnd.docker.distribution.manifest.v2+json")) {
-		ret = kerr_set(e, -ENOTSUP, "%s: media type %s: unpack takes an image manifest (a multi-platform index is not supported)",
-			img->digest_str, img->media_type);
+	if (!oci_is_manifest_type(img->media_type)) {
+		ret = kerr_set(e, -ENOTSUP, "%s: media type %s: not an image manifest or index", img->digest_str, img->media_type);
 		goto out;
 	}
 	if ((ret = read_blob(layout, img, "manifest", &mb, e)) || (ret = oci_doc_parse(&man, mb.p, mb.len, 0, e)) ||
@@ -441,7 +489,9 @@ out:
 		close(rootfd);
 	json_free(&cfg);
 	oci_doc_free(&idx);
+	oci_doc_free(&sub);
 	oci_doc_free(&man);
+	buf_free(&ib);
 	buf_free(&b);
 	buf_free(&mb);
 	buf_free(&cb);

@@ -4,7 +4,11 @@
  * Order: the whole layout is verified with trust/oci (every descriptor's size and digest; with
  * keys every image must carry a cosign signature by a trusted key — keys are required here). The
  * image is the index.json entry tagged ref (org.opencontainers.image.ref.name), or the only
- * image when ref is NULL. Its manifest and config are read again (size, digest), then each layer
+ * image when ref is NULL. When that entry is an image index (a multi-platform image: cosign signs
+ * the index), the index is read (size, digest) and its one manifest whose platform is
+ * o->platform (the applet passes this machine's by default, e.g. linux/amd64) is unpacked; none or several is an
+ * error naming the platforms the index has. A variant that is its architecture's default
+ * (arm64/v8, amd64/v1) need not be named; nested indexes are not followed. Its manifest and config are read again (size, digest), then each layer
  * is streamed, in order, from its blob through its digest check (the size must match the
  * descriptor: a blob that is longer or shorter fails), the decompressor chosen by its media type
  * (gzip with archive/inflate, zstd with libzstd's streaming decoder, or none) and the diff_id
@@ -40,6 +44,7 @@ struct sig_keyring;
 struct oci_unpack_opts {
 	const struct sig_keyring *keys; /* required */
 	const char *ref;                /* NULL: the only image */
+	const char *platform;           /* of a multi-platform image: "os/arch[/variant]" (the caller's uname) */
 	struct layer_opts layer;
 	uint64_t max_bytes;             /* uncompressed bytes of all layers (0: 64 GiB) */
 	int replace;                    /* BUNDLE may be a directory with contents: replaced at once */
@@ -51,6 +56,8 @@ struct oci_unpack_opts {
 
 struct oci_unpack_result {
 	char digest[OCI_DIGEST_MAX];    /* the image's manifest */
+	char index[OCI_DIGEST_MAX];     /* of a multi-platform image: its index ("" otherwise) */
+	char platform[64];              /* and the platform picked from it */
 	size_t layers;
 	uint64_t compressed, uncompressed;
 	struct layer_stats st;

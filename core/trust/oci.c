@@ -101,8 +101,8 @@ void oci_doc_free(struct oci_doc *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int is_index_type(const char *t) { return !strcmp(t, OCI_INDEX_TYPE) || !strcmp(t, DOCKER_LIST_TYPE); }
-static int is_manifest_type(const char *t) { return !strcmp(t, OCI_MANIFEST_TYPE) || !strcmp(t, DOCKER_MANIFEST_TYPE); }
+int oci_is_index_type(const char *t) { return !strcmp(t, OCI_INDEX_TYPE) || !strcmp(t, DOCKER_LIST_TYPE); }
+int oci_is_manifest_type(const char *t) { return !strcmp(t, OCI_MANIFEST_TYPE) || !strcmp(t, DOCKER_MANIFEST_TYPE); }
 
 static int parse_descs(struct oci_doc *d, const struct json *arr, const char *field, struct kerr *e)
 {
@@ -138,7 +138,7 @@ int oci_doc_parse(struct oci_doc *d, const void *buf, size_t len, int want_index
 		!json_get(root, "schemaVersion")->u.num.is_int || json_get(root, "schemaVersion")->u.num.i != 2)
 		ret = bad(e, "schemaVersion is not 2");
 	else if (json_get(root, "mediaType") && (!str_member(root, "mediaType") ||
-		(want_index ? !is_index_type(str_member(root, "mediaType")) : !is_manifest_type(str_member(root, "mediaType")))))
+		(want_index ? !oci_is_index_type(str_member(root, "mediaType")) : !oci_is_manifest_type(str_member(root, "mediaType")))))
 		ret = bad(e, "mediaType is not that of an image %s", want_index ? "index" : "manifest");
 	else if (want_index)
 		ret = parse_descs(d, json_get(root, "manifests"), "manifests", e);
@@ -348,7 +348,7 @@ static int walk_index(struct walk *w, const struct oci_desc *d, const struct buf
 
 static int walk_desc(struct walk *w, const struct oci_desc *d, unsigned depth, const char *what)
 {
-	int idx = is_index_type(d->media_type), man = is_manifest_type(d->media_type), ret;
+	int idx = oci_is_index_type(d->media_type), man = oci_is_manifest_type(d->media_type), ret;
 	if (++w->visited > OCI_MAX_BLOBS)
 		return bad(w->e, "more than %d descriptors", OCI_MAX_BLOBS);
 	if (depth > OCI_MAX_DEPTH)
@@ -399,7 +399,7 @@ static const char *ref_of(const struct oci_desc *d) { return oci_desc_annotation
  * names gets "<alg>:<hex>". */
 static int sig_tagged(const struct oci_desc *d, char names[OCI_DIGEST_MAX])
 {
-	return is_manifest_type(d->media_type) && !sig_tag_names(ref_of(d), names);
+	return oci_is_manifest_type(d->media_type) && !sig_tag_names(ref_of(d), names);
 }
 
 /* Which entries of index.json are signatures: those tagged as such whose tag names the digest of

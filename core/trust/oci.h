@@ -48,6 +48,9 @@ struct sig_keyring;
 #define OCI_DIGEST_MAX 136         /* "sha512:" + 128 hex + NUL, rounded */
 
 extern const char OCI_INDEX_TYPE[], OCI_MANIFEST_TYPE[], COSIGN_PAYLOAD_TYPE[];
+/* An image index (OCI, or Docker's manifest list) / an image manifest (OCI, or Docker's v2). */
+int oci_is_index_type(const char *media_type);
+int oci_is_manifest_type(const char *media_type);
 
 struct oci_desc {
 	const char *media_type;      /* points into the parsed document */

@@ -255,6 +255,60 @@ zsig zflip zmid
 sed 's/^layers = .*/layers = [(G, "pax", L1), (Z, "gnu", L2)]\nzstd_args = ["--long=31"]/' spec.py > wspec.py
 WM=$(mkimage zwin wspec.py) && sign zwin "$WM" cosign.key
 
+# --- a multi-platform image: an image index in index.json, signed as one (as `cosign sign` signs
+# a multi-arch image). keel unpacks the manifest for this machine's platform, or --platform's;
+# `skopeo copy --override-arch` picks the same one, and umoci's unpack of that copy is the oracle.
+sed 's/^layers = .*/layers = [(G, "pax", L1), (G, "pax", L4)]/' spec.py > aspec.py
+AM=$(mkimage armimg aspec.py)
+rm -rf multi && cp -a img multi && cp armimg/blobs/sha256/* multi/blobs/sha256/
+mindex() { # OUT ENTRIES-JQ: an index blob of these manifests (each [digest, platform object])
+	jq -nc "{schemaVersion: 2, mediaType: \"application/vnd.oci.image.index.v1+json\", manifests: [$2 | .[] |
+		{mediaType: \"application/vnd.oci.image.manifest.v1+json\", digest: .[0], size: .[2], platform: .[1]}]}" > "$1"
+}
+ms=$(stat -c %s "$(blob multi "$M")"); as=$(stat -c %s "$(blob multi "$AM")")
+mindex mindex.json "[[\"$AM\", {architecture: \"arm64\", os: \"linux\", variant: \"v8\"}, $as],
+	[\"$M\", {architecture: \"amd64\", os: \"linux\"}, $ms], [\"$AM\", {architecture: \"unknown\", os: \"unknown\"}, $as]]"
+read -r MI mis < <(put multi mindex.json)
+index_set multi "{schemaVersion: 2, manifests: [{mediaType: \"application/vnd.oci.image.index.v1+json\", digest: \"$MI\", size: $mis,
+	annotations: {\"org.opencontainers.image.ref.name\": \"multi\"}}]}"
+sign multi "$MI" cosign.key
+case $(uname -m) in x86_64) host=amd64 ;; aarch64) host=arm64 ;; *) host=other ;; esac
+if [ "$host" = amd64 ]; then
+	expect "multi-platform: the image for this machine (linux/amd64)" 0 "" -- $U multi:multi mpb
+	grep -qF "mpb: linux/amd64 of index $MI" out && grep -qF "mpb: $M unpacked: 4 layers" out &&
+		pass "multi-platform: the report names the index, the platform and the manifest" || fail "multi-platform report: $(cat out)"
+	[ -s k.tree ] && diff <(tree mpb/rootfs) k.tree >/dev/null && pass "multi-platform: linux/amd64's tree is the amd64 image's" ||
+		fail "multi-platform: linux/amd64 tree differs"
+else
+	fail "multi-platform: this test expects an x86_64 machine (uname -m: $(uname -m))"
+fi
+skopeo copy --quiet --override-os linux --override-arch arm64 oci:multi:multi oci:skarm:arm >/dev/null 2>err ||
+	fail "skopeo copy --override-arch arm64: $(head -c 200 err)"
+umoci unpack --image skarm:arm uarm >/dev/null 2>uerr || fail "umoci unpack of skopeo's arm64 copy: $(head -c 300 uerr)"
+for p in linux/arm64 linux/arm64/v8; do
+	rm -rf karm
+	expect "multi-platform: --platform $p" 0 "" -- $U --platform $p multi:multi karm
+	t=$(tree karm/rootfs)
+	[ -n "$t" ] && [ "$t" = "$(tree uarm/rootfs)" ] && pass "multi-platform: --platform $p gives the tree umoci unpacks from skopeo's --override-arch arm64 copy" ||
+		fail "multi-platform: --platform $p: tree differs from skopeo+umoci's"
+done
+expect "multi-platform: a platform the index lacks (exit 3, as a tag it lacks)" 3 "no image for linux/s390x (it has linux/arm64, linux/amd64, unknown/unknown)" -- \
+	$U --platform linux/s390x multi:multi nob
+[ ! -e nob ] && pass "multi-platform: nothing left for a missing platform" || fail "multi-platform: BUNDLE left for a missing platform"
+expect "multi-platform: --platform not OS/ARCH" 2 "--platform" -- $U --platform Linux/AMD64 multi:multi nob
+expect "multi-platform: --platform with an empty part" 2 "--platform" -- $U --platform linux//v8 multi:multi nob
+rm -rf multi2 && cp -a multi multi2
+mindex mindex2.json "[[\"$AM\", {architecture: \"amd64\", os: \"linux\"}, $as], [\"$M\", {architecture: \"amd64\", os: \"linux\", variant: \"v1\"}, $ms]]"
+read -r MI2 mis2 < <(put multi2 mindex2.json)
+index_set multi2 "{schemaVersion: 2, manifests: [{mediaType: \"application/vnd.oci.image.index.v1+json\", digest: \"$MI2\", size: $mis2,
+	annotations: {\"org.opencontainers.image.ref.name\": \"multi\"}}]}"
+sign multi2 "$MI2" cosign.key
+expect "multi-platform: two images for one platform (v1 is amd64's default variant)" 1 "2 images for linux/amd64" -- \
+	$U --platform linux/amd64 multi2:multi nob
+rm -rf multi3 && cp -a multi multi3 && index_set multi3 ".manifests |= [.[0]]" && sign multi3 "$AM" cosign.key
+expect "multi-platform: only a manifest inside it signed, not the index" 1 "no cosign signature" -- $U multi3:multi nob
+[ ! -e nob ] && pass "multi-platform: refused images leave nothing" || fail "multi-platform: BUNDLE left behind"
+
 # --- attacks: exit 1, nothing in BUNDLE, no staging directory left
 attack() { # NAME NEEDLE LAYOUT [OPTIONS]
 	local name=$1 needle=$2 lay=$3
