@@ -1,12 +1,14 @@
 /* keel diag - a support bundle that never leaks secrets; the host's health in one line
  *
  * usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...
- *        keel diag health [--json] [--keep] [--root DIR]
+ *                         [--obfuscate [--map FILE] [--word WORD]...]
+ *        keel diag health [--json] [--keep [--reason TEXT]] [--root DIR]
  *        keel diag last [--root DIR]
  *        keel diag boot [blame | critical-chain [UNIT]] [--json] [--root DIR] [--goal UNIT]
  *        keel diag redact [--key WORD]... [FILE]
  *        keel diag scan [--shapes] [--key WORD]... [FILE]
  *        keel diag zstd [FILE]
+ *        keel diag diff [--json] [--all] A B
  *
  * bundle: every collector (kernel, boot record, slots, dmesg, units and logs, mounts, memory,
  * pressure, cgroups, processes, network, block devices) in a child with a deadline and size
@@ -14,7 +16,7 @@
  * keel-diag.tar.zst). The stream is scanned again: on a hit no file, and the item, rule and
  * masked span are named. --root DIR: files below DIR (/proc, /sys, /dev/kmsg stay the kernel's).
  * health: "healthy" or "degraded: REASON; …" (failed units, a trial release, pressure, a full
- * disk, PIDs, the clock); --keep: when degraded, keep evidence as a failed boot does.
+ * disk, PIDs, the clock); --keep: when degraded (or --reason given) keep evidence as a failed boot does.
  * boot: the timeline as systemd-analyze (firmware, loader, kernel, initrd, userspace) and stage
  * 1's console lines; blame: units by start time; critical-chain: what delayed UNIT (default
  * the goal). --json: all of it.
@@ -22,6 +24,7 @@
  * redact: FILE (default standard input) to standard output, secrets masked.
  * scan: every secret left in FILE (--shapes: token shapes too).
  * zstd: FILE (default standard input) compressed to standard output.
+ * diff: what changed from bundle A to B, by section (--all: volatile items too).
  *
  * Options:
  *   -o FILE          the bundle's file name
@@ -31,9 +34,10 @@
  *                    ROOT/etc/keel/diag-redact-keys, one per line)
  *   --json           (health, boot) machine-readable output
  *   --shapes         (scan) also report token shapes (AWS, GitHub, GitLab, Slack, Stripe, JWT)
+ *   --obfuscate      (bundle) addresses, host and user names, WORDs as tokens; map: FILE.map
  *
- * Exit status: 0 ok / healthy / nothing found; 1 degraded, a secret found (scan), or the bundle
- * refused by its final scan; 2 usage; 3 runtime failure.
+ * Exit status: 0 ok / healthy / nothing found; 1 degraded, a secret found (scan), the bundle
+ * refused by its final scan, differences (diff); 2 usage; 3 runtime failure.
  */
 #include "archive/zstd_write.h"
 #include "base/applet.h"
@@ -45,8 +49,10 @@
 #include "base/fs.h"
 #include "diag/boot_time.h"
 #include "diag/bundle.h"
+#include "diag/diff.h"
 #include "diag/evidence.h"
 #include "diag/health.h"
+#include "diag/obfuscate.h"
 #include "base/json.h"
 #include "diag/redact.h"
 
@@ -203,17 +209,42 @@ static int sink_write(void *ctx, const void *p, size_t n)
 
 static int bundle_main(int argc, char **argv)
 {
-	static struct strlist keys;
-	const char *out = "keel-diag.tar.zst", *root = "/";
+	static struct strlist keys, words;
+	static struct obf obf;
+	const char *out = "keel-diag.tar.zst", *root = "/", *map = NULL;
 	uint64_t deadline = 30;
-	char **ops, tmp[4096], rootpath[4096];
-	int n, rc = EXIT_FAIL, fd = -1, rootfd = -1, ret;
+	char **ops, tmp[4096], rootpath[4096], mapd[4096];
+	int n, rc = EXIT_FAIL, fd = -1, rootfd = -1, ret, obfuscate = 0;
 	const struct opt opts[] = {{"o", 'o', OPT_STR, &out},      {"root", 0, OPT_STR, &root},
-	                           {"deadline", 0, OPT_U64, &deadline, 1, 3600}, {"key", 0, OPT_LIST, &keys}, {0}};
+	                           {"deadline", 0, OPT_U64, &deadline, 1, 3600}, {"key", 0, OPT_LIST, &keys},
+	                           {"obfuscate", 0, OPT_FLAG, &obfuscate}, {"map", 0, OPT_STR, &map},
+	                           {"word", 0, OPT_LIST, &words}, {0}};
 	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
 		return args_exit(n);
-	if (n)
-		return kfail(EXIT_USAGE, "usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]...");
+	if (n || (!obfuscate && (map || words.n)))
+		return kfail(EXIT_USAGE, "usage: keel diag bundle [-o FILE] [--root DIR] [--deadline S] [--key WORD]... "
+		                         "[--obfuscate [--map FILE] [--word WORD]...]");
+	/* the map: FILE.map by default; never a device, FIFO or symlink replaced (written by rename) */
+	struct stat ms;
+	if (obfuscate && (str_fmt(mapd, sizeof(mapd), "%s.map", out) || (map && str_copy(mapd, sizeof(mapd), map)) ||
+	                  (!lstat(mapd, &ms) && !S_ISREG(ms.st_mode))))
+		return kfail(EXIT_USAGE, "--map %s: not a regular file", mapd);
+	for (int i = 0; i < words.n; i++)
+		if (obf_add_word(&obf, 'w', words.v[i]))
+			return kfail(EXIT_USAGE, "--word %s: 2..%d bytes, no blanks", words.v[i], OBF_WORD_MAX);
+	/* the map's directory, opened before anything is collected */
+	char *sl = strrchr(mapd, '/');
+	const char *mapbase = sl ? sl + 1 : mapd;
+	int mapdir = -1;
+	if (obfuscate) {
+		if (sl)
+			*sl = 0;
+		mapdir = open(!sl ? "." : sl == mapd ? "/" : mapd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sl)
+			*sl = '/';
+		if (mapdir < 0 || !*mapbase)
+			return kfail(EXIT_FAIL, "--map %s: %s", mapd, kerr_strerror(mapdir < 0 ? errno : EINVAL));
+	}
 	if (str_fmt(tmp, sizeof(tmp), "%s.partial", out) || !realpath(root, rootpath))
 		return kfail(EXIT_FAIL, "%s: %s", str_ends(tmp, ".partial") ? root : out, kerr_strerror(errno));
 	if ((rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -232,10 +263,14 @@ static int bundle_main(int argc, char **argv)
 	if ((rc = host_keys(rootfd, &kb, kv, &nk)))
 		goto out;
 	rc = EXIT_FAIL;
+	if (obfuscate && obf_add_host(&obf, rootfd)) {
+		kfail(EXIT_FAIL, "--obfuscate: out of memory");
+		goto out;
+	}
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	struct diag_opts o = {.rootfd = rootfd, .root = strcmp(rootpath, "/") ? rootpath : "", .self = "/proc/self/exe",
 	                      .deadline_ms = (unsigned)deadline * 1000, .keys = kv, .nkeys = nk,
-	                      .mtime = sde ? strtoull(sde, NULL, 10) : 0};
+	                      .mtime = sde ? strtoull(sde, NULL, 10) : 0, .obf = obfuscate ? &obf : NULL};
 	if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
 		kfail(EXIT_FAIL, "%s: %s", tmp, kerr_strerror(errno));
 		goto out;
@@ -276,7 +311,19 @@ static int bundle_main(int argc, char **argv)
 		cut += b.item[i].error[0] != 0;
 	printf("%s: %d items (%d incomplete, see manifest.json), %u ms\n", out, b.n, cut, b.elapsed_ms);
 	rc = EXIT_OK;
+	if (obfuscate) { /* the map stays here, mode 0600: never in the bundle */
+		struct buf mb = BUF_INIT(64 << 20);
+		ret = obf_map(&obf, &mb) ? -ENOMEM : fs_write_atomic(mapdir, mapbase, mb.p, mb.len, 0600);
+		if (ret)
+			rc = kfail(EXIT_FAIL, "--map %s: %s (the bundle %s is written)", mapd, kerr_strerror(ret), out);
+		else
+			printf("%s: the obfuscation map (%d values; keep it, do not send it)\n", mapd, obf.n);
+		buf_free_secret(&mb);
+	}
 out:
+	if (mapdir >= 0)
+		close(mapdir);
+	obf_free(&obf);
 	redact_free(&sk.scan);
 	zstdw_free(&z);
 	buf_free(&kb);
@@ -284,6 +331,79 @@ out:
 		close(fd);
 	close(rootfd);
 	return rc;
+}
+
+/* diff: what changed between two bundles. A bundle is a regular file (never a FIFO or a device:
+ * opened non-blocking, checked), read whole (at most DIFF_FILE_MAX bytes). */
+static int diff_main(int argc, char **argv)
+{
+	int json = 0, all = 0, n, ret = 0, fd;
+	char **ops;
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"all", 0, OPT_FLAG, &all}, {0}};
+	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
+		return args_exit(n);
+	if (n != 2)
+		return kfail(EXIT_USAGE, "usage: keel diag diff [--json] [--all] A B");
+	static struct diag_snap s[2];
+	struct diag_changes c;
+	struct buf b = BUF_INIT(DIFF_FILE_MAX);
+	struct stat st;
+	struct kerr e = {0};
+	for (int i = 0; i < 2 && !ret; i++) {
+		buf_reset(&b);
+		if ((fd = open(ops[i], O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st))
+			ret = kerr_set(&e, -errno, "%s", kerr_strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			ret = kerr_set(&e, -EINVAL, "not a regular file");
+		else if ((ret = fs_read_fd(fd, DIFF_FILE_MAX, &b)) == -EFBIG)
+			kerr_set(&e, ret, "more than 64 MiB");
+		else if (!ret)
+			ret = diag_snap_read(b.p, b.len, &s[i], &e);
+		if (fd >= 0)
+			close(fd);
+		if (ret)
+			kfail(EXIT_FAIL, "%s: %s", ops[i], kerr_str(&e, ret));
+	}
+	buf_free(&b);
+	if (!ret && (ret = diag_diff(&s[0], &s[1], all, &c)))
+		kfail(EXIT_FAIL, "diff: %s", kerr_strerror(ret));
+	if (ret)
+		return EXIT_FAIL;
+	struct buf jb = BUF_INIT(256 << 20);
+	struct jw w;
+	jw_init(&w, &jb);
+	jw_obj(&w);
+	jw_key(&w, "same");
+	jw_bool(&w, !c.n);
+	jw_key(&w, "changes");
+	jw_arr(&w);
+	if (!json && c.n)
+		printf("%-10s %-32s %-24s %s\n", "SECTION", "KEY", "A", "B");
+	for (size_t i = 0; i < c.n; i++) {
+		const char *const v[4] = {c.v[i].section, c.v[i].key, c.v[i].a, c.v[i].b}, *const k[4] = {"section", "key", "a", "b"};
+		if (!json)
+			printf("%-10s %-32s %-24s %s\n", v[0], v[1], v[2] ? v[2] : "-", v[3] ? v[3] : "-");
+		jw_obj(&w);
+		for (int x = 0; x < 4; x++) {
+			jw_key(&w, k[x]);
+			v[x] ? jw_str(&w, v[x]) : jw_null(&w);
+		}
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_key(&w, "omitted");
+	jw_uint(&w, c.omitted);
+	jw_obj_end(&w);
+	if (json && !jw_finish(&w))
+		printf("%s\n", (const char *)jb.p);
+	if (!json && c.omitted)
+		printf("(%zu more not shown)\n", c.omitted);
+	buf_free(&jb);
+	ret = c.n ? EXIT_NO : EXIT_OK;
+	diag_changes_free(&c);
+	diag_snap_free(&s[0]);
+	diag_snap_free(&s[1]);
+	return ret;
 }
 
 /* zstd: FILE (default standard input) to standard output as one zstd frame (keel's own writer). */
@@ -518,23 +638,28 @@ static int last_main(int argc, char **argv)
 
 static int health_main(int argc, char **argv)
 {
-	const char *root = "/";
+	const char *root = "/", *reason = NULL;
 	int json = 0, keep = 0, n, rootfd;
 	char **ops, rootpath[4096];
-	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {"keep", 0, OPT_FLAG, &keep}, {0}};
+	const struct opt opts[] = {{"json", 0, OPT_FLAG, &json}, {"root", 0, OPT_STR, &root}, {"keep", 0, OPT_FLAG, &keep},
+	                           {"reason", 0, OPT_STR, &reason}, {0}};
 	if ((n = args_parse(opts, argc - 1, argv + 1, &ops)) < 0)
 		return args_exit(n);
-	if (n)
-		return kfail(EXIT_USAGE, "usage: keel diag health [--json] [--keep] [--root DIR]");
+	if (n || (reason && !keep))
+		return kfail(EXIT_USAGE, "usage: keel diag health [--json] [--keep [--reason TEXT]] [--root DIR]");
 	if (!realpath(root, rootpath) || (rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kfail(EXIT_FAIL, "--root %s: %s", root, kerr_strerror(errno));
 	static struct health h;
-	diag_health(rootfd, strcmp(rootpath, "/") ? rootpath : "", &h);
-	if (keep && h.n) { /* evidence, as a failed stage 1 keeps it */
-		char why[1024] = "health: degraded:";
-		for (int i = 0; i < h.n; i++)
+	const char *r = strcmp(rootpath, "/") ? rootpath : "";
+	diag_health(rootfd, r, &h);
+	if (keep && (h.n || reason)) { /* evidence, as a failed stage 1 keeps it; --reason: whatever the verdict */
+		char why[1024] = "health: degraded:", run[4200];
+		if (reason) /* keel init: a trial boot failed its health check, before the reboot that rolls back */
+			snprintf(why, sizeof(why), "update rolled back: the trial boot's health check failed: %s", reason);
+		for (int i = 0; !reason && i < h.n; i++)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %s;", h.reason[i]);
-		int k = evidence_save(rootfd, why);
+		snprintf(run, sizeof(run), "%s/run/keel", r);
+		int k = evidence_save(rootfd, run, why);
 		if (k < 0)
 			log_msg(KLOG_ERR, "--keep: " EVIDENCE_DIR ": %s", kerr_strerror(k));
 	}
@@ -583,6 +708,8 @@ int diag_main(int argc, char **argv)
 		return boot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zstd"))
 		return zstd_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return diff_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "redact") || !strcmp(argv[1], "scan"))
 		return stream_main(argc - 1, argv + 1, argv[1][0] == 's');
 	return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[1]);

@@ -70,6 +70,8 @@
 #include "disk/gpt.h"
 #include "init/boot_units.h"
 #include "init/health.h"
+#include "init/journal.h"
+#include "applets/journalctl.h"
 #include "init/host_setup.h"
 #include "init/svc_loop.h"
 
@@ -90,7 +92,7 @@
 #define CGROUP_PATH "/sys/fs/cgroup"
 #define GOAL "multi-user.target"
 
-static const char *const client_syscalls[] = {"socket", "connect", "sendto", "shutdown", "setsockopt", NULL};
+static const char *const client_syscalls[] = {"socket", "connect", "sendto", "shutdown", "setsockopt", "uname", NULL};
 
 /* ---- PID 1 ------------------------------------------------------------------------------------ */
 
@@ -234,6 +236,7 @@ static int pid1(void)
 		log_err("loopback: %s", e.msg);
 	static struct health h;
 	health_setup(&h, "", false);
+	journal_setup("");
 	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
 		.cgroups = true, .cgroup_path = CGROUP_PATH, .health = &h};
 	if (svc_loop_run(&o, &end, &e))
@@ -259,6 +262,7 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 		return kfail(EXIT_FAIL, "%s: %s", run, kerr_strerror(errno));
 	struct health h;
 	health_setup(&h, root, true);
+	journal_setup(root);
 	struct svc_loop_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
 		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size, .health = &h};
 	int ret = svc_loop_run(&o, &end, &e);
@@ -507,6 +511,12 @@ static int client(int argc, char **argv)
 	bool job = r.verb == CTL_START || r.verb == CTL_STOP || r.verb == CTL_RESTART || r.verb == CTL_RELOAD;
 	int tmo = timeout != UINT64_MAX ? (int)(timeout * 1000) : job ? -1 : 10000;
 	struct kerr e = {0};
+	int jfd[2] = {-1, -1}; /* systemctl status: the journal, opened before the sandbox */
+	for (int i = 0; i < 2 && mode == ST_LSB; i++) {
+		char jp[300];
+		if (!str_fmt(jp, sizeof(jp), "%s%s", root ? root : "", i ? JOURNAL_PATH : JOURNAL_OLD))
+			jfd[i] = open(jp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	}
 	int ret = sandbox_enter(client_syscalls, &e);
 	if (ret)
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
@@ -528,19 +538,9 @@ static int client(int argc, char **argv)
 		rc = cmd_sockets(body + 3);
 	} else if (r.verb == CTL_STATUS) {
 		rc = cmd_status(body + 3, reply.len - 3, r.unit[0] ? r.unit : NULL, json, mode, props, value);
-		r.verb = CTL_LOG; /* systemctl status: then the unit's last 10 lines, as journal lines follow there */
-		buf_reset(&reply);
-		if (mode == ST_LSB && rc != 4 && !ctl_format_request(&r, line, sizeof(line)) && !ctl_call(path, line, &reply, tmo, &e) &&
-			reply.len > 3 && !strncmp((char *)reply.p, "OK\n", 3)) {
-			body = (char *)reply.p;
-			size_t i = reply.len, nl = 0;
-			while (i > 3 && !(body[i - 1] == '\n' && i < reply.len && ++nl == 10))
-				i--;
+		if (mode == ST_LSB && rc != 4 && (jfd[0] >= 0 || jfd[1] >= 0)) { /* then the unit's last 10 journal lines */
 			printf("\n");
-			reply.len = reply.len - i + 3;
-			memmove(body + 3, body + i, reply.len - 3);
-		} else {
-			r.verb = CTL_STATUS;
+			journal_tail(jfd, r.unit, 10);
 		}
 	}
 	if (r.verb == CTL_LOG && body && !strncmp(body, "OK\n", 3)) {

@@ -97,7 +97,7 @@ static void keep_evidence(const char *why)
 	if (!g.state_up && (!g.s.disk[0] || stage1_mount_state(&g.s, "/sys", &e)))
 		return;
 	g.state_up = true;
-	int fd = open(STAGE1_SYSROOT, O_PATH | O_DIRECTORY | O_CLOEXEC), n = fd < 0 ? -errno : evidence_save(fd, reason);
+	int fd = open(STAGE1_SYSROOT, O_PATH | O_DIRECTORY | O_CLOEXEC), n = fd < 0 ? -errno : evidence_save(fd, "/run/keel", reason);
 	if (fd >= 0)
 		close(fd);
 	if (n > 0)

@@ -14,13 +14,32 @@
 #include <mbedtls/version.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 
-#include "gen/applets.h"    /* generated: applet_table[] */
+#include "gen/applets.h"    /* generated: applet_table[], applet_help_zst[], APPLET_HELP_SIZE */
 #include "gen/components.h" /* generated: KEEL_COMPONENTS, KEEL_LICENCE */
 
 #define NAPPLETS (sizeof(applet_table) / sizeof(applet_table[0]))
+
+/* An applet's usage block: build.sh keeps every help text, NUL-terminated, in one zstd frame
+ * (30 KiB of text, a third of it compressed); the first --help decompresses it. NULL if that
+ * fails (no memory). */
+static const char *applet_help(const struct applet *a)
+{
+	static char *text;
+
+	if (!text) {
+		char *t = malloc(APPLET_HELP_SIZE);
+		if (!t || ZSTD_decompress(t, APPLET_HELP_SIZE, applet_help_zst, sizeof(applet_help_zst)) != APPLET_HELP_SIZE) {
+			free(t);
+			return NULL;
+		}
+		text = t;
+	}
+	return a->help_off < APPLET_HELP_SIZE ? text + a->help_off : NULL;
+}
 
 const struct applet *applet_find(const char *name)
 {

@@ -38,6 +38,12 @@ check "at least 3 LOAD segments (code separate from data)" \
 check "keel and keel.debug have the same program headers" \
 	bash -c 'diff <(readelf -lW "$1" | grep -E "^ +(LOAD|GNU)") <(readelf -lW "$2" | grep -E "^ +(LOAD|GNU)") >/dev/null' _ "$bin" "$dbg"
 
+# Relocations: keel's start code (vendor/keel_rcrt1.c) applies DT_RELR and R_X86_64_RELATIVE
+# entries and nothing else; a symbol relocation, DT_REL or a text relocation must not appear.
+other=$(readelf -rW "$bin" | grep -E "^[0-9a-f]+ +[0-9a-f]+ +R_" | grep -cv " R_X86_64_RELATIVE ")
+check "relocations: only relative ones (RELR, R_X86_64_RELATIVE; $other other), no DT_REL or TEXTREL" \
+	bash -c '[ "$1" = 0 ] && ! grep -qE "\((REL|RELSZ|TEXTREL)\)" <<<"$2" && ! grep -qE "FLAGS.*TEXTREL" <<<"$2"' _ "$other" "$dyn"
+
 # Stack protector: -fstack-protector-strong instruments every function with a local array or an
 # address-taken local; in keel nearly every file has one. The canary check calls __stack_chk_fail.
 objs=$(find "$B/obj/core" "$B/obj/applets" -name '*.o' 2>/dev/null)

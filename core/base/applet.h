@@ -15,7 +15,9 @@ struct applet {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	const char *summary; /* one line */
-	const char *help;    /* the usage block from the applet's header */
+	/* The usage block from the applet's header (kept compressed; --help only), NULL if none. */
+	const char *(*help)(const struct applet *a);
+	unsigned help_off; /* where help() finds it */
 };
 
 /* The applet being run; set once by main() before the applet starts. */

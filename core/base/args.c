@@ -10,8 +10,10 @@
 
 void args_help(void)
 {
-	if (keel_applet && keel_applet->help)
-		fputs(keel_applet->help, stdout);
+	const char *help = keel_applet && keel_applet->help ? keel_applet->help(keel_applet) : NULL;
+
+	if (help)
+		fputs(help, stdout);
 	fflush(stdout);
 }
 

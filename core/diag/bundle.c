@@ -5,10 +5,12 @@
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "diag/obfuscate.h"
 #include "diag/redact.h"
 #include "init/ctl.h"
 #include "trust/hash.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -128,12 +130,14 @@ static int c_tree(const struct diag_opts *o, int out, const char *arg)
 /* keel ARG... (words separated by spaces): this binary, its standard output into the item. */
 static int c_keel(const struct diag_opts *o, int out, const char *arg)
 {
-	char words[128], *argv[8] = {"keel"};
+	char words[128], *argv[10] = {"keel"};
 	int n = 1;
 	if (str_copy(words, sizeof(words), arg))
 		return -ENAMETOOLONG;
 	for (char *s, *w = strtok_r(words, " ", &s); w && n < 7; w = strtok_r(NULL, " ", &s))
 		argv[n++] = w;
+	if (o->root[0] && !strncmp(arg, "diag", 4)) /* diag health of the root the bundle reads */
+		argv[n++] = "--root", argv[n++] = (char *)o->root;
 	argv[n] = NULL;
 	if (dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		return -errno;
@@ -276,6 +280,89 @@ static int c_cgroups(const struct diag_opts *o, int out, const char *arg)
 	return fd < 0 ? fd : cg_walk(out, fd, "", 0);
 }
 
+/* /proc/sys as "name = value" lines (sysctl -a), the values' tabs and newlines as spaces; the
+ * values that change by themselves (kernel.random, the fs counters) left out. */
+static int sysctl_walk(int out, int dfd, char *name, size_t nl, unsigned depth)
+{
+	static const char *const skip[] = {"kernel.random", "fs.dentry-state", "fs.inode-", "fs.file-nr", "fs.aio-nr",
+	                                   "kernel.ns_last_pid", "kernel.pty.nr", "fs.quota", NULL};
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	for (struct dirent *de; (de = readdir(d));) {
+		size_t l = strlen(de->d_name);
+		int s = 0;
+		if (de->d_name[0] == '.' || nl + l + 2 > 256)
+			continue;
+		memcpy(name + nl, de->d_name, l + 1);
+		for (int i = 0; skip[i]; i++)
+			s |= str_starts(name, skip[i]);
+		int fd = s ? -1 : openat(dirfd(d), de->d_name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st)) {
+		} else if (S_ISDIR(st.st_mode) && depth < 8) {
+			name[nl + l] = '.';
+			sysctl_walk(out, fd, name, nl + l + 1, depth + 1);
+			fd = -1;
+		} else if (S_ISREG(st.st_mode) && (st.st_mode & 0444)) {
+			char v[4096];
+			ssize_t n = read(fd, v, sizeof(v) - 1);
+			while (n > 0 && v[n - 1] == '\n')
+				n--;
+			for (ssize_t i = 0; i < n; i++)
+				v[i] = v[i] == '\t' || v[i] == '\n' ? ' ' : v[i];
+			if (n >= 0)
+				dprintf(out, "%s = %.*s\n", name, (int)n, v);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int c_sysctl(const struct diag_opts *o, int out, const char *arg)
+{
+	char name[256] = "";
+	int fd = open_src(o, arg, O_DIRECTORY);
+	return fd < 0 ? fd : sysctl_walk(out, fd, name, 0, 0);
+}
+
+/* The sockets listening (tcp state 0A, udp 07) of /proc/net/{tcp,tcp6,udp,udp6}, their
+ * addresses decoded: "tcp:0.0.0.0:22 listen", "udp6:[::]:53 listen". */
+static int c_listen(const struct diag_opts *o, int out, const char *arg)
+{
+	static const char *const path[] = {"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"};
+	(void)o, (void)arg;
+	for (int x = 0; x < 4; x++) {
+		char line[512], addr[48];
+		size_t al = x & 1 ? 32 : 8;
+		FILE *f = fopen(path[x], "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *p = strchr(line, ':'), *q;
+			uint8_t a[16];
+			p = p ? p + 1 + strspn(p + 1, " ") : line;
+			if (strspn(p, "0123456789ABCDEF") != al || p[al] != ':')
+				continue;
+			unsigned long port = strtoul(p + al + 1, &q, 16);
+			q += strspn(q, " ");
+			q += strcspn(q, " ");
+			q += strspn(q, " "); /* the state */
+			if (strncmp(q, x < 2 ? "0A " : "07 ", 3))
+				continue;
+			for (size_t i = 0; i < al; i += 2) /* each 32-bit word as the (little-endian) kernel printed it */
+				a[i / 8 * 4 + 3 - i % 8 / 2] = (uint8_t)(hex_digit(p[i]) << 4 | hex_digit(p[i + 1]));
+			if (inet_ntop(x & 1 ? AF_INET6 : AF_INET, a, addr, sizeof(addr)))
+				dprintf(out, x & 1 ? "%s:[%s]:%lu listen\n" : "%s:%s:%lu listen\n", path[x] + 10, addr, port);
+		}
+		if (f)
+			fclose(f);
+	}
+	return 0;
+}
+
 #define S 1000
 static const struct collector collectors[] = {
 	{"kernel", "kernel/version", c_file, "/proc/version", 2 * S, 64},
@@ -284,12 +371,14 @@ static const struct collector collectors[] = {
 	{"keel-version", "keel-version", c_keel, "--version", 2 * S, 64},
 	{"boot", "keel/boot", c_file, "run/keel/boot", 2 * S, 256},
 	{"slots", "keel/slots.json", c_keel, "slots --json", 3 * S, 256},
+	{"health", "health.txt", c_keel, "diag health", 5 * S, 64},
 	{"dmesg", "dmesg", c_file, "/dev/kmsg", 3 * S, 4096},
 	{"units", "units.txt", c_units, "", 5 * S, 4096},
 	{"config", "config/etc-keel.txt", c_tree, "etc/keel", 3 * S, 1024},
 	{"config", "config/etc-containers.txt", c_tree, "etc/containers", 3 * S, 1024},
 	{"config", "config/etc-docker.txt", c_tree, "etc/docker", 3 * S, 1024},
 	{"mounts", "mounts", c_file, "/proc/self/mountinfo", 2 * S, 512},
+	{"sysctl", "sysctl.txt", c_sysctl, "/proc/sys", 3 * S, 1024},
 	{"memory", "meminfo", c_file, "/proc/meminfo", 2 * S, 64},
 	{"load", "loadavg", c_file, "/proc/loadavg", 2 * S, 4},
 	{"pressure", "pressure/cpu", c_file, "/proc/pressure/cpu", 2 * S, 4},
@@ -297,6 +386,7 @@ static const struct collector collectors[] = {
 	{"pressure", "pressure/io", c_file, "/proc/pressure/io", 2 * S, 4},
 	{"cgroups", "cgroups.txt", c_cgroups, "/sys/fs/cgroup", 3 * S, 2048},
 	{"processes", "processes.txt", c_procs, "/proc", 5 * S, 8192},
+	{"network", "net/listening", c_listen, "", 2 * S, 256},
 	{"network", "net/dev", c_file, "/proc/net/dev", 2 * S, 256},
 	{"network", "net/if_inet6", c_file, "/proc/net/if_inet6", 2 * S, 256},
 	{"network", "net/fib_trie", c_file, "/proc/net/fib_trie", 2 * S, 1024},
@@ -394,8 +484,10 @@ static int run_one(const struct diag_opts *o, const struct collector *c, unsigne
 	it->exit = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	if (!it->error[0] && WIFEXITED(st) && it->exit) /* ours exit with an errno; keel's with its exit code */
 	{
-		if (c->fn == c_keel)
-			snprintf(it->error, sizeof(it->error), "exit status %d", it->exit);
+		if (c->fn == c_keel) { /* 1 is an answer (degraded), not a failure */
+			if (it->exit > 1)
+				snprintf(it->error, sizeof(it->error), "exit status %d", it->exit);
+		}
 		else
 			snprintf(it->error, sizeof(it->error), "%s", kerr_strerror(it->exit));
 	}
@@ -464,7 +556,7 @@ static void manifest(const struct diag_opts *o, const struct diag_bundle *b, str
 int diag_bundle_write(const struct diag_opts *o, tarw_out_fn out, void *ctx, struct diag_bundle *b, struct kerr *e)
 {
 	struct tarw t;
-	struct buf data = BUF_INIT(0), mf = BUF_INIT(4 << 20), red = BUF_INIT(8 << 20);
+	struct buf data = BUF_INIT(0), mf = BUF_INIT(4 << 20), red = BUF_INIT(8 << 20), obf = BUF_INIT(0);
 	uint64_t t0 = mono_ms();
 	int ret = 0;
 	tarw_init(&t, out, ctx, o->mtime);
@@ -480,14 +572,24 @@ int diag_bundle_write(const struct diag_opts *o, tarw_out_fn out, void *ctx, str
 		it->collector = c->name;
 		buf_free(&data);
 		buf_init(&data, 3 * ((size_t)c->cap_kib << 10) + 4096);
-		if (!left) {
+		buf_free(&obf);
+		buf_init(&obf, 6 * ((size_t)c->cap_kib << 10) + 4096);
+		/* addresses in hex the obfuscator does not read: all of /proc/net but dev and fib_trie */
+		int hex = o->obf && str_starts(c->arg, "/proc/net/") && c->arg[10] != 'd' && c->arg[10] != 'f';
+		if (!left || hex) {
 			it->truncated = 1;
 			it->deadline_ms = 0;
-			snprintf(it->error, sizeof(it->error), "not run: the bundle's deadline (%u ms) was reached",
+			snprintf(it->error, sizeof(it->error), hex ? "left out: addresses in hex (--obfuscate)"
+			                                           : "not run: the bundle's deadline (%u ms) was reached",
 			         o->deadline_ms);
-		} else if ((ret = run_one(o, c, c->deadline_ms < left ? c->deadline_ms : left, it, &data))) {
+		} else if ((ret = run_one(o, c, c->deadline_ms < left ? c->deadline_ms : left, it, &data)) ||
+		           (o->obf && (buf_reset(&obf), ret = obf_apply(o->obf, data.p, data.len, &obf)))) {
 			kerr_set(e, ret, "collector %s: %s", c->name, kerr_strerror(ret));
 			goto out;
+		}
+		if (o->obf && !hex && left) { /* the obfuscated bytes are the item's */
+			struct buf sw = data;
+			data = obf, obf = sw;
 		}
 		if ((ret = add_item(&t, it, &data))) {
 			kerr_set(e, ret, "writing %s: %s", it->name, kerr_strerror(ret));
@@ -508,6 +610,7 @@ int diag_bundle_write(const struct diag_opts *o, tarw_out_fn out, void *ctx, str
 	b->manifest_size = red.len;
 out:
 	buf_free(&data);
+	buf_free(&obf);
 	buf_free(&mf);
 	buf_free(&red);
 	return ret;

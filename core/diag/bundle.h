@@ -18,6 +18,7 @@
 #define DIAG_ITEMS_MAX 64
 
 struct kerr;
+struct obf;
 
 struct diag_item {
 	char name[80];       /* path in the archive */
@@ -40,6 +41,8 @@ struct diag_opts {
 	const char *const *keys;   /* extra secret key words */
 	int nkeys;
 	uint64_t mtime;            /* of every member */
+	struct obf *obf;           /* --obfuscate: every item through it (diag/obfuscate.h); the
+	                            * /proc/net files with addresses in hex are left out */
 };
 
 struct diag_bundle {

@@ -2,6 +2,7 @@
 #include "diag/evidence.h"
 #include "base/buf.h"
 #include "base/fs.h"
+#include "init/ctl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,8 +91,12 @@ static void tail(struct buf *b, const char *path, size_t cap)
 	close(fd);
 }
 
-int evidence_save(int rootfd, const char *reason)
+int evidence_save(int rootfd, const char *run, const char *reason)
 {
+	char p[4][320];
+	static const char *const f[4] = {"boot-stages", "boot", "health.log", "init.sock"};
+	for (int i = 0; i < 4; i++)
+		snprintf(p[i], sizeof(p[i]), "%s/%s", run, f[i]);
 	unsigned hi, lo, n;
 	char name[32];
 	struct buf b = BUF_INIT(4 * EVIDENCE_SIZE);
@@ -102,8 +107,13 @@ int evidence_save(int rootfd, const char *reason)
 		if (snprintf(name, sizeof(name), "%u.txt", lo) > 0 && !unlinkat(dfd, name, 0))
 			n--;
 	buf_printf(&b, "keel: %s\n", reason);
-	tail(&b, "/run/keel/boot-stages", 8192);
-	tail(&b, "/run/keel/boot", 4096);
+	tail(&b, p[0], 8192);
+	tail(&b, p[1], 4096);
+	tail(&b, p[2], 4096); /* a trial boot's health check: the command's output */
+	struct buf st = BUF_INIT(CTL_REPLY_MAX);
+	if (!ctl_call(p[3], "status\n", &st, 2000, NULL) && st.len > 3) /* the units (host only) */
+		buf_printf(&b, "\n== units\n%.*s", (int)(st.len - 3 < 16384 ? st.len - 3 : 16384), (char *)st.p + 3);
+	buf_free(&st);
 	tail(&b, "/dev/kmsg", EVIDENCE_SIZE / 2);
 	snprintf(name, sizeof(name), "%u.txt", hi + 1);
 	if (!b.p)

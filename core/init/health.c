@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define MARK_MAX_USEC 120000000ULL
+#define EVIDENCE_MAX_USEC 30000000ULL
 #define CHILD_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* ---- the file --------------------------------------------------------------------------------- */
@@ -356,9 +357,10 @@ bool health_step(struct health *h, struct jobs *m, struct svc *goal, uint64_t go
 	}
 	if (h->phase == HP_WAIT || h->phase == HP_SETTLE || h->phase == HP_CHECK)
 		trial_step(h, m, goal, goal_id, now);
-	if (h->phase == HP_MARK && h->pid && now >= h->mark_deadline) {
+	if ((h->phase == HP_MARK || h->phase == HP_EVIDENCE) && h->pid && now >= h->mark_deadline) {
 		kill_child(h);
-		record(h, "error: keel update did not finish within 120 s (killed)");
+		if (h->phase == HP_MARK)
+			record(h, "error: keel update did not finish within 120 s (killed)");
 		h->phase = HP_DONE;
 		h->reboot = !h->pass;
 	}
@@ -413,8 +415,19 @@ bool health_reaped(void *arg, pid_t pid, int status)
 		else
 			h->phase = HP_DONE;
 		h->reboot = !h->pass;
+		if (h->pass)
+			break;
+		/* before the reboot that rolls back: evidence on STATE for `keel diag last` */
+		char *argv[] = {"keel", "diag", "health", "--keep", "--reason", h->reason, NULL};
+		if (!start(h, h->keel, argv)) {
+			h->phase = HP_EVIDENCE, h->reboot = false;
+			h->mark_deadline = mono_us() + EVIDENCE_MAX_USEC;
+		}
 		break;
 	}
+	case HP_EVIDENCE:
+		h->phase = HP_DONE, h->reboot = true;
+		break;
 	case HP_STEADY:
 		if (!clean)
 			log_warn("health: keel update steady-state %s", how);
@@ -431,7 +444,7 @@ uint64_t health_next(const struct health *h)
 	uint64_t next = 0;
 	if (!h->trial || h->phase == HP_DONE || h->phase == HP_IDLE)
 		return 0;
-	if (h->phase == HP_MARK)
+	if (h->phase == HP_MARK || h->phase == HP_EVIDENCE)
 		return h->pid ? h->mark_deadline : 0;
 	if (h->phase == HP_STEADY)
 		return 0;

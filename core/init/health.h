@@ -18,7 +18,9 @@
  * session is killed. Then the verdict runs `keel update mark-good --reason R` (pass) or
  * `keel update mark-bad --reason R` (fail) as a child (killed after 120 s); after a pass whose
  * mark-good exited 0, `keel update steady-state --wait` (FleetLock: release the reboot slot);
- * after a fail, health_step() asks for a reboot (the supervisor's clean shutdown path), so the
+ * after a fail, `keel diag health --keep --reason R` (evidence on STATE for `keel diag last`: the reason,
+ * health.log, the units' states, the kernel log; killed after 30 s), then health_step() asks for
+ * a reboot (the supervisor's clean shutdown path), so the
  * boot counter of the entry runs down and the previous release boots. Not a trial boot: only
  * `keel update steady-state --wait` once the goal is reached (as Zincati does at start). No boot
  * record from stage 1 (/run/keel/boot): nothing at all.
@@ -58,7 +60,7 @@ struct health_spec {
 int health_parse(const char *data, size_t len, struct health_spec *s, struct kerr *e);
 void health_spec_free(struct health_spec *s);
 
-enum health_phase { HP_IDLE, HP_WAIT, HP_SETTLE, HP_CHECK, HP_MARK, HP_STEADY, HP_DONE };
+enum health_phase { HP_IDLE, HP_WAIT, HP_SETTLE, HP_CHECK, HP_MARK, HP_EVIDENCE, HP_STEADY, HP_DONE };
 
 struct health {
 	/* set by the caller before svc_loop_run() */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 void log_ring_init(struct log_ring *r, size_t max)
 {
@@ -23,7 +24,7 @@ void log_ring_free(struct log_ring *r)
 /* Grow (still linear: head == len) towards need bytes, up to max. */
 static void grow(struct log_ring *r, size_t need)
 {
-	size_t cap = r->cap ? r->cap : 4096;
+	size_t cap = r->cap ? r->cap : 256; /* most units print a line or two: the journal file keeps the rest */
 	while (cap < need && cap < r->max)
 		cap = cap > r->max / 2 ? r->max : cap * 2;
 	if (cap > r->max)
@@ -88,4 +89,16 @@ int log_ring_copy(const struct log_ring *r, struct buf *out)
 	buf_put(out, r->p + pos, first);
 	buf_put(out, r->p, n - first);
 	return 0;
+}
+
+int log_ring_span(const struct log_ring *r, uint64_t at, size_t n, struct iovec *v)
+{
+	if (!n || !r->cap || at > r->total || n > r->total - at || r->total - at > r->len)
+		return 0;
+	size_t back = (size_t)(r->total - at); /* from the oldest byte wanted to the end */
+	size_t pos = (r->head + r->cap - back) % r->cap; /* head: where the next byte goes */
+	size_t first = r->cap - pos < n ? r->cap - pos : n;
+	v[0] = (struct iovec){r->p + pos, first};
+	v[1] = (struct iovec){r->p, n - first};
+	return n > first ? 2 : 1;
 }

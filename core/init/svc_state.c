@@ -2,6 +2,7 @@
 #include "init/svc_state.h"
 #include "init/boot_units.h"
 #include "init/svc_exec.h"
+#include "init/journal.h"
 #include "init/svc_jobs.h"
 #include "init/svc_socket.h"
 #include "init/unit_cond.h"
@@ -817,6 +818,7 @@ void svc_output(struct jobs *m, struct svc *s)
 		if (r <= 0)
 			return;
 		log_ring_write(&s->log, buf, (size_t)r);
+		journal_feed(&s->log, &s->u, s->name, (long)s->main_pid, buf, (size_t)r);
 	}
 }
 

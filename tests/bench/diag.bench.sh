@@ -56,3 +56,13 @@ done
 kb() { "$KEEL" diag bundle -o "$BENCH_TMP/b.tar.zst"; }
 bt=$(best_of 3 kb)
 ROWS+=("diag bundle of this machine | $bt s, $(($(stat -c %s "$BENCH_TMP/b.tar.zst") / 1024)) KiB compressed ($(($(zstd -dc "$BENCH_TMP/b.tar.zst" | wc -c) / 1024)) KiB tar) | - | - | \`keel diag bundle -o b.tar.zst\` (goal < 2 s, < 1 MiB)")
+
+# --obfuscate (every item through the token mapper) against the plain bundle, and keel diag diff
+# of two bundles of this machine (both read as untrusted: zstd, tar, every sha256 checked).
+ko() { "$KEEL" diag bundle --obfuscate -o "$BENCH_TMP/o.tar.zst"; }
+ot=$(best_of 3 ko)
+row_time "diag bundle --obfuscate of this machine" "$ot" "$bt" "keel diag bundle --obfuscate" "keel diag bundle (not obfuscated)"
+"$KEEL" diag bundle -o "$BENCH_TMP/b2.tar.zst" > /dev/null
+kd() { "$KEEL" diag diff "$BENCH_TMP/b.tar.zst" "$BENCH_TMP/b2.tar.zst"; [ $? -le 1 ]; } # 1: they differ
+dt=$(best_of 3 kd)
+ROWS+=("diag diff of two bundles of this machine | $dt s | - | - | \`keel diag diff A.tar.zst B.tar.zst\`")

@@ -11,6 +11,13 @@ if [ -s "$map" ]; then
 			"$(awk -v b="${was:-0}" 'BEGIN { printf "%.1f", b / 1024 }')" \
 			"tests/bench/sizemap.py build/keel.debug.map" "tests/bench/size.baseline"
 	done < <(python3 "$KEEL_SRC/tests/bench/sizemap.py" "$map")
+	# What no component owns: ELF and program headers, the dynamic section, the relocations
+	# (DT_RELR since -z pack-relative-relocs; DT_RELA before) and the page alignment between segments.
+	rest=$(($(stat -c %s "$KEEL") - $(python3 "$KEEL_SRC/tests/bench/sizemap.py" "$map" | awk '{ s += $2 } END { print s }')))
+	was=$(awk '$1 == "stripped" { t = $2 } $1 != "release" && $1 != "stripped" { s += $2 } END { print t - s }' "$base")
+	row_size "size: the rest: headers, relocations, alignment (vs release $rel)" \
+		"$(awk -v b="$rest" 'BEGIN { printf "%.1f", b / 1024 }')" "$(awk -v b="$was" 'BEGIN { printf "%.1f", b / 1024 }')" \
+		"stat -c %s build/keel minus the components" "tests/bench/size.baseline"
 	row_size "size: stripped build/keel (vs release $rel)" "$(awk -v b="$(stat -c %s "$KEEL")" 'BEGIN { printf "%.1f", b / 1024 }')" \
 		"$(awk -v b="$(awk '$1 == "stripped" { print $2 }' "$base")" 'BEGIN { printf "%.1f", b / 1024 }')" \
 		"stat -c %s build/keel" "tests/bench/size.baseline"

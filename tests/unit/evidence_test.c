@@ -18,7 +18,7 @@ T_TEST(evidence_keep_bounded)
 	for (int i = 1; i <= 7; i++) {
 		char why[64];
 		snprintf(why, sizeof(why), "failure number %d", i);
-		t_check(evidence_save(root, why) == i, "save %d is number %d", i, i);
+		t_check(evidence_save(root, "/run/keel", why) == i, "save %d is number %d", i, i);
 	}
 	t_check(evidence_last(root, &n) == 7 && n == EVIDENCE_KEEP, "last 7, %d kept (got %u)", EVIDENCE_KEEP, n);
 	for (int i = 1; i <= 7; i++) {
@@ -37,7 +37,7 @@ T_TEST(evidence_keep_bounded)
 	/* a foreign file in the directory is neither counted nor removed */
 	snprintf(path, sizeof(path), "%s/" EVIDENCE_DIR "/notes", t_tmpdir());
 	close(open(path, O_WRONLY | O_CREAT, 0600));
-	t_check(evidence_save(root, "again") == 8 && !access(path, F_OK), "8 written, the foreign file kept");
+	t_check(evidence_save(root, "/run/keel", "again") == 8 && !access(path, F_OK), "8 written, the foreign file kept");
 	t_check(evidence_last(root, &n) == 8 && n == EVIDENCE_KEEP, "still %d kept (got %u)", EVIDENCE_KEEP, n);
 	close(root);
 }
@@ -54,7 +54,7 @@ T_TEST(evidence_planted_symlink)
 	snprintf(p, sizeof(p), "%s/var", root);
 	t_check(!symlink(out, p), "plant var -> outside");
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	t_check(evidence_save(fd, "x") < 0, "refused: var is a symlink");
+	t_check(evidence_save(fd, "/run/keel", "x") < 0, "refused: var is a symlink");
 	snprintf(p, sizeof(p), "%s/lib", out);
 	t_check(access(p, F_OK) != 0, "nothing created through the symlink");
 	unsigned n = 9;

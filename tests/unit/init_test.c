@@ -61,7 +61,7 @@ T_TEST(ring_bounded)
 	t_check(!strcmp(ring_str(&r), ""), "empty ring");
 	log_ring_write(&r, "one\ntwo\n", 8);
 	t_check(!strcmp(ring_str(&r), "one\ntwo\n"), "small write");
-	t_check(r.cap == 4096, "starts at 4 KiB: %zu", r.cap);
+	t_check(r.cap == 256, "starts at 256 bytes: %zu", r.cap);
 	char line[100];
 	for (int i = 0; i < 1000; i++) {
 		int n = snprintf(line, sizeof(line), "line %04d\n", i);

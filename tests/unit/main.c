@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct applet unit_applet = {"unit", NULL, "unit tests", ""};
+static const struct applet unit_applet = {"unit", NULL, "unit tests", NULL, 0};
 
 #define MAX_TESTS 512
 static struct { const char *name; void (*fn)(void); } tests[MAX_TESTS];

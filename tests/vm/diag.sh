@@ -2,7 +2,9 @@
 # tests/vm/diag.sh — keel diag in qemu: a failed stage 1 (a slot whose manifest signature does
 # not verify) keeps evidence on STATE that `keel diag last` shows from the rescue console and that
 # survives on the disk; the next good boot (keel init as PID 1) warns that it exists, and
-# `keel diag boot` agrees with the stage-1 times printed on the console.
+# `keel diag boot` agrees with the stage-1 times printed on the console; `keel diag diff` sees a
+# unit started and its listening socket between two bundles, and `keel diag bundle --obfuscate`
+# leaves a planted IP, MAC and the host name nowhere in the tar (the map, 0600, has them).
 VM_SUITE=diag
 . "$(dirname "$0")/lib.sh"
 
@@ -45,8 +47,26 @@ cat > "$st/etc/keel-test/report" <<'X'
 bb=/usr/bin/busybox
 /usr/bin/keel diag boot | $bb sed 's/^/TEST boot: /' > /dev/console
 /usr/bin/keel diag last | $bb head -1 | $bb sed 's/^/TEST last: /' > /dev/console
+# diff on a real host: a bundle, a unit that listens started, another bundle
+/usr/bin/keel diag bundle --deadline 30 -o /run/a.tar > /dev/null
+/usr/bin/keel init start listener.service
+$bb sleep 1
+/usr/bin/keel diag bundle --deadline 30 -o /run/b.tar > /dev/null
+/usr/bin/keel diag diff /run/a.tar /run/b.tar | $bb sed 's/^/TEST diff: /' > /dev/console
+echo "TEST diff-self: $(/usr/bin/keel diag diff /run/b.tar /run/b.tar; echo rc=$?)" > /dev/console
+# --obfuscate on a real host: the planted values in b.tar, nowhere in o.tar; the map 0600
+/usr/bin/keel diag bundle --obfuscate --deadline 30 -o /run/o.tar > /dev/null
+for v in 203.0.113.9 02:00:5e:10:00:01 vmhost-diag; do
+	echo "TEST obf: $v plain=$($bb grep -c -F "$v" /run/b.tar) obfuscated=$($bb grep -c -i -F "$v" /run/o.tar) map=$($bb grep -c -F "$v" /run/o.tar.map)" > /dev/console
+done
+echo "TEST obf-map: $($bb stat -c %a /run/o.tar.map)" > /dev/console
 /usr/bin/keel init poweroff
 X
+printf 'peer = 203.0.113.9\nmac = 02:00:5e:10:00:01\nowner = vmhost-diag\n' > "$st/etc/keel-test/plant.conf"
+mkdir -p "$st/etc/keel"
+cp "$st/etc/keel-test/plant.conf" "$st/etc/keel/plant.conf"
+printf 'vmhost-diag\n' > "$st/etc/hostname"
+printf '[Unit]\nDescription=listens on 7777\n\n[Service]\nExecStart=/usr/bin/busybox httpd -f -p 7777 -h /\n' > "$st/etc/systemd/system/listener.service"
 printf '[Unit]\nDescription=report\n\n[Service]\nExecStart=/usr/bin/busybox sh /etc/keel-test/report\n' > "$st/etc/systemd/system/report.service"
 ln -s ../report.service "$st/etc/systemd/system/multi-user.target.wants/report.service"
 vm_image diag-good --extra-usr "$fx" --extra-state "$st" >/dev/null || { fail "image diag-good"; exit 0; }
@@ -66,6 +86,16 @@ if vm_wait '^TEST last: ' 120 && vm_wait_exit 60; then
 		[ -z "$(grep -Fxv -f "$VM_DIR/diag.lines" "$VM_DIR/console.lines")" ] &&
 		pass "keel diag boot: stage 1's $(wc -l < "$VM_DIR/console.lines") console lines, each with the console's time" ||
 		{ fail "diag boot vs console" "$(diff "$VM_DIR/console.lines" "$VM_DIR/diag.lines" | head -5)"; }
+	con() { tr -d '\r' < "$VM_LOG"; }
+	con | grep -aEq '^TEST diff: units +listener.service +- +loaded.active.running' &&
+		con | grep -aEq '^TEST diff: listening +tcp6?:(0\.0\.0\.0|\[::\]):7777 +- +listen' &&
+		pass "keel diag diff on the host: the unit started and its listening socket" ||
+		{ fail "diag diff on the host" "$(con | grep -a '^TEST diff' | head -8)"; }
+	con | grep -aq '^TEST diff-self: rc=0' && pass "keel diag diff: a host's bundle against itself is the same (exit 0)" ||
+		fail "diag diff self" "$(con | grep -a '^TEST diff-self')"
+	[ "$(con | grep -ac '^TEST obf: .* plain=[1-9][0-9]* obfuscated=0 map=1$')" = 3 ] && con | grep -aq '^TEST obf-map: 600' &&
+		pass "keel diag bundle --obfuscate on the host: the planted IP, MAC and host name nowhere in the tar, each in the 0600 map" ||
+		fail "obfuscate on the host" "$(con | grep -a '^TEST obf' | tr '\n' ' ')"
 	# keel init keeps run/keel/boot-units open while it runs and closes it before the machine goes
 	# down: a file open for writing would keep /run from being remounted read-only
 	grep -aq 'shutdown: power off' "$VM_LOG" && ! grep -aq 'shutdown: remount /run read-only' "$VM_LOG" &&

@@ -107,6 +107,10 @@ fi
 	fail "notify after the attack" "$(t 'a after the attack: ')"
 want="fs/protected_hardlinks=1 fs/protected_symlinks=1 fs/protected_fifos=1 fs/protected_regular=2 kernel/kptr_restrict=1 kernel/dmesg_restrict=1 kernel/sysrq=16 kernel/pid_max=4194304 "
 [ "$(t 'sysctl: ')" = "$want" ] && pass "stage 2 set the kernel's protections ($want)" || fail "sysctls" "$(t 'sysctl: ')"
+[ "$(t 'journal json: ')" = '1 "PRIORITY":"6" "SYSLOG_IDENTIFIER":"busybox" "_SYSTEMD_UNIT":"b.service" 1 runs 3' ] &&
+	pass "journalctl -u b -o json on the host: systemd's fields, this boot's _BOOT_ID, all three runs kept" ||
+	fail "journalctl -o json" "$(t 'journal json: ')"
+[ "$(t 'journal short: ')" = 1 ] && pass "journalctl -u b.service: systemd's short line" || fail "journalctl short" "$(t 'journal short: ')"
 [ "$(t 't started: ')" = '"active":"active"' ] && pass "t.service (ignores SIGTERM) running before poweroff" || fail "t.service start"
 
 if vm_wait_exit 60; then

@@ -4,11 +4,12 @@
 # (keel-2026.2.0+3.efi, its own signed UKI naming B's root hash). Both ship the same
 # /usr/lib/keel/health.json, whose command fails on 2026.2.0. Each trial boot reaches
 # multi-user.target, the check fails, keel init runs `keel update mark-bad`, which renames the entry
-# to +0-1 (no tries left) and gives USR-B priority 0, and reboots through its shutdown path; the
-# next boot is 2026.1.0 (systemd-boot sorts the +0 entry last), which is no trial: no check runs.
-# First, on a copy where 2026.1.0 itself is on trial (keel-2026.1.0+3.efi, USR-A not successful),
-# the check passes: no reboot, the verdict recorded, and keel init's `keel update mark-good`
-# blesses the entry (keel-2026.1.0.efi) and USR-A (successful).
+# to +0-1 (no tries left) and gives USR-B priority 0, keeps evidence on STATE (`keel diag health
+# --keep --reason R`: shown by `keel diag last` after the rollback) and reboots through its
+# shutdown path; the next boot is 2026.1.0 (systemd-boot sorts the +0 entry last), which is no
+# trial: no check runs. First, on a copy where 2026.1.0 itself is on trial (keel-2026.1.0+3.efi,
+# USR-A not successful), the check passes: no reboot, the verdict recorded, and keel init's
+# `keel update mark-good` blesses the entry (keel-2026.1.0.efi) and USR-A (successful).
 VM_SUITE=uefi-health
 . "$(dirname "$0")/lib.sh"
 [ -r /usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd ] || { fail "prerequisites" "ovmf missing"; exit 0; }
@@ -78,6 +79,12 @@ if vm_wait '^TEST done' 240 && vm_wait_exit 60; then
 		pass "2026.1.0 is no trial: no health check ran, no verdict recorded" || { fail "no check on a good boot"; con | grep -a health; }
 	[ "$(cgpt show -i 3 -T "$disk")" = 0 ] && [ "$(cgpt show -i 3 -S "$disk")" = 0 ] &&
 		pass "cgpt show: USR-B tries 0, not successful" || fail "GPT after the fallback"
+	# the failed trial kept evidence on STATE before its reboot (keel diag health --keep --reason R, run by keel init)
+	con | grep -q "^TEST last: /var/lib/keel/evidence/1.txt (1 kept) keel: update rolled back: the trial boot's health check failed: /usr/bin/busybox exited 1 \$" &&
+		pass "after the rollback: keel diag last shows the failed trial's evidence (1 kept: one trial, mark-bad ended it)" ||
+		fail "evidence of the failed trial" "$(con | grep -a '^TEST last')"
+	con | grep -q '1 failed boot(s) left evidence in /var/lib/keel/evidence, the newest 1.txt: keel diag last' &&
+		pass "keel init on the fallback boot says that the evidence exists" || fail "evidence warning after the rollback"
 else
 	fail "the boot after the failed trial reaches the host and reports"; vm_log_tail 30
 fi
