@@ -6,6 +6,13 @@
  *        keel update publish init --repo DIR --key ROLE=KEY... [--threshold ROLE=N]... [--consistent-snapshot]
  *        keel update publish add --repo DIR --key ROLE=KEY... [--custom JSON] FILE[=NAME]...
  *        keel update publish rotate --repo DIR --key root=KEY... --new ROLE=KEY... [--threshold ROLE=N]...
+ *        keel update publish release --repo DIR --key ROLE=KEY... [--chunk-size N] SLOT.img UKI.efi
+ *        keel update status [--json]
+ *        keel update check --repo DIR|URL [--json]
+ *        keel update apply --repo DIR|URL [--esp DIR] [--allow-downgrade] [--retries N] [--reboot] [--json]
+ *        keel update mark-good [--reason TEXT] [--json]
+ *        keel update mark-bad --reason TEXT [--json]
+ *        keel update rollback [--json]
  *        keel update reboot|steady-state [--wait] [--json] [--root DIR] [--now EPOCH]
  *
  * A TUF 1.0 repository is metadata/ and targets/ below a directory, file:///DIR or http(s) URL.
@@ -17,10 +24,27 @@
  * trusted. target: a target's length, hashes, custom fields from the
  * trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
  * reboot: apply /etc/keel/update.json's strategy (immediate, fleetlock, window, off) now; exit 0
- * rebooting, 1 off, 3 error, 4 deferred. steady-state: release the FleetLock slot (0, 1 refused).
+ * rebooting, 1 off, 3 error, 5 deferred. steady-state: release the FleetLock slot (0, 1 refused).
  * publish: sign with PEM private keys (EC P-256: ecdsa-sha2-nistp256; RSA: rsassa-pss-sha256).
  * init: version 1 of every role; add: copy files below targets/, new targets, snapshot and
  * timestamp; rotate: root N+1 with the --new keys of the roles named, signed by old and new keys.
+ *
+ * Releases (core/update/release.h): publish release cuts a slot image into zstd frames of
+ * --chunk-size bytes (default 1 MiB) as keel-VERSION.usr.zst, plus keel-VERSION.efi. check: the
+ * newest release never remembered as failed, against the booted version and the floor (--floor,
+ * default /var/lib/keel/min-version). apply: into the other slot, each chunk's sha256 checked
+ * before it is written, resumed from the first unverified chunk (--retries, default 3, then the
+ * next apply); then the slot manifest (--keys, default /etc/keel/keys) and verity tree, the UKI
+ * into the ESP (--esp DIR mounted; without it, on a boot-loader boot, the GPT's ESP mounted
+ * privately), the GPT, the pending release (--state, default
+ * /var/lib/keel/update/state); --reboot then applies the reboot strategy as `update reboot` does
+ * (exit 5 deferred; --reboot-root DIR: its files beneath DIR, for tests).
+ * mark-good: entry blessed, GPT successful, floor raised. mark-bad: the release remembered as
+ * failed, its entry renamed +0 (no tries left), the other slot boots next. rollback: cancel a
+ * staged release, or boot the other slot.
+ * Booted slot, entry, version, disk: --boot (default /run/keel/boot), --disk; partitions: --sys.
+ * Exit status of these: 0 available/applied/done; 1 refused (trust, rollback); 2 usage;
+ * 3 error; 4 nothing to do; 5 deferred.
  *
  * Options: --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
  * 7 days, timestamp 1 day; --now defaults to SOURCE_DATE_EPOCH, else the clock); -j, --json.
@@ -41,6 +65,7 @@
 #include "net/http.h"
 #include "trust/sig.h"
 #include "trust/tuf.h"
+#include "applets/update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,15 +84,19 @@
 #endif
 
 /* files beneath the trust dir and the repository, downloads, HTTP (DNS, sockets, back-off) */
-static const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "renameat", "renameat2",
+const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "renameat", "renameat2",
 	"rename", "unlink", "unlinkat", "fchmod", "fsync", "getrandom", "socket", "connect", "poll", "ppoll", "sendto",
 	"recvfrom", "sendmsg", "recvmsg", "getsockopt", "setsockopt", "getsockname", "getpeername", "bind",
-	"nanosleep", "clock_nanosleep", "shutdown", "uname", NULL};
+	"nanosleep", "clock_nanosleep", "shutdown", "uname", "pread64", "pwrite64", "fdatasync", "lseek", "mkdir", "getdents64", NULL};
 
-static const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT, *custom;
-static uint64_t now;
-static int json, consistent, repofd = -1;
+const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT;
+static const char *custom;
+uint64_t now;
+int json, repofd = -1;
+static int consistent;
 static struct strlist keys, newkeys, thresholds, expires;
+struct upd_opts upd = {.sys = "/sys", .reboot_root = "", .state = UPD_STATE, .boot = UPD_BOOT, .keys = UPD_KEYS, .floor = UPD_FLOOR, .retries = 3,
+	.chunk = RELEASE_CHUNK_DEFAULT};
 
 static const struct opt opts[] = {
 	{"repo", 0, OPT_STR, &repo},
@@ -81,17 +110,25 @@ static const struct opt opts[] = {
 	{"expires", 0, OPT_LIST, &expires},
 	{"consistent-snapshot", 0, OPT_FLAG, &consistent},
 	{"custom", 0, OPT_STR, &custom},
+	{"state", 0, OPT_STR, &upd.state},
+	{"disk", 0, OPT_STR, &upd.disk},
+	{"boot", 0, OPT_STR, &upd.boot},
+	{"keys", 0, OPT_STR, &upd.keys},
+	{"esp", 0, OPT_STR, &upd.esp},
+	{"floor", 0, OPT_STR, &upd.floor},
+	{"reason", 0, OPT_STR, &upd.reason},
+	{"allow-downgrade", 0, OPT_FLAG, &upd.allow_downgrade},
+	{"reboot", 0, OPT_FLAG, &upd.reboot},
+	{"retries", 0, OPT_U64, &upd.retries, 0, 100},
+	{"chunk-size", 0, OPT_U64, &upd.chunk, 4096, RELEASE_CHUNK_MAX},
+	{"reboot-root", 0, OPT_STR, &upd.reboot_root},
+	{"sys", 0, OPT_STR, &upd.sys},
 	{0},
 };
 
 /* ---- fetching: a directory, file:// or http(s) ---- */
 
-struct http_fetch {
-	char base[2048];
-	struct http_ca ca;
-};
-
-static int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sink, void *sctx, struct kerr *e)
+int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sink, void *sctx, struct kerr *e)
 {
 	struct http_fetch *h = ctx;
 	struct http_result res = {0};
@@ -107,7 +144,7 @@ static int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sin
 	return ret;
 }
 
-static int open_repo(struct tuf_fetch *f, struct http_fetch *h)
+int open_repo(struct tuf_fetch *f, struct http_fetch *h)
 {
 	struct kerr e = {0};
 	const char *dir = repo;
@@ -364,6 +401,8 @@ static int publish(int n, char **ops)
 		ret = tuf_pub_init(&p, &e);
 	} else if (!strcmp(ops[0], "rotate") && n == 1) {
 		ret = newkeys.n ? tuf_pub_rotate(&p, &e) : kerr_set(&e, -EINVAL, "rotate: no --new key");
+	} else if (!strcmp(ops[0], "release")) {
+		ret = update_publish_release(&p, n, ops, &e);
 	} else if (!strcmp(ops[0], "add")) {
 		for (int i = 1; i < n; i++) {
 			char *eq = strchr(ops[i], '=');
@@ -397,7 +436,7 @@ int update_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc < 2)
-		return kfail(EXIT_USAGE, "which command? refresh, target, download, publish (see --help)");
+		return kfail(EXIT_USAGE, "which command? status, check, apply, mark-good, mark-bad, rollback, reboot, steady-state, refresh, target, download, publish (see --help)");
 	if (!strcmp(argv[1], "reboot") || !strcmp(argv[1], "steady-state"))
 		return update_fleet(argc - 1, argv + 1);
 	int n = args_parse(opts, argc - 2, argv + 2, &ops);
@@ -407,5 +446,8 @@ int update_main(int argc, char **argv)
 		return client(argv[1], n, ops);
 	if (!strcmp(argv[1], "publish"))
 		return publish(n, ops);
+	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "check") || !strcmp(argv[1], "apply") ||
+		!strcmp(argv[1], "mark-good") || !strcmp(argv[1], "mark-bad") || !strcmp(argv[1], "rollback"))
+		return update_release(argv[1], n, ops);
 	return kfail(EXIT_USAGE, "unknown command '%s' (see --help)", argv[1]);
 }

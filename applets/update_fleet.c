@@ -6,7 +6,7 @@
  *     pre-reboot) and, if allowed, has PID 1 reboot cleanly. --wait retries a deferral: at the
  *     next window, or after 1, 2, 4 … 300 s while the lock is held (423).
  *     Exit: 0 reboot requested; 1 strategy off (nothing rebooted); 3 error (config, FleetLock
- *     answer other than 2xx/423 with its kind and value, PID 1 unreachable); 4 deferred.
+ *     answer other than 2xx/423 with its kind and value, PID 1 unreachable); 5 deferred.
  *   keel update steady-state [--wait] [--json] [--root DIR]
  *     FleetLock steady-state: release this node's reboot slot (after mark-good; at the start of
  *     a boot that is no trial). --wait retries every failure with the same backoff until a 2xx.
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 
-#define EXIT_DEFERRED 4
+#define EXIT_DEFERRED 5 /* as the release verbs: 4 is "nothing to do" */
 #define BACKOFF_MAX 300
 
 static const char *const fleet_syscalls[] = {"open", "openat", "socket", "connect", "poll", "ppoll", "sendto",

@@ -7,6 +7,7 @@
 # units and two containers from OCI layouts on STATE (container@.service: keel oci unpack
 # verifies the signature, keel policy workload admits, runc from the slot runs it): the signed
 # one says hello in its log, the unsigned one is refused; `keel init status`, a clean power off.
+# Then (UEFI) an update to release 2026.2.0 and an automatic rollback from 2026.3.0 (below).
 #
 # Exit status: 0 only when every milestone below showed on the console and the VM powered off
 # cleanly; 1 otherwise, naming the first milestone that is missing. KEEL_DEMO_CMDLINE (for the
@@ -85,10 +86,10 @@ milestones+=(
 	'keel init: started demo-web.service'
 	'keel init: started demo-worker.service'
 	'keel init: startup finished: multi-user.target reached'
-	'^container@hello.service> CONTAINER hello: pid=1 '
+	'^container@hello.service> (.* )?CONTAINER hello: pid=1 '
 	'^container@hello.service +loaded +active +running'
 	'^container@unsigned.service +loaded +failed +failed'
-	'^container@unsigned.service> keel oci: unpack: .*: no cosign signature'
+	'^container@unsigned.service> (.* )?keel oci: unpack: .*: no cosign signature'
 	'^demo-web.service +loaded +active +running'
 	'keel init: all units stopped: power off'
 	'reboot: Power down'
@@ -103,5 +104,26 @@ if [ "$ok" != 1 ]; then
 	echo "demo: FAILED (console log above; last lines:)" >&2
 	vm_log_tail 10 >&2
 	exit 1
+fi
+# Updates (UEFI only; KEEL_DEMO_UPDATE=0 skips): tests/vm/update.sh's first four boots — release
+# 2026.1.0 applies 2026.2.0 from a TUF repository on the host's loopback HTTP server (qemu user
+# network, restrict=on, one guestfwd), 2026.2.0's trial passes its health check and is marked
+# good, 2026.3.0's trial fails its health check, is marked bad and the host is back on 2026.2.0,
+# which is then offered nothing newer. Every step must pass, else the demo fails.
+if [ "$uefi" = 1 ] && [ "${KEEL_DEMO_UPDATE:-1}" = 1 ]; then
+	echo "==> update: 2026.1.0 -> 2026.2.0 (TUF over loopback HTTP, health decides), then 2026.3.0 fails its health check and rolls back"
+	uout=$VM_DIR/update.out
+	KEEL_UPDATE_STEPS=4 bash tests/vm/update.sh 2>&1 | tee "$uout" | sed -un 's/^PASS: update: /    ok: /p; s/^FAIL: update: /    FAILED: /p' || true
+	for m in 'PASS: update: 2026.1.0: keel update apply installed 2026.2.0 over HTTP' \
+		'PASS: update: 2026.2.0 booted from USR-B on trial; health passed, marked good' \
+		'PASS: update: 2026.3.0 booted on trial, its health check failed, keel init rebooted' \
+		'PASS: update: mark-bad: keel-2026.3.0\+0-1.efi' \
+		'PASS: update: after the failed trial: 2026.2.0 \(USR-B\) boots, no trial' \
+		'PASS: update: check: nothing newer'; do
+		grep -aqE -- "^$m" "$uout" || { echo "demo: update step missing: /$m/" >&2; ok=0; break; }
+	done
+	if grep -aq '^FAIL:' "$uout"; then ok=0; echo "demo: an update step failed: $(grep -a '^FAIL:' "$uout" | head -1)" >&2; fi
+	[ "$ok" = 1 ] || { echo "demo: FAILED (update)" >&2; exit 1; }
+	echo "==> update: 2026.2.0 installed and marked good; 2026.3.0 failed its health check and the host rolled back to 2026.2.0"
 fi
 echo "==> demo: the host came up, ran its units and powered off cleanly"

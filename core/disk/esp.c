@@ -347,16 +347,15 @@ static int alias(const struct dir *d, size_t end, const char *name, uint8_t s[11
 	return -EEXIST;
 }
 
-int esp_bless(struct esp *x, const char *entry, char *blessed, size_t bn, struct kerr *e)
+/* bad 0: entry -> BASE.efi (good); bad 1: entry -> BASE+0-DONE.efi (no tries left). */
+static int esp_rename(struct esp *x, const char *entry, int bad, char *out, size_t bn, struct kerr *e)
 {
 	struct esp_name en, fn;
-	char target[ESP_NAME_MAX + 4];
-	const struct dent *good, *counted = NULL;
+	char target[ESP_NAME_MAX + 16];
+	const struct dent *good = NULL, *counted = NULL;
 	int ret;
 	if (esp_name_parse(entry, &en) || str_fmt(target, sizeof(target), "%s.efi", en.base) || strlen(target) >= ESP_NAME_MAX)
 		return kerr_set(e, -EINVAL, "entry %.140s: not a NAME[+LEFT[-DONE]].efi boot entry name", entry);
-	if (str_copy(blessed, bn, target))
-		return kerr_set(e, -ENAMETOOLONG, "entry name too long");
 	struct walk *w = walk_new(e);
 	if (!w)
 		return -ENOMEM;
@@ -380,18 +379,40 @@ int esp_bless(struct esp *x, const char *entry, char *blessed, size_t bn, struct
 		w->d.b[i * 32] = 0xe5;
 		any = 1;
 	}
-	good = find(w->f, w->n, target);
+	/* bless: the counted entry (+LEFT) is renamed, BASE.efi is the target. mark bad: the entry
+	 * with tries left (or a good one) is renamed, BASE+0-DONE.efi is the target. */
+	if (!bad)
+		good = find(w->f, w->n, target);
 	for (int i = 0; i < w->n; i++) {
-		if ((w->f[i].attr & 0x10) || esp_name_parse(w->f[i].name, &fn) || fn.left < 0 || strcasecmp(fn.base, en.base))
+		if ((w->f[i].attr & 0x10) || esp_name_parse(w->f[i].name, &fn) || strcasecmp(fn.base, en.base))
+			continue;
+		if (bad && !fn.left) {
+			good = &w->f[i];
+			continue;
+		}
+		if (!bad && fn.left < 0)
 			continue;
 		if (counted) {
 			ret = kerr_set(e, -EEXIST, "ESP: EFI/Linux has both %s and %s", counted->name, w->f[i].name);
 			goto out;
 		}
 		counted = &w->f[i];
+		if (bad && (str_fmt(target, sizeof(target), "%s+0-%d.efi", en.base, fn.done < 0 ? 0 : fn.done) ||
+			strlen(target) >= ESP_NAME_MAX)) {
+			ret = kerr_set(e, -ENAMETOOLONG, "entry name too long");
+			goto out;
+		}
 	}
 	if (!counted) {
-		ret = good ? 1 : kerr_set(e, -ENOENT, "ESP: no EFI/Linux/%s+LEFT[-DONE].efi nor %s", en.base, target);
+		if (good && str_copy(out, bn, bad ? good->name : target))
+			ret = kerr_set(e, -ENAMETOOLONG, "entry name too long");
+		else
+			ret = good ? 1 : kerr_set(e, -ENOENT, "ESP: no EFI/Linux/%s%s.efi nor %s", en.base,
+				bad ? "[+LEFT[-DONE]]" : "+LEFT[-DONE]", bad ? "a +0 entry" : target);
+		goto out;
+	}
+	if (str_copy(out, bn, target)) {
+		ret = kerr_set(e, -ENAMETOOLONG, "entry name too long");
 		goto out;
 	}
 	if (good) { /* a rename cut short after step 2: both names, one file */
@@ -443,6 +464,16 @@ int esp_bless(struct esp *x, const char *entry, char *blessed, size_t bn, struct
 out:
 	walk_free(w);
 	return ret;
+}
+
+int esp_bless(struct esp *x, const char *entry, char *blessed, size_t n, struct kerr *e)
+{
+	return esp_rename(x, entry, 0, blessed, n, e);
+}
+
+int esp_mark_bad(struct esp *x, const char *entry, char *renamed, size_t n, struct kerr *e)
+{
+	return esp_rename(x, entry, 1, renamed, n, e);
 }
 
 int esp_find(const struct gpt *g)

@@ -65,6 +65,12 @@ int esp_list(struct esp *x, struct esp_file *out, int max, int *n, struct kerr *
  * file in EFI/Linux becomes BASE.efi (sequence above). blessed gets the final name. 1 when it
  * was already good (nothing written), 0 when renamed, -errno. */
 int esp_bless(struct esp *x, const char *entry, char *blessed, size_t n, struct kerr *e);
+/* Mark entry bad (what `keel update mark-bad` does on a failed trial): its file becomes
+ * BASE+0-DONE.efi (no tries left: systemd-boot sorts it after every other entry and boots the
+ * previous release next, without spending the tries it had left). Same crash-safe sequence as
+ * esp_bless; a good BASE.efi is renamed too. renamed gets the final name. 1 when already +0
+ * (nothing written), 0 when renamed, -errno. */
+int esp_mark_bad(struct esp *x, const char *entry, char *renamed, size_t n, struct kerr *e);
 
 struct gpt;
 /* Index of the first ESP partition (GPT_TYPE_ESP) in g, -ENOENT none. */

@@ -175,6 +175,7 @@ struct tuf_pub {
 	struct tuf_signer *keys;    /* rotate: the new keys of the roles they name */
 	size_t nkeys;
 	const char *custom;         /* targets: a JSON object for every added target */
+	const char *const *customs; /* targets: per target, overriding custom (NULL entries: custom) */
 };
 
 /* A new repository: root, targets, snapshot and timestamp version 1. */

@@ -440,23 +440,94 @@ static void fill_targets(struct jw *w, void *ctx)
 	jw_obj_end(w);
 }
 
+/* Copy srcfd (size bytes) to path beneath the repository: a temporary file, fsync, rename, fsync
+ * of the directory; streamed, never whole in memory. */
+static int put_stream(const struct tuf_pub *p, const char *path, int srcfd, uint64_t size, uint8_t *tmp, size_t cap,
+	struct kerr *e)
+{
+	char dir[TUF_NAME_MAX + 64], t[TUF_NAME_MAX + 64];
+	const char *slash = strrchr(path, '/'), *base;
+	int ret = str_fmt(dir, sizeof(dir), "%.*s", (int)(slash - path), path), dfd = -1, fd = -1;
+	if (!ret)
+		ret = mkdirs(p->repofd, dir);
+	if (!ret && (dfd = fs_open_parent_beneath(p->repofd, path, &base)) < 0)
+		ret = dfd;
+	if (!ret && str_fmt(t, sizeof(t), ".%s.tmp", base))
+		ret = -ENAMETOOLONG;
+	if (!ret && (fd = openat(dfd, t, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		ret = -errno;
+	for (uint64_t off = 0; !ret && off < size;) {
+		size_t n = size - off < cap ? (size_t)(size - off) : cap;
+		if (!(ret = fs_pread_all(srcfd, tmp, n, (off_t)off)))
+			ret = fs_write_all(fd, tmp, n);
+		off += n;
+	}
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (!ret && renameat(dfd, t, dfd, base))
+		ret = -errno;
+	if (!ret && fsync(dfd))
+		ret = -errno;
+	if (fd >= 0) {
+		close(fd);
+		if (ret)
+			unlinkat(dfd, t, 0);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return ret ? kerr_set(e, ret, "write %s: %s", path, kerr_strerror(ret)) : 0;
+}
+
 /* One target: copied below targets/ (consistent: as HASH.NAME for each hash), its entry. */
 static int add_target(const struct tuf_pub *p, int consistent, const char *path, const char *name,
 	const struct json *custom, struct buf *info, struct kerr *e)
 {
-	struct buf data = BUF_INIT((size_t)1 << 31);
+	const size_t cap = 1 << 20;
+	uint8_t *data = malloc(cap), h[2][64];
+	struct hash_ctx hc[2];
+	struct stat st;
 	struct jw w;
-	char dst[TUF_NAME_MAX + 160];
+	char dst[TUF_NAME_MAX + 160], hex[129];
 	const char *base = strrchr(name, '/');
-	int ret;
+	int ret = 0, fd = -1;
 
 	if (!tuf_name_ok(name))
-		return kerr_set(e, -EINVAL, "target name refused: %.200s", name);
-	if ((ret = fs_read_path(AT_FDCWD, path, data.max, &data, e)))
-		return ret;
+		ret = kerr_set(e, -EINVAL, "target name refused: %.200s", name);
+	else if (!data)
+		ret = kerr_set(e, -ENOMEM, "out of memory");
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		ret = kerr_set(e, fd < 0 ? -errno : -EINVAL, "%s: %s", path, fd < 0 ? kerr_strerror(errno) : "not a regular file");
+	if (ret)
+		goto out;
+	hash_init(&hc[0], HASH_SHA256);
+	hash_init(&hc[1], HASH_SHA512);
+	for (uint64_t off = 0; off < (uint64_t)st.st_size;) {
+		size_t n = (uint64_t)st.st_size - off < cap ? (size_t)((uint64_t)st.st_size - off) : cap;
+		if ((ret = fs_pread_all(fd, data, n, (off_t)off)))
+			break;
+		hash_update(&hc[0], data, n);
+		hash_update(&hc[1], data, n);
+		off += n;
+	}
+	hash_final(&hc[0], h[0]);
+	hash_final(&hc[1], h[1]);
+	if (ret) {
+		kerr_set(e, ret, "%s: %s", path, kerr_strerror(ret));
+		goto out;
+	}
 	base = base ? base + 1 : name;
 	jw_init(&w, info);
-	jw_fileinfo(&w, data.p, data.len, 0);
+	jw_obj(&w);
+	jw_key(&w, "hashes");
+	jw_obj(&w);
+	for (int a = HASH_SHA256; a <= HASH_SHA512; a++) {
+		hex_encode(hex, h[a - HASH_SHA256], hash_size(a));
+		jw_key(&w, hash_name(a));
+		jw_str(&w, hex);
+	}
+	jw_obj_end(&w);
+	jw_key(&w, "length");
+	jw_uint(&w, (uint64_t)st.st_size);
 	if (custom) {
 		jw_key(&w, "custom");
 		tuf_jw_value(&w, custom);
@@ -464,19 +535,19 @@ static int add_target(const struct tuf_pub *p, int consistent, const char *path,
 	jw_obj_end(&w);
 	ret = jw_finish(&w);
 	for (int a = HASH_SHA256; !ret && a <= HASH_SHA512; a++) {
-		uint8_t h[64];
-		char hex[129];
-		hash_once(a, data.p, data.len, h);
-		hex_encode(hex, h, hash_size(a));
+		hex_encode(hex, h[a - HASH_SHA256], hash_size(a));
 		if (consistent)
 			snprintf(dst, sizeof(dst), "targets/%.*s%s.%s", (int)(base - name), name, hex, base);
 		else if (a == HASH_SHA256)
 			snprintf(dst, sizeof(dst), "targets/%s", name);
 		else
 			break;
-		ret = put_file(p, dst, data.p, data.len, e);
+		ret = put_stream(p, dst, fd, (uint64_t)st.st_size, data, cap, e);
 	}
-	buf_free(&data);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(data);
 	return ret;
 }
 
@@ -505,8 +576,13 @@ int tuf_pub_targets(struct tuf_pub *p, char *const *paths, char *const *names, s
 	if (ret || (ret = keys_init(ks, p->sign, p->nsign, e)) || (ret = check_signers(m[TUF_ROOT], ks, p->nsign, e)))
 		goto out;
 	for (size_t i = 0; i < n && !ret; i++) {
-		buf_init(&infos[i], 1 << 20);
-		ret = add_target(p, m[TUF_ROOT]->root->consistent, paths[i], names[i], custom.root, &infos[i], e);
+		struct json_doc own = {0};
+		buf_init(&infos[i], 8 << 20);
+		if (p->customs && p->customs[i] && (ret = json_parse(&own, p->customs[i], strlen(p->customs[i]), NULL, e)))
+			break;
+		ret = add_target(p, m[TUF_ROOT]->root->consistent, paths[i], names[i], own.root ? own.root : custom.root,
+			&infos[i], e);
+		json_free(&own);
 	}
 	struct fill_targets f = {m[TUF_TARGETS]->targets, names, infos, n};
 	if (!ret)

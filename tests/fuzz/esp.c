@@ -2,7 +2,8 @@
  * partition reads as zeros). Whatever esp_open accepts is listed and then blessed (entry
  * keel-1+3.efi) on a memfd copy; the invariants: listing never fails after a successful bless,
  * the blessed name is then in EFI/Linux and no counted keel-1 entry is left, a second bless
- * finds nothing to do, and the partition's size never changes. */
+ * finds nothing to do, and the partition's size never changes; then it is marked bad
+ * (esp_mark_bad: keel-1+0-0.efi), and a second time finds nothing to do. */
 #include "disk/esp.h"
 
 #include "base/applet.h"
@@ -49,5 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(esp_name_parse(f[i].name, &en) || strcasecmp(en.base, "keel-1") || en.left < 0 ? 1 : 0);
 	}
 	CHECK(good == 1 && esp_bless(&x, "keel-1+2-1.efi", out, sizeof(out), NULL) == 1);
+	/* then marked bad (keel update mark-bad): BASE+0-0.efi (it was good: no DONE), and a second
+	 * time nothing to do; the partition's size unchanged */
+	r = esp_mark_bad(&x, "keel-1+3.efi", out, sizeof(out), NULL);
+	CHECK(!fstat(fd, &st) && st.st_size == PART);
+	CHECK(r < 0 || (r == 0 && !strcmp(out, "keel-1+0-0.efi") && esp_mark_bad(&x, "keel-1.efi", out, sizeof(out), NULL) == 1));
 	return 0;
 }

@@ -21,6 +21,8 @@
 #                                      no CMDLINE (the UKI carries it); VM_UEFI=plain: OVMF
 #                                      without Secure Boot. The VARS copy ($VM_DIR/ovmf-vars.fd)
 #                                      lives as long as $VM_DIR, like NVRAM.
+#                                      VM_QEMU_ARGS (an array): further qemu arguments, e.g. a
+#                                      user-mode network restricted to a guestfwd (update.sh)
 #   vm_uefi_uki DISK NAME FILE         put FILE into DISK's ESP as EFI/Linux/NAME (mtools)
 #   vm_uefi_ls DISK                    the names in DISK's EFI/Linux, one a line, sorted
 #   vm_wait REGEX [SECONDS]            wait for a console line matching REGEX (grep -E); fails
@@ -149,6 +151,7 @@ vm_start() {
 		-chardev "pipe,id=con,path=$VM_DIR/con" -serial chardev:con \
 		"${boot[@]}" \
 		-drive "file=$disk,format=raw,if=virtio,cache=unsafe" ${extra[@]+"${extra[@]}"} \
+		${VM_QEMU_ARGS[@]+"${VM_QEMU_ARGS[@]}"} \
 		> "$VM_DIR/qemu.out" 2>&1 &
 	VM_PID=$!
 	exec {VM_FD}<>"$VM_DIR/con.in" # read-write: never blocks, even if qemu dies before opening it
