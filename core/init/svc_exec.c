@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "init/svc_spawn.h"
 #include "init/svc_socket.h"
+#include "init/devices.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -357,11 +358,16 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 			return kerr_set(e, ret, "Delegate=: chown of its cgroup: %s", strerror(-ret));
 		if ((ret = cg_limits(&m->cg, fd, &s->u, e)))
 			return ret;
+		if (dev_wanted(s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow) &&
+			(ret = dev_attach(fd, s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow, e)))
+			return ret;
 		char path[600];
 		if (!str_fmt(path, sizeof(path), "%s/%s/%s/cgroup.events", m->cg.root, CG_SLICE, s->name) &&
 			inotify_add_watch(m->inotify_fd, path, IN_MODIFY) < 0)
 			return kerr_set(e, -errno, "inotify %s: %s", path, strerror(errno));
 	}
+	if (!m->use_cg && dev_wanted(s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow))
+		return kerr_set(e, -ENOTSUP, "DevicePolicy=/DeviceAllow=: needs cgroups (the device program is attached to the service's cgroup)");
 	if (s->out_r < 0) {
 		int p[2];
 		if (pipe2(p, O_CLOEXEC))

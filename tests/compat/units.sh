@@ -26,7 +26,7 @@ need systemd-analyze apt-get dpkg-deb || exit 0
 # supervisor does not run yet: counted apart below. Socket units are loaded and run (svc_socket.h).
 REFUSED="[Timer] [Path] [Mount] ListenSpecial ListenNetlink ListenMessageQueue ListenUSBFunction
 SocketProtocol ExecStartPre ExecStartPost ExecStopPre ExecStopPost SmackLabel SmackLabelIPIn SmackLabelIPOut
-MessageQueueMaxMessages MessageQueueMessageSize PassPacketInfo Writable FlushPending SELinuxContextFromNet DevicePolicy DeviceAllow KeyringMode DynamicUser IPAddressDeny IPAddressAllow
+MessageQueueMaxMessages MessageQueueMessageSize PassPacketInfo Writable FlushPending SELinuxContextFromNet KeyringMode DynamicUser IPAddressDeny IPAddressAllow
 BusName Type=dbus Type=notify-reload LimitCPU LimitRTTIME LimitNICE LimitRTPRIO PrivateUsers
 RestrictFileSystems SystemCallLog SecureBits NoExecPaths ExecPaths RootDirectory RootImage MountFlags
 SELinuxContext AppArmorProfile PAMName LoadCredential SetCredential IPIngressFilterPath
