@@ -1264,7 +1264,10 @@ static int apply_plan(struct plan *pl)
 		mount(NULL, pl->staging, NULL, MS_PRIVATE, NULL)))
 		return pl->staging ? -errno : -EBUSY;
 	for (size_t i = 0; i < pl->n && !ret; i++)
-		ret = mount_one(&pl->v[i], pl->staging);
+		/* an optional entry gone by now — /proc/sys beneath ProcSubset=pid's /proc — is skipped,
+		 * as systemd skips it */
+		if ((ret = mount_one(&pl->v[i], pl->staging)) == -ENOENT && pl->v[i].optional)
+			ret = 0;
 	if (staged && umount2(pl->staging, MNT_DETACH) && !ret)
 		ret = -errno;
 	if (!ret)
