@@ -174,8 +174,14 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 		const struct spawn_rlimit *l = &s->rlimits[i];
 		struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
 			l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard};
-		if (setrlimit(l->resource, &rl))
-			child_fail(pipefd, STEP_LIMITS, errno);
+		/* as systemd (setrlimit_closest()): a limit above what the kernel allows —
+		 * LimitNOFILE=infinity beyond fs.nr_open — becomes the highest allowed */
+		struct rlimit hi;
+		if (setrlimit(l->resource, &rl) && (errno != EPERM || getrlimit(l->resource, &hi) ||
+			hi.rlim_max == RLIM_INFINITY ||
+			setrlimit(l->resource, &(struct rlimit){rl.rlim_cur < hi.rlim_max ? rl.rlim_cur : hi.rlim_max,
+				rl.rlim_max < hi.rlim_max ? rl.rlim_max : hi.rlim_max})))
+			child_fail(pipefd, STEP_LIMITS, errno == EPERM || !errno ? EPERM : errno);
 	}
 	if (s->set_oom) { /* before dropping privileges: lowering it needs CAP_SYS_RESOURCE */
 		char v[16];
