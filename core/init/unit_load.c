@@ -303,12 +303,15 @@ int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit 
 		goto fail;
 	if (!strcmp(name, "multi-user.target") && (ret = dir_deps(d, "default.target", u, e)))
 		goto fail;
-	/* systemd: multi-user.target requires basic.target, which wants sockets.target */
-	if (!strcmp(name, "multi-user.target") && !strv_has(&u->wants, "sockets.target") &&
-		(ret = strv_push(&u->wants, "sockets.target"))) {
-		kerr_set(e, ret, "%s: %s", name, strerror(-ret));
-		goto fail;
-	}
+	/* systemd's chain: multi-user.target requires basic.target, which requires sysinit.target
+	 * (what WantedBy=sysinit.target units — nftables.service — hang on) and wants sockets.target */
+	static const char chain[][2][18] = {{"multi-user.target", "sockets.target"}, {"multi-user.target", "basic.target"},
+		{"basic.target", "sysinit.target"}, {"basic.target", "sockets.target"}};
+	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++)
+		if (!strcmp(name, chain[i][0]) && !strv_has(&u->wants, chain[i][1]) && (ret = strv_push(&u->wants, chain[i][1]))) {
+			kerr_set(e, ret, "%s: %s", name, strerror(-ret));
+			goto fail;
+		}
 	if ((ret = unit_check(u, e)))
 		goto fail;
 	*load = LOAD_LOADED;
