@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/sandbox.h"
 #include "init/ctl.h"
+#include "init/unit_value.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,7 @@ int journalctl_main(int argc, char **argv)
 	if (out && strcmp(out, "short") && strcmp(out, "cat"))
 		return kfail(EXIT_USAGE, "-o %s: only short and cat (see --help)", out);
 	struct ctl_req r = {.verb = CTL_LOG};
-	if (str_copy(r.unit, sizeof(r.unit), unit) || ctl_format_request(&r, line, sizeof(line)))
+	if (unit_name_mangle(unit, r.unit, sizeof(r.unit)) || ctl_format_request(&r, line, sizeof(line)))
 		return kfail(EXIT_USAGE, "-u %s: not a unit name", unit);
 	if (str_fmt(path, sizeof(path), "%s/run/keel/init.sock", root))
 		return kfail(EXIT_USAGE, "--root: path too long");
