@@ -173,7 +173,7 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 	const char *path_env = uv_getenv(env.v, env.n, "PATH", 4);
 	struct spawn sp = {
 		.path = c->path, .argv = argv.v, .envp = env.v, .search_path = path_env ? path_env : DEFAULT_PATH,
-		.set_ids = s->set_ids && !(c->flags & (CMD_PRIVILEGED | CMD_NO_SETID)), .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
+		.set_ids = s->set_ids && !(c->flags & (CMD_PRIVILEGED | CMD_NO_SETID)), .own_dirs = s->set_ids, .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
 		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
 		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
 		.pass_fds = pass.fds, .npass = pass.n, .in_socket = pass.in_fd >= 0, .listen_pid = pass.pid_var,

@@ -202,8 +202,8 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 		if (sched_setscheduler(0, s->sched_policy | (s->sched_reset_on_fork ? 0x40000000 /* SCHED_RESET_ON_FORK */ : 0), &sp))
 			child_fail(pipefd, STEP_SETSCHEDULER, errno);
 	}
-	if (s->sandbox && (err = unit_sandbox_apply(s->sandbox, SB_PHASE_ROOT, s->set_ids ? s->uid : 0,
-		s->set_ids ? s->gid : 0, &step)))
+	if (s->sandbox && (err = unit_sandbox_apply(s->sandbox, SB_PHASE_ROOT, s->set_ids || s->own_dirs ? s->uid : 0,
+		s->set_ids || s->own_dirs ? s->gid : 0, &step)))
 		child_fail(pipefd, step, -err);
 	if (s->set_ids) {
 		if (setgroups(s->ngroups, s->groups) || setresgid(s->gid, s->gid, s->gid))
