@@ -305,8 +305,8 @@ int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit 
 		goto fail;
 	/* systemd's chain: multi-user.target requires basic.target, which requires sysinit.target
 	 * (what WantedBy=sysinit.target units — nftables.service — hang on) and wants sockets.target */
-	static const char chain[][2][18] = {{"multi-user.target", "sockets.target"}, {"multi-user.target", "basic.target"},
-		{"basic.target", "sysinit.target"}, {"basic.target", "sockets.target"}};
+	static const char chain[][2][18] = {{"multi-user.target", "basic.target"}, {"basic.target", "sysinit.target"},
+		{"basic.target", "sockets.target"}};
 	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++)
 		if (!strcmp(name, chain[i][0]) && !strv_has(&u->wants, chain[i][1]) && (ret = strv_push(&u->wants, chain[i][1]))) {
 			kerr_set(e, ret, "%s: %s", name, strerror(-ret));

@@ -1,12 +1,10 @@
-/* devices_test.c — DevicePolicy=/DeviceAllow= (systemd.resource-control(5)): the values the unit
- * parser takes and refuses, the rules made from them against a fixed /proc/devices, and the BPF
+/* devices_test.c — DevicePolicy=/DeviceAllow= (systemd.resource-control(5)): the rules made from
+ * the values (parsed in svc_sandbox_test.c) against a fixed /proc/devices, and the BPF
  * program's decisions, run here by a small interpreter of the instructions it uses (the kernel's
  * verdict is checked in tests/vm/daemons.sh, where chrony's own unit asks for it). */
 #include "t.h"
 #include "base/err.h"
 #include "init/devices.h"
-#include "init/svc_sandbox.h"
-#include "init/unit_parse.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -40,48 +38,6 @@ static int run(const struct bpf_insn *p, int n, char type, uint32_t major, uint3
 		}
 	}
 	return -1;
-}
-
-static int parse(struct unit *u, const char *lines, struct kerr *e)
-{
-	char text[2048];
-	snprintf(text, sizeof(text), "[Service]\nExecStart=/bin/true\n%s", lines);
-	unit_init(u, "d.service");
-	memset(e, 0, sizeof(*e));
-	return unit_parse(u, "d.service", text, strlen(text), e);
-}
-
-T_TEST(devices_parse)
-{
-	static const struct { const char *lines, *err; } cases[] = {
-		/* chrony.service of Debian 12, as shipped */
-		{"DeviceAllow=char-pps rw\nDeviceAllow=char-ptp rw\nDeviceAllow=char-rtc rw\nDevicePolicy=closed\n", NULL},
-		{"DevicePolicy=strict\nDeviceAllow=/dev/null\n", NULL},
-		{"DevicePolicy=auto\nDeviceAllow=block-loop rwm\nDeviceAllow=\n", NULL},
-		{"DevicePolicy=\n", NULL},
-		/* forged */
-		{"DevicePolicy=open\n", "d.service:3: DevicePolicy=: expected auto, closed or strict"},
-		{"DeviceAllow=/dev/null rx\n", "DeviceAllow=: access is a combination of r, w and m"},
-		{"DeviceAllow=/etc/passwd r\n", "DeviceAllow=: expected a path below /dev, char-NAME or block-NAME"},
-		{"DeviceAllow=char- r\n", "expected a path below /dev"},
-		{"DeviceAllow=tty r\n", "expected a path below /dev"},
-	};
-	for (size_t i = 0; i < T_LEN(cases); i++) {
-		struct unit u;
-		struct kerr e;
-		int ret = parse(&u, cases[i].lines, &e);
-		if (!cases[i].err)
-			t_check(ret == 0, "case %zu accepted: %s", i, e.msg);
-		else
-			t_check(ret == -EINVAL && strstr(e.msg, cases[i].err), "case %zu refused (%s): %s", i, cases[i].err, e.msg);
-		unit_free(&u);
-	}
-	struct unit u;
-	struct kerr e;
-	t_check(parse(&u, "DeviceAllow=char-rtc r\nDeviceAllow=\nDeviceAllow=block-sd rw\nDevicePolicy=closed\n", &e) == 0 &&
-		u.sandbox.dev_allow.n == 1 && !strcmp(u.sandbox.dev_allow.v[0], "block-sd rw") && u.sandbox.dev_policy == DEV_CLOSED,
-		"an empty DeviceAllow= resets the list: %zu", u.sandbox.dev_allow.n);
-	unit_free(&u);
 }
 
 T_TEST(devices_program)
