@@ -44,7 +44,13 @@ static int split_allow(const char *v, size_t *sl, uint8_t *acc, const char **why
 		}
 		*acc |= (uint8_t)(1 << (p - "mrw"));
 	}
-	if ((n > 5 && !strncmp(v, "/dev/", 5)) || (n > 5 && !strncmp(v, "char-", 5)) || (n > 6 && !strncmp(v, "block-", 6)))
+	/* a path stays below /dev: PID 1 stat()s it, and only devtmpfs is there */
+	bool dotdot = false;
+	for (size_t i = 0; i + 1 < n && !dotdot; i++)
+		dotdot = v[i] == '/' && v[i + 1] == '.' && i + 2 <= n && (i + 2 == n || v[i + 2] == '/' ||
+			(v[i + 2] == '.' && (i + 3 == n || v[i + 3] == '/')));
+	if ((n > 5 && !strncmp(v, "/dev/", 5) && !dotdot) || (n > 5 && !strncmp(v, "char-", 5)) ||
+		(n > 6 && !strncmp(v, "block-", 6)))
 		return 0;
 	*why = "expected a path below /dev, char-NAME or block-NAME";
 	return -EINVAL;

@@ -114,6 +114,10 @@ T_TEST(sandbox_values)
 		{"DeviceAllow=/etc/passwd r\n", "DeviceAllow=: expected a path below /dev, char-NAME or block-NAME"},
 		{"DeviceAllow=char- r\n", "expected a path below /dev"},
 		{"DeviceAllow=tty r\n", "expected a path below /dev"},
+		{"DeviceAllow=/dev/../mnt/x r\n", "expected a path below /dev"},
+		{"DeviceAllow=/dev/./null\n", "expected a path below /dev"},
+		{"DeviceAllow=/dev/disk/..\n", "expected a path below /dev"},
+		{"DeviceAllow=/dev/..hidden r\n", NULL},
 		{"SystemCallLog=@mount\n", "SystemCallLog= is not supported"},
 		{"NoExecPaths=/\n", "NoExecPaths= is not supported"},
 	};
