@@ -30,7 +30,8 @@ PKGS_BUILD=(gcc make musl-tools musl-dev linux-libc-dev gperf bzip2 xz-utils bin
 PKGS_TEST=(clang libclang-rt-14-dev cryptsetup-bin vboot-utils cgpt gdisk zstd openssl tar cpio
 	qemu-system-x86 linux-image-amd64 kmod erofs-utils squashfs-tools e2fsprogs busybox-static
 	tini runc umoci skopeo ignition jq xxd python3 time socat dosfstools mtools xorriso procps strace
-	valgrind nodejs systemd ovmf systemd-boot-efi sbsigntool python3-jsonschema python3-license-expression)
+	valgrind nodejs systemd ovmf systemd-boot-efi sbsigntool python3-jsonschema python3-license-expression
+	chrony openssh-server containerd prometheus-node-exporter nftables)
 # What the demo's VM needs: qemu, the Debian kernel and its modules, the image tools.
 PKGS_DEMO=(qemu-system-x86 linux-image-amd64 kmod cpio erofs-utils e2fsprogs gdisk cgpt openssl
 	busybox-static ovmf systemd-boot-efi sbsigntool mtools dosfstools runc umoci skopeo jq python3)

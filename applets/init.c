@@ -98,6 +98,7 @@
 #define RUN_DIR "/run/keel"
 #define CTL_SOCK RUN_DIR "/init.sock"
 #define NOTIFY_SOCK RUN_DIR "/notify"
+#define SYSLOG_SOCK RUN_DIR "/dev-log"
 #define CGROUP_PATH "/sys/fs/cgroup"
 #define GOAL "multi-user.target"
 
@@ -246,7 +247,8 @@ static int pid1(void)
 	static struct health h;
 	health_setup(&h, "", false);
 	journal_setup("");
-	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .goal = GOAL,
+	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .syslog_path = SYSLOG_SOCK,
+		.syslog_link = "/dev/log", .goal = GOAL,
 		.cgroups = true, .cgroup_path = CGROUP_PATH, .health = &h};
 	if (svc_loop_run(&o, &end, &e))
 		pid1_fatal(e.msg);
@@ -255,12 +257,13 @@ static int pid1(void)
 
 static int test_supervisor(const char *root, const char *cgroup, uint64_t log_size)
 {
-	char ctl[256], notify[256];
+	char ctl[256], notify[256], syslog[256];
 	struct kerr e = {0};
 	enum svc_loop_end end = SVC_LOOP_POWEROFF;
 	if (!root || root[0] != '/')
 		return kfail(EXIT_USAGE, "--no-machine needs --root with an absolute path");
-	if (str_fmt(ctl, sizeof(ctl), "%s%s", root, CTL_SOCK) || str_fmt(notify, sizeof(notify), "%s%s", root, NOTIFY_SOCK))
+	if (str_fmt(ctl, sizeof(ctl), "%s%s", root, CTL_SOCK) || str_fmt(notify, sizeof(notify), "%s%s", root, NOTIFY_SOCK) ||
+		str_fmt(syslog, sizeof(syslog), "%s%s", root, SYSLOG_SOCK))
 		return kfail(EXIT_USAGE, "--root %s: path too long for a socket", root);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
 		return kfail(EXIT_FAIL, "PR_SET_CHILD_SUBREAPER: %s", kerr_strerror(errno));
@@ -272,7 +275,7 @@ static int test_supervisor(const char *root, const char *cgroup, uint64_t log_si
 	struct health h;
 	health_setup(&h, root, true);
 	journal_setup(root);
-	struct svc_loop_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .goal = GOAL,
+	struct svc_loop_opts o = {.root = root, .ctl_path = ctl, .notify_path = notify, .syslog_path = syslog, .goal = GOAL,
 		.cgroups = cgroup != NULL, .cgroup_path = cgroup, .log_max = (size_t)log_size, .health = &h};
 	int ret = svc_loop_run(&o, &end, &e);
 	health_free(&h);

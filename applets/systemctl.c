@@ -15,6 +15,7 @@
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/log.h"
+#include "init/unit_value.h"
 
 #include <fcntl.h>
 #include <stdbool.h>
@@ -27,6 +28,7 @@ int systemctl_main(int argc, char **argv)
 	const struct applet *init = applet_find("init");
 	char *av[16];
 	const char *root = NULL, *verb = NULL, *props = NULL, *units[8];
+	static char mangled[8][UNIT_NAME_MAX + 1];
 	int nu = 0, quiet = 0, value = 0, all = 0, no_legend = 0, rc = EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -57,8 +59,8 @@ int systemctl_main(int argc, char **argv)
 			return kfail(EXIT_USAGE, "unknown option %s (see --help)", a);
 		else if (!verb)
 			verb = a;
-		else if (nu < 8)
-			units[nu++] = a;
+		else if (nu < 8) /* "chrony" is chrony.service, as systemctl takes it */
+			units[nu] = unit_name_mangle(a, mangled[nu], sizeof(mangled[nu])) ? a : mangled[nu], nu++;
 		else
 			return kfail(EXIT_USAGE, "at most 8 units at once");
 	}

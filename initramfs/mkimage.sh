@@ -10,7 +10,7 @@
 #   2 USR-A       --slot-mb (default 32) CoreOS USR type 5dfbf5f4-…, priority 1 tries 0 successful 1
 #   3 USR-B       same size and type, priority 0 tries 0 successful 0 (or empty, see --slot-b)
 #   4 STATE       --state-mb (default 32) ext4, label STATE
-# Each slot: an erofs image of the /usr tree (bin/keel, lib/keel/…, share/keel/policy/host.json:
+# Each slot: an erofs image of the /usr tree (bin/keel and its links init, systemctl, journalctl, lib/keel/…, share/keel/policy/host.json:
 # keel policy host's default profile, lib/keel/keys/: config/keys' public keys (the trusted keys of
 # keel verify and keel oci unpack), lib/systemd/system/container@.service, the --deb packages,
 # plus --extra-usr trees),
@@ -26,9 +26,15 @@
 #   --extra-usr DIR       copied into the slot's /usr tree (repeatable; later ones win)
 #   --extra-state DIR     copied into the STATE filesystem (repeatable): /etc files, units…
 #   --deb PKG             an installed Debian package into the slot's /usr (repeatable): its
-#                         files below /usr but share/ (docs, man pages), and the shared libraries
-#                         its ELF files need (ldd) in /usr/lib/x86_64-linux-gnu, the loader as
-#                         /usr/lib64/ld-linux-x86-64.so.2 (the host's /lib64 -> usr/lib64)
+#                         files below /usr but share/ (docs, man pages) and those it lists below
+#                         /bin, /sbin, /lib, /lib64 (merged /usr: Debian 12 ships its units as
+#                         /lib/systemd/system/*), and the shared libraries its ELF files need
+#                         (ldd) in /usr/lib/x86_64-linux-gnu, the loader as
+#                         /usr/lib64/ld-linux-x86-64.so.2 (the host's /lib64 -> usr/lib64); its
+#                         files below /etc (conffiles as the package ships them; not init.d, runit)
+#                         onto STATE's /etc, under --extra-state (which wins). What a maintainer
+#                         script makes (users, host keys, a config copied from /usr/share) is not
+#                         done: that is the provisioning config's job (README "Debian daemons")
 #   --units DIR           unit files for the slot's /usr/lib/systemd/system (default
 #                         config/units: container@.service)
 #   --slot-mb N           slot size (default 32)    --state-mb N   STATE size (default 32)
@@ -126,15 +132,22 @@ trap 'rm -rf "$w"' EXIT
 umask 022
 
 # ---- Debian packages (--deb): one /usr tree both slots copy ------------------------------------
-debtree=$w/debs
-mkdir -p "$debtree"
+debtree=$w/debs debetc=$w/debs-etc
+mkdir -p "$debtree" "$debetc"
 for p in ${debs[@]+"${debs[@]}"}; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || die "--deb $p: not installed"
 	while read -r f; do
-		case $f in /usr/share/*|/usr/share) continue ;; /usr/*) ;; *) continue ;; esac
+		case $f in
+		/usr/share/*|/usr/share) continue ;;
+		/usr/*) d=$debtree/${f#/usr/} ;;
+		/bin/*|/sbin/*|/lib/*|/lib64/*) d=$debtree/${f#/} ;;
+		/etc/init.d/*|/etc/sv/*|/etc/runit/*) continue ;;
+		/etc/*) d=$debetc/${f#/etc/} ;;
+		*) continue ;;
+		esac
 		[ -f "$f" ] || [ -L "$f" ] || continue
-		mkdir -p "$debtree/$(dirname "${f#/usr/}")"
-		cp -a "$f" "$debtree/${f#/usr/}"
+		mkdir -p "$(dirname "$d")"
+		cp -a "$f" "$d"
 	done < <(dpkg -L "$p")
 done
 # the libraries ELF files in the tree need, as this machine's loader resolves them (no "not found")
@@ -161,6 +174,9 @@ make_slot() {
 	mkdir -p "$root"/{bin,sbin,lib/keel,lib/systemd/system,share/keel}
 	install -m 0755 "$keel" "$root/bin/keel"
 	ln -s keel "$root/bin/init"
+	# the commands a systemd user types (keel's applets: systemctl, journalctl)
+	ln -s keel "$root/bin/systemctl"
+	ln -s keel "$root/bin/journalctl"
 	ln -s ../bin/keel "$root/sbin/init"
 	printf '%s\n' "$v" > "$root/lib/keel/version"
 	# keel policy host's default profile (config/policy/host.json)
@@ -252,6 +268,7 @@ fi
 # ---- STATE ----------------------------------------------------------------------------------------
 st=$w/state
 mkdir -p "$st"
+[ -z "$(ls -A "$debetc")" ] || { mkdir -p "$st/etc" && cp -a "$debetc/." "$st/etc/"; }
 for d in ${extra_state[@]+"${extra_state[@]}"}; do cp -a "$d/." "$st/"; done
 find "$st" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 truncate -s "$((state_mb * 1048576))" "$w/state.img"

@@ -200,6 +200,36 @@ void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, lo
 	flush(&b);
 }
 
+void journal_syslog(const char *unit, long pid, int level, const char *line, size_t n)
+{
+	if (!J.path[0])
+		return;
+	if (n && line[n - 1] == '\n')
+		n--;
+	size_t t = 0, m = 0; /* TAG: up to 64 printable bytes before "[PID]: " or ": " */
+	while (t < n && t < 64 && line[t] > ' ' && line[t] < 0x7f && line[t] != '[' && line[t] != ':')
+		t++;
+	if (t && t < n && line[t] == '[') {
+		size_t j = t + 1;
+		while (j < n && line[j] >= '0' && line[j] <= '9')
+			j++;
+		m = j > t + 1 && j + 1 < n && line[j] == ']' && line[j + 1] == ':' ? j + 2 : 0;
+	} else if (t && t < n && line[t] == ':')
+		m = t + 1;
+	if (!m)
+		t = strcspn(unit, ".");
+	if (m < n && line[m] == ' ')
+		m++;
+	char who[UNIT_NAME_MAX + 68], pre[4] = {'<', (char)('0' + (level & 7)), '>', 0};
+	int wl = snprintf(who, sizeof(who), "%s %.*s ", unit, (int)t, m ? line : unit);
+	if (wl < 0 || (size_t)wl >= sizeof(who))
+		return;
+	struct batch b = {.who = {who, (size_t)wl}};
+	struct iovec v[2] = {{pre, 3}, {(void *)(line + m), n - m}};
+	put(&b, pid, v, 2);
+	flush(&b);
+}
+
 /* ---- reading --------------------------------------------------------------------------------- */
 
 /* A decimal field up to the next space: its value, or -1. */

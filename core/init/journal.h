@@ -48,6 +48,11 @@ void journal_setup(const char *root);
 /* PID 1: d[0..n) was just appended to ring r (log_ring_write): write each line it completes. */
 void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, long pid, const void *d, size_t n);
 
+/* PID 1: one syslog message (devlog.h) "TAG[PID]: text\n" of unit's process pid at level: a record
+ * with TAG as its identifier and text as its message (the whole line when it has no tag). It
+ * bypasses the ring's line tracking: a stdout line the unit has half written stays whole. */
+void journal_syslog(const char *unit, long pid, int level, const char *line, size_t n);
+
 /* This boot's id (/proc/sys/kernel/random/boot_id, without dashes; zeros when unreadable). */
 void journal_boot_id(char boot[33]);
 /* A record line p[0..n) (no '\n'): 0, or -EINVAL when a field is malformed. */

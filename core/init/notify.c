@@ -94,13 +94,20 @@ fail:;
 int notify_recv(int fd, struct notify_msg *m)
 {
 	char data[NOTIFY_MSG_MAX + 1];
+	size_t n;
+	int ret = notify_recv_raw(fd, data, sizeof(data), &n, m);
+	return ret ? ret : notify_parse(data, n, m);
+}
+
+int notify_recv_raw(int fd, char *data, size_t cap, size_t *len, struct notify_msg *m)
+{
 	/* room for every descriptor one message can carry: those that do not fit would be released
 	 * by the kernel right here, and their last close may block (see fdsink.h) */
 	union {
 		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {data, sizeof(data)};
+	struct iovec iov = {data, cap};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
 	m->nfds = 0;
 	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
@@ -118,11 +125,12 @@ int notify_recv(int fd, struct notify_msg *m)
 				memcpy(&m->fds[m->nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 		}
 	}
-	if (!cred || cred->pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > NOTIFY_MSG_MAX)
+	if (!cred || cred->pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n >= cap)
 		return -EINVAL;
 	m->pid = cred->pid;
 	m->uid = cred->uid;
-	return notify_parse(data, (size_t)n, m);
+	*len = (size_t)n;
+	return 0;
 }
 
 int notify_send(const char *path, const char *msg, size_t len, int wait_ms, struct kerr *e)

@@ -49,6 +49,9 @@ int notify_bind(const char *path, struct kerr *e);
  * let go of them (through an fdsink) after handling the message: that releases a sender waiting
  * on the barrier, so it must come after the sender was identified. */
 int notify_recv(int fd, struct notify_msg *m);
+/* The same without the parsing (the syslog socket, devlog.h): the datagram in data[0..*len), less
+ * than cap bytes (-EINVAL otherwise); m gets the credentials and the descriptors only. */
+int notify_recv_raw(int fd, char *data, size_t cap, size_t *len, struct notify_msg *m);
 
 /* Client: send msg to the socket named by path ("@x" = abstract); with wait_ms > 0 wait up to
  * that long for PID 1 to have processed it (-ETIMEDOUT otherwise). */

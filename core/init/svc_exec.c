@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "init/svc_spawn.h"
 #include "init/svc_socket.h"
+#include "init/devices.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -172,7 +173,7 @@ int svc_run_cmd(struct jobs *m, struct svc *s, const struct unit_cmd *c, bool ma
 	const char *path_env = uv_getenv(env.v, env.n, "PATH", 4);
 	struct spawn sp = {
 		.path = c->path, .argv = argv.v, .envp = env.v, .search_path = path_env ? path_env : DEFAULT_PATH,
-		.set_ids = s->set_ids && !(c->flags & (CMD_PRIVILEGED | CMD_NO_SETID)), .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
+		.set_ids = s->set_ids && !(c->flags & (CMD_PRIVILEGED | CMD_NO_SETID)), .own_dirs = s->set_ids, .uid = s->uid, .gid = s->gid, .groups = s->groups, .ngroups = s->ngroups,
 		.cwd = s->cwd && s->cwd[0] == '-' ? s->cwd + 1 : s->cwd, .cwd_optional = s->cwd && s->cwd[0] == '-',
 		.out_fd = s->out_w, .cgroup_fd = m->use_cg ? s->cg_fd : -1,
 		.pass_fds = pass.fds, .npass = pass.n, .in_socket = pass.in_fd >= 0, .listen_pid = pass.pid_var,
@@ -357,11 +358,16 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 			return kerr_set(e, ret, "Delegate=: chown of its cgroup: %s", strerror(-ret));
 		if ((ret = cg_limits(&m->cg, fd, &s->u, e)))
 			return ret;
+		if (dev_wanted(s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow) &&
+			(ret = dev_attach(fd, s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow, e)))
+			return ret;
 		char path[600];
 		if (!str_fmt(path, sizeof(path), "%s/%s/%s/cgroup.events", m->cg.root, CG_SLICE, s->name) &&
 			inotify_add_watch(m->inotify_fd, path, IN_MODIFY) < 0)
 			return kerr_set(e, -errno, "inotify %s: %s", path, strerror(errno));
 	}
+	if (!m->use_cg && dev_wanted(s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow))
+		return kerr_set(e, -ENOTSUP, "DevicePolicy=/DeviceAllow=: needs cgroups (the device program is attached to the service's cgroup)");
 	if (s->out_r < 0) {
 		int p[2];
 		if (pipe2(p, O_CLOEXEC))

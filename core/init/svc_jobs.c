@@ -1,5 +1,6 @@
 /* svc_jobs.c — all units: loading, jobs, ordering, cycles, reaping, notify routing (see svc_state.h). */
 #include "init/svc_jobs.h"
+#include "init/journal.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -735,24 +736,41 @@ static pid_t session_of(pid_t pid)
 	return svc_proc_stat(pid, &ppid, &sid) ? -1 : sid;
 }
 
-void jobs_notify(struct jobs *m, const struct notify_msg *msg)
+/* The unit pid belongs to: its cgroup's, or (no cgroups) the one whose main or control process it
+ * is or whose session holds it; NULL if none. */
+static struct svc *unit_of(struct jobs *m, pid_t pid)
 {
 	struct svc *s = NULL;
 	if (m->use_cg) {
 		char name[UNIT_NAME_MAX + 1];
-		if (!cg_pid_service(msg->pid, name, sizeof(name)))
+		if (!cg_pid_service(pid, name, sizeof(name)))
 			s = jobs_find(m, name);
 	} else {
-		pid_t sid = session_of(msg->pid);
+		pid_t sid = session_of(pid);
 		for (size_t i = 0; i < m->n && !s; i++) {
 			struct svc *c = m->v[i];
-			if (msg->pid == c->main_pid || msg->pid == c->control_pid)
+			if (pid == c->main_pid || pid == c->control_pid)
 				s = c;
 			for (size_t k = 0; k < c->npgids && !s && sid > 0; k++)
 				if (c->pgids[k] == sid)
 					s = c;
 		}
 	}
+	return s;
+}
+
+void jobs_syslog(struct jobs *m, pid_t pid, int level, const char *line, size_t len)
+{
+	struct svc *s = unit_of(m, pid);
+	if (s && s->load == LOAD_LOADED) {
+		log_ring_write(&s->log, line, len);
+		journal_syslog(s->name, (long)pid, level, line, len);
+	}
+}
+
+void jobs_notify(struct jobs *m, const struct notify_msg *msg)
+{
+	struct svc *s = unit_of(m, msg->pid);
 	if (!s || s->load != LOAD_LOADED) {
 		log_info("notify: message from pid %d, which belongs to no unit; dropped", (int)msg->pid);
 		return;

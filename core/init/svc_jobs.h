@@ -107,6 +107,8 @@ void jobs_unit_changed(struct jobs *m, struct svc *s, enum svc_active old);
 
 /* Events */
 void jobs_reap(struct jobs *m);                  /* SIGCHLD: reap every child, ours or orphaned */
+/* A syslog line (devlog.h) from pid: into the log of the unit pid belongs to; dropped if none. */
+void jobs_syslog(struct jobs *m, pid_t pid, int level, const char *line, size_t len);
 void jobs_notify(struct jobs *m, const struct notify_msg *msg);
 void jobs_cgroup_event(struct jobs *m);           /* inotify on cgroup.events */
 void jobs_timers(struct jobs *m);                 /* fire due timers */

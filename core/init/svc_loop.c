@@ -7,6 +7,7 @@
 #include "init/health.h"
 #include "base/log.h"
 #include "init/notify.h"
+#include "init/devlog.h"
 #include "init/svc_jobs.h"
 #include "init/svc_socket.h"
 #include "init/svc_timer.h"
@@ -45,8 +46,8 @@ struct conn {
 
 struct loop {
 	struct jobs m;
-	int epfd, sigfd, ctlfd, notifyfd;
-	struct watch w_sig, w_ctl, w_notify, w_inotify;
+	int epfd, sigfd, ctlfd, notifyfd, syslogfd;
+	struct watch w_sig, w_ctl, w_notify, w_inotify, w_syslog;
 	struct conn *conns[SVC_LOOP_CONNS_MAX];
 	uint64_t accept_resume; /* the control socket is unwatched until then (0: watched) */
 	bool accept_failing;    /* said so in the log already */
@@ -430,6 +431,15 @@ static int loop_init(struct loop *l, const struct svc_loop_opts *o, struct kerr 
 	l->w_ctl = (struct watch){W_CTL, NULL};
 	l->w_notify = (struct watch){W_NOTIFY, NULL};
 	l->w_inotify = (struct watch){W_INOTIFY, NULL};
+	l->w_syslog = (struct watch){W_SYSLOG, NULL};
+	if (o->syslog_path) {
+		if ((l->syslogfd = notify_bind(o->syslog_path, e)) < 0)
+			return l->syslogfd;
+		if ((ret = watch_fd(l, l->syslogfd, EPOLLIN, &l->w_syslog)))
+			return kerr_set(e, ret, "epoll: %s", strerror(-ret));
+		if (o->syslog_link && ((unlink(o->syslog_link) && errno != ENOENT) || symlink(o->syslog_path, o->syslog_link)))
+			log_warn("%s: %s", o->syslog_link, strerror(errno));
+	}
 	if ((ret = watch_fd(l, l->sigfd, EPOLLIN, &l->w_sig)) || (ret = watch_fd(l, l->ctlfd, EPOLLIN, &l->w_ctl)) ||
 		(ret = watch_fd(l, l->notifyfd, EPOLLIN, &l->w_notify)) ||
 		(l->m.inotify_fd >= 0 && (ret = watch_fd(l, l->m.inotify_fd, EPOLLIN, &l->w_inotify))))
@@ -445,8 +455,8 @@ static void loop_free(struct loop *l)
 	conns_sweep(l);
 	/* the sockets clients write to go the way of their descriptors (the notify socket may hold
 	 * messages with some); what the sink cannot take now stays open until the machine goes down */
-	int socks[] = {l->ctlfd, l->notifyfd};
-	fdsink_put(&l->m.sink, socks, 2);
+	int socks[] = {l->ctlfd, l->notifyfd, l->syslogfd};
+	fdsink_put(&l->m.sink, socks, 2 + (l->syslogfd >= 0));
 	fdsink_flush(&l->m.sink);
 	jobs_free(&l->m);
 	int fds[] = {l->sigfd, l->epfd};
@@ -489,6 +499,8 @@ static void notify_pause(struct loop *l)
 	if (!l->notify_resume)
 		log_warn("notify: descriptors from clients are not being closed fast enough; pausing notify");
 	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->notifyfd, &(struct epoll_event){.events = 0, .data.ptr = &l->w_notify});
+	if (l->syslogfd >= 0)
+		epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->syslogfd, &(struct epoll_event){.events = 0, .data.ptr = &l->w_syslog});
 	l->notify_resume = mono_us() + NOTIFY_PAUSE_USEC;
 }
 
@@ -502,6 +514,30 @@ static void notify_check(struct loop *l, uint64_t now)
 	}
 	l->notify_resume = 0;
 	epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->notifyfd, &(struct epoll_event){.events = EPOLLIN, .data.ptr = &l->w_notify});
+	if (l->syslogfd >= 0)
+		epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->syslogfd, &(struct epoll_event){.events = EPOLLIN, .data.ptr = &l->w_syslog});
+}
+
+/* Datagrams on the syslog socket: into the sender's unit log (devlog.h); paused with notify when
+ * the descriptor sink is full. */
+static void on_syslog(struct loop *l)
+{
+	for (int i = 0; i < 64; i++) {
+		char data[DEVLOG_MSG_MAX], line[DEVLOG_LINE_MAX];
+		struct notify_msg msg;
+		size_t n;
+		int level;
+		if (fdsink_busy(&l->m.sink)) {
+			notify_pause(l);
+			return;
+		}
+		int r = notify_recv_raw(l->syslogfd, data, sizeof(data), &n, &msg);
+		if (r == 0 && (n = devlog_line(data, n, line, sizeof(line), &level)))
+			jobs_syslog(&l->m, msg.pid, level, line, n);
+		fdsink_put(&l->m.sink, msg.fds, (size_t)msg.nfds);
+		if (r && r != -EINVAL)
+			return;
+	}
 }
 
 static void on_notify(struct loop *l)
@@ -587,7 +623,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 {
 	struct loop l;
 	memset(&l, 0, sizeof(l));
-	l.sigfd = l.ctlfd = l.notifyfd = l.epfd = -1;
+	l.sigfd = l.ctlfd = l.notifyfd = l.syslogfd = l.epfd = -1;
 	l.boot_start = mono_us();
 	int ret = loop_init(&l, o, e);
 	if (ret)
@@ -623,6 +659,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 			case W_SIGNAL: on_signals(&l); break;
 			case W_CTL: conn_accept(&l); break;
 			case W_NOTIFY: on_notify(&l); break;
+			case W_SYSLOG: on_syslog(&l); break;
 			case W_INOTIFY: jobs_cgroup_event(&l.m); break;
 			case W_CONN: conn_event(&l, w->obj, evs[i].events); break;
 			case W_OUT: svc_output(&l.m, w->obj); break;

@@ -26,6 +26,8 @@ struct svc_loop_opts {
 	const char *root;        /* units, /etc/passwd, EnvironmentFile= beneath it */
 	const char *ctl_path;    /* control socket (0600; its directory must be ours, not writable by others) */
 	const char *notify_path; /* sd_notify socket */
+	const char *syslog_path; /* the syslog socket (devlog.h), or NULL */
+	const char *syslog_link; /* "/dev/log": made a symlink to it (the machine), or NULL */
 	const char *goal;        /* unit started at boot: multi-user.target */
 	bool cgroups;
 	const char *cgroup_path;

@@ -2,6 +2,7 @@
  * service's child does with them (unit_sandbox_apply). See svc_sandbox.h; each rule below is the
  * behaviour systemd.exec(5) of systemd 252 describes, written anew. */
 #include "init/svc_sandbox.h"
+#include "init/devices.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
@@ -144,7 +145,6 @@ static const char refused[] =
 	"DynamicUser|no dynamic users; add the user to /etc/passwd and set User=\n"
 	"PrivateUsers|keel sets up no user namespaces\n"
 	"IPAddressAllow IPAddressDeny IPIngressFilterPath IPEgressFilterPath SocketBindAllow SocketBindDeny RestrictNetworkInterfaces|needs a cgroup BPF program; keel loads none\n"
-	"DeviceAllow DevicePolicy|needs the cgroup device controller (BPF); keel loads none\n"
 	"RestrictFileSystems|needs the BPF LSM; keel loads none\n"
 	"SystemCallLog SecureBits NoExecPaths ExecPaths MountImages ExtensionImages ExtensionDirectories Personality KeyringMode RemoveIPC|not supported\n"
 	"RootDirectory RootImage RootImageOptions RootHash RootHashSignature RootVerity|services run in the host's root\n"
@@ -158,7 +158,7 @@ static const char refused[] =
 
 enum type {
 	T_BOOL, T_SYSTEM, T_HOME, T_PROC, T_SUBSET, T_UMASK, T_CAPS, T_NS, T_AF, T_PATHS, T_BIND, T_TMPFS,
-	T_DIR, T_DIRMODE, T_PRESERVE, T_FILTER, T_ARCH, T_ERRNO,
+	T_DIR, T_DIRMODE, T_PRESERVE, T_FILTER, T_ARCH, T_ERRNO, T_DEVPOL, T_DEVALLOW,
 };
 #define O(f) offsetof(struct unit_sandbox, f)
 static const char key_names[] =
@@ -170,7 +170,8 @@ static const char key_names[] =
 	"InaccessiblePaths BindPaths BindReadOnlyPaths TemporaryFileSystem RuntimeDirectory "
 	"StateDirectory CacheDirectory LogsDirectory ConfigurationDirectory RuntimeDirectoryMode "
 	"StateDirectoryMode CacheDirectoryMode LogsDirectoryMode ConfigurationDirectoryMode "
-	"RuntimeDirectoryPreserve SystemCallFilter SystemCallArchitectures SystemCallErrorNumber";
+	"RuntimeDirectoryPreserve SystemCallFilter SystemCallArchitectures SystemCallErrorNumber DevicePolicy "
+	"DeviceAllow";
 static const struct key { uint8_t type; uint16_t arg; } keys[] = {
 	{T_BOOL, O(no_new_privs)}, /* NoNewPrivileges */
 	{T_BOOL, O(private_tmp)}, /* PrivateTmp */
@@ -217,6 +218,8 @@ static const struct key { uint8_t type; uint16_t arg; } keys[] = {
 	{T_FILTER, 0}, /* SystemCallFilter */
 	{T_ARCH, 0}, /* SystemCallArchitectures */
 	{T_ERRNO, 0}, /* SystemCallErrorNumber */
+	{T_DEVPOL, 0}, /* DevicePolicy */
+	{T_DEVALLOW, 0}, /* DeviceAllow */
 };
 
 /* ---- parsing ------------------------------------------------------------------------------------ */
@@ -742,6 +745,16 @@ int unit_sandbox_key(struct unit_sandbox *sb, const char *key, const char *v, st
 		sb->sc_errno = err < 0 ? 0 : err;
 		return 0;
 	}
+	case T_DEVPOL:
+		return dev_policy_parse(v, &sb->dev_policy) ? bad(e, key, "expected auto, closed or strict") : 0;
+	case T_DEVALLOW:
+		if (!*v) { /* the empty assignment resets the list */
+			strv_clear(&sb->dev_allow);
+			return 0;
+		}
+		if (dev_allow_check(v, &why))
+			return bad(e, key, why);
+		return strv_push(&sb->dev_allow, v);
 	case T_CAPS: return set_caps(sb, k, key, v, e);
 	case T_NS: return set_ns(sb, key, v, e);
 	case T_AF: return set_af(sb, key, v, e);
@@ -764,6 +777,7 @@ void unit_sandbox_free(struct unit_sandbox *sb)
 	free(sb->tmp_dirs[1]);
 	for (int i = 0; i < SB_NDIRS; i++)
 		strv_clear(&sb->dirs[i]);
+	strv_clear(&sb->dev_allow);
 	memset(sb, 0, sizeof(*sb));
 }
 
@@ -1250,7 +1264,10 @@ static int apply_plan(struct plan *pl)
 		mount(NULL, pl->staging, NULL, MS_PRIVATE, NULL)))
 		return pl->staging ? -errno : -EBUSY;
 	for (size_t i = 0; i < pl->n && !ret; i++)
-		ret = mount_one(&pl->v[i], pl->staging);
+		/* an optional entry gone by now — /proc/sys beneath ProcSubset=pid's /proc — is skipped,
+		 * as systemd skips it */
+		if ((ret = mount_one(&pl->v[i], pl->staging)) == -ENOENT && pl->v[i].optional)
+			ret = 0;
 	if (staged && umount2(pl->staging, MNT_DETACH) && !ret)
 		ret = -errno;
 	if (!ret)

@@ -70,6 +70,8 @@ struct unit_sandbox {
 	size_t npaths;
 	struct strv dirs[SB_NDIRS]; /* "name" or "name:symlink" below /run, /var/lib, … */
 	uint16_t dir_mode[SB_NDIRS]; /* 0: 0755; else mode | 0x8000 */
+	uint8_t dev_policy;     /* DevicePolicy=: enum dev_policy (init/devices.h) */
+	struct strv dev_allow;  /* DeviceAllow= entries as written ("SPEC [rwm]"), checked */
 	char *tmp_dirs[2];      /* PrivateTmp=: this run's /tmp/keel-private-XXXXXX, /var/tmp/… (PID 1's) */
 };
 

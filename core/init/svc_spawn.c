@@ -174,8 +174,14 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 		const struct spawn_rlimit *l = &s->rlimits[i];
 		struct rlimit rl = {l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
 			l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard};
-		if (setrlimit(l->resource, &rl))
-			child_fail(pipefd, STEP_LIMITS, errno);
+		/* as systemd (setrlimit_closest()): a limit above what the kernel allows —
+		 * LimitNOFILE=infinity beyond fs.nr_open — becomes the highest allowed */
+		struct rlimit hi;
+		if (setrlimit(l->resource, &rl) && (errno != EPERM || getrlimit(l->resource, &hi) ||
+			hi.rlim_max == RLIM_INFINITY ||
+			setrlimit(l->resource, &(struct rlimit){rl.rlim_cur < hi.rlim_max ? rl.rlim_cur : hi.rlim_max,
+				rl.rlim_max < hi.rlim_max ? rl.rlim_max : hi.rlim_max})))
+			child_fail(pipefd, STEP_LIMITS, errno == EPERM || !errno ? EPERM : errno);
 	}
 	if (s->set_oom) { /* before dropping privileges: lowering it needs CAP_SYS_RESOURCE */
 		char v[16];
@@ -196,8 +202,8 @@ static void __attribute__((noreturn)) child(const struct spawn *s, int pipefd)
 		if (sched_setscheduler(0, s->sched_policy | (s->sched_reset_on_fork ? 0x40000000 /* SCHED_RESET_ON_FORK */ : 0), &sp))
 			child_fail(pipefd, STEP_SETSCHEDULER, errno);
 	}
-	if (s->sandbox && (err = unit_sandbox_apply(s->sandbox, SB_PHASE_ROOT, s->set_ids ? s->uid : 0,
-		s->set_ids ? s->gid : 0, &step)))
+	if (s->sandbox && (err = unit_sandbox_apply(s->sandbox, SB_PHASE_ROOT, s->set_ids || s->own_dirs ? s->uid : 0,
+		s->set_ids || s->own_dirs ? s->gid : 0, &step)))
 		child_fail(pipefd, step, -err);
 	if (s->set_ids) {
 		if (setgroups(s->ngroups, s->groups) || setresgid(s->gid, s->gid, s->gid))

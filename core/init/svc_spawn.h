@@ -22,6 +22,7 @@ struct spawn {
 	char *const *envp;
 	const char *search_path; /* "dir:dir:…" for bare names */
 	bool set_ids;
+	bool own_dirs; /* the *Directory= belong to uid/gid even when set_ids is off ("!", "+") */
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups;

@@ -67,7 +67,7 @@ enum svc_result {
 enum job_type { JOB_NONE, JOB_START, JOB_STOP, JOB_RESTART, JOB_RELOAD };
 
 /* What an epoll event belongs to (epoll_event.data.ptr points at one of these). */
-enum watch_kind { W_SIGNAL, W_CTL, W_NOTIFY, W_INOTIFY, W_CONN, W_OUT, W_SPAWN, W_SOCKET, W_CLOCK };
+enum watch_kind { W_SIGNAL, W_CTL, W_NOTIFY, W_INOTIFY, W_CONN, W_OUT, W_SPAWN, W_SOCKET, W_CLOCK, W_SYSLOG };
 struct watch {
 	enum watch_kind kind;
 	void *obj;

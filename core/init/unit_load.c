@@ -303,15 +303,16 @@ int unit_load_observed(const struct unit_dirs *d, const char *name, struct unit 
 		goto fail;
 	if (!strcmp(name, "multi-user.target") && (ret = dir_deps(d, "default.target", u, e)))
 		goto fail;
-	/* systemd: multi-user.target requires basic.target, which wants sockets.target and timers.target
-	 * (enabled sockets listen, enabled timers run) */
-	for (int i = 0; i < 2 && !strcmp(name, "multi-user.target"); i++) {
-		const char *t = i ? "timers.target" : "sockets.target";
-		if (!strv_has(&u->wants, t) && (ret = strv_push(&u->wants, t))) {
+	/* systemd's chain: multi-user.target requires basic.target, which requires sysinit.target
+	 * (what WantedBy=sysinit.target units — nftables.service — hang on) and wants sockets.target and
+	 * timers.target (enabled sockets listen, enabled timers run) */
+	static const char chain[][2][18] = {{"multi-user.target", "basic.target"}, {"basic.target", "sysinit.target"},
+		{"basic.target", "sockets.target"}, {"basic.target", "timers.target"}};
+	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++)
+		if (!strcmp(name, chain[i][0]) && !strv_has(&u->wants, chain[i][1]) && (ret = strv_push(&u->wants, chain[i][1]))) {
 			kerr_set(e, ret, "%s: %s", name, strerror(-ret));
 			goto fail;
 		}
-	}
 	if ((ret = unit_check(u, e)))
 		goto fail;
 	*load = LOAD_LOADED;

@@ -724,3 +724,14 @@ int uv_word_index(const char *packed, const char *s, bool icase)
 			return i;
 	return -1;
 }
+
+int unit_name_mangle(const char *name, char *out, size_t cap)
+{
+	bool bare = !unit_ref_suffix(name) && *name && !strchr(name, '/');
+	size_t n = strlen(name);
+	if (n + (bare ? 8 : 0) + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(out, name, n);
+	memcpy(out + n, bare ? ".service" : "", bare ? 9 : 1);
+	return 0;
+}

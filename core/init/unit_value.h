@@ -51,6 +51,10 @@ const char *unit_name_suffix(const char *name);
 /* The same rules for a name of any unit type systemd has (.service .target .socket .timer .path
  * .mount .automount .swap .device .slice .scope): valid in After=, Wants=, OnFailure=… */
 const char *unit_ref_suffix(const char *name);
+/* A name as systemctl and journalctl -u take it: one without a unit type gets ".service"
+ * ("chrony" -> "chrony.service"), as systemd's unit_name_mangle(); others are copied. 0, or
+ * -ENAMETOOLONG when out (cap bytes) cannot hold it. */
+int unit_name_mangle(const char *name, char *out, size_t cap);
 /* The template of an instance name: "getty@tty1.service" -> "getty@.service"; 0 or -EINVAL
  * (not an instance). out has UNIT_NAME_MAX + 1 bytes. */
 int unit_name_template(const char *name, char *out);

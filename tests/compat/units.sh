@@ -27,7 +27,7 @@ need systemd-analyze apt-get dpkg-deb || exit 0
 REFUSED="[Path] [Mount] ListenSpecial ListenNetlink ListenMessageQueue ListenUSBFunction
 SocketProtocol ExecStartPre ExecStartPost ExecStopPre ExecStopPost SmackLabel SmackLabelIPIn SmackLabelIPOut
 MessageQueueMaxMessages MessageQueueMessageSize PassPacketInfo Writable FlushPending SELinuxContextFromNet
-WakeSystem OnClockChange OnTimezoneChange DevicePolicy DeviceAllow KeyringMode DynamicUser IPAddressDeny IPAddressAllow
+WakeSystem OnClockChange OnTimezoneChange KeyringMode DynamicUser IPAddressDeny IPAddressAllow
 BusName Type=dbus Type=notify-reload LimitCPU LimitRTTIME LimitNICE LimitRTPRIO PrivateUsers
 RestrictFileSystems SystemCallLog SecureBits NoExecPaths ExecPaths RootDirectory RootImage MountFlags
 SELinuxContext AppArmorProfile PAMName LoadCredential SetCredential IPIngressFilterPath

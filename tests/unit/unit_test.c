@@ -367,10 +367,13 @@ T_TEST(unit_loader)
 		"instance from template + template drop-in: %s", e.msg);
 	unit_free(&u);
 	ret = unit_load(&d, "multi-user.target", &u, &load, &e);
-	t_check(!ret && load == LOAD_LOADED && u.wants.n == 4 && strv_has(&u.wants, "a.service") &&
-			strv_has(&u.wants, "b.service") && strv_has(&u.wants, "sockets.target") && strv_has(&u.wants, "timers.target") &&
-			u.requires.n == 1,
-		"built-in multi-user.target with .wants/, default.target.wants/, .requires/, sockets.target, timers.target: %s", e.msg);
+	t_check(!ret && load == LOAD_LOADED && u.wants.n == 3 && strv_has(&u.wants, "a.service") &&
+			strv_has(&u.wants, "b.service") && strv_has(&u.wants, "basic.target") && u.requires.n == 1,
+		"built-in multi-user.target with .wants/, default.target.wants/, .requires/, basic.target: %s", e.msg);
+	unit_free(&u);
+	ret = unit_load(&d, "basic.target", &u, &load, &e);
+	t_check(!ret && load == LOAD_LOADED && u.wants.n == 3 && strv_has(&u.wants, "sysinit.target") &&
+			strv_has(&u.wants, "sockets.target") && strv_has(&u.wants, "timers.target"), "built-in basic.target wants sysinit.target, sockets.target and timers.target: %s", e.msg);
 	unit_free(&u);
 	ret = unit_load(&d, "network-online.target", &u, &load, &e);
 	t_check(!ret && load == LOAD_LOADED, "built-in target");

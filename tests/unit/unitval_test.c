@@ -300,3 +300,19 @@ T_TEST(unitval_host_specifiers)
 	t_check(uv_specifiers("%y", "a.service", NULL, &out, &why) == -EINVAL, "%%y without a unit file");
 	buf_free(&out);
 }
+
+T_TEST(unitval_mangle)
+{
+	static const struct { const char *in, *out; size_t cap; } cases[] = {
+		{"chrony", "chrony.service", 0}, {"ssh", "ssh.service", 0}, {"ssh.socket", "ssh.socket", 0},
+		{"multi-user.target", "multi-user.target", 0}, {"getty@tty1", "getty@tty1.service", 0},
+		{"a.timer", "a.timer", 0}, {"foo.bar", "foo.bar.service", 0}, {"/dev/sda", "/dev/sda", 0},
+		{"", "", 0}, {"ab", NULL, 10}, {"ab.service", NULL, 10}, {"ab.servic", NULL, 10}, {"a", "a.service", 10},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		char out[300];
+		int ret = unit_name_mangle(cases[i].in, out, cases[i].cap ? cases[i].cap : sizeof(out));
+		t_check(cases[i].out ? !ret && !strcmp(out, cases[i].out) : ret == -ENAMETOOLONG, "case %zu: %s -> %s (%d)", i,
+			cases[i].in, ret ? "-" : out, ret);
+	}
+}

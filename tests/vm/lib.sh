@@ -15,6 +15,8 @@
 #   vm_start DISK [CMDLINE…]           start qemu (-accel tcg, serial on a pipe, log in $VM_LOG);
 #                                      DISK is vda, each file in $VM_DRIVES (space-separated)
 #                                      a further read-only virtio disk: vdb, vdc…
+#                                      VM_NET=NETDEV: a virtio NIC on -netdev NETDEV,id=n0 (use
+#                                      user,restrict=on with hostfwd/guestfwd on 127.0.0.1 only)
 #                                      VM_UEFI=secure: boot DISK alone through OVMF with Secure
 #                                      Boot on (q35, SMM, OVMF_CODE_4M.snakeoil.fd and a copy of
 #                                      its VARS: the snakeoil PK/KEK/db, TEST KEYS), no -kernel,
@@ -152,6 +154,7 @@ vm_start() {
 		"${boot[@]}" \
 		-drive "file=$disk,format=raw,if=virtio,cache=unsafe" ${extra[@]+"${extra[@]}"} \
 		${VM_QEMU_ARGS[@]+"${VM_QEMU_ARGS[@]}"} \
+		${VM_NET:+-netdev "$VM_NET,id=n0" -device virtio-net-pci,netdev=n0} \
 		> "$VM_DIR/qemu.out" 2>&1 &
 	VM_PID=$!
 	exec {VM_FD}<>"$VM_DIR/con.in" # read-write: never blocks, even if qemu dies before opening it
