@@ -178,7 +178,7 @@ run_make() { # flavour targets…
 	case $flavour in
 	musl)
 		cc="gcc -specs $B/musl-static-pie.specs"
-		cflags="-std=c11 -D_GNU_SOURCE -Os -malign-data=abi -g $WARN -fPIE -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -ffile-prefix-map=$top=. -ffile-prefix-map=$KEEL_CACHE=vendor"
+		cflags="-std=c11 -D_GNU_SOURCE -Oz -malign-data=abi -g $WARN -fPIE -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -ffile-prefix-map=$top=. -ffile-prefix-map=$KEEL_CACHE=vendor"
 		ldflags="-Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack"
 		;;
 	vg) # memcheck (tests/valgrind.sh): keel's objects and the musl libraries, linked dynamically
