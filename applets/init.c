@@ -163,6 +163,7 @@ out:
 static void __attribute__((noreturn)) go_down(int how)
 {
 	boot_units_close();
+	journal_close();
 	machine_shutdown(how);
 	log_err("reboot(2) failed: %s", kerr_strerror(errno));
 	for (;;)

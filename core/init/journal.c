@@ -31,6 +31,14 @@ void journal_setup(const char *root)
 	journal_boot_id(J.boot);
 }
 
+void journal_close(void)
+{
+	if (jfd >= 0)
+		close(jfd);
+	jfd = -1;
+	J.path[0] = 0;
+}
+
 void journal_boot_id(char boot[33])
 {
 	char id[64] = "";

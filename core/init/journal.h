@@ -45,6 +45,9 @@ struct journal_rec {
 
 /* PID 1: the journal is ROOT/run/keel/journal (opened when the first line comes). */
 void journal_setup(const char *root);
+/* PID 1, going down: close the file and write no more (a file open for writing keeps /run from
+ * being remounted read-only). */
+void journal_close(void);
 /* PID 1: d[0..n) was just appended to ring r (log_ring_write): write each line it completes. */
 void journal_feed(struct log_ring *r, const struct unit *u, const char *unit, long pid, const void *d, size_t n);
 

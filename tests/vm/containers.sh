@@ -55,14 +55,14 @@ bb=/usr/bin/busybox
 k=/usr/bin/keel
 say() { $bb echo "TEST $*" > /dev/console; }
 i=0
-while [ $i -lt 240 ] && ! { $k journalctl -u container@hello.service 2>/dev/null | $bb grep -q '^CONTAINER hello' &&
-	$k journalctl -u container@stubborn.service 2>/dev/null | $bb grep -q '^CONTAINER stubborn'; }; do
+while [ $i -lt 240 ] && ! { $k journalctl -o cat -u container@hello.service 2>/dev/null | $bb grep -q '^CONTAINER hello' &&
+	$k journalctl -o cat -u container@stubborn.service 2>/dev/null | $bb grep -q '^CONTAINER stubborn'; }; do
 	$bb sleep 0.5; i=$((i + 1))
 done
 say "waited: $i"
 $k init status 2>&1 | while read -r l; do say "status: $l"; done
 for u in hello unsigned sysadmin; do
-	$k journalctl -u container@$u.service 2>&1 | while read -r l; do say "log $u: $l"; done
+	$k journalctl -o cat -u container@$u.service 2>&1 | while read -r l; do say "log $u: $l"; done
 	$k init status container@$u.service 2>&1 | while read -r l; do say "detail $u: $l"; done
 done
 say "bundles: $($bb ls /var/lib/keel/containers | $bb tr '\n' ' ')"
@@ -72,7 +72,7 @@ cg=/sys/fs/cgroup/system.slice/container@hello.service
 # cgroup holds runc itself); where each process is comes from /proc/PID/cgroup
 say "cgroup: $(for p in $($bb cat $cg/cgroup.procs); do $bb echo "$($bb cat /proc/$p/comm)=$($bb cut -d: -f3 /proc/$p/cgroup)"; done | $bb grep -v '^sleep=' | $bb sort | $bb tr '\n' ' ')"
 say "stop: $($k init stop container@hello.service 2>&1; echo rc=$?)"
-$k journalctl -u container@hello.service 2>&1 | $bb grep -q 'CONTAINER stopping' && say "stopped: trap ran" || say "stopped: no trap"
+$k journalctl -o cat -u container@hello.service 2>&1 | $bb grep -q 'CONTAINER stopping' && say "stopped: trap ran" || say "stopped: no trap"
 say "stubborn before: $($bb ps -o args | $bb grep -c '^/bin/sh -c echo CONTAINER stubborn')"
 say "stubborn: $($k init stop container@stubborn.service 2>&1 | $bb tr '\n' ' '; echo rc=$?) procs=$($bb ps -o args | $bb grep -c '^/bin/sh -c echo CONTAINER stubborn')"
 say "after stop: runc=$(/usr/sbin/runc list -q 2>&1 | $bb tr '\n' ' ') cgroup=$([ -e $cg ] || [ -e /sys/fs/cgroup/system.slice/container@stubborn.service ] && echo 1 || echo 0)"

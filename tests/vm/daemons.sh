@@ -173,8 +173,8 @@ fi
 [ "$(t 'after-ssh ssh.service ')" = active ] && pass "ssh.service active after the connection: started by ssh.socket" ||
 	fail "ssh.service after the connection" "$(t 'after-ssh ssh.service ')"
 j=$(t 'journal-ssh: ')
-echo "$j" | grep -Eq '^sshd\[[0-9]+\]: Accepted publickey for core from 10\.0\.2\.2 port [0-9]+ ssh2: ED25519 SHA256:' &&
-	pass "journalctl -u ssh: sshd's syslog lines (/dev/log), 'Accepted publickey for core …'" ||
+echo "$j" | grep -Eq '^[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [^ ]+ sshd\[[0-9]+\]: Accepted publickey for core from 10\.0\.2\.2 port [0-9]+ ssh2: ED25519 SHA256:' &&
+	pass "journalctl -u ssh: sshd's syslog lines (/dev/log) as journal records, systemd's short line 'MMM DD HH:MM:SS HOST sshd[PID]: Accepted publickey for core …'" ||
 	fail "journalctl -u ssh" "$(echo "$j" | head -8 | tr '\n' '|')"
 s=$(t 'status-chrony: ')
 echo "$s" | grep -Eq '^● chrony\.service - chrony, an NTP client/server$' &&
