@@ -293,6 +293,13 @@ static int client(const char *cmd, int n, char **ops)
 		} else {
 			char tmp[4096];
 			int fd = -1;
+			/* OUT.part is renamed over OUT: neither may be a device, FIFO or symlink */
+			if (!str_fmt(tmp, sizeof(tmp), "%s.part", ops[1]))
+				for (const char *p = ops[1]; p; p = p == ops[1] ? tmp : NULL)
+					if (fs_output_ok(AT_FDCWD, p) == -EEXIST) {
+						rc = kfail(EXIT_USAGE, "download: %s: not a regular file (it would be replaced)", p);
+						goto done;
+					}
 			if (str_fmt(tmp, sizeof(tmp), "%s.part", ops[1]) ||
 				(fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
 				ret = kerr_set(&e, fd < 0 ? -errno : -ENAMETOOLONG, "%s: %s", tmp, strerror(errno));
