@@ -8,8 +8,8 @@
 # with fsck.erofs; the version from its slot manifest) and, when the ESP is a FAT file system, its
 # files (mtools) and each UKI's PE sections.
 # Every regular file and symbolic link of every slot must be attributed, or nothing is written:
-#   keel       /usr/bin/keel is --keel BIN (sha256), /usr/bin/init and /usr/sbin/init are mkimage's
-#              links to it, /usr/lib/keel/version holds the slot manifest's version; any other
+#   keel       /usr/bin/keel is --keel BIN (sha256), /usr/bin/init, /usr/sbin/init,
+#              /usr/bin/systemctl and /usr/bin/journalctl are mkimage's links to it, /usr/lib/keel/version holds the slot manifest's version; any other
 #              file whose content is a file of keel's source at git HEAD (--top: config/policy,
 #              config/units, config/keys, test keys) is that file (a tracked file changed in the
 #              work tree counts too, marked "uncommitted")
@@ -474,6 +474,8 @@ def attribute(rel, data, link, manifest, keel_bin, dpkg, blobs):
         return "keel", "the keel binary"
     if link is not None and (rel, link) in (("bin/init", "keel"), ("sbin/init", "../bin/keel")):
         return "keel", "mkimage.sh: init is keel"
+    if link is not None and (rel, link) in (("bin/systemctl", "keel"), ("bin/journalctl", "keel")):
+        return "keel", "mkimage.sh: %s is keel's applet" % rel[4:]
     if link is None and rel == "lib/keel/version" and data == (manifest.get("version", "") + "\n").encode():
         return "keel", "mkimage.sh: the version of the slot manifest"
     return by_package_or_source("/usr/" + rel, data, link, dpkg, blobs)
