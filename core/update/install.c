@@ -24,6 +24,7 @@ struct sink {
 	uint64_t image_off;     /* where chunk k goes */
 	uint64_t wrote;         /* decompressed bytes of chunk k so far */
 	struct hash_ctx img;
+	struct zstd_reader *zr; /* one decoder for every chunk */
 	int fatal;              /* the error is the data's, not the transfer's: never retried */
 	size_t synced;          /* chunks recorded by the last checkpoint */
 };
@@ -68,7 +69,7 @@ static int chunk_done(struct sink *s)
 			(unsigned long long)s->c.offset, (unsigned long long)s->c.length);
 	}
 	s->wrote = 0;
-	ret = zstd_read_mem_sink(s->buf, s->have, to_slot, s, s->c.size, RELEASE_WINDOW_LOG, s->e);
+	ret = zstd_read_mem_sink_r(s->zr, s->buf, s->have, to_slot, s, s->c.size, RELEASE_WINDOW_LOG, s->e);
 	if (!ret && s->wrote != s->c.size)
 		ret = kerr_set(s->e, -EINVAL, "%llu bytes, %llu expected", (unsigned long long)s->wrote,
 			(unsigned long long)s->c.size);
@@ -134,7 +135,7 @@ int install_slot(struct install *in, struct kerr *e)
 
 	hash_init(&s.img, HASH_SHA512);
 	in->requests = 0;
-	if (!(s.buf = malloc(r->clen_max > 1 << 20 ? r->clen_max : 1 << 20))) {
+	if (!(s.buf = malloc(r->clen_max > 1 << 20 ? r->clen_max : 1 << 20)) || !(s.zr = zstd_reader_new())) {
 		ret = kerr_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -191,6 +192,7 @@ out:
 	in->done = s.k;
 	if (s.img.alg != HASH_NONE)
 		hash_free(&s.img);
+	zstd_reader_free(s.zr);
 	free(s.buf);
 	return ret;
 }
