@@ -87,7 +87,8 @@
 const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "renameat", "renameat2",
 	"rename", "unlink", "unlinkat", "fchmod", "fsync", "getrandom", "socket", "connect", "poll", "ppoll", "sendto",
 	"recvfrom", "sendmsg", "recvmsg", "getsockopt", "setsockopt", "getsockname", "getpeername", "bind",
-	"nanosleep", "clock_nanosleep", "shutdown", "uname", "pread64", "pwrite64", "fdatasync", "lseek", "mkdir", "getdents64", NULL};
+	"nanosleep", "clock_nanosleep", "shutdown", "uname", "pread64", "pwrite64", "fdatasync", "lseek", "mkdir", "getdents64",
+	"mprotect", "clone", NULL}; /* the last two: install's SHA-512 thread (musl's pthread_create) */
 
 const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT;
 static const char *custom;

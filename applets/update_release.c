@@ -444,6 +444,7 @@ static int cmd_apply(int apply, struct kerr *e)
 	if (apply && !upd.esp && *h.entry && (ret = esp_mount_private(&h, e)))
 		goto fail;
 	what = "refresh";
+	hash_fd_threads(apply); /* install hashes the image in a second thread: the sandbox allows it */
 	if ((ret = sandbox_enter(update_syscalls, e)) || (ret = tuf_refresh(&c, e)))
 		goto fail;
 	what = "release";

@@ -84,20 +84,44 @@ static int zr_frame_end(struct zr_frame *f, uint64_t off, struct kerr *e)
 	return 0;
 }
 
-int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struct zstd_read_stats *st, struct kerr *e)
+struct zstd_reader {
+	ZSTD_DCtx *z;
+	uint8_t *ibuf, *obuf;
+};
+
+void zstd_reader_free(struct zstd_reader *r)
 {
-	ZSTD_DCtx *z = ZSTD_createDCtx();
-	uint8_t *ibuf = malloc(ZR_IN), *obuf = malloc(ZR_OUT);
+	if (!r)
+		return;
+	ZSTD_freeDCtx(r->z);
+	free(r->ibuf);
+	free(r->obuf);
+	free(r);
+}
+
+struct zstd_reader *zstd_reader_new(void)
+{
+	struct zstd_reader *r = calloc(1, sizeof(*r));
+	if (r && (!(r->z = ZSTD_createDCtx()) || !(r->ibuf = malloc(ZR_IN)) || !(r->obuf = malloc(ZR_OUT)))) {
+		zstd_reader_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned window_log_max,
+	struct zstd_read_stats *st, struct kerr *e)
+{
+	ZSTD_DCtx *z = r->z;
+	uint8_t *ibuf = r->ibuf, *obuf = r->obuf;
 	struct zstd_read_stats s = {0};
 	size_t want = 1; /* libzstd's hint: 0 once a frame ends */
 	struct zr_frame f = {0};
 	int ret = 0;
 
-	if (!z || !ibuf || !obuf) {
-		ret = kerr_set(e, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, (int)window_log_max))) {
+	/* whatever an earlier input left (an error inside a frame) is dropped; the window stays mapped */
+	if (ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_only)) ||
+		ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, (int)window_log_max))) {
 		ret = kerr_set(e, -EINVAL, "zstd: window log %u out of range", window_log_max);
 		goto out;
 	}
@@ -151,10 +175,30 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 out:
 	if (st)
 		*st = s;
-	ZSTD_freeDCtx(z);
-	free(ibuf);
-	free(obuf);
 	return ret;
+}
+
+int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struct zstd_read_stats *st, struct kerr *e)
+{
+	struct zstd_reader *r = zstd_reader_new();
+	int ret;
+	if (!r) {
+		if (st)
+			*st = (struct zstd_read_stats){0};
+		return kerr_set(e, -ENOMEM, "out of memory");
+	}
+	ret = zr_run(r, io, window_log_max, st, e);
+	zstd_reader_free(r);
+	return ret;
+}
+
+int zstd_read_mem_sink_r(struct zstd_reader *r, const void *in, size_t n,
+	int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e), void *sctx, uint64_t max_out,
+	unsigned window_log_max, struct kerr *e)
+{
+	struct inflate_mem m = {in, n};
+	struct inflate_io io = {inflate_mem_read, &m, sink, sctx, max_out};
+	return zr_run(r, &io, window_log_max, NULL, e);
 }
 
 int zstd_read_mem_sink(const void *in, size_t n, int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e),

@@ -32,4 +32,15 @@ int zstd_read_stream(const struct inflate_io *io, unsigned window_log_max, struc
 int zstd_read_mem_sink(const void *in, size_t n, int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e),
 	void *sctx, uint64_t max_out, unsigned window_log_max, struct kerr *e);
 
+/* A decoder kept across inputs: libzstd's context (with the window it grew to) and the two
+ * buffers, so a caller decoding many small inputs in turn (the update's 1 MiB chunks) does not
+ * map and fault them in afresh for each. Each call starts clean (what an input that failed inside
+ * a frame left is reset); results are those of zstd_read_mem_sink. zstd_reader_new: NULL when out of memory. */
+struct zstd_reader;
+struct zstd_reader *zstd_reader_new(void);
+void zstd_reader_free(struct zstd_reader *r); /* NULL is fine */
+int zstd_read_mem_sink_r(struct zstd_reader *r, const void *in, size_t n,
+	int (*sink)(void *ctx, const uint8_t *p, size_t n, struct kerr *e), void *sctx, uint64_t max_out,
+	unsigned window_log_max, struct kerr *e);
+
 #endif

@@ -285,6 +285,116 @@ static void *ring_reader(void *arg)
 	}
 }
 
+struct hash_async {
+	struct hash_ctx c; /* the thread's until it is joined */
+	uint8_t *buf[RING];
+	size_t len[RING]; /* bytes in the slot; 0: the end */
+	size_t fill;      /* bytes in the slot being filled (head % RING) */
+	unsigned head;
+	int threaded;
+	pthread_t th;
+	sem_t empty, full;
+};
+
+static void *async_hasher(void *arg)
+{
+	struct hash_async *a = arg;
+	for (unsigned i = 0;; i++) {
+		while (sem_wait(&a->full))
+			;
+		size_t n = a->len[i % RING];
+		if (!n)
+			return NULL;
+		hash_update(&a->c, a->buf[i % RING], n);
+		sem_post(&a->empty);
+	}
+}
+
+struct hash_async *hash_async_new(enum hash_alg alg)
+{
+	struct hash_async *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	if (hash_init(&a->c, alg)) {
+		free(a);
+		return NULL;
+	}
+	if (fd_threads && (a->buf[0] = malloc((size_t)RING * CHUNK))) {
+		for (int i = 1; i < RING; i++)
+			a->buf[i] = a->buf[0] + (size_t)i * CHUNK;
+		if (!sem_init(&a->empty, 0, RING) && !sem_init(&a->full, 0, 0))
+			a->threaded = !pthread_create(&a->th, NULL, async_hasher, a);
+		if (!a->threaded) {
+			free(a->buf[0]);
+			a->buf[0] = NULL;
+		}
+	}
+	return a;
+}
+
+/* Hand the slot being filled (len bytes; 0 ends the thread) to the thread. */
+static void async_post(struct hash_async *a, size_t len)
+{
+	a->len[a->head % RING] = len;
+	a->head++;
+	a->fill = 0;
+	sem_post(&a->full);
+}
+
+void hash_async_update(struct hash_async *a, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	if (!a->threaded) {
+		hash_update(&a->c, data, len);
+		return;
+	}
+	while (len) {
+		if (!a->fill) /* a new slot: wait until the thread is done with it */
+			while (sem_wait(&a->empty))
+				;
+		size_t n = CHUNK - a->fill < len ? CHUNK - a->fill : len;
+		memcpy(a->buf[a->head % RING] + a->fill, p, n);
+		a->fill += n;
+		p += n;
+		len -= n;
+		if (a->fill == CHUNK)
+			async_post(a, CHUNK);
+	}
+}
+
+/* Stop the thread after what was handed over; the context is the caller's again. */
+static void async_join(struct hash_async *a)
+{
+	if (!a->threaded)
+		return;
+	if (a->fill)
+		async_post(a, a->fill);
+	while (sem_wait(&a->empty))
+		;
+	async_post(a, 0);
+	pthread_join(a->th, NULL);
+	sem_destroy(&a->empty);
+	sem_destroy(&a->full);
+	free(a->buf[0]);
+	a->threaded = 0;
+}
+
+void hash_async_final(struct hash_async *a, uint8_t *out)
+{
+	async_join(a);
+	hash_final(&a->c, out);
+	free(a);
+}
+
+void hash_async_free(struct hash_async *a)
+{
+	if (!a)
+		return;
+	async_join(a);
+	hash_free(&a->c);
+	free(a);
+}
+
 int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total)
 {
 	struct hash_ctx c;

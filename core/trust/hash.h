@@ -46,9 +46,21 @@ void hash_free(struct hash_ctx *c);
 int hash_once(enum hash_alg alg, const void *data, size_t len, uint8_t *out);
 /* Hash fd from its current position to EOF with large reads; *total gets the byte count. */
 int hash_fd(enum hash_alg alg, int fd, uint8_t *out, uint64_t *total);
-/* Let hash_fd read in a second thread (off by default). Only for callers whose sandbox allows
+/* Let hash_fd read, and hash_async hash, in a second thread (off by default). Only for callers whose sandbox allows
  * what musl's pthread_create needs ("mprotect", "clone"): a seccomp trap is not an error return. */
 void hash_fd_threads(int on);
+
+/* A hash computed in a second thread: hash_async_update copies the data into a ring of buffers
+ * (1 MiB in all) that the thread hashes from, so the caller's thread goes on (install.c: the slot
+ * image's SHA-512 beside the decoder). With hash_fd_threads(0), or when the thread cannot start,
+ * the caller's thread hashes. hash_async_new: NULL for an unknown alg or out of memory.
+ * hash_async_final writes hash_size(alg) bytes and frees; hash_async_free frees without a result
+ * (NULL is fine). Same bytes as hash_once (tests/unit/hash_test.c). */
+struct hash_async;
+struct hash_async *hash_async_new(enum hash_alg alg);
+void hash_async_update(struct hash_async *a, const void *data, size_t len);
+void hash_async_final(struct hash_async *a, uint8_t *out);
+void hash_async_free(struct hash_async *a);
 
 /* Which SHA-256 implementation new contexts use: "sha-ni" or "mbedtls". */
 const char *hash_sha256_impl(void);

@@ -23,7 +23,8 @@ struct sink {
 	struct release_chunk c; /* chunk k */
 	uint64_t image_off;     /* where chunk k goes */
 	uint64_t wrote;         /* decompressed bytes of chunk k so far */
-	struct hash_ctx img;
+	struct hash_async *img; /* SHA-512 of the image, in a second thread where the sandbox allows one */
+	struct zstd_reader *zr; /* one decoder for every chunk */
 	int fatal;              /* the error is the data's, not the transfer's: never retried */
 	size_t synced;          /* chunks recorded by the last checkpoint */
 };
@@ -37,7 +38,7 @@ static int to_slot(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
 	if ((ret = fs_pwrite_all(s->in->slotfd, p, n, (off_t)(s->image_off + s->wrote))))
 		return kerr_set(e, ret, "slot: write at %llu: %s", (unsigned long long)(s->image_off + s->wrote),
 			kerr_strerror(ret));
-	hash_update(&s->img, p, n);
+	hash_async_update(s->img, p, n);
 	s->wrote += n;
 	return 0;
 }
@@ -68,7 +69,7 @@ static int chunk_done(struct sink *s)
 			(unsigned long long)s->c.offset, (unsigned long long)s->c.length);
 	}
 	s->wrote = 0;
-	ret = zstd_read_mem_sink(s->buf, s->have, to_slot, s, s->c.size, RELEASE_WINDOW_LOG, s->e);
+	ret = zstd_read_mem_sink_r(s->zr, s->buf, s->have, to_slot, s, s->c.size, RELEASE_WINDOW_LOG, s->e);
 	if (!ret && s->wrote != s->c.size)
 		ret = kerr_set(s->e, -EINVAL, "%llu bytes, %llu expected", (unsigned long long)s->wrote,
 			(unsigned long long)s->c.size);
@@ -132,9 +133,9 @@ int install_slot(struct install *in, struct kerr *e)
 	struct release_chunk c;
 	int ret = 0;
 
-	hash_init(&s.img, HASH_SHA512);
 	in->requests = 0;
-	if (!(s.buf = malloc(r->clen_max > 1 << 20 ? r->clen_max : 1 << 20))) {
+	if (!(s.buf = malloc(r->clen_max > 1 << 20 ? r->clen_max : 1 << 20)) || !(s.zr = zstd_reader_new()) ||
+		!(s.img = hash_async_new(HASH_SHA512))) {
 		ret = kerr_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -147,7 +148,7 @@ int install_slot(struct install *in, struct kerr *e)
 			kerr_set(e, ret, "slot: read at %llu: %s", (unsigned long long)s.image_off, kerr_strerror(ret));
 			goto out;
 		}
-		hash_update(&s.img, s.buf, (size_t)c.size);
+		hash_async_update(s.img, s.buf, (size_t)c.size);
 		s.image_off += c.size;
 	}
 	if (s.k < r->nchunks)
@@ -179,8 +180,8 @@ int install_slot(struct install *in, struct kerr *e)
 		goto out;
 	}
 	uint8_t d[64];
-	hash_final(&s.img, d);
-	s.img.alg = HASH_NONE;
+	hash_async_final(s.img, d);
+	s.img = NULL;
 	if (memcmp(d, r->image_sha512, 64)) {
 		ret = kerr_set(e, -EBADMSG, "slot image: sha512 mismatch (the bytes on the slot are not the release's)");
 		goto out;
@@ -189,8 +190,8 @@ int install_slot(struct install *in, struct kerr *e)
 		ret = kerr_set(e, -errno, "slot: fsync: %s", kerr_strerror(errno));
 out:
 	in->done = s.k;
-	if (s.img.alg != HASH_NONE)
-		hash_free(&s.img);
+	hash_async_free(s.img);
+	zstd_reader_free(s.zr);
 	free(s.buf);
 	return ret;
 }

@@ -6,7 +6,8 @@
 # keel_cmd, peer_cmd; numbers as measured, ratio null where it cannot be computed).
 # Rows come from tests/bench/*.bench.sh, sourced in name order; each calls the helpers below.
 # Inputs live in $BENCH_TMP (tmpfs /dev/shm when there is room: files stay in memory, so the
-# page cache holds them). Run through `./build.sh bench` (builds first) or directly after a build.
+# page cache holds them). Run through `./build.sh bench` (builds first) or directly after a build;
+# KEEL_BENCH_ONLY=NAME runs only tests/bench/NAME.bench.sh (e.g. KEEL_BENCH_ONLY=update).
 #
 # Helpers for row files:
 #   best_of N CMD…          run CMD N times (output discarded); print the fastest wall time in s
@@ -63,7 +64,7 @@ row_size() { # what keel_kib peer_kib keel_cmd peer_cmd
 }
 
 echo "keel benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load $(cut -d' ' -f1-3 /proc/loadavg)"
-for f in tests/bench/*.bench.sh; do
+for f in tests/bench/${KEEL_BENCH_ONLY:-*}.bench.sh; do
 	[ -e "$f" ] || continue
 	echo "running ${f##*/}…" >&2
 	. "$f"

@@ -56,9 +56,52 @@ T_TEST(hash_vectors)
 		n = 0;
 		t_check(hash_fd(vectors[i].alg, fd, got, &n) == 0 && n == total && !memcmp(got, want, hs), "fd, threaded %zu", i);
 		hash_fd_threads(0);
+		for (int th = 0; th < 2; th++) { /* hash_async: in the caller's thread, then in a second one */
+			hash_fd_threads(th);
+			struct hash_async *h = hash_async_new(vectors[i].alg), *h2 = hash_async_new(vectors[i].alg);
+			t_check(h && h2, "async new %zu/%d", i, th);
+			if (!h || !h2) {
+				hash_async_free(h);
+				hash_async_free(h2);
+				continue;
+			}
+			memset(got, 0, sizeof(got));
+			for (size_t off = 0, step = 1; off < total; off += step, step = step * 3 + 1)
+				hash_async_update(h, all + off, step > total - off ? total - off : step);
+			hash_async_final(h, got);
+			t_check(!memcmp(got, want, hs), "async %zu, %s", i, th ? "threaded" : "inline");
+			hash_async_update(h2, all, total / 2); /* freed half-way: no result, nothing left behind */
+			hash_async_free(h2);
+		}
+		hash_fd_threads(0);
 		close(fd);
 		free(all);
 	}
+}
+
+/* hash_async past its ring (4 x 256 KiB) several times, in pieces as the zstd decoder hands them over */
+T_TEST(hash_async_ring)
+{
+	size_t total = (3u << 20) + 12345;
+	uint8_t *all = malloc(total), want[64], got[64];
+	t_check(all != NULL, "malloc");
+	if (!all)
+		return;
+	for (size_t i = 0; i < total; i++)
+		all[i] = (uint8_t)(i * 2654435761u >> 13);
+	hash_once(HASH_SHA512, all, total, want);
+	hash_fd_threads(1);
+	struct hash_async *h = hash_async_new(HASH_SHA512);
+	t_check(h != NULL, "new");
+	if (h) {
+		for (size_t off = 0; off < total; off += 131072)
+			hash_async_update(h, all + off, total - off < 131072 ? total - off : 131072);
+		hash_async_final(h, got);
+		t_check(!memcmp(got, want, 64), "3 MiB through the ring");
+	}
+	hash_fd_threads(0);
+	t_check(hash_async_new(HASH_NONE) == NULL, "an unknown alg");
+	free(all);
 }
 
 T_TEST(hash_names)

@@ -171,6 +171,50 @@ static int fail_sink(void *ctx, const uint8_t *p, size_t n, struct kerr *e)
 	return kerr_set(e, -ENOSPC, "sink full");
 }
 
+/* One zstd_reader for a run of inputs, as install.c decodes the update's chunks: each input
+ * decodes as a fresh zstd_read_mem_sink would, whatever the one before it left (a frame cut
+ * short, a failing sink, a wrong checksum, a window over the cap). */
+T_TEST(zstd_read_reuse)
+{
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	struct zstd_reader *r = zstd_reader_new();
+	fill_text();
+	size_t a = make(zbuf, sizeof(zbuf), text, 20000, 3, 1, 0);
+	size_t b = make(zbuf2, sizeof(zbuf2), text + 20000, 150000, 3, 1, 0);
+	t_check(r && a && b, "reader %p, frames %zu %zu", (void *)r, a, b);
+	if (!r || !a || !b)
+		goto out;
+	struct {
+		const uint8_t *in;
+		size_t n;
+		int (*sink)(void *, const uint8_t *, size_t, struct kerr *);
+		unsigned wlog;
+		int ret;
+		const uint8_t *want; /* output on success */
+		size_t wlen;
+	} steps[] = {
+		{zbuf, a, to_buf, 27, 0, text, 20000},
+		{zbuf2, b / 2, to_buf, 27, -EINVAL, NULL, 0}, /* cut inside the frame */
+		{zbuf, a, to_buf, 27, 0, text, 20000},
+		{zbuf2, b, fail_sink, 27, -ENOSPC, NULL, 0}, /* the sink gives up mid-frame */
+		{zbuf2, b, to_buf, 27, 0, text + 20000, 150000},
+		{zbuf2, b, to_buf, 10, -E2BIG, NULL, 0}, /* window over a 1 KiB cap */
+		{zbuf, a, to_buf, 27, 0, text, 20000},
+		{zbuf, a / 2, to_buf, 27, -EINVAL, NULL, 0},
+		{zbuf2, b, to_buf, 27, 0, text + 20000, 150000},
+	};
+	for (size_t i = 0; i < T_LEN(steps); i++) {
+		out.len = 0;
+		int ret = zstd_read_mem_sink_r(r, steps[i].in, steps[i].n, steps[i].sink, &out, UINT64_MAX, steps[i].wlog, &e);
+		t_check(ret == steps[i].ret && (ret || (out.len == steps[i].wlen && !memcmp(out.p, steps[i].want, out.len))),
+			"step %zu: ret %d (%s), want %d; got %zu bytes", i, ret, ret ? e.msg : "", steps[i].ret, out.len);
+	}
+out:
+	zstd_reader_free(r);
+	buf_free(&out);
+}
+
 T_TEST(zstd_read_io)
 {
 	struct buf out = BUF_INIT(1u << 20);
