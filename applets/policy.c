@@ -33,7 +33,7 @@
  * its 81 checks with weights and ranges, the settings each service has and lacks, an overall
  * exposure 0.0-10.0 and its level (PERFECT SAFE OK MEDIUM EXPOSED UNSAFE DANGEROUS). UNITs are
  * loaded beneath --root as keel init loads them (drop-ins, masks); a FILE (a path) alone; none:
- * every service there. What keel refuses (DynamicUser=, DeviceAllow=...) is scored as systemd
+ * every service there. What keel refuses (DynamicUser=, IPAddressDeny=...) is scored as systemd
  * reads it and named.
  *
  * Options:

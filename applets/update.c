@@ -1,15 +1,15 @@
 /* keel update - TUF-verified updates: trusted metadata, targets, publishing
  *
- * usage: keel update refresh --repo DIR|URL [--trust DIR] [--root FILE] [--now EPOCH] [--json]
+ * usage: keel update refresh --repo DIR|URL [--ca FILE] [--trust DIR] [--root FILE] [--now EPOCH] [--json]
  *        keel update target [--repo DIR|URL] [--trust DIR] [--now EPOCH] [--json] NAME
- *        keel update download --repo DIR|URL [--trust DIR] [--now EPOCH] NAME OUT
+ *        keel update download --repo DIR|URL [--ca FILE] [--trust DIR] [--now EPOCH] NAME OUT
  *        keel update publish init --repo DIR --key ROLE=KEY... [--threshold ROLE=N]... [--consistent-snapshot]
  *        keel update publish add --repo DIR --key ROLE=KEY... [--custom JSON] FILE[=NAME]...
  *        keel update publish rotate --repo DIR --key root=KEY... --new ROLE=KEY... [--threshold ROLE=N]...
  *        keel update publish release --repo DIR --key ROLE=KEY... [--chunk-size N] SLOT.img UKI.efi
  *        keel update status [--json]
- *        keel update check --repo DIR|URL [--json]
- *        keel update apply --repo DIR|URL [--esp DIR] [--allow-downgrade] [--retries N] [--reboot] [--json]
+ *        keel update check --repo DIR|URL [--ca FILE] [--json]
+ *        keel update apply --repo DIR|URL [--ca FILE] [--esp DIR] [--allow-downgrade] [--retries N] [--reboot] [--json]
  *        keel update mark-good [--reason TEXT] [--json]
  *        keel update mark-bad --reason TEXT [--json]
  *        keel update rollback [--json]
@@ -46,7 +46,9 @@
  * Exit status of these: 0 available/applied/done; 1 refused (trust, rollback); 2 usage;
  * 3 error; 4 nothing to do; 5 deferred.
  *
- * Options: --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
+ * Options: --ca FILE: the CA bundle an https repository's certificate must chain to (default
+ * /etc/ssl/certs/ca-certificates.crt; a --ca that cannot be read is an error, exit 3);
+ * --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
  * 7 days, timestamp 1 day; --now defaults to SOURCE_DATE_EPOCH, else the clock); -j, --json.
  *
  * Exit status: 0 done; 1 refused (signatures, rollback, expiry, length or hash, more data than
@@ -91,6 +93,7 @@ const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "
 	"mprotect", "clone", NULL}; /* the last two: install's SHA-512 thread (musl's pthread_create) */
 
 const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT;
+static const char *ca_file;
 static const char *custom;
 uint64_t now;
 int json, repofd = -1;
@@ -101,6 +104,7 @@ struct upd_opts upd = {.sys = "/sys", .reboot_root = "", .state = UPD_STATE, .bo
 
 static const struct opt opts[] = {
 	{"repo", 0, OPT_STR, &repo},
+	{"ca", 0, OPT_STR, &ca_file},
 	{"trust", 0, OPT_STR, &trust},
 	{"root", 0, OPT_STR, &root_file},
 	{"now", 0, OPT_U64, &now, 1, (uint64_t)1 << 40},
@@ -153,10 +157,14 @@ int open_repo(struct tuf_fetch *f, struct http_fetch *h)
 	if (str_starts(repo, "http://") || str_starts(repo, "https://")) {
 		struct buf b = BUF_INIT(4 << 20);
 		size_t n = strlen(repo);
+		int ret = 0;
 		http_ca_init(&h->ca);
-		if (!fs_read_path(AT_FDCWD, "/etc/ssl/certs/ca-certificates.crt", b.max, &b, NULL))
-			http_ca_add(&h->ca, b.p, b.len, NULL);
+		/* the system bundle may be missing (then no https server is trusted); a --ca must be read */
+		if (!(ret = fs_read_path(AT_FDCWD, ca_file ? ca_file : "/etc/ssl/certs/ca-certificates.crt", b.max, &b, &e)))
+			ret = http_ca_add(&h->ca, b.p, b.len, &e);
 		buf_free(&b);
+		if (ret && ca_file)
+			return kfail(EXIT_FAIL, "--ca: %s", kerr_str(&e, ret));
 		while (n && repo[n - 1] == '/')
 			n--;
 		if (str_fmt(h->base, sizeof(h->base), "%.*s", (int)n, repo))
@@ -171,7 +179,6 @@ int open_repo(struct tuf_fetch *f, struct http_fetch *h)
 		return kfail(EXIT_FAIL, "repository %s: %s", dir, strerror(errno));
 	f->get = tuf_fetch_dir;
 	f->ctx = &repofd;
-	(void)e;
 	return 0;
 }
 

@@ -148,8 +148,6 @@ static const struct { char key[16]; const char *why; } refused[] = {
 	{"LimitRTTIME", "not supported"},
 	{"LimitNICE", "not supported"},
 	{"LimitRTPRIO", "not supported"},
-	{"DevicePolicy", "keel init has no device cgroup (BPF) filter"},
-	{"DeviceAllow", "keel init has no device cgroup (BPF) filter"},
 	{"KeyringMode", "not supported"},
 };
 

@@ -9,7 +9,7 @@
  *
  * The settings come from keel's own unit parser (core/init): struct unit, and for what keel
  * refuses or does not keep (DynamicUser=, PrivateUsers=, RemoveIPC=, KeyringMode=,
- * RootDirectory=/RootImage=, DevicePolicy=/DeviceAllow=, IPAddressDeny=/IPAddressAllow=,
+ * RootDirectory=/RootImage=, DevicePolicy=/DeviceAllow= (keel init keeps them compiled), IPAddressDeny=/IPAddressAllow=,
  * IP*FilterPath=, DefaultDependencies=) a unit_observer that sees the values as written. What
  * systemd derives when it loads a unit is derived here too: DynamicUser= implies a non-root user,
  * PrivateTmp=, RemoveIPC=, ProtectSystem=strict, ProtectHome=read-only (from no),
