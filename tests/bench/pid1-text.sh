@@ -45,8 +45,10 @@ for line in open(cg, errors='replace'):
 # valgrind's "(below main)" and what runs before it: musl's start-up and TLS set-up
 names |= {'__libc_start_main', '__init_libc', '__init_tls', 'static_init_tls', '_start_c', 'libc_start_init'}
 # what PID 1 runs once a service starts cleanly (under valgrind a sandboxed one fails earlier: it
-# cannot unshare namespaces); found with `perf record -e page-faults -d` on the same root
-names |= {'ids_user', 'ids_user_groups', 'ids_group', 'find', 'pwdb_init', 'pwdb_parse', 'lines_init', 'strndup', 'env_name_len'}
+# cannot unshare namespaces); found with `perf record -e page-faults -d` on the same root: User=
+# and Group= lookups (whole files below), and these
+names |= {'strndup', 'env_name_len'}
+whole = ('core/init/ids.o', 'core/base/passwd.o', 'core/base/lines.o')
 # the link map: which input section (of which file) holds each function
 lines = open(mapfile, errors='replace').read().split('\n')
 lines = lines[lines.index('Linker script and memory map'):]
@@ -79,8 +81,11 @@ print('    *keel_rcrt1.o(.text .text.*)')
 print('    *crtbeginS.o(.text .text.*)')
 for m in ('memcpy', 'memmove', 'memset', '__set_thread_area', 'clone', 'syscall_cp', 'restore', 'sigsetjmp'):
     print('    *libc.a:%s.lo(.text)' % m)  # assembly: plain .text
+for f in whole:
+    print('    */obj/%s(.text.*)' % f)
 for f, s in keep:
-    print('    %s(%s)' % (f, s))
+    if not any(f.endswith(w) for w in whole):
+        print('    %s(%s)' % (f, s))
 print('  }')
 print('}')
 print('INSERT BEFORE .text;')
