@@ -140,9 +140,9 @@ $(O)/obj/%.o: $(TOP)/%.c
 	@echo "  CC  $*.c"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(O)/keel.debug: $(call obj,$(CORE) $(APPLETS))
+$(O)/keel.debug: $(call obj,$(CORE) $(APPLETS)) $(LDSCRIPT)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-Map=$@.map $^ $(LIBS) -o $@
+	@$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-Map=$@.map $(filter-out $(LDSCRIPT),$^) $(LIBS) -o $@
 
 $(O)/keel: $(O)/keel.debug
 	@strip --strip-all -R .comment -R .note.gnu.build-id $< -o $@
@@ -167,7 +167,7 @@ EOF
 WARN="-Wall -Wextra -Werror -Wshadow -Wno-sign-compare -Wno-missing-field-initializers -Wformat=2 -Wvla"
 MUSL_VERSION=
 run_make() { # flavour targets…
-	local flavour=$1 prefix cc cflags ldflags libs fuzzmain=""
+	local flavour=$1 prefix cc cflags ldflags libs fuzzmain="" ldscript=""
 	shift
 	prefix=$(vendor/vendor.sh prefix "$(case $flavour in musl | vg) echo musl ;; *) echo host ;; esac)")
 	local inc="-I$top/core -I$top -I$B -isystem $KEEL_CACHE/kinc"
@@ -180,6 +180,8 @@ run_make() { # flavour targets…
 		cc="gcc -specs $B/musl-static-pie.specs"
 		cflags="-std=c11 -D_GNU_SOURCE -Oz -malign-data=abi -g $WARN -fPIE -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -ffile-prefix-map=$top=. -ffile-prefix-map=$KEEL_CACHE=vendor"
 		ldflags="-Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack"
+		ldscript=$top/core/init/pid1.ld # PID 1's functions together (tests/bench/pid1-text.sh)
+		ldflags="$ldflags -Wl,-T,$ldscript"
 		;;
 	vg) # memcheck (tests/valgrind.sh): keel's objects and the musl libraries, linked dynamically
 		# against musl so valgrind can replace malloc (it cannot in a static binary); seccomp
@@ -220,7 +222,7 @@ start: $(sha256sum < "$B/keel_rcrt1.o")"
 vendor: $prefix ${vkeys:-}"
 	if [ "$(cat "$O/.flags" 2>/dev/null)" != "$sig" ]; then rm -rf "$O/obj" "$O/keel" "$O/keel.debug" "$O/unit" "$O/fuzz"; echo "$sig" > "$O/.flags"; fi
 	make -s -f "$B/keel.mk" -j"$jobs" TOP="$top" O="$O" CC="$cc" CFLAGS="$cflags $inc $defs" \
-		LDFLAGS="$ldflags" LIBS="$libs" FUZZMAIN="$fuzzmain" "${@/#/$O/}"
+		LDFLAGS="$ldflags" LDSCRIPT="$ldscript" LIBS="$libs" FUZZMAIN="$fuzzmain" "${@/#/$O/}"
 }
 
 # The components keel links, one line each: name version licence debian-source debian-version

@@ -222,6 +222,8 @@ void svc_release(struct jobs *m, struct svc *s)
 	free(s->cwd);
 	s->cwd = NULL;
 	s->set_ids = false;
+	free(s->groups);
+	s->groups = NULL;
 	s->ngroups = 0;
 	unit_sandbox_cleanup(&s->u.sandbox, s->restarting);
 	s->restarting = false;
@@ -256,6 +258,8 @@ static int prepare_ids(struct jobs *m, struct svc *s, const char **home, const c
 	}
 	if (u->group && (ret = ids_group(m->rootfd, u->group, &s->gid, e)))
 		return ret;
+	if (!s->groups && !(s->groups = malloc((IDS_GROUPS_MAX + 1) * sizeof(gid_t))))
+		return kerr_set(e, -ENOMEM, "out of memory");
 	s->groups[0] = s->gid;
 	s->ngroups = 1;
 	if (u->user && pw->listed && (ret = ids_user_groups(m->rootfd, pw->name, s->gid, s->groups, &s->ngroups, e)))

@@ -869,6 +869,7 @@ void svc_free(struct svc *s)
 		return;
 	strv_clear(&s->env);
 	free(s->cwd);
+	free(s->groups);
 	if (s->cg_fd >= 0)
 		close(s->cg_fd);
 	if (s->out_r >= 0)

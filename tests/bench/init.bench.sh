@@ -39,8 +39,9 @@ fi
 
 # PID 1's memory with 60 units loaded and running (the same shapes; --no-machine, as the tests run
 # it): VmRSS, VmHWM and RssAnon from /proc once startup finished and a second passed. The "peer"
-# is the goal: 1 MiB. RssFile is keel's own binary in the page cache (shared, mapped by fault-around:
-# it follows the binary's size, not the units); RssAnon is what PID 1 allocated.
+# is the goal: 1 MiB. RssFile is keel's own binary in the page cache (shared, mapped by fault-around
+# windows: it follows the size of PID 1's code, gathered by core/init/pid1.ld, and of .rodata, not
+# the units); RssAnon is what PID 1 allocated (a struct svc per unit, its stack, .data).
 r60=$ib/r60
 rm -rf "$r60" && mkdir -p "$r60/etc/systemd/system/multi-user.target.wants" "$r60/run"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$r60/etc/passwd"
