@@ -218,8 +218,12 @@ build_libseccomp() {
 cmd_build() {
 	local flavor=$1 prefix=$cache/$1 name ver srcpkg debver tarball sha key stamp src
 	flavor_env "$flavor"
-	cmd_fetch
 	mkdir -p "$prefix"
+	# One build of the cache at a time: two checkouts building at once (./build.sh test in one,
+	# ./build.sh fuzz in another) would extract and patch the same source tree under each other.
+	exec 9>"$cache/.lock"
+	flock 9
+	cmd_fetch
 	while read -r name ver srcpkg debver tarball sha; do
 		# The cache key: tarball pin, this recipe, our mbedtls config, compiler and flags.
 		key=$( { echo "$sha $flavor $CC $CFLAGS"; "$CC" --version 2>/dev/null | head -1
