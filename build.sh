@@ -6,7 +6,8 @@
 #   ./build.sh demo      build, then boot a VM from keel's initramfs and show the host coming up
 #   ./build.sh bench     benchmarks: ratios against peers measured in the same run
 #   ./build.sh repro     build twice from clean clones, compare every artefact byte for byte
-#   ./build.sh fuzz      run each libFuzzer harness under tests/fuzz (KEEL_FUZZ_SECONDS each, default 60)
+#   ./build.sh fuzz [SECONDS] [NAME…]  run each libFuzzer harness under tests/fuzz (or only NAMEs)
+#                        for SECONDS each (default KEEL_FUZZ_SECONDS, else 60), ASan+UBSan
 #   ./build.sh clean     remove build/ (clean --all also removes the vendor cache)
 #
 # Run as root on Debian 12 or later: missing Debian packages are installed (apt-get update once,
@@ -354,14 +355,20 @@ build_vg() {
 	ln -sf keel.debug "$B/vg/keel"
 }
 
-cmd_fuzz() {
+cmd_fuzz() { # [SECONDS] [NAME…]
+	local secs=${KEEL_FUZZ_SECONDS:-60} f name rc=0 targets
+	case ${1:-} in '' | *[!0-9]*) ;; *) secs=$1; shift ;; esac
+	targets=$(fuzz_targets)
+	if [ $# -gt 0 ]; then
+		for name; do grep -qx "fuzz/$name" <<<"$targets" || die "fuzz: no harness tests/fuzz/$name.c"; done
+		targets=$(printf 'fuzz/%s\n' "$@")
+	fi
 	ensure_pkgs "${PKGS_BUILD[@]}" clang libclang-rt-14-dev
 	build
 	HOST_CC=clang vendor/vendor.sh build host
-	run_make fuzz $(fuzz_targets)
-	local secs=${KEEL_FUZZ_SECONDS:-60} f name rc=0
-	for f in "$B"/fuzz/fuzz/*; do
-		name=${f##*/}
+	run_make fuzz $targets
+	for f in $targets; do
+		f=$B/fuzz/$f name=${f##*/}
 		mkdir -p "$B/fuzz/corpus/$name"
 		say "fuzzing $name for ${secs}s (seeds: tests/fuzz/corpus/$name)"
 		"$f" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$B/fuzz/crash-$name-" \
@@ -390,7 +397,7 @@ test) shift; cmd_test "$@" ;;
 demo) cmd_demo ;;
 bench) cmd_bench ;;
 repro) ensure_pkgs "${PKGS_BUILD[@]}" "${PKGS_DEMO[@]}"; exec tests/repro.sh ;;
-fuzz) cmd_fuzz ;;
+fuzz) shift; cmd_fuzz "$@" ;;
 clean)
 	rm -rf "$B"
 	[ "${2:-}" = --all ] && rm -rf "$KEEL_CACHE"

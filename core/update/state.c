@@ -48,6 +48,12 @@ static int sha_ok(const char *h, uint8_t out[64])
 	return !hex_decode(out, 64, h, 128);
 }
 
+/* A number as state_format writes it: decimal without a sign or leading zeros, within max. */
+static int num_ok(const char *s, uint64_t max, uint64_t *out)
+{
+	return (s[0] != '0' || !s[1]) && !parse_u64(s, 0, max, out);
+}
+
 static int slot_ok(const char *s)
 {
 	return !strcmp(s, "USR-A") || !strcmp(s, "USR-B");
@@ -101,14 +107,14 @@ int state_parse(const char *in, size_t len, struct ustate *s, struct kerr *e)
 				return kerr_set(e, -EINVAL, "state line %d: not \"last RESULT VERSION TIME REASON\"", line);
 			while (r < 5 && strcmp(a, state_result_names[r]))
 				r++;
-			if (r == 5 || !version_ok(b) || parse_u64(c, 0, (uint64_t)1 << 40, &s->last_time) || !state_reason_ok(d))
+			if (r == 5 || !version_ok(b) || !num_ok(c, (uint64_t)1 << 40, &s->last_time) || !state_reason_ok(d))
 				return kerr_set(e, -EINVAL, "state line %d: not \"last RESULT VERSION TIME REASON\"", line);
 			s->last = (enum state_result)r;
 			strcpy(s->last_version, b);
 			strcpy(s->last_reason, d);
 		} else if (k == 2) {
 			if (field(&q, nl, 0, a, sizeof(a)) || field(&q, nl, 0, b, sizeof(b)) || field(&q, nl, 1, c, sizeof(c)) ||
-				!sha_ok(a, s->progress_sha512) || !slot_ok(b) || parse_u64(c, 0, 1u << 20, &s->progress_chunks))
+				!sha_ok(a, s->progress_sha512) || !slot_ok(b) || !num_ok(c, 1u << 20, &s->progress_chunks))
 				return kerr_set(e, -EINVAL, "state line %d: not \"progress SHA512 SLOT CHUNKS\"", line);
 			s->has_progress = 1;
 			strcpy(s->progress_slot, b);

@@ -155,6 +155,11 @@ T_TEST(state_file)
 		{"keel-update-state 1\nlast good 2.0.0 1 ok\npending 2.0.0 " SHA " USR-B\n", 0}, /* order */
 		{"keel-update-state 1\nlast fine 2.0.0 1 ok\n", 0},
 		{"keel-update-state 1\nlast good 2.0.0 x ok\n", 0},
+		{"keel-update-state 1\nlast good 2.0.0 0 ok\n", 1},
+		{"keel-update-state 1\nlast good 2.0.0 00 ok\n", 0},       /* fuzz: formats back as 0 */
+		{"keel-update-state 1\nlast good 2.0.0 +1 ok\n", 0},
+		{"keel-update-state 1\nlast good 2.0.0 01700000000 ok\n", 0},
+		{"keel-update-state 1\nprogress " SHA " USR-B 012\n", 0},
 		{"keel-update-state 1\nlast good 2.0.0 1\n", 0},            /* no reason */
 		{"keel-update-state 1\nlast good 2.0.0 1 ok \n", 0},        /* trailing space */
 		{"keel-update-state 1\nlast good 2.0.0 1 \x01\n", 0},
