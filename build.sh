@@ -221,7 +221,12 @@ run_make() { # flavour targets…
 start: $(sha256sum < "$B/keel_rcrt1.o")"
 	sig="$sig
 vendor: $prefix ${vkeys:-}"
-	if [ "$(cat "$O/.flags" 2>/dev/null)" != "$sig" ]; then rm -rf "$O/obj" "$O/keel" "$O/keel.debug" "$O/unit" "$O/fuzz"; echo "$sig" > "$O/.flags"; fi
+	# (The musl flavour's O is build/ itself: its build/fuzz is the fuzz flavour's, with the corpora.)
+	if [ "$(cat "$O/.flags" 2>/dev/null)" != "$sig" ]; then
+		rm -rf "$O/obj" "$O/keel" "$O/keel.debug" "$O/unit"
+		[ "$flavour" = musl ] || rm -rf "$O/fuzz"
+		echo "$sig" > "$O/.flags"
+	fi
 	make -s -f "$B/keel.mk" -j"$jobs" TOP="$top" O="$O" CC="$cc" CFLAGS="$cflags $inc $defs" \
 		LDFLAGS="$ldflags" LDSCRIPT="$ldscript" LIBS="$libs" FUZZMAIN="$fuzzmain" "${@/#/$O/}"
 }
