@@ -328,7 +328,11 @@ static void trial_step(struct health *h, struct jobs *m, struct svc *goal, uint6
 			return;
 		}
 		if (!h->spec.argc) {
-			verdict(h, true, "%s reached; %zu unit%s active", goal->name, h->spec.nunits, h->spec.nunits == 1 ? "" : "s");
+			if (h->spec.nunits)
+				verdict(h, true, "%s reached; %zu required unit%s active", goal->name, h->spec.nunits,
+					h->spec.nunits == 1 ? "" : "s");
+			else
+				verdict(h, true, "%s reached (no units to check)", goal->name);
 			return;
 		}
 		h->phase = HP_CHECK;
@@ -398,7 +402,7 @@ bool health_reaped(void *arg, pid_t pid, int status)
 	switch (h->phase) {
 	case HP_CHECK:
 		if (clean)
-			verdict(h, true, "%zu unit%s active; %s exited 0", h->spec.nunits, h->spec.nunits == 1 ? "" : "s",
+			verdict(h, true, "%zu required unit%s active; %s exited 0", h->spec.nunits, h->spec.nunits == 1 ? "" : "s",
 				h->spec.argv[0]);
 		else
 			verdict(h, false, "%s %s", h->spec.argv[0], how);

@@ -30,11 +30,11 @@ mren -i "$(_vm_esp "$disk")" ::EFI/Linux/keel-2026.1.0.efi ::EFI/Linux/keel-2026
 	{ fail "pass setup"; exit 0; }
 vm_start "$disk"
 if vm_wait '^TEST done' 240 && vm_wait_exit 60; then
-	con | grep -q 'health: trial boot (entry keel-2026.1.0+3.efi)' && con | grep -q 'health: passed: 1 unit active; /usr/bin/busybox exited 0' &&
+	con | grep -q 'health: trial boot (entry keel-2026.1.0+3.efi)' && con | grep -q 'health: passed: 1 required unit active; /usr/bin/busybox exited 0' &&
 		! con | grep -q 'health: rebooting' && con | grep -q 'all units stopped: power off' &&
 		pass "trial boot of 2026.1.0: the check passes, no reboot (the VM powered off by the report unit)" ||
 		{ fail "passing trial"; vm_log_tail 25; }
-	con | grep -q '^TEST health-record: result=pass reason=1 unit active; /usr/bin/busybox exited 0 marked=good ' &&
+	con | grep -q '^TEST health-record: result=pass reason=1 required unit active; /usr/bin/busybox exited 0 marked=good ' &&
 		pass "/run/keel/health records the pass and the verdict: marked=good (keel update mark-good ran)" ||
 		fail "verdict recorded" "$(con | grep -a '^TEST health-record')"
 	[ "$(vm_uefi_ls "$disk" | tr '\n' ' ')" = "keel-2026.1.0.efi " ] && [ "$(cgpt show -i 2 -S "$disk")" = 1 ] &&
