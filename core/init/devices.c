@@ -63,9 +63,13 @@ int dev_allow_check(const char *v, const char **why)
 	return split_allow(v, &n, &acc, why);
 }
 
-int dev_wanted(uint8_t policy, const struct strv *allow)
+int dev_effective(uint8_t policy, size_t nallow, bool private_devices, bool protect_clock)
 {
-	return policy != DEV_AUTO || allow->n > 0;
+	if (private_devices && policy == DEV_AUTO)
+		policy = DEV_CLOSED;
+	if (policy == DEV_AUTO && !nallow)
+		return -1; /* "only add these if needed, as they imply that everything else is blocked" */
+	return policy | (protect_clock ? DEV_RTC : 0);
 }
 
 static int add(struct dev_rule *out, size_t cap, size_t *n, char type, int32_t major, int32_t minor, uint8_t acc)
@@ -118,12 +122,14 @@ int dev_rules(uint8_t policy, const struct strv *allow, const char *procdev, str
 	static const uint8_t pseudo[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 2}};
 	size_t n = 0;
 	int ret = 0;
-	if (policy != DEV_STRICT) {
+	if ((policy & 3) != DEV_STRICT) {
 		for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]) && !ret; i++)
 			ret = add(out, cap, &n, 'c', pseudo[i][0], pseudo[i][1], 7);
 		if (!ret)
 			ret = add_majors(procdev, 'c', "pts", 3, 6, out, cap, &n);
 	}
+	if (!ret && (policy & DEV_RTC)) /* ProtectClock=: "char-rtc r" */
+		ret = add_majors(procdev, 'c', "rtc", 3, 2, out, cap, &n);
 	for (size_t i = 0; i < allow->n && !ret; i++) {
 		const char *v = allow->v[i], *why;
 		size_t sl;

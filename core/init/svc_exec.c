@@ -353,6 +353,8 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 		if (!(s->cwd = strdup(strcmp(p, "~") ? wd : tmp)))
 			return kerr_set(e, -ENOMEM, "out of memory");
 	}
+	const struct unit_sandbox *sb = &s->u.sandbox;
+	int dp = dev_effective(sb->dev_policy, sb->dev_allow.n, sb->private_devices, sb->protect_clock);
 	if (m->use_cg) {
 		int fd = cg_service(&m->cg, s->name, s->u.kill_mode >= KILL_PROCESS, e);
 		if (fd < 0)
@@ -362,15 +364,20 @@ int svc_prepare(struct jobs *m, struct svc *s, struct kerr *e)
 			return kerr_set(e, ret, "Delegate=: chown of its cgroup: %s", strerror(-ret));
 		if ((ret = cg_limits(&m->cg, fd, &s->u, e)))
 			return ret;
-		if (dev_wanted(s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow) &&
-			(ret = dev_attach(fd, s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow, e)))
-			return ret;
+		/* a policy PrivateDevices= implies and the kernel cannot enforce: systemd warns and runs */
+		if (dp >= 0 && (ret = dev_attach(fd, (uint8_t)dp, &sb->dev_allow, e))) {
+			if (sb->dev_policy || sb->dev_allow.n)
+				return ret;
+			log_warn("%s: PrivateDevices=: %s (the private /dev only)", s->name, e->msg);
+		}
 		char path[600];
 		if (!str_fmt(path, sizeof(path), "%s/%s/%s/cgroup.events", m->cg.root, CG_SLICE, s->name) &&
 			inotify_add_watch(m->inotify_fd, path, IN_MODIFY) < 0)
 			return kerr_set(e, -errno, "inotify %s: %s", path, strerror(errno));
 	}
-	if (!m->use_cg && dev_wanted(s->u.sandbox.dev_policy, &s->u.sandbox.dev_allow))
+	/* without cgroups only a policy the unit sets itself is refused: PrivateDevices='s implied one
+	 * is left to its private /dev (as systemd runs a unit whose device ACL it cannot apply) */
+	if (!m->use_cg && (sb->dev_policy || sb->dev_allow.n))
 		return kerr_set(e, -ENOTSUP, "DevicePolicy=/DeviceAllow=: needs cgroups (the device program is attached to the service's cgroup)");
 	if (s->out_r < 0) {
 		int p[2];

@@ -81,13 +81,69 @@ T_TEST(devices_program)
 			cases[i].major, cases[i].minor, cases[i].acc, cases[i].want, got, n);
 		strv_clear(&allow);
 	}
-	struct strv none = {0};
-	t_check(!dev_wanted(DEV_AUTO, &none) && dev_wanted(DEV_CLOSED, &none) && dev_wanted(DEV_STRICT, &none),
-		"auto with no list asks for no program; closed and strict do");
+	t_check(dev_effective(DEV_AUTO, 0, false, false) < 0 && dev_effective(DEV_CLOSED, 0, false, false) == DEV_CLOSED &&
+			dev_effective(DEV_STRICT, 0, false, false) == DEV_STRICT && dev_effective(DEV_AUTO, 1, false, false) == DEV_AUTO,
+		"auto with no list asks for no program; closed, strict and a list do");
 	struct dev_rule r[2];
 	struct strv many = {0};
 	for (int j = 0; j < 3; j++)
 		strv_push(&many, "block-*");
 	t_check(dev_rules(DEV_STRICT, &many, procdev, r, 2) == -E2BIG, "more rules than room: -E2BIG");
 	strv_clear(&many);
+}
+
+/* What PrivateDevices= and ProtectClock= imply, as systemd 252 derives it while loading the unit
+ * (src/core/unit.c, unit_patch_contexts): systemd.exec(5) PrivateDevices= "…and set
+ * DevicePolicy=closed", ProtectClock= "…and DeviceAllow=char-rtc r is implied" — the rtc rule only
+ * where a program is made anyway ("Only add these if needed, as they imply that everything else is
+ * blocked"): a closed/strict policy or a DeviceAllow= list. */
+T_TEST(devices_implied)
+{
+	enum { PD = 1, PC = 2 };
+	static const struct {
+		uint8_t policy, dirs;
+		const char *allow;
+		int eff; /* dev_effective */
+		char type;
+		uint32_t major, minor, acc;
+		int want;
+	} cases[] = {
+		{DEV_AUTO, PD, NULL, DEV_CLOSED, 'c', 1, 3, 7, 1},                   /* PrivateDevices: /dev/null rwm */
+		{DEV_AUTO, PD, NULL, DEV_CLOSED, 'c', 136, 2, 6, 1},                 /* a pty */
+		{DEV_AUTO, PD, NULL, DEV_CLOSED, 'b', 254, 0, 2, 0},                 /* the disk */
+		{DEV_AUTO, PD, NULL, DEV_CLOSED, 'c', 250, 0, 2, 0},                 /* the rtc */
+		{DEV_AUTO, PC, NULL, -1, 0, 0, 0, 0, 0},                             /* ProtectClock alone: no program */
+		{DEV_AUTO, PD | PC, NULL, DEV_CLOSED | DEV_RTC, 'c', 250, 0, 2, 1},  /* both: rtc read */
+		{DEV_AUTO, PD | PC, NULL, DEV_CLOSED | DEV_RTC, 'c', 250, 1, 4, 0},  /* ... not written */
+		{DEV_AUTO, PD | PC, NULL, DEV_CLOSED | DEV_RTC, 'c', 250, 0, 1, 0},  /* ... not made */
+		{DEV_AUTO, PD | PC, NULL, DEV_CLOSED | DEV_RTC, 'c', 1, 9, 2, 1},    /* /dev/urandom */
+		{DEV_AUTO, PD | PC, NULL, DEV_CLOSED | DEV_RTC, 'b', 254, 0, 2, 0},
+		{DEV_AUTO, PC, "block-sd r", DEV_AUTO | DEV_RTC, 'c', 250, 0, 2, 1}, /* a list: the rtc rule joins it */
+		{DEV_AUTO, PC, "block-sd r", DEV_AUTO | DEV_RTC, 'b', 8, 0, 2, 1},
+		{DEV_AUTO, PC, "block-sd r", DEV_AUTO | DEV_RTC, 'c', 1, 5, 2, 1},   /* auto + list: pseudo devices */
+		{DEV_AUTO, PC, "block-sd r", DEV_AUTO | DEV_RTC, 'b', 254, 0, 2, 0},
+		{DEV_AUTO, PC, "char-rtc rw", DEV_AUTO | DEV_RTC, 'c', 250, 0, 6, 1}, /* the unit's own rw still holds */
+		{DEV_AUTO, PD, "char-rtc rw", DEV_CLOSED, 'c', 250, 0, 6, 1},
+		{DEV_CLOSED, PC, NULL, DEV_CLOSED | DEV_RTC, 'c', 250, 0, 2, 1},
+		{DEV_STRICT, PD, NULL, DEV_STRICT, 'c', 1, 3, 2, 0},                 /* strict stays strict */
+		{DEV_STRICT, PD | PC, NULL, DEV_STRICT | DEV_RTC, 'c', 250, 0, 2, 1},
+		{DEV_STRICT, PD | PC, NULL, DEV_STRICT | DEV_RTC, 'c', 1, 3, 2, 0},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		struct strv allow = {0};
+		struct dev_rule rules[DEV_RULES_MAX];
+		struct bpf_insn prog[6 + DEV_RULES_MAX * 6 + 2];
+		if (cases[i].allow)
+			strv_push(&allow, cases[i].allow);
+		int eff = dev_effective(cases[i].policy, allow.n, cases[i].dirs & PD, cases[i].dirs & PC);
+		t_check(eff == cases[i].eff, "case %zu: policy %d, want %d", i, eff, cases[i].eff);
+		if (eff >= 0) {
+			int n = dev_rules((uint8_t)eff, &allow, procdev, rules, DEV_RULES_MAX);
+			int k = n < 0 ? n : dev_program(rules, (size_t)n, prog, T_LEN(prog));
+			int got = k < 0 ? -2 : run(prog, k, cases[i].type, cases[i].major, cases[i].minor, cases[i].acc);
+			t_check(got == cases[i].want, "case %zu: %c %u:%u access %u: want %d, got %d", i, cases[i].type,
+				cases[i].major, cases[i].minor, cases[i].acc, cases[i].want, got);
+		}
+		strv_clear(&allow);
+	}
 }

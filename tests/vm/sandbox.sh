@@ -3,7 +3,8 @@
 # qemu: a oneshot unit with ProtectSystem=strict, ProtectHome=, PrivateTmp=, PrivateDevices=,
 # ProtectKernelTunables=, NoNewPrivileges=, CapabilityBoundingSet=, SystemCallFilter=~@mount,
 # RuntimeDirectory= and StateDirectory= reports what it sees; the probe checks that nothing of it
-# reached the host and that the unit's directories are gone (or kept) once it is down.
+# reached the host and that the unit's directories are gone (or kept) once it is down. Then the
+# device rules PrivateDevices= and ProtectClock= imply, enforced by each unit's cgroup.
 # (tests/applets/sandbox.test shows each directive on its own, with systemd.exec(5)'s words.)
 VM_SUITE=sandbox
 if [ ! -f "$(dirname "$0")/lib.sh" ]; then
@@ -38,6 +39,19 @@ check "RuntimeDirectory=, StateDirectory=" "$(t 'sb runtime: ')" "/run/sbx 750 r
 check "ProtectKernelTunables=: /proc/sys read-only" "$(t 'sb sysctl: ')" "Read-only file system"
 check "SystemCallFilter=~@mount: mount(2) ends the process" "$(t 'sb mount: ')" "rc=159"
 check "nothing reached the host (/etc, /mnt)" "$(t 'host etc: ') $(t 'host mnt: ')" "0 0"
+# systemd.exec(5): PrivateDevices= "…and set DevicePolicy=closed"; ProtectClock= "…and
+# DeviceAllow=char-rtc r is implied" — which systemd adds only to a device program that is made
+# anyway ("Only add these if needed, as they imply that everything else is blocked", unit.c):
+# ProtectClock= alone restricts no device. Each unit mounts a devtmpfs of its own (every node of
+# the host in reach); only the device program of its cgroup can refuse.
+check "devices, for comparison: a unit with neither opens all" "$(t 'sbdev-plain: ')" \
+	"rc=0 vda open rtc-r open rtc-rw open null-rw open"
+check "PrivateDevices=: DevicePolicy=closed (the disk and the rtc refused, /dev/null open)" "$(t 'sbdev-pd: ')" \
+	"rc=0 vda denied rtc-r denied rtc-rw denied null-rw open"
+check "ProtectClock= alone: no device program, as in systemd" "$(t 'sbdev-pc: ')" \
+	"rc=0 vda open rtc-r open rtc-rw open null-rw open"
+check "PrivateDevices= and ProtectClock=: closed, and char-rtc read-only" "$(t 'sbdev-pdpc: ')" \
+	"rc=0 vda denied rtc-r open rtc-rw denied null-rw open"
 check "when the unit is down: RuntimeDirectory= and PrivateTmp= gone, StateDirectory= kept" \
 	"$(t 'host after: ')" "run 0 state 1 private 0"
 vm_wait_exit 60 || fail "qemu exits after keel init poweroff"
