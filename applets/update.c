@@ -90,7 +90,8 @@ const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "
 	"rename", "unlink", "unlinkat", "fchmod", "fsync", "getrandom", "socket", "connect", "poll", "ppoll", "sendto",
 	"recvfrom", "sendmsg", "recvmsg", "getsockopt", "setsockopt", "getsockname", "getpeername", "bind",
 	"nanosleep", "clock_nanosleep", "shutdown", "uname", "pread64", "pwrite64", "fdatasync", "lseek", "mkdir", "getdents64",
-	"mprotect", "clone", NULL}; /* the last two: install's SHA-512 thread (musl's pthread_create) */
+	"mprotect", "clone", /* install's SHA-512 thread (musl's pthread_create) */
+	"sync_file_range", NULL}; /* install: a chunk's write-back started as soon as it is written */
 
 const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT;
 static const char *ca_file;

@@ -71,6 +71,11 @@
 /* PSA crypto (required by TLS 1.3 in mbedtls 3.6) */
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
+/* Every buffer keel hands PSA is its own process's memory, never shared with another party: no
+ * copy of each TLS record's input and output (a malloc, two memcpy and a free, each free an
+ * madvise, per 16 KiB record; perf: ~18,000 madvise calls in a 512 MiB `keel update apply` over
+ * https) */
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 
 /* TLS client */
 #define MBEDTLS_SSL_TLS_C

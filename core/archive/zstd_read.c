@@ -109,6 +109,11 @@ struct zstd_reader *zstd_reader_new(void)
 	return r;
 }
 
+void zstd_reader_skip_checksums(struct zstd_reader *r)
+{
+	ZSTD_DCtx_setParameter(r->z, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum);
+}
+
 static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned window_log_max,
 	struct zstd_read_stats *st, struct kerr *e)
 {

@@ -5,7 +5,8 @@
  * request over HTTP, pread in a directory). Chunk by chunk (release.h): its compressed bytes are
  * collected (at most one chunk in memory), their sha256 compared with the signed one, and only
  * then decompressed (zstd, window ≤ 2^RELEASE_WINDOW_LOG) and written to the slot at the chunk's
- * image offset, hashed into the image's sha512. A chunk that does not match is an error naming
+ * image offset (its write-back started at once, so that the checkpoints' fdatasync waits for
+ * little), hashed into the image's sha512. A chunk that does not match is an error naming
  * it and its offset before any byte of the next one is read; nothing unverified reaches the slot.
  * A transfer that breaks off is resumed (up to retries times, then by the next run through the
  * progress callback) from the first chunk not yet verified; a source that answers from byte 0
