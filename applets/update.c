@@ -156,14 +156,11 @@ int open_repo(struct tuf_fetch *f, struct http_fetch *h)
 	const char *dir = repo;
 
 	if (str_starts(repo, "http://") || str_starts(repo, "https://")) {
-		struct buf b = BUF_INIT(4 << 20);
 		size_t n = strlen(repo);
-		int ret = 0;
+		int ret;
 		http_ca_init(&h->ca);
 		/* the system bundle may be missing (then no https server is trusted); a --ca must be read */
-		if (!(ret = fs_read_path(AT_FDCWD, ca_file ? ca_file : "/etc/ssl/certs/ca-certificates.crt", b.max, &b, &e)))
-			ret = http_ca_add(&h->ca, b.p, b.len, &e);
-		buf_free(&b);
+		ret = http_ca_add_file(&h->ca, ca_file ? ca_file : "/etc/ssl/certs/ca-certificates.crt", 4u << 20, &e);
 		if (ret && ca_file)
 			return kfail(EXIT_FAIL, "--ca: %s", kerr_str(&e, ret));
 		while (n && repo[n - 1] == '/')

@@ -122,7 +122,7 @@ int dev_rules(uint8_t policy, const struct strv *allow, const char *procdev, str
 	static const uint8_t pseudo[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 2}};
 	size_t n = 0;
 	int ret = 0;
-	if ((policy & 3) != DEV_STRICT) {
+	if ((policy & DEV_POLICY_MASK) != DEV_STRICT) {
 		for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]) && !ret; i++)
 			ret = add(out, cap, &n, 'c', pseudo[i][0], pseudo[i][1], 7);
 		if (!ret)

@@ -29,6 +29,7 @@ struct kerr;
 struct bpf_insn;
 
 enum dev_policy { DEV_AUTO, DEV_CLOSED, DEV_STRICT };
+#define DEV_POLICY_MASK 3 /* the enum dev_policy bits of a policy byte */
 #define DEV_RTC 4 /* with a policy: ProtectClock='s "char-rtc r" (dev_effective) */
 #define DEV_RULES_MAX 64
 

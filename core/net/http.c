@@ -3,6 +3,7 @@
 #include "base/clock.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "net/url.h"
 
 #include <errno.h>
@@ -66,6 +67,16 @@ int http_ca_add(struct http_ca *ca, const void *data, size_t len, struct kerr *e
 		return kerr_set(e, -EINVAL, "CA bundle: no certificate could be parsed (mbedtls -0x%04x)", (unsigned)-r);
 	ca->count = after;
 	return 0;
+}
+
+int http_ca_add_file(struct http_ca *ca, const char *path, size_t max, struct kerr *e)
+{
+	struct buf b = BUF_INIT(max);
+	int ret = fs_read_path(AT_FDCWD, path, max, &b, e);
+	if (!ret)
+		ret = http_ca_add(ca, b.p, b.len, e);
+	buf_free(&b);
+	return ret;
 }
 
 /* ---- time -------------------------------------------------------------------------------- */

@@ -38,6 +38,9 @@ void http_ca_free(struct http_ca *ca); /* accepts NULL and an initialised, empty
 /* Add the certificates of a PEM bundle (or one DER certificate). A bundle where no certificate
  * parses is -EINVAL; individual unparsable certificates in a bundle are skipped. */
 int http_ca_add(struct http_ca *ca, const void *data, size_t len, struct kerr *e);
+/* Read the bundle at PATH (at most MAX bytes) and add it. A missing file is -ENOENT, which the
+ * caller judges (a system bundle may be absent; a bundle the operator named may not). */
+int http_ca_add_file(struct http_ca *ca, const char *path, size_t max, struct kerr *e);
 
 struct http_header {
 	const char *name;

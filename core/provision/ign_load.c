@@ -68,19 +68,13 @@ static int hsink_put(void *ctx, const void *data, size_t len)
 
 static int load_system_ca(struct ign_env *env, struct kerr *e)
 {
-	struct buf b = BUF_INIT(16u << 20);
 	int ret;
 	if (env->system_ca_loaded || !env->system_ca || !*env->system_ca)
 		return 0;
 	env->system_ca_loaded = true;
-	ret = fs_read_path(AT_FDCWD, env->system_ca, b.max, &b, e);
-	if (ret == -ENOENT) { /* no system bundle: only the config's authorities count */
-		buf_free(&b);
+	ret = http_ca_add_file(&env->ca, env->system_ca, 16u << 20, e);
+	if (ret == -ENOENT) /* no system bundle: only the config's authorities count */
 		return 0;
-	}
-	if (!ret)
-		ret = http_ca_add(&env->ca, b.p, b.len, e);
-	buf_free(&b);
 	if (ret) { /* the operator's bundle, not the config, is wrong: a runtime failure */
 		kerr_wrap(e, ret, "system CA bundle %s", env->system_ca);
 		if (e)

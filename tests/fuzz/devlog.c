@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dev_rule rules[DEV_RULES_MAX];
 	struct bpf_insn prog[6 + DEV_RULES_MAX * 6 + 2];
 	for (uint8_t pol = DEV_AUTO; pol <= (DEV_STRICT | DEV_RTC); pol++) {
-		if ((pol & 3) == 3)
+		if ((pol & DEV_POLICY_MASK) == DEV_POLICY_MASK) /* not a policy */
 			continue;
 		int n = dev_rules(pol, &allow, text, rules, DEV_RULES_MAX);
 		check(n <= DEV_RULES_MAX, "more rules than room");
