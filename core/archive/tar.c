@@ -18,6 +18,7 @@ struct tar {
 	uint64_t off;        /* bytes consumed */
 	uint64_t left;       /* data (or meta body) bytes still to come */
 	size_t pad;          /* padding bytes still to skip */
+	uint64_t pad_from;   /* the offset where that padding began */
 	char meta;           /* 'x', 'g', 'L', 'K' while reading such a body */
 	int have_meta;       /* an 'x', 'L' or 'K' record waits for its entry */
 	uint64_t entry_off;
@@ -332,6 +333,7 @@ static int record_done(struct tar *t, struct kerr *e)
 		reset_meta(t);
 	}
 	t->state = t->pad ? S_PAD : S_HDR;
+	t->pad_from = t->off;
 	return 0;
 }
 
@@ -391,7 +393,12 @@ int tar_feed(struct tar *t, const uint8_t *p, size_t n, struct kerr *e)
 
 int tar_finish(struct tar *t, struct kerr *e)
 {
-	if ((t->state == S_HDR && !t->hlen && !t->have_meta) || t->state == S_DONE || (t->state == S_ZERO && !t->hlen))
+	/* The input may end where a header would begin, or right after an entry's data with none of
+	 * its padding (Go's archive/tar takes both as the end; umoci 0.4.7's `insert` writes layers
+	 * that stop there). Some of the padding, or a pending pax/long-name record, is truncation. */
+	if (((t->state == S_HDR && !t->hlen) || (t->state == S_PAD && t->off == t->pad_from)) && !t->have_meta)
+		return 0;
+	if (t->state == S_DONE || (t->state == S_ZERO && !t->hlen))
 		return 0;
 	return FAIL(t, e, -EINVAL, "tar: truncated archive (offset %llu)", (unsigned long long)t->off);
 }

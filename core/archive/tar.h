@@ -8,9 +8,10 @@
  * SCHILY.xattr.NAME; other keys are ignored as POSIX says) and 'g' global records (read, ignored).
  * Refused: sparse and multi-volume entries, checksums that do not add up, numbers out of range,
  * names with NUL bytes, a path or link target longer than 4095 bytes, pax records over 1 MiB or
- * malformed, more than 128 xattrs on an entry, input ending inside an entry. The archive ends at
- * two zero blocks or at the end of the input on an entry boundary (as GNU tar and Go's
- * archive/tar read it); bytes after the end marker are not looked at.
+ * malformed, more than 128 xattrs on an entry, input ending inside an entry or its padding. The
+ * archive ends at two zero blocks, or at the end of the input on an entry boundary or right after
+ * an entry's data (as Go's archive/tar reads it: umoci 0.4.7's `insert` writes such layers; GNU
+ * tar refuses the latter); bytes after the end marker are not looked at.
  *
  * Errors: -EINVAL (malformed) or -ENOTSUP (an entry type keel does not read), with the byte
  * offset of the header in e; errors of the callbacks are passed through.

@@ -136,16 +136,39 @@ expect "BUNDLE that exists and is not empty: exit 3" 3 "not an empty directory" 
 mkdir empty-b
 expect "an empty BUNDLE directory is used" 0 "" -- $U img empty-b
 
-# --- an image umoci made from a directory (its own tar writer), then unpacked by both
-mkdir -p src/etc src/usr/bin && echo umoci > src/etc/motd && head -c 200000 /dev/urandom > src/usr/bin/blob && ln -s blob src/usr/bin/link
+# --- an image umoci made from a directory (its own tar writer), then unpacked by both: four layers
+# with a whiteout (repack of a removal), an opaque directory (insert --opaque), a hard link, a path
+# of 300+ characters, a user.* xattr and a symlink (--refresh-bundle: without it the second repack
+# replaces the first layer instead of adding to it). umoci 0.4.7's insert layer stops right after its
+# last file's data (no padding, no end marker): GNU tar calls it truncated, Go's archive/tar (umoci,
+# containerd) and keel read it to the end of the data
+long=deep/$(printf 'a%.0s' {1..100})/$(printf 'b%.0s' {1..100})/$(printf 'c%.0s' {1..100})
+mkdir -p src/etc src/usr/bin src/opt/old "src/$long" newopt && echo umoci > src/etc/motd &&
+head -c 200000 /dev/urandom > src/usr/bin/blob && ln -s blob src/usr/bin/link && ln src/usr/bin/blob src/usr/bin/hard &&
+echo long > "src/$long/file" && echo hidden > src/opt/old/x && echo new > newopt/y &&
+python3 -c 'import os; os.setxattr("src/usr/bin/blob", "user.keel", b"umoci-xattr")' || fail "could not make the umoci image's source tree"
 umoci init --layout uimg >/dev/null && umoci new --image uimg:latest && umoci unpack --image uimg:latest ub0 >/dev/null &&
-cp -a src/. ub0/rootfs/ && umoci repack --image uimg:latest ub0 >/dev/null && rm ub0/rootfs/etc/motd && echo second > ub0/rootfs/second &&
-umoci repack --image uimg:latest ub0 >/dev/null || fail "umoci could not build its image"
+cp -a src/. ub0/rootfs/ && umoci repack --refresh-bundle --image uimg:latest ub0 >/dev/null && rm ub0/rootfs/etc/motd &&
+echo second > ub0/rootfs/second && umoci repack --refresh-bundle --image uimg:latest ub0 >/dev/null && umoci insert --image uimg:latest --opaque newopt /opt >/dev/null ||
+	fail "umoci could not build its image"
 UM=$(jq -r '.manifests[0].digest' uimg/index.json)
+# what the layers hold, as umoci wrote them: otherwise the tree comparison below proves less than it says
+L=$(jq -r '.manifests[0].digest' uimg/index.json | cut -d: -f2)
+layers=$(jq -r '.layers[].digest' "uimg/blobs/sha256/$L" | cut -d: -f2)
+for d in $layers; do tar -tvzf "uimg/blobs/sha256/$d" 2>/dev/null; done > umoci-layers.txt
+[ "$(wc -w <<<"$layers")" -ge 3 ] && grep -q 'etc/\.wh\.motd' umoci-layers.txt && grep -q 'opt/\.wh\.\.wh\.\.opq' umoci-layers.txt &&
+	grep -q 'usr/bin/hard link to usr/bin/blob' umoci-layers.txt && grep -q "$long/file" umoci-layers.txt &&
+	pass "umoci's layers hold a whiteout, an opaque marker, a hard link and a ${#long}-character path" ||
+	fail "umoci's layers lack what the test needs: $(wc -l < umoci-layers.txt) entries"
 sign uimg "$UM" cosign.key
 umoci unpack --image uimg:latest ub1 >/dev/null 2>&1
 expect "unpack an image umoci wrote" 0 "" -- $U uimg:latest kb1
 [ -d kb1/rootfs/usr ] && diff <(tree ub1/rootfs) <(tree kb1/rootfs) >/dev/null && pass "umoci's own image: rootfs equals umoci's" || fail "umoci's image: trees differ"
+[ -e kb1/rootfs/opt/y ] && [ ! -e kb1/rootfs/opt/old ] && [ ! -e kb1/rootfs/etc/motd ] && [ -e "kb1/rootfs/$long/file" ] &&
+	[ "$(stat -c %i kb1/rootfs/usr/bin/hard)" = "$(stat -c %i kb1/rootfs/usr/bin/blob)" ] &&
+	python3 -c 'import os, sys; sys.exit(os.getxattr("kb1/rootfs/usr/bin/blob", "user.keel") != b"umoci-xattr")' 2>/dev/null &&
+	pass "umoci's own image: opaque /opt, whiteout, hard link, long path and xattr as written" ||
+	fail "umoci's own image: $(ls kb1/rootfs/opt 2>&1 | head -c 200)"
 
 # --- skopeo's copy of the image (another writer of the layout), signed again: the same tree
 skopeo copy --quiet oci:img:latest oci:sk:latest >/dev/null 2>err || fail "skopeo copy: $(head -c 200 err)"

@@ -112,7 +112,8 @@ static int run(const struct buf *a, size_t step, struct log *l, struct kerr *e)
 }
 
 enum { GOOD, BADSUM, TRUNC, SPARSE, ZERO_THEN_HDR, TWO_PAX, BAD_PAX_LEN, BIG256, LONGNAME, PAX_ALL, V7DIR, AFTER_END,
-	NO_END, PAX_DOTDOT_KEEP, LINK_NO_TARGET, PAX_LONG_PATH, GNU_LONG_LINK, NEG256, PAX_EMPTY };
+	NO_END, PAX_DOTDOT_KEEP, LINK_NO_TARGET, PAX_LONG_PATH, GNU_LONG_LINK, NEG256, PAX_EMPTY, NO_PAD, PART_PAD,
+	PAX_NO_PAD };
 
 static void build(int kind, struct buf *b)
 {
@@ -219,6 +220,17 @@ static void build(int kind, struct buf *b)
 		hdr(b, "f", '0', 0, NULL, 0);
 		end(b);
 		break;
+	case NO_PAD: /* umoci 0.4.7 insert: the input stops right after the last entry's data */
+	case PART_PAD:
+		hdr(b, "f", '0', 5, NULL, 0);
+		buf_put(b, "hello", 5);
+		if (kind == PART_PAD)
+			buf_put(b, "\0\0\0", 3);
+		break;
+	case PAX_NO_PAD: /* a pax record whose entry never comes */
+		hdr(b, "PaxHeaders/x", 'x', 16, NULL, 0);
+		buf_put(b, "16 path=renamed\n", 16);
+		break;
 	case GNU_LONG_LINK:
 		hdr(b, "././@LongLink", 'K', 7, NULL, 1);
 		body(b, "target", 7);
@@ -256,6 +268,10 @@ T_TEST(tar_archives)
 		{"pax path of 4096 bytes", PAX_LONG_PATH, -EINVAL, "pax path too long"},
 		{"GNU long link target", GNU_LONG_LINK, 0, "E 2 sym -> target 0 644 1000 100\n|X\n"},
 		{"an empty pax record", PAX_EMPTY, 0, "E 0 f ->  0 644 1000 100\n|X\n"},
+		{"the input ends right after the data (no padding, no end marker)", NO_PAD, 0,
+			"E 0 f ->  5 644 1000 100\nhello|X\n"},
+		{"the input ends inside the padding", PART_PAD, -EINVAL, "truncated archive (offset 520)"},
+		{"the input ends after a pax record, before its entry", PAX_NO_PAD, -EINVAL, "truncated archive (offset 528)"},
 	};
 	struct buf a = BUF_INIT(1 << 20);
 	for (size_t i = 0; i < T_LEN(cases); i++) {
