@@ -2,7 +2,10 @@
 # Host: the default profile on a root of 50,000 files (500 directories, a few world-writable and
 # setuid ones), against `find R -xdev -perm -0002` and `find R -xdev -perm -4000` on the same tree
 # (the file-walk part alone, which is what dominates). Workload: 200 checks of one config.json
-# (runc spec), each a fresh process, against 200 runs of `jq . config.json` (only a parse).
+# (runc spec), each a fresh process, against 200 runs of `jq . config.json` (only a parse); and
+# the check alone: tests/bench/psa-check.c linked against keel's own objects (build/obj/core,
+# the -Oz musl build) parses and judges the same config.json 20,000 times in one process (the
+# mean per check; best of 3 runs), no peer.
 pr=$BENCH_TMP/policy
 rm -rf "$pr" && mkdir -p "$pr/root/proc/1/net" "$pr/root/proc/sys/kernel" "$pr/root/data" "$pr/bundle"
 printf '20 1 254:4 / / rw,nosuid,nodev - ext4 /dev/vda4 rw\n' > "$pr/root/proc/1/mountinfo"
@@ -35,6 +38,19 @@ export -f wl_run jq_run
 k=$(best_of 3 bash -c wl_run)
 p=$(best_of 3 bash -c jq_run)
 row_time "policy workload: 200 checks of one config.json (a process each)" "$k" "$p" "keel policy workload BUNDLE" "jq . config.json"
+pb=$KEEL_SRC/build
+ar rcs "$pr/core.a" "$pb"/obj/core/*/*.o && vp=$(cd "$KEEL_SRC" && vendor/vendor.sh prefix musl) &&
+	gcc -specs "$pb/musl-static-pie.specs" -std=c11 -D_GNU_SOURCE -O2 -fPIE -I"$KEEL_SRC/core" -I"$pb" -o "$pr/psa-check" \
+		"$KEEL_SRC/tests/bench/psa-check.c" "$pr/core.a" -L"$vp/mbedtls/lib" -L"$vp/zstd/lib" -L"$vp/libseccomp/lib" \
+		-lmbedtls -lmbedx509 -lmbedcrypto -lzstd -lseccomp || echo "bench: could not link tests/bench/psa-check.c" >&2
+us=
+for i in 1 2 3; do
+	read -r t nf < <("$pr/psa-check" "$pr/bundle/config.json" 20000) || break
+	[ "$nf" = 11 ] || echo "bench: psa-check found $nf violations of restricted in runc spec, not 11" >&2
+	[ -z "$us" ] || awk -v a="$t" -v b="$us" 'BEGIN { exit !(a < b) }' && us=$t
+done
+[ -n "$us" ] && row_add "policy workload: the check alone (parse + judge at restricted, one process, mean of 20,000)" "$us" - µs - \
+	"psa-check config.json 20000 (tests/bench/psa-check.c)" -
 rm -rf "$pr"
 # Units: the exposure of 60 Debian services (the corpus of tests/compat/units.sh, fetched once by
 # units_corpus) in one process each side: keel policy units FILE… against systemd-analyze

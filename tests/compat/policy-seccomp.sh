@@ -2,9 +2,10 @@
 # tests/compat/policy-seccomp.sh — a seccomp profile compiled by `keel policy seccomp` and applied
 # to a process (the exported BPF, loaded by tests/compat/seccomp-probe.c) gives the same
 # allow/deny answers as the same profile applied by runc, for a table of system calls made with
-# zero arguments. Profiles: containers-common's default seccomp.json (Docker's format, with
-# archMap and includes/excludes; from Debian's golang-github-containers-common, downloaded with
-# apt-get download when it is not installed) and one denying mkdir. runc gets the profile in OCI
+# zero arguments. Profiles: moby's default.json (Docker's default profile, profiles/seccomp of
+# Debian's golang-github-docker-docker-dev), containers-common's seccomp.json (Podman's fork of
+# it, from golang-github-containers-common) — both in Docker's format, with archMap and
+# includes/excludes, downloaded with apt-get download when not installed — and one denying mkdir. runc gets the profile in OCI
 # form, resolved by a small python resolver written from moby's rules (not by keel). Both
 # processes run as root with every capability of the test's bounding set, so only the filter differs. Needs root and runc.
 set -u
@@ -24,6 +25,16 @@ if [ ! -r "$DOCKER" ]; then
 		dpkg-deb -x golang-github-containers-common_*.deb cc) && DOCKER=$T/cc/usr/share/containers/seccomp.json
 fi
 [ -r "$DOCKER" ] || { fail "no containers-common seccomp.json (apt-get download golang-github-containers-common failed)"; exit 0; }
+# moby's own default profile (profiles/seccomp/default.json, what dockerd applies), from Debian's
+# golang-github-docker-docker-dev; without it that profile FAILs, the others still run
+MOBY=/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json
+if [ ! -r "$MOBY" ]; then
+	(cd "$T" && apt-get download golang-github-docker-docker-dev > /dev/null 2>&1 &&
+		dpkg-deb -x golang-github-docker-docker-dev_*.deb dd) && MOBY=$T/dd$MOBY
+fi
+PROFILES="$DOCKER $T/deny-mkdir.json"
+if [ -r "$MOBY" ]; then cp "$MOBY" "$T/moby-default.json" && PROFILES="$T/moby-default.json $PROFILES"
+else fail "moby-default.json: no moby default.json (apt-get download golang-github-docker-docker-dev failed)"; fi
 printf '%s' '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' > "$T/deny-mkdir.json"
 
 CALLS="getpid mkdir mkdirat uname chroot mount umount2 swapoff init_module delete_module bpf perf_event_open
@@ -89,7 +100,7 @@ runc_probe - > "$T/runc.none" 2> "$T/runc.err" || { fail "runc run failed" "$(he
 if cmp -s "$T/host.none" "$T/runc.none"; then pass "unfiltered: the probe's $(wc -l < "$T/host.none") answers agree on the host and in runc"
 else fail "unfiltered answers differ between host and runc" "$(diff "$T/host.none" "$T/runc.none" | tr '\n' ' ' | head -c 300)"; fi
 
-for prof in "$DOCKER" "$T/deny-mkdir.json"; do
+for prof in $PROFILES; do
 	name=$(basename "$prof")
 	"$KEEL" policy seccomp --caps "$CAPS" --kernel "$KVER" --export-bpf "$T/$name.bpf" "$prof" > /dev/null ||
 		{ fail "$name: keel policy seccomp failed"; continue; }
