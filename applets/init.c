@@ -207,6 +207,20 @@ static void console_stderr(void)
 	}
 }
 
+/* Stage 1's switch_root (µs; 0: none), the last line of /run/keel/boot-stages ("MS switch_root"),
+ * where keel diag boot's userspace starts: "startup finished" counts from it, one figure in both. */
+static uint64_t stage1_end(void)
+{
+	char b[64], *l, *end;
+	int fd = open("/run/keel/boot-stages", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	off_t sz = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
+	ssize_t n = sz > 0 ? fs_read_upto(fd, b, sizeof(b) - 1, sz > 63 ? sz - 63 : 0) : 0;
+	close(fd);
+	b[n > 0 ? n - 1 : 0] = 0; /* without the last newline: the last line follows the last '\n' */
+	uint64_t ms = (l = strrchr(b, '\n')) ? strtoull(l + 1, &end, 10) : 0;
+	return ms && !strcmp(end, " switch_root") && ms < UINT64_MAX / 1000 ? ms * 1000 : 0;
+}
+
 static int pid1(void)
 {
 	struct kerr e = {0};
@@ -250,7 +264,7 @@ static int pid1(void)
 	journal_setup("");
 	struct svc_loop_opts o = {.root = "/", .ctl_path = CTL_SOCK, .notify_path = NOTIFY_SOCK, .syslog_path = SYSLOG_SOCK,
 		.syslog_link = "/dev/log", .goal = GOAL,
-		.cgroups = true, .cgroup_path = CGROUP_PATH, .health = &h};
+		.cgroups = true, .cgroup_path = CGROUP_PATH, .health = &h, .since = stage1_end()};
 	if (svc_loop_run(&o, &end, &e))
 		pid1_fatal(e.msg);
 	go_down(end == SVC_LOOP_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF);

@@ -53,7 +53,7 @@ struct loop {
 	bool accept_failing;    /* said so in the log already */
 	uint64_t notify_resume; /* the notify socket is unwatched until then (0: watched) */
 	struct svc *goal;
-	uint64_t goal_id, boot_start, shutdown_span, shutdown_deadline;
+	uint64_t goal_id, boot_start, since, shutdown_span, shutdown_deadline;
 	bool goal_reported;
 	enum svc_loop_end end; /* requested; 0: none */
 	struct health *health;
@@ -577,7 +577,8 @@ static void after_events(struct loop *l)
 	bool ok;
 	if (!l->goal_reported && l->goal && jobs_done(l->goal, l->goal_id, &ok)) {
 		l->goal_reported = true;
-		uint64_t ms = (mono_us() - l->boot_start) / 1000;
+		/* to the goal's active record (boot-units): the end keel diag boot's userspace has */
+		uint64_t ms = ((ok && l->goal->active_since ? l->goal->active_since : mono_us()) - l->since) / 1000;
 		if (ok)
 			log_notice("startup finished: %s reached in %llu ms", l->goal->name, (unsigned long long)ms);
 		else if (l->m.shutting_down)
@@ -625,6 +626,7 @@ int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct k
 	memset(&l, 0, sizeof(l));
 	l.sigfd = l.ctlfd = l.notifyfd = l.syslogfd = l.epfd = -1;
 	l.boot_start = mono_us();
+	l.since = o->since && o->since <= l.boot_start ? o->since : l.boot_start;
 	int ret = loop_init(&l, o, e);
 	if (ret)
 		goto out;

@@ -34,6 +34,8 @@ struct svc_loop_opts {
 	size_t log_max;
 	uint64_t shutdown_max_usec; /* give up waiting for units after this long (0: 5 min) */
 	struct health *health;      /* the health checks of a trial boot (health.h), or NULL */
+	uint64_t since;             /* "startup finished" counts from this monotonic µs (0, or
+	                               later than the start: from the supervisor's start) */
 };
 
 int svc_loop_run(const struct svc_loop_opts *o, enum svc_loop_end *end, struct kerr *e);

@@ -2,9 +2,11 @@
 # tests/vm/diag.sh — keel diag in qemu: a failed stage 1 (a slot whose manifest signature does
 # not verify) keeps evidence on STATE that `keel diag last` shows from the rescue console and that
 # survives on the disk; the next good boot (keel init as PID 1) warns that it exists, and
-# `keel diag boot` agrees with the stage-1 times printed on the console; `keel diag diff` sees a
-# unit started and its listening socket between two bundles, and `keel diag bundle --obfuscate`
-# leaves a planted IP, MAC and the host name nowhere in the tar (the map, 0600, has them).
+# `keel diag boot` agrees with the stage-1 times and stage 2's "startup finished" printed on the
+# console; a bundle written to STATE opens with GNU tar + zstd and holds every manifest item with
+# its size and sha256; `keel diag diff` sees a unit started and its listening socket between two
+# bundles, and `keel diag bundle --obfuscate` leaves a planted IP, MAC and the host name nowhere in
+# the tar (the map, 0600, has them).
 VM_SUITE=diag
 . "$(dirname "$0")/lib.sh"
 
@@ -40,12 +42,14 @@ head -1 "$VM_DIR/ev.txt" | grep -q '^keel: stage 1 failed: checking the manifest
 # ---- boot 2: a good slot, keel init as PID 1, the evidence from boot 1 on STATE -----------------
 st=$VM_CACHE/fx-diag-state
 rm -rf "$st"
-mkdir -p "$st/etc/systemd/system/multi-user.target.wants" "$st/etc/keel-test" "$st/var/lib/keel/evidence"
+mkdir -p "$st/etc/systemd/system/multi-user.target.wants" "$st/etc/keel-test" "$st/var/lib/keel/evidence" "$st/var/lib/keel-test"
 cp "$VM_DIR/ev.txt" "$st/var/lib/keel/evidence/1.txt"
 cat > "$st/etc/keel-test/report" <<'X'
 #!/usr/bin/busybox sh
 bb=/usr/bin/busybox
 /usr/bin/keel diag boot | $bb sed 's/^/TEST boot: /' > /dev/console
+# a bundle on STATE (persistent): the test reads it off the disk after the machine is down
+/usr/bin/keel diag bundle --deadline 30 -o /var/lib/keel-test/v.tar.zst | $bb sed 's/^/TEST bundle: /' > /dev/console
 /usr/bin/keel diag last | $bb head -1 | $bb sed 's/^/TEST last: /' > /dev/console
 # diff on a real host: a bundle, a unit that listens started, another bundle
 /usr/bin/keel diag bundle --deadline 30 -o /run/a.tar > /dev/null
@@ -60,6 +64,8 @@ for v in 203.0.113.9 02:00:5e:10:00:01 vmhost-diag; do
 	echo "TEST obf: $v plain=$($bb grep -c -F "$v" /run/b.tar) obfuscated=$($bb grep -c -i -F "$v" /run/o.tar) map=$($bb grep -c -F "$v" /run/o.tar.map)" > /dev/console
 done
 echo "TEST obf-map: $($bb stat -c %a /run/o.tar.map)" > /dev/console
+# stage 2's figure, read long after multi-user.target was reached
+echo "TEST userspace: $(/usr/bin/keel diag boot --json | $bb grep -o '"userspace_us":[0-9]*,"total_us":[0-9]*,"reached":"[^"]*"')" > /dev/console
 /usr/bin/keel init poweroff
 X
 printf 'peer = 203.0.113.9\nmac = 02:00:5e:10:00:01\nowner = vmhost-diag\n' > "$st/etc/keel-test/plant.conf"
@@ -86,6 +92,16 @@ if vm_wait '^TEST last: ' 120 && vm_wait_exit 60; then
 		[ -z "$(grep -Fxv -f "$VM_DIR/diag.lines" "$VM_DIR/console.lines")" ] &&
 		pass "keel diag boot: stage 1's $(wc -l < "$VM_DIR/console.lines") console lines, each with the console's time" ||
 		{ fail "diag boot vs console" "$(diff "$VM_DIR/console.lines" "$VM_DIR/diag.lines" | head -5)"; }
+	# stage 2: keel init prints "startup finished: multi-user.target reached in N ms", from stage
+	# 1's switch_root (the last line of run/keel/boot-stages, whole ms) to the goal's active
+	# record (boot-units), both on CLOCK_MONOTONIC: the two ends of diag boot's userspace, so
+	# N is its µs rounded down to ms, exactly
+	us=$(tr -d '\r' < "$VM_LOG" | grep -a '^TEST userspace: ' | head -1)
+	cn=$(tr -d '\r' < "$VM_LOG" | sed -n 's/^keel init: startup finished: multi-user.target reached in \([0-9]*\) ms$/\1/p' | head -1)
+	du=$(echo "$us" | sed -n 's/^TEST userspace: "userspace_us":\([0-9]*\),.*"reached":"multi-user.target"$/\1/p')
+	[ -n "$cn" ] && [ -n "$du" ] && [ "$cn" = $((du / 1000)) ] &&
+		pass "keel diag boot: userspace $du µs, the console's startup finished $cn ms: the same" ||
+		fail "diag boot vs the console's startup finished" "console ${cn:-none} ms; ${us:-no TEST userspace line}"
 	con() { tr -d '\r' < "$VM_LOG"; }
 	con | grep -aEq '^TEST diff: units +listener.service +- +loaded.active.running' &&
 		con | grep -aEq '^TEST diff: listening +tcp6?:(0\.0\.0\.0|\[::\]):7777 +- +listen' &&
@@ -105,3 +121,16 @@ else
 	fail "good boot with evidence reached the report"; vm_log_tail 30
 fi
 vm_stop
+# the bundle written on the VM host, off STATE: a zstd frame whose checksum holds, GNU tar
+# extracts it, every manifest item is there with its size and sha256 (tests/diag-manifest.py)
+vm_state_image "$disk"
+rm -rf "$VM_DIR/v" && mkdir -p "$VM_DIR/v"
+debugfs -R "dump /var/lib/keel-test/v.tar.zst $VM_DIR/v.tar.zst" "$VM_DIR/state.img" > /dev/null 2>&1
+n=
+if [ -s "$VM_DIR/v.tar.zst" ] && zstd -tq "$VM_DIR/v.tar.zst" && tar --zstd -xf "$VM_DIR/v.tar.zst" -C "$VM_DIR/v" &&
+	n=$(python3 "$KEEL_SRC/tests/diag-manifest.py" "$VM_DIR/v" 2>&1); then
+	pass "the VM host's bundle ($(($(stat -c %s "$VM_DIR/v.tar.zst") / 1024)) KiB, off STATE) opens with zstd -t and tar --zstd: $n"
+else
+	fail "the VM host's bundle with GNU tar + zstd" "$(stat -c %s "$VM_DIR/v.tar.zst" 2>&1) bytes; ${n:-}"
+	tr -d '\r' < "$VM_LOG" | grep -a '^TEST bundle' | head -3
+fi
