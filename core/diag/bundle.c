@@ -85,7 +85,7 @@ static int c_file(const struct diag_opts *o, int out, const char *arg)
 }
 
 /* Every regular file below directory arg (beneath the root), as "==> path <==" sections. */
-static int walk(const struct diag_opts *o, int out, int dfd, const char *path, unsigned depth)
+static int walk(const struct diag_opts *o, int out, int dfd, const char *path, unsigned depth, const char *only)
 {
 	DIR *d = fdopendir(dfd);
 	if (!d) {
@@ -106,9 +106,9 @@ static int walk(const struct diag_opts *o, int out, int dfd, const char *path, u
 		struct stat st;
 		if (fstat(fd, &st)) {
 			close(fd);
-		} else if (S_ISDIR(st.st_mode) && depth < 8) {
-			ret = walk(o, out, fd, sub, depth + 1);
-		} else if (S_ISREG(st.st_mode)) {
+		} else if (S_ISDIR(st.st_mode) && depth < (only ? 1 : 8)) {
+			ret = walk(o, out, fd, sub, depth + 1, only);
+		} else if (S_ISREG(st.st_mode) && (!only || !strcmp(de->d_name, only))) {
 			dprintf(out, "==> %s <==\n", sub);
 			ret = copy_fd(fd, out);
 			dprintf(out, "\n");
@@ -124,7 +124,14 @@ static int walk(const struct diag_opts *o, int out, int dfd, const char *path, u
 static int c_tree(const struct diag_opts *o, int out, const char *arg)
 {
 	int fd = open_src(o, arg, O_DIRECTORY);
-	return fd < 0 ? fd : walk(o, out, fd, arg, 0);
+	return fd < 0 ? fd : walk(o, out, fd, arg, 0, NULL);
+}
+
+/* Each container bundle's config.json (DIR/NAME/config.json; never the rootfs). */
+static int c_bundles(const struct diag_opts *o, int out, const char *arg)
+{
+	int fd = open_src(o, arg, O_DIRECTORY);
+	return fd < 0 ? fd : walk(o, out, fd, arg, 0, "config.json");
 }
 
 /* keel ARG... (words separated by spaces): this binary, its standard output into the item. */
@@ -136,7 +143,8 @@ static int c_keel(const struct diag_opts *o, int out, const char *arg)
 		return -ENAMETOOLONG;
 	for (char *s, *w = strtok_r(words, " ", &s); w && n < 7; w = strtok_r(NULL, " ", &s))
 		argv[n++] = w;
-	if (o->root[0] && !strncmp(arg, "diag", 4)) /* diag health of the root the bundle reads */
+	/* diag, init and policy of the root the bundle reads */
+	if (o->root[0] && (!strncmp(arg, "diag", 4) || !strncmp(arg, "init", 4) || !strncmp(arg, "policy", 6)))
 		argv[n++] = "--root", argv[n++] = (char *)o->root;
 	argv[n] = NULL;
 	if (dup2(out, 1) < 0 || dup2(out, 2) < 0)
@@ -372,11 +380,19 @@ static const struct collector collectors[] = {
 	{"boot", "keel/boot", c_file, "run/keel/boot", 2 * S, 256},
 	{"slots", "keel/slots.json", c_keel, "slots --json", 3 * S, 256},
 	{"health", "health.txt", c_keel, "diag health", 5 * S, 64},
+	{"update", "keel/update-status.json", c_keel, "update status --json", 3 * S, 256},
+	{"boot", "keel/boot-timeline.txt", c_keel, "diag boot", 3 * S, 256},
+	{"provision", "keel/provision-applied", c_file, "var/lib/keel/provision/applied", 2 * S, 16},
+	{"policy", "policy-host.txt", c_keel, "policy host", 10 * S, 1024}, /* text: JSON's "pass" keys are redacted */
 	{"dmesg", "dmesg", c_file, "/dev/kmsg", 3 * S, 4096},
 	{"units", "units.txt", c_units, "", 5 * S, 4096},
+	{"units", "timers.txt", c_keel, "init list-timers --all", 2 * S, 256},
+	{"units", "sockets.txt", c_keel, "init list-sockets --all", 2 * S, 256},
 	{"config", "config/etc-keel.txt", c_tree, "etc/keel", 3 * S, 1024},
 	{"config", "config/etc-containers.txt", c_tree, "etc/containers", 3 * S, 1024},
 	{"config", "config/etc-docker.txt", c_tree, "etc/docker", 3 * S, 1024},
+	{"config", "config/nftables.conf", c_file, "etc/nftables.conf", 2 * S, 256},
+	{"containers", "containers/configs.txt", c_bundles, "var/lib/keel/containers", 3 * S, 1024},
 	{"mounts", "mounts", c_file, "/proc/self/mountinfo", 2 * S, 512},
 	{"sysctl", "sysctl.txt", c_sysctl, "/proc/sys", 3 * S, 1024},
 	{"memory", "meminfo", c_file, "/proc/meminfo", 2 * S, 64},

@@ -134,3 +134,13 @@ else
 	fail "the VM host's bundle with GNU tar + zstd" "$(stat -c %s "$VM_DIR/v.tar.zst" 2>&1) bytes; ${n:-}"
 	tr -d '\r' < "$VM_LOG" | grep -a '^TEST bundle' | head -3
 fi
+# on a keel host the state collectors say something: the release booted and its Secure Boot state,
+# the update state, the boot timeline, the policy host report, the timers
+D=$VM_DIR/v/keel-diag
+if grep -q '^secure_boot=' "$D/keel/boot" 2>/dev/null && grep -q '"booted"' "$D/keel/update-status.json" 2>/dev/null &&
+	grep -q 'in userspace' "$D/keel/boot-timeline.txt" 2>/dev/null && grep -q 'NEXT' "$D/timers.txt" 2>/dev/null &&
+	grep -q '^profile keel-default, role base' "$D/policy-host.txt" 2>/dev/null && grep -q '^PASS ' "$D/policy-host.txt"; then
+	pass "the VM host's bundle: boot record with secure_boot=, update status, boot timeline, timers, policy host report"
+else
+	fail "the VM host's bundle: state items" "$(head -c 200 "$D/keel/boot" "$D/timers.txt" "$D/keel/boot-timeline.txt" "$D/policy-host.txt" 2>&1 | tr '\n' ' ')"
+fi
