@@ -3,6 +3,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "disk/dm.h"
 #include "disk/gpt.h"
 #include "init/ctl.h"
 
@@ -109,6 +110,32 @@ static void release(int rootfd, struct health *h, struct buf *b)
 		close(fd);
 }
 
+/* The update state's "last bad VERSION TIME REASON" line (core/update/state.h): the last update's
+ * health check failed and the machine went back. A later good update replaces the line. */
+static void last_update(int rootfd, struct health *h, struct buf *b)
+{
+	if (slurp(rootfd, "var/lib/keel/update/state", b))
+		return;
+	const char *p = strstr((const char *)b->p, "\nlast bad "), *v, *why;
+	if (!p)
+		return;
+	v = p + 10; /* VERSION TIME REASON */
+	size_t vl = strcspn(v, " \n");
+	why = v + vl + (v[vl] == ' ');
+	why += strcspn(why, " \n");
+	if (*why == ' ')
+		why++;
+	reason(h, "the last update, to %.*s, failed: %.*s", (int)vl, v, (int)strcspn(why, "\n"), why);
+}
+
+/* dm-verity of the booted /usr ("usr", stage 1's device): "C" once a block failed its hash. */
+static void verity(const char *root, struct health *h)
+{
+	char st[64];
+	if ((!root[0] || !strcmp(root, "/")) && !dm_status("usr", st, sizeof(st), NULL) && st[0] == 'C')
+		reason(h, "dm-verity: /usr (/dev/mapper/usr) read a block that does not match its hash");
+}
+
 /* "some avg10=1.23 …" / "full avg10=…": the avg10 of that line, in hundredths. */
 static long avg10(const struct buf *b, const char *kind)
 {
@@ -170,6 +197,8 @@ int diag_health(int rootfd, const char *root, struct health *h)
 	memset(h, 0, sizeof(*h));
 	units(root, h);
 	release(rootfd, h, &b);
+	last_update(rootfd, h, &b);
+	verity(root, h);
 	pressure(rootfd, h, &b);
 	pids(rootfd, h, &b);
 	disk(rootfd, h);

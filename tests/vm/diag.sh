@@ -11,6 +11,8 @@ VM_SUITE=diag
 . "$(dirname "$0")/lib.sh"
 
 fx=$(vm_fixture fx-diag boot) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
+# a file only the dm-verity check reads: 64 KiB of a marker the VM finds on the raw partition
+mkdir -p "$fx/lib/keel-test" && yes KEELVERITYVICTIM0 | head -c 65536 > "$fx/lib/keel-test/verity-victim"
 
 # ---- boot 1: bad signature: stage 1 fails, evidence on STATE, the rescue console shows it ------
 vm_image diag-badsig --extra-usr "$fx" --bad-signature --slot-b none >/dev/null || { fail "image diag-badsig"; exit 0; }
@@ -66,6 +68,16 @@ done
 echo "TEST obf-map: $($bb stat -c %a /run/o.tar.map)" > /dev/console
 # stage 2's figure, read long after multi-user.target was reached
 echo "TEST userspace: $(/usr/bin/keel diag boot --json | $bb grep -o '"userspace_us":[0-9]*,"total_us":[0-9]*,"reached":"[^"]*"')" > /dev/console
+# dm-verity: 16 bytes of a /usr file overwritten on the raw partition under the running system;
+# reading the file through /dev/mapper/usr meets the bad block (EIO) and diag health names it
+echo "TEST health-before: $(/usr/bin/keel diag health)" > /dev/console
+part=$($bb sed -n 's/^device=//p' /run/keel/boot)
+off=$($bb strings -t d -n 17 "$part" | $bb grep -m1 KEELVERITYVICTIM0 | $bb sed 's/^ *\([0-9]*\) .*/\1/')
+echo XXXXXXXXXXXXXXXX | $bb dd of="$part" bs=1 seek="$off" count=16 conv=notrunc,fsync 2>/dev/null
+echo 3 > /proc/sys/vm/drop_caches
+echo "TEST verity-read: off=$off $($bb cat /usr/lib/keel-test/verity-victim > /dev/null 2>&1; echo rc=$?)" > /dev/console
+h=$(/usr/bin/keel diag health)
+echo "TEST health-after: rc=$? $h" > /dev/console
 /usr/bin/keel init poweroff
 X
 printf 'peer = 203.0.113.9\nmac = 02:00:5e:10:00:01\nowner = vmhost-diag\n' > "$st/etc/keel-test/plant.conf"
@@ -112,6 +124,11 @@ if vm_wait '^TEST last: ' 120 && vm_wait_exit 60; then
 	[ "$(con | grep -ac '^TEST obf: .* plain=[1-9][0-9]* obfuscated=0 map=1$')" = 3 ] && con | grep -aq '^TEST obf-map: 600' &&
 		pass "keel diag bundle --obfuscate on the host: the planted IP, MAC and host name nowhere in the tar, each in the 0600 map" ||
 		fail "obfuscate on the host" "$(con | grep -a '^TEST obf' | tr '\n' ' ')"
+	con | grep -aq '^TEST health-before: .*' && ! con | grep -a '^TEST health-before' | grep -q verity &&
+		con | grep -aEq '^TEST verity-read: off=[0-9]+ rc=1$' &&
+		con | grep -aq '^TEST health-after: rc=1 degraded: .*dm-verity: /usr (/dev/mapper/usr) read a block that does not match its hash' &&
+		pass "diag health: a /usr block overwritten on disk, read through dm-verity (EIO): degraded, named (not before)" ||
+		fail "diag health and dm-verity" "$(con | grep -a '^TEST \(health\|verity\)' | tr '\n' ' ')"
 	# keel init keeps run/keel/boot-units open while it runs and closes it before the machine goes
 	# down: a file open for writing would keep /run from being remounted read-only
 	grep -aq 'shutdown: power off' "$VM_LOG" && ! grep -aq 'shutdown: remount /run read-only' "$VM_LOG" &&
