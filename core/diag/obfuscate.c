@@ -13,7 +13,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static const char kinds[] = "46mhuw";
+/* a, b, c: an IPv4 address's /8, /16 and /24 (numbered, never in the map by themselves) */
+static const char kinds[] = "46mhuwabc";
 static const char *const prefix[] = {"ip", "ip6", "mac", "host", "user", "word"};
 
 void obf_init(struct obf *o)
@@ -21,16 +22,30 @@ void obf_init(struct obf *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* The index of (kind, s[0..n)), added if new; -1 out of memory, -2 past OBF_VALUES_MAX. */
-static int value(struct obf *o, char kind, const char *s, size_t n)
+static unsigned hash(char kind, const char *s, size_t n)
 {
 	unsigned h = (unsigned char)kind;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	h %= 4096;
-	for (int i = o->head[h] - 1; i >= 0; i = o->v[i].next - 1)
+	return h % 4096;
+}
+
+/* The index of (kind, s[0..n)), or -1. */
+static int find(const struct obf *o, char kind, const char *s, size_t n)
+{
+	for (int i = o->head[hash(kind, s, n)] - 1; i >= 0; i = o->v[i].next - 1)
 		if (o->v[i].kind == kind && !strncmp(o->v[i].s, s, n) && !o->v[i].s[n])
 			return i;
+	return -1;
+}
+
+/* The index of (kind, s[0..n)), added if new; -1 out of memory, -2 past OBF_VALUES_MAX. */
+static int value(struct obf *o, char kind, const char *s, size_t n)
+{
+	unsigned h = hash(kind, s, n);
+	int x = find(o, kind, s, n);
+	if (x >= 0)
+		return x;
 	if (o->n >= OBF_VALUES_MAX)
 		return -2;
 	if (o->n == o->cap) {
@@ -68,11 +83,30 @@ int obf_add_word(struct obf *o, char kind, const char *w)
 	return 0;
 }
 
+/* An IPv4 address's token: ip-A-B-C-D, the numbers of its /8, /16, /24 and itself, so addresses
+ * of one subnet share a prefix (ip-1-1-1-1, ip-1-1-1-2: one /24; ip-1-1-2-1: its /16). With
+ * add, the prefixes are added (-1 out of memory); else looked up (a missing one is 0). */
+static int ip4_token(struct obf *o, const char *s, int x, int add, struct buf *out)
+{
+	unsigned n[4] = {0, 0, 0, x >= 0 ? o->v[x].n : 0};
+	size_t l = 0;
+	for (int k = 0; k < 3; k++) {
+		l += strcspn(s + l + !!k, ".") + !!k;
+		int i = add ? value(o, "abc"[k], s, l) : find(o, "abc"[k], s, l);
+		if (i == -1 && add)
+			return -ENOMEM;
+		n[k] = i >= 0 ? o->v[i].n : 0;
+	}
+	return n[0] && n[1] && n[2] && n[3] ? buf_printf(out, "ip-%u-%u-%u-%u", n[0], n[1], n[2], n[3]) : buf_puts(out, "ip-x");
+}
+
 static int token(struct obf *o, struct buf *out, char kind, const char *s)
 {
 	int x = value(o, kind, s, strlen(s));
 	if (x == -1)
 		return -ENOMEM;
+	if (kind == '4')
+		return ip4_token(o, s, x, 1, out);
 	const char *p = prefix[strchr(kinds, kind) - kinds];
 	return x < 0 ? buf_printf(out, "%s-x", p) : buf_printf(out, "%s-%u", p, o->v[x].n);
 }
@@ -155,8 +189,13 @@ int obf_apply(struct obf *o, const uint8_t *in, size_t n, struct buf *out)
 int obf_map(const struct obf *o, struct buf *out)
 {
 	int ret = 0;
-	for (int i = 0; i < o->n && !ret; i++)
-		ret = buf_printf(out, "%s-%u\t%s\n", prefix[strchr(kinds, o->v[i].kind) - kinds], o->v[i].n, o->v[i].s);
+	for (int i = 0; i < o->n && !ret; i++) {
+		char k = o->v[i].kind;
+		if (k == '4')
+			ret = ip4_token((struct obf *)o, o->v[i].s, i, 0, out) || buf_printf(out, "\t%s\n", o->v[i].s);
+		else if (!strchr("abc", k))
+			ret = buf_printf(out, "%s-%u\t%s\n", prefix[strchr(kinds, k) - kinds], o->v[i].n, o->v[i].s);
+	}
 	return ret;
 }
 

@@ -1,7 +1,8 @@
 /* obfuscate.h — keel diag bundle --obfuscate: host names, addresses and user names replaced by
  * stable tokens, the same value by the same token across the whole bundle.
  *
- *   IPv4 a.b.c.d          ip-N     (0.0.0.0, 127.x.x.x and 255.255.255.255 are kept)
+ *   IPv4 a.b.c.d          ip-A-B-C-D  the numbers of its /8, /16, /24 and of the address: one
+ *                                   subnet, one prefix (0.0.0.0, 127.x.x.x, 255.255.255.255 kept)
  *   IPv6 (any spelling)   ip6-N    (:: and ::1 are kept; the same address written two ways is
  *                                   one token: the key is its canonical form)
  *   MAC aa:bb:cc:dd:ee:ff mac-N
@@ -37,7 +38,7 @@ struct obf {
 	int n, cap;
 	int head[4096];
 	int word[OBF_WORDS_MAX], nword; /* indexes into v of the words */
-	unsigned count[6];
+	unsigned count[9]; /* per kind (obfuscate.c's kinds) */
 };
 
 void obf_init(struct obf *o);

@@ -16,8 +16,10 @@ T_TEST(obfuscate_table)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"peer 192.0.2.7 and 192.0.2.7:8080 and 192.0.2.8/24", "peer ip-1 and ip-1:8080 and ip-2/24"},
-		{"end of a sentence 192.0.2.7.", "end of a sentence ip-1."},
+		{"peer 192.0.2.7 and 192.0.2.7:8080 and 192.0.2.8/24", "peer ip-1-1-1-1 and ip-1-1-1-1:8080 and ip-1-1-1-2/24"},
+		{"end of a sentence 192.0.2.7.", "end of a sentence ip-1-1-1-1."},
+		/* subnets kept: one /24 one prefix, one /16 a shorter one; 192.0.3.1 is not in 192.0.2's /24 */
+		{"10.1.2.3 10.1.9.4 10.7.0.1 192.0.2.99 192.0.3.1 11.1.2.3", "ip-2-2-2-3 ip-2-2-3-4 ip-2-3-4-5 ip-1-1-1-6 ip-1-1-5-7 ip-3-4-6-8"},
 		{"kept: 127.0.0.1 0.0.0.0 255.255.255.255 ::1 ::", "kept: 127.0.0.1 0.0.0.0 255.255.255.255 ::1 ::"},
 		{"not addresses: 1.2.3.4.5 999.1.1.1 6.1.0 v1.2.3.4 1.2.3.4a 12:34:56 a:b:c", "not addresses: 1.2.3.4.5 999.1.1.1 6.1.0 v1.2.3.4 1.2.3.4a 12:34:56 a:b:c"},
 		{"v6 2001:DB8::7 2001:db8:0:0:0:0:0:7 [2001:db8::7]:53 fe80::1%eth0", "v6 ip6-1 ip6-1 [ip6-1]:53 ip6-2%eth0"},
@@ -40,7 +42,8 @@ T_TEST(obfuscate_table)
 	struct buf m = BUF_INIT(1 << 20);
 	t_check(!obf_map(&o, &m) && !buf_putc(&m, 0), "map");
 	t_check(m.p && strstr((char *)m.p, "host-1\tnode-a\n") && strstr((char *)m.p, "ip6-1\t2001:db8::7\n") &&
-	        strstr((char *)m.p, "mac-1\t52:54:00:ab:cd:ef\n") && strstr((char *)m.p, "ip-2\t192.0.2.8\n") &&
+	        strstr((char *)m.p, "mac-1\t52:54:00:ab:cd:ef\n") && strstr((char *)m.p, "ip-1-1-1-2\t192.0.2.8\n") && strstr((char *)m.p, "ip-3-4-6-8\t11.1.2.3\n") &&
+	        !strstr((char *)m.p, "\t10.1\n") &&
 	        !strstr((char *)m.p, "127.0.0.1"), "the map: canonical values, kept ones absent: %s", m.p ? (char *)m.p : "");
 	buf_free(&m);
 	obf_free(&o);
