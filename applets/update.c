@@ -50,6 +50,7 @@
  * /etc/ssl/certs/ca-certificates.crt; a --ca that cannot be read is an error, exit 3);
  * --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
  * 7 days, timestamp 1 day; --now defaults to SOURCE_DATE_EPOCH, else the clock); -j, --json.
+ * Proxies as curl reads them: http_proxy, https_proxy (HTTPS_PROXY), no_proxy (NO_PROXY).
  *
  * Exit status: 0 done; 1 refused (signatures, rollback, expiry, length or hash, more data than
  * declared, unsupported metadata, a target not listed); 2 usage; 3 runtime failure (repository
@@ -139,7 +140,7 @@ int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sink, void
 	struct http_fetch *h = ctx;
 	struct http_result res = {0};
 	struct http_opts o = {.connect_timeout_ms = 10000, .header_timeout_ms = 30000, .idle_timeout_ms = 30000,
-		.max_body = max + 1, .max_redirects = 5, .retries = 2, .ca = &h->ca, .user_agent = "keel-update"};
+		.max_body = max + 1, .max_redirects = 5, .retries = 2, .ca = &h->ca, .proxy = &h->proxy, .user_agent = "keel-update"};
 	char url[4096];
 
 	if (str_fmt(url, sizeof(url), "%s/%s", h->base, path))
@@ -166,6 +167,7 @@ int open_repo(struct tuf_fetch *f, struct http_fetch *h)
 		buf_free(&b);
 		if (ret && ca_file)
 			return kfail(EXIT_FAIL, "--ca: %s", kerr_str(&e, ret));
+		http_proxy_env(&h->proxy);
 		while (n && repo[n - 1] == '/')
 			n--;
 		if (str_fmt(h->base, sizeof(h->base), "%.*s", (int)n, repo))
