@@ -340,22 +340,13 @@ static int body_sink(void *ctx, const void *data, size_t len)
 	return r;
 }
 
-/* host, [v6] and :port (always, or only if the URL gave one) */
-static void host_port(char *out, size_t n, const struct url *u, bool port)
-{
-	snprintf(out, n, "%s%s%s", u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "");
-	if (port || u->port_given)
-		snprintf(out + strlen(out), n - strlen(out), ":%u", u->port);
-}
-
-/* auth: a Proxy-Authorization header line or ""; through an http proxy, the absolute URL */
+/* host: the first hl bytes of hp (host[:port]); auth: a Proxy-Authorization header line or "";
+ * through an http proxy, the absolute URL */
 static int build_request(struct buf *req, const struct url *u, const struct http_opts *o, bool first, bool proxied,
-	const char *auth)
+	const char *auth, const char *hp, int hl)
 {
-	char hp[URL_HOST_MAX + 8];
-	host_port(hp, sizeof(hp), u, false);
-	int r = buf_printf(req, "%s %s%s%s HTTP/1.1\r\n%sHost: %s", o->method ? o->method : "GET", proxied ? "http://" : "",
-		proxied ? hp : "", u->path, auth, hp);
+	int r = buf_printf(req, "%s %s%.*s%s HTTP/1.1\r\n%sHost: %.*s", o->method ? o->method : "GET", proxied ? "http://" : "",
+		proxied ? hl : 0, hp, u->path, auth, hl, hp);
 	bool ua = false, accept = false;
 	for (size_t i = 0; first && !r && i < o->nheaders; i++) {
 		ua |= !strcasecmp(o->headers[i].name, "User-Agent");
@@ -408,18 +399,12 @@ static int proxy_parse(const char *var, const char *s, struct url *pu, char auth
 	return 0;
 }
 
-static const char *env_of(const char *lower, const char *upper)
-{
-	const char *v = getenv(lower);
-	v = v && *v ? v : upper ? getenv(upper) : NULL;
-	return v && *v ? v : NULL;
-}
-
 void http_proxy_env(struct http_proxy *p)
 {
-	p->http = env_of("http_proxy", NULL);
-	p->https = env_of("https_proxy", "HTTPS_PROXY");
-	p->no = env_of("no_proxy", "NO_PROXY");
+	const char *v = getenv("https_proxy"), *n = getenv("no_proxy");
+	p->http = getenv("http_proxy");
+	p->https = v ? v : getenv("HTTPS_PROXY");
+	p->no = n ? n : getenv("NO_PROXY");
 }
 
 /* The proxy for u, NULL for a direct connection. */
@@ -428,7 +413,7 @@ static const char *proxy_for(const struct http_proxy *p, const struct url *u)
 	const char *v = !p ? NULL : u->tls ? p->https : p->http;
 	size_t hl = strlen(u->host);
 	bool ip = u->ipv6 || strspn(u->host, "0123456789.") == hl;
-	if (!v || (p->no && !strcmp(p->no, "*")))
+	if (!v || !*v || (p->no && !strcmp(p->no, "*"))) /* set but empty: none, as curl */
 		return NULL;
 	for (const char *s = p->no; s && *s;) {
 		size_t n = strcspn(s, ","), m = n;
@@ -463,12 +448,14 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 	struct url pu;
 	char auth[CRED_MAX * 2] = "", hp[URL_HOST_MAX + 8];
 	bool tunnel = proxy && u->tls;
+	int hl = snprintf(hp, sizeof(hp), "%s%s%s:%u", u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "", u->port);
+	if (!u->port_given) /* the Host header: the port only if the URL has one */
+		hl = (int)(strrchr(hp, ':') - hp);
 	if (proxy && (ret = proxy_parse(u->tls ? "https_proxy" : "http_proxy", proxy, &pu, auth, e)))
 		goto out;
 	if ((ret = tcp_connect(&c, proxy ? &pu : u, o->connect_timeout_ms, e)))
 		goto retry_or_fail;
 	if (tunnel) { /* to the origin through the proxy: CONNECT, then TLS with the origin */
-		host_port(hp, sizeof(hp), u, true);
 		if ((ret = buf_printf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", hp, hp, auth)))
 			goto out;
 		goto send;
@@ -476,7 +463,7 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 tls:
 	if (u->tls && (ret = tls_start(&c, u, o->ca, e)))
 		goto retry_or_fail;
-	if ((ret = build_request(&req, u, o, first, proxy && !u->tls, proxy && !u->tls ? auth : ""))) {
+	if ((ret = build_request(&req, u, o, first, proxy && !u->tls, proxy && !u->tls ? auth : "", hp, hl))) {
 		kerr_set(e, ret, "%s: request too large", where);
 		goto out;
 	}
