@@ -20,9 +20,9 @@
  * timestamp, snapshot, targets: signatures (distinct keys, declared schemes), no version going
  * back, lengths and hashes, expiry at one time (--now, default the clock). The trust directory
  * (default /var/lib/keel/tuf) changes only when all of it succeeded. Its roots are verified from
- * the image's --root (default /usr/lib/keel/tuf/root.json) on; without one, its root.json is
- * trusted. target: a target's length, hashes, custom fields from the
- * trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
+ * the image's --root on (default the initramfs's, /run/keel/tuf/root.json, else
+ * /usr/lib/keel/tuf/root.json); without one, its root.json is trusted. target: a target's
+ * length, hashes, custom fields from the trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
  * reboot: apply /etc/keel/update.json's strategy (immediate, fleetlock, window, off) now; exit 0
  * rebooting, 1 off, 3 error, 5 deferred. steady-state: release the FleetLock slot (0, 1 refused).
  * publish: sign with PEM private keys (EC P-256: ecdsa-sha2-nistp256; RSA: rsassa-pss-sha256).
@@ -82,6 +82,10 @@
 #ifndef KEEL_TUF_TRUST
 #define KEEL_TUF_TRUST "/var/lib/keel/tuf"
 #endif
+/* The release's root, trusted as the anchor wherever it is read from: the copy stage 1 made of
+ * the initramfs's (inside the signed UKI; core/boot/stage1.h) if there is one, else the one on
+ * /usr (its verity root hash is in the signed UKI's command line). */
+#define KEEL_TUF_ROOT_RUN "/run/keel/tuf/root.json"
 #ifndef KEEL_TUF_ROOT
 #define KEEL_TUF_ROOT "/usr/lib/keel/tuf/root.json"
 #endif
@@ -94,7 +98,7 @@ const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "
 	"mprotect", "clone", /* install's SHA-512 thread (musl's pthread_create) */
 	"sync_file_range", NULL}; /* install: a chunk's write-back started as soon as it is written */
 
-const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT;
+const char *repo, *trust = KEEL_TUF_TRUST, *root_file;
 static const char *ca_file;
 static const char *custom;
 uint64_t now;
@@ -460,6 +464,8 @@ int update_main(int argc, char **argv)
 	int n = args_parse(opts, argc - 2, argv + 2, &ops);
 	if (n < 0)
 		return args_exit(n);
+	if (!root_file)
+		root_file = access(KEEL_TUF_ROOT_RUN, F_OK) ? KEEL_TUF_ROOT : KEEL_TUF_ROOT_RUN;
 	if (!strcmp(argv[1], "refresh") || !strcmp(argv[1], "target") || !strcmp(argv[1], "download"))
 		return client(argv[1], n, ops);
 	if (!strcmp(argv[1], "publish"))
