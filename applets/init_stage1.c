@@ -323,7 +323,7 @@ static int to_sysroot(void)
 	if ((ret = stage1_mount_tmp(&g.e)))
 		return ret;
 	step("writing /run/keel/boot");
-	if ((ret = stage1_record_boot(s, "/run/keel", &g.e)))
+	if ((ret = stage1_record_boot(s, "/run/keel", &g.e)) || (ret = stage1_tuf_root(STAGE1_TUF_ROOT, STAGE1_TUF_RUN, STAGE1_TUF_RUN_ROOT, &g.e)))
 		return ret;
 	return provision();
 }

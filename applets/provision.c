@@ -129,6 +129,7 @@ static int read_config(struct ign_env *env, const char *src, struct buf *out, st
 static void env_setup(struct ign_env *env, const struct common *c)
 {
 	ign_env_init(env);
+	http_proxy_env(&env->proxy);
 	if (c->ca)
 		env->system_ca = c->ca;
 	env->max_total_timeout_s = (uint32_t)c->http_timeout;

@@ -20,9 +20,9 @@
  * timestamp, snapshot, targets: signatures (distinct keys, declared schemes), no version going
  * back, lengths and hashes, expiry at one time (--now, default the clock). The trust directory
  * (default /var/lib/keel/tuf) changes only when all of it succeeded. Its roots are verified from
- * the image's --root (default /usr/lib/keel/tuf/root.json) on; without one, its root.json is
- * trusted. target: a target's length, hashes, custom fields from the
- * trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
+ * the image's --root on (default the initramfs's, /run/keel/tuf/root.json, else
+ * /usr/lib/keel/tuf/root.json); without one, its root.json is trusted. target: a target's
+ * length, hashes, custom fields from the trusted metadata (after a refresh with --repo). download: fetch NAME into OUT (via OUT.part).
  * reboot: apply /etc/keel/update.json's strategy (immediate, fleetlock, window, off) now; exit 0
  * rebooting, 1 off, 3 error, 5 deferred. steady-state: release the FleetLock slot (0, 1 refused).
  * publish: sign with PEM private keys (EC P-256: ecdsa-sha2-nistp256; RSA: rsassa-pss-sha256).
@@ -50,6 +50,7 @@
  * /etc/ssl/certs/ca-certificates.crt; a --ca that cannot be read is an error, exit 3);
  * --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
  * 7 days, timestamp 1 day; --now defaults to SOURCE_DATE_EPOCH, else the clock); -j, --json.
+ * Proxies as curl reads them: http_proxy, https_proxy (HTTPS_PROXY), no_proxy (NO_PROXY).
  *
  * Exit status: 0 done; 1 refused (signatures, rollback, expiry, length or hash, more data than
  * declared, unsupported metadata, a target not listed); 2 usage; 3 runtime failure (repository
@@ -81,6 +82,10 @@
 #ifndef KEEL_TUF_TRUST
 #define KEEL_TUF_TRUST "/var/lib/keel/tuf"
 #endif
+/* The release's root, trusted as the anchor wherever it is read from: the copy stage 1 made of
+ * the initramfs's (inside the signed UKI; core/boot/stage1.h) if there is one, else the one on
+ * /usr (its verity root hash is in the signed UKI's command line). */
+#define KEEL_TUF_ROOT_RUN "/run/keel/tuf/root.json"
 #ifndef KEEL_TUF_ROOT
 #define KEEL_TUF_ROOT "/usr/lib/keel/tuf/root.json"
 #endif
@@ -93,7 +98,7 @@ const char *const update_syscalls[] = {"open", "openat", "openat2", "mkdirat", "
 	"mprotect", "clone", /* install's SHA-512 thread (musl's pthread_create) */
 	"sync_file_range", NULL}; /* install: a chunk's write-back started as soon as it is written */
 
-const char *repo, *trust = KEEL_TUF_TRUST, *root_file = KEEL_TUF_ROOT;
+const char *repo, *trust = KEEL_TUF_TRUST, *root_file;
 static const char *ca_file;
 static const char *custom;
 uint64_t now;
@@ -139,7 +144,7 @@ int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sink, void
 	struct http_fetch *h = ctx;
 	struct http_result res = {0};
 	struct http_opts o = {.connect_timeout_ms = 10000, .header_timeout_ms = 30000, .idle_timeout_ms = 30000,
-		.max_body = max + 1, .max_redirects = 5, .retries = 2, .ca = &h->ca, .user_agent = "keel-update"};
+		.max_body = max + 1, .max_redirects = 5, .retries = 2, .ca = &h->ca, .proxy = &h->proxy, .user_agent = "keel-update"};
 	char url[4096];
 
 	if (str_fmt(url, sizeof(url), "%s/%s", h->base, path))
@@ -163,6 +168,7 @@ int open_repo(struct tuf_fetch *f, struct http_fetch *h)
 		ret = http_ca_add_file(&h->ca, ca_file ? ca_file : "/etc/ssl/certs/ca-certificates.crt", 4u << 20, &e);
 		if (ret && ca_file)
 			return kfail(EXIT_FAIL, "--ca: %s", kerr_str(&e, ret));
+		http_proxy_env(&h->proxy);
 		while (n && repo[n - 1] == '/')
 			n--;
 		if (str_fmt(h->base, sizeof(h->base), "%.*s", (int)n, repo))
@@ -455,6 +461,8 @@ int update_main(int argc, char **argv)
 	int n = args_parse(opts, argc - 2, argv + 2, &ops);
 	if (n < 0)
 		return args_exit(n);
+	if (!root_file)
+		root_file = access(KEEL_TUF_ROOT_RUN, F_OK) ? KEEL_TUF_ROOT : KEEL_TUF_ROOT_RUN;
 	if (!strcmp(argv[1], "refresh") || !strcmp(argv[1], "target") || !strcmp(argv[1], "download"))
 		return client(argv[1], n, ops);
 	if (!strcmp(argv[1], "publish"))

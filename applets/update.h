@@ -30,6 +30,7 @@ extern const char *const update_syscalls[];
 struct http_fetch {
 	char base[2048];
 	struct http_ca ca;
+	struct http_proxy proxy; /* the environment's, read once by open_repo */
 };
 int fetch_http(void *ctx, const char *path, uint64_t max, tuf_sink_fn sink, void *sctx, struct kerr *e);
 int open_repo(struct tuf_fetch *f, struct http_fetch *h);

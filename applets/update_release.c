@@ -222,7 +222,7 @@ static int src_get(void *ctx, uint64_t start, install_sink_fn sink, int (*restar
 	if (s->h) {
 		struct http_result res = {0};
 		struct http_opts o = {.connect_timeout_ms = 10000, .header_timeout_ms = 30000, .idle_timeout_ms = 30000,
-			.max_body = s->len, .max_redirects = 5, .retries = 2, .ca = &s->h->ca, .user_agent = "keel-update",
+			.max_body = s->len, .max_redirects = 5, .retries = 2, .ca = &s->h->ca, .proxy = &s->h->proxy, .user_agent = "keel-update",
 			.range_start = start, .restart = restart};
 		char url[4096];
 		if (str_fmt(url, sizeof(url), "%s/%s", s->h->base, s->path))

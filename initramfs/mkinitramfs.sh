@@ -3,7 +3,7 @@
 #
 #   initramfs/mkinitramfs.sh --keel build/keel --out FILE [--kver VERSION] [--key PEM]...
 #                            [--modules LIST] [--min-version V] [--extra DIR]
-#                            [--rescue-password-hash HASH]
+#                            [--rescue-password-hash HASH] [--tuf-root FILE]
 #
 # Contents (everything owned by 0:0, mtime SOURCE_DATE_EPOCH, entries sorted by name):
 #   /bin/keel                 the binary; /init and /bin/APPLET for every applet link to it
@@ -20,6 +20,9 @@
 #                             failure reboots so boot counting falls back to the previous release
 #                             (core/boot/lockdown.h). The initramfs sits unencrypted on the ESP:
 #                             anyone with the disk can try to crack the hash, so use a strong one.
+#   /etc/keel/tuf/root.json   with --tuf-root FILE: the release's TUF root (the one its /usr has
+#                             as /usr/lib/keel/tuf/root.json); stage 1 copies it to
+#                             /run/keel/tuf/root.json (0444), which `keel update` prefers
 #   /lib/modules/VERSION/     those modules and everything modules.dep / modules.softdep make
 #                             them need (resolved by kmod's modprobe as the oracle), plus a
 #                             modules.dep / modules.softdep / modules.alias for just these,
@@ -31,7 +34,7 @@
 # mtime, no compression (the kernel unpacks it as is; TCG boots faster without a decompressor).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-keel= out= kver= modlist=$top/config/initramfs/modules extra= min_version= rescue_hash=
+keel= out= kver= modlist=$top/config/initramfs/modules extra= min_version= rescue_hash= tuf_root=
 keys=()
 die() { echo "mkinitramfs: $*" >&2; exit 3; }
 while [ $# -gt 0 ]; do
@@ -44,13 +47,16 @@ while [ $# -gt 0 ]; do
 	--min-version) min_version=$2; shift 2 ;;
 	--extra) extra=$2; shift 2 ;;
 	--rescue-password-hash) rescue_hash=$2; shift 2 ;;
-	*) echo "usage: mkinitramfs.sh --keel BIN --out FILE [--kver V] [--key PEM]... [--modules LIST] [--min-version V] [--extra DIR] [--rescue-password-hash HASH]" >&2; exit 2 ;;
+	--tuf-root) tuf_root=$2; shift 2 ;;
+	*) echo "usage: mkinitramfs.sh --keel BIN --out FILE [--kver V] [--key PEM]... [--modules LIST] [--min-version V] [--extra DIR] [--rescue-password-hash HASH] [--tuf-root FILE]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$keel" ] && [ -n "$out" ] || die "--keel and --out are required"
 [ -x "$keel" ] || die "$keel: not an executable"
 [ -z "$min_version" ] || { [[ $min_version =~ ^[0-9]+(\.[0-9]+)*$ ]] && [ ${#min_version} -le 64 ]; } ||
 	die "--min-version $min_version: 1-64 characters of digits and dots (e.g. 2026.1.0)"
+[ -z "$tuf_root" ] || { [ -f "$tuf_root" ] && [ "$(stat -c %s "$tuf_root")" -le 512000 ] && "$keel" json "$tuf_root" >/dev/null; } ||
+	die "--tuf-root $tuf_root: want a JSON file of at most 512000 bytes (a TUF root.json)"
 [ -z "$rescue_hash" ] || [[ $rescue_hash =~ ^\$6\$(rounds=[0-9]+\$)?[^\$:]{1,16}\$[./0-9A-Za-z]{86}$ ]] ||
 	die "--rescue-password-hash: want a SHA-512 crypt hash (\$6\$SALT\$…, openssl passwd -6)"
 if [ -z "$kver" ]; then
@@ -76,6 +82,7 @@ printf 'keel initramfs\n' > "$stage/etc/keel-initramfs"
 grep -v '^[[:space:]]*\(#\|$\)' "$modlist" > "$stage/etc/keel/modules" || die "$modlist: no modules"
 [ -z "$min_version" ] || printf '%s\n' "$min_version" > "$stage/etc/keel/min-version"
 [ -z "$rescue_hash" ] || (umask 077 && printf '%s\n' "$rescue_hash" > "$stage/etc/keel/rescue-password")
+[ -z "$tuf_root" ] || install -D -m 0444 "$tuf_root" "$stage/etc/keel/tuf/root.json"
 for k in ${keys[@]+"${keys[@]}"}; do
 	install -m 0644 "$k" "$stage/etc/keel/keys/$(basename "$k")"
 done

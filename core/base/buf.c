@@ -162,6 +162,19 @@ void hex_encode(char *out, const uint8_t *in, size_t n)
 	out[2 * n] = 0;
 }
 
+size_t b64_encode(char *out, const uint8_t *in, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *o = out;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+		for (size_t k = 0; k < 4; k++)
+			*o++ = k <= n - i ? b64[v >> (18 - 6 * k) & 63] : '=';
+	}
+	*o = 0;
+	return (size_t)(o - out);
+}
+
 int hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')

@@ -44,6 +44,8 @@ int str_ends(const char *s, const char *suffix);
 int hex_digit(int c);
 /* Lower-case hex of n bytes into out[2n+1]. */
 void hex_encode(char *out, const uint8_t *in, size_t n);
+/* Base64 (RFC 4648, padded) of n bytes into out[4*((n+2)/3)+1]; returns its length. */
+size_t b64_encode(char *out, const uint8_t *in, size_t n);
 /* Decode exactly 2*n hex digits (either case) from in[0..inlen); -EINVAL on any other input. */
 int hex_decode(uint8_t *out, size_t n, const char *in, size_t inlen);
 /* Parse a whole decimal string into [min, max]; -EINVAL (not a number) or -ERANGE. */

@@ -449,6 +449,21 @@ int stage1_mount_tmp(struct kerr *e)
 	return mnt("tmpfs", STAGE1_SYSROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e);
 }
 
+/* path below dir (made if missing), created exclusively: a fresh tmpfs nobody reads yet, so a
+ * plain exclusive create is enough (fs_write_atomic's random temporary name would wait for the
+ * kernel's RNG, ~1 s this early under TCG) */
+static int write_excl(const char *dir, const char *path, const void *p, size_t n, mode_t mode, struct kerr *e)
+{
+	int ret = mount_mkdir_p(dir, 0755);
+	if (!ret) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		ret = fd < 0 ? -errno : fs_write_all(fd, p, n);
+		if (fd >= 0)
+			close(fd);
+	}
+	return ret ? kerr_set(e, ret, "%s: %s", path, strerror(-ret)) : 0;
+}
+
 int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e)
 {
 	char txt[1536], root[2 * HASH_MAX_SIZE + 1], path[256];
@@ -460,18 +475,19 @@ int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e)
 		"usrhash=%.128s\nsecure_boot=%s\nentry=%s\nfallback=%s\n", s->slot, s->disk, s->part_dev, s->m.version, root,
 		s->floor, uh ? uh : "", s->secure_boot < 0 ? "" : s->secure_boot ? "1" : "0", s->entry, s->fallback))
 		return kerr_set(e, -ENAMETOOLONG, "boot record too long");
-	/* a fresh tmpfs nobody reads yet: a plain exclusive create is enough (fs_write_atomic's
-	 * random temporary name would wait for the kernel's RNG, ~1 s this early under TCG) */
-	int ret = mount_mkdir_p(dir, 0755);
-	if (!ret) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		ret = fd < 0 ? -errno : fs_write_all(fd, txt, strlen(txt));
-		if (fd >= 0)
-			close(fd);
-	}
-	if (ret)
-		return kerr_set(e, ret, "%s: %s", path, strerror(-ret));
-	return 0;
+	return write_excl(dir, path, txt, strlen(txt), 0644, e);
+}
+
+int stage1_tuf_root(const char *src, const char *dir, const char *dst, struct kerr *e)
+{
+	struct buf b = BUF_INIT(512000); /* TUF_ROOT_MAX */
+	int ret = fs_read_path(AT_FDCWD, src, b.max, &b, e);
+	if (ret == -ENOENT)
+		ret = 0; /* an initramfs without one: update reads /usr's */
+	else if (!ret)
+		ret = write_excl(dir, dst, b.p, b.len, 0444, e);
+	buf_free(&b);
+	return ret;
 }
 
 int stage1_host_init(const struct cmdline *cmd, const char **path, struct kerr *e)

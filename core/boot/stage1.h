@@ -81,6 +81,9 @@
 #define STAGE1_MODLIST "/etc/keel/modules"
 #define STAGE1_FLOOR_INITRAMFS "/etc/keel/min-version"
 #define STAGE1_FLOOR_STATE "/var/lib/keel/min-version"
+#define STAGE1_TUF_ROOT "/etc/keel/tuf/root.json"
+#define STAGE1_TUF_RUN "/run/keel/tuf"
+#define STAGE1_TUF_RUN_ROOT STAGE1_TUF_RUN "/root.json"
 #define STAGE1_HOST_INIT "/usr/bin/keel"
 #define STAGE1_EFIVARS "/sys/firmware/efi/efivars"
 #define STAGE1_ENTRY_MAX 256
@@ -193,6 +196,11 @@ int stage1_mount_tmp(struct kerr *e);
  * none) secure_boot= (1, 0, "" not UEFI) entry= (LoaderEntrySelected) fallback= (the bad entry
  * when boot counting fell back, "" none), created exclusively. */
 int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e);
+
+/* The release's TUF root (src: STAGE1_TUF_ROOT in the initramfs, inside the signed UKI) to dst
+ * in dir (STAGE1_TUF_RUN_ROOT in STAGE1_TUF_RUN, made if missing), read-only (0444), created
+ * exclusively, for `keel update` on the host. An initramfs without one: nothing, 0. */
+int stage1_tuf_root(const char *src, const char *dir, const char *dst, struct kerr *e);
 
 /* The host init: keel.init= in cmd, which must be an absolute path below /usr/ without "..",
  * so the host never runs code from the writable state partition; else STAGE1_HOST_INIT. */

@@ -351,12 +351,13 @@ static int body_sink(void *ctx, const void *data, size_t len)
 	return r;
 }
 
-static int build_request(struct buf *req, const struct url *u, const struct http_opts *o, bool first)
+/* host: the first hl bytes of hp (host[:port]); auth: a Proxy-Authorization header line or "";
+ * through an http proxy, the absolute URL */
+static int build_request(struct buf *req, const struct url *u, const struct http_opts *o, bool first, bool proxied,
+	const char *auth, const char *hp, int hl)
 {
-	int r = buf_printf(req, "%s %s HTTP/1.1\r\nHost: %s%s%s", o->method ? o->method : "GET", u->path, u->ipv6 ? "[" : "",
-		u->host, u->ipv6 ? "]" : "");
-	if (!r && u->port_given)
-		r = buf_printf(req, ":%u", u->port);
+	int r = buf_printf(req, "%s %s%.*s%s HTTP/1.1\r\n%sHost: %.*s", o->method ? o->method : "GET", proxied ? "http://" : "",
+		proxied ? hl : 0, hp, u->path, auth, hl, hp);
 	bool ua = false, accept = false;
 	for (size_t i = 0; first && !r && i < o->nheaders; i++) {
 		ua |= !strcasecmp(o->headers[i].name, "User-Agent");
@@ -381,6 +382,65 @@ static int build_request(struct buf *req, const struct url *u, const struct http
 	return r;
 }
 
+/* ---- proxies (http.h) ---------------------------------------------------------------------- */
+
+#define CRED_MAX 256
+
+/* "[http://][USER:PASSWORD@]HOST[:PORT][/...]" of variable var: the proxy's address in pu, the
+ * Proxy-Authorization header line (or "") in auth. Messages never show the value. */
+static int proxy_parse(const char *var, const char *s, struct url *pu, char auth[CRED_MAX * 2], struct kerr *e)
+{
+	char tmp[URL_HOST_MAX + 16];
+	const char *at, *end;
+	if (!strncasecmp(s, "http://", 7))
+		s += 7;
+	end = s + (strstr(s, "://") ? 0 : strcspn(s, "/")); /* another scheme: nothing left */
+	*auth = 0;
+	if ((at = memrchr(s, '@', (size_t)(end - s))) && at - s < CRED_MAX) {
+		memcpy(auth, "Proxy-Authorization: Basic ", 27);
+		memcpy(auth + 27 + b64_encode(auth + 27, (const uint8_t *)s, (size_t)(at - s)), "\r\n", 3);
+		s = at + 1;
+	}
+	/* (over-long credentials: an '@' left in what url_parse sees; a path is ignored, as curl does) */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "http://%.*s/", (int)(end - s), s) >= sizeof(tmp) ||
+		url_parse(pu, tmp, strlen(tmp), NULL))
+		return kerr_set(e, -EDESTADDRREQ, "%s: not a proxy [http://][USER:PASSWORD@]HOST[:PORT]", var);
+	if (!pu->port_given)
+		pu->port = 1080;
+	return 0;
+}
+
+void http_proxy_env(struct http_proxy *p)
+{
+	const char *v = getenv("https_proxy"), *n = getenv("no_proxy");
+	p->http = getenv("http_proxy");
+	p->https = v ? v : getenv("HTTPS_PROXY");
+	p->no = n ? n : getenv("NO_PROXY");
+}
+
+/* The proxy for u, NULL for a direct connection. */
+static const char *proxy_for(const struct http_proxy *p, const struct url *u)
+{
+	const char *v = !p ? NULL : u->tls ? p->https : p->http;
+	size_t hl = strlen(u->host);
+	bool ip = u->ipv6 || strspn(u->host, "0123456789.") == hl;
+	if (!v || !*v || (p->no && !strcmp(p->no, "*"))) /* set but empty: none, as curl */
+		return NULL;
+	for (const char *s = p->no; s && *s;) {
+		size_t n = strcspn(s, ","), m = n;
+		const char *q = s;
+		s += n + (s[n] == ',');
+		for (; m && (*q == ' ' || *q == '.'); m--)
+			q++;
+		while (m && q[m - 1] == ' ')
+			m--;
+		/* the host itself, or (names only) a domain that contains it */
+		if (m && m <= hl && !strncasecmp(u->host + hl - m, q, m) && (m == hl || (!ip && u->host[hl - m - 1] == '.')))
+			return NULL;
+	}
+	return v;
+}
+
 enum { ATTEMPT_DONE, ATTEMPT_REDIRECT, ATTEMPT_RETRY };
 
 /* One request/response on a fresh connection. Returns <0 on failure, else one of the above. */
@@ -395,14 +455,30 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 	char where[96];
 
 	url_redact(u, where, sizeof(where));
-	if ((ret = tcp_connect(&c, u, o->connect_timeout_ms, e)))
+	const char *proxy = proxy_for(o->proxy, u);
+	struct url pu;
+	char auth[CRED_MAX * 2] = "", hp[URL_HOST_MAX + 8];
+	bool tunnel = proxy && u->tls;
+	int hl = snprintf(hp, sizeof(hp), "%s%s%s:%u", u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "", u->port);
+	if (!u->port_given) /* the Host header: the port only if the URL has one */
+		hl = (int)(strrchr(hp, ':') - hp);
+	if (proxy && (ret = proxy_parse(u->tls ? "https_proxy" : "http_proxy", proxy, &pu, auth, e)))
+		goto out;
+	if ((ret = tcp_connect(&c, proxy ? &pu : u, o->connect_timeout_ms, e)))
 		goto retry_or_fail;
+	if (tunnel) { /* to the origin through the proxy: CONNECT, then TLS with the origin */
+		if ((ret = buf_printf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", hp, hp, auth)))
+			goto out;
+		goto send;
+	}
+tls:
 	if (u->tls && (ret = tls_start(&c, u, o->ca, e)))
 		goto retry_or_fail;
-	if ((ret = build_request(&req, u, o, first))) {
+	if ((ret = build_request(&req, u, o, first, proxy && !u->tls, proxy && !u->tls ? auth : "", hp, hl))) {
 		kerr_set(e, ret, "%s: request too large", where);
 		goto out;
 	}
+send:
 	c.phase_deadline = o->header_timeout_ms ? mono_ms() + o->header_timeout_ms : 0;
 	if ((ret = conn_write(&c, req.p, req.len))) {
 		kerr_set(e, ret, "%s: sending the request: %s", where, strerror(-ret));
@@ -434,6 +510,16 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 			break;
 		memmove(in.p, in.p + headlen, in.len - headlen);
 		in.len -= headlen;
+	}
+	if (tunnel) { /* a 2xx answer to CONNECT, and nothing after it */
+		if (h->status / 100 != 2 || in.len != headlen) {
+			ret = kerr_set(e, -ECONNREFUSED, "%s: proxy %s port %u refused CONNECT %s: HTTP %d", where, pu.host, pu.port,
+				hp, h->status);
+			goto out;
+		}
+		tunnel = false;
+		in.len = req.len = 0;
+		goto tls;
 	}
 	c.phase_deadline = 0;
 	res->status = h->status;

@@ -109,6 +109,7 @@ static int fetch_http(struct ign_env *env, const struct ign_res *r, struct hsink
 	o.headers = hdr;
 	o.nheaders = r->nheaders;
 	o.ca = &env->ca;
+	o.proxy = &env->proxy;
 	o.user_agent = "keel-provision";
 	ret = http_get(r->source, &o, hsink_put, s, &res, e);
 	if (ret == -EFBIG)

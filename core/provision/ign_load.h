@@ -33,6 +33,7 @@ struct ign_env {
 	uint32_t idle_timeout_s;      /* 0: none */
 	int retries;                  /* http retries (default 8) */
 	int nconfigs;
+	struct http_proxy proxy;      /* the environment's */
 };
 
 void ign_env_init(struct ign_env *env);

@@ -107,7 +107,6 @@ enum sig_key_type sig_priv_type(const struct sig_priv *k) { return k->type; }
 
 int sig_priv_public_pem(const struct sig_priv *k, struct buf *out, struct kerr *e)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint8_t der[2600];
 	int n = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)&k->pk, der, sizeof(der)), ret;
 
@@ -115,12 +114,11 @@ int sig_priv_public_pem(const struct sig_priv *k, struct buf *out, struct kerr *
 		return kerr_set(e, -EINVAL, "private key: cannot encode its public key");
 	const uint8_t *p = der + sizeof(der) - n;
 	ret = buf_puts(out, "-----BEGIN PUBLIC KEY-----\n");
-	for (int i = 0; !ret && i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-		char q[4] = {b64[v >> 18], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
-		ret = buf_put(out, q, 4);
-		if (!ret && (i % 48 == 45 || i + 3 >= n)) /* 64 columns */
-			ret = buf_putc(out, '\n');
+	for (int i = 0; !ret && i < n; i += 48) { /* 64 columns */
+		char q[66];
+		size_t l = b64_encode(q, p + i, n - i < 48 ? (size_t)(n - i) : 48);
+		q[l] = '\n';
+		ret = buf_put(out, q, l + 1);
 	}
 	if (!ret)
 		ret = buf_puts(out, "-----END PUBLIC KEY-----\n");

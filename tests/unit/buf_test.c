@@ -72,6 +72,14 @@ T_TEST(hex)
 	char s[9];
 	hex_encode(s, (const uint8_t *)"\x01\xab\xff\x00", 4);
 	t_check(!strcmp(s, "01abff00"), "hex_encode lower case: %s", s);
+	/* RFC 4648's test vectors, padded */
+	static const char *const b64[][2] = {{"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
+		{"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, {"\xff\xfe", "//4="}};
+	for (size_t i = 0; i < T_LEN(b64); i++) {
+		char o[16];
+		size_t n = b64_encode(o, (const uint8_t *)b64[i][0], strlen(b64[i][0]));
+		t_check(n == strlen(b64[i][1]) && !strcmp(o, b64[i][1]), "b64_encode %s: %s", b64[i][1], o);
+	}
 }
 
 /* hex_digit, for all 256 byte values: exactly 0-9, a-f, A-F have a value (the forged ones are the

@@ -254,6 +254,31 @@ T_TEST(stage1_boot_record)
 	t_check(stage1_record_boot(&s1, dir, &e) == -EEXIST && access(got, F_OK), "planted symlink: %s", e.msg);
 }
 
+/* the initramfs's TUF root to /run/keel/tuf/root.json: the same bytes, 0444, created once;
+ * none in the initramfs: nothing written, no error */
+T_TEST(stage1_tuf_root_copy)
+{
+	char src[512], dir[512], dst[600], got[64] = "";
+	struct kerr e = {0};
+	struct stat st;
+	snprintf(src, sizeof(src), "%s/root.json", t_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/run/keel/tuf", t_tmpdir());
+	snprintf(dst, sizeof(dst), "%s/root.json", dir);
+	t_check(!stage1_tuf_root(src, dir, dst, &e) && access(dst, F_OK), "no root in the initramfs: %s", e.msg);
+	int fd = open(src, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	t_check(fd >= 0 && write(fd, "{\"signed\":{}}", 14) == 14, "source");
+	close(fd);
+	t_check(!stage1_tuf_root(src, dir, dst, &e), "copy: %s", e.msg);
+	fd = open(dst, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, got, sizeof(got) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	got[n > 0 ? n : 0] = 0;
+	t_check(!strcmp(got, "{\"signed\":{}}") && !stat(dst, &st) && (st.st_mode & 07777) == 0444, "copied: %s, mode %o", got,
+		st.st_mode & 07777);
+	t_check(stage1_tuf_root(src, dir, dst, &e) == -EEXIST, "second: %s", e.msg);
+}
+
 /* keel.usrhash=: slot images whose last 64 KiB hold the manifest boot_test.c checks
  * (tests/unit/boot/manifest.sig, signed with tests/vm/keys/slot-test.key), loaded as stage 1
  * loads them; a forged copy (one signature bit flipped, the same root hash in its text) next to

@@ -29,24 +29,28 @@ cmdline="console=ttyS0 panic=-1 loglevel=4"
 # stage 1 loads virtio_net too (the guest's network to the repository)
 mods=$VM_CACHE/update-modules
 { grep -v '^#' "$KEEL_SRC/config/initramfs/modules"; echo virtio_net; } > "$mods.new" && mv "$mods.new" "$mods"
-ird=$(vm_initramfs --modules "$mods") || { fail "initramfs"; exit 0; }
 # release 4's keel: the same binary with another version string ("keel 0.4.0")
 keel4=$VM_CACHE/keel-0.4.0/keel
 mkdir -p "${keel4%/keel}"
 perl -0777 -pe 's/\x000\.1\.0\x00/\x000.4.0\x00/g' "$KEEL" > "$keel4" && chmod 755 "$keel4" && "$keel4" --version | grep -qx 'keel 0.4.0' ||
 	{ fail "keel 0.4.0"; exit 0; }
-ird4=$(KEEL=$keel4 vm_initramfs --modules "$mods") || { fail "initramfs of release 4"; exit 0; }
 
-# TUF keys and the root every release trusts (kept with the image cache: the root is in /usr)
+# TUF keys and the root every release trusts (kept with the image cache), in each release's
+# initramfs (--tuf-root: stage 1 copies it to /run/keel/tuf/root.json, which keel update
+# prefers). /usr carries a decoy root of other keys: were it read, no refresh would verify.
 tk=$VM_CACHE/update-tuf
-if [ ! -f "$tk/root.json" ]; then
-	rm -rf "$tk" && mkdir -p "$tk" && for k in root ts snap tgt; do openssl ecparam -name prime256v1 -genkey -noout -out "$tk/$k.key" 2>/dev/null; done &&
+if [ ! -f "$tk/decoy-root.json" ]; then
+	rm -rf "$tk" && mkdir -p "$tk" && for k in root ts snap tgt decoy; do openssl ecparam -name prime256v1 -genkey -noout -out "$tk/$k.key" 2>/dev/null; done &&
 		$U publish init --repo "$tk/repo" --key root="$tk/root.key" --key timestamp="$tk/ts.key" --key snapshot="$tk/snap.key" \
-			--key targets="$tk/tgt.key" >/dev/null && cp "$tk/repo/metadata/1.root.json" "$tk/root.json" || { fail "TUF keys"; exit 0; }
+			--key targets="$tk/tgt.key" >/dev/null && cp "$tk/repo/metadata/1.root.json" "$tk/root.json" &&
+		$U publish init --repo "$tk/decoy" --key root="$tk/decoy.key" --key timestamp="$tk/decoy.key" --key snapshot="$tk/decoy.key" \
+			--key targets="$tk/decoy.key" >/dev/null && cp "$tk/decoy/metadata/1.root.json" "$tk/decoy-root.json" || { fail "TUF keys"; exit 0; }
 fi
+ird=$(vm_initramfs --modules "$mods" --tuf-root "$tk/root.json") || { fail "initramfs"; exit 0; }
+ird4=$(KEEL=$keel4 vm_initramfs --modules "$mods" --tuf-root "$tk/root.json") || { fail "initramfs of release 4"; exit 0; }
 sign=(--key timestamp="$tk/ts.key" --key snapshot="$tk/snap.key" --key targets="$tk/tgt.key")
 fx=$(vm_fixture fx-update update) || { fail "fixtures" "no /bin/busybox (busybox-static)"; exit 0; }
-mkdir -p "$fx/lib/keel/tuf" && cp "$tk/root.json" "$fx/lib/keel/tuf/root.json"
+mkdir -p "$fx/lib/keel/tuf" && cp "$tk/decoy-root.json" "$fx/lib/keel/tuf/root.json"
 state=$KEEL_SRC/tests/vm/fixtures/update-state
 
 # release 1: the disk; releases 2-4: their slot image (USR-A of an image of that version) and UKI
@@ -103,6 +107,9 @@ con | grep -q 'UEFI: Secure Boot enabled; boot entry keel-2026.1.0.efi$' || fail
 [ "$(entries)" = "keel-2026.1.0.efi keel-2026.2.0+3.efi " ] && [ "$(cgpt show -i 3 -P "$disk")" = 2 ] && [ "$(cgpt show -i 3 -T "$disk")" = 3 ] &&
 	pass "staged: EFI/Linux/keel-2026.2.0+3.efi, USR-B priority 2 tries 3" || fail "staged" "$(entries) P=$(cgpt show -i 3 -P "$disk")"
 agree "after apply of 2026.2.0"
+con | grep -qx "TEST tuf-root: 444 0 $(sha256sum < "$tk/root.json" | cut -c1-16)" &&
+	pass "stage 1 copied the initramfs's TUF root to /run/keel/tuf/root.json (0444); update used it, not /usr's decoy" ||
+	fail "/run/keel/tuf/root.json" "$(con | grep -a '^TEST tuf-root')"
 grep -q 'keel-2026.2.0.usr.zst' "$VM_DIR/srv.log" && pass "the release was fetched from the loopback server" || fail "server log" "$(cat "$VM_DIR/srv.log")"
 
 # 2. release 2 on trial: health passes, marked good; release 3 applied
