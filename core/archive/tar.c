@@ -35,6 +35,8 @@ struct tar {
 	char path[TAR_PATH_MAX], link[TAR_PATH_MAX];
 };
 
+const uint8_t tar_zero[512];
+
 #define FAIL(t, e, code, ...) kerr_set(e, code, __VA_ARGS__)
 
 int tar_new(struct tar **out, const struct tar_ops *ops, void *ctx)
@@ -351,8 +353,7 @@ int tar_feed(struct tar *t, const uint8_t *p, size_t n, struct kerr *e)
 			if (t->hlen < 512)
 				break;
 			t->hlen = 0;
-			static const uint8_t zero[512];
-			if (!memcmp(t->hdr, zero, 512)) {
+			if (!memcmp(t->hdr, tar_zero, 512)) {
 				if (t->have_meta)
 					return FAIL(t, e, -EINVAL, "tar: end of archive after an extended header (offset %llu)",
 						(unsigned long long)t->off - 512);

@@ -24,6 +24,9 @@
 
 struct kerr;
 
+/* A zero block: the end marker's half, and what pads an entry (one copy for reader and writer). */
+extern const uint8_t tar_zero[512];
+
 #define TAR_PATH_MAX 4096
 #define TAR_PAX_MAX (1u << 20)
 #define TAR_XATTR_MAX 128

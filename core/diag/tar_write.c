@@ -1,11 +1,10 @@
 /* tar_write.c — pax tar writer (tar_write.h). */
 #include "diag/tar_write.h"
+#include "archive/tar.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-static const uint8_t zero[512];
 
 static int put(struct tarw *t, const void *p, size_t n)
 {
@@ -17,7 +16,7 @@ static int put(struct tarw *t, const void *p, size_t n)
 
 static int pad(struct tarw *t, uint64_t n)
 {
-	return put(t, zero, (size_t)((512 - n % 512) % 512));
+	return put(t, tar_zero, (size_t)((512 - n % 512) % 512));
 }
 
 static void octal(char *f, size_t w, uint64_t v)
@@ -113,6 +112,6 @@ int tarw_dir(struct tarw *t, const char *name)
 
 int tarw_finish(struct tarw *t)
 {
-	put(t, zero, 512);
-	return put(t, zero, 512);
+	put(t, tar_zero, 512);
+	return put(t, tar_zero, 512);
 }
