@@ -854,6 +854,17 @@ void svc_status(const struct svc *s, struct ctl_status *o)
 	str_copy(o->sub, sizeof(o->sub), sub_name(s->sub));
 	str_copy(o->result, sizeof(o->result), result_name(s->result));
 	o->pid = (uint64_t)(s->main_pid > 0 ? s->main_pid : 0);
+	if (o->pid) { /* its name, as systemctl status shows it ("Main PID: 123 (chronyd)") */
+		char path[32], c[sizeof(o->comm) + 1];
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)s->main_pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, c, sizeof(c) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		c[n > 0 ? n : 0] = 0;
+		c[strcspn(c, "\n")] = 0;
+		str_copy(o->comm, sizeof(o->comm), c);
+	}
 	o->restarts = s->restarts;
 	uint64_t now = mono_us();
 	o->since_ms = s->state_since && now > s->state_since ? (now - s->state_since) / 1000 : 0;

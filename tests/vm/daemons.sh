@@ -178,10 +178,11 @@ echo "$j" | grep -Eq '^[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [^ ]+ s
 	fail "journalctl -u ssh" "$(echo "$j" | head -8 | tr '\n' '|')"
 s=$(t 'status-chrony: ')
 echo "$s" | grep -Eq '^● chrony\.service - chrony, an NTP client/server$' &&
-	echo "$s" | grep -Eq '^ +Loaded: loaded' && echo "$s" | grep -Eq '^ +Active: active \(running\) since' &&
-	echo "$s" | grep -Eq '^ +Main PID: [0-9]+' &&
+	echo "$s" | grep -Eq '^     Loaded: loaded \(/usr/lib/systemd/system/chrony\.service; enabled; preset: enabled\)$' &&
+	echo "$s" | grep -Eq '^     Active: active \(running\) since [A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC; ([0-9]+(ms|s)|[0-9]+min( [0-9]+s)?) ago$' &&
+	echo "$s" | grep -Eq '^   Main PID: [0-9]+ \(chronyd\)$' &&
 	[ "$(t 'status-chrony-rc ')" = 0 ] &&
-	pass "systemctl status chrony: '● chrony.service - …', Loaded:, Active: active (running) since, Main PID:, exit 0 (keel prints no unit path or enablement after Loaded: and no process name after Main PID:)" ||
+	pass "systemctl status chrony: as systemd 252 prints it: '● chrony.service - …', 'Loaded: loaded (/usr/lib/systemd/system/chrony.service; enabled; preset: enabled)', 'Active: active (running) since DAY YYYY-MM-DD HH:MM:SS UTC; SPAN ago', 'Main PID: PID (chronyd)', exit 0" ||
 	fail "systemctl status chrony" "$(echo "$s" | head -8 | tr '\n' '|') rc=$(t 'status-chrony-rc ')"
 echo "$s" | grep -Eq 'chronyd\[[0-9]+\]: chronyd version 4\.3 starting' &&
 	pass "systemctl status chrony shows chronyd's own log lines (syslog through /dev/log)" ||
