@@ -87,8 +87,9 @@ static void close_log(struct jobs *m, struct svc *s)
 static void mgr_log(const struct svc *s, int level, const char *msg, const char *arg)
 {
 	const char *d = s->u.description;
-	char line[1024] = "systemd: ";
+	char line[1024];
 	size_t n = 9;
+	memcpy(line, "systemd: ", n);
 	for (; *msg && *msg != '|' && n < sizeof(line) - 1; msg++) {
 		if (*msg > 3)
 			line[n++] = *msg;
