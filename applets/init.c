@@ -64,6 +64,7 @@
 #include "base/applet.h"
 #include "base/args.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "init/cgroup.h"
 #include "init/ctl.h"
 #include "base/err.h"
@@ -93,6 +94,7 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RUN_DIR "/run/keel"
@@ -388,6 +390,7 @@ enum { SK_LISTEN, SK_TYPE, SK_UNIT, SK_ACT, SK_ACTIVE, SK_ACCEPTED, SK_CONNECTED
 struct unit_extra {
 	const struct timer_line *tl;
 	const char *sockets;
+	const char *loaded; /* "FILE; STATE…" after "Loaded: loaded" (install_one), "" if none */
 };
 
 /* systemctl status X.socket: "Triggers: ● SERVICE", a "Listen: ADDRESS (TYPE)" line each, and
@@ -424,16 +427,30 @@ static void print_systemd(const struct ctl_status *s, const struct unit_extra *x
 {
 	const char *dot = !strcmp(s->active, "active") ? "\xe2\x97\x8f" : !strcmp(s->active, "failed") ? "\xc3\x97" : "\xe2\x97\x8b";
 	printf("%s %s%s%s\n", dot, s->unit, s->description[0] ? " - " : "", s->description);
-	printf("     Loaded: %s\n", s->load);
-	printf("     Active: %s (%s)%s%s since %llu.%03llus ago\n", s->active, s->sub,
-		strcmp(s->result, "success") ? "; result " : "", strcmp(s->result, "success") ? s->result : "",
-		(unsigned long long)(s->since_ms / 1000), (unsigned long long)(s->since_ms % 1000));
+	printf("     Loaded: %s%s%s%s\n", s->load, x->loaded[0] ? " (" : "", x->loaded, x->loaded[0] ? ")" : "");
+	/* "Active: active (running) since Fri 2026-12-04 12:00:00 UTC; 12s ago", "failed (Result: exit-code)":
+	 * the sub-state unless it is the same word, the result unless success (systemd 252) */
+	printf("     Active: %s", s->active);
+	if (strcmp(s->active, s->sub))
+		printf(" (%s)", s->sub);
+	if (strcmp(s->result, "success"))
+		printf(" (Result: %s)", s->result);
+	if (s->since_ms) {
+		char at[64], ago[64];
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t now = timespec_us(&ts), t = now - s->since_ms * 1000;
+		timer_stamp_text(t, at, sizeof(at));
+		timer_relative_text(t, now, ago, sizeof(ago));
+		printf(" since %s; %s", at, ago);
+	}
+	printf("\n");
 	if (x->tl)
 		timer_status_lines(x->tl);
 	if (x->sockets)
 		socket_status_lines(x->sockets, s->unit);
 	if (s->pid)
-		printf("   Main PID: %llu\n", (unsigned long long)s->pid);
+		printf("   Main PID: %llu%s%s%s\n", (unsigned long long)s->pid, s->comm[0] ? " (" : "", s->comm, s->comm[0] ? ")" : "");
 	if (s->text[0])
 		printf("     Status: \"%s\"\n", s->text);
 	if (s->error[0])
@@ -543,6 +560,8 @@ static int cmd_sockets(char *body, bool all, bool legend)
 	return EXIT_OK;
 }
 
+static int install_one(int rootfd, const char *verb, const char *name, unsigned depth, struct kerr *e, char *loaded);
+
 static int client(int argc, char **argv)
 {
 	const char *root = NULL, *sock = NULL, *props = NULL;
@@ -608,6 +627,13 @@ static int client(int argc, char **argv)
 		if (!str_fmt(jp, sizeof(jp), "%s%s", root ? root : "", i ? JOURNAL_PATH : JOURNAL_OLD))
 			jfd[i] = open(jp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	}
+	char loaded[UNIT_NAME_MAX + 64] = ""; /* systemctl status: the unit file and is-enabled, read before the sandbox */
+	int rootfd = mode == ST_LSB ? open(root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (rootfd >= 0) {
+		struct kerr ie = {0};
+		install_one(rootfd, "is-enabled", r.unit, 0, &ie, loaded);
+		close(rootfd);
+	}
 	int ret = sandbox_enter(client_syscalls, &e);
 	if (ret)
 		return kfail(EXIT_FAIL, "%s", kerr_str(&e, ret));
@@ -621,7 +647,7 @@ static int client(int argc, char **argv)
 	struct timer_line tl;
 	bool timer = (mode == ST_LSB || mode == ST_SHOW) && !timer_line_fetch(path, r.unit, tmo, &tl);
 	struct buf socks = BUF_INIT(CTL_REPLY_MAX);
-	struct unit_extra x = {.tl = timer ? &tl : NULL};
+	struct unit_extra x = {.tl = timer ? &tl : NULL, .loaded = loaded};
 	if (mode == ST_LSB && str_ends(r.unit, ".socket") && !ctl_call(path, "sockets\n", &socks, tmo, &e) &&
 		socks.len >= 3 && !memcmp(socks.p, "OK\n", 3) && !buf_putc(&socks, 0))
 		x.sockets = (const char *)socks.p + 3;
@@ -716,8 +742,11 @@ static int open_sysdir(int rootfd, bool create)
 }
 
 /* Link (or unlink, or test) name in TARGET.wants/ or TARGET.requires/ for each [Install] entry;
- * then the same for Also=. Returns 0 enabled/done, 1 not (is-enabled), or an exit code. */
-static int install_one(int rootfd, const char *verb, const char *name, unsigned depth, struct kerr *e)
+ * then the same for Also=. Returns 0 enabled/done, 1 not (is-enabled), or an exit code. With
+ * loaded (is-enabled for systemctl status): "FILE; STATE[; preset: enabled]" goes there, as
+ * systemd 252 writes it after "Loaded: loaded" (with no preset files systemd's policy is
+ * "enable"), nothing to stdout or stderr. */
+static int install_one(int rootfd, const char *verb, const char *name, unsigned depth, struct kerr *e, char *loaded)
 {
 	struct unit u;
 	char file[UNIT_NAME_MAX + 1], inst[UNIT_NAME_MAX + 1];
@@ -732,15 +761,17 @@ static int install_one(int rootfd, const char *verb, const char *name, unsigned 
 			u.default_instance, at + 1) && !unit_name_is_template(inst) && unit_ref_suffix(inst);
 		unit_free(&u);
 		if (ret == 0)
-			return ok ? install_one(rootfd, verb, inst, depth + 1, e) :
+			return ok ? install_one(rootfd, verb, inst, depth + 1, e, loaded) :
 				kfail(EXIT_USAGE, "%s: %s: a template needs an instance (NAME@INSTANCE%s) or DefaultInstance=", verb,
 					name, at + 1);
-		if (verb[0] == 'i')
+		if (verb[0] == 'i' && !loaded)
 			printf("masked\n");
 		return verb[0] == 'i' ? EXIT_NO : kfail(EXIT_NO, "%s: %s is masked", verb, name);
 	}
 	if (ret < 0) {
 		unit_free(&u);
+		if (loaded)
+			return EXIT_NO;
 		return kfail(ret == -ENOENT ? EXIT_NO : kerr_exit(ret), "%s: %s: %s", verb, name,
 			ret == -ENOENT ? "no such unit file" : kerr_str(e, ret));
 	}
@@ -775,11 +806,15 @@ static int install_one(int rootfd, const char *verb, const char *name, unsigned 
 	}
 	if (sys >= 0)
 		close(sys);
+	const char *st = !total ? "static" : linked == total ? "enabled" : "disabled";
+	if (loaded)
+		str_fmt(loaded, UNIT_NAME_MAX + 64, "/%s/%s; %s%s", unit_dir_rel[where], file, st, total ? "; preset: enabled" : "");
+	else if (verb[0] == 'i')
+		printf("%s\n", st);
 	if (verb[0] == 'i')
-		rc = printf("%s\n", !total ? "static" : linked == total ? "enabled" : "disabled") && (!total || linked == total) ?
-			EXIT_OK : EXIT_NO;
+		rc = !total || linked == total ? EXIT_OK : EXIT_NO;
 	for (size_t i = 0; i < u.also.n && !rc && verb[0] != 'i'; i++)
-		rc = install_one(rootfd, verb, u.also.v[i], depth + 1, e);
+		rc = install_one(rootfd, verb, u.also.v[i], depth + 1, e, NULL);
 	unit_free(&u);
 	return rc;
 }
@@ -799,7 +834,7 @@ static int install_cmd(int argc, char **argv)
 		return kfail(EXIT_FAIL, "%s: %s: %s", argv[0], root, strerror(errno));
 	for (int i = 0; i < n && rc == EXIT_OK; i++) {
 		struct kerr e = {0};
-		rc = install_one(rootfd, argv[0], ops[i], 0, &e);
+		rc = install_one(rootfd, argv[0], ops[i], 0, &e, NULL);
 	}
 	close(rootfd);
 	return rc;

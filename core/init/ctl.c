@@ -92,18 +92,10 @@ int ctl_format_status(struct buf *out, const struct ctl_status *s)
 {
 	int ret = buf_printf(out, "%s\t%s\t%s\t%s\t%s\t%llu\t%llu\t%llu\t", s->unit, s->load, s->active, s->sub, s->result,
 		(unsigned long long)s->pid, (unsigned long long)s->restarts, (unsigned long long)s->since_ms);
-	if (!ret)
-		ret = put_text(out, s->description);
-	if (!ret)
-		ret = buf_putc(out, '\t');
-	if (!ret)
-		ret = put_text(out, s->text);
-	if (!ret)
-		ret = buf_putc(out, '\t');
-	if (!ret)
-		ret = put_text(out, s->error);
-	if (!ret)
-		ret = buf_putc(out, '\n');
+	const char *t[4] = {s->description, s->text, s->error, s->comm};
+	for (int i = 0; i < 4 && !ret; i++)
+		if (!(ret = put_text(out, t[i])))
+			ret = buf_putc(out, i < 3 ? '\t' : '\n');
 	return ret;
 }
 
@@ -119,13 +111,13 @@ static bool word_ok(const char *p, size_t n, size_t max)
 
 int ctl_parse_status(const char *p, size_t len, struct ctl_status *s, const char **why)
 {
-	const char *f[11];
-	size_t fl[11], nf = 0;
+	const char *f[12];
+	size_t fl[12], nf = 0;
 	const char *end = p + len, *cur = p;
 	memset(s, 0, sizeof(*s));
 	for (;;) {
 		const char *tab = memchr(cur, '\t', (size_t)(end - cur));
-		if (nf == 11)
+		if (nf == 12)
 			return fail(why, "too many fields");
 		f[nf] = cur;
 		fl[nf++] = (size_t)((tab ? tab : end) - cur);
@@ -133,8 +125,8 @@ int ctl_parse_status(const char *p, size_t len, struct ctl_status *s, const char
 			break;
 		cur = tab + 1;
 	}
-	if (nf != 11)
-		return fail(why, "expected 11 tab-separated fields");
+	if (nf < 11)
+		return fail(why, "expected 12 tab-separated fields");
 	for (size_t i = 0; i < len; i++)
 		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
 			return fail(why, "control character");
@@ -160,9 +152,9 @@ int ctl_parse_status(const char *p, size_t len, struct ctl_status *s, const char
 		if (parse_u64(tmp, 0, UINT64_MAX, nums[i]))
 			return fail(why, "bad number");
 	}
-	char *texts[3] = {s->description, s->text, s->error};
-	for (int i = 0; i < 3; i++) {
-		if (fl[8 + i] > CTL_TEXT_MAX)
+	char *texts[4] = {s->description, s->text, s->error, s->comm};
+	for (size_t i = 0; i + 8 < nf; i++) {
+		if (fl[8 + i] > (i == 3 ? sizeof(s->comm) - 1 : CTL_TEXT_MAX))
 			return fail(why, "text field too long");
 		memcpy(texts[i], f[8 + i], fl[8 + i]);
 	}

@@ -10,8 +10,9 @@
  *
  * status and timers take an optional UNIT; start, stop, restart and log need one; poweroff, reboot
  * and sockets take none. start/stop/restart answer when the job has finished (OK) or failed (ERR …).
- * The status BODY is one line per unit, eleven tab-separated fields (see struct ctl_status);
- * text fields never contain tabs or control characters. The log BODY is the unit's log ring.
+ * The status BODY is one line per unit, twelve tab-separated fields (see struct ctl_status; eleven,
+ * without comm, from keel before 2026-12-04 are read too); text fields never contain tabs or
+ * control characters. The log BODY is the unit's log ring.
  */
 #ifndef KEEL_CTL_H
 #define KEEL_CTL_H
@@ -54,6 +55,7 @@ struct ctl_status {
 	char description[CTL_TEXT_MAX + 1];
 	char text[CTL_TEXT_MAX + 1];  /* STATUS= from sd_notify */
 	char error[CTL_TEXT_MAX + 1]; /* why the unit failed to load, or the last failure */
+	char comm[16];    /* the main process's /proc/PID/comm, "" if none */
 };
 
 /* Append one status line; text fields are cut to CTL_TEXT_MAX bytes and their tabs and control

@@ -63,7 +63,7 @@ struct spawn {
 /* What failed in the child (also its exit status, as systemd numbers them). */
 enum spawn_step {
 	STEP_CHDIR = 200, STEP_NICE = 201, STEP_LIMITS = 205, STEP_OOM_ADJUST = 206, STEP_STDIO = 208,
-	STEP_SESSION = 210, STEP_EXEC = 203, STEP_IOPRIO = 213, STEP_SETSCHEDULER = 214,
+	STEP_SESSION = 220, STEP_EXEC = 203, STEP_IOPRIO = 211, STEP_SETSCHEDULER = 214,
 	STEP_GROUP = 216, STEP_USER = 217, STEP_CGROUP = 219,
 };
 struct spawn_err {

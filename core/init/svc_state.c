@@ -79,8 +79,83 @@ static void close_log(struct jobs *m, struct svc *s)
 	s->out_r = s->out_w = -1;
 }
 
+/* ---- systemd's own lines in a service's journal (journalctl -u NAME shows them with its lines) --- */
+
+/* A record as systemd 252 writes one into the unit's journal: identifier systemd, the manager's pid,
+ * msg (up to a '|') with \1 as "NAME - DESCRIPTION" (job.c: unit_status_string()), \2 as NAME, \3 as arg.
+ * journal_syslog() never blocks (journal.h). */
+static void mgr_log(const struct svc *s, int level, const char *msg, const char *arg)
+{
+	const char *d = s->u.description;
+	char line[1024];
+	size_t n = 9;
+	memcpy(line, "systemd: ", n);
+	for (; *msg && *msg != '|' && n < sizeof(line) - 1; msg++) {
+		if (*msg > 3)
+			line[n++] = *msg;
+		else
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s%s", *msg == 3 ? arg : s->name,
+				*msg == 1 && d ? " - " : "", *msg == 1 && d ? d : "");
+	}
+	journal_syslog(s->name, getpid(), level, line, n < sizeof(line) ? n : sizeof(line) - 1);
+}
+
+/* The i-th word (from 0) of a space-separated list, "-" a gap; NULL past its end. */
+static const char *nth_word(const char *l, int i, int *len)
+{
+	for (; i > 0 && l; i--)
+		l = strchr(l, ' ') ? strchr(l, ' ') + 1 : NULL;
+	*len = l ? (int)strcspn(l, " ") : 0;
+	return l && *l != '-' ? l : NULL;
+}
+
+/* "NAME: Main process exited, code=exited, status=1/FAILURE" (unit_log_process_exit(), for a failed
+ * exit): the status as systemd names it (exit_status_to_string(): LSB's 0-7, 255, and of the codes
+ * keel's own child exits with, as systemd numbers them, 200 203 216 217; others "n/a" here), a
+ * signal as signal_to_string(). */
+static void exit_log(const struct svc *s, const char *kind, int status)
+{
+	static const char codes[] = "SUCCESS FAILURE INVALIDARGUMENT NOTIMPLEMENTED NOPERMISSION NOTINSTALLED "
+		"NOTCONFIGURED NOTRUNNING CHDIR - - EXEC - - - - - - - - - - - - GROUP USER EXCEPTION";
+	static const char sigs[] = "- HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD "
+		"CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
+	bool ex = WIFEXITED(status);
+	int v = ex ? WEXITSTATUS(status) : WTERMSIG(status), len;
+	const char *w = nth_word(ex ? codes : sigs, !ex || v < 8 ? v : v >= 200 && v < 218 ? v - 192 : v == 255 ? 26 : 99, &len);
+	char post[96];
+	snprintf(post, sizeof(post), "%s exited, code=%s, status=%d/%.*s", kind,
+		ex ? "exited" : WCOREDUMP(status) ? "dumped" : "killed", v, w ? len : 3, w ? w : "n/a");
+	mgr_log(s, ex ? KLOG_NOTICE : KLOG_WARN, "\2: \3", post);
+}
+
+/* What systemd logs for a service going from its state to a: "Starting NAME - D...", "Started …" (a
+ * oneshot: "Finished …"), "Stopping …", "NAME: Deactivated successfully.", "NAME: Failed with
+ * result 'exit-code'.", "Stopped …" after a stop job, "Failed to start …" after a start job. */
+static void mgr_note(const struct svc *s, enum svc_active a, enum svc_sub sub)
+{
+	static const char msg[] = "Starting \1...|Stopping \1...|\2: Deactivated successfully.|"
+		"\2: Failed with result '\3'.|Stopped \1.|Started \1.|Finished \1.|Failed to start \1.|Reloading \1...|Reloaded \1.";
+	static const uint8_t level[] = {KLOG_INFO, KLOG_INFO, KLOG_INFO, KLOG_WARN, KLOG_INFO, KLOG_INFO, KLOG_INFO, KLOG_ERR, KLOG_INFO, KLOG_INFO};
+	enum svc_active o = s->active;
+	bool stop_job = (s->job == JOB_STOP || s->job == JOB_RESTART) && s->job_begun, oneshot = s->u.type == SVC_ONESHOT;
+	bool down = (a == ACT_INACTIVE || a == ACT_FAILED || sub == SUB_AUTO_RESTART) && o != ACT_INACTIVE &&
+		o != ACT_FAILED && s->sub != SUB_AUTO_RESTART;
+	bool up = (a == ACT_ACTIVE && o != a) || (down && oneshot && s->oneshot_ok && !s->result && a == ACT_INACTIVE && !stop_job);
+	/* (a simple service is active once forked: systemd logs no "Starting" for it, its job is done) */
+	bool simple = sub == SUB_START && (s->u.type == SVC_SIMPLE || s->u.type == SVC_IDLE);
+	unsigned m = (a == ACT_ACTIVATING && sub != SUB_AUTO_RESTART && !simple && (o != a || s->sub == SUB_AUTO_RESTART)) |
+		(a == ACT_DEACTIVATING && o != a && stop_job) << 1 | (down << (2 + !!s->result)) | (down && stop_job) << 4 |
+		up << (5 + oneshot) | (!up && down && s->job == JOB_START && s->job_begun) << 7 |
+		(sub == SUB_RELOAD && s->sub != sub) << 8 | (s->sub == SUB_RELOAD && sub != SUB_RELOAD && s->reload_ok) << 9;
+	const char *p = msg;
+	for (int i = 0; i < 10 && s->u.kind == UNIT_SERVICE; p = strchr(p, '|') + 1, i++)
+		if (m >> i & 1)
+			mgr_log(s, level[i], p, result_name(s->result));
+}
+
 static void set_state(struct jobs *m, struct svc *s, enum svc_active a, enum svc_sub sub)
 {
+	mgr_note(s, a, sub);
 	uint64_t now = mono_us();
 	enum svc_active old = s->active;
 	if (a != s->active || sub != s->sub) {
@@ -514,15 +589,22 @@ enum svc_result svc_exit_result(int status, char *what, size_t n)
 
 static void reload_end(struct jobs *m, struct svc *s, bool ok);
 
-int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid)
+/* /proc/PID/NAME's first n - 1 bytes into buf, NUL-terminated ("" when unreadable). */
+static void proc_read(pid_t pid, const char *name, char *buf, size_t n)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	ssize_t r = fd >= 0 ? read(fd, buf, n - 1) : -1;
 	if (fd >= 0)
 		close(fd);
-	buf[n > 0 ? n : 0] = 0;
+	buf[r > 0 ? r : 0] = 0;
+}
+
+int svc_proc_stat(pid_t pid, pid_t *ppid, pid_t *sid)
+{
+	char buf[512];
+	proc_read(pid, "stat", buf, sizeof(buf));
 	/* "pid (comm) state ppid pgrp session …": comm may hold anything, so start after the last ')' */
 	char *p = strrchr(buf, ')'), st;
 	int pp, pg, sd;
@@ -623,6 +705,8 @@ void svc_main_exited(struct jobs *m, struct svc *s, int status)
 	}
 	if (c->flags & CMD_IGNORE_FAILURE) /* '-': a failure is recorded in the log only */
 		r = RES_SUCCESS;
+	if (r != RES_SUCCESS)
+		exit_log(s, "Main process", status);
 	if (s->result == RES_SUCCESS)
 		s->result = r;
 	if (r == RES_SUCCESS)
@@ -672,6 +756,7 @@ void svc_control_exited(struct jobs *m, struct svc *s, int status)
 			s->skipped = true;
 		} else {
 			s->result = r == RES_SUCCESS ? RES_EXIT_CODE : r;
+			exit_log(s, "Control process", status);
 			if (!spawn_failed)
 				svc_fail(s, "%s %s (%s)", what_list, what, c->where);
 		}
@@ -854,6 +939,10 @@ void svc_status(const struct svc *s, struct ctl_status *o)
 	str_copy(o->sub, sizeof(o->sub), sub_name(s->sub));
 	str_copy(o->result, sizeof(o->result), result_name(s->result));
 	o->pid = (uint64_t)(s->main_pid > 0 ? s->main_pid : 0);
+	if (o->pid) { /* its name, as systemctl status shows it ("Main PID: 123 (chronyd)") */
+		proc_read(s->main_pid, "comm", o->comm, sizeof(o->comm)); /* 15 bytes at most, then '\n' */
+		o->comm[strcspn(o->comm, "\n")] = 0;
+	}
 	o->restarts = s->restarts;
 	uint64_t now = mono_us();
 	o->since_ms = s->state_since && now > s->state_since ? (now - s->state_since) / 1000 : 0;

@@ -165,16 +165,23 @@ T_TEST(ctl_status_lines)
 	s.since_ms = 1234;
 	strcpy(s.description, "tab\there\nnewline");
 	strcpy(s.text, "ok");
+	strcpy(s.comm, "sleep");
 	struct buf b = BUF_INIT(4096);
 	t_check(!ctl_format_status(&b, &s), "format");
-	t_check(!strcmp((char *)b.p, "a.service\tloaded\tactive\trunning\tsuccess\t42\t2\t1234\ttab here newline\tok\t\n"),
+	t_check(!strcmp((char *)b.p, "a.service\tloaded\tactive\trunning\tsuccess\t42\t2\t1234\ttab here newline\tok\t\tsleep\n"),
 		"formatted: %s", (char *)b.p);
 	const char *why = NULL;
-	t_check(!ctl_parse_status((char *)b.p, b.len - 1, &p, &why) && p.pid == 42 && !strcmp(p.description, "tab here newline"),
+	t_check(!ctl_parse_status((char *)b.p, b.len - 1, &p, &why) && p.pid == 42 && !strcmp(p.description, "tab here newline") &&
+			!strcmp(p.comm, "sleep"),
 		"parses back");
+	/* eleven fields (keel before the process name was sent, as diag bundles keep them): no comm */
+	t_check(!ctl_parse_status("a.service\tloaded\tactive\trunning\tsuccess\t42\t2\t1234\td\tt\te", 55, &p, &why) &&
+			!strcmp(p.error, "e") && !p.comm[0],
+		"eleven fields");
 	static const char *const bad[] = {
 		"a.service\tloaded\tactive\trunning\tsuccess\t42\t2\t1234\td\tt",        /* 10 fields */
-		"a.service\tloaded\tactive\trunning\tsuccess\t42\t2\t1234\td\tt\te\tx", /* 12 */
+		"a.service\tloaded\tactive\trunning\tsuccess\t42\t2\t1234\td\tt\te\tx\ty", /* 13 */
+		"a.service\tloaded\tactive\trunning\tsuccess\t42\t2\t1234\td\tt\te\t0123456789abcdef", /* comm of 16 */
 		"a.service\tLoaded\tactive\trunning\tsuccess\t42\t2\t1234\td\tt\te",
 		"a.service\tloaded\tactive\trunning\tsuccess\t-1\t2\t1234\td\tt\te",
 		"a.service\tloaded\tactive\trunning\tsuccess\t99999999999999999999\t2\t1\td\tt\te",

@@ -17,7 +17,7 @@
 # Debian's /etc/ssh/sshd_config is what its postinst copies from /usr/share/openssh (on STATE).
 # Checked: each unit active; ssh.service inactive until `ssh` from the host logs in through
 # ssh.socket (key auth, the host key checked); node-exporter's /metrics through hostfwd;
-# `journalctl -u ssh` has sshd's syslog lines; `systemctl status chrony` its shape and chronyd's
+# `journalctl -u ssh` has sshd's syslog lines and PID 1's (Starting, Started, Reloading, …); `systemctl status chrony` its shape and chronyd's
 # lines; `systemctl reload ssh` reaches sshd (SIGHUP) and a second login works after it;
 # `systemctl reload chrony` refused (no ExecReload=); `nft list ruleset`; `ctr version`;
 # chrony's DevicePolicy=closed from inside its cgroup; chronyd synchronised (chronyc tracking)
@@ -176,12 +176,19 @@ j=$(t 'journal-ssh: ')
 echo "$j" | grep -Eq '^[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [^ ]+ sshd\[[0-9]+\]: Accepted publickey for core from 10\.0\.2\.2 port [0-9]+ ssh2: ED25519 SHA256:' &&
 	pass "journalctl -u ssh: sshd's syslog lines (/dev/log) as journal records, systemd's short line 'MMM DD HH:MM:SS HOST sshd[PID]: Accepted publickey for core …'" ||
 	fail "journalctl -u ssh" "$(echo "$j" | head -8 | tr '\n' '|')"
+# systemd's own records in the unit's journal (systemd 252: job.c, unit.c), from PID 1
+M='^[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [^ ]+ systemd\[1\]: '
+echo "$j" | grep -Eq "${M}Starting ssh\.service - OpenBSD Secure Shell server\.\.\.$" &&
+	echo "$j" | grep -Eq "${M}Started ssh\.service - OpenBSD Secure Shell server\.$" &&
+	pass "journalctl -u ssh: PID 1's records as systemd writes them: 'systemd[1]: Starting ssh.service - OpenBSD Secure Shell server...', 'systemd[1]: Started ssh.service - …'" ||
+	fail "journalctl -u ssh: systemd's records" "$(echo "$j" | grep 'systemd\[' | head -4 | tr '\n' '|')"
 s=$(t 'status-chrony: ')
 echo "$s" | grep -Eq '^● chrony\.service - chrony, an NTP client/server$' &&
-	echo "$s" | grep -Eq '^ +Loaded: loaded' && echo "$s" | grep -Eq '^ +Active: active \(running\) since' &&
-	echo "$s" | grep -Eq '^ +Main PID: [0-9]+' &&
+	echo "$s" | grep -Eq '^     Loaded: loaded \(/usr/lib/systemd/system/chrony\.service; enabled; preset: enabled\)$' &&
+	echo "$s" | grep -Eq '^     Active: active \(running\) since [A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC; ([0-9]+(ms|s)|[0-9]+min( [0-9]+s)?) ago$' &&
+	echo "$s" | grep -Eq '^   Main PID: [0-9]+ \(chronyd\)$' &&
 	[ "$(t 'status-chrony-rc ')" = 0 ] &&
-	pass "systemctl status chrony: '● chrony.service - …', Loaded:, Active: active (running) since, Main PID:, exit 0 (keel prints no unit path or enablement after Loaded: and no process name after Main PID:)" ||
+	pass "systemctl status chrony: as systemd 252 prints it: '● chrony.service - …', 'Loaded: loaded (/usr/lib/systemd/system/chrony.service; enabled; preset: enabled)', 'Active: active (running) since DAY YYYY-MM-DD HH:MM:SS UTC; SPAN ago', 'Main PID: PID (chronyd)', exit 0" ||
 	fail "systemctl status chrony" "$(echo "$s" | head -8 | tr '\n' '|') rc=$(t 'status-chrony-rc ')"
 echo "$s" | grep -Eq 'chronyd\[[0-9]+\]: chronyd version 4\.3 starting' &&
 	pass "systemctl status chrony shows chronyd's own log lines (syslog through /dev/log)" ||
@@ -202,6 +209,14 @@ elif echo "$j" | grep -q 'Received SIGHUP; restarting' && echo "$j" | grep -q 'f
 else
 	fail "after reload" "$(t 'after-reload ssh ') $(echo "$j" | tail -4 | tr '\n' '|')"
 fi
+echo "$j" | grep -Eq "${M}Reloading ssh\.service - OpenBSD Secure Shell server\.\.\.$" &&
+	echo "$j" | grep -Eq "${M}Reloaded ssh\.service - OpenBSD Secure Shell server\.$" &&
+	{ [ "$(t 'after-reload ssh ')" = active ] ||
+		{ echo "$j" | grep -Eq "${M}ssh\.service: Main process exited, code=exited, status=255/EXCEPTION$" &&
+			echo "$j" | grep -Eq "${M}ssh\.service: Failed with result 'exit-code'\.$"; }; } &&
+	pass "journalctl -u ssh after the reload: 'Reloading ssh.service - …...', 'Reloaded …'$([ "$(t 'after-reload ssh ')" = active ] ||
+		echo ", 'ssh.service: Main process exited, code=exited, status=255/EXCEPTION', 'ssh.service: Failed with result 'exit-code'.'")" ||
+	fail "journalctl -u ssh after the reload: systemd's records" "$(echo "$j" | grep 'systemd\[' | tail -6 | tr '\n' '|')"
 r=$(t 'reload-chrony ')
 [[ $r == *rc=1* ]] && pass "systemctl reload chrony: refused (its unit has no ExecReload=), as systemd refuses it ($r)" ||
 	fail "reload chrony" "$r"
