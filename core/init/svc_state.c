@@ -918,7 +918,8 @@ void svc_output(struct jobs *m, struct svc *s)
 		if (r <= 0)
 			return;
 		log_ring_write(&s->log, buf, (size_t)r);
-		journal_feed(&s->log, &s->u, s->name, (long)s->main_pid, buf, (size_t)r);
+		/* before the main process (ExecStartPre=) and after it (ExecStopPost=): the control process */
+		journal_feed(&s->log, &s->u, s->name, (long)(s->main_pid ? s->main_pid : s->control_pid), buf, (size_t)r);
 	}
 }
 
