@@ -11,6 +11,7 @@
 #include "disk/esp.h"
 #include "disk/gpt.h"
 #include "disk/mount.h"
+#include "trust/tuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -480,7 +481,7 @@ int stage1_record_boot(const struct stage1 *s, const char *dir, struct kerr *e)
 
 int stage1_tuf_root(const char *src, const char *dir, const char *dst, struct kerr *e)
 {
-	struct buf b = BUF_INIT(512000); /* TUF_ROOT_MAX */
+	struct buf b = BUF_INIT(TUF_ROOT_MAX);
 	int ret = fs_read_path(AT_FDCWD, src, b.max, &b, e);
 	if (ret == -ENOENT)
 		ret = 0; /* an initramfs without one: update reads /usr's */
