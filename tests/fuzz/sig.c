@@ -3,6 +3,7 @@
  * for a fixed P-256 key (strict DER, then raw r|s); 2 the rest is an RSA signature (PKCS#1 v1.5
  * and PSS). */
 #include "base/err.h"
+#include "trust/hash.h"
 #include "trust/sig.h"
 #include "../unit/sig_vectors.h"
 
@@ -21,7 +22,10 @@ static struct sig_key *fixed(const char *pem)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sig_key *p256, *rsa;
-	static const uint8_t digest[32] = {1, 2, 3};
+	/* as long as the longest digest: sig_verify_digest() reads hash_size(h) bytes (64 for the
+	 * PSS/SHA-512 case below; a 32-byte array here was the harness's own overflow, found by
+	 * fuzzing: corpus/sig/regress-pss-sha512-digest) */
+	static const uint8_t digest[HASH_MAX_SIZE] = {1, 2, 3};
 	struct kerr e = {0};
 	if (!p256) {
 		p256 = fixed(p256_pub);
