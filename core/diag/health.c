@@ -6,6 +6,7 @@
 #include "disk/dm.h"
 #include "disk/gpt.h"
 #include "init/ctl.h"
+#include "update/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -110,22 +111,17 @@ static void release(int rootfd, struct health *h, struct buf *b)
 		close(fd);
 }
 
-/* The update state's "last bad VERSION TIME REASON" line (core/update/state.h): the last update's
- * health check failed and the machine went back. A later good update replaces the line. */
-static void last_update(int rootfd, struct health *h, struct buf *b)
+/* The update state (core/update/state.h, read by its own strict parser): "last bad" means the last
+ * update's health check failed and the machine went back (a later good update replaces it); a
+ * state that does not parse is a reason too — update refuses to run on it. */
+static void last_update(int rootfd, struct health *h)
 {
-	if (slurp(rootfd, "var/lib/keel/update/state", b))
-		return;
-	const char *p = strstr((const char *)b->p, "\nlast bad "), *v, *why;
-	if (!p)
-		return;
-	v = p + 10; /* VERSION TIME REASON */
-	size_t vl = strcspn(v, " \n");
-	why = v + vl + (v[vl] == ' ');
-	why += strcspn(why, " \n");
-	if (*why == ' ')
-		why++;
-	reason(h, "the last update, to %.*s, failed: %.*s", (int)vl, v, (int)strcspn(why, "\n"), why);
+	static struct ustate s;
+	struct kerr e = {0};
+	if (state_load(rootfd, STATE_PATH + 1, &s, &e))
+		reason(h, "update state unreadable: /%s", e.msg);
+	else if (s.last == RES_BAD)
+		reason(h, "the last update, to %s, failed: %s", s.last_version, s.last_reason);
 }
 
 /* dm-verity of the booted /usr ("usr", stage 1's device): "C" once a block failed its hash. */
@@ -197,7 +193,7 @@ int diag_health(int rootfd, const char *root, struct health *h)
 	memset(h, 0, sizeof(*h));
 	units(root, h);
 	release(rootfd, h, &b);
-	last_update(rootfd, h, &b);
+	last_update(rootfd, h);
 	verity(root, h);
 	pressure(rootfd, h, &b);
 	pids(rootfd, h, &b);

@@ -24,6 +24,7 @@
 struct kerr;
 struct buf;
 
+#define STATE_PATH "/var/lib/keel/update/state"
 #define STATE_MAX 16384
 #define STATE_MAX_FAILED 32
 #define STATE_REASON_MAX 200
