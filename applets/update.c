@@ -50,7 +50,8 @@
  * /etc/ssl/certs/ca-certificates.crt; a --ca that cannot be read is an error, exit 3);
  * --expires ROLE=SECONDS after --now (default root 1 year, targets 90 days, snapshot
  * 7 days, timestamp 1 day; --now defaults to SOURCE_DATE_EPOCH, else the clock); -j, --json.
- * Proxies as curl reads them: http_proxy, https_proxy (HTTPS_PROXY), no_proxy (NO_PROXY).
+ * Proxies as curl reads them: http_proxy, https_proxy (HTTPS_PROXY), all_proxy (ALL_PROXY),
+ * no_proxy (NO_PROXY).
  *
  * Exit status: 0 done; 1 refused (signatures, rollback, expiry, length or hash, more data than
  * declared, unsupported metadata, a target not listed); 2 usage; 3 runtime failure (repository

@@ -410,12 +410,26 @@ static int proxy_parse(const char *var, const char *s, struct url *pu, char auth
 	return 0;
 }
 
+/* The first of the variables names that is set and not empty (curl's curl_getenv() takes an
+ * empty one as unset), NULL: none; *var its name. */
+static const char *env_first(const char *const *names, const char **var)
+{
+	const char *v = NULL;
+	for (; *names && (!(v = getenv(*names)) || !*v); names++)
+		v = NULL;
+	*var = *names;
+	return v;
+}
+
 void http_proxy_env(struct http_proxy *p)
 {
-	const char *v = getenv("https_proxy"), *n = getenv("no_proxy");
-	p->http = getenv("http_proxy");
-	p->https = v ? v : getenv("HTTPS_PROXY");
-	p->no = n ? n : getenv("NO_PROXY");
+	static const char *const h[] = {"http_proxy", "all_proxy", "ALL_PROXY", NULL},
+		*const hs[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL},
+		*const n[] = {"no_proxy", "NO_PROXY", NULL};
+	const char *unused;
+	p->http = env_first(h, &p->http_var);
+	p->https = env_first(hs, &p->https_var);
+	p->no = env_first(n, &unused);
 }
 
 /* The proxy for u, NULL for a direct connection. */
@@ -424,7 +438,7 @@ static const char *proxy_for(const struct http_proxy *p, const struct url *u)
 	const char *v = !p ? NULL : u->tls ? p->https : p->http;
 	size_t hl = strlen(u->host);
 	bool ip = u->ipv6 || strspn(u->host, "0123456789.") == hl;
-	if (!v || !*v || (p->no && !strcmp(p->no, "*"))) /* set but empty: none, as curl */
+	if (!v || !*v || (p->no && !strcmp(p->no, "*")))
 		return NULL;
 	for (const char *s = p->no; s && *s;) {
 		size_t n = strcspn(s, ","), m = n;
@@ -462,7 +476,7 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 	int hl = snprintf(hp, sizeof(hp), "%s%s%s:%u", u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "", u->port);
 	if (!u->port_given) /* the Host header: the port only if the URL has one */
 		hl = (int)(strrchr(hp, ':') - hp);
-	if (proxy && (ret = proxy_parse(u->tls ? "https_proxy" : "http_proxy", proxy, &pu, auth, e)))
+	if (proxy && (ret = proxy_parse(u->tls ? o->proxy->https_var : o->proxy->http_var, proxy, &pu, auth, e)))
 		goto out;
 	if ((ret = tcp_connect(&c, proxy ? &pu : u, o->connect_timeout_ms, e)))
 		goto retry_or_fail;
