@@ -118,7 +118,7 @@ static void last_update(int rootfd, struct health *h)
 {
 	static struct ustate s;
 	struct kerr e = {0};
-	if (state_load(rootfd, STATE_PATH + 1, &s, &e))
+	if (state_load(rootfd, &STATE_PATH[1], &s, &e))
 		reason(h, "update state unreadable: /%s", e.msg);
 	else if (s.last == RES_BAD)
 		reason(h, "the last update, to %s, failed: %s", s.last_version, s.last_reason);
