@@ -382,79 +382,6 @@ static int build_request(struct buf *req, const struct url *u, const struct http
 	return r;
 }
 
-/* ---- proxies (http.h) ---------------------------------------------------------------------- */
-
-#define CRED_MAX 256
-
-/* "[http://][USER:PASSWORD@]HOST[:PORT][/...]" of variable var: the proxy's address in pu, the
- * Proxy-Authorization header line (or "") in auth. Messages never show the value. */
-static int proxy_parse(const char *var, const char *s, struct url *pu, char auth[CRED_MAX * 2], struct kerr *e)
-{
-	char tmp[URL_HOST_MAX + 16];
-	const char *at, *end;
-	if (!strncasecmp(s, "http://", 7))
-		s += 7;
-	end = s + (strstr(s, "://") ? 0 : strcspn(s, "/")); /* another scheme: nothing left */
-	*auth = 0;
-	if ((at = memrchr(s, '@', (size_t)(end - s))) && at - s < CRED_MAX) {
-		memcpy(auth, "Proxy-Authorization: Basic ", 27);
-		memcpy(auth + 27 + b64_encode(auth + 27, (const uint8_t *)s, (size_t)(at - s)), "\r\n", 3);
-		s = at + 1;
-	}
-	/* (over-long credentials: an '@' left in what url_parse sees; a path is ignored, as curl does) */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "http://%.*s/", (int)(end - s), s) >= sizeof(tmp) ||
-		url_parse(pu, tmp, strlen(tmp), NULL))
-		return kerr_set(e, -EDESTADDRREQ, "%s: not a proxy [http://][USER:PASSWORD@]HOST[:PORT]", var);
-	if (!pu->port_given)
-		pu->port = 1080;
-	return 0;
-}
-
-/* The first of the variables names that is set and not empty (curl's curl_getenv() takes an
- * empty one as unset), NULL: none; *var its name. */
-static const char *env_first(const char *const *names, const char **var)
-{
-	const char *v = NULL;
-	for (; *names && (!(v = getenv(*names)) || !*v); names++)
-		v = NULL;
-	*var = *names;
-	return v;
-}
-
-void http_proxy_env(struct http_proxy *p)
-{
-	static const char *const h[] = {"http_proxy", "all_proxy", "ALL_PROXY", NULL},
-		*const hs[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL},
-		*const n[] = {"no_proxy", "NO_PROXY", NULL};
-	const char *unused;
-	p->http = env_first(h, &p->http_var);
-	p->https = env_first(hs, &p->https_var);
-	p->no = env_first(n, &unused);
-}
-
-/* The proxy for u, NULL for a direct connection. */
-static const char *proxy_for(const struct http_proxy *p, const struct url *u)
-{
-	const char *v = !p ? NULL : u->tls ? p->https : p->http;
-	size_t hl = strlen(u->host);
-	bool ip = u->ipv6 || strspn(u->host, "0123456789.") == hl;
-	if (!v || !*v || (p->no && !strcmp(p->no, "*")))
-		return NULL;
-	for (const char *s = p->no; s && *s;) {
-		size_t n = strcspn(s, ","), m = n;
-		const char *q = s;
-		s += n + (s[n] == ',');
-		for (; m && (*q == ' ' || *q == '.'); m--)
-			q++;
-		while (m && q[m - 1] == ' ')
-			m--;
-		/* the host itself, or (names only) a domain that contains it */
-		if (m && m <= hl && !strncasecmp(u->host + hl - m, q, m) && (m == hl || (!ip && u->host[hl - m - 1] == '.')))
-			return NULL;
-	}
-	return v;
-}
-
 enum { ATTEMPT_DONE, ATTEMPT_REDIRECT, ATTEMPT_RETRY };
 
 /* One request/response on a fresh connection. Returns <0 on failure, else one of the above. */
@@ -471,7 +398,7 @@ static int attempt(const struct url *u, const struct http_opts *o, bool first, s
 	url_redact(u, where, sizeof(where));
 	const char *proxy = proxy_for(o->proxy, u);
 	struct url pu;
-	char auth[CRED_MAX * 2] = "", hp[URL_HOST_MAX + 8];
+	char auth[PROXY_AUTH_MAX] = "", hp[URL_HOST_MAX + 8];
 	bool tunnel = proxy && u->tls;
 	int hl = snprintf(hp, sizeof(hp), "%s%s%s:%u", u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "", u->port);
 	if (!u->port_given) /* the Host header: the port only if the URL has one */

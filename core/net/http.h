@@ -25,6 +25,8 @@
 
 #include <mbedtls/x509_crt.h>
 
+#include "net/proxy.h"
+
 struct buf;
 struct kerr;
 
@@ -42,23 +44,6 @@ int http_ca_add(struct http_ca *ca, const void *data, size_t len, struct kerr *e
  * caller judges (a system bundle may be absent; a bundle the operator named may not). */
 int http_ca_add_file(struct http_ca *ca, const char *path, size_t max, struct kerr *e);
 
-/* Proxies as curl reads them from the environment: http_proxy (lower case only: a CGI request's
- * "Proxy:" header becomes HTTP_PROXY) for http:// URLs, https_proxy (else HTTPS_PROXY) for
- * https://, all_proxy (else ALL_PROXY) for either when its own is not set (an empty variable is
- * unset, as curl_getenv() has it),
- * no_proxy (else NO_PROXY): "*" or a comma-separated list of host names (each also
- * matching its subdomains; a leading dot ignored) and IP addresses (matched exactly) that are
- * reached directly. A proxy is "[http://][USER:PASSWORD@]HOST[:PORT]" (port 1080 by default,
- * credentials sent as Proxy-Authorization: Basic, never shown). http:// requests go to it with
- * the absolute URL; https:// ones through a CONNECT tunnel (a 2xx answer required), with TLS
- * to the origin host: SNI and the certificate are the origin's, never the proxy's. */
-struct http_proxy {
-	const char *http, *https, *no;  /* NULL: none */
-	const char *http_var, *https_var; /* the variables they came from, for messages */
-};
-/* Read the environment into p (once, before a sandbox). A malformed proxy fails each request
- * that would use it (-EDESTADDRREQ, the variable named). */
-void http_proxy_env(struct http_proxy *p);
 
 struct http_header {
 	const char *name;
