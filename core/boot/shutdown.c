@@ -5,8 +5,8 @@
 #include "disk/dm.h"
 #include "base/err.h"
 #include "base/fs.h"
-#include "base/lines.h"
 #include "base/log.h"
+#include "base/mountinfo.h"
 #include "base/scan.h"
 
 #include <dirent.h>
@@ -102,7 +102,7 @@ int shutdown_kill_all_wait(unsigned grace_ms)
 	return 0;
 }
 
-/* Mount points from /proc/self/mountinfo (field 5, octal escapes decoded), in file order. */
+/* Mount points from /proc/self/mountinfo (base/mountinfo.h), in file order. */
 static int read_mounts(char ***out)
 {
 	struct buf b = BUF_INIT(1 << 20);
@@ -117,37 +117,11 @@ static int read_mounts(char ***out)
 		buf_free(&b);
 		return -ENOMEM;
 	}
-	struct lines c;
-	const char *line;
-	size_t len;
-	lines_init(&c, b.p, b.len);
-	while (n < MOUNTS_MAX && lines_next(&c, &line, &len)) {
-		char *f = (char *)line; /* b's own bytes: the line ends at its '\n' or at b's NUL */
-		f[len] = 0;
-		for (int i = 0; i < 4 && f; i++) { /* skip id, parent, major:minor, root */
-			f = strchr(f, ' ');
-			if (f)
-				f++;
-		}
-		if (f) {
-			char *sp = strchr(f, ' ');
-			if (sp)
-				*sp = 0;
-			char *m = malloc(strlen(f) + 1), *o = m;
-			if (!m)
-				break;
-			for (char *s = f; *s; s++) {
-				if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-					*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-					s += 3;
-				} else {
-					*o++ = *s;
-				}
-			}
-			*o = 0;
-			v[n++] = m;
-		}
-	}
+	struct mountinfo_iter it;
+	struct mountinfo m;
+	mountinfo_init(&it, (char *)b.p, b.len);
+	while (n < MOUNTS_MAX && mountinfo_next(&it, &m) && (v[n] = strdup(m.mp)))
+		n++;
 	buf_free(&b);
 	*out = v;
 	return n;

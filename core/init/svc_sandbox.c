@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/mountinfo.h"
 #include "base/sandbox.h"
 
 #include <errno.h>
@@ -1221,32 +1222,20 @@ static int set_ro(const char *mp, bool inaccessible)
 	return syscall(SYS_mount_setattr, AT_FDCWD, mp, 0, &a, sizeof(a)) ? -errno : 0;
 }
 
-/* Mount points from /proc/self/mountinfo (the 5th field, with its \NNN escapes decoded), each
- * NUL-terminated, into b. */
+/* Mount points from /proc/self/mountinfo (base/mountinfo.h), each NUL-terminated, into b. */
 static int mount_points(struct buf *b)
 {
 	struct buf in = BUF_INIT(4 << 20);
+	struct mountinfo_iter it;
+	struct mountinfo m;
 	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC), ret;
 	if (fd < 0)
 		return -errno;
 	ret = fs_read_fd(fd, 4 << 20, &in);
 	close(fd);
-	for (const char *p = (const char *)in.p, *end = p + in.len; !ret && p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
-		for (int f = 0; f < 4 && p < le; f++)
-			p = memchr(p, ' ', (size_t)(le - p)) ? (const char *)memchr(p, ' ', (size_t)(le - p)) + 1 : le;
-		for (; p < le && *p != ' ' && !ret; p++) {
-			char c = *p;
-			if (c == '\\' && le - p >= 4) {
-				c = (char)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
-				p += 3;
-			}
-			ret = buf_put(b, &c, 1);
-		}
-		if (!ret)
-			ret = buf_put(b, "", 1);
-		p = nl ? nl + 1 : end;
-	}
+	mountinfo_init(&it, (char *)in.p, in.len);
+	while (!ret && mountinfo_next(&it, &m))
+		ret = buf_put(b, m.mp, strlen(m.mp) + 1);
 	buf_free(&in);
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fs.h"
+#include "base/mountinfo.h"
 #include "base/scan.h"
 #include "base/passwd.h"
 #include "disk/dm.h"
@@ -24,15 +25,11 @@
 
 #define BIG (16u << 20)
 
-struct mnt {
-	char *mp, *opts, *fstype, *source, *super;
-};
-
 struct run {
 	int rootfd;
 	const char *role;
 	struct buf mi;      /* mountinfo text, split in place */
-	struct mnt *m;
+	struct mountinfo *m;
 	size_t nm;
 	int mi_err;         /* 0, or -errno reading mountinfo */
 };
@@ -210,50 +207,22 @@ static void do_efivar(struct run *r, const struct hc_check *c, struct hc_result 
 
 /* ---- mountinfo ------------------------------------------------------------------------------ */
 
-/* Decode mountinfo's octal escapes (\040 etc.) in place. */
-static void unescape(char *s)
-{
-	char *w = s;
-	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
-			*w++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else
-			*w++ = *p;
-	}
-	*w = 0;
-}
-
 static int load_mounts(struct run *r)
 {
 	int ret = slurp(r, "/proc/1/mountinfo", &r->mi);
 	if (ret)
 		return r->mi_err = ret;
-	char *save = NULL;
-	for (char *line = strtok_r((char *)r->mi.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[12], *s2 = NULL;
-		int n = 0;
-		for (char *t = strtok_r(line, " ", &s2); t && n < 12; t = strtok_r(NULL, " ", &s2))
-			f[n++] = t;
-		int dash = 6;
-		while (dash < n && strcmp(f[dash], "-"))
-			dash++;
-		if (n < 6 || dash + 3 >= n + 1 || dash + 2 >= n)
-			continue; /* not a mountinfo line */
+	struct mountinfo_iter it;
+	struct mountinfo e;
+	mountinfo_init(&it, (char *)r->mi.p, r->mi.len);
+	while (mountinfo_next(&it, &e)) {
 		if (r->nm % 64 == 0) {
-			struct mnt *m = realloc(r->m, (r->nm + 64) * sizeof(*m));
+			struct mountinfo *m = realloc(r->m, (r->nm + 64) * sizeof(*m));
 			if (!m)
 				return r->mi_err = -ENOMEM;
 			r->m = m;
 		}
-		struct mnt *m = &r->m[r->nm++];
-		m->mp = f[4];
-		m->opts = f[5];
-		m->fstype = f[dash + 1];
-		m->source = f[dash + 2];
-		m->super = dash + 3 < n ? f[dash + 3] : "";
-		unescape(m->mp);
-		unescape(m->source);
+		r->m[r->nm++] = e;
 	}
 	return 0;
 }
@@ -267,26 +236,26 @@ static bool has_opt(const char *list, const char *o)
 	return false;
 }
 
-static bool mnt_opt(const struct mnt *m, const char *o)
+static bool mnt_opt(const struct mountinfo *m, const char *o)
 {
 	return has_opt(m->opts, o) || (!strcmp(o, "ro") && has_opt(m->super, o));
 }
 
-static bool writable(const struct mnt *m)
+static bool writable(const struct mountinfo *m)
 {
 	return !mnt_opt(m, "ro");
 }
 
-static const struct mnt *find_mount(const struct run *r, const char *mp)
+static const struct mountinfo *find_mount(const struct run *r, const char *mp)
 {
-	const struct mnt *found = NULL;
+	const struct mountinfo *found = NULL;
 	for (size_t i = 0; i < r->nm; i++)
 		if (!strcmp(r->m[i].mp, mp))
 			found = &r->m[i]; /* the last one is on top */
 	return found;
 }
 
-static void missing_opts(char *out, size_t n, const struct mnt *m, const struct json *opts)
+static void missing_opts(char *out, size_t n, const struct mountinfo *m, const struct json *opts)
 {
 	for (size_t i = 0; opts && i < opts->u.arr.n; i++)
 		if (!mnt_opt(m, opts->u.arr.v[i]->u.str.s)) {
@@ -310,7 +279,7 @@ static void do_mount(struct run *r, const struct hc_check *c, struct hc_result *
 		unknown(res, "/proc/1/mountinfo", r->mi_err);
 		return;
 	}
-	const struct mnt *m = find_mount(r, path);
+	const struct mountinfo *m = find_mount(r, path);
 	if (!m) {
 		res->st = optional && optional->u.b ? HC_PASS : HC_FAIL;
 		str_copy(res->observed, sizeof(res->observed), "not a mount point");
@@ -529,7 +498,7 @@ static void do_walk(struct run *r, const struct hc_check *c, struct hc_result *r
 		goto out;
 	}
 	for (size_t i = 0; i < r->nm; i++) {
-		const struct mnt *m = &r->m[i];
+		const struct mountinfo *m = &r->m[i];
 		struct stat st;
 		int k = 0;
 		while (walk_skip[k] && strcmp(walk_skip[k], m->fstype))
