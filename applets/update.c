@@ -106,7 +106,7 @@ uint64_t now;
 int json, repofd = -1;
 static int consistent;
 static struct strlist keys, newkeys, thresholds, expires;
-struct upd_opts upd = {.sys = "/sys", .reboot_root = "", .state = UPD_STATE, .boot = UPD_BOOT, .keys = UPD_KEYS, .floor = UPD_FLOOR, .retries = 3,
+struct upd_opts upd = {.sys = "/sys", .reboot_root = "", .state = STATE_PATH, .boot = UPD_BOOT, .keys = UPD_KEYS, .floor = UPD_FLOOR, .retries = 3,
 	.chunk = RELEASE_CHUNK_DEFAULT};
 
 static const struct opt opts[] = {

@@ -9,7 +9,6 @@
 #include "update/release.h"
 #include "update/state.h"
 
-#define UPD_STATE STATE_PATH
 #define UPD_BOOT "/run/keel/boot"
 #define UPD_KEYS "/etc/keel/keys"
 #define UPD_FLOOR "/var/lib/keel/min-version"

@@ -11,7 +11,8 @@ void mountinfo_init(struct mountinfo_iter *it, char *text, size_t len)
 	it->end = text ? text + len : text;
 }
 
-void mountinfo_unescape(char *s)
+/* The escapes of s decoded in place (mountinfo.h). */
+static void unescape(char *s)
 {
 	char *w = s;
 	for (char *p = s; *p; p++) {
@@ -51,9 +52,9 @@ int mountinfo_next(struct mountinfo_iter *it, struct mountinfo *m)
 			continue; /* not a mountinfo line */
 		*m = (struct mountinfo){.root = f[3], .mp = f[4], .opts = f[5], .fstype = f[dash + 1], .source = f[dash + 2],
 			.super = dash + 3 < n ? f[dash + 3] : ""};
-		mountinfo_unescape(m->root);
-		mountinfo_unescape(m->mp);
-		mountinfo_unescape(m->source);
+		unescape(m->root);
+		unescape(m->mp);
+		unescape(m->source);
 		return 1;
 	}
 	return 0;

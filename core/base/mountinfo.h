@@ -26,7 +26,5 @@ struct mountinfo_iter {
 void mountinfo_init(struct mountinfo_iter *it, char *text, size_t len);
 /* The next mountinfo line into m (pointers into the text); 0 at the end. */
 int mountinfo_next(struct mountinfo_iter *it, struct mountinfo *m);
-/* Decode the escapes of s in place (as above). */
-void mountinfo_unescape(char *s);
 
 #endif

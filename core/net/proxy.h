@@ -5,11 +5,11 @@
  * https://, all_proxy (else ALL_PROXY) for either when its own is not set (an empty variable is
  * unset, as curl_getenv() has it), no_proxy (else NO_PROXY): "*" or a comma-separated list of
  * host names (each also matching its subdomains; a leading dot ignored) and IP addresses (matched
- * exactly) that are reached directly. A proxy is "[http://][USER:PASSWORD@]HOST[:PORT]" (port 1080 by default,
- * credentials sent as Proxy-Authorization: Basic, never shown). http:// requests go to it with
- * the absolute URL; https:// ones through a CONNECT tunnel (a 2xx answer required), with TLS
- * to the origin host: SNI and the certificate are the origin's, never the proxy's. Fuzzed:
- * tests/fuzz/proxy.c. */
+ * exactly) that are reached directly. A proxy is "[http://][USER:PASSWORD@]HOST[:PORT]" (port
+ * 1080 by default, credentials sent as Proxy-Authorization: Basic, never shown). http:// requests
+ * go to it with the absolute URL; https:// ones through a CONNECT tunnel (a 2xx answer
+ * required), with TLS to the origin host: SNI and the certificate are the origin's, never the
+ * proxy's. Fuzzed: tests/fuzz/proxy.c. */
 #ifndef KEEL_NET_PROXY_H
 #define KEEL_NET_PROXY_H
 
