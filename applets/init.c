@@ -217,7 +217,8 @@ static uint64_t stage1_end(void)
 	int fd = open("/run/keel/boot-stages", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	off_t sz = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
 	ssize_t n = sz > 0 ? fs_read_upto(fd, b, sizeof(b) - 1, sz > 63 ? sz - 63 : 0) : 0;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	b[n > 0 ? n - 1 : 0] = 0; /* without the last newline: the last line follows the last '\n' */
 	uint64_t ms = (l = strrchr(b, '\n')) ? strtoull(l + 1, &end, 10) : 0;
 	return ms && !strcmp(end, " switch_root") && ms < UINT64_MAX / 1000 ? ms * 1000 : 0;
