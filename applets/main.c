@@ -61,6 +61,30 @@ static void version(void)
 	printf("libseccomp %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }
 
+/* A sha256 compiled in as its 32 bytes (build.sh gen_components), as hex. */
+static void jw_sha256(struct jw *w, const char *raw)
+{
+	char h[65];
+	hex_encode(h, (const uint8_t *)raw, 32);
+	jw_str(w, h);
+}
+
+/* "FILE:<32 bytes> FILE:<32 bytes>…" (n bytes) as "FILE:HEX FILE:HEX…". */
+static void jw_patches(struct jw *w, const char *p, size_t n)
+{
+	char out[1024];
+	size_t o = 0;
+	for (const char *end = p + n, *c; p < end && (c = memchr(p, ':', (size_t)(end - p))) && end - c > 32 &&
+		 o + (size_t)(c - p) + 67 < sizeof(out);
+		p = c + 33 + (c + 33 < end)) {
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%.*s", o ? " " : "", (int)(c + 1 - p), p);
+		hex_encode(out + o, (const uint8_t *)c + 1, 32);
+		o += 64;
+	}
+	out[o] = 0;
+	jw_str(w, out);
+}
+
 /* `keel --version --json`: the facts build/keel.spdx.json records, from inside the binary. */
 static void version_json(void)
 {
@@ -82,7 +106,8 @@ static void version_json(void)
 	jw_key(&w, "name"), jw_str(&w, name), jw_key(&w, "version"), jw_str(&w, ver);              \
 	jw_key(&w, "license"), jw_str(&w, lic), jw_key(&w, "debian_source"), jw_str(&w, src);      \
 	jw_key(&w, "debian_version"), jw_str(&w, debver), jw_key(&w, "artifact"), jw_str(&w, artifact); \
-	jw_key(&w, "sha256"), jw_str(&w, sha), jw_key(&w, "patches"), jw_str(&w, patches);         \
+	jw_key(&w, "sha256"), jw_sha256(&w, sha), jw_key(&w, "patches");                         \
+	jw_patches(&w, patches, sizeof(patches) - 1);                                              \
 	jw_obj_end(&w);
 	KEEL_COMPONENTS
 #undef C
