@@ -2,6 +2,7 @@
 #include "net/proxy.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "net/url.h"
 
 #include <errno.h>
@@ -59,6 +60,9 @@ void http_proxy_env(struct http_proxy *p)
 		*const n[] = {"no_proxy", "NO_PROXY", NULL};
 	const char *unused;
 	p->http = env_first(h, &p->http_var);
+	const char *upper = getenv("HTTP_PROXY");
+	if (!p->http && upper && *upper) /* by name, never silently */
+		log_warn("HTTP_PROXY ignored: http:// URLs take http_proxy (lower case only, as curl)");
 	p->https = env_first(hs, &p->https_var);
 	p->no = env_first(n, &unused);
 }
