@@ -20,8 +20,9 @@ struct http_proxy {
 	const char *http, *https, *no;  /* NULL: none */
 	const char *http_var, *https_var; /* the variables they came from, for messages */
 };
-/* Read the environment into p (once, before a sandbox); HTTP_PROXY alone is warned of, by name. A malformed proxy fails each request
- * that would use it (-EDESTADDRREQ, the variable named). */
+/* Read the environment into p (once, before a sandbox); HTTP_PROXY alone is warned of, by
+ * name. A malformed proxy fails each request that would use it (-EDESTADDRREQ, the variable
+ * named). */
 void http_proxy_env(struct http_proxy *p);
 
 /* "[http://][USER:PASSWORD@]HOST[:PORT][/...]" of variable var (named in messages, which never
