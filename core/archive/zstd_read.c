@@ -32,7 +32,10 @@ static int zr_error(size_t r, uint64_t off, struct kerr *e)
  * whole frame is in one input buffer, is not: the result must not depend on how the input is
  * cut). Found by tests/fuzz/zstd_read.c: fed byte by byte, libzstd 1.5.7 accepts a frame whose
  * declared content size differs from what it decoded (56 declared, an empty last block) and a
- * Compressed_Block of Block_Size 0 (RFC 8878 3.1.1.2: a compressed block has a literals section). */
+ * Compressed_Block of Block_Size 0 (RFC 8878 3.1.1.2: a compressed block has a literals section);
+ * given the whole frame, it accepts a Raw or RLE block over Block_Maximum_Size (the smaller of the
+ * window and 128 KiB; with a known content size) and an RLE block in a frame of content size 0
+ * (its one byte is over a maximum of 0), which it refuses when they come in pieces. */
 struct zr_frame {
 	uint64_t start, out; /* input offset of the frame, bytes it decoded */
 	uint8_t hdr[ZSTD_FRAMEHEADERSIZE_MAX];
@@ -42,6 +45,7 @@ struct zr_frame {
 	unsigned bhn;
 	bool walked;     /* the last block's header was seen, or there are no blocks to walk */
 	bool empty_compressed;
+	uint32_t bmax, over; /* Block_Maximum_Size; the size of the first block over it, plus 1 */
 };
 
 static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, size_t n)
@@ -55,8 +59,10 @@ static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, siz
 			f->walked = ZSTD_isError(r);
 		else if (fh.frameType != ZSTD_frame)
 			f->walked = true;
-		else
+		else {
 			f->blk = f->start + fh.headerSize;
+			f->bmax = fh.blockSizeMax;
+		}
 	}
 	for (uint64_t a; f->blk && !f->walked && (a = f->blk + f->bhn) >= base && a < base + n;) {
 		f->bh[f->bhn++] = chunk[a - base];
@@ -65,6 +71,8 @@ static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, siz
 		uint32_t h = f->bh[0] | (uint32_t)f->bh[1] << 8 | (uint32_t)f->bh[2] << 16, size = h >> 3;
 		unsigned type = (h >> 1) & 3; /* 0 raw, 1 RLE (one byte follows), 2 compressed */
 		f->empty_compressed |= type == 2 && !size;
+		if (!f->over && (size > f->bmax || (type == 1 && !f->bmax))) /* RLE: its one byte */
+			f->over = (size ? size : 1) + 1;
 		f->walked = h & 1;
 		f->blk += 3 + (type == 1 ? 1 : size);
 		f->bhn = 0;
@@ -76,6 +84,9 @@ static int zr_frame_end(struct zr_frame *f, uint64_t off, struct kerr *e)
 	ZSTD_frameHeader fh;
 	if (f->empty_compressed)
 		return kerr_set(e, -EINVAL, "zstd: a compressed block of size 0 (offset %llu)", (unsigned long long)off);
+	if (f->over)
+		return kerr_set(e, -EINVAL, "zstd: a block of size %u, over the frame's maximum of %u (offset %llu)",
+			f->over - 1, f->bmax, (unsigned long long)off);
 	if (ZSTD_getFrameHeader(&fh, f->hdr, f->hlen) == 0 && fh.frameType == ZSTD_frame &&
 		fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN && fh.frameContentSize != f->out)
 		return kerr_set(e, -EINVAL, "zstd: a frame declares %llu bytes of content but holds %llu (offset %llu)",

@@ -9,6 +9,7 @@
 #include "base/err.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
@@ -249,6 +250,33 @@ T_TEST(zstd_read_io)
 		e.msg);
 	ret = dec(empty_cblock, sizeof(empty_cblock), &out, UINT64_MAX, 27, &e);
 	t_check(ret == -EINVAL, "empty compressed block, at once: %d %s", ret, e.msg);
+	/* blocks over Block_Maximum_Size (the smaller of the window and 128 KiB): given the whole frame
+	 * (its content size known), libzstd alone accepts them; the one at the maximum passes both ways.
+	 * A 1 KiB window (descriptor 0), content size 2 bytes (value - 256), one last block. */
+	static uint8_t big[2048 + 11];
+	static const struct {
+		uint16_t fcs, type, size; /* type: 0 raw, 1 RLE; a content size of 0: single segment */
+		bool ok;
+	} blk[] = {{1024, 1, 1024, true}, {1024, 0, 1024, true}, {1025, 1, 1025, false}, {2000, 0, 2000, false}, {0, 1, 0, false}};
+	for (size_t i = 0; i < T_LEN(blk); i++) {
+		size_t n = 0;
+		uint32_t h = (uint32_t)blk[i].size << 3 | blk[i].type << 1 | 1;
+		memcpy(big, "\x28\xb5\x2f\xfd", 4), n = 4;
+		if (blk[i].fcs) /* FCS of 2 bytes, a window descriptor */
+			big[n++] = 0x40, big[n++] = 0, big[n++] = (uint8_t)(blk[i].fcs - 256), big[n++] = (uint8_t)((blk[i].fcs - 256) >> 8);
+		else /* single segment, FCS of 1 byte: 0 (the window is 0 bytes, its RLE byte over it) */
+			big[n++] = 0x20, big[n++] = 0;
+		big[n++] = (uint8_t)h, big[n++] = (uint8_t)(h >> 8), big[n++] = (uint8_t)(h >> 16);
+		memset(big + n, 'k', blk[i].type ? 1 : blk[i].size), n += blk[i].type ? 1 : blk[i].size;
+		o = (struct one){big, n, -1};
+		out.len = 0;
+		int r1 = zstd_read_stream(&io, 27, NULL, &e);
+		out.len = 0;
+		int r2 = dec(big, n, &out, UINT64_MAX, 27, &e);
+		t_check(blk[i].ok ? !r1 && !r2 && out.len == blk[i].size
+				  : r1 == -EINVAL && r2 == -EINVAL && strstr(e.msg, "over the frame's maximum of "),
+			"block %zu: trickled %d, at once %d %s", i, r1, r2, e.msg);
+	}
 	o = (struct one){zbuf, z, 100};
 	out.len = 0;
 	ret = zstd_read_stream(&io, 27, NULL, &e);
