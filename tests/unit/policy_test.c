@@ -17,6 +17,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -117,14 +119,14 @@ T_TEST(policy_seccomp_allows_all)
 }
 
 /* Compile, export, then ask the evaluator about (nr, arg0). */
-static uint32_t verdict(const char *prof, const char *const *caps, size_t ncaps, int nr, uint64_t arg0, int *ret)
+static uint32_t verdict(const char *prof, const char *const *caps, size_t ncaps, int nr, uint64_t arg0, uint64_t arg1, int *ret)
 {
 	struct json_doc d = {0};
 	struct kerr e = {0};
 	struct scp s;
 	struct buf b = BUF_INIT(1 << 20);
 	struct scp_opts o = {.caps = caps, .ncaps = ncaps, .kmajor = 6, .kminor = 1};
-	uint64_t args[6] = {arg0};
+	uint64_t args[6] = {arg0, arg1};
 	uint32_t v = 0xffffffff;
 	*ret = json_parse(&d, prof, strlen(prof), NULL, &e);
 	if (!*ret && !(*ret = scp_compile(d.root, &o, &s, &e))) {
@@ -159,7 +161,7 @@ T_TEST(policy_seccomp_compile_eval)
 	};
 	for (size_t i = 0; i < T_LEN(cases); i++) {
 		int ret;
-		uint32_t v = verdict(cases[i].which ? inc : deny, chroot_cap, cases[i].caps, cases[i].nr, cases[i].arg0, &ret);
+		uint32_t v = verdict(cases[i].which ? inc : deny, chroot_cap, cases[i].caps, cases[i].nr, cases[i].arg0, 0, &ret);
 		t_check(!ret && v == cases[i].want, "case %zu: ret %d, verdict 0x%08x", i, ret, v);
 	}
 	static const char *const bad[] = {
@@ -170,7 +172,7 @@ T_TEST(policy_seccomp_compile_eval)
 	};
 	for (size_t i = 0; i < T_LEN(bad); i++) {
 		int ret;
-		verdict(bad[i], NULL, 0, 0, 0, &ret);
+		verdict(bad[i], NULL, 0, 0, 0, 0, &ret);
 		t_check(ret == -EINVAL, "bad %zu: ret %d", i, ret);
 	}
 	/* a malformed program: running off its end, an out-of-range load */
@@ -179,6 +181,152 @@ T_TEST(policy_seccomp_compile_eval)
 	const uint64_t z[6] = {0};
 	t_check(scp_eval(prog, sizeof(prog), 0, 0, z) == SECCOMP_RET_KILL_PROCESS, "runs off the end");
 	t_check(scp_eval(far, sizeof(far), 0, 0, z) == SECCOMP_RET_KILL_PROCESS, "load beyond seccomp_data");
+}
+
+/* Rule sets libseccomp 2.6.0 compiled wrongly or hung on (vendor/patches/libseccomp-rules.patch),
+ * each at the arguments it got wrong and at a neighbour it got right. */
+#define SC_ARG(i, v, op) "{\"index\":" #i ",\"value\":" v ",\"op\":\"SCMP_CMP_" op "\"}"
+#define SC_RULE(name, act, args) "{\"names\":[\"" name "\"],\"action\":\"SCMP_ACT_" act "\",\"args\":[" args "]}"
+#define SC_ERRNO(name, e, args) "{\"names\":[\"" name "\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":" #e ",\"args\":[" args "]}"
+#define SC_PROF(def, rules) "{\"defaultAction\":\"SCMP_ACT_" def "\",\"defaultErrnoRet\":99,\"syscalls\":[" rules "]}"
+
+T_TEST(policy_seccomp_libseccomp_faults)
+{
+	static const char *const prof[] = {
+		/* 0: a level node after one with a sub-tree used the accumulator that sub-tree left */
+		SC_PROF("ERRNO", SC_ERRNO("personality", 1, SC_ARG(0, "8589934592", "GT")) ","
+			SC_ERRNO("personality", 2, SC_ARG(0, "4294967299", "GE")) ","
+			SC_RULE("personality", "ALLOW", SC_ARG(0, "3", "LE"))),
+		/* 1: a sub-tree shared by two branches of a rule took the other rule's nodes */
+		SC_PROF("ERRNO", SC_ERRNO("ustat", 1, SC_ARG(1, "4294967299", "EQ") "," SC_ARG(0, "3", "LT")) ","
+			SC_ERRNO("ustat", 2,
+				"{\"index\":1,\"value\":4294967297,\"valueTwo\":4294967297,\"op\":\"SCMP_CMP_MASKED_EQ\"},"
+				SC_ARG(0, "4294967295", "LT"))),
+		/* 2: the same sharing put a node before itself on its level: seccomp_rule_add() looped */
+		SC_PROF("ERRNO", SC_RULE("ustat", "ALLOW", SC_ARG(1, "4294967296", "GE") "," SC_ARG(0, "18446744069414584320", "LE")) ","
+			SC_RULE("ustat", "ALLOW", SC_ARG(1, "4294967296", "EQ") "," SC_ARG(0, "18446744069414584320", "LE"))),
+		/* 3: where the tree ended in an action, the rule's false branch was dropped */
+		SC_PROF("ALLOW", SC_ERRNO("ustat", 1, SC_ARG(0, "4294967301", "GT")) ","
+			SC_ERRNO("ustat", 2, SC_ARG(0, "4294967296", "GT") "," SC_ARG(1, "4294967301", "NE"))),
+		/* 4: pruning for the second rule took the first's a0 branch away */
+		SC_PROF("ERRNO", SC_RULE("ustat", "ALLOW", SC_ARG(1, "8589934592", "EQ") "," SC_ARG(0, "18446744069414584320", "GE")) ","
+			SC_RULE("ustat", "ALLOW", SC_ARG(1, "8589934592", "NE"))),
+	};
+	static const struct {
+		int p, nr;
+		uint64_t a0, a1;
+		uint32_t want;
+	} cases[] = {
+		{0, SYS_personality, 4, 0, SECCOMP_RET_ERRNO | 99}, /* was ERRNO(1) */
+		{0, SYS_personality, 3, 0, SECCOMP_RET_ALLOW},
+		{0, SYS_personality, 0x100000003, 0, SECCOMP_RET_ERRNO | 2},
+		{1, SYS_ustat, 3, 0x100000003, SECCOMP_RET_ERRNO | 2}, /* was ERRNO(1) */
+		{1, SYS_ustat, 0xffffffff, 0x100000003, SECCOMP_RET_ERRNO | 99},
+		{2, SYS_ustat, 0, 0x100000000, SECCOMP_RET_ALLOW},
+		{2, SYS_ustat, 0, 5, SECCOMP_RET_ERRNO | 99},
+		{2, SYS_ustat, 0xffffffff00000001, 0x100000000, SECCOMP_RET_ERRNO | 99},
+		{3, SYS_ustat, 0x100000004, 0, SECCOMP_RET_ERRNO | 2}, /* was allowed */
+		{3, SYS_ustat, 0x100000004, 0x100000005, SECCOMP_RET_ALLOW},
+		{4, SYS_ustat, 0xffffffff00000000, 0x200000000, SECCOMP_RET_ALLOW}, /* was denied */
+		{4, SYS_ustat, 0, 0x200000000, SECCOMP_RET_ERRNO | 99},
+		{4, SYS_ustat, 0, 5, SECCOMP_RET_ALLOW},
+	};
+	for (size_t i = 0; i < T_LEN(cases); i++) {
+		int ret;
+		uint32_t v = verdict(prof[cases[i].p], NULL, 0, cases[i].nr, cases[i].a0, cases[i].a1, &ret);
+		t_check(!ret && v == cases[i].want, "case %zu: ret %d, verdict 0x%08x, want 0x%08x", i, ret, v, cases[i].want);
+	}
+}
+
+/* Random rule sets through libseccomp, each exported filter run at the boundary values of every
+ * datum: a verdict is the action of a rule that matches, or the default action when none does. */
+struct rr_cond {
+	unsigned arg;
+	enum scmp_compare op;
+	uint64_t v, m;
+};
+
+static bool rr_match(const struct rr_cond *c, uint64_t a)
+{
+	switch (c->op) {
+	case SCMP_CMP_NE: return a != c->v;
+	case SCMP_CMP_LT: return a < c->v;
+	case SCMP_CMP_LE: return a <= c->v;
+	case SCMP_CMP_EQ: return a == c->v;
+	case SCMP_CMP_GE: return a >= c->v;
+	case SCMP_CMP_GT: return a > c->v;
+	case SCMP_CMP_MASKED_EQ: return (a & c->m) == c->v;
+	default: return false;
+	}
+}
+
+T_TEST(policy_seccomp_random_rules)
+{
+	static const uint64_t vals[] = {0, 3, 5, 0xffffffff, 0x100000000, 0x100000003, 0x100000005, 0x200000000,
+		0xffffffff00000000};
+	static const uint32_t acts[] = {SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(1), SCMP_ACT_ERRNO(2), SCMP_ACT_TRAP};
+	static const int nrs[] = {SYS_personality, SYS_ustat, SYS_statfs};
+	uint32_t x = 2463534242u;
+#define RR_NEXT() (x ^= x << 13, x ^= x >> 17, x ^= x << 5, x)
+	unsigned sets = 0, wrong = 0, points = 0, first = 0;
+	for (unsigned set = 0; set < 1500; set++) {
+		uint32_t def = RR_NEXT() % 2 ? SCMP_ACT_ERRNO(99) : SCMP_ACT_KILL_PROCESS;
+		scmp_filter_ctx c = seccomp_init(def);
+		struct {
+			int nr, n;
+			bool ok;
+			uint32_t act;
+			struct rr_cond c[2];
+		} r[5];
+		uint64_t pts[24] = {0, UINT64_MAX};
+		unsigned nr = RR_NEXT() % 5 + 1, np = 2;
+		for (unsigned i = 0; i < nr; i++) {
+			struct scmp_arg_cmp a[2];
+			r[i].act = acts[RR_NEXT() % 4];
+			r[i].nr = nrs[RR_NEXT() % 3];
+			r[i].n = RR_NEXT() % 3;
+			for (int j = 0; j < r[i].n; j++) {
+				struct rr_cond *k = &r[i].c[j];
+				k->arg = j ? !r[i].c[0].arg : RR_NEXT() % 2;
+				k->op = (enum scmp_compare)(RR_NEXT() % 7 + 1);
+				k->v = vals[RR_NEXT() % T_LEN(vals)];
+				k->m = k->op == SCMP_CMP_MASKED_EQ ? vals[RR_NEXT() % T_LEN(vals)] | 1 : 0;
+				k->v &= k->m ? k->m : UINT64_MAX;
+				a[j] = (struct scmp_arg_cmp){k->arg, k->op, k->m ? k->m : k->v, k->v};
+				for (int d = -1; d <= 1 && np < T_LEN(pts); d++)
+					pts[np++] = k->v + (uint64_t)(int64_t)d;
+			}
+			r[i].ok = !seccomp_rule_add_array(c, r[i].act, r[i].nr, (unsigned)r[i].n, a);
+		}
+		size_t len = 0;
+		struct sock_filter prog[1024];
+		if (seccomp_export_bpf_mem(c, NULL, &len) || len > sizeof(prog) || seccomp_export_bpf_mem(c, prog, &len)) {
+			seccomp_release(c);
+			continue;
+		}
+		sets++;
+		bool bad = false;
+		for (unsigned s = 0; s < T_LEN(nrs); s++)
+			for (unsigned p = 0; p < np * np; p++) {
+				const uint64_t args[6] = {pts[p / np], pts[p % np]};
+				uint32_t got = scp_eval(prog, len, seccomp_arch_native(), nrs[s], args), any = 0, fine = 0;
+				for (unsigned i = 0; i < nr; i++) {
+					bool m = r[i].ok && r[i].nr == nrs[s];
+					for (int j = 0; m && j < r[i].n; j++)
+						m = rr_match(&r[i].c[j], args[r[i].c[j].arg]);
+					any |= m;
+					fine |= m && r[i].act == got;
+				}
+				bad |= !(any ? fine : got == def);
+				points++;
+			}
+		if (bad && !wrong++)
+			first = set;
+		seccomp_release(c);
+	}
+#undef RR_NEXT
+	t_check(sets > 1400 && points > 1000000u / 2, "%u rule sets compiled, %u points", sets, points);
+	t_check(!wrong, "%u of %u rule sets gave a verdict no rule gives (the first: set %u)", wrong, sets, first);
 }
 
 #define PROF(checks, waivers)                                                                           \
