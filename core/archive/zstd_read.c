@@ -35,7 +35,9 @@ static int zr_error(size_t r, uint64_t off, struct kerr *e)
  * Compressed_Block of Block_Size 0 (RFC 8878 3.1.1.2: a compressed block has a literals section);
  * given the whole frame, it accepts a Raw or RLE block over Block_Maximum_Size (the smaller of the
  * window and 128 KiB; with a known content size) and an RLE block in a frame of content size 0
- * (its one byte is over a maximum of 0), which it refuses when they come in pieces. */
+ * (its one byte is over a maximum of 0), which it refuses when they come in pieces; and a frame
+ * whose window is over the limit but whose content fits one output buffer (a window descriptor of
+ * 88 MiB, content size 0), which its streaming path refuses (frameParameter_windowTooLarge). */
 struct zr_frame {
 	uint64_t start, out; /* input offset of the frame, bytes it decoded */
 	uint8_t hdr[ZSTD_FRAMEHEADERSIZE_MAX];
@@ -46,6 +48,7 @@ struct zr_frame {
 	bool walked;     /* the last block's header was seen, or there are no blocks to walk */
 	bool empty_compressed;
 	uint32_t bmax, over; /* Block_Maximum_Size; the size of the first block over it, plus 1 */
+	uint64_t window;     /* Window_Size from the frame header */
 };
 
 static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, size_t n)
@@ -62,6 +65,7 @@ static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, siz
 		else {
 			f->blk = f->start + fh.headerSize;
 			f->bmax = fh.blockSizeMax;
+			f->window = fh.windowSize;
 		}
 	}
 	for (uint64_t a; f->blk && !f->walked && (a = f->blk + f->bhn) >= base && a < base + n;) {
@@ -158,6 +162,10 @@ static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned w
 		do {
 			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
 			size_t before = in.pos;
+			if (f.blk && f.window > (uint64_t)1 << window_log_max) { /* as libzstd's streaming path */
+				ret = zr_error((size_t)-ZSTD_error_frameParameter_windowTooLarge, f.start, e);
+				goto out;
+			}
 			want = ZSTD_decompressStream(z, &o, &in);
 			s.in += in.pos - before;
 			if (ZSTD_isError(want)) {

@@ -277,6 +277,21 @@ T_TEST(zstd_read_io)
 				  : r1 == -EINVAL && r2 == -EINVAL && strstr(e.msg, "over the frame's maximum of "),
 			"block %zu: trickled %d, at once %d %s", i, r1, r2, e.msg);
 	}
+	/* a window over the limit (1 MiB here) with a content size that fits one output buffer: given
+	 * the whole frame, libzstd alone decodes it in one pass without checking the window. Window
+	 * descriptors: 1 MiB (at the limit), 1 MiB + 128 KiB, 88 MiB; content size 0 (8 bytes), an
+	 * empty last Raw block. */
+	static const uint8_t wd[] = {0x50, 0x51, 0x83};
+	for (size_t i = 0; i < T_LEN(wd); i++) {
+		uint8_t fr[17] = {0x28, 0xb5, 0x2f, 0xfd, 0xc0, wd[i], [14] = 1};
+		o = (struct one){fr, sizeof(fr), -1};
+		out.len = 0;
+		int r1 = zstd_read_stream(&io, 20, NULL, &e);
+		int r2 = dec(fr, sizeof(fr), &out, UINT64_MAX, 20, &e);
+		t_check(!i ? !r1 && !r2 && !out.len
+			   : r1 == -E2BIG && r2 == -E2BIG && strstr(e.msg, "larger window than allowed (offset 0)"),
+			"window %zu: trickled %d, at once %d %s", i, r1, r2, e.msg);
+	}
 	o = (struct one){zbuf, z, 100};
 	out.len = 0;
 	ret = zstd_read_stream(&io, 27, NULL, &e);
