@@ -27,17 +27,18 @@ static int zr_error(size_t r, uint64_t off, struct kerr *e)
 		(unsigned long long)off);
 }
 
-/* Each frame's header and block headers, read from the input as it passes, to hold frames to
- * the format where libzstd's streaming path is lenient (its one-shot path, which it takes when a
- * whole frame is in one input buffer, is not: the result must not depend on how the input is
- * cut). Found by tests/fuzz/zstd_read.c: fed byte by byte, libzstd 1.5.7 accepts a frame whose
- * declared content size differs from what it decoded (56 declared, an empty last block) and a
- * Compressed_Block of Block_Size 0 (RFC 8878 3.1.1.2: a compressed block has a literals section);
- * given the whole frame, it accepts a Raw or RLE block over Block_Maximum_Size (the smaller of the
- * window and 128 KiB; with a known content size) and an RLE block in a frame of content size 0
- * (its one byte is over a maximum of 0), which it refuses when they come in pieces; and a frame
- * whose window is over the limit but whose content fits one output buffer (a window descriptor of
- * 88 MiB, content size 0), which its streaming path refuses (frameParameter_windowTooLarge). */
+/* The result must not depend on how the input is cut; libzstd's does. Given a whole frame whose
+ * content size is known and fits the output buffer, ZSTD_decompressStream (1.5.7) decodes it in
+ * one pass, which checks no Raw or RLE block against Block_Maximum_Size (the smaller of the window
+ * and 128 KiB), no window against ZSTD_d_windowLogMax, and no match offset against the window
+ * (a 1 KiB window reaching 50 KiB back decodes), all of which its streaming path refuses. zr_run
+ * hands libzstd each frame's first byte alone, so no input buffer ever holds a whole frame and
+ * the streaming path decodes every frame. zr_peek reads each frame's header and block headers as
+ * they pass (before libzstd gets them), for what the streaming path is lenient about: a frame
+ * whose declared content size differs from what it decoded (56 declared, an empty last block) and
+ * a Compressed_Block of Block_Size 0 (RFC 8878 3.1.1.2: a compressed block has a literals
+ * section); and to name a block over the maximum and a window over the limit before libzstd
+ * refuses them by number. Found by tests/fuzz/zstd_read.c. */
 struct zr_frame {
 	uint64_t start, out; /* input offset of the frame, bytes it decoded */
 	uint8_t hdr[ZSTD_FRAMEHEADERSIZE_MAX];
@@ -48,7 +49,7 @@ struct zr_frame {
 	bool walked;     /* the last block's header was seen, or there are no blocks to walk */
 	bool empty_compressed;
 	uint32_t bmax, over; /* Block_Maximum_Size; the size of the first block over it, plus 1 */
-	uint64_t window;     /* Window_Size from the frame header */
+	uint64_t over_at, window; /* that block's input offset; Window_Size from the frame header */
 };
 
 static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, size_t n)
@@ -76,7 +77,7 @@ static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, siz
 		unsigned type = (h >> 1) & 3; /* 0 raw, 1 RLE (one byte follows), 2 compressed */
 		f->empty_compressed |= type == 2 && !size;
 		if (!f->over && (size > f->bmax || (type == 1 && !f->bmax))) /* RLE: its one byte */
-			f->over = (size ? size : 1) + 1;
+			f->over = (size ? size : 1) + 1, f->over_at = f->blk;
 		f->walked = h & 1;
 		f->blk += 3 + (type == 1 ? 1 : size);
 		f->bhn = 0;
@@ -88,9 +89,6 @@ static int zr_frame_end(struct zr_frame *f, uint64_t off, struct kerr *e)
 	ZSTD_frameHeader fh;
 	if (f->empty_compressed)
 		return kerr_set(e, -EINVAL, "zstd: a compressed block of size 0 (offset %llu)", (unsigned long long)off);
-	if (f->over)
-		return kerr_set(e, -EINVAL, "zstd: a block of size %u, over the frame's maximum of %u (offset %llu)",
-			f->over - 1, f->bmax, (unsigned long long)off);
 	if (ZSTD_getFrameHeader(&fh, f->hdr, f->hlen) == 0 && fh.frameType == ZSTD_frame &&
 		fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN && fh.frameContentSize != f->out)
 		return kerr_set(e, -EINVAL, "zstd: a frame declares %llu bytes of content but holds %llu (offset %llu)",
@@ -162,14 +160,24 @@ static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned w
 		do {
 			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
 			size_t before = in.pos;
-			if (f.blk && f.window > (uint64_t)1 << window_log_max) { /* as libzstd's streaming path */
+			/* refused by name before libzstd decodes them (its own errors name no field) */
+			if (f.blk && f.window > (uint64_t)1 << window_log_max) {
 				ret = zr_error((size_t)-ZSTD_error_frameParameter_windowTooLarge, f.start, e);
 				goto out;
 			}
-			want = ZSTD_decompressStream(z, &o, &in);
+			if (f.over) {
+				ret = kerr_set(e, -EINVAL, "zstd: a block of size %u, over the frame's maximum of %u (offset %llu)",
+					f.over - 1, f.bmax, (unsigned long long)f.over_at);
+				goto out;
+			}
+			/* a frame's first byte alone: libzstd's one-shot path never sees a whole frame */
+			bool first = s.in == f.start && in.pos < in.size;
+			ZSTD_inBuffer one = {in.src, in.pos + first, in.pos};
+			want = ZSTD_decompressStream(z, &o, first ? &one : &in);
+			in.pos = first ? one.pos : in.pos;
 			s.in += in.pos - before;
-			if (ZSTD_isError(want)) {
-				ret = zr_error(want, s.in, e);
+			if (ZSTD_isError(want)) { /* in the first byte: not a frame's magic number */
+				ret = zr_error(want, first ? f.start : s.in, e);
 				goto out;
 			}
 			if ((got = o.pos)) {

@@ -302,3 +302,37 @@ T_TEST(zstd_read_io)
 	t_check(ret == -ENOSPC && !strcmp(e.msg, "sink full"), "sink error passes through: %d %s", ret, e.msg);
 	buf_free(&out);
 }
+
+/* A match reaching past the window: given a whole frame whose content size is known and fits one
+ * output buffer, libzstd 1.5.7 decodes it in one pass, where all the output so far is history; in
+ * pieces, its streaming path keeps a window's worth and refuses the frame. keel's reader refuses
+ * it both ways (each frame's first byte goes to libzstd alone). The frame: 50 KiB of noise twice,
+ * in blocks of at most 1 KiB (matches 50 KiB back), its header rewritten to declare a 1 KiB window. */
+T_TEST(zstd_read_window_reach)
+{
+	static uint8_t src[100 << 10], fr[(100 << 10) + 512];
+	struct buf out = BUF_INIT(1u << 20);
+	struct kerr e = {0};
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < sizeof(src) / 2; i++)
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5, src[i] = src[i + sizeof(src) / 2] = (uint8_t)x;
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	t_check(c && !ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, 17)) &&
+			!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_maxBlockSize, 1024)),
+		"compressor parameters");
+	size_t n = ZSTD_compress2(c, fr + 1, sizeof(fr) - 1, src, sizeof(src));
+	ZSTD_freeCCtx(c);
+	t_check(!ZSTD_isError(n) && n < sizeof(src) * 3 / 4 && (fr[5] & 0x20), "compress: %zu, header %02x", n, fr[5]);
+	int ok = dec(fr + 1, n, &out, UINT64_MAX, 20, &e);
+	t_check(!ok && out.len == sizeof(src) && !memcmp(out.p, src, sizeof(src)), "as made: %d %s", ok, e.msg);
+	/* not single segment; a window descriptor of 0 (1 KiB) after the header's first byte */
+	memmove(fr, fr + 1, 5), fr[4] &= (uint8_t)~0x20, fr[5] = 0;
+	int r2 = dec(fr, n + 1, &out, UINT64_MAX, 20, &e);
+	struct one o = {fr, n + 1, -1};
+	struct inflate_io io = {one_read, &o, to_buf, &out, UINT64_MAX};
+	out.len = 0;
+	int r1 = zstd_read_stream(&io, 20, NULL, &e);
+	t_check(r1 == -EINVAL && r2 == -EINVAL, "a 1 KiB window reaching 50 KiB back: trickled %d, at once %d %s", r1, r2,
+		e.msg);
+	buf_free(&out);
+}
