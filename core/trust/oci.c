@@ -547,8 +547,10 @@ int oci_verify(int layout_fd, const struct sig_keyring *keys, struct oci_result 
 		str_copy(im->digest, sizeof(im->digest), d->digest_str);
 		if (ref && str_copy(im->ref, sizeof(im->ref), ref))
 			im->ref[0] = 0;
-		for (char *c = im->ref; *c; c++) /* printed by keel verify oci: nothing a terminal obeys */
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+		/* printed by keel verify oci: nothing a terminal obeys, C1 controls included (a ref is
+		 * ASCII in the OCI grammar: [a-zA-Z0-9] with separators) */
+		for (char *c = im->ref; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 				*c = '?';
 	}
 	classify(&idx, r);

@@ -10,7 +10,7 @@
  * Invariants: every refusal is -EBADMSG with a message (a lying digest or size, a missing blob,
  * malformed JSON, a bad signature); keys only add requirements: what verifies with the trusted
  * key verifies without keys, to the same counts, and then every image is signed by that key;
- * every image reported has a well-formed digest and a printable ref, a signature only under a
+ * every image reported has a well-formed digest and a printable ASCII ref, a signature only under a
  * "<alg>-<hex>.sig" tag.
  */
 #include "base/buf.h"
@@ -103,7 +103,7 @@ static void result_ok(const struct oci_result *r)
 		check((!strncmp(m->digest, "sha256:", 7) && h == 64) || (!strncmp(m->digest, "sha512:", 7) && h == 128), "a digest");
 		check(!m->digest[7 + h], "a digest with more after it");
 		for (size_t k = 0; k < rl; k++)
-			check(m->ref[k] >= 0x20 && m->ref[k] != 0x7f, "a ref with a control character");
+			check((unsigned char)m->ref[k] >= 0x20 && (unsigned char)m->ref[k] < 0x7f, "a ref with a control or non-ASCII byte");
 		check(!m->signature || (rl > 4 && !strcmp(m->ref + rl - 4, ".sig")), "a signature without a .sig tag");
 	}
 }
