@@ -91,10 +91,10 @@ ln -s ../churn.service "$R/etc/systemd/system/multi-user.target.wants/churn.serv
 "$T/bin/keel" init --no-machine --root "$R" > "$T/sup.log" 2>&1 &
 sup=$!
 end=$(($(date +%s) + 600))
-while [ "$(wc -l < "$T/starts" 2>/dev/null || echo 0)" -lt 1000 ] && [ "$(date +%s)" -lt "$end" ] && kill -0 $sup 2>/dev/null; do
+while [ "$({ wc -l < "$T/starts"; } 2>/dev/null || echo 0)" -lt 1000 ] && [ "$(date +%s)" -lt "$end" ] && kill -0 $sup 2>/dev/null; do
 	sleep 1
 done
-n=$(wc -l < "$T/starts" 2>/dev/null || echo 0)
+n=$({ wc -l < "$T/starts"; } 2>/dev/null || echo 0)
 kill -TERM $sup 2>/dev/null
 wait $sup
 rc=$?
