@@ -98,7 +98,7 @@ static void bw_add(struct bw *b, uint64_t v, unsigned nb)
 	b->acc |= (v & ((1ull << nb) - 1)) << b->n;
 	b->n += nb;
 	for (; b->n >= 8; b->n -= 8, b->acc >>= 8) {
-		if (b->p == b->end)
+		if (b->p >= b->end)
 			b->over = 1;
 		else
 			*b->p++ = (uint8_t)b->acc;
@@ -388,6 +388,8 @@ static size_t compress_block(struct zstdw *z, size_t start, size_t end, uint8_t 
 		memcpy(o + at, z->lit, same ? 1 : nl);
 		at += same ? 1 : nl;
 	}
+	if (at + 4 > cap) /* the Sequences_Section header and modes must fit too */
+		return 0;
 	if (ns < 128) {
 		o[at++] = (uint8_t)ns;
 	} else if (ns < 0x7F00) {

@@ -151,3 +151,27 @@ T_TEST(zstdw_refusals)
 	t_check(t_alloc_failed(), "the allocation failed");
 	buf_free(&z);
 }
+
+/* Found by tests/fuzz/zstd_write.c: 75 bytes whose Huffman-coded literals fit the block but whose
+ * Sequences_Section header then did not; the block came out as 79 bytes, over the frame's
+ * Block_Maximum_Size (its content size, 75, in a single-segment frame), and libzstd refused it
+ * (srcSize_wrong). Now written raw. Also cut into frames of 75 from a longer stream. */
+T_TEST(zstdw_block_not_larger)
+{
+	static const char in[] = "1\n152\n153\n154\n155\n156\n157\n158\n159\n160\n161\n162\n163\n164\n165\n166\n1"
+				 "\0\0\0\0\0U@@@@@@";
+	uint8_t back[1024];
+	for (int k = 0; k < 2; k++) {
+		struct buf z = BUF_INIT(1 << 20);
+		struct zstdw_opts o = {10, k ? ZSTDW_SIZE_UNKNOWN : 75, k ? 75 : 0};
+		uint8_t src[750];
+		for (size_t i = 0; i < sizeof(src); i++)
+			src[i] = (uint8_t)in[i % 75];
+		size_t n = k ? sizeof(src) : 75;
+		int r = compress(src, n, &o, 1, &z);
+		size_t d = r ? 0 : ZSTD_decompress(back, sizeof(back), z.p, z.len);
+		t_check(!r && !ZSTD_isError(d) && d == n && !memcmp(back, src, n), "%s: %d %s", k ? "frames of 75" : "one block",
+			r, ZSTD_isError(d) ? ZSTD_getErrorName(d) : "");
+		buf_free(&z);
+	}
+}
