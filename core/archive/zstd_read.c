@@ -5,11 +5,12 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#define ZR_IN (128u << 10)
+#define ZR_IN ((128u << 10) + 64) /* a whole block of the largest size, its header and more */
 #define ZR_OUT (128u << 10)
 
 static int zr_error(size_t r, uint64_t off, struct kerr *e)
@@ -34,25 +35,34 @@ static int zr_error(size_t r, uint64_t off, struct kerr *e)
  * (a 1 KiB window reaching 50 KiB back decodes), all of which its streaming path refuses. zr_run
  * hands libzstd each frame's first byte alone, so no input buffer ever holds a whole frame and
  * the streaming path decodes every frame. zr_peek reads each frame's header and block headers as
- * they pass (before libzstd gets them), for what the streaming path is lenient about: a frame
+ * they pass (each just before libzstd gets it), for what the streaming path is lenient about: a frame
  * whose declared content size differs from what it decoded (56 declared, an empty last block) and
  * a Compressed_Block of Block_Size 0 (RFC 8878 3.1.1.2: a compressed block has a literals
  * section); and to name a block over the maximum and a window over the limit before libzstd
- * refuses them by number. Found by tests/fuzz/zstd_read.c. */
+ * refuses them by number. Found by tests/fuzz/zstd_read.c.
+ * libzstd's streaming path is not cut-proof either: it decodes a Raw block in whatever pieces
+ * arrive and, after each, may wrap its buffer, so how the input is cut moves which match reaching
+ * past the window it notices. And its errors name no offset (its input position stays where the
+ * call began). So zr_run buffers the input itself and hands libzstd the same pieces however it
+ * arrives: a frame's first byte, the rest of its header, each block whole; an error names the
+ * block being decoded (its header's offset), or the checksum, or the frame. */
 struct zr_frame {
 	uint64_t start, out; /* input offset of the frame, bytes it decoded */
 	uint8_t hdr[ZSTD_FRAMEHEADERSIZE_MAX];
 	size_t hlen;
 	uint64_t blk;    /* input offset of the next block header; 0 until the frame header is known */
+	uint64_t cur;    /* input offset of the block being decoded (its header); the frame's before */
 	uint8_t bh[3];   /* that block header, as far as it has passed */
 	unsigned bhn;
 	bool walked;     /* the last block's header was seen, or there are no blocks to walk */
-	bool empty_compressed;
 	uint32_t bmax, over; /* Block_Maximum_Size; the size of the first block over it, plus 1 */
 	uint64_t over_at, window; /* that block's input offset; Window_Size from the frame header */
+	uint64_t empty_at; /* the first Compressed_Block of Block_Size 0, plus 1 */
 };
 
-static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, size_t n)
+/* Takes the frame header from the chunk [base, base + n) and, once libzstd has taken everything
+ * before the next block header (at: its input offset so far), that one header. */
+static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, size_t n, uint64_t at)
 {
 	for (uint64_t a = f->start + f->hlen; f->hlen < sizeof(f->hdr) && a >= base && a < base + n; a++)
 		f->hdr[f->hlen++] = chunk[a - base];
@@ -69,31 +79,40 @@ static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, siz
 			f->window = fh.windowSize;
 		}
 	}
-	for (uint64_t a; f->blk && !f->walked && (a = f->blk + f->bhn) >= base && a < base + n;) {
+	for (uint64_t a; f->blk && !f->walked && f->blk <= at && (a = f->blk + f->bhn) >= base && a < base + n;) {
 		f->bh[f->bhn++] = chunk[a - base];
 		if (f->bhn < 3)
 			continue;
 		uint32_t h = f->bh[0] | (uint32_t)f->bh[1] << 8 | (uint32_t)f->bh[2] << 16, size = h >> 3;
 		unsigned type = (h >> 1) & 3; /* 0 raw, 1 RLE (one byte follows), 2 compressed */
-		f->empty_compressed |= type == 2 && !size;
+		if (!f->empty_at && type == 2 && !size)
+			f->empty_at = f->blk + 1;
 		if (!f->over && (size > f->bmax || (type == 1 && !f->bmax))) /* RLE: its one byte */
 			f->over = (size ? size : 1) + 1, f->over_at = f->blk;
 		f->walked = h & 1;
-		f->blk += 3 + (type == 1 ? 1 : size);
+		f->cur = f->blk;
+		f->blk += 3 + (type == 1 ? 1 : size); /* past at: one header per call */
 		f->bhn = 0;
 	}
+}
+
+/* Where libzstd's error is: the block it was given, or the content checksum after the last. */
+static uint64_t zr_at(const struct zr_frame *f, uint64_t in)
+{
+	return f->walked && f->blk && in >= f->blk ? f->blk : f->cur;
 }
 
 static int zr_frame_end(struct zr_frame *f, uint64_t off, struct kerr *e)
 {
 	ZSTD_frameHeader fh;
-	if (f->empty_compressed)
-		return kerr_set(e, -EINVAL, "zstd: a compressed block of size 0 (offset %llu)", (unsigned long long)off);
+	if (f->empty_at)
+		return kerr_set(e, -EINVAL, "zstd: a compressed block of size 0 (offset %llu)",
+			(unsigned long long)f->empty_at - 1);
 	if (ZSTD_getFrameHeader(&fh, f->hdr, f->hlen) == 0 && fh.frameType == ZSTD_frame &&
 		fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN && fh.frameContentSize != f->out)
 		return kerr_set(e, -EINVAL, "zstd: a frame declares %llu bytes of content but holds %llu (offset %llu)",
 			(unsigned long long)fh.frameContentSize, (unsigned long long)f->out, (unsigned long long)off);
-	*f = (struct zr_frame){.start = off};
+	*f = (struct zr_frame){.start = off, .cur = off};
 	return 0;
 }
 
@@ -134,6 +153,10 @@ static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned w
 	uint8_t *ibuf = r->ibuf, *obuf = r->obuf;
 	struct zstd_read_stats s = {0};
 	size_t want = 1; /* libzstd's hint: 0 once a frame ends */
+	bool held = false; /* libzstd may hold output it could not flush (it filled the buffer) */
+	bool eof = false;
+	uint64_t base = 0; /* ibuf holds input [base, base + len); libzstd has taken [0, s.in) */
+	size_t len = 0;
 	struct zr_frame f = {0};
 	int ret = 0;
 
@@ -144,60 +167,77 @@ static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned w
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = io->read(io->rctx, ibuf, ZR_IN, e);
-		if (n < 0) {
-			ret = (int)n;
+		if (!held) /* the next block's header once the block before is out */
+			zr_peek(&f, ibuf, base, len, s.in);
+		/* refused by name before libzstd decodes them (its own errors name no field) */
+		if (f.blk && f.window > (uint64_t)1 << window_log_max) {
+			ret = zr_error((size_t)-ZSTD_error_frameParameter_windowTooLarge, f.start, e);
 			goto out;
 		}
-		if (n == 0)
-			break;
-		ZSTD_inBuffer in = {ibuf, (size_t)n, 0};
-		uint64_t base = s.in;
-		zr_peek(&f, ibuf, base, (size_t)n);
-		/* until the input is used up and the decoder holds no more output (a full output
-		 * buffer means it may hold more: call again, as libzstd's documentation says) */
-		size_t got;
-		do {
-			ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
-			size_t before = in.pos;
-			/* refused by name before libzstd decodes them (its own errors name no field) */
-			if (f.blk && f.window > (uint64_t)1 << window_log_max) {
-				ret = zr_error((size_t)-ZSTD_error_frameParameter_windowTooLarge, f.start, e);
+		if (f.over) {
+			ret = kerr_set(e, -EINVAL, "zstd: a block of size %u, over the frame's maximum of %u (offset %llu)",
+				f.over - 1, f.bmax, (unsigned long long)f.over_at);
+			goto out;
+		}
+		/* libzstd gets a frame's first byte alone once the whole header is here (its one-pass
+		 * path never sees a whole frame), then the rest of the header, then each block whole
+		 * (a Raw block in pieces would move where its buffer wraps, and with it which match
+		 * reaching past the window it notices); after the last block, whatever is here (the
+		 * checksum: libzstd stops at the frame's end), as for skippable frames */
+		bool whole = f.blk > s.in ? f.blk <= base + len : f.walked;
+		if (!held && !eof && (!whole || s.in == base + len)) {
+			size_t keep = (size_t)(base + len - s.in);
+			if (keep == ZR_IN) { /* not reached: a block over 128 KiB is refused above */
+				ret = kerr_set(e, -EINVAL, "zstd: a block larger than the input buffer (offset %llu)",
+					(unsigned long long)s.in);
 				goto out;
 			}
-			if (f.over) {
-				ret = kerr_set(e, -EINVAL, "zstd: a block of size %u, over the frame's maximum of %u (offset %llu)",
-					f.over - 1, f.bmax, (unsigned long long)f.over_at);
+			memmove(ibuf, ibuf + (s.in - base), keep);
+			base = s.in, len = keep;
+			ssize_t n = io->read(io->rctx, ibuf + len, ZR_IN - len, e);
+			if (n < 0) {
+				ret = (int)n;
 				goto out;
 			}
-			/* a frame's first byte alone: libzstd's one-shot path never sees a whole frame */
-			bool first = s.in == f.start && in.pos < in.size;
-			ZSTD_inBuffer one = {in.src, in.pos + first, in.pos};
-			want = ZSTD_decompressStream(z, &o, first ? &one : &in);
-			in.pos = first ? one.pos : in.pos;
-			s.in += in.pos - before;
-			if (ZSTD_isError(want)) { /* in the first byte: not a frame's magic number */
-				ret = zr_error(want, first ? f.start : s.in, e);
+			eof = n == 0;
+			len += (size_t)n;
+			continue;
+		}
+		if (!held && s.in == base + len)
+			break; /* the input ended and libzstd has all of it */
+		uint64_t end = base + len;
+		if (s.in == f.start)
+			end = s.in + 1;
+		else if (f.blk > s.in)
+			end = f.blk < end ? f.blk : end;
+		else if (held && !f.walked)
+			end = s.in; /* the block before is not out yet: the next one waits */
+		ZSTD_outBuffer o = {obuf, ZR_OUT, 0};
+		ZSTD_inBuffer in = {ibuf, (size_t)(end - base), (size_t)(s.in - base)};
+		want = ZSTD_decompressStream(z, &o, &in);
+		s.in = base + in.pos;
+		if (ZSTD_isError(want)) {
+			ret = zr_error(want, zr_at(&f, s.in), e);
+			goto out;
+		}
+		size_t got = o.pos;
+		held = want && got == ZR_OUT;
+		if (got) {
+			if (got > io->max_out - s.out) {
+				ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
+					(unsigned long long)io->max_out, (unsigned long long)f.cur);
 				goto out;
 			}
-			if ((got = o.pos)) {
-				if (got > io->max_out - s.out) {
-					ret = kerr_set(e, -EFBIG, "zstd: output larger than %llu bytes (offset %llu)",
-						(unsigned long long)io->max_out, (unsigned long long)s.in);
-					goto out;
-				}
-				if ((ret = io->sink(io->sctx, obuf, got, e)))
-					goto out;
-				s.out += got;
-				f.out += got;
-			}
-			if (!want) {
-				s.frames++;
-				if ((ret = zr_frame_end(&f, s.in, e)))
-					goto out;
-				zr_peek(&f, ibuf, base, (size_t)n);
-			}
-		} while (in.pos < in.size || (want && got == ZR_OUT));
+			if ((ret = io->sink(io->sctx, obuf, got, e)))
+				goto out;
+			s.out += got;
+			f.out += got;
+		}
+		if (!want) {
+			s.frames++;
+			if ((ret = zr_frame_end(&f, s.in, e)))
+				goto out;
+		}
 	}
 	if (!s.in)
 		ret = kerr_set(e, -EINVAL, "zstd: empty input (no frame)");

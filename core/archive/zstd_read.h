@@ -4,13 +4,15 @@
  * One or more frames, as `zstd -dc` reads concatenated files (skippable frames are skipped);
  * content checksums are checked when a frame has one. Memory: libzstd's context plus a window of
  * at most 2^window_log_max bytes (frames that declare a larger window are refused before any of
- * their output is delivered) plus two 128 KiB buffers. The sink never receives more than
- * io->max_out bytes in total: one more is -EFBIG before it is delivered.
+ * their output is delivered) plus two buffers of 128 KiB (the input's 64 B more). The sink never
+ * receives more than io->max_out bytes in total: one more is -EFBIG before it is delivered.
  *
- * Errors: -EINVAL malformed or truncated (message: libzstd's error code and "(offset N)", the bytes
- * of compressed input consumed when decoding stopped), -EBADMSG a content checksum mismatch, -EFBIG
- * past max_out, -E2BIG a window larger than allowed, -ENOMEM; errors of the reader or the sink
- * are passed through unchanged.
+ * Errors: -EINVAL malformed or truncated (message: libzstd's error code and "(offset N)": the
+ * compressed offset of the block being decoded (its header), of the frame while its header is, or
+ * where the input ended), -EBADMSG a content checksum mismatch (the checksum's offset), -EFBIG past
+ * max_out (the block whose output went over), -E2BIG a window larger than allowed (the frame),
+ * -ENOMEM; errors of the reader or the sink are passed through unchanged. The result, error and
+ * offset included, does not depend on how the reader cuts the input.
  */
 #ifndef KEEL_ZSTD_READ_H
 #define KEEL_ZSTD_READ_H
