@@ -10,7 +10,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#define ZR_IN ((128u << 10) + 64) /* a whole block of the largest size, its header and more */
+#define ZR_IN (128u << 10) /* a block's content of the largest size */
 #define ZR_OUT (128u << 10)
 
 static int zr_error(size_t r, uint64_t off, struct kerr *e)
@@ -44,14 +44,16 @@ static int zr_error(size_t r, uint64_t off, struct kerr *e)
  * arrive and, after each, may wrap its buffer, so how the input is cut moves which match reaching
  * past the window it notices. And its errors name no offset (its input position stays where the
  * call began). So zr_run buffers the input itself and hands libzstd the same pieces however it
- * arrives: a frame's first byte, the rest of its header, each block whole; an error names the
- * block being decoded (its header's offset), or the checksum, or the frame. */
+ * arrives: a frame's first byte, the rest of its header, each block's header, its content whole
+ * (at most 128 KiB, the input buffer's size). An error names the block being decoded (its
+ * header's offset), or the checksum, or the frame. */
 struct zr_frame {
 	uint64_t start, out; /* input offset of the frame, bytes it decoded */
 	uint8_t hdr[ZSTD_FRAMEHEADERSIZE_MAX];
 	size_t hlen;
 	uint64_t blk;    /* input offset of the next block header; 0 until the frame header is known */
 	uint64_t cur;    /* input offset of the block being decoded (its header); the frame's before */
+	uint64_t body;   /* input offset of that block's content; 0 before the first block */
 	uint8_t bh[3];   /* that block header, as far as it has passed */
 	unsigned bhn;
 	bool walked;     /* the last block's header was seen, or there are no blocks to walk */
@@ -91,6 +93,7 @@ static void zr_peek(struct zr_frame *f, const uint8_t *chunk, uint64_t base, siz
 			f->over = (size ? size : 1) + 1, f->over_at = f->blk;
 		f->walked = h & 1;
 		f->cur = f->blk;
+		f->body = f->blk + 3;
 		f->blk += 3 + (type == 1 ? 1 : size); /* past at: one header per call */
 		f->bhn = 0;
 	}
@@ -180,11 +183,13 @@ static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned w
 			goto out;
 		}
 		/* libzstd gets a frame's first byte alone once the whole header is here (its one-pass
-		 * path never sees a whole frame), then the rest of the header, then each block whole
-		 * (a Raw block in pieces would move where its buffer wraps, and with it which match
-		 * reaching past the window it notices); after the last block, whatever is here (the
-		 * checksum: libzstd stops at the frame's end), as for skippable frames */
-		bool whole = f.blk > s.in ? f.blk <= base + len : f.walked;
+		 * path never sees a whole frame), then the rest of the header, then each block's header
+		 * and its content whole (a Raw block in pieces would move where its buffer wraps, and
+		 * with it which match reaching past the window it notices); after the last block,
+		 * whatever is here (the checksum: libzstd stops at the frame's end), as for skippable
+		 * frames */
+		uint64_t unit = s.in < f.body ? f.body : f.blk; /* the end of what goes next */
+		bool whole = f.blk > s.in ? unit <= base + len : f.walked;
 		if (!held && !eof && (!whole || s.in == base + len)) {
 			size_t keep = (size_t)(base + len - s.in);
 			if (keep == ZR_IN) { /* not reached: a block over 128 KiB is refused above */
@@ -192,7 +197,8 @@ static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned w
 					(unsigned long long)s.in);
 				goto out;
 			}
-			memmove(ibuf, ibuf + (s.in - base), keep);
+			if (s.in > base)
+				memmove(ibuf, ibuf + (s.in - base), keep);
 			base = s.in, len = keep;
 			ssize_t n = io->read(io->rctx, ibuf + len, ZR_IN - len, e);
 			if (n < 0) {
@@ -209,7 +215,7 @@ static int zr_run(struct zstd_reader *r, const struct inflate_io *io, unsigned w
 		if (s.in == f.start)
 			end = s.in + 1;
 		else if (f.blk > s.in)
-			end = f.blk < end ? f.blk : end;
+			end = unit < end ? unit : end;
 		else if (held && !f.walked)
 			end = s.in; /* the block before is not out yet: the next one waits */
 		ZSTD_outBuffer o = {obuf, ZR_OUT, 0};

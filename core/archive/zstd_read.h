@@ -4,8 +4,8 @@
  * One or more frames, as `zstd -dc` reads concatenated files (skippable frames are skipped);
  * content checksums are checked when a frame has one. Memory: libzstd's context plus a window of
  * at most 2^window_log_max bytes (frames that declare a larger window are refused before any of
- * their output is delivered) plus two buffers of 128 KiB (the input's 64 B more). The sink never
- * receives more than io->max_out bytes in total: one more is -EFBIG before it is delivered.
+ * their output is delivered) plus two 128 KiB buffers. The sink never receives more than
+ * io->max_out bytes in total: one more is -EFBIG before it is delivered.
  *
  * Errors: -EINVAL malformed or truncated (message: libzstd's error code and "(offset N)": the
  * compressed offset of the block being decoded (its header), of the frame while its header is, or
