@@ -3,9 +3,10 @@
  * The input is decoded twice: all at once, and trickled through reads of 1-7 bytes (sizes drawn
  * from the input); both must succeed or fail together and, on success, give the same output;
  * never more than the cap; every error names an offset within the input and has one of the
- * documented codes, and both ways give the same error (the same offset). Then the input, compressed by the vendored libzstd (linked into the fuzz
- * binary, never into keel) with a content checksum, must decode to itself, and that frame cut
- * short (by its last byte, and at a length the input picks) must be refused.
+ * documented codes, and both ways give the same error (the same offset). Then the input,
+ * compressed by the vendored libzstd (linked into the fuzz binary, never into keel) with a
+ * content checksum, must decode to itself, and that frame cut short (by its last byte, and at a
+ * length the input picks) must be refused.
  */
 #include "archive/zstd_read.h"
 #include "base/buf.h"
